@@ -1,0 +1,909 @@
+//! Syntax tree to [`Program`]: name resolution, units, types and the rules' structure, with
+//! every problem collected in one pass and sorted by position.
+
+mod errors;
+mod expr;
+mod suggest;
+mod tests;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use miette::LabeledSpan;
+
+use crate::ast::{self, ClauseKind, DueUnit, Item, PolicyFile, Span, Spanned, TypeExpr};
+use crate::calendar::{Calendar, CalendarKind, Deadline};
+use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef, Severity};
+use crate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema};
+
+pub use errors::{CheckError, CheckErrors};
+pub use suggest::{closest, did_you_mean};
+
+/// The longest window, in months, a condition may look back over: fifty years.
+pub const MAX_WINDOW_MONTHS: u32 = 600;
+
+/// A policy that passed the checker, with the warnings it raised.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The program to run.
+    pub program: Program,
+    /// Warnings, sorted by position.
+    pub warnings: Vec<CheckError>,
+}
+
+/// Checks a parsed policy. `source` is the text it was parsed from.
+///
+/// On success returns the program and any warnings; on failure, every error and warning,
+/// sorted by position.
+pub fn check(file: &PolicyFile, source: &str) -> Result<Checked, CheckErrors> {
+    let mut checker = Checker::new(source);
+    let program = checker.check_file(file);
+    let mut diagnostics = checker.errors;
+    diagnostics.sort_by_key(|d| (d.span().start, d.span().end));
+    if diagnostics.iter().any(CheckError::is_error) {
+        return Err(CheckErrors(diagnostics));
+    }
+    Ok(Checked {
+        program,
+        warnings: diagnostics,
+    })
+}
+
+/// What each declared name is, for resolving names in conditions.
+#[derive(Default)]
+struct Symbols {
+    roles: HashMap<String, usize>,
+    metrics: HashMap<String, usize>,
+    subject_fields: HashMap<String, usize>,
+    concern_fields: HashMap<String, usize>,
+    grades: HashMap<String, usize>,
+    rules: HashMap<String, usize>,
+}
+
+/// Which declarations something uses, for "never used" warnings.
+#[derive(Default)]
+struct Usage {
+    metrics: Vec<bool>,
+    roles: Vec<bool>,
+    grades: Vec<bool>,
+}
+
+struct Checker<'s> {
+    source: &'s str,
+    errors: Vec<CheckError>,
+    symbols: Symbols,
+    schema: Schema,
+    grades: Vec<GradeDef>,
+    per_concern: Vec<bool>,
+    usage: Usage,
+    /// For each grade, the grades its arms read.
+    grade_deps: Vec<Vec<usize>>,
+    /// Where each name of the shared value namespace (metrics, subject fields, subject
+    /// grades) and of the concern namespace was first declared.
+    value_names: HashMap<String, Span>,
+    concern_names: HashMap<String, Span>,
+}
+
+impl<'s> Checker<'s> {
+    fn new(source: &'s str) -> Checker<'s> {
+        Checker {
+            source,
+            errors: Vec::new(),
+            symbols: Symbols::default(),
+            schema: Schema::default(),
+            grades: Vec::new(),
+            per_concern: Vec::new(),
+            usage: Usage::default(),
+            grade_deps: Vec::new(),
+            value_names: HashMap::new(),
+            concern_names: ["id", "subject", "raised_on"]
+                .into_iter()
+                .map(|n| (n.to_string(), Span::default()))
+                .collect(),
+        }
+    }
+
+    fn error(&mut self, error: CheckError) {
+        self.errors.push(error);
+    }
+
+    fn check_file(&mut self, file: &PolicyFile) -> Program {
+        let settings = self.check_settings(file);
+        let roles = self.declare_roles(file);
+        self.declare_metrics(file);
+        self.declare_fields(file);
+        self.declare_grades(file);
+        let rule_decls: Vec<&ast::Rule> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Rule(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        self.declare_rules(&rule_decls);
+        self.check_grade_arms(file);
+        let mut rules: Vec<RuleDef> = rule_decls.iter().filter_map(|r| self.check_rule(r)).collect();
+        let graph = self.replaces_graph(&rule_decls);
+        let has_cycle = self.report_replaces_cycles(&rule_decls, &graph);
+        if rules.len() == rule_decls.len() && !has_cycle {
+            for (index, rule) in rules.iter_mut().enumerate() {
+                rule.displaces = reachable(&graph, index);
+            }
+            self.warn_never_reported(&rule_decls, &rules);
+        }
+        self.check_grade_cycles();
+        let tests = self.check_tests(file);
+        self.warn_unused(file);
+        Program {
+            name: file.name.value.clone(),
+            version: settings.version,
+            calendar: settings.calendar,
+            schema: std::mem::take(&mut self.schema),
+            roles,
+            grades: std::mem::take(&mut self.grades),
+            rules,
+            tests,
+        }
+    }
+
+    // ------------------------------------------------------------ settings
+
+    fn check_settings(&mut self, file: &PolicyFile) -> Settings {
+        let mut version: Option<&Spanned<String>> = None;
+        let mut calendar: Option<&ast::Ident> = None;
+        let mut kind = CalendarKind::default();
+        let mut holidays: Vec<NaiveDate> = Vec::new();
+        for item in &file.items {
+            match item {
+                Item::Version(v) => {
+                    if let Some(first) = version {
+                        self.duplicate_clause("version", String::new(), v.span, first.span);
+                    }
+                    version = Some(v);
+                }
+                Item::Calendar(c) => {
+                    if let Some(first) = calendar {
+                        self.duplicate_clause("calendar", String::new(), c.span, first.span);
+                    }
+                    calendar = Some(c);
+                    match CalendarKind::from_name(&c.value) {
+                        Some(k) => kind = k,
+                        None => self.error(CheckError::UnknownWord {
+                            name: c.value.clone(),
+                            what: "calendar",
+                            span: c.span,
+                            help: did_you_mean(&c.value, ["england_and_wales", "weekends_only"]),
+                        }),
+                    }
+                }
+                Item::Holiday(h) => holidays.push(h.date.value),
+                _ => {}
+            }
+        }
+        Settings {
+            version: version.map(|v| v.value.clone()),
+            calendar: Calendar::new(kind, holidays),
+        }
+    }
+
+    fn duplicate_clause(&mut self, keyword: &str, place: String, span: Span, first: Span) {
+        self.error(CheckError::DuplicateClause {
+            keyword: keyword.to_string(),
+            place,
+            span,
+            first,
+        });
+    }
+
+    // ------------------------------------------------------------ declarations
+
+    fn declare_roles(&mut self, file: &PolicyFile) -> Vec<RoleDef> {
+        let mut roles = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        for item in &file.items {
+            let Item::Role(role) = item else { continue };
+            if let Some(&i) = self.symbols.roles.get(&role.id.value) {
+                self.duplicate_name(&role.id, spans[i], "give each role its own name");
+                continue;
+            }
+            self.symbols.roles.insert(role.id.value.clone(), roles.len());
+            spans.push(role.id.span);
+            roles.push(RoleDef {
+                id: role.id.value.clone(),
+                display: role.display.value.clone(),
+            });
+        }
+        self.usage.roles = vec![false; roles.len()];
+        roles
+    }
+
+    fn duplicate_name(&mut self, name: &ast::Ident, first: Span, help: &str) {
+        self.error(CheckError::DuplicateName {
+            name: name.value.clone(),
+            span: name.span,
+            first,
+            help: Some(help.to_string()),
+        });
+    }
+
+    /// Claims a name in the namespace shared by metrics, subject fields and subject grades.
+    fn claim_value_name(&mut self, name: &ast::Ident) -> bool {
+        claim(&mut self.value_names, &mut self.errors, name)
+    }
+
+    /// Claims a name in the namespace of concern fields and per-concern grades.
+    fn claim_concern_name(&mut self, name: &ast::Ident) -> bool {
+        claim(&mut self.concern_names, &mut self.errors, name)
+    }
+
+    fn declare_metrics(&mut self, file: &PolicyFile) {
+        for item in &file.items {
+            let Item::Metric(metric) = item else { continue };
+            let kind = match metric.kind.value.as_str() {
+                "percent" => MetricKind::Percent,
+                "number" => MetricKind::Number,
+                "count" => MetricKind::Count,
+                other => {
+                    self.error(CheckError::UnknownWord {
+                        name: other.to_string(),
+                        what: "kind of metric",
+                        span: metric.kind.span,
+                        help: did_you_mean(other, ["percent", "number", "count"]),
+                    });
+                    MetricKind::Number
+                }
+            };
+            if !self.claim_value_name(&metric.id) {
+                continue;
+            }
+            self.symbols
+                .metrics
+                .insert(metric.id.value.clone(), self.schema.metrics.len());
+            self.schema.metrics.push(MetricDef {
+                id: metric.id.value.clone(),
+                description: metric.description.value.clone(),
+                kind,
+                direction: metric.direction.as_ref().map(|d| d.value),
+            });
+        }
+        self.usage.metrics = vec![false; self.schema.metrics.len()];
+    }
+
+    fn declare_fields(&mut self, file: &PolicyFile) {
+        let mut subjects_block: Option<Span> = None;
+        let mut concerns_block: Option<Span> = None;
+        for item in &file.items {
+            match item {
+                Item::Subjects(block) => {
+                    if let Some(first) = subjects_block {
+                        self.duplicate_clause("subjects", String::new(), block.span, first);
+                        continue;
+                    }
+                    subjects_block = Some(block.span);
+                    for field in &block.fields {
+                        let ty = self.check_field_type(&field.ty);
+                        if self.claim_value_name(&field.name) {
+                            let index = self.schema.subject_fields.len();
+                            self.symbols
+                                .subject_fields
+                                .insert(field.name.value.clone(), index);
+                            self.schema.subject_fields.push(FieldDef {
+                                name: field.name.value.clone(),
+                                ty,
+                            });
+                        }
+                    }
+                }
+                Item::Concerns(block) => {
+                    if let Some(first) = concerns_block {
+                        self.duplicate_clause("concerns", String::new(), block.span, first);
+                        continue;
+                    }
+                    concerns_block = Some(block.span);
+                    for field in &block.fields {
+                        let ty = self.check_field_type(&field.ty);
+                        if self.claim_concern_name(&field.name) {
+                            let index = self.schema.concern_fields.len();
+                            self.symbols
+                                .concern_fields
+                                .insert(field.name.value.clone(), index);
+                            self.schema.concern_fields.push(FieldDef {
+                                name: field.name.value.clone(),
+                                ty,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_field_type(&mut self, ty: &Spanned<TypeExpr>) -> FieldType {
+        match &ty.value {
+            TypeExpr::Named(name) => match name.as_str() {
+                "text" => FieldType::Text,
+                "number" => FieldType::Number,
+                "flag" => FieldType::Flag,
+                "date" => FieldType::Date,
+                other => {
+                    self.error(CheckError::UnknownWord {
+                        name: other.to_string(),
+                        what: "type",
+                        span: ty.span,
+                        help: did_you_mean(other, ["text", "number", "flag", "date"])
+                            .map(|h| format!("{h} (or `integer 1..5`, `one of a, b, c`)")),
+                    });
+                    FieldType::Text
+                }
+            },
+            TypeExpr::Integer { min, max } => self.check_integer_range(min, max),
+            TypeExpr::OneOf(values) => {
+                let mut seen: HashMap<String, Span> = HashMap::new();
+                for value in values {
+                    claim(&mut seen, &mut self.errors, value);
+                }
+                FieldType::OneOf(values.iter().map(|v| v.value.clone()).collect())
+            }
+        }
+    }
+
+    fn check_integer_range(&mut self, min: &Spanned<String>, max: &Spanned<String>) -> FieldType {
+        let lo = self.parse_bound(min);
+        let hi = self.parse_bound(max);
+        match (lo, hi) {
+            (Some(lo), Some(hi)) if lo <= hi => FieldType::Integer { min: lo, max: hi },
+            (Some(lo), Some(hi)) => {
+                self.error(CheckError::BadNumber {
+                    message: format!("the range `{lo}..{hi}` is empty"),
+                    span: min.span.to(max.span),
+                    label: "the first number must not be above the second".to_string(),
+                    help: Some(format!("write the smaller number first: `integer {hi}..{lo}`")),
+                });
+                FieldType::Integer { min: hi, max: lo }
+            }
+            _ => FieldType::Integer {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+        }
+    }
+
+    fn parse_bound(&mut self, text: &Spanned<String>) -> Option<i64> {
+        let parsed = text.value.parse::<i64>().ok();
+        if parsed.is_none() {
+            self.error(too_large(text));
+        }
+        parsed
+    }
+
+    fn declare_grades(&mut self, file: &PolicyFile) {
+        for item in &file.items {
+            let Item::Grade(grade) = item else { continue };
+            let per_concern = grade.for_each_concern.is_some();
+            let claimed = match per_concern {
+                true => self.claim_concern_name(&grade.id),
+                false => self.claim_value_name(&grade.id),
+            };
+            if !claimed {
+                continue;
+            }
+            let mut levels: Vec<String> = Vec::new();
+            for arm in &grade.arms {
+                if !levels.contains(&arm.level.value) {
+                    levels.push(arm.level.value.clone());
+                }
+            }
+            self.symbols
+                .grades
+                .insert(grade.id.value.clone(), self.grades.len());
+            self.per_concern.push(per_concern);
+            self.grades.push(GradeDef {
+                id: grade.id.value.clone(),
+                title: grade.title.value.clone(),
+                per_concern,
+                levels,
+                arms: Vec::new(),
+                span: grade.span,
+            });
+        }
+        self.usage.grades = vec![false; self.grades.len()];
+        self.grade_deps = vec![Vec::new(); self.grades.len()];
+    }
+
+    fn declare_rules(&mut self, rules: &[&ast::Rule]) {
+        let mut first_spans: Vec<Span> = Vec::new();
+        for rule in rules {
+            match self.symbols.rules.get(&rule.id.value) {
+                Some(&i) => self.duplicate_name(&rule.id, first_spans[i], "give each rule its own name"),
+                None => {
+                    self.symbols
+                        .rules
+                        .insert(rule.id.value.clone(), first_spans.len());
+                    first_spans.push(rule.id.span);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ grades
+
+    fn check_grade_arms(&mut self, file: &PolicyFile) {
+        for item in &file.items {
+            let Item::Grade(grade) = item else { continue };
+            let Some(&index) = self.symbols.grades.get(&grade.id.value) else {
+                continue;
+            };
+            if self.grades[index].span != grade.span {
+                continue; // a duplicate, already reported
+            }
+            let arms = self.check_arms(grade, index);
+            self.grades[index].arms = arms;
+        }
+    }
+
+    fn check_arms(&mut self, grade: &ast::Grade, index: usize) -> Vec<ArmDef> {
+        let scope = match self.per_concern[index] {
+            true => expr::Scope::Concern,
+            false => expr::Scope::Subject,
+        };
+        let levels = self.grades[index].levels.clone();
+        let mut arms = Vec::new();
+        for (position, arm) in grade.arms.iter().enumerate() {
+            let level = levels
+                .iter()
+                .position(|l| *l == arm.level.value)
+                .expect("levels were collected from these arms") as u16;
+            let condition = arm
+                .condition
+                .as_ref()
+                .map(|c| self.check_condition(c, scope, Some(index)));
+            let is_last = position + 1 == grade.arms.len();
+            if condition.is_none() && !is_last {
+                self.error(CheckError::Otherwise {
+                    message: format!("`otherwise` must be the last arm of grade `{}`", grade.id.value),
+                    span: arm.span,
+                    label: "arms after this one could never be chosen".to_string(),
+                    help: Some("move this arm to the end of the grade".to_string()),
+                });
+            }
+            arms.push(ArmDef {
+                level,
+                condition,
+                span: arm.span,
+            });
+        }
+        if grade.arms.last().is_none_or(|a| a.condition.is_some()) {
+            self.error(CheckError::Otherwise {
+                message: format!("grade `{}` has no `otherwise` arm", grade.id.value),
+                span: grade.id.span,
+                label: "some subjects would get no level".to_string(),
+                help: Some(
+                    "add a last arm such as `none otherwise`, for when no other arm holds".to_string(),
+                ),
+            });
+        }
+        arms
+    }
+
+    fn check_grade_cycles(&mut self) {
+        let deps = self.grade_deps.clone();
+        for cycle in find_cycles(&deps) {
+            let names: Vec<String> = cycle
+                .iter()
+                .chain(cycle.first())
+                .map(|&g| format!("`{}`", self.grades[g].id))
+                .collect();
+            self.error(CheckError::GradeCycle {
+                cycle: names.join(" → "),
+                span: self.grades[cycle[0]].span,
+            });
+        }
+    }
+
+    // ------------------------------------------------------------ rules
+
+    fn check_rule(&mut self, rule: &ast::Rule) -> Option<RuleDef> {
+        let clauses = self.index_clauses(rule);
+        let mut when = None;
+        let mut applies_to = None;
+        let mut severity = None;
+        let mut require = None;
+        let mut owner = None;
+        let mut involve = Vec::new();
+        let mut due = None;
+        let mut replaces = Vec::new();
+        let mut ok = true;
+        for clause in clauses {
+            match &clause.kind {
+                ClauseKind::When(e) => when = Some(self.check_condition(e, expr::Scope::Subject, None)),
+                ClauseKind::AppliesTo(e) => {
+                    applies_to = Some(self.check_condition(e, expr::Scope::AppliesTo, None))
+                }
+                ClauseKind::Severity(s) => severity = self.check_severity(s),
+                ClauseKind::Require(text) => require = Some(text.value.clone()),
+                ClauseKind::Owner(role) => owner = self.resolve_role(role),
+                ClauseKind::Involve(roles) => {
+                    involve = roles.iter().filter_map(|r| self.resolve_role(r)).collect();
+                    ok &= involve.len() == roles.len();
+                }
+                ClauseKind::Due(d) => due = self.check_due(d),
+                ClauseKind::Replaces(names) => {
+                    replaces = names.iter().filter_map(|n| self.resolve_rule(n)).collect();
+                    ok &= replaces.len() == names.len();
+                }
+            }
+        }
+        let owner = owner.or_else(|| {
+            self.missing_clause(rule, &["owner"], "owner");
+            None
+        });
+        let when = when.or_else(|| {
+            self.missing_clause(rule, &["when"], "when");
+            None
+        });
+        let severity = severity.or_else(|| {
+            self.missing_clause(rule, &["severity"], "severity");
+            None
+        });
+        let require = require.or_else(|| {
+            self.missing_clause(rule, &["require"], "require");
+            None
+        });
+        let due = due.or_else(|| {
+            self.missing_clause(rule, &["due"], "due");
+            None
+        });
+        Some(RuleDef {
+            id: rule.id.value.clone(),
+            title: rule.title.value.clone(),
+            applies_to,
+            when: when?,
+            severity: severity?,
+            require: require?,
+            owner: owner?,
+            involve,
+            due: due?,
+            replaces,
+            displaces: Vec::new(),
+            span: rule.span,
+        })
+        .filter(|_| ok)
+    }
+
+    /// The rule's clauses, reporting any written twice (the first one counts).
+    fn index_clauses<'r>(&mut self, rule: &'r ast::Rule) -> Vec<&'r ast::Clause> {
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut kept = Vec::new();
+        for clause in &rule.clauses {
+            let keyword = clause.kind.keyword();
+            match seen.get(keyword) {
+                Some(&first) => self.duplicate_clause(
+                    keyword,
+                    format!(" in rule `{}`", rule.id.value),
+                    clause.span,
+                    first,
+                ),
+                None => {
+                    seen.insert(keyword, clause.span);
+                    kept.push(clause);
+                }
+            }
+        }
+        kept
+    }
+
+    /// Reports a missing clause, unless the clause was written (and its error reported).
+    fn missing_clause(&mut self, rule: &ast::Rule, _written: &[&str], keyword: &'static str) {
+        if rule.clauses.iter().any(|c| c.kind.keyword() == keyword) {
+            return;
+        }
+        let example = match keyword {
+            "when" => "`when callbacks < 20`, the condition that calls for the action".to_string(),
+            "severity" => "`severity low` (or `moderate`, `high`, `extreme`)".to_string(),
+            "require" => "`require \"What must be done\"`".to_string(),
+            "owner" => {
+                let role = self.symbols.roles.iter().min_by_key(|(_, i)| **i).map(|(n, _)| n.as_str());
+                format!("`owner {}`, the role that owns the action", role.unwrap_or("medical_lead"))
+            }
+            _ => "`due 10 working days` (or days, weeks, months)".to_string(),
+        };
+        self.error(CheckError::MissingClause {
+            rule: rule.id.value.clone(),
+            keyword,
+            span: rule.id.span,
+            help: Some(format!("add a line such as {example}")),
+        });
+    }
+
+    fn check_severity(&mut self, severity: &ast::Ident) -> Option<Severity> {
+        let found = Severity::ALL.into_iter().find(|s| s.name() == severity.value);
+        if found.is_none() {
+            self.error(CheckError::UnknownWord {
+                name: severity.value.clone(),
+                what: "severity",
+                span: severity.span,
+                help: did_you_mean(&severity.value, Severity::ALL.map(Severity::name)),
+            });
+        }
+        found
+    }
+
+    fn resolve_role(&mut self, role: &ast::Ident) -> Option<usize> {
+        match self.symbols.roles.get(&role.value) {
+            Some(&i) => {
+                self.usage.roles[i] = true;
+                Some(i)
+            }
+            None => {
+                let help = did_you_mean(&role.value, self.symbols.roles.keys().map(String::as_str))
+                    .or_else(|| Some(format!("declare it: `role {} \"Display name\"`", role.value)));
+                self.error(CheckError::UnknownRole {
+                    name: role.value.clone(),
+                    span: role.span,
+                    help,
+                });
+                None
+            }
+        }
+    }
+
+    fn resolve_rule(&mut self, rule: &ast::Ident) -> Option<usize> {
+        let found = self.symbols.rules.get(&rule.value).copied();
+        if found.is_none() {
+            self.error(CheckError::UnknownRule {
+                name: rule.value.clone(),
+                span: rule.span,
+                help: did_you_mean(&rule.value, self.symbols.rules.keys().map(String::as_str)),
+            });
+        }
+        found
+    }
+
+    fn check_due(&mut self, due: &ast::Due) -> Option<Deadline> {
+        let Ok(n) = due.amount.value.parse::<u32>() else {
+            self.error(too_large(&due.amount));
+            return None;
+        };
+        Some(match due.unit.value {
+            DueUnit::WorkingDays => Deadline::WorkingDays(n),
+            DueUnit::Days => Deadline::Days(n),
+            DueUnit::Weeks => Deadline::Weeks(n),
+            DueUnit::Months => Deadline::Months(n),
+        })
+    }
+
+    /// For each rule (by position), the rules its `replaces` names.
+    fn replaces_graph(&self, decls: &[&ast::Rule]) -> Vec<Vec<usize>> {
+        decls
+            .iter()
+            .map(|rule| {
+                rule.clauses
+                    .iter()
+                    .filter_map(|c| match &c.kind {
+                        ClauseKind::Replaces(names) => Some(names),
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter_map(|name| self.symbols.rules.get(&name.value).copied())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Reports every cycle of `replaces`; true when there is one.
+    fn report_replaces_cycles(&mut self, decls: &[&ast::Rule], graph: &[Vec<usize>]) -> bool {
+        let cycles = find_cycles(graph);
+        for cycle in &cycles {
+            let names: Vec<String> = cycle
+                .iter()
+                .chain(cycle.first())
+                .map(|&r| format!("`{}`", decls[r].id.value))
+                .collect();
+            let spans: Vec<Span> = cycle.iter().map(|&r| replaces_span(decls[r])).collect();
+            self.error(CheckError::ReplacesCycle {
+                cycle: names.join(" → "),
+                span: spans[0],
+                others: spans[1..]
+                    .iter()
+                    .map(|s| LabeledSpan::new_with_span(Some("and this continues it".to_string()), *s))
+                    .collect(),
+            });
+        }
+        !cycles.is_empty()
+    }
+
+    fn warn_never_reported(&mut self, decls: &[&ast::Rule], rules: &[RuleDef]) {
+        for (a, rule) in rules.iter().enumerate() {
+            for &b in &rule.displaces {
+                let same_when = self.same_text(clause_expr(decls[a], "when"), clause_expr(decls[b], "when"));
+                let applies_a = clause_expr(decls[a], "applies to");
+                let same_scope =
+                    applies_a.is_none() || self.same_text(applies_a, clause_expr(decls[b], "applies to"));
+                if same_when && same_scope {
+                    self.error(CheckError::NeverReported {
+                        name: rules[b].id.clone(),
+                        by: rule.id.clone(),
+                        span: decls[b].id.span,
+                        by_span: replaces_span(decls[a]),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether two conditions are written the same, spacing aside.
+    fn same_text(&self, a: Option<Span>, b: Option<Span>) -> bool {
+        let words = |s: Span| self.source[s.start..s.end].split_whitespace().collect::<Vec<_>>();
+        match (a, b) {
+            (Some(a), Some(b)) => words(a) == words(b),
+            _ => false,
+        }
+    }
+
+    // ------------------------------------------------------------ warnings
+
+    fn warn_unused(&mut self, file: &PolicyFile) {
+        for item in &file.items {
+            match item {
+                Item::Role(role) => {
+                    if let Some(&i) = self.symbols.roles.get(&role.id.value) {
+                        if !self.usage.roles[i] {
+                            self.usage.roles[i] = true; // warn once, even for duplicates
+                            self.error(CheckError::UnusedRole {
+                                name: role.id.value.clone(),
+                                span: role.id.span,
+                            });
+                        }
+                    }
+                }
+                Item::Metric(metric) => {
+                    if let Some(&i) = self.symbols.metrics.get(&metric.id.value) {
+                        if !self.usage.metrics[i] {
+                            self.usage.metrics[i] = true;
+                            self.error(CheckError::UnusedMetric {
+                                name: metric.id.value.clone(),
+                                span: metric.id.span,
+                            });
+                        }
+                    }
+                }
+                Item::Grade(grade) => {
+                    if let Some(&i) = self.symbols.grades.get(&grade.id.value) {
+                        if !self.usage.grades[i] {
+                            self.usage.grades[i] = true;
+                            self.error(CheckError::UnusedGrade {
+                                name: grade.id.value.clone(),
+                                span: grade.id.span,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+struct Settings {
+    version: Option<String>,
+    calendar: Calendar,
+}
+
+/// Records `name` in a namespace, reporting a duplicate; true when newly claimed.
+fn claim(names: &mut HashMap<String, Span>, errors: &mut Vec<CheckError>, name: &ast::Ident) -> bool {
+    if let Some(&first) = names.get(&name.value) {
+        let help = match first.is_empty() {
+            true => format!("`{}` is built into every concern record; choose another name", name.value),
+            false => "choose a different name for one of them".to_string(),
+        };
+        errors.push(CheckError::DuplicateName {
+            name: name.value.clone(),
+            span: name.span,
+            first,
+            help: Some(help),
+        });
+        return false;
+    }
+    names.insert(name.value.clone(), name.span);
+    true
+}
+
+fn too_large(text: &Spanned<String>) -> CheckError {
+    CheckError::BadNumber {
+        message: format!("`{}` is too large", text.value),
+        span: text.span,
+        label: "this number is too large".to_string(),
+        help: Some("use a smaller number".to_string()),
+    }
+}
+
+fn clause_expr(rule: &ast::Rule, keyword: &str) -> Option<Span> {
+    rule.clauses
+        .iter()
+        .find(|c| c.kind.keyword() == keyword)
+        .and_then(|c| match &c.kind {
+            ClauseKind::When(e) | ClauseKind::AppliesTo(e) => Some(e.span),
+            _ => None,
+        })
+}
+
+fn replaces_span(rule: &ast::Rule) -> Span {
+    rule.clauses
+        .iter()
+        .find(|c| matches!(c.kind, ClauseKind::Replaces(_)))
+        .map_or(rule.id.span, |c| c.span)
+}
+
+/// Every node reachable from `start` (not `start` itself unless on a cycle), sorted.
+fn reachable(graph: &[Vec<usize>], start: usize) -> Vec<usize> {
+    let mut seen = vec![false; graph.len()];
+    let mut stack = graph[start].clone();
+    while let Some(node) = stack.pop() {
+        if !std::mem::replace(&mut seen[node], true) {
+            stack.extend(&graph[node]);
+        }
+    }
+    (0..graph.len()).filter(|&n| seen[n]).collect()
+}
+
+/// The distinct cycles of a directed graph, each listed from its smallest node, in order.
+fn find_cycles(graph: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+    for start in 0..graph.len() {
+        // A cycle is reported from its smallest node, so search only through larger ones.
+        let mut path = vec![start];
+        let mut iters = vec![0usize];
+        let mut on_path = vec![false; graph.len()];
+        on_path[start] = true;
+        while let Some(&node) = path.last() {
+            let i = iters.last_mut().expect("iters follows path");
+            let Some(&next) = graph[node].get(*i) else {
+                on_path[node] = false;
+                path.pop();
+                iters.pop();
+                continue;
+            };
+            *i += 1;
+            if next == start {
+                if !cycles.iter().any(|c| same_cycle(c, &path)) {
+                    cycles.push(path.clone());
+                }
+            } else if next > start && !on_path[next] && path.len() < graph.len() {
+                on_path[next] = true;
+                path.push(next);
+                iters.push(0);
+            }
+        }
+        if cycles.len() >= 20 {
+            break; // enough to act on; reporting every cycle of a dense graph helps nobody
+        }
+    }
+    cycles
+}
+
+fn same_cycle(a: &[usize], b: &[usize]) -> bool {
+    let mut a_sorted = a.to_vec();
+    let mut b_sorted = b.to_vec();
+    a_sorted.sort_unstable();
+    b_sorted.sort_unstable();
+    a_sorted == b_sorted
+}
+
+#[cfg(test)]
+mod cycle_tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_cycle_once() {
+        let graph = vec![vec![1], vec![0], vec![2], vec![]];
+        assert_eq!(find_cycles(&graph), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn reachable_is_transitive_and_sorted() {
+        let graph = vec![vec![2], vec![], vec![1], vec![0]];
+        assert_eq!(reachable(&graph, 3), vec![0, 1, 2]);
+    }
+}

@@ -1,0 +1,232 @@
+//! Test blocks: every name they use exists, and every value fits its declaration.
+
+use super::suggest::did_you_mean;
+use super::{CheckError, Checker};
+use crate::ast::{self, Expectation, Item, LiteralKind, PolicyFile, Span, TestStatementKind};
+use crate::schema::{FieldType, MetricKind};
+
+impl Checker<'_> {
+    pub(super) fn check_tests(&mut self, file: &PolicyFile) -> Vec<ast::Test> {
+        let mut names: std::collections::HashMap<String, Span> = Default::default();
+        let mut tests = Vec::new();
+        for item in &file.items {
+            let Item::Test(test) = item else { continue };
+            if let Some(&first) = names.get(&test.name.value) {
+                self.error(CheckError::DuplicateName {
+                    name: test.name.value.clone(),
+                    span: test.name.span,
+                    first,
+                    help: Some("give each test its own name, so a failure says which one".to_string()),
+                });
+            }
+            names.insert(test.name.value.clone(), test.name.span);
+            self.check_test(test);
+            tests.push(test.clone());
+        }
+        tests
+    }
+
+    fn check_test(&mut self, test: &ast::Test) {
+        let as_of: Vec<Span> = test
+            .statements
+            .iter()
+            .filter(|s| matches!(s.kind, TestStatementKind::AsOf(_)))
+            .map(|s| s.span)
+            .collect();
+        match as_of.as_slice() {
+            [] => self.bad_test(
+                format!("test \"{}\" has no `as of` line", test.name.value),
+                test.name.span,
+                "which month does this test evaluate?",
+                "add a line such as `as of 2026-10`",
+            ),
+            [_] => {}
+            [first, again, ..] => self.duplicate_clause("as of", format!(" in test \"{}\"", test.name.value), *again, *first),
+        }
+        for statement in &test.statements {
+            self.check_test_statement(&statement.kind);
+        }
+    }
+
+    fn bad_test(&mut self, message: String, span: Span, label: &str, help: &str) {
+        self.error(CheckError::BadTest {
+            message,
+            span,
+            label: label.to_string(),
+            help: Some(help.to_string()),
+        });
+    }
+
+    fn check_test_statement(&mut self, kind: &TestStatementKind) {
+        match kind {
+            TestStatementKind::AsOf(_) => {}
+            TestStatementKind::GivenMetric { metric, values, .. } => {
+                let Some(&index) = self.symbols.metrics.get(&metric.value) else {
+                    let help = did_you_mean(&metric.value, self.symbols.metrics.keys().map(String::as_str));
+                    self.error(CheckError::UnknownMetric {
+                        name: metric.value.clone(),
+                        span: metric.span,
+                        help,
+                    });
+                    return;
+                };
+                let kind = self.schema.metrics[index].kind;
+                for (_, value) in values {
+                    self.check_metric_literal(kind, &metric.value, value);
+                }
+            }
+            TestStatementKind::GivenField { field, value, .. } => {
+                let Some(&index) = self.symbols.subject_fields.get(&field.value) else {
+                    let help = did_you_mean(&field.value, self.symbols.subject_fields.keys().map(String::as_str));
+                    self.error(CheckError::UnknownField {
+                        name: field.value.clone(),
+                        span: field.span,
+                        help,
+                    });
+                    return;
+                };
+                let ty = self.schema.subject_fields[index].ty.clone();
+                self.check_field_literal(&ty, &field.value, value);
+            }
+            TestStatementKind::GivenConcern { id, fields, .. } => self.check_given_concern(id, fields),
+            TestStatementKind::Expect { expectation, .. } => self.check_expectation(expectation),
+        }
+    }
+
+    fn check_given_concern(&mut self, id: &ast::Spanned<String>, fields: &[(ast::Ident, ast::Literal)]) {
+        let mut given = vec![false; self.schema.concern_fields.len()];
+        for (field, value) in fields {
+            let Some(&index) = self.symbols.concern_fields.get(&field.value) else {
+                let help = did_you_mean(&field.value, self.symbols.concern_fields.keys().map(String::as_str));
+                self.error(CheckError::UnknownConcernField {
+                    name: field.value.clone(),
+                    span: field.span,
+                    help,
+                });
+                continue;
+            };
+            given[index] = true;
+            let ty = self.schema.concern_fields[index].ty.clone();
+            self.check_field_literal(&ty, &field.value, value);
+        }
+        let missing: Vec<String> = self
+            .schema
+            .concern_fields
+            .iter()
+            .zip(&given)
+            .filter(|(_, g)| !**g)
+            .map(|(f, _)| format!("`{}`", f.name))
+            .collect();
+        if !missing.is_empty() {
+            self.bad_test(
+                format!("concern `{}` has no value for {}", id.value, missing.join(", ")),
+                id.span,
+                "every concern needs a value for each declared field",
+                &format!("add `with {} = ...`", missing[0].trim_matches('`')),
+            );
+        }
+    }
+
+    fn check_expectation(&mut self, expectation: &Expectation) {
+        match expectation {
+            Expectation::Nothing => {}
+            Expectation::Fires { rule, .. } | Expectation::DoesNotFire { rule } => {
+                self.resolve_rule(rule);
+            }
+            Expectation::Grade { grade, level } => {
+                let Some(&g) = self.symbols.grades.get(&grade.value) else {
+                    let help = did_you_mean(&grade.value, self.symbols.grades.keys().map(String::as_str));
+                    self.error(CheckError::UnknownGrade {
+                        name: grade.value.clone(),
+                        span: grade.span,
+                        help,
+                    });
+                    return;
+                };
+                if self.grades[g].per_concern {
+                    self.bad_test(
+                        format!("grade `{}` is given to each concern, not to a subject", grade.value),
+                        grade.span,
+                        "a grade for each concern",
+                        "expect a grade that is given to subjects",
+                    );
+                    return;
+                }
+                if !self.grades[g].levels.contains(&level.value) {
+                    let help = did_you_mean(&level.value, self.grades[g].levels.iter().map(String::as_str));
+                    self.error(CheckError::UnknownLevel {
+                        name: level.value.clone(),
+                        grade: grade.value.clone(),
+                        span: level.span,
+                        help,
+                    });
+                }
+            }
+        }
+    }
+
+    fn check_metric_literal(&mut self, kind: MetricKind, metric: &str, value: &ast::Literal) {
+        let problem = match (&value.kind, kind) {
+            (LiteralKind::Percent(text) | LiteralKind::Number(text), MetricKind::Percent) => {
+                let n: f64 = text.parse().unwrap_or(f64::NAN);
+                (!(0.0..=100.0).contains(&n)).then(|| format!("`{text}%` is not a percentage from 0% to 100%"))
+            }
+            (LiteralKind::Number(text), MetricKind::Count) => {
+                let whole = text.parse::<u64>().is_ok();
+                (!whole).then(|| format!("`{text}` is not a count (a whole number, 0 or more)"))
+            }
+            (LiteralKind::Number(text), MetricKind::Number) => {
+                let ok = text.parse::<f64>().is_ok_and(f64::is_finite);
+                (!ok).then(|| format!("`{text}` is not a number"))
+            }
+            (LiteralKind::Percent(text), _) => Some(format!("`{metric}` is not a percentage, so `{text}%` does not fit")),
+            _ => Some(format!("`{metric}` is a {kind} metric; this value is not a number")),
+        };
+        if let Some(message) = problem {
+            self.bad_test(message, value.span, "does not fit the metric", "give a value of the metric's kind");
+        }
+    }
+
+    fn check_field_literal(&mut self, ty: &FieldType, field: &str, value: &ast::Literal) {
+        let fits = match (ty, &value.kind) {
+            (FieldType::Text, LiteralKind::Text(_) | LiteralKind::Name(_)) => true,
+            (FieldType::Number, LiteralKind::Number(t)) => t.parse::<f64>().is_ok_and(f64::is_finite),
+            (FieldType::Flag, LiteralKind::Flag(_)) => true,
+            (FieldType::Date, LiteralKind::Date(_)) => true,
+            (FieldType::Integer { min, max }, LiteralKind::Number(t)) => {
+                t.parse::<i64>().is_ok_and(|n| (*min..=*max).contains(&n))
+            }
+            (FieldType::OneOf(values), LiteralKind::Name(name)) => {
+                if !values.contains(name) {
+                    self.error(CheckError::UnknownValue {
+                        name: name.clone(),
+                        field: field.to_string(),
+                        span: value.span,
+                        help: did_you_mean(name, values.iter().map(String::as_str)),
+                    });
+                }
+                true
+            }
+            _ => false,
+        };
+        if !fits {
+            self.bad_test(
+                format!("this value does not fit `{field}`, which is {}", describe_type(ty)),
+                value.span,
+                "wrong kind of value",
+                "give a value of the field's type",
+            );
+        }
+    }
+}
+
+fn describe_type(ty: &FieldType) -> String {
+    match ty {
+        FieldType::Text => "a text".to_string(),
+        FieldType::Number => "a number".to_string(),
+        FieldType::Flag => "yes or no".to_string(),
+        FieldType::Date => "a date".to_string(),
+        FieldType::Integer { min, max } => format!("a whole number from {min} to {max}"),
+        FieldType::OneOf(values) => format!("one of {}", values.join(", ")),
+    }
+}

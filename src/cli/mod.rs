@@ -1,0 +1,60 @@
+//! The command line: `escalate check`, `escalate eval`, `escalate explain`.
+
+mod check;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Escalation policies for healthcare performance management: check them, and run them
+/// against performance and concern records to get the actions they require.
+#[derive(Debug, Parser)]
+#[command(name = "escalate", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check policy files and report every problem found.
+    Check(check::CheckArgs),
+}
+
+/// How results and problems are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: tables and underlined source lines.
+    #[default]
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
+
+/// The command finished its job.
+const SUCCESS: u8 = 0;
+/// A policy or data file has errors.
+const FAILURE: u8 = 1;
+
+/// Runs the command line and returns the process's exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Whether to colour what goes to standard error.
+fn colour_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Prints a JSON document on standard output.
+fn print_json(value: &impl serde::Serialize) {
+    let text = serde_json::to_string_pretty(value).expect("output types always serialize");
+    println!("{text}");
+}

@@ -1,0 +1,331 @@
+//! Turning one cell's text into a typed value. CSV, JSON and in-memory records all go
+//! through these functions, so they accept and reject exactly the same things.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::error::{DataError, Site};
+use crate::month::Month;
+use crate::schema::{parse_flag, FieldType, MetricKind, Value};
+
+/// Why a cell's text is not a value of its column's type.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Problem {
+    NotANumber,
+    BadMonth,
+    PercentAbove,
+    PercentBelow,
+    NegativeCount,
+    NotWhole,
+    UnknownValue,
+    BadFlag,
+    BadDate,
+    OutOfRange { min: i64, max: i64 },
+}
+
+/// What a column holds, for the help text.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Expect<'a> {
+    Metric(MetricKind),
+    Field(&'a FieldType),
+    Month,
+    Date,
+}
+
+/// Parses a finite number: digits, an optional sign, decimal point and exponent. `NaN`,
+/// `inf` and numbers too large to hold are not numbers.
+pub(crate) fn parse_number(text: &str) -> Result<f64, Problem> {
+    // Only characters that can appear in a plain decimal number; this also keeps out
+    // `inf`, `infinity` and `nan`, which Rust's parser would otherwise accept.
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
+        return Err(Problem::NotANumber);
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(if v == 0.0 { 0.0 } else { v }),
+        _ => Err(Problem::NotANumber),
+    }
+}
+
+/// Parses a metric's cell (trimmed, not empty). A percent may end in `%`.
+pub(crate) fn parse_metric(kind: MetricKind, text: &str) -> Result<f64, Problem> {
+    let number = match text.strip_suffix('%') {
+        Some(rest) if kind == MetricKind::Percent => rest.trim_end(),
+        Some(_) => return Err(Problem::NotANumber),
+        None => text,
+    };
+    check_metric(kind, parse_number(number)?)
+}
+
+/// Checks a finite number against a metric's kind.
+pub(crate) fn check_metric(kind: MetricKind, value: f64) -> Result<f64, Problem> {
+    match kind {
+        MetricKind::Percent if value > 100.0 => Err(Problem::PercentAbove),
+        MetricKind::Percent if value < 0.0 => Err(Problem::PercentBelow),
+        MetricKind::Count if value < 0.0 => Err(Problem::NegativeCount),
+        MetricKind::Count if value.fract() != 0.0 => Err(Problem::NotWhole),
+        _ => Ok(value),
+    }
+}
+
+/// Parses a `period` cell: `YYYY-MM`.
+pub(crate) fn parse_month(text: &str) -> Result<Month, Problem> {
+    text.parse::<Month>().map_err(|_| Problem::BadMonth)
+}
+
+fn digits(text: &str, min: usize, max: usize) -> Option<u32> {
+    if text.len() < min || text.len() > max || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Parses a date: ISO `2026-03-02` or UK `02/03/2026` (day/month/year; one-digit days
+/// and months are read too).
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, Problem> {
+    let text = text.trim();
+    let parts: Vec<&str> = if text.contains('-') {
+        text.split('-').collect()
+    } else {
+        let mut parts: Vec<&str> = text.split('/').collect();
+        parts.reverse();
+        parts
+    };
+    let iso = text.contains('-');
+    let date = match parts.as_slice() {
+        [y, m, d] => {
+            let (dmin, dmax) = if iso { (2, 2) } else { (1, 2) };
+            let year = digits(y, 4, 4);
+            let month = digits(m, dmin, dmax);
+            let day = digits(d, dmin, dmax);
+            match (year, month, day) {
+                (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    date.ok_or(Problem::BadDate)
+}
+
+/// Parses a subject or concern field's cell (trimmed, not empty) as its declared type.
+pub(crate) fn parse_field(ty: &FieldType, text: &str) -> Result<Value, Problem> {
+    match ty {
+        FieldType::Text => Ok(Value::Text(Arc::from(text))),
+        FieldType::Number => parse_number(text).map(Value::Number),
+        FieldType::Flag => parse_flag(text).map(Value::Flag).ok_or(Problem::BadFlag),
+        FieldType::Date => parse_date(text).map(Value::Date),
+        FieldType::Integer { min, max } => {
+            let value = parse_number(text)?;
+            if value.fract() != 0.0 {
+                return Err(Problem::NotWhole);
+            }
+            if value < *min as f64 || value > *max as f64 {
+                return Err(Problem::OutOfRange {
+                    min: *min,
+                    max: *max,
+                });
+            }
+            Ok(Value::Number(value))
+        }
+        FieldType::OneOf(names) => names
+            .iter()
+            .position(|name| name.trim().eq_ignore_ascii_case(text))
+            .map(|i| Value::Enum(i as u32))
+            .ok_or(Problem::UnknownValue),
+    }
+}
+
+fn example_help(column: &str, expect: Expect<'_>) -> String {
+    match expect {
+        Expect::Metric(MetricKind::Percent) => format!(
+            "in column `{column}`, write the figure with digits only, such as `80` or `80%`"
+        ),
+        Expect::Metric(MetricKind::Count) => format!(
+            "in column `{column}`, write a whole number, 0 or more, with digits only, such as `40`"
+        ),
+        Expect::Metric(MetricKind::Number) | Expect::Field(FieldType::Number) => {
+            format!("in column `{column}`, write the figure with digits only, such as `2.5`")
+        }
+        Expect::Field(FieldType::Integer { min, max }) => {
+            format!("in column `{column}`, write a whole number from {min} to {max}")
+        }
+        Expect::Field(FieldType::Flag) => format!(
+            "in column `{column}`, write yes or no (true/false, y/n and 1/0 are read too)"
+        ),
+        Expect::Field(FieldType::Date) | Expect::Date => format!(
+            "in column `{column}`, write the date as 2026-03-02 or as 02/03/2026 (day/month/year)"
+        ),
+        Expect::Field(FieldType::OneOf(names)) => {
+            format!("in column `{column}`, write one of: {}", names.join(", "))
+        }
+        Expect::Field(FieldType::Text) => format!("in column `{column}`, write some text"),
+        Expect::Month => format!(
+            "in column `{column}`, write the month as year-month, such as `2026-10` for October 2026"
+        ),
+    }
+}
+
+fn suggestion(text: &str, names: &[String]) -> Option<String> {
+    let lower = text.to_lowercase();
+    names
+        .iter()
+        .map(|name| (strsim::levenshtein(&lower, &name.to_lowercase()), name))
+        .filter(|(distance, name)| *distance <= 2.max(name.len() / 3) && *distance < name.len())
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name.clone())
+}
+
+/// The error for a problem with a cell. `text` is the cell as written (trimmed).
+pub(crate) fn problem_error(
+    problem: Problem,
+    text: &str,
+    column: &str,
+    expect: Expect<'_>,
+    mut at: Box<Site>,
+) -> DataError {
+    let text = text.to_string();
+    let column = column.to_string();
+    let (label, help) = match &problem {
+        Problem::NotANumber => ("not a number", example_help(&column, expect)),
+        Problem::BadMonth => ("not a month", example_help(&column, expect)),
+        Problem::PercentAbove => (
+            "more than 100%",
+            format!("in column `{column}`, a percentage must be from 0 to 100"),
+        ),
+        Problem::PercentBelow => (
+            "less than 0%",
+            format!("in column `{column}`, a percentage must be from 0 to 100"),
+        ),
+        Problem::NegativeCount => (
+            "below zero",
+            format!("in column `{column}`, a count must be a whole number, 0 or more"),
+        ),
+        Problem::NotWhole => ("not a whole number", example_help(&column, expect)),
+        Problem::UnknownValue => {
+            let mut help = example_help(&column, expect);
+            if let Expect::Field(FieldType::OneOf(names)) = expect {
+                if let Some(name) = suggestion(&text, names) {
+                    help.push_str(&format!(" (did you mean `{name}`?)"));
+                }
+            }
+            ("not an allowed value", help)
+        }
+        Problem::BadFlag => ("not yes or no", example_help(&column, expect)),
+        Problem::BadDate => ("not a date", example_help(&column, expect)),
+        Problem::OutOfRange { .. } => ("out of range", example_help(&column, expect)),
+    };
+    at.label = Some(label.to_string());
+    at.help = Some(help);
+    match problem {
+        Problem::NotANumber => DataError::NotANumber { text, column, at },
+        Problem::BadMonth => DataError::BadMonth { text, column, at },
+        Problem::PercentAbove => DataError::PercentOutOfRange {
+            text,
+            column,
+            above: true,
+            at,
+        },
+        Problem::PercentBelow => DataError::PercentOutOfRange {
+            text,
+            column,
+            above: false,
+            at,
+        },
+        Problem::NegativeCount => DataError::NegativeCount { text, column, at },
+        Problem::NotWhole => DataError::NotWhole { text, column, at },
+        Problem::UnknownValue => {
+            let allowed = match expect {
+                Expect::Field(FieldType::OneOf(names)) => names.clone(),
+                _ => Vec::new(),
+            };
+            DataError::UnknownValue {
+                text,
+                column,
+                allowed,
+                at,
+            }
+        }
+        Problem::BadFlag => DataError::BadFlag { text, column, at },
+        Problem::BadDate => DataError::BadDate { text, column, at },
+        Problem::OutOfRange { min, max } => DataError::OutOfRange {
+            text,
+            column,
+            min,
+            max,
+            at,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("80"), Ok(80.0));
+        assert_eq!(parse_number("-2.5"), Ok(-2.5));
+        assert_eq!(parse_number("1e3"), Ok(1000.0));
+        assert_eq!(parse_number("-0"), Ok(0.0));
+        assert!(parse_number("-0").unwrap().is_sign_positive());
+        for bad in ["8O", "NaN", "nan", "inf", "-inf", "infinity", "1e400", "1,234", "", "1 2", "0x10", "e", "."] {
+            assert_eq!(parse_number(bad), Err(Problem::NotANumber), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metrics() {
+        use MetricKind::*;
+        assert_eq!(parse_metric(Percent, "79.5%"), Ok(79.5));
+        assert_eq!(parse_metric(Percent, "79.5 %"), Ok(79.5));
+        assert_eq!(parse_metric(Percent, "100"), Ok(100.0));
+        assert_eq!(parse_metric(Percent, "120%"), Err(Problem::PercentAbove));
+        assert_eq!(parse_metric(Percent, "-1"), Err(Problem::PercentBelow));
+        assert_eq!(parse_metric(Percent, "%"), Err(Problem::NotANumber));
+        assert_eq!(parse_metric(Count, "40"), Ok(40.0));
+        assert_eq!(parse_metric(Count, "40.0"), Ok(40.0));
+        assert_eq!(parse_metric(Count, "40.5"), Err(Problem::NotWhole));
+        assert_eq!(parse_metric(Count, "-3"), Err(Problem::NegativeCount));
+        assert_eq!(parse_metric(Count, "40%"), Err(Problem::NotANumber));
+        assert_eq!(parse_metric(Count, "forty"), Err(Problem::NotANumber));
+        assert_eq!(parse_metric(Number, "-2.5"), Ok(-2.5));
+        assert_eq!(parse_metric(Number, "1e308"), Ok(1e308));
+    }
+
+    #[test]
+    fn dates() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert_eq!(parse_date("2026-03-02"), Ok(d));
+        assert_eq!(parse_date("02/03/2026"), Ok(d));
+        assert_eq!(parse_date("2/3/2026"), Ok(d));
+        for bad in ["2026-3-2", "31/02/2026", "2026/03/02", "03-02-2026", "", "2026-03-02T00:00", "１/3/2026"] {
+            assert_eq!(parse_date(bad), Err(Problem::BadDate), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields() {
+        let one_of = FieldType::OneOf(vec!["gp".into(), "anp".into()]);
+        assert_eq!(parse_field(&one_of, "GP"), Ok(Value::Enum(0)));
+        assert_eq!(parse_field(&one_of, "consultant"), Err(Problem::UnknownValue));
+        let int = FieldType::Integer { min: 1, max: 5 };
+        assert_eq!(parse_field(&int, "5"), Ok(Value::Number(5.0)));
+        assert_eq!(parse_field(&int, "6"), Err(Problem::OutOfRange { min: 1, max: 5 }));
+        assert_eq!(parse_field(&int, "2.5"), Err(Problem::NotWhole));
+        assert_eq!(parse_field(&FieldType::Flag, "Yes"), Ok(Value::Flag(true)));
+        assert_eq!(parse_field(&FieldType::Flag, "N"), Ok(Value::Flag(false)));
+        assert_eq!(parse_field(&FieldType::Flag, "maybe"), Err(Problem::BadFlag));
+    }
+
+    #[test]
+    fn suggests_close_names() {
+        let names = vec!["gp".to_string(), "anp".to_string(), "pharmacist".to_string()];
+        assert_eq!(suggestion("pharmasist", &names), Some("pharmacist".into()));
+        assert_eq!(suggestion("consultant", &names), None);
+    }
+}

@@ -1,0 +1,147 @@
+//! The concerns file: `id,subject,raised_on,<declared fields>`.
+
+use super::cell::{parse_date, parse_field, Expect};
+use super::error::DataError;
+use super::store::{DatasetBuilder, IdMap};
+use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use crate::schema::{Schema, Value};
+
+/// Reads concern rows into a dataset.
+pub(crate) struct ConcernHandler<'a> {
+    schema: &'a Schema,
+    data: &'a mut DatasetBuilder,
+    /// id, subject, raised_on, then each declared field.
+    columns: Vec<usize>,
+    /// The line of each concern id seen, to report duplicates.
+    seen: IdMap<usize>,
+}
+
+impl<'a> ConcernHandler<'a> {
+    pub fn new(schema: &'a Schema, data: &'a mut DatasetBuilder) -> Self {
+        ConcernHandler {
+            schema,
+            data,
+            columns: Vec::new(),
+            seen: IdMap::default(),
+        }
+    }
+
+    fn required<'r, R: Row + ?Sized>(
+        row: &'r R,
+        field: usize,
+        ctx: &mut Ctx,
+        help: &str,
+    ) -> Option<&'r str> {
+        match cell_text(row, field, ctx) {
+            Ok("") => {
+                ctx.missing(field, help.to_string());
+                None
+            }
+            Ok(text) => Some(text),
+            Err(()) => None,
+        }
+    }
+}
+
+impl Handler for ConcernHandler<'_> {
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        let mut needed = vec![
+            (
+                "id".to_string(),
+                "add a column headed `id` with a reference for each concern, such as `K-001`"
+                    .to_string(),
+            ),
+            (
+                "subject".to_string(),
+                "add a column headed `subject` with the id of the subject each concern is about"
+                    .to_string(),
+            ),
+            (
+                "raised_on".to_string(),
+                "add a column headed `raised_on` with the date each concern was raised".to_string(),
+            ),
+        ];
+        for field in &self.schema.concern_fields {
+            needed.push((
+                normalise_heading(&field.name),
+                format!(
+                    "the policy declares the concern field `{}` ({}), so the file needs a column \
+                     headed `{}`",
+                    field.name, field.ty, field.name
+                ),
+            ));
+        }
+        match ctx.require_columns(header, &needed) {
+            Some(columns) => {
+                ctx.note_unused(&columns);
+                self.columns = columns;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        let id = Self::required(row, self.columns[0], ctx, "every concern needs an id");
+        let subject = Self::required(
+            row,
+            self.columns[1],
+            ctx,
+            "every concern needs the id of the subject it is about",
+        );
+        let raised_field = self.columns[2];
+        let raised_on = Self::required(
+            row,
+            raised_field,
+            ctx,
+            "every concern needs the date it was raised, such as `2026-03-02`",
+        )
+        .and_then(|text| match parse_date(text) {
+            Ok(date) => Some(date),
+            Err(problem) => {
+                ctx.problem(raised_field, problem, text, Expect::Date);
+                None
+            }
+        });
+        let mut fields: Vec<Value> = Vec::with_capacity(self.schema.concern_fields.len());
+        let mut ok = true;
+        for (def, &field) in self.schema.concern_fields.iter().zip(&self.columns[3..]) {
+            let help = format!(
+                "every concern needs a value for `{}` ({})",
+                def.name, def.ty
+            );
+            match Self::required(row, field, ctx, &help) {
+                Some(text) => match parse_field(&def.ty, text) {
+                    Ok(value) => fields.push(value),
+                    Err(problem) => {
+                        ctx.problem(field, problem, text, Expect::Field(&def.ty));
+                        ok = false;
+                    }
+                },
+                None => ok = false,
+            }
+        }
+        let (true, Some(id), Some(subject), Some(raised_on)) = (ok, id, subject, raised_on) else {
+            return Outcome::Rejected;
+        };
+        if let Some(&first) = self.seen.get(id) {
+            let id = id.to_string();
+            ctx.report(Some(self.columns[0]), |mut at| {
+                at.label = Some("used before".into());
+                at.help = Some(format!(
+                    "line {first} has the same id; every concern needs its own id"
+                ));
+                DataError::DuplicateConcern {
+                    id,
+                    first_line: Some(first),
+                    at,
+                }
+            });
+            return Outcome::Rejected;
+        }
+        self.seen.insert(id.into(), ctx.line);
+        let subject = self.data.add_subject(subject);
+        self.data.add_concern(subject, id, raised_on, fields);
+        Outcome::Used
+    }
+}

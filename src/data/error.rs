@@ -1,0 +1,582 @@
+//! Errors found in data files, written for contract managers.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use crate::month::Month;
+
+/// Where in a data file a problem is: the file, the 1-based line (the header is line 1) and
+/// the 1-based column (the field's position in the row, as a spreadsheet numbers columns;
+/// for JSON files the column is always 1 and the line is where the record's `{` is; for
+/// records handed over in memory, the line is the record's position in its list).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DataLocation {
+    /// The file, as it was named.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// The lines of a file shown under an error: just the offending row (or JSON record), with
+/// its real line number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    name: String,
+    text: String,
+    first_line: usize,
+}
+
+impl Snippet {
+    /// A snippet of `text`, which starts at 1-based line `line` of the file `name`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>, line: usize) -> Snippet {
+        Snippet {
+            name: name.into(),
+            text: text.into(),
+            first_line: line.saturating_sub(1),
+        }
+    }
+
+    /// The text shown.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .as_str()
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// What the loader remembers about where an error's row is, so that the offending line can
+/// be shown after the file has been read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    /// Nothing to show.
+    #[default]
+    None,
+    /// A CSV record starting at this byte of the file; `field` is the 0-based field.
+    Csv { byte: u64, field: Option<usize> },
+    /// A JSON record at these bytes of the file text; `key` is the normalised key.
+    Json {
+        start: usize,
+        end: usize,
+        key: Option<String>,
+    },
+}
+
+/// The common part of every [`DataError`]: where it is, help, and the line to show.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Site {
+    pub(crate) location: Option<DataLocation>,
+    pub(crate) help: Option<String>,
+    pub(crate) label: Option<String>,
+    pub(crate) snippet: Option<(Snippet, SourceSpan)>,
+    pub(crate) anchor: Anchor,
+}
+
+impl Site {
+    /// A site with no location (a problem with a folder rather than a file).
+    pub(crate) fn nowhere(help: Option<String>) -> Box<Site> {
+        Box::new(Site {
+            help,
+            ..Site::default()
+        })
+    }
+
+    /// A site at the start of a file.
+    pub(crate) fn file(path: &Path, help: Option<String>) -> Box<Site> {
+        Box::new(Site {
+            location: Some(DataLocation {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+            }),
+            help,
+            ..Site::default()
+        })
+    }
+
+    /// Where the problem is.
+    pub fn location(&self) -> Option<&DataLocation> {
+        self.location.as_ref()
+    }
+
+    /// Advice on how to fix it.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// The line shown under the error, if it could be read back.
+    pub fn snippet(&self) -> Option<&Snippet> {
+        self.snippet.as_ref().map(|(s, _)| s)
+    }
+}
+
+fn metric_list(metrics: &[String]) -> String {
+    let quoted: Vec<String> = metrics.iter().map(|m| format!("`{m}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn other_line(line: &Option<usize>) -> String {
+    match line {
+        Some(line) => format!(" (the other is on line {line})"),
+        None => String::new(),
+    }
+}
+
+fn or_above(above: &bool) -> &'static str {
+    if *above {
+        "more than 100%"
+    } else {
+        "less than 0%"
+    }
+}
+
+/// One problem found in a data file (or folder). Every kind of problem has its own variant
+/// and a stable code (`data::...`, see [`DataError::code`]); messages are written for the
+/// people who keep the spreadsheets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// A figure or number field that is not a number (`8O`, `NaN`, `1,234`).
+    #[error("`{text}` is not a number")]
+    NotANumber {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A `period` that is not a month of the form `YYYY-MM`.
+    #[error("`{text}` is not a month")]
+    BadMonth {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A percentage above 100 or below 0.
+    #[error("`{text}` is {}", or_above(above))]
+    PercentOutOfRange {
+        /// The cell as written.
+        text: String,
+        /// The column (metric).
+        column: String,
+        /// Above 100 (rather than below 0).
+        above: bool,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A count below zero.
+    #[error("`{text}` is below zero")]
+    NegativeCount {
+        /// The cell as written.
+        text: String,
+        /// The column (metric).
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A count or integer field that is not a whole number.
+    #[error("`{text}` is not a whole number")]
+    NotWhole {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A second value for the same subject, metric and month.
+    #[error(
+        "`{subject}` has two values for {} in {month}{}",
+        metric_list(metrics),
+        other_line(first_line)
+    )]
+    DuplicateValue {
+        /// The subject id.
+        subject: String,
+        /// The metrics given twice.
+        metrics: Vec<String>,
+        /// The month.
+        month: Month,
+        /// The line that gave the first value, when it could be found.
+        first_line: Option<usize>,
+        /// Where (the second value).
+        at: Box<Site>,
+    },
+    /// A second row for the same subject in the subjects file.
+    #[error("`{subject}` has more than one row{}", other_line(first_line))]
+    DuplicateSubject {
+        /// The subject id.
+        subject: String,
+        /// The line of the first row.
+        first_line: Option<usize>,
+        /// Where (the second row).
+        at: Box<Site>,
+    },
+    /// A concern id used twice.
+    #[error("concern id `{id}` is used more than once{}", other_line(first_line))]
+    DuplicateConcern {
+        /// The concern id.
+        id: String,
+        /// The line of the first concern with this id.
+        first_line: Option<usize>,
+        /// Where (the second one).
+        at: Box<Site>,
+    },
+    /// A column the policy needs that the file lacks.
+    #[error("the file has no `{column}` column")]
+    MissingColumn {
+        /// The column's name.
+        column: String,
+        /// Where (the header).
+        at: Box<Site>,
+    },
+    /// Two columns with the same heading, where the policy needs that column.
+    #[error("the file has two columns headed `{column}`")]
+    DuplicateColumn {
+        /// The heading.
+        column: String,
+        /// Where (the second column).
+        at: Box<Site>,
+    },
+    /// An empty file: there is not even a header row.
+    #[error("the file is empty")]
+    MissingHeader {
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A value that is not one of a `one of` field's names.
+    #[error("`{text}` is not one of the values allowed for `{column}`")]
+    UnknownValue {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// The names allowed.
+        allowed: Vec<String>,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A flag that is not yes or no.
+    #[error("`{text}` is not yes or no")]
+    BadFlag {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A date that is not a real date in a form we read.
+    #[error("`{text}` is not a date")]
+    BadDate {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// An empty cell where a value is required.
+    #[error("no value in column `{column}`")]
+    MissingValue {
+        /// The column.
+        column: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A whole number outside an `integer A..B` field's range.
+    #[error("`{text}` is outside the range {min} to {max}")]
+    OutOfRange {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A file or folder that cannot be read.
+    #[error("cannot read `{}`: {reason}", path.display())]
+    UnreadableFile {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why, as the operating system put it.
+        reason: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// Text that is not UTF-8.
+    #[error("{what} is not UTF-8 text")]
+    InvalidUtf8 {
+        /// What is not: a column's value, or the file.
+        what: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A JSON file that is not an array of objects of plain values.
+    #[error("{reason}")]
+    BadJson {
+        /// What is wrong.
+        reason: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A row with more or fewer values than the header has columns.
+    #[error("the row has {found} values but the header has {expected} columns")]
+    MalformedRow {
+        /// Columns in the header.
+        expected: usize,
+        /// Values in the row.
+        found: usize,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// No data files where data was expected.
+    #[error("no data files found in `{}`", dir.display())]
+    NoData {
+        /// The folder.
+        dir: PathBuf,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A folder holding two files for the same records (`performance.csv` and
+    /// `performance.json`).
+    #[error("`{}` holds both `{first}` and `{second}`", dir.display())]
+    ConflictingFiles {
+        /// The folder.
+        dir: PathBuf,
+        /// One file's name.
+        first: String,
+        /// The other's.
+        second: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// More errors in a file than are worth listing.
+    #[error("{more} more problems in `{}` are not listed", file.display())]
+    TooManyErrors {
+        /// The file.
+        file: PathBuf,
+        /// How many were left out.
+        more: usize,
+        /// Where (the first one left out).
+        at: Box<Site>,
+    },
+}
+
+impl DataError {
+    /// The common part: location, help and the line to show.
+    pub fn site(&self) -> &Site {
+        match self {
+            DataError::NotANumber { at, .. }
+            | DataError::BadMonth { at, .. }
+            | DataError::PercentOutOfRange { at, .. }
+            | DataError::NegativeCount { at, .. }
+            | DataError::NotWhole { at, .. }
+            | DataError::DuplicateValue { at, .. }
+            | DataError::DuplicateSubject { at, .. }
+            | DataError::DuplicateConcern { at, .. }
+            | DataError::MissingColumn { at, .. }
+            | DataError::DuplicateColumn { at, .. }
+            | DataError::MissingHeader { at }
+            | DataError::UnknownValue { at, .. }
+            | DataError::BadFlag { at, .. }
+            | DataError::BadDate { at, .. }
+            | DataError::MissingValue { at, .. }
+            | DataError::OutOfRange { at, .. }
+            | DataError::UnreadableFile { at, .. }
+            | DataError::InvalidUtf8 { at, .. }
+            | DataError::BadJson { at, .. }
+            | DataError::MalformedRow { at, .. }
+            | DataError::NoData { at, .. }
+            | DataError::ConflictingFiles { at, .. }
+            | DataError::TooManyErrors { at, .. } => at,
+        }
+    }
+
+    pub(crate) fn site_mut(&mut self) -> &mut Site {
+        match self {
+            DataError::NotANumber { at, .. }
+            | DataError::BadMonth { at, .. }
+            | DataError::PercentOutOfRange { at, .. }
+            | DataError::NegativeCount { at, .. }
+            | DataError::NotWhole { at, .. }
+            | DataError::DuplicateValue { at, .. }
+            | DataError::DuplicateSubject { at, .. }
+            | DataError::DuplicateConcern { at, .. }
+            | DataError::MissingColumn { at, .. }
+            | DataError::DuplicateColumn { at, .. }
+            | DataError::MissingHeader { at }
+            | DataError::UnknownValue { at, .. }
+            | DataError::BadFlag { at, .. }
+            | DataError::BadDate { at, .. }
+            | DataError::MissingValue { at, .. }
+            | DataError::OutOfRange { at, .. }
+            | DataError::UnreadableFile { at, .. }
+            | DataError::InvalidUtf8 { at, .. }
+            | DataError::BadJson { at, .. }
+            | DataError::MalformedRow { at, .. }
+            | DataError::NoData { at, .. }
+            | DataError::ConflictingFiles { at, .. }
+            | DataError::TooManyErrors { at, .. } => at,
+        }
+    }
+
+    /// The stable code, such as `data::not_a_number`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DataError::NotANumber { .. } => "data::not_a_number",
+            DataError::BadMonth { .. } => "data::bad_month",
+            DataError::PercentOutOfRange { .. } => "data::percent_out_of_range",
+            DataError::NegativeCount { .. } => "data::negative_count",
+            DataError::NotWhole { .. } => "data::not_whole",
+            DataError::DuplicateValue { .. } => "data::duplicate_value",
+            DataError::DuplicateSubject { .. } => "data::duplicate_subject",
+            DataError::DuplicateConcern { .. } => "data::duplicate_concern",
+            DataError::MissingColumn { .. } => "data::missing_column",
+            DataError::DuplicateColumn { .. } => "data::duplicate_column",
+            DataError::MissingHeader { .. } => "data::missing_header",
+            DataError::UnknownValue { .. } => "data::unknown_value",
+            DataError::BadFlag { .. } => "data::bad_flag",
+            DataError::BadDate { .. } => "data::bad_date",
+            DataError::MissingValue { .. } => "data::missing_value",
+            DataError::OutOfRange { .. } => "data::out_of_range",
+            DataError::UnreadableFile { .. } => "data::unreadable_file",
+            DataError::InvalidUtf8 { .. } => "data::invalid_utf8",
+            DataError::BadJson { .. } => "data::bad_json",
+            DataError::MalformedRow { .. } => "data::malformed_row",
+            DataError::NoData { .. } => "data::no_data",
+            DataError::ConflictingFiles { .. } => "data::conflicting_files",
+            DataError::TooManyErrors { .. } => "data::too_many_errors",
+        }
+    }
+
+    /// The file, line and column of the problem; `None` for a problem with a folder.
+    pub fn location(&self) -> Option<DataLocation> {
+        self.site().location.clone()
+    }
+
+    /// Advice on how to fix the problem.
+    pub fn help_text(&self) -> Option<&str> {
+        self.site().help.as_deref()
+    }
+}
+
+impl Diagnostic for DataError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(DataError::code(self)))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.site()
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.site()
+            .snippet
+            .as_ref()
+            .map(|(s, _)| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let site = self.site();
+        let (_, span) = site.snippet.as_ref()?;
+        let label = LabeledSpan::new_with_span(site.label.clone(), *span);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// Every problem found while loading data, in file then line order.
+#[derive(Debug)]
+pub struct DataErrors(pub Vec<DataError>);
+
+impl DataErrors {
+    /// How many problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The problems.
+    pub fn iter(&self) -> std::slice::Iter<'_, DataError> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for DataErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => fmt::Display::fmt(one, f),
+            all => write!(f, "{} problems in the data files", all.len()),
+        }
+    }
+}
+
+impl std::error::Error for DataErrors {}
+
+impl Diagnostic for DataErrors {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("data::errors"))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.0.iter().map(|e| e as &dyn Diagnostic)))
+    }
+}
+
+impl IntoIterator for DataErrors {
+    type Item = DataError;
+    type IntoIter = std::vec::IntoIter<DataError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl From<DataError> for DataErrors {
+    fn from(error: DataError) -> DataErrors {
+        DataErrors(vec![error])
+    }
+}

@@ -1,0 +1,477 @@
+//! Loading performance, concern and subject records.
+//!
+//! A policy's [`Schema`] says what the data must hold; [`Dataset::load`] reads the files
+//! named by [`DataSources`] against it into a compact, read-only [`Dataset`], and reports
+//! every problem in every file at once ([`DataErrors`]).
+//!
+//! # Data files
+//!
+//! `--data DIR` reads, from the folder, files named `performance`, `concerns` and
+//! `subjects`, each either `.csv` or `.json` (names and extensions in any case). A folder
+//! holding both `performance.csv` and `performance.json` (or two of any other kind) is an
+//! error, and so is a folder with neither a performance nor a concerns file. Subjects are
+//! optional, and so are concerns when there is a performance file.
+//!
+//! ## CSV
+//!
+//! - UTF-8 text, with or without a byte-order mark (Excel's "CSV UTF-8" is fine); lines end
+//!   with LF or CRLF.
+//! - The first line is the header, naming the columns. Headings are matched without regard
+//!   to case or surrounding spaces. Columns the policy does not use are allowed and ignored,
+//!   in any order.
+//! - Values may be in double quotes (`"Smith, J"`; a quote inside is written twice).
+//!   Spaces around values are ignored.
+//! - Blank rows (including rows of nothing but commas) are skipped. A row with fewer values
+//!   than the header has columns is an error; extra values at the end of a row are allowed
+//!   only when they are empty.
+//!
+//! ## JSON
+//!
+//! A JSON array of objects, one object per row, keys as the column headings: for example
+//! `[{"subject": "c01", "period": "2026-10", "callbacks": 41}]`. Values may be numbers,
+//! strings, `true`/`false` or `null`; `null` (or leaving the key out) is an empty cell.
+//! Errors name the line on which the object starts, and column 1.
+//!
+//! ## The performance file
+//!
+//! Monthly figures, in either layout:
+//!
+//! - **wide**: `subject,period,<metric>,<metric>,...`, one row per subject and month and a
+//!   column for every metric the policy declares;
+//! - **long**: `subject,period,metric,value`, one row per figure. A file is read as long
+//!   when its header has `metric` and `value` columns and no column named after a declared
+//!   metric. Rows for metrics the policy does not declare are skipped (the summary counts
+//!   them).
+//!
+//! `period` is a month written `YYYY-MM` (`2026-10`). An empty cell is a missing value
+//! (unknown, never zero). Figures are written with digits: a `percent` is from 0 to 100
+//! and may end with `%` (`79.5%`); a `count` is a whole number, 0 or more; a `number` is
+//! any number. `NaN` and `inf` are not numbers. A subject may have only one figure per
+//! metric and month.
+//!
+//! ## The concerns file
+//!
+//! `id,subject,raised_on,<declared fields>...`: one row per concern. Ids must be unique,
+//! and every row needs every value.
+//!
+//! ## The subjects file
+//!
+//! `subject,<declared fields>...`: at most one row per subject. An empty cell is an
+//! unknown value.
+//!
+//! ## Values
+//!
+//! - dates: `2026-03-02` or `02/03/2026` (day/month/year);
+//! - flags: `yes no true false y n 1 0`, in any case;
+//! - `one of` fields: one of the declared names, in any case;
+//! - `integer A..B`: a whole number from A to B;
+//! - `number`: any number; `text`: anything.
+//!
+//! Subject ids are matched exactly (after trimming spaces). The dataset's subjects are
+//! every id found in any file, including in rows of the performance file skipped because
+//! their metric is not declared.
+//!
+//! # Errors
+//!
+//! Every row either feeds the evaluation or is rejected whole with an error naming the
+//! file, the line (the header is line 1) and the column (counting from 1, as a spreadsheet
+//! does). All problems in all files are reported in one go, in file then line order, up to
+//! 200 per file.
+
+#![forbid(unsafe_code)]
+
+mod cell;
+mod concerns;
+mod error;
+mod performance;
+mod records;
+mod store;
+mod subjects;
+mod summary;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+pub use error::{DataError, DataErrors, DataLocation, Site, Snippet};
+pub use records::{ConcernRecord, PerformanceRecord, SubjectRecord};
+pub use store::{DatasetBuilder, SetMetricError};
+pub use summary::{FileFormat, FileKind, FileSummary, IgnoredRows, Layout, LoadSummary};
+
+use crate::month::Month;
+use crate::schema::{Schema, Value};
+use concerns::ConcernHandler;
+use performance::{fill_first_lines, DynHandler, PerformanceHandler};
+use records::RecordTable;
+use store::{IdMap, MetricColumns};
+use subjects::SubjectHandler;
+use table::{Ctx, Handler};
+
+/// A subject's position in a [`Dataset`]: 0, 1, 2, ... in the order subjects were first
+/// seen.
+pub type SubjectIndex = u32;
+
+/// A concern record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Concern {
+    /// Its id, unique among concerns.
+    pub id: Box<str>,
+    /// The date it was raised.
+    pub raised_on: NaiveDate,
+    /// The declared concern fields, in schema order.
+    pub fields: Box<[Value]>,
+}
+
+/// All the data a policy is evaluated against, held compactly in memory.
+///
+/// Metric values are stored month-major: for each metric, one column per month of a
+/// contiguous range, each column indexed by subject, so [`Dataset::metric_value`] is two
+/// bounds-checked indexing operations.
+#[derive(Debug)]
+pub struct Dataset {
+    ids: Vec<Box<str>>,
+    index: IdMap<SubjectIndex>,
+    metrics: Vec<MetricColumns>,
+    months: Option<(Month, Month)>,
+    field_width: usize,
+    subject_fields: Vec<Option<Value>>,
+    has_row: Vec<bool>,
+    concerns: Vec<Concern>,
+    concern_offsets: Vec<u32>,
+    summary: LoadSummary,
+}
+
+impl Dataset {
+    /// Reads the files in `sources` against a policy's schema. Either every row is good and
+    /// the dataset is returned, or every problem in every file is.
+    pub fn load(schema: &Schema, sources: &DataSources) -> Result<Dataset, DataErrors> {
+        let (dataset, errors) = Dataset::load_partial(schema, sources);
+        if errors.is_empty() {
+            Ok(dataset)
+        } else {
+            Err(DataErrors(errors))
+        }
+    }
+
+    /// Like [`Dataset::load`], but also returns the dataset built from the rows that were
+    /// good, with the problems found (empty when there were none). The summary counts the
+    /// rejected rows.
+    pub fn load_partial(schema: &Schema, sources: &DataSources) -> (Dataset, Vec<DataError>) {
+        let mut builder = DatasetBuilder::new(schema);
+        let mut errors = Vec::new();
+        let files = [
+            (FileKind::Performance, &sources.performance),
+            (FileKind::Concerns, &sources.concerns),
+            (FileKind::Subjects, &sources.subjects),
+        ];
+        for (kind, path) in files {
+            if let Some(path) = path {
+                errors.extend(load_file(kind, path, schema, &mut builder));
+            }
+        }
+        (builder.finish(), errors)
+    }
+
+    /// Builds a dataset from records in memory, checking them exactly as files are checked.
+    /// Errors name `performance records`, `concern records` or `subject records` as the
+    /// file, and the record's position in its list (from 1) as the line.
+    pub fn from_records(
+        schema: &Schema,
+        performance: &[PerformanceRecord],
+        subjects: &[SubjectRecord],
+        concerns: &[ConcernRecord],
+    ) -> Result<Dataset, DataErrors> {
+        let mut builder = DatasetBuilder::new(schema);
+        let mut errors = Vec::new();
+        if !performance.is_empty() {
+            let table = records::performance_table(performance);
+            let mut ctx = Ctx::new(table.path.clone(), FileKind::Performance, FileFormat::Records);
+            let mut handler = PerformanceHandler::new(schema, &mut builder);
+            read_record_table(&mut handler, &mut ctx, &table);
+            if let Some(plan) = handler.plan.clone() {
+                let Ctx {
+                    errors,
+                    rejected_lines,
+                    ..
+                } = &mut ctx;
+                fill_first_lines(schema, plan, errors, rejected_lines, |finder| {
+                    let mut scratch = Ctx::new(
+                        table.path.clone(),
+                        FileKind::Performance,
+                        FileFormat::Records,
+                    );
+                    let mut finder: &mut dyn DynHandler = finder;
+                    read_record_table(&mut finder, &mut scratch, &table);
+                });
+            }
+            finish_file(ctx, &mut builder, &mut errors);
+        }
+        if !concerns.is_empty() {
+            let table = records::concern_table(concerns);
+            let mut ctx = Ctx::new(table.path.clone(), FileKind::Concerns, FileFormat::Records);
+            read_record_table(&mut ConcernHandler::new(schema, &mut builder), &mut ctx, &table);
+            finish_file(ctx, &mut builder, &mut errors);
+        }
+        if !subjects.is_empty() {
+            let table = records::subject_table(subjects);
+            let mut ctx = Ctx::new(table.path.clone(), FileKind::Subjects, FileFormat::Records);
+            read_record_table(&mut SubjectHandler::new(schema, &mut builder), &mut ctx, &table);
+            finish_file(ctx, &mut builder, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(builder.finish())
+        } else {
+            Err(DataErrors(errors))
+        }
+    }
+
+    /// Starts a dataset built in memory, for tests inside policies and for embedders.
+    pub fn builder(schema: &Schema) -> DatasetBuilder {
+        DatasetBuilder::new(schema)
+    }
+
+    /// How many subjects there are.
+    pub fn subject_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// A subject's id. Panics if `subject` is not below [`Dataset::subject_count`].
+    pub fn subject_id(&self, subject: SubjectIndex) -> &str {
+        &self.ids[subject as usize]
+    }
+
+    /// Every subject's index and id, in index order.
+    pub fn subjects(&self) -> impl ExactSizeIterator<Item = (SubjectIndex, &str)> + '_ {
+        self.ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (i as SubjectIndex, &**id))
+    }
+
+    /// A subject's index by id (exact match).
+    pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
+        self.index.get(id).copied()
+    }
+
+    /// The value of a metric (by its position in the schema) for a subject and month, or
+    /// `None` when there is none. Constant time; allocates nothing.
+    #[inline]
+    pub fn metric_value(&self, metric: usize, subject: SubjectIndex, month: Month) -> Option<f64> {
+        self.metrics.get(metric)?.get(subject, month)
+    }
+
+    /// Whether the subject had a row in the subjects file (or was given fields in memory).
+    pub fn has_subject_row(&self, subject: SubjectIndex) -> bool {
+        self.has_row.get(subject as usize).copied().unwrap_or(false)
+    }
+
+    /// A subject's declared field (by its position in the schema); `None` when unknown
+    /// (an empty cell, or no row for the subject).
+    pub fn subject_field(&self, subject: SubjectIndex, field: usize) -> Option<&Value> {
+        if field >= self.field_width {
+            return None;
+        }
+        self.subject_fields
+            .get(subject as usize * self.field_width + field)?
+            .as_ref()
+    }
+
+    /// A subject's concerns, sorted by the date raised, then id.
+    pub fn concerns(&self, subject: SubjectIndex) -> &[Concern] {
+        let s = subject as usize;
+        match (self.concern_offsets.get(s), self.concern_offsets.get(s + 1)) {
+            (Some(&start), Some(&end)) => &self.concerns[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    /// How many concerns there are in all.
+    pub fn concern_count(&self) -> usize {
+        self.concerns.len()
+    }
+
+    /// What was read from each file.
+    pub fn summary(&self) -> &LoadSummary {
+        &self.summary
+    }
+
+    /// The first and last months with any metric value.
+    pub fn months(&self) -> Option<(Month, Month)> {
+        self.months
+    }
+}
+
+/// The data files to read. Paths are used as given (and named so in errors).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DataSources {
+    /// The performance file (`.csv` or `.json`).
+    pub performance: Option<PathBuf>,
+    /// The concerns file.
+    pub concerns: Option<PathBuf>,
+    /// The subjects file.
+    pub subjects: Option<PathBuf>,
+}
+
+impl DataSources {
+    /// Finds `performance`, `concerns` and `subjects` files (`.csv` or `.json`, any case)
+    /// in a folder. An error if the folder cannot be read, holds two files of one kind, or
+    /// holds neither a performance nor a concerns file.
+    pub fn from_dir(dir: &Path) -> Result<DataSources, DataError> {
+        let entries = std::fs::read_dir(dir).map_err(|error| DataError::UnreadableFile {
+            path: dir.to_path_buf(),
+            reason: error.to_string().to_lowercase(),
+            at: error::Site::nowhere(Some(
+                "--data must name a folder holding performance.csv (or .json), and optionally \
+                 concerns.csv and subjects.csv"
+                    .into(),
+            )),
+        })?;
+        let kinds = [FileKind::Performance, FileKind::Concerns, FileKind::Subjects];
+        let mut found: [Vec<(String, PathBuf)>; 3] = Default::default();
+        let mut others = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if !path.is_file() {
+                continue;
+            }
+            let lower = name.to_lowercase();
+            let slot = lower.rsplit_once('.').and_then(|(stem, ext)| {
+                let ext_ok = ext == "csv" || ext == "json";
+                kinds
+                    .iter()
+                    .position(|k| k.name() == stem)
+                    .filter(|_| ext_ok)
+            });
+            match slot {
+                Some(i) => found[i].push((name, path)),
+                None => others.push(name),
+            }
+        }
+        let mut chosen: [Option<PathBuf>; 3] = Default::default();
+        for (i, files) in found.iter_mut().enumerate() {
+            files.sort();
+            match files.as_slice() {
+                [] => {}
+                [(_, path)] => chosen[i] = Some(path.clone()),
+                [(first, _), (second, _), ..] => {
+                    return Err(DataError::ConflictingFiles {
+                        dir: dir.to_path_buf(),
+                        first: first.clone(),
+                        second: second.clone(),
+                        at: error::Site::nowhere(Some(format!(
+                            "keep only one {} file, so it is clear which to read",
+                            kinds[i].name()
+                        ))),
+                    });
+                }
+            }
+        }
+        let [performance, concerns, subjects] = chosen;
+        if performance.is_none() && concerns.is_none() {
+            others.sort();
+            let mut present: Vec<String> = others;
+            if let Some(path) = &subjects {
+                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                    present.insert(0, name.to_string());
+                }
+            }
+            let seen = if present.is_empty() {
+                "the folder holds no files".to_string()
+            } else {
+                let shown: Vec<String> = present.iter().take(10).map(|n| format!("`{n}`")).collect();
+                format!("the folder holds only {}", shown.join(", "))
+            };
+            return Err(DataError::NoData {
+                dir: dir.to_path_buf(),
+                at: error::Site::nowhere(Some(format!(
+                    "{seen}; put the monthly figures in `performance.csv` (or \
+                     `performance.json`) and any concerns in `concerns.csv`"
+                ))),
+            });
+        }
+        Ok(DataSources {
+            performance,
+            concerns,
+            subjects,
+        })
+    }
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Reads one file through its kind's handler.
+fn load_file(
+    kind: FileKind,
+    path: &Path,
+    schema: &Schema,
+    data: &mut DatasetBuilder,
+) -> Vec<DataError> {
+    let format = if is_json(path) {
+        FileFormat::Json
+    } else {
+        FileFormat::Csv
+    };
+    let mut ctx = Ctx::new(path.to_path_buf(), kind, format);
+    let json = match kind {
+        FileKind::Performance => {
+            let mut handler = PerformanceHandler::new(schema, data);
+            let json = read(&mut handler, &mut ctx);
+            let plan = handler.plan.clone();
+            if let Some(plan) = plan {
+                let Ctx {
+                    errors,
+                    rejected_lines,
+                    ..
+                } = &mut ctx;
+                fill_first_lines(schema, plan, errors, rejected_lines, |finder| {
+                    let mut scratch = Ctx::new(path.to_path_buf(), kind, format);
+                    let mut finder: &mut dyn DynHandler = finder;
+                    match &json {
+                        Some(table) => table::read_json_table(&mut finder, &mut scratch, table),
+                        None => table::read_csv(&mut finder, &mut scratch),
+                    }
+                });
+            }
+            json
+        }
+        FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
+        FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
+    };
+    match &json {
+        Some(table) => table::attach_json_snippets(path, &table.text, &mut ctx.errors),
+        None => table::attach_csv_snippets(path, &mut ctx.errors),
+    }
+    let mut errors = Vec::new();
+    finish_file(ctx, data, &mut errors);
+    errors
+}
+
+/// Adds a file's errors to `errors` and its summary to the dataset.
+fn finish_file(ctx: Ctx, data: &mut DatasetBuilder, errors: &mut Vec<DataError>) {
+    let (file_errors, summary) = ctx.into_errors();
+    data.summary.files.push(summary);
+    errors.extend(file_errors);
+}
+
+/// Reads a file of the context's format; returns the JSON table when it was JSON.
+fn read<H: Handler>(handler: &mut H, ctx: &mut Ctx) -> Option<table::JsonTable> {
+    match ctx.format {
+        FileFormat::Json => table::read_json(handler, ctx),
+        _ => {
+            table::read_csv(handler, ctx);
+            None
+        }
+    }
+}
+
+fn read_record_table<H: Handler>(handler: &mut H, ctx: &mut Ctx, table: &RecordTable) {
+    table::read_rows(handler, ctx, &table.header, &table.shown, &table.rows);
+}

@@ -1,0 +1,574 @@
+//! The performance file: monthly figures per subject, wide or long.
+
+use super::cell::{parse_metric, parse_month, Expect};
+use super::error::DataError;
+use super::store::DatasetBuilder;
+use super::summary::Layout;
+use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::SubjectIndex;
+use crate::month::Month;
+use crate::schema::Schema;
+
+/// Which columns hold what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Plan {
+    Wide {
+        subject: usize,
+        period: usize,
+        /// The column of each declared metric, in schema order.
+        metrics: Vec<usize>,
+    },
+    Long {
+        subject: usize,
+        period: usize,
+        metric: usize,
+        value: usize,
+    },
+}
+
+fn subject_help() -> String {
+    "add a column headed `subject`, holding each subject's id (such as a clinician's or \
+     practice's code)"
+        .into()
+}
+
+fn period_help() -> String {
+    "add a column headed `period`, holding the month of each figure, such as `2026-10`".into()
+}
+
+/// Decides the layout from the header and finds the columns; reports what is missing.
+pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Plan> {
+    let declared: Vec<String> = schema
+        .metrics
+        .iter()
+        .map(|m| normalise_heading(&m.id))
+        .collect();
+    let long = header.has("metric")
+        && header.has("value")
+        && !declared.iter().any(|name| header.has(name));
+    let plan = if long {
+        ctx.summary.layout = Some(Layout::Long);
+        let needed = [
+            ("subject".to_string(), subject_help()),
+            ("period".to_string(), period_help()),
+            ("metric".to_string(), String::new()),
+            ("value".to_string(), String::new()),
+        ];
+        let found = ctx.require_columns(header, &needed)?;
+        Plan::Long {
+            subject: found[0],
+            period: found[1],
+            metric: found[2],
+            value: found[3],
+        }
+    } else {
+        ctx.summary.layout = Some(Layout::Wide);
+        let mut needed = vec![
+            ("subject".to_string(), subject_help()),
+            ("period".to_string(), period_help()),
+        ];
+        for metric in &schema.metrics {
+            needed.push((
+                normalise_heading(&metric.id),
+                format!(
+                    "the policy declares the metric `{}` ({}), so the file needs a column headed \
+                     `{}`; or write the figures one per row with the columns \
+                     `subject,period,metric,value`",
+                    metric.id, metric.description, metric.id
+                ),
+            ));
+        }
+        let found = ctx.require_columns(header, &needed)?;
+        Plan::Wide {
+            subject: found[0],
+            period: found[1],
+            metrics: found[2..].to_vec(),
+        }
+    };
+    let used: Vec<usize> = match &plan {
+        Plan::Wide {
+            subject,
+            period,
+            metrics,
+        } => [*subject, *period].iter().chain(metrics).copied().collect(),
+        Plan::Long {
+            subject,
+            period,
+            metric,
+            value,
+        } => vec![*subject, *period, *metric, *value],
+    };
+    ctx.note_unused(&used);
+    Some(plan)
+}
+
+/// Reads performance rows into a dataset.
+pub(crate) struct PerformanceHandler<'a> {
+    schema: &'a Schema,
+    data: &'a mut DatasetBuilder,
+    pub plan: Option<Plan>,
+    last_subject: String,
+    last_index: Option<SubjectIndex>,
+    last_period: String,
+    last_month: Option<Month>,
+    last_metric: String,
+    last_metric_index: Option<usize>,
+    values: Vec<f64>,
+}
+
+impl<'a> PerformanceHandler<'a> {
+    pub fn new(schema: &'a Schema, data: &'a mut DatasetBuilder) -> Self {
+        PerformanceHandler {
+            schema,
+            data,
+            plan: None,
+            last_subject: String::new(),
+            last_index: None,
+            last_period: String::new(),
+            last_month: None,
+            last_metric: String::new(),
+            last_metric_index: None,
+            values: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn intern(&mut self, subject: &str) -> SubjectIndex {
+        if let Some(index) = self.last_index {
+            if self.last_subject == subject {
+                return index;
+            }
+        }
+        let index = self.data.add_subject(subject);
+        self.last_subject.clear();
+        self.last_subject.push_str(subject);
+        self.last_index = Some(index);
+        index
+    }
+
+    /// The subject's id, reporting an empty one.
+    #[inline]
+    fn subject<'r, R: Row + ?Sized>(
+        &self,
+        row: &'r R,
+        field: usize,
+        ctx: &mut Ctx,
+    ) -> Option<&'r str> {
+        match cell_text(row, field, ctx) {
+            Ok("") => {
+                ctx.missing(field, "every row needs the id of the subject it is about".into());
+                None
+            }
+            Ok(text) => Some(text),
+            Err(()) => None,
+        }
+    }
+
+    #[inline]
+    fn month<R: Row + ?Sized>(&mut self, row: &R, field: usize, ctx: &mut Ctx) -> Option<Month> {
+        let text = cell_text(row, field, ctx).ok()?;
+        if let Some(month) = self.last_month {
+            if self.last_period == text {
+                return Some(month);
+            }
+        }
+        if text.is_empty() {
+            ctx.missing(
+                field,
+                "every row needs the month its figures are for, such as `2026-10`".into(),
+            );
+            return None;
+        }
+        match parse_month(text) {
+            Ok(month) => {
+                self.last_period.clear();
+                self.last_period.push_str(text);
+                self.last_month = Some(month);
+                Some(month)
+            }
+            Err(problem) => {
+                ctx.problem(field, problem, text, Expect::Month);
+                None
+            }
+        }
+    }
+
+    #[inline]
+    fn metric_index(&mut self, name: &str) -> Option<usize> {
+        if self.last_metric == name {
+            return self.last_metric_index;
+        }
+        let index = self
+            .schema
+            .metrics
+            .iter()
+            .position(|m| m.id.trim().eq_ignore_ascii_case(name));
+        self.last_metric.clear();
+        self.last_metric.push_str(name);
+        self.last_metric_index = index;
+        index
+    }
+
+    fn duplicate(
+        &self,
+        subject: &str,
+        month: Month,
+        metrics: &[usize],
+        fields: &[usize],
+        ctx: &mut Ctx,
+    ) {
+        let names: Vec<String> = metrics
+            .iter()
+            .map(|&m| self.schema.metrics[m].id.clone())
+            .collect();
+        let subject = subject.to_string();
+        ctx.report(fields.first().copied(), |mut at| {
+            at.label = Some("second value".into());
+            at.help = Some(
+                "a subject can have only one figure for each metric and month; keep one of the \
+                 two rows"
+                    .into(),
+            );
+            DataError::DuplicateValue {
+                subject,
+                metrics: names,
+                month,
+                first_line: None,
+                at,
+            }
+        });
+    }
+
+    fn wide<R: Row + ?Sized>(
+        &mut self,
+        row: &R,
+        ctx: &mut Ctx,
+        subject_field: usize,
+        period_field: usize,
+        columns: &[usize],
+    ) -> Outcome {
+        let subject = self.subject(row, subject_field, ctx);
+        let month = self.month(row, period_field, ctx);
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        let mut ok = subject.is_some() && month.is_some();
+        for (metric, &field) in self.schema.metrics.iter().zip(columns) {
+            let value = match cell_text(row, field, ctx) {
+                Ok("") => f64::NAN,
+                Ok(text) => match parse_metric(metric.kind, text) {
+                    Ok(value) => value,
+                    Err(problem) => {
+                        ctx.problem(field, problem, text, Expect::Metric(metric.kind));
+                        ok = false;
+                        f64::NAN
+                    }
+                },
+                Err(()) => {
+                    ok = false;
+                    f64::NAN
+                }
+            };
+            values.push(value);
+        }
+        let outcome = match (ok, subject, month) {
+            (true, Some(subject), Some(month)) => {
+                let index = self.intern(subject);
+                let clashes: Vec<usize> = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(m, v)| {
+                        !v.is_nan() && self.data.metric_value(index, *m, month).is_some()
+                    })
+                    .map(|(m, _)| m)
+                    .collect();
+                if clashes.is_empty() {
+                    for (metric, &value) in values.iter().enumerate() {
+                        if !value.is_nan() {
+                            self.data.put_metric(index, metric, month, value);
+                        }
+                    }
+                    Outcome::Used
+                } else {
+                    let fields: Vec<usize> = clashes.iter().map(|&m| columns[m]).collect();
+                    self.duplicate(subject, month, &clashes, &fields, ctx);
+                    Outcome::Rejected
+                }
+            }
+            _ => Outcome::Rejected,
+        };
+        self.values = values;
+        outcome
+    }
+
+    fn long<R: Row + ?Sized>(
+        &mut self,
+        row: &R,
+        ctx: &mut Ctx,
+        [subject_field, period_field, metric_field, value_field]: [usize; 4],
+    ) -> Outcome {
+        let metric = match cell_text(row, metric_field, ctx) {
+            Ok("") => {
+                ctx.missing(
+                    metric_field,
+                    "every row needs the name of the metric its figure is for".into(),
+                );
+                None
+            }
+            Ok(name) => match self.metric_index(name) {
+                Some(index) => Some(index),
+                None => {
+                    // Not a metric of this policy: left out, but the subject still counts.
+                    if let Ok(subject) = cell_text(row, subject_field, ctx) {
+                        if !subject.is_empty() {
+                            self.intern(subject);
+                        }
+                    }
+                    return Outcome::Ignored(format!(
+                        "rows for `{name}`, which is not a metric of this policy"
+                    ));
+                }
+            },
+            Err(()) => None,
+        };
+        let subject = self.subject(row, subject_field, ctx);
+        let month = self.month(row, period_field, ctx);
+        let value = match (metric, cell_text(row, value_field, ctx)) {
+            (Some(_), Ok("")) => Some(f64::NAN),
+            (Some(m), Ok(text)) => {
+                let kind = self.schema.metrics[m].kind;
+                match parse_metric(kind, text) {
+                    Ok(value) => Some(value),
+                    Err(problem) => {
+                        ctx.problem(value_field, problem, text, Expect::Metric(kind));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let (Some(metric), Some(subject), Some(month), Some(value)) = (metric, subject, month, value)
+        else {
+            return Outcome::Rejected;
+        };
+        let index = self.intern(subject);
+        if value.is_nan() {
+            return Outcome::Used;
+        }
+        if self.data.metric_value(index, metric, month).is_some() {
+            self.duplicate(subject, month, &[metric], &[value_field], ctx);
+            return Outcome::Rejected;
+        }
+        self.data.put_metric(index, metric, month, value);
+        Outcome::Used
+    }
+}
+
+impl Handler for PerformanceHandler<'_> {
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        self.plan = plan(self.schema, header, ctx);
+        self.plan.is_some()
+    }
+
+    #[inline]
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        match self.plan.take() {
+            Some(plan) => {
+                let outcome = match &plan {
+                    Plan::Wide {
+                        subject,
+                        period,
+                        metrics,
+                    } => self.wide(row, ctx, *subject, *period, metrics),
+                    Plan::Long {
+                        subject,
+                        period,
+                        metric,
+                        value,
+                    } => self.long(row, ctx, [*subject, *period, *metric, *value]),
+                };
+                self.plan = Some(plan);
+                outcome
+            }
+            None => Outcome::Rejected,
+        }
+    }
+}
+
+/// A duplicate to find the first line of.
+struct Target {
+    error: usize,
+    subject: String,
+    month: Month,
+    metrics: Vec<usize>,
+    line: usize,
+    first_line: Option<usize>,
+}
+
+/// Reads a performance file again to find, for each duplicate, the line that gave the first
+/// value. Only used when there are duplicates, which are rare.
+struct FirstLineFinder<'a> {
+    schema: &'a Schema,
+    plan: Plan,
+    targets: Vec<Target>,
+    rejected: &'a [usize],
+}
+
+impl Handler for FirstLineFinder<'_> {
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        plan(self.schema, header, ctx).as_ref() == Some(&self.plan)
+    }
+
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        let line = ctx.line;
+        if self.rejected.binary_search(&line).is_ok() {
+            return Outcome::Rejected;
+        }
+        let (subject_field, period_field) = match &self.plan {
+            Plan::Wide {
+                subject, period, ..
+            }
+            | Plan::Long {
+                subject, period, ..
+            } => (*subject, *period),
+        };
+        let cell = |field: usize| {
+            std::str::from_utf8(row.cell(field))
+                .map(str::trim)
+                .unwrap_or("")
+        };
+        let subject = cell(subject_field);
+        let mut month = None;
+        for target in &mut self.targets {
+            if target.first_line.is_some() || target.line <= line || target.subject != subject {
+                continue;
+            }
+            let month = *month.get_or_insert_with(|| parse_month(cell(period_field)).ok());
+            if month != Some(target.month) {
+                continue;
+            }
+            let gives_value = match &self.plan {
+                Plan::Wide { metrics, .. } => target
+                    .metrics
+                    .iter()
+                    .any(|&m| !cell(metrics[m]).is_empty()),
+                Plan::Long { metric, value, .. } => {
+                    let name = cell(*metric);
+                    !cell(*value).is_empty()
+                        && target
+                            .metrics
+                            .iter()
+                            .any(|&m| self.schema.metrics[m].id.eq_ignore_ascii_case(name))
+                }
+            };
+            if gives_value {
+                target.first_line = Some(line);
+            }
+        }
+        Outcome::Used
+    }
+}
+
+/// Collects the duplicate-value errors as targets.
+fn targets(schema: &Schema, errors: &[DataError]) -> Vec<Target> {
+    errors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e {
+            DataError::DuplicateValue {
+                subject,
+                metrics,
+                month,
+                at,
+                ..
+            } => Some(Target {
+                error: i,
+                subject: subject.clone(),
+                month: *month,
+                metrics: metrics
+                    .iter()
+                    .filter_map(|name| schema.metric_index(name))
+                    .collect(),
+                line: at.location.as_ref().map_or(0, |l| l.line),
+                first_line: None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs `read` (which reads the file again through the handler it is given) to find the
+/// first line of each duplicate value, and writes it into the errors.
+pub(crate) fn fill_first_lines(
+    schema: &Schema,
+    plan: Plan,
+    errors: &mut [DataError],
+    rejected: &[usize],
+    read: impl FnOnce(&mut dyn DynHandler),
+) {
+    let targets = targets(schema, errors);
+    if targets.is_empty() {
+        return;
+    }
+    let mut finder = FirstLineFinder {
+        schema,
+        plan,
+        targets,
+        rejected,
+    };
+    read(&mut finder);
+    for target in finder.targets {
+        let Some(first) = target.first_line else {
+            continue;
+        };
+        if let DataError::DuplicateValue {
+            first_line,
+            at,
+            subject,
+            month,
+            metrics,
+        } = &mut errors[target.error]
+        {
+            *first_line = Some(first);
+            at.help = Some(format!(
+                "line {first} already gives `{subject}` a figure for `{}` in {month}; a subject \
+                 can have only one figure for each metric and month, so keep one of the two rows",
+                metrics.join("`, `")
+            ));
+        }
+    }
+}
+
+/// An object-safe view of a handler, for reading a file again.
+pub(crate) trait DynHandler {
+    fn header_dyn(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
+    fn row_dyn(&mut self, row: &dyn Row, ctx: &mut Ctx) -> Outcome;
+}
+
+impl DynHandler for FirstLineFinder<'_> {
+    fn header_dyn(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        self.header(header, ctx)
+    }
+    fn row_dyn(&mut self, row: &dyn Row, ctx: &mut Ctx) -> Outcome {
+        self.row(row, ctx)
+    }
+}
+
+impl Handler for &mut dyn DynHandler {
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        self.header_dyn(header, ctx)
+    }
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        // A `&R` cannot become `&dyn Row` when `R` is unsized, so rows are re-borrowed
+        // through a small adapter.
+        struct Adapter<'r, R: ?Sized>(&'r R);
+        impl<R: Row + ?Sized> Row for Adapter<'_, R> {
+            fn len(&self) -> usize {
+                self.0.len()
+            }
+            fn cell(&self, i: usize) -> &[u8] {
+                self.0.cell(i)
+            }
+        }
+        self.row_dyn(&Adapter(row), ctx)
+    }
+}

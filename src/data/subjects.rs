@@ -1,0 +1,113 @@
+//! The subjects file: `subject,<declared fields>`, one row per subject.
+
+use std::collections::HashMap;
+
+use super::cell::{parse_field, Expect};
+use super::error::DataError;
+use super::store::DatasetBuilder;
+use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::SubjectIndex;
+use crate::schema::{Schema, Value};
+
+/// Reads subject rows into a dataset.
+pub(crate) struct SubjectHandler<'a> {
+    schema: &'a Schema,
+    data: &'a mut DatasetBuilder,
+    /// subject, then each declared field.
+    columns: Vec<usize>,
+    /// The line of each subject's row, to report a second row.
+    lines: HashMap<SubjectIndex, usize>,
+}
+
+impl<'a> SubjectHandler<'a> {
+    pub fn new(schema: &'a Schema, data: &'a mut DatasetBuilder) -> Self {
+        SubjectHandler {
+            schema,
+            data,
+            columns: Vec::new(),
+            lines: HashMap::new(),
+        }
+    }
+}
+
+impl Handler for SubjectHandler<'_> {
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        let mut needed = vec![(
+            "subject".to_string(),
+            "add a column headed `subject` with each subject's id".to_string(),
+        )];
+        for field in &self.schema.subject_fields {
+            needed.push((
+                normalise_heading(&field.name),
+                format!(
+                    "the policy declares the subject field `{}` ({}), so the file needs a column \
+                     headed `{}` (cells may be left empty where it is not known)",
+                    field.name, field.ty, field.name
+                ),
+            ));
+        }
+        match ctx.require_columns(header, &needed) {
+            Some(columns) => {
+                ctx.note_unused(&columns);
+                self.columns = columns;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        let subject_field = self.columns[0];
+        let subject = match cell_text(row, subject_field, ctx) {
+            Ok("") => {
+                ctx.missing(subject_field, "every row needs the subject's id".into());
+                None
+            }
+            Ok(text) => Some(text),
+            Err(()) => None,
+        };
+        let mut fields: Vec<Option<Value>> = Vec::with_capacity(self.schema.subject_fields.len());
+        let mut ok = subject.is_some();
+        for (def, &field) in self.schema.subject_fields.iter().zip(&self.columns[1..]) {
+            match cell_text(row, field, ctx) {
+                Ok("") => fields.push(None),
+                Ok(text) => match parse_field(&def.ty, text) {
+                    Ok(value) => fields.push(Some(value)),
+                    Err(problem) => {
+                        ctx.problem(field, problem, text, Expect::Field(&def.ty));
+                        ok = false;
+                    }
+                },
+                Err(()) => ok = false,
+            }
+        }
+        let (true, Some(subject)) = (ok, subject) else {
+            return Outcome::Rejected;
+        };
+        if let Some(index) = self.data.subject_index(subject) {
+            if self.data.has_subject_row(index) {
+                let first = self.lines.get(&index).copied();
+                let id = subject.to_string();
+                ctx.report(Some(subject_field), |mut at| {
+                    at.label = Some("second row".into());
+                    at.help = Some(match first {
+                        Some(first) => format!(
+                            "line {first} is also about `{id}`; keep one row per subject"
+                        ),
+                        None => "keep one row per subject".to_string(),
+                    });
+                    DataError::DuplicateSubject {
+                        subject: id,
+                        first_line: first,
+                        at,
+                    }
+                });
+                return Outcome::Rejected;
+            }
+        }
+        let index = self.data.add_subject(subject);
+        self.lines.insert(index, ctx.line);
+        self.data.set_subject_fields(index, fields);
+        Outcome::Used
+    }
+}

@@ -1,0 +1,933 @@
+//! Reading a table of cells (a CSV file, a JSON array of objects, or records in memory) and
+//! handing each row to a handler, with the bookkeeping every format shares: the header,
+//! blank and ragged rows, error locations, the cap on errors per file, and the offending
+//! line shown under each error.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use csv::ByteRecord;
+use miette::SourceSpan;
+
+use super::cell::{problem_error, Expect, Problem};
+use super::error::{Anchor, DataError, DataLocation, Site, Snippet};
+use super::summary::{FileFormat, FileKind, FileSummary};
+
+/// At most this many errors are listed per file; the rest are counted.
+pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
+
+/// One row of cells, whatever the format. Cells are raw (untrimmed) bytes; a cell past the
+/// end of the row is empty.
+pub(crate) trait Row {
+    fn len(&self) -> usize;
+    fn cell(&self, i: usize) -> &[u8];
+}
+
+impl Row for ByteRecord {
+    #[inline]
+    fn len(&self) -> usize {
+        ByteRecord::len(self)
+    }
+    #[inline]
+    fn cell(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or(b"")
+    }
+}
+
+/// A row built from JSON values or records: one text per header column.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TextRow(pub Vec<String>);
+
+impl Row for TextRow {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn cell(&self, i: usize) -> &[u8] {
+        self.0.get(i).map(|s| s.as_bytes()).unwrap_or(b"")
+    }
+}
+
+/// A header row: column names trimmed and in lower case (headings are matched without
+/// regard to case), with the text as written for messages.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Header {
+    pub names: Vec<String>,
+    pub line: usize,
+}
+
+/// Normalises a heading or JSON key: trimmed, without a byte-order mark, lower case.
+pub(crate) fn normalise_heading(text: &str) -> String {
+    text.trim_start_matches('\u{feff}')
+        .trim()
+        .to_ascii_lowercase()
+}
+
+impl Header {
+    pub fn positions(&self, name: &str) -> Vec<usize> {
+        self.names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.as_str() == name)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+}
+
+/// What became of a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Used,
+    Rejected,
+    Ignored(String),
+}
+
+/// A handler turns a file's rows into data.
+pub(crate) trait Handler {
+    /// Reads the header. Returns false when the file cannot be used at all (a column is
+    /// missing), after reporting why.
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
+    /// Reads one data row.
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
+}
+
+/// The state of reading one file: where we are, the errors so far, and the summary.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub path: PathBuf,
+    pub format: FileFormat,
+    pub line: usize,
+    pub anchor: Anchor,
+    pub columns: Vec<String>,
+    pub errors: Vec<DataError>,
+    pub more: usize,
+    pub first_more_line: usize,
+    /// Lines of rejected rows (kept up to a limit, for finding the first of two duplicates).
+    pub rejected_lines: Vec<usize>,
+    pub summary: FileSummary,
+}
+
+const MAX_REJECTED_LINES: usize = 100_000;
+
+impl Ctx {
+    pub fn new(path: PathBuf, kind: FileKind, format: FileFormat) -> Ctx {
+        Ctx {
+            summary: FileSummary::new(path.clone(), kind, format),
+            path,
+            format,
+            line: 0,
+            anchor: Anchor::None,
+            columns: Vec::new(),
+            errors: Vec::new(),
+            more: 0,
+            first_more_line: 0,
+            rejected_lines: Vec::new(),
+        }
+    }
+
+    /// The site of a field (0-based) of the current row, or of the row as a whole.
+    pub fn site(&self, field: Option<usize>) -> Box<Site> {
+        let column = match self.format {
+            FileFormat::Json => 1,
+            _ => field.map_or(1, |f| f + 1),
+        };
+        let anchor = match &self.anchor {
+            Anchor::None => Anchor::None,
+            Anchor::Csv { byte, .. } => Anchor::Csv { byte: *byte, field },
+            Anchor::Json { start, end, .. } => Anchor::Json {
+                start: *start,
+                end: *end,
+                key: field.and_then(|f| self.columns.get(f).cloned()),
+            },
+        };
+        Box::new(Site {
+            location: Some(DataLocation {
+                file: self.path.clone(),
+                line: self.line.max(1),
+                column,
+            }),
+            anchor,
+            ..Site::default()
+        })
+    }
+
+    /// Reports an error at a field of the current row (built only if it will be listed).
+    pub fn report(&mut self, field: Option<usize>, make: impl FnOnce(Box<Site>) -> DataError) {
+        if self.errors.len() >= MAX_ERRORS_PER_FILE {
+            if self.more == 0 {
+                self.first_more_line = self.line;
+            }
+            self.more += 1;
+            return;
+        }
+        let site = self.site(field);
+        self.errors.push(make(site));
+    }
+
+    /// The display name of a column.
+    pub fn column(&self, field: usize) -> &str {
+        self.columns.get(field).map_or("?", |s| s.as_str())
+    }
+
+    fn count(&mut self, outcome: Outcome) {
+        self.summary.rows_read += 1;
+        match outcome {
+            Outcome::Used => self.summary.rows_used += 1,
+            Outcome::Rejected => {
+                self.summary.rows_rejected += 1;
+                if self.rejected_lines.len() < MAX_REJECTED_LINES {
+                    self.rejected_lines.push(self.line);
+                }
+            }
+            Outcome::Ignored(reason) => self.summary.ignore(reason),
+        }
+    }
+
+    /// The errors, with a final one counting those not listed.
+    pub fn into_errors(mut self) -> (Vec<DataError>, FileSummary) {
+        if self.more > 0 {
+            let at = Box::new(Site {
+                location: Some(DataLocation {
+                    file: self.path.clone(),
+                    line: self.first_more_line.max(1),
+                    column: 1,
+                }),
+                help: Some(format!(
+                    "only the first {MAX_ERRORS_PER_FILE} problems in this file are listed; \
+                     fix those and load the data again to see the rest"
+                )),
+                ..Site::default()
+            });
+            self.errors.push(DataError::TooManyErrors {
+                file: self.path.clone(),
+                more: self.more,
+                at,
+            });
+        }
+        (self.errors, self.summary)
+    }
+}
+
+impl Ctx {
+    /// Reports an empty cell where a value is required.
+    pub fn missing(&mut self, field: usize, help: String) {
+        let column = self.column(field).to_string();
+        self.report(Some(field), |mut at| {
+            at.label = Some("empty".into());
+            at.help = Some(help);
+            DataError::MissingValue { column, at }
+        });
+    }
+
+    /// Reports a cell whose text is not a value of its column's type.
+    pub fn problem(&mut self, field: usize, problem: Problem, text: &str, expect: Expect<'_>) {
+        let column = self.column(field).to_string();
+        self.report(Some(field), |at| {
+            problem_error(problem, text, &column, expect, at)
+        });
+    }
+
+    /// Finds the columns a file needs, reporting those missing or given twice; `None` when
+    /// the file cannot be used. Each needed column comes with the help for its absence.
+    pub fn require_columns(
+        &mut self,
+        header: &Header,
+        needed: &[(String, String)],
+    ) -> Option<Vec<usize>> {
+        let mut found = Vec::with_capacity(needed.len());
+        let mut ok = true;
+        for (name, help) in needed {
+            let positions = header.positions(name);
+            match positions.as_slice() {
+                [] => {
+                    ok = false;
+                    let column = name.clone();
+                    let help = help.clone();
+                    self.report(None, |mut at| {
+                        at.label = Some("the header".into());
+                        at.help = Some(help);
+                        DataError::MissingColumn { column, at }
+                    });
+                }
+                [one] => found.push(*one),
+                [first, second, ..] => {
+                    ok = false;
+                    let column = self.column(*second).to_string();
+                    let (first, second) = (*first, *second);
+                    self.report(Some(second), |mut at| {
+                        at.label = Some("second column with this heading".into());
+                        at.help = Some(format!(
+                            "columns {} and {} are both headed `{column}`; remove or rename one",
+                            first + 1,
+                            second + 1
+                        ));
+                        DataError::DuplicateColumn { column, at }
+                    });
+                }
+            }
+        }
+        ok.then_some(found)
+    }
+
+    /// Notes in the summary the columns a file has that are not used.
+    pub fn note_unused(&mut self, used: &[usize]) {
+        self.summary.unused_columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, name)| !used.contains(i) && !name.is_empty())
+            .map(|(_, name)| name.clone())
+            .collect();
+    }
+}
+
+/// The trimmed text of a cell, `""` when empty; reports text that is not UTF-8.
+#[inline]
+pub(crate) fn cell_text<'r, R: Row + ?Sized>(
+    row: &'r R,
+    field: usize,
+    ctx: &mut Ctx,
+) -> Result<&'r str, ()> {
+    let bytes = row.cell(field);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.trim()),
+        Err(_) => {
+            let column = ctx.column(field).to_string();
+            ctx.report(Some(field), |mut at| {
+                at.label = Some("not UTF-8".into());
+                at.help = Some(
+                    "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8\")".to_string(),
+                );
+                DataError::InvalidUtf8 {
+                    what: format!("the value in column `{column}`"),
+                    at,
+                }
+            });
+            Err(())
+        }
+    }
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// Blank rows are skipped; rows with too few values, or with extra values that are not
+/// blank, are rejected.
+fn check_shape<R: Row + ?Sized>(row: &R, width: usize, ctx: &mut Ctx) -> Option<Outcome> {
+    let len = row.len();
+    if is_blank(row.cell(0)) && (0..len).all(|i| is_blank(row.cell(i))) {
+        return Some(Outcome::Ignored("blank rows".into()));
+    }
+    if len == width || (len > width && (width..len).all(|i| is_blank(row.cell(i)))) {
+        return None;
+    }
+    ctx.report(None, |mut at| {
+        at.label = Some("this row".into());
+        at.help = Some(if len < width {
+            "a value is missing: check for a missing comma, or a line break inside a value \
+             that is not in quotes"
+                .to_string()
+        } else {
+            "there are extra values: check for an extra comma, or a value containing a comma \
+             that is not in \"quotes\""
+                .to_string()
+        });
+        DataError::MalformedRow {
+            expected: width,
+            found: len,
+            at,
+        }
+    });
+    Some(Outcome::Rejected)
+}
+
+fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataError {
+    let mut at = Site::file(path, Some("check that the file exists and can be opened".into()));
+    if let Some(location) = &mut at.location {
+        location.line = line.max(1);
+    }
+    DataError::UnreadableFile {
+        path: path.to_path_buf(),
+        reason: error.to_string().to_lowercase(),
+        at,
+    }
+}
+
+/// Reads a CSV file through a handler.
+pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
+    let file = match File::open(&ctx.path) {
+        Ok(file) => file,
+        Err(error) => {
+            let e = unreadable(&ctx.path, 1, &error);
+            ctx.errors.push(e);
+            return;
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 17)
+        .from_reader(file);
+    let mut record = ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => {
+            let at = Site::file(
+                &ctx.path,
+                Some("the first line must name the columns, such as `subject,period,...`".into()),
+            );
+            ctx.errors.push(DataError::MissingHeader { at });
+            return;
+        }
+        Err(error) => {
+            let line = error.position().map_or(1, |p| p.line() as usize);
+            let e = unreadable(&ctx.path, line, &error);
+            ctx.errors.push(e);
+            return;
+        }
+    }
+    let position = record.position().cloned();
+    let header = Header {
+        names: record
+            .iter()
+            .map(|f| normalise_heading(&String::from_utf8_lossy(f)))
+            .collect(),
+        line: position.as_ref().map_or(1, |p| p.line() as usize),
+    };
+    ctx.line = header.line;
+    ctx.anchor = Anchor::Csv {
+        byte: position.as_ref().map_or(0, |p| p.byte()),
+        field: None,
+    };
+    ctx.columns = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let width = header.names.len();
+    if !handler.header(&header, ctx) {
+        return;
+    }
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(error) => {
+                let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
+                let e = unreadable(&ctx.path, line, &error);
+                ctx.errors.push(e);
+                break;
+            }
+        }
+        if let Some(position) = record.position() {
+            ctx.line = position.line() as usize;
+            ctx.anchor = Anchor::Csv {
+                byte: position.byte(),
+                field: None,
+            };
+        }
+        let outcome = match check_shape(&record, width, ctx) {
+            Some(outcome) => outcome,
+            None => handler.row(&record, ctx),
+        };
+        ctx.count(outcome);
+    }
+}
+
+/// A parsed JSON file: its text and its records (line, byte range, key/value pairs).
+pub(crate) struct JsonTable {
+    pub text: String,
+    pub records: Vec<JsonRecord>,
+}
+
+pub(crate) struct JsonRecord {
+    pub line: usize,
+    pub start: usize,
+    pub end: usize,
+    pub object: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The byte ranges of the elements of a JSON array that starts at `open` (the `[`). The
+/// text must already be known to be valid JSON.
+fn array_elements(text: &str, open: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut elements = Vec::new();
+    let mut i = open + 1;
+    let mut depth = 0usize;
+    let mut start: Option<usize> = None;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            b',' if depth == 0 => {
+                if let Some(s) = start.take() {
+                    elements.push((s, i));
+                }
+            }
+            b']' | b'}' if depth == 0 => {
+                if let Some(s) = start.take() {
+                    elements.push((s, i));
+                }
+                break;
+            }
+            _ => {
+                if start.is_none() {
+                    start = Some(i);
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => depth -= 1,
+                    _ => {}
+                }
+            }
+        }
+        i += 1;
+    }
+    // Trim trailing whitespace from each element.
+    elements
+        .into_iter()
+        .map(|(s, e)| (s, s + text[s..e].trim_end().len()))
+        .collect()
+}
+
+/// Reads and checks a JSON file: UTF-8, valid JSON, an array. Problems are reported in
+/// `ctx`; `None` means the file cannot be used.
+pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
+    let mut bytes = Vec::new();
+    if let Err(error) = File::open(&ctx.path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+        let e = unreadable(&ctx.path, 1, &error);
+        ctx.errors.push(e);
+        return None;
+    }
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text.to_string(),
+        Err(error) => {
+            let line = body[..error.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            let mut at = Site::file(
+                &ctx.path,
+                Some("save the file as UTF-8 text".to_string()),
+            );
+            if let Some(location) = &mut at.location {
+                location.line = line;
+            }
+            ctx.errors.push(DataError::InvalidUtf8 {
+                what: "the file".into(),
+                at,
+            });
+            return None;
+        }
+    };
+    if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+        let line = error.line().max(1);
+        let reason = error.to_string();
+        // serde_json appends " at line L column C"; we give the place separately.
+        let reason = reason
+            .rsplit_once(" at line ")
+            .map_or(reason.as_str(), |(r, _)| r)
+            .to_string();
+        let line_text = text.lines().nth(line - 1).unwrap_or("").to_string();
+        let column = error.column().max(1);
+        let offset = line_text
+            .char_indices()
+            .nth(column - 1)
+            .map_or(line_text.len(), |(i, _)| i);
+        let name = ctx.path.display().to_string();
+        let at = Box::new(Site {
+            location: Some(DataLocation {
+                file: ctx.path.clone(),
+                line,
+                column,
+            }),
+            help: Some(
+                "the file must be a JSON list of records, such as \
+                 [{\"subject\": \"c01\", \"period\": \"2026-10\"}]"
+                    .to_string(),
+            ),
+            label: Some("here".into()),
+            snippet: Some((
+                Snippet::new(name, line_text, line),
+                SourceSpan::from((offset, 0)),
+            )),
+            anchor: Anchor::None,
+        });
+        ctx.errors.push(DataError::BadJson {
+            reason: format!("the file is not valid JSON: {reason}"),
+            at,
+        });
+        return None;
+    }
+    let open = text.len() - text.trim_start().len();
+    if !text[open..].starts_with('[') {
+        let at = Site::file(
+            &ctx.path,
+            Some(
+                "the file must be a JSON list of records, starting with `[`, such as \
+                 [{\"subject\": \"c01\", \"period\": \"2026-10\"}]"
+                    .to_string(),
+            ),
+        );
+        ctx.errors.push(DataError::BadJson {
+            reason: "the file is not a list of records".into(),
+            at,
+        });
+        return None;
+    }
+    let mut records = Vec::new();
+    let mut line = 1;
+    let mut counted = 0;
+    for (start, end) in array_elements(&text, open) {
+        line += text.as_bytes()[counted..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = start;
+        let object = match serde_json::from_str::<serde_json::Value>(&text[start..end]) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        records.push(JsonRecord {
+            line,
+            start,
+            end,
+            object,
+        });
+    }
+    Some(JsonTable { text, records })
+}
+
+/// The text of a JSON value used as a cell; `None` for a list or object.
+pub(crate) fn json_cell(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => Some(String::new()),
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => None,
+    }
+}
+
+/// The header of a list of JSON objects: every key, normalised, in first-seen order.
+pub(crate) fn json_header<'a>(
+    objects: impl Iterator<Item = &'a serde_json::Map<String, serde_json::Value>>,
+    leading: &[&str],
+) -> (Header, Vec<String>) {
+    let mut names: Vec<String> = leading.iter().map(|s| s.to_string()).collect();
+    let mut shown: Vec<String> = names.clone();
+    for object in objects {
+        for key in object.keys() {
+            let name = normalise_heading(key);
+            if !names.contains(&name) {
+                names.push(name);
+                shown.push(key.trim().to_string());
+            }
+        }
+    }
+    (Header { names, line: 1 }, shown)
+}
+
+/// Reads a JSON file through a handler.
+pub(crate) fn read_json<H: Handler>(handler: &mut H, ctx: &mut Ctx) -> Option<JsonTable> {
+    let table = parse_json(ctx)?;
+    read_json_table(handler, ctx, &table);
+    Some(table)
+}
+
+pub(crate) fn read_json_table<H: Handler>(handler: &mut H, ctx: &mut Ctx, table: &JsonTable) {
+    if table.records.is_empty() {
+        return;
+    }
+    let (header, shown) = json_header(table.records.iter().filter_map(|r| r.object.as_ref()), &[]);
+    ctx.columns = shown;
+    ctx.line = table.records[0].line;
+    ctx.anchor = Anchor::Json {
+        start: table.records[0].start,
+        end: table.records[0].end,
+        key: None,
+    };
+    if !handler.header(&header, ctx) {
+        return;
+    }
+    let mut row = TextRow(Vec::new());
+    for record in &table.records {
+        ctx.line = record.line;
+        ctx.anchor = Anchor::Json {
+            start: record.start,
+            end: record.end,
+            key: None,
+        };
+        let outcome = match &record.object {
+            None => {
+                ctx.report(None, |mut at| {
+                    at.label = Some("not a record".into());
+                    at.help = Some(
+                        "each item in the list must be a record in braces, such as \
+                         {\"subject\": \"c01\", \"period\": \"2026-10\"}"
+                            .into(),
+                    );
+                    DataError::BadJson {
+                        reason: "this item is not a record".into(),
+                        at,
+                    }
+                });
+                Outcome::Rejected
+            }
+            Some(object) => match fill_row(&header, object, &mut row, ctx) {
+                true => handler.row(&row, ctx),
+                false => Outcome::Rejected,
+            },
+        };
+        ctx.count(outcome);
+    }
+}
+
+/// Lays out an object's values as a row under `header`. Returns false (after reporting)
+/// when a value is a list or an object.
+pub(crate) fn fill_row(
+    header: &Header,
+    object: &serde_json::Map<String, serde_json::Value>,
+    row: &mut TextRow,
+    ctx: &mut Ctx,
+) -> bool {
+    row.0.clear();
+    row.0.resize(header.names.len(), String::new());
+    let mut ok = true;
+    for (key, value) in object {
+        let name = normalise_heading(key);
+        let Some(field) = header.names.iter().position(|n| *n == name) else {
+            continue;
+        };
+        match json_cell(value) {
+            Some(text) => row.0[field] = text,
+            None => {
+                ok = false;
+                let key = key.clone();
+                ctx.report(Some(field), |mut at| {
+                    at.label = Some("not a single value".into());
+                    at.help = Some(format!(
+                        "give `{key}` a single value: a number, some text in quotes, or null"
+                    ));
+                    DataError::BadJson {
+                        reason: format!("the value of `{key}` is a list or a record"),
+                        at,
+                    }
+                });
+            }
+        }
+    }
+    ok
+}
+
+/// Reads rows handed over in memory (records) through a handler.
+pub(crate) fn read_rows<H: Handler>(
+    handler: &mut H,
+    ctx: &mut Ctx,
+    header: &Header,
+    shown: &[String],
+    rows: &[Result<TextRow, String>],
+) {
+    ctx.columns = shown.to_vec();
+    ctx.line = 1;
+    if !handler.header(header, ctx) {
+        return;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        ctx.line = i + 1;
+        let outcome = match row {
+            Ok(row) => handler.row(row, ctx),
+            Err(key) => {
+                ctx.report(None, |mut at| {
+                    at.help = Some(format!(
+                        "give `{key}` a single value: a number, some text, or null"
+                    ));
+                    DataError::BadJson {
+                        reason: format!("the value of `{key}` is a list or a record"),
+                        at,
+                    }
+                });
+                Outcome::Rejected
+            }
+        };
+        ctx.count(outcome);
+    }
+}
+
+/// The byte ranges of the fields of one CSV line (quotes respected, ranges trimmed).
+fn csv_field_spans(line: &str) -> Vec<(usize, usize)> {
+    let bytes = line.as_bytes();
+    let mut spans = Vec::new();
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' if in_quotes && bytes.get(i + 1) == Some(&b'"') => i += 1,
+            b'"' => in_quotes = !in_quotes,
+            b',' if !in_quotes => {
+                spans.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    spans.push((start, bytes.len()));
+    spans
+        .into_iter()
+        .map(|(s, e)| {
+            let field = &line[s..e];
+            let lead = field.len() - field.trim_start().len();
+            (s + lead, s + lead + field.trim().len())
+        })
+        .collect()
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Fills in the offending line under each CSV error, reading the lines back from the file.
+pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
+    const MAX_LINE: usize = 8 * 1024;
+    if !errors
+        .iter()
+        .any(|e| matches!(e.site().anchor, Anchor::Csv { .. }))
+    {
+        return;
+    }
+    let Ok(file) = File::open(path) else { return };
+    let mut file = BufReader::new(file);
+    let name = path.display().to_string();
+    for error in errors.iter_mut() {
+        let site = error.site_mut();
+        let Anchor::Csv { byte, field } = site.anchor else {
+            continue;
+        };
+        let Some(line_number) = site.location.as_ref().map(|l| l.line) else {
+            continue;
+        };
+        let mut buffer = Vec::with_capacity(256);
+        if file.seek(SeekFrom::Start(byte)).is_err()
+            || (&mut file)
+                .take(MAX_LINE as u64)
+                .read_to_end(&mut buffer)
+                .is_err()
+        {
+            continue;
+        }
+        if let Some(end) = buffer.iter().position(|&b| b == b'\n') {
+            buffer.truncate(end);
+        }
+        let text = String::from_utf8_lossy(&buffer);
+        let text = text.trim_start_matches('\u{feff}').trim_end_matches('\r');
+        let spans = csv_field_spans(text);
+        let (start, end) = match field {
+            Some(f) => spans.get(f).copied().unwrap_or((text.len(), text.len())),
+            None => (0, text.len()),
+        };
+        site.snippet = Some((
+            Snippet::new(name.clone(), text, line_number),
+            SourceSpan::from((start, end - start)),
+        ));
+    }
+}
+
+/// Fills in the offending record under each JSON error.
+pub(crate) fn attach_json_snippets(path: &Path, text: &str, errors: &mut [DataError]) {
+    const MAX_SNIPPET: usize = 4 * 1024;
+    let name = path.display().to_string();
+    for error in errors.iter_mut() {
+        let site = error.site_mut();
+        let Anchor::Json { start, end, key } = &site.anchor else {
+            continue;
+        };
+        let (start, end) = (*start, *end);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        let cut = floor_char_boundary(text, line_end.min(line_start + MAX_SNIPPET));
+        let snippet = text[line_start..cut].trim_end_matches('\r');
+        let line = line_of(text, line_start);
+        // Label the key and its value when the key can be found; else the record's start.
+        let object_offset = start - line_start;
+        let span = key
+            .as_ref()
+            .and_then(|key| {
+                let needle = format!("\"{key}\"");
+                let lower = snippet.to_ascii_lowercase();
+                let at = lower[object_offset.min(lower.len())..].find(&needle)? + object_offset;
+                let rest = &snippet[at..];
+                let value_end = rest.find('\n').unwrap_or(rest.len());
+                let value = rest[..value_end]
+                    .trim_end()
+                    .trim_end_matches(['}', ']'])
+                    .trim_end()
+                    .trim_end_matches(',');
+                Some((at, value.len()))
+            })
+            .unwrap_or_else(|| {
+                let first = snippet[object_offset.min(snippet.len())..]
+                    .find('\n')
+                    .unwrap_or(snippet.len() - object_offset.min(snippet.len()));
+                (object_offset.min(snippet.len()), first)
+            });
+        site.snippet = Some((
+            Snippet::new(name.clone(), snippet, line),
+            SourceSpan::from(span),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_spans_respect_quotes_and_spaces() {
+        let line = r#"c01, "a, b" ,  80% ,"x""y""#;
+        let spans = csv_field_spans(line);
+        let texts: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
+        assert_eq!(texts, vec!["c01", "\"a, b\"", "80%", "\"x\"\"y\""]);
+    }
+
+    #[test]
+    fn json_elements_and_lines() {
+        let text = "[\n {\"a\": \"x,]}\"},\n {\"b\": [1, 2]}\n]";
+        let elements = array_elements(text, 0);
+        let texts: Vec<&str> = elements.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(texts, vec!["{\"a\": \"x,]}\"}", "{\"b\": [1, 2]}"]);
+        assert_eq!(line_of(text, elements[1].0), 3);
+        assert!(array_elements("[]", 0).is_empty());
+        assert!(array_elements("[ ]", 0).is_empty());
+    }
+}

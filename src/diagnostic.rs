@@ -1,0 +1,159 @@
+//! One way to show any problem, from any stage: as a JSON record (spec §9) or rendered for
+//! people with the source line underlined, as rustc and miette do.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use serde::Serialize;
+
+/// Whether a diagnostic stops the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The policy or data cannot be used.
+    Error,
+    /// Worth a look; the command still runs.
+    Warning,
+}
+
+/// A diagnostic as printed by `--format json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DiagnosticRecord {
+    /// `error` or `warning`.
+    pub severity: Level,
+    /// A stable identifier such as `check::unknown_metric`.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when there is advice.
+    pub help: Option<String>,
+    /// The file it is about.
+    pub file: String,
+    /// 1-based line where the primary label starts (0 when the problem has no place).
+    pub line: usize,
+    /// 1-based column where the primary label starts (0 when the problem has no place).
+    pub column: usize,
+}
+
+/// A policy's text with the name it is shown under, for diagnostics that point into it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    source: NamedSource<Arc<str>>,
+    name: String,
+}
+
+impl SourceFile {
+    /// A source named `name` (usually its path) with its text.
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+        let name = name.into();
+        SourceFile {
+            source: NamedSource::new(name.clone(), text.into()),
+            name,
+        }
+    }
+
+    /// The name it is shown under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its text.
+    pub fn text(&self) -> &str {
+        self.source.inner()
+    }
+
+    /// Lets a diagnostic that carries only spans be shown against this source.
+    pub fn attach<'a>(&'a self, diagnostic: &'a dyn Diagnostic) -> WithSource<'a> {
+        WithSource {
+            diagnostic,
+            source: &self.source,
+        }
+    }
+}
+
+/// A diagnostic shown against a source text it does not carry itself.
+pub struct WithSource<'a> {
+    diagnostic: &'a dyn Diagnostic,
+    source: &'a NamedSource<Arc<str>>,
+}
+
+impl fmt::Debug for WithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {}
+
+impl Diagnostic for WithSource<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help()
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.url()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+}
+
+/// The JSON record of a diagnostic; `file` names the file it is about. The line and column
+/// come from the diagnostic's own source (see [`SourceFile::attach`]).
+pub fn record(diagnostic: &dyn Diagnostic, file: &str) -> DiagnosticRecord {
+    let (line, column) = position(diagnostic).unwrap_or((0, 0));
+    DiagnosticRecord {
+        severity: level(diagnostic),
+        code: diagnostic.code().map(|c| c.to_string()).unwrap_or_default(),
+        message: diagnostic.to_string(),
+        help: diagnostic.help().map(|h| h.to_string()),
+        file: file.to_string(),
+        line,
+        column,
+    }
+}
+
+/// Whether a diagnostic is an error or a warning (errors unless it says otherwise).
+pub fn level(diagnostic: &dyn Diagnostic) -> Level {
+    match diagnostic.severity() {
+        Some(miette::Severity::Warning | miette::Severity::Advice) => Level::Warning,
+        _ => Level::Error,
+    }
+}
+
+/// 1-based line and column where the primary (first) label starts.
+fn position(diagnostic: &dyn Diagnostic) -> Option<(usize, usize)> {
+    let label = diagnostic.labels()?.next()?;
+    let source = diagnostic.source_code()?;
+    let contents = source.read_span(label.inner(), 0, 0).ok()?;
+    Some((contents.line() + 1, contents.column() + 1))
+}
+
+/// Renders a diagnostic for people: message, source line, underline, label and help.
+pub fn render(diagnostic: &dyn Diagnostic, colour: bool) -> String {
+    let theme = match colour {
+        true => GraphicalTheme::unicode(),
+        false => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    handler
+        .render_report(&mut out, diagnostic)
+        .expect("writing to a String cannot fail");
+    out
+}

@@ -1,0 +1,6 @@
+//! The `escalate` command.
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    escalate::cli::run()
+}

@@ -1,0 +1,193 @@
+//! Conditions and values: operator precedence by pest's Pratt parser.
+
+use std::sync::LazyLock;
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::{build_ident, build_raw, build_text, span_of, Builder, ParseError, Rule};
+use crate::ast::{AggregateFn, BinaryOp, Expr, ExprKind, Span, Spanned, WindowFn};
+
+/// Loosest first: `or`; `and`; `not`; temporal suffixes; comparisons; `+ -`; `* /`; unary `-`.
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or_op, Assoc::Left))
+        .op(Op::infix(Rule::and_op, Assoc::Left))
+        .op(Op::prefix(Rule::not_op))
+        .op(Op::postfix(Rule::for_months) | Op::postfix(Rule::in_k_of_n))
+        .op(Op::infix(Rule::lt, Assoc::Left)
+            | Op::infix(Rule::le, Assoc::Left)
+            | Op::infix(Rule::gt, Assoc::Left)
+            | Op::infix(Rule::ge, Assoc::Left)
+            | Op::infix(Rule::eq, Assoc::Left)
+            | Op::infix(Rule::ne, Assoc::Left)
+            | Op::postfix(Rule::in_list))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+        .op(Op::prefix(Rule::neg))
+});
+
+impl Builder {
+    /// Builds an `expr` pair.
+    pub(super) fn build_expr(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = span_of(&pair);
+        let parts = pair.into_inner();
+        if parts.len() > super::MAX_EXPRESSION_PARTS {
+            self.errors.push(ParseError::TooLong { span });
+            return Expr {
+                kind: ExprKind::Flag(false),
+                span,
+            };
+        }
+        self.build_operators(parts)
+    }
+
+    fn build_operators(&mut self, parts: Pairs<Rule>) -> Expr {
+        // The Pratt parser's callbacks all need `self`; a RefCell lets them share it.
+        let this = std::cell::RefCell::new(self);
+        let expr = PRATT
+            .map_primary(|p| this.borrow_mut().build_primary(p))
+            .map_prefix(|op, rhs| {
+                let span = span_of(&op).to(rhs.span);
+                let kind = match op.as_rule() {
+                    Rule::not_op => ExprKind::Not(Box::new(rhs)),
+                    _ => ExprKind::Neg(Box::new(rhs)),
+                };
+                Expr { kind, span }
+            })
+            .map_postfix(|lhs, op| this.borrow_mut().build_postfix(lhs, op))
+            .map_infix(|lhs, op, rhs| build_binary(lhs, op, rhs))
+            .parse(parts);
+        expr
+    }
+
+    fn build_postfix(&mut self, lhs: Expr, op: Pair<Rule>) -> Expr {
+        let span = lhs.span.to(span_of(&op));
+        let rule = op.as_rule();
+        let mut inner = op.into_inner();
+        let kind = match rule {
+            Rule::for_months => {
+                let months = build_raw(inner.next().expect("month count"));
+                let consecutive = inner.next().is_some();
+                ExprKind::For {
+                    expr: Box::new(lhs),
+                    months,
+                    consecutive,
+                }
+            }
+            Rule::in_k_of_n => ExprKind::InKOfN {
+                expr: Box::new(lhs),
+                k: build_raw(inner.next().expect("k")),
+                n: build_raw(inner.next().expect("n")),
+            },
+            _ => ExprKind::InList {
+                expr: Box::new(lhs),
+                items: inner.map(|item| self.build_primary(item)).collect(),
+            },
+        };
+        Expr { kind, span }
+    }
+
+    fn build_primary(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = span_of(&pair);
+        let kind = match pair.as_rule() {
+            Rule::paren => {
+                let inner = super::first_inner(pair);
+                return Expr {
+                    span,
+                    ..self.build_expr(inner)
+                };
+            }
+            Rule::number => ExprKind::Number(pair.as_str().to_string()),
+            Rule::percent => ExprKind::Percent(pair.as_str().trim_end_matches('%').to_string()),
+            Rule::flag => ExprKind::Flag(super::build_flag(&pair)),
+            Rule::string => ExprKind::Text(build_text(pair).value),
+            Rule::date => ExprKind::Date(self.build_date(pair).value),
+            Rule::name | Rule::ident => ExprKind::Name(pair.as_str().to_string()),
+            Rule::window => build_window(pair),
+            Rule::trend => build_trend(pair),
+            Rule::aggregate => self.build_aggregate(pair),
+            other => unreachable!("the grammar has no primary {other:?}"),
+        };
+        Expr { kind, span }
+    }
+
+    fn build_aggregate(&mut self, pair: Pair<Rule>) -> ExprKind {
+        let mut inner = pair.into_inner();
+        let func_pair = inner.next().expect("aggregate function");
+        let func = match func_pair.as_str() {
+            "count" => AggregateFn::Count,
+            "any" => AggregateFn::Any,
+            _ => AggregateFn::All,
+        };
+        let mut months = None;
+        let mut filter = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::concern_window => months = Some(build_raw(super::first_inner(part))),
+                _ => filter = Some(Box::new(self.build_expr(super::first_inner(part)))),
+            }
+        }
+        ExprKind::Concerns {
+            func: Spanned::new(func, span_of(&func_pair)),
+            months,
+            filter,
+        }
+    }
+}
+
+fn build_binary(lhs: Expr, op: Pair<Rule>, rhs: Expr) -> Expr {
+    let op_span = span_of(&op);
+    let op = match op.as_rule() {
+        Rule::or_op => BinaryOp::Or,
+        Rule::and_op => BinaryOp::And,
+        Rule::lt => BinaryOp::Lt,
+        Rule::le => BinaryOp::Le,
+        Rule::gt => BinaryOp::Gt,
+        Rule::ge => BinaryOp::Ge,
+        Rule::eq => BinaryOp::Eq,
+        Rule::ne => BinaryOp::Ne,
+        Rule::add => BinaryOp::Add,
+        Rule::sub => BinaryOp::Sub,
+        Rule::mul => BinaryOp::Mul,
+        Rule::div => BinaryOp::Div,
+        other => unreachable!("the grammar has no operator {other:?}"),
+    };
+    let span: Span = lhs.span.to(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op: Spanned::new(op, op_span),
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    }
+}
+
+fn build_window(pair: Pair<Rule>) -> ExprKind {
+    let mut inner = pair.into_inner();
+    let func_pair = inner.next().expect("window function");
+    let func = match func_pair.as_str() {
+        "average" => WindowFn::Average,
+        "min" => WindowFn::Min,
+        "max" => WindowFn::Max,
+        _ => WindowFn::Sum,
+    };
+    ExprKind::Window {
+        func: Spanned::new(func, span_of(&func_pair)),
+        metric: build_ident(inner.next().expect("metric")),
+        months: build_raw(inner.next().expect("months")),
+    }
+}
+
+fn build_trend(pair: Pair<Rule>) -> ExprKind {
+    let mut inner = pair.into_inner();
+    let metric = build_ident(inner.next().expect("metric"));
+    let improved = inner.next().expect("direction").as_str() == "improved";
+    let months = build_raw(inner.next().expect("months"));
+    ExprKind::Trend {
+        metric,
+        improved,
+        months,
+    }
+}

@@ -1,0 +1,142 @@
+//! A quick lexical pass before the grammar runs: it finds quoted texts that are never closed
+//! (so the error can point at where the text started) and brackets nested too deeply for the
+//! parser's recursion, and it records where each block opens for "missing `}`" hints.
+
+use super::{ParseError, MAX_NESTING, MAX_POLICY_BYTES};
+use crate::ast::Span;
+
+/// Refuses a source that is too large, too deeply nested, or has an unclosed quoted text.
+pub(super) fn check_lexical_limits(source: &str) -> Result<(), ParseError> {
+    if source.len() > MAX_POLICY_BYTES {
+        return Err(ParseError::FileTooLarge {
+            bytes: source.len(),
+        });
+    }
+    let mut depth = 0usize;
+    for token in tokens(source) {
+        match token {
+            Token::Open(at) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(ParseError::TooDeep {
+                        span: Span::new(at, at + 1),
+                    });
+                }
+            }
+            Token::Close => depth = depth.saturating_sub(1),
+            Token::UnclosedText(at) => {
+                let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+                return Err(ParseError::UnterminatedText {
+                    span: Span::new(at, line_end.max(at + 1)),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `{` that opens the innermost block still open at byte `at`, if any.
+pub(super) fn unclosed_brace_before(source: &str, at: usize) -> Option<usize> {
+    let mut open = Vec::new();
+    for (offset, byte) in brackets(source) {
+        if offset >= at {
+            break;
+        }
+        match byte {
+            b'{' => open.push(offset),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
+}
+
+enum Token {
+    Open(usize),
+    Close,
+    UnclosedText(usize),
+}
+
+fn tokens(source: &str) -> impl Iterator<Item = Token> + '_ {
+    let mut state = Lexer::new(source);
+    std::iter::from_fn(move || state.next_token())
+}
+
+fn brackets(source: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut lexer = Lexer::new(source);
+    std::iter::from_fn(move || loop {
+        let before = lexer.last_bracket;
+        match lexer.next_token()? {
+            Token::UnclosedText(_) => return None,
+            _ if lexer.last_bracket != before => return lexer.last_bracket,
+            _ => continue,
+        }
+    })
+}
+
+/// Walks the source skipping comments and quoted texts.
+struct Lexer<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    last_bracket: Option<(usize, u8)>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(source: &'a str) -> Lexer<'a> {
+        Lexer {
+            bytes: source.as_bytes(),
+            pos: 0,
+            last_bracket: None,
+        }
+    }
+
+    fn next_token(&mut self) -> Option<Token> {
+        while self.pos < self.bytes.len() {
+            let at = self.pos;
+            self.pos += 1;
+            match self.bytes[at] {
+                b'#' => self.skip_comment(),
+                b'"' => {
+                    if !self.skip_text() {
+                        return Some(Token::UnclosedText(at));
+                    }
+                }
+                b @ (b'(' | b'[' | b'{') => {
+                    self.last_bracket = Some((at, b));
+                    return Some(Token::Open(at));
+                }
+                b @ (b')' | b']' | b'}') => {
+                    self.last_bracket = Some((at, b));
+                    return Some(Token::Close);
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn skip_comment(&mut self) {
+        while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips to just after the closing quote; false when the line or file ends first.
+    fn skip_text(&mut self) -> bool {
+        while self.pos < self.bytes.len() {
+            let b = self.bytes[self.pos];
+            self.pos += 1;
+            match b {
+                b'"' => return true,
+                b'\n' => return false,
+                b'\\' if self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' => {
+                    self.pos += 1
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,198 @@
+//! A policy read from text or a file, parsed and checked: the library's front door.
+
+use std::path::Path;
+
+use miette::Diagnostic;
+
+use crate::check::{self, CheckError};
+use crate::diagnostic::{self, DiagnosticRecord, SourceFile};
+use crate::parse::{self, ParseError};
+use crate::program::Program;
+
+/// A checked policy, ready to evaluate.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    source: SourceFile,
+    syntax: crate::ast::PolicyFile,
+    program: Program,
+    warnings: Vec<CheckError>,
+}
+
+/// Why a policy could not be used. Holds every problem found, with the source they point into.
+#[derive(Debug)]
+pub struct PolicyError {
+    /// The policy's text (empty when the file could not be read).
+    pub source: SourceFile,
+    /// The problems, in order of position.
+    pub problems: Vec<PolicyProblem>,
+}
+
+/// One problem with a policy.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum PolicyProblem {
+    /// The file could not be read.
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(
+        code(policy::unreadable),
+        help("check the file's name and that you may read it")
+    )]
+    Unreadable {
+        /// The path given.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The file is not UTF-8 text.
+    #[error("`{path}` is not UTF-8 text (line {line}, column {column})")]
+    #[diagnostic(
+        code(policy::invalid_utf8),
+        help("save the policy as UTF-8 text (in most editors: Save As, encoding UTF-8)")
+    )]
+    InvalidUtf8 {
+        /// The path given.
+        path: String,
+        /// 1-based line of the first byte that is not UTF-8.
+        line: usize,
+        /// 1-based column (in bytes) of that byte.
+        column: usize,
+    },
+    /// The text does not follow the language.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(#[from] ParseError),
+    /// The checker found a problem (or, among other errors, a warning).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] CheckError),
+}
+
+impl Policy {
+    /// Reads, parses and checks the policy file at `path`.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let fail = |problem| PolicyError {
+            source: SourceFile::new(name.clone(), ""),
+            problems: vec![problem],
+        };
+        let bytes = std::fs::read(path).map_err(|e| {
+            fail(PolicyProblem::Unreadable {
+                path: name.clone(),
+                reason: e.to_string().to_lowercase(),
+            })
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+            fail(PolicyProblem::InvalidUtf8 {
+                path: name.clone(),
+                line,
+                column,
+            })
+        })?;
+        Policy::parse(name, text)
+    }
+
+    /// Parses and checks a policy's text; `name` is how diagnostics refer to it.
+    pub fn parse(name: impl Into<String>, text: impl Into<String>) -> Result<Policy, PolicyError> {
+        let text: String = text.into();
+        let source = SourceFile::new(name, text.as_str());
+        let syntax = match parse::parse(&text) {
+            Ok(syntax) => syntax,
+            Err(errors) => {
+                let problems = errors.0.into_iter().map(PolicyProblem::Parse).collect();
+                return Err(PolicyError { source, problems });
+            }
+        };
+        match check::check(&syntax, &text) {
+            Ok(checked) => Ok(Policy {
+                source,
+                syntax,
+                program: checked.program,
+                warnings: checked.warnings,
+            }),
+            Err(errors) => {
+                let problems = errors.0.into_iter().map(PolicyProblem::Check).collect();
+                Err(PolicyError { source, problems })
+            }
+        }
+    }
+
+    /// The checked program the interpreter runs.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The syntax tree, as written.
+    pub fn syntax(&self) -> &crate::ast::PolicyFile {
+        &self.syntax
+    }
+
+    /// The policy's text and name.
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
+
+    /// The checker's warnings, in order of position.
+    pub fn warnings(&self) -> &[CheckError] {
+        &self.warnings
+    }
+
+    /// The warnings as JSON records.
+    pub fn warning_records(&self) -> Vec<DiagnosticRecord> {
+        self.warnings
+            .iter()
+            .map(|w| diagnostic::record(&self.source.attach(w), self.source.name()))
+            .collect()
+    }
+
+    /// The warnings rendered for people.
+    pub fn render_warnings(&self, colour: bool) -> String {
+        self.warnings
+            .iter()
+            .map(|w| diagnostic::render(&self.source.attach(w), colour))
+            .collect()
+    }
+}
+
+impl PolicyError {
+    /// Every problem as a JSON record.
+    pub fn records(&self) -> Vec<DiagnosticRecord> {
+        self.problems
+            .iter()
+            .map(|p| match p {
+                PolicyProblem::InvalidUtf8 { line, column, .. } => DiagnosticRecord {
+                    line: *line,
+                    column: *column,
+                    ..diagnostic::record(p, self.source.name())
+                },
+                _ => diagnostic::record(&self.source.attach(p), self.source.name()),
+            })
+            .collect()
+    }
+
+    /// Every problem rendered for people.
+    pub fn render(&self, colour: bool) -> String {
+        self.problems
+            .iter()
+            .map(|p| diagnostic::render(&self.source.attach(p), colour))
+            .collect()
+    }
+
+    /// How many of the problems are errors (the rest are warnings).
+    pub fn error_count(&self) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| diagnostic::level(*p) == diagnostic::Level::Error)
+            .count()
+    }
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` has {} error(s)", self.source.name(), self.error_count())
+    }
+}
+
+impl std::error::Error for PolicyError {}
