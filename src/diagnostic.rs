@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 use serde::Serialize;
 
 /// Whether a diagnostic stops the command.
@@ -156,4 +158,18 @@ pub fn render(diagnostic: &dyn Diagnostic, colour: bool) -> String {
         .render_report(&mut out, diagnostic)
         .expect("writing to a String cannot fail");
     out
+}
+
+/// The JSON record of a problem in a data file: it names the file, line and column itself.
+pub fn data_record(error: &crate::data::DataError) -> DiagnosticRecord {
+    let location = error.location();
+    DiagnosticRecord {
+        file: location
+            .as_ref()
+            .map(|l| l.file.display().to_string())
+            .unwrap_or_default(),
+        line: location.as_ref().map_or(0, |l| l.line),
+        column: location.as_ref().map_or(0, |l| l.column),
+        ..record(error, "")
+    }
 }

@@ -5,12 +5,14 @@
 
 pub mod ast;
 pub mod calendar;
+pub mod check;
+pub mod cli;
 pub mod data;
+pub mod diagnostic;
+pub mod eval;
 pub mod month;
 pub mod parse;
-pub mod schema;
-pub mod check;
-pub mod program;
-pub mod cli;
-pub mod diagnostic;
 pub mod policy;
+pub mod program;
+pub mod report;
+pub mod schema;

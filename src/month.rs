@@ -62,7 +62,8 @@ impl Month {
 
     /// The first day of the month.
     pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year(), self.month(), 1).expect("a valid month has a first day")
+        NaiveDate::from_ymd_opt(self.year(), self.month(), 1)
+            .expect("a valid month has a first day")
     }
 
     /// The last day of the month.
@@ -130,7 +131,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_months() {
-        for bad in ["2026-13", "2026-00", "2026-1", "26-10", "2026/10", "", "2026-10-01", "２０２６-10"] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-10",
+            "2026/10",
+            "",
+            "2026-10-01",
+            "２０２６-10",
+        ] {
             assert!(bad.parse::<Month>().is_err(), "{bad} should be rejected");
         }
     }
@@ -140,6 +150,9 @@ mod tests {
         let feb: Month = "2028-02".parse().unwrap();
         assert_eq!(feb.first_day().to_string(), "2028-02-01");
         assert_eq!(feb.last_day().to_string(), "2028-02-29");
-        assert_eq!("2026-12".parse::<Month>().unwrap().last_day().to_string(), "2026-12-31");
+        assert_eq!(
+            "2026-12".parse::<Month>().unwrap().last_day().to_string(),
+            "2026-12-31"
+        );
     }
 }

@@ -84,7 +84,8 @@ impl Policy {
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+            let column =
+                valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
             fail(PolicyProblem::InvalidUtf8 {
                 path: name.clone(),
                 line,
@@ -132,6 +133,19 @@ impl Policy {
     /// The policy's text and name.
     pub fn source(&self) -> &SourceFile {
         &self.source
+    }
+
+    /// Evaluates the policy on `data` for the month `as_of`: the required actions.
+    pub fn evaluate(
+        &self,
+        data: &crate::data::Dataset,
+        as_of: crate::month::Month,
+        options: &crate::eval::EvalOptions,
+    ) -> crate::eval::Evaluation {
+        let mut evaluation =
+            crate::eval::evaluate(&self.program, self.source.text(), data, as_of, options);
+        evaluation.diagnostics = self.warning_records();
+        evaluation
     }
 
     /// The checker's warnings, in order of position.
@@ -191,7 +205,12 @@ impl PolicyError {
 
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` has {} error(s)", self.source.name(), self.error_count())
+        write!(
+            f,
+            "`{}` has {} error(s)",
+            self.source.name(),
+            self.error_count()
+        )
     }
 }
 

@@ -350,7 +350,9 @@ pub enum CheckError {
     #[diagnostic(
         code(check::unused_metric),
         severity(Warning),
-        help("use it in a condition, or remove it; its column is still required in wide data files")
+        help(
+            "use it in a condition, or remove it; its column is still required in wide data files"
+        )
     )]
     UnusedMetric {
         /// The metric.

@@ -27,7 +27,10 @@ enum Ty {
     Text,
     Date,
     /// A value of a `one of` field: whether a concern field, and its position.
-    Enum { concern: bool, field: usize },
+    Enum {
+        concern: bool,
+        field: usize,
+    },
     /// A level of a grade.
     Level(usize),
     /// Already reported; stay quiet about it.
@@ -42,7 +45,12 @@ enum Unit {
 
 impl<'s> Checker<'s> {
     /// Checks a condition: an expression that must be yes or no.
-    pub(super) fn check_condition(&mut self, e: &ast::Expr, scope: Scope, grade: Option<usize>) -> Expr {
+    pub(super) fn check_condition(
+        &mut self,
+        e: &ast::Expr,
+        scope: Scope,
+        grade: Option<usize>,
+    ) -> Expr {
         let mut cx = ExprChecker {
             checker: self,
             scope,
@@ -73,12 +81,19 @@ impl ExprChecker<'_, '_> {
         }
         let help = match ty {
             Ty::Number(_) => "compare it with something, for example `callbacks >= 20`",
-            Ty::Level(_) => "compare the grade with one of its levels, for example `concern_level >= pattern`",
-            Ty::Enum { .. } => "compare the field with one of its values, for example `staff_group = gp`",
+            Ty::Level(_) => {
+                "compare the grade with one of its levels, for example `concern_level >= pattern`"
+            }
+            Ty::Enum { .. } => {
+                "compare the field with one of its values, for example `staff_group = gp`"
+            }
             _ => "compare it with something to make a yes-or-no condition",
         };
         self.checker.error(CheckError::TypeMismatch {
-            message: format!("a condition must be yes or no, but this is {}", self.describe(ty)),
+            message: format!(
+                "a condition must be yes or no, but this is {}",
+                self.describe(ty)
+            ),
             span,
             label: "not a yes-or-no condition".to_string(),
             help: Some(help.to_string()),
@@ -110,7 +125,10 @@ impl ExprChecker<'_, '_> {
             A::Neg(inner) => {
                 let (inner, ty) = self.check(inner);
                 if !matches!(ty, Ty::Number(_) | Ty::Error) {
-                    return Ok(self.mismatch(format!("only a number can be negative, not {}", self.describe(&ty)), span));
+                    return Ok(self.mismatch(
+                        format!("only a number can be negative, not {}", self.describe(&ty)),
+                        span,
+                    ));
                 }
                 (ExprKind::Neg(Box::new(inner)), ty)
             }
@@ -142,15 +160,29 @@ impl ExprChecker<'_, '_> {
                 }
                 let (inner, ty) = self.check(expr);
                 self.expect_condition(&ty, expr.span);
-                (ExprKind::InKOfN(Box::new(inner), k_value, n_value), Ty::Flag)
+                (
+                    ExprKind::InKOfN(Box::new(inner), k_value, n_value),
+                    Ty::Flag,
+                )
             }
-            A::Window { func, metric, months } => {
+            A::Window {
+                func,
+                metric,
+                months,
+            } => {
                 self.require_months(span, &format!("`{}(...)`", func.value.name()))?;
                 let n = self.window(months)?;
                 let (index, kind) = self.metric(metric)?;
-                (ExprKind::Window(func.value, index, n), Ty::Number(unit_of(kind)))
+                (
+                    ExprKind::Window(func.value, index, n),
+                    Ty::Number(unit_of(kind)),
+                )
             }
-            A::Trend { metric, improved, months } => {
+            A::Trend {
+                metric,
+                improved,
+                months,
+            } => {
                 let word = if *improved { "improved" } else { "worsened" };
                 self.require_months(span, &format!("`{word} over last N months`"))?;
                 let n = self.window(months)?;
@@ -174,7 +206,11 @@ impl ExprChecker<'_, '_> {
                 };
                 (kind, Ty::Flag)
             }
-            A::Concerns { func, months, filter } => return Ok(self.check_concerns(func, months.as_ref(), filter.as_deref(), span)),
+            A::Concerns {
+                func,
+                months,
+                filter,
+            } => return Ok(self.check_concerns(func, months.as_ref(), filter.as_deref(), span)),
         };
         Ok((Expr { kind, span }, ty))
     }
@@ -217,7 +253,9 @@ impl ExprChecker<'_, '_> {
                 message: format!("`{}` months is too long a window", text.value),
                 span: text.span,
                 label: format!("must be at most {MAX_WINDOW_MONTHS}"),
-                help: Some(format!("a window can look back at most {MAX_WINDOW_MONTHS} months (50 years)")),
+                help: Some(format!(
+                    "a window can look back at most {MAX_WINDOW_MONTHS} months (50 years)"
+                )),
             })),
         }
     }
@@ -229,7 +267,10 @@ impl ExprChecker<'_, '_> {
                 Ok((i, self.checker.schema.metrics[i].kind))
             }
             None => {
-                let help = did_you_mean(&name.value, self.checker.symbols.metrics.keys().map(String::as_str));
+                let help = did_you_mean(
+                    &name.value,
+                    self.checker.symbols.metrics.keys().map(String::as_str),
+                );
                 Err(self.error(CheckError::UnknownMetric {
                     name: name.value.clone(),
                     span: name.span,
@@ -251,7 +292,10 @@ impl ExprChecker<'_, '_> {
 
     /// What `name` means in this scope: a value, or an error saying it belongs elsewhere.
     #[allow(clippy::type_complexity)]
-    fn lookup(&mut self, name: &str) -> Option<Result<(ExprKind, Ty), Box<dyn Fn(Span) -> CheckError>>> {
+    fn lookup(
+        &mut self,
+        name: &str,
+    ) -> Option<Result<(ExprKind, Ty), Box<dyn Fn(Span) -> CheckError>>> {
         let symbols = &self.checker.symbols;
         let metric = symbols.metrics.get(name).copied();
         let subject_field = symbols.subject_fields.get(name).copied();
@@ -278,11 +322,13 @@ impl ExprChecker<'_, '_> {
                     return Some(Ok((ExprKind::Concern(attr), ty)));
                 }
                 let what = describe_declared(metric, subject_field, subject_grade)?;
-                Some(Err(Box::new(move |span| CheckError::OutOfPlace {
+                Some(Err(Box::new(move |span| {
+                    CheckError::OutOfPlace {
                     message: format!("`{name_owned}` is {what}, which cannot be used in a condition on a single concern"),
                     span,
                     label: "not a field of the concern".to_string(),
                     help: Some("inside `where` and in `for each concern` grades, use the concern's own fields; move this part outside the concern filter".to_string()),
+                }
                 })))
             }
             Scope::Subject | Scope::AppliesTo => {
@@ -301,11 +347,13 @@ impl ExprChecker<'_, '_> {
                         return Some(Ok((ExprKind::Grade(g), Ty::Level(g))));
                     }
                 } else if let Some(what) = describe_declared(metric, None, subject_grade) {
-                    return Some(Err(Box::new(move |span| CheckError::OutOfPlace {
+                    return Some(Err(Box::new(move |span| {
+                        CheckError::OutOfPlace {
                         message: format!("`applies to` can only use subject fields, and `{name_owned}` is {what}"),
                         span,
                         label: "not a subject field".to_string(),
                         help: Some("move this part into the rule's `when` condition".to_string()),
+                    }
                     })));
                 }
                 if let Some((attr, _)) = concern_attr {
@@ -313,11 +361,13 @@ impl ExprChecker<'_, '_> {
                         ConcernAttr::Grade(_) => "a grade given to each concern",
                         _ => "a field of concern records",
                     };
-                    return Some(Err(Box::new(move |span| CheckError::OutOfPlace {
+                    return Some(Err(Box::new(move |span| {
+                        CheckError::OutOfPlace {
                         message: format!("`{name_owned}` is {what}, so it can only be used inside a concern filter"),
                         span,
                         label: "only meaningful for one concern at a time".to_string(),
                         help: Some(format!("use it inside `where`, for example `any(concerns in last 12 months where {name_owned})`")),
+                    }
                     })));
                 }
                 None
@@ -338,9 +388,16 @@ impl ExprChecker<'_, '_> {
         let symbols = &self.checker.symbols;
         let error = match self.scope {
             Scope::Concern => {
-                let mut names: Vec<&str> = symbols.concern_fields.keys().map(String::as_str).collect();
+                let mut names: Vec<&str> =
+                    symbols.concern_fields.keys().map(String::as_str).collect();
                 names.extend(["id", "subject", "raised_on"]);
-                names.extend(self.checker.grades.iter().filter(|g| g.per_concern).map(|g| g.id.as_str()));
+                names.extend(
+                    self.checker
+                        .grades
+                        .iter()
+                        .filter(|g| g.per_concern)
+                        .map(|g| g.id.as_str()),
+                );
                 CheckError::UnknownConcernField {
                     name: name.to_string(),
                     span,
@@ -354,11 +411,13 @@ impl ExprChecker<'_, '_> {
             },
             Scope::Subject => {
                 let metrics = symbols.metrics.keys().map(String::as_str);
-                let others = symbols
-                    .subject_fields
-                    .keys()
-                    .map(String::as_str)
-                    .chain(self.checker.grades.iter().filter(|g| !g.per_concern).map(|g| g.id.as_str()));
+                let others = symbols.subject_fields.keys().map(String::as_str).chain(
+                    self.checker
+                        .grades
+                        .iter()
+                        .filter(|g| !g.per_concern)
+                        .map(|g| g.id.as_str()),
+                );
                 let best = super::closest(name, metrics.clone().chain(others.clone()));
                 let help = best.map(|b| format!("did you mean `{b}`?"));
                 match best.is_some_and(|b| symbols.metrics.contains_key(b)) {
@@ -390,7 +449,10 @@ impl ExprChecker<'_, '_> {
                     return None;
                 };
                 let position = values.iter().position(|v| v == name);
-                (position.map(|p| ExprKind::EnumValue(p as u32)), values.clone())
+                (
+                    position.map(|p| ExprKind::EnumValue(p as u32)),
+                    values.clone(),
+                )
             }
             Ty::Level(g) => {
                 let levels = &self.checker.grades[*g].levels;
@@ -425,7 +487,13 @@ impl ExprChecker<'_, '_> {
 
     // ---------------------------------------------------------------- operators
 
-    fn check_binary(&mut self, op: &Spanned<BinaryOp>, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (Expr, Ty) {
+    fn check_binary(
+        &mut self,
+        op: &Spanned<BinaryOp>,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+    ) -> (Expr, Ty) {
         if op.value.is_comparison() {
             return self.check_comparison(op, lhs, rhs, span);
         }
@@ -475,7 +543,13 @@ impl ExprChecker<'_, '_> {
         (Expr { kind, span }, ty)
     }
 
-    fn check_comparison(&mut self, op: &Spanned<BinaryOp>, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (Expr, Ty) {
+    fn check_comparison(
+        &mut self,
+        op: &Spanned<BinaryOp>,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+    ) -> (Expr, Ty) {
         let cmp = cmp_op(op.value);
         let (l, lt, r, rt) = match (&lhs.kind, &rhs.kind) {
             (_, A::Name(name)) => {
@@ -506,7 +580,15 @@ impl ExprChecker<'_, '_> {
         (Expr { kind, span }, Ty::Flag)
     }
 
-    fn check_comparable(&mut self, op: CmpOp, lt: &Ty, rt: &Ty, lhs: &ast::Expr, rhs: &ast::Expr, op_span: Span) {
+    fn check_comparable(
+        &mut self,
+        op: CmpOp,
+        lt: &Ty,
+        rt: &Ty,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        op_span: Span,
+    ) {
         let ordered = !matches!(op, CmpOp::Eq | CmpOp::Ne);
         match (lt, rt) {
             (Ty::Error, _) | (_, Ty::Error) => {}
@@ -516,19 +598,30 @@ impl ExprChecker<'_, '_> {
             }
             (Ty::Number(_), Ty::Number(_)) | (Ty::Date, Ty::Date) => {}
             (Ty::Level(a), Ty::Level(b)) if a == b => {}
-            (Ty::Enum { .. }, Ty::Enum { .. }) | (Ty::Flag, Ty::Flag) | (Ty::Text, Ty::Text) if lt == rt => {
+            (Ty::Enum { .. }, Ty::Enum { .. }) | (Ty::Flag, Ty::Flag) | (Ty::Text, Ty::Text)
+                if lt == rt =>
+            {
                 if ordered {
                     let what = self.describe(lt);
                     self.checker.error(CheckError::TypeMismatch {
-                        message: format!("{what} has no order, so `{}` cannot compare it", op.symbol()),
+                        message: format!(
+                            "{what} has no order, so `{}` cannot compare it",
+                            op.symbol()
+                        ),
                         span: op_span,
                         label: "no order".to_string(),
-                        help: Some("use `=` or `!=` (or `in [...]` for a list of values)".to_string()),
+                        help: Some(
+                            "use `=` or `!=` (or `in [...]` for a list of values)".to_string(),
+                        ),
                     });
                 }
             }
             _ => {
-                let message = format!("cannot compare {} with {}", self.describe(lt), self.describe(rt));
+                let message = format!(
+                    "cannot compare {} with {}",
+                    self.describe(lt),
+                    self.describe(rt)
+                );
                 self.checker.error(CheckError::TypeMismatch {
                     message,
                     span: lhs.span.to(rhs.span),
@@ -539,7 +632,13 @@ impl ExprChecker<'_, '_> {
         }
     }
 
-    fn unit_mismatch(&self, lhs_unit: Unit, lhs: &ast::Expr, rhs: &ast::Expr, op_span: Span) -> CheckError {
+    fn unit_mismatch(
+        &self,
+        lhs_unit: Unit,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        op_span: Span,
+    ) -> CheckError {
         let (percent_side, plain_side) = match lhs_unit {
             Unit::Percent => (lhs, rhs),
             Unit::Plain => (rhs, lhs),
@@ -547,10 +646,19 @@ impl ExprChecker<'_, '_> {
         let help = match &plain_side.kind {
             A::Number(text) => {
                 let value = parse_number(text).unwrap_or(0.0);
-                let as_percent = if value > 0.0 && value <= 1.0 { value * 100.0 } else { value };
-                Some(format!("write the percentage with `%`: `{}%`", trim_float(as_percent)))
+                let as_percent = if value > 0.0 && value <= 1.0 {
+                    value * 100.0
+                } else {
+                    value
+                };
+                Some(format!(
+                    "write the percentage with `%`: `{}%`",
+                    trim_float(as_percent)
+                ))
             }
-            _ => Some("compare a percentage only with another percentage, such as `80%`".to_string()),
+            _ => {
+                Some("compare a percentage only with another percentage, such as `80%`".to_string())
+            }
         };
         CheckError::UnitMismatch {
             message: format!(
@@ -569,13 +677,21 @@ impl ExprChecker<'_, '_> {
         let mut checked = Vec::new();
         for item in items {
             let (value, item_ty) = match &item.kind {
-                A::Name(name) => self.value_of(&ty, name, item.span).unwrap_or_else(|| self.check(item)),
+                A::Name(name) => self
+                    .value_of(&ty, name, item.span)
+                    .unwrap_or_else(|| self.check(item)),
                 _ => self.check(item),
             };
             self.check_comparable(CmpOp::Eq, &ty, &item_ty, expr, item, item.span);
             checked.push(value);
         }
-        (Expr { kind: ExprKind::InList(Box::new(e), checked), span }, Ty::Flag)
+        (
+            Expr {
+                kind: ExprKind::InList(Box::new(e), checked),
+                span,
+            },
+            Ty::Flag,
+        )
     }
 
     fn check_concerns(
@@ -585,7 +701,8 @@ impl ExprChecker<'_, '_> {
         filter: Option<&ast::Expr>,
         span: Span,
     ) -> (Expr, Ty) {
-        if let Err(e) = self.require_months(span, &format!("`{}(concerns ...)`", func.value.name())) {
+        if let Err(e) = self.require_months(span, &format!("`{}(concerns ...)`", func.value.name()))
+        {
             return e;
         }
         let months = match months.map(|m| self.window(m)).transpose() {
@@ -619,8 +736,14 @@ impl ExprChecker<'_, '_> {
 
     fn type_owner(&self, ty: &Ty) -> String {
         match ty {
-            Ty::Enum { concern: true, field } => self.checker.schema.concern_fields[*field].name.clone(),
-            Ty::Enum { concern: false, field } => self.checker.schema.subject_fields[*field].name.clone(),
+            Ty::Enum {
+                concern: true,
+                field,
+            } => self.checker.schema.concern_fields[*field].name.clone(),
+            Ty::Enum {
+                concern: false,
+                field,
+            } => self.checker.schema.subject_fields[*field].name.clone(),
             Ty::Level(g) => self.checker.grades[*g].id.clone(),
             _ => String::new(),
         }
@@ -682,7 +805,11 @@ fn field_ty(ty: &FieldType, concern: bool, field: usize) -> Ty {
     }
 }
 
-fn describe_declared(metric: Option<usize>, field: Option<usize>, grade: Option<usize>) -> Option<&'static str> {
+fn describe_declared(
+    metric: Option<usize>,
+    field: Option<usize>,
+    grade: Option<usize>,
+) -> Option<&'static str> {
     match (metric, field, grade) {
         (Some(_), _, _) => Some("a metric"),
         (_, Some(_), _) => Some("a subject field"),

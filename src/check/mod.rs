@@ -123,7 +123,10 @@ impl<'s> Checker<'s> {
             .collect();
         self.declare_rules(&rule_decls);
         self.check_grade_arms(file);
-        let mut rules: Vec<RuleDef> = rule_decls.iter().filter_map(|r| self.check_rule(r)).collect();
+        let mut rules: Vec<RuleDef> = rule_decls
+            .iter()
+            .filter_map(|r| self.check_rule(r))
+            .collect();
         let graph = self.replaces_graph(&rule_decls);
         let has_cycle = self.report_replaces_cycles(&rule_decls, &graph);
         if rules.len() == rule_decls.len() && !has_cycle {
@@ -207,7 +210,9 @@ impl<'s> Checker<'s> {
                 self.duplicate_name(&role.id, spans[i], "give each role its own name");
                 continue;
             }
-            self.symbols.roles.insert(role.id.value.clone(), roles.len());
+            self.symbols
+                .roles
+                .insert(role.id.value.clone(), roles.len());
             spans.push(role.id.span);
             roles.push(RoleDef {
                 id: role.id.value.clone(),
@@ -359,7 +364,9 @@ impl<'s> Checker<'s> {
                     message: format!("the range `{lo}..{hi}` is empty"),
                     span: min.span.to(max.span),
                     label: "the first number must not be above the second".to_string(),
-                    help: Some(format!("write the smaller number first: `integer {hi}..{lo}`")),
+                    help: Some(format!(
+                        "write the smaller number first: `integer {hi}..{lo}`"
+                    )),
                 });
                 FieldType::Integer { min: hi, max: lo }
             }
@@ -416,7 +423,9 @@ impl<'s> Checker<'s> {
         let mut first_spans: Vec<Span> = Vec::new();
         for rule in rules {
             match self.symbols.rules.get(&rule.id.value) {
-                Some(&i) => self.duplicate_name(&rule.id, first_spans[i], "give each rule its own name"),
+                Some(&i) => {
+                    self.duplicate_name(&rule.id, first_spans[i], "give each rule its own name")
+                }
                 None => {
                     self.symbols
                         .rules
@@ -462,7 +471,10 @@ impl<'s> Checker<'s> {
             let is_last = position + 1 == grade.arms.len();
             if condition.is_none() && !is_last {
                 self.error(CheckError::Otherwise {
-                    message: format!("`otherwise` must be the last arm of grade `{}`", grade.id.value),
+                    message: format!(
+                        "`otherwise` must be the last arm of grade `{}`",
+                        grade.id.value
+                    ),
                     span: arm.span,
                     label: "arms after this one could never be chosen".to_string(),
                     help: Some("move this arm to the end of the grade".to_string()),
@@ -480,7 +492,8 @@ impl<'s> Checker<'s> {
                 span: grade.id.span,
                 label: "some subjects would get no level".to_string(),
                 help: Some(
-                    "add a last arm such as `none otherwise`, for when no other arm holds".to_string(),
+                    "add a last arm such as `none otherwise`, for when no other arm holds"
+                        .to_string(),
                 ),
             });
         }
@@ -517,7 +530,9 @@ impl<'s> Checker<'s> {
         let mut ok = true;
         for clause in clauses {
             match &clause.kind {
-                ClauseKind::When(e) => when = Some(self.check_condition(e, expr::Scope::Subject, None)),
+                ClauseKind::When(e) => {
+                    when = Some(self.check_condition(e, expr::Scope::Subject, None))
+                }
                 ClauseKind::AppliesTo(e) => {
                     applies_to = Some(self.check_condition(e, expr::Scope::AppliesTo, None))
                 }
@@ -604,8 +619,16 @@ impl<'s> Checker<'s> {
             "severity" => "`severity low` (or `moderate`, `high`, `extreme`)".to_string(),
             "require" => "`require \"What must be done\"`".to_string(),
             "owner" => {
-                let role = self.symbols.roles.iter().min_by_key(|(_, i)| **i).map(|(n, _)| n.as_str());
-                format!("`owner {}`, the role that owns the action", role.unwrap_or("medical_lead"))
+                let role = self
+                    .symbols
+                    .roles
+                    .iter()
+                    .min_by_key(|(_, i)| **i)
+                    .map(|(n, _)| n.as_str());
+                format!(
+                    "`owner {}`, the role that owns the action",
+                    role.unwrap_or("medical_lead")
+                )
             }
             _ => "`due 10 working days` (or days, weeks, months)".to_string(),
         };
@@ -618,7 +641,9 @@ impl<'s> Checker<'s> {
     }
 
     fn check_severity(&mut self, severity: &ast::Ident) -> Option<Severity> {
-        let found = Severity::ALL.into_iter().find(|s| s.name() == severity.value);
+        let found = Severity::ALL
+            .into_iter()
+            .find(|s| s.name() == severity.value);
         if found.is_none() {
             self.error(CheckError::UnknownWord {
                 name: severity.value.clone(),
@@ -638,7 +663,12 @@ impl<'s> Checker<'s> {
             }
             None => {
                 let help = did_you_mean(&role.value, self.symbols.roles.keys().map(String::as_str))
-                    .or_else(|| Some(format!("declare it: `role {} \"Display name\"`", role.value)));
+                    .or_else(|| {
+                        Some(format!(
+                            "declare it: `role {} \"Display name\"`",
+                            role.value
+                        ))
+                    });
                 self.error(CheckError::UnknownRole {
                     name: role.value.clone(),
                     span: role.span,
@@ -707,7 +737,9 @@ impl<'s> Checker<'s> {
                 span: spans[0],
                 others: spans[1..]
                     .iter()
-                    .map(|s| LabeledSpan::new_with_span(Some("and this continues it".to_string()), *s))
+                    .map(|s| {
+                        LabeledSpan::new_with_span(Some("and this continues it".to_string()), *s)
+                    })
                     .collect(),
             });
         }
@@ -717,10 +749,11 @@ impl<'s> Checker<'s> {
     fn warn_never_reported(&mut self, decls: &[&ast::Rule], rules: &[RuleDef]) {
         for (a, rule) in rules.iter().enumerate() {
             for &b in &rule.displaces {
-                let same_when = self.same_text(clause_expr(decls[a], "when"), clause_expr(decls[b], "when"));
+                let same_when =
+                    self.same_text(clause_expr(decls[a], "when"), clause_expr(decls[b], "when"));
                 let applies_a = clause_expr(decls[a], "applies to");
-                let same_scope =
-                    applies_a.is_none() || self.same_text(applies_a, clause_expr(decls[b], "applies to"));
+                let same_scope = applies_a.is_none()
+                    || self.same_text(applies_a, clause_expr(decls[b], "applies to"));
                 if same_when && same_scope {
                     self.error(CheckError::NeverReported {
                         name: rules[b].id.clone(),
@@ -735,7 +768,11 @@ impl<'s> Checker<'s> {
 
     /// Whether two conditions are written the same, spacing aside.
     fn same_text(&self, a: Option<Span>, b: Option<Span>) -> bool {
-        let words = |s: Span| self.source[s.start..s.end].split_whitespace().collect::<Vec<_>>();
+        let words = |s: Span| {
+            self.source[s.start..s.end]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+        };
         match (a, b) {
             (Some(a), Some(b)) => words(a) == words(b),
             _ => false,
@@ -792,10 +829,17 @@ struct Settings {
 }
 
 /// Records `name` in a namespace, reporting a duplicate; true when newly claimed.
-fn claim(names: &mut HashMap<String, Span>, errors: &mut Vec<CheckError>, name: &ast::Ident) -> bool {
+fn claim(
+    names: &mut HashMap<String, Span>,
+    errors: &mut Vec<CheckError>,
+    name: &ast::Ident,
+) -> bool {
     if let Some(&first) = names.get(&name.value) {
         let help = match first.is_empty() {
-            true => format!("`{}` is built into every concern record; choose another name", name.value),
+            true => format!(
+                "`{}` is built into every concern record; choose another name",
+                name.value
+            ),
             false => "choose a different name for one of them".to_string(),
         };
         errors.push(CheckError::DuplicateName {

@@ -12,7 +12,10 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// A help line: "did you mean `x`?", or the list of choices when there are few and none is close.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let candidates: Vec<&str> = candidates.into_iter().collect();
     if let Some(best) = closest(name, candidates.iter().copied()) {
         return Some(format!("did you mean `{best}`?"));
@@ -42,7 +45,10 @@ mod tests {
     fn suggests_close_names() {
         let names = ["callback_in_time", "callbacks", "cases_per_hour"];
         assert_eq!(closest("callback_in_tme", names), Some("callback_in_time"));
-        assert_eq!(closest("medical_laed", ["medical_lead", "operations_manager"]), Some("medical_lead"));
+        assert_eq!(
+            closest("medical_laed", ["medical_lead", "operations_manager"]),
+            Some("medical_lead")
+        );
         assert_eq!(closest("zzz", names), None);
     }
 

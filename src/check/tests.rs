@@ -16,7 +16,9 @@ impl Checker<'_> {
                     name: test.name.value.clone(),
                     span: test.name.span,
                     first,
-                    help: Some("give each test its own name, so a failure says which one".to_string()),
+                    help: Some(
+                        "give each test its own name, so a failure says which one".to_string(),
+                    ),
                 });
             }
             names.insert(test.name.value.clone(), test.name.span);
@@ -41,7 +43,12 @@ impl Checker<'_> {
                 "add a line such as `as of 2026-10`",
             ),
             [_] => {}
-            [first, again, ..] => self.duplicate_clause("as of", format!(" in test \"{}\"", test.name.value), *again, *first),
+            [first, again, ..] => self.duplicate_clause(
+                "as of",
+                format!(" in test \"{}\"", test.name.value),
+                *again,
+                *first,
+            ),
         }
         for statement in &test.statements {
             self.check_test_statement(&statement.kind);
@@ -62,7 +69,10 @@ impl Checker<'_> {
             TestStatementKind::AsOf(_) => {}
             TestStatementKind::GivenMetric { metric, values, .. } => {
                 let Some(&index) = self.symbols.metrics.get(&metric.value) else {
-                    let help = did_you_mean(&metric.value, self.symbols.metrics.keys().map(String::as_str));
+                    let help = did_you_mean(
+                        &metric.value,
+                        self.symbols.metrics.keys().map(String::as_str),
+                    );
                     self.error(CheckError::UnknownMetric {
                         name: metric.value.clone(),
                         span: metric.span,
@@ -77,7 +87,10 @@ impl Checker<'_> {
             }
             TestStatementKind::GivenField { field, value, .. } => {
                 let Some(&index) = self.symbols.subject_fields.get(&field.value) else {
-                    let help = did_you_mean(&field.value, self.symbols.subject_fields.keys().map(String::as_str));
+                    let help = did_you_mean(
+                        &field.value,
+                        self.symbols.subject_fields.keys().map(String::as_str),
+                    );
                     self.error(CheckError::UnknownField {
                         name: field.value.clone(),
                         span: field.span,
@@ -88,16 +101,25 @@ impl Checker<'_> {
                 let ty = self.schema.subject_fields[index].ty.clone();
                 self.check_field_literal(&ty, &field.value, value);
             }
-            TestStatementKind::GivenConcern { id, fields, .. } => self.check_given_concern(id, fields),
+            TestStatementKind::GivenConcern { id, fields, .. } => {
+                self.check_given_concern(id, fields)
+            }
             TestStatementKind::Expect { expectation, .. } => self.check_expectation(expectation),
         }
     }
 
-    fn check_given_concern(&mut self, id: &ast::Spanned<String>, fields: &[(ast::Ident, ast::Literal)]) {
+    fn check_given_concern(
+        &mut self,
+        id: &ast::Spanned<String>,
+        fields: &[(ast::Ident, ast::Literal)],
+    ) {
         let mut given = vec![false; self.schema.concern_fields.len()];
         for (field, value) in fields {
             let Some(&index) = self.symbols.concern_fields.get(&field.value) else {
-                let help = did_you_mean(&field.value, self.symbols.concern_fields.keys().map(String::as_str));
+                let help = did_you_mean(
+                    &field.value,
+                    self.symbols.concern_fields.keys().map(String::as_str),
+                );
                 self.error(CheckError::UnknownConcernField {
                     name: field.value.clone(),
                     span: field.span,
@@ -119,7 +141,11 @@ impl Checker<'_> {
             .collect();
         if !missing.is_empty() {
             self.bad_test(
-                format!("concern `{}` has no value for {}", id.value, missing.join(", ")),
+                format!(
+                    "concern `{}` has no value for {}",
+                    id.value,
+                    missing.join(", ")
+                ),
                 id.span,
                 "every concern needs a value for each declared field",
                 &format!("add `with {} = ...`", missing[0].trim_matches('`')),
@@ -135,7 +161,8 @@ impl Checker<'_> {
             }
             Expectation::Grade { grade, level } => {
                 let Some(&g) = self.symbols.grades.get(&grade.value) else {
-                    let help = did_you_mean(&grade.value, self.symbols.grades.keys().map(String::as_str));
+                    let help =
+                        did_you_mean(&grade.value, self.symbols.grades.keys().map(String::as_str));
                     self.error(CheckError::UnknownGrade {
                         name: grade.value.clone(),
                         span: grade.span,
@@ -145,7 +172,10 @@ impl Checker<'_> {
                 };
                 if self.grades[g].per_concern {
                     self.bad_test(
-                        format!("grade `{}` is given to each concern, not to a subject", grade.value),
+                        format!(
+                            "grade `{}` is given to each concern, not to a subject",
+                            grade.value
+                        ),
                         grade.span,
                         "a grade for each concern",
                         "expect a grade that is given to subjects",
@@ -153,7 +183,10 @@ impl Checker<'_> {
                     return;
                 }
                 if !self.grades[g].levels.contains(&level.value) {
-                    let help = did_you_mean(&level.value, self.grades[g].levels.iter().map(String::as_str));
+                    let help = did_you_mean(
+                        &level.value,
+                        self.grades[g].levels.iter().map(String::as_str),
+                    );
                     self.error(CheckError::UnknownLevel {
                         name: level.value.clone(),
                         grade: grade.value.clone(),
@@ -169,7 +202,8 @@ impl Checker<'_> {
         let problem = match (&value.kind, kind) {
             (LiteralKind::Percent(text) | LiteralKind::Number(text), MetricKind::Percent) => {
                 let n: f64 = text.parse().unwrap_or(f64::NAN);
-                (!(0.0..=100.0).contains(&n)).then(|| format!("`{text}%` is not a percentage from 0% to 100%"))
+                (!(0.0..=100.0).contains(&n))
+                    .then(|| format!("`{text}%` is not a percentage from 0% to 100%"))
             }
             (LiteralKind::Number(text), MetricKind::Count) => {
                 let whole = text.parse::<u64>().is_ok();
@@ -179,18 +213,29 @@ impl Checker<'_> {
                 let ok = text.parse::<f64>().is_ok_and(f64::is_finite);
                 (!ok).then(|| format!("`{text}` is not a number"))
             }
-            (LiteralKind::Percent(text), _) => Some(format!("`{metric}` is not a percentage, so `{text}%` does not fit")),
-            _ => Some(format!("`{metric}` is a {kind} metric; this value is not a number")),
+            (LiteralKind::Percent(text), _) => Some(format!(
+                "`{metric}` is not a percentage, so `{text}%` does not fit"
+            )),
+            _ => Some(format!(
+                "`{metric}` is a {kind} metric; this value is not a number"
+            )),
         };
         if let Some(message) = problem {
-            self.bad_test(message, value.span, "does not fit the metric", "give a value of the metric's kind");
+            self.bad_test(
+                message,
+                value.span,
+                "does not fit the metric",
+                "give a value of the metric's kind",
+            );
         }
     }
 
     fn check_field_literal(&mut self, ty: &FieldType, field: &str, value: &ast::Literal) {
         let fits = match (ty, &value.kind) {
             (FieldType::Text, LiteralKind::Text(_) | LiteralKind::Name(_)) => true,
-            (FieldType::Number, LiteralKind::Number(t)) => t.parse::<f64>().is_ok_and(f64::is_finite),
+            (FieldType::Number, LiteralKind::Number(t)) => {
+                t.parse::<f64>().is_ok_and(f64::is_finite)
+            }
             (FieldType::Flag, LiteralKind::Flag(_)) => true,
             (FieldType::Date, LiteralKind::Date(_)) => true,
             (FieldType::Integer { min, max }, LiteralKind::Number(t)) => {
@@ -211,7 +256,10 @@ impl Checker<'_> {
         };
         if !fits {
             self.bad_test(
-                format!("this value does not fit `{field}`, which is {}", describe_type(ty)),
+                format!(
+                    "this value does not fit `{field}`, which is {}",
+                    describe_type(ty)
+                ),
                 value.span,
                 "wrong kind of value",
                 "give a value of the field's type",

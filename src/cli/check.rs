@@ -38,7 +38,10 @@ pub fn run(args: &CheckArgs) -> u8 {
         };
         if args.format == Format::Human {
             eprint!("{rendered}");
-            println!("{}", summary_line(&file.display().to_string(), &file_records));
+            println!(
+                "{}",
+                summary_line(&file.display().to_string(), &file_records)
+            );
         }
         records.extend(file_records);
     }
@@ -47,7 +50,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             diagnostics: records.clone(),
         });
     }
-    let errors = records.iter().filter(|r| r.severity == Level::Error).count();
+    let errors = records
+        .iter()
+        .filter(|r| r.severity == Level::Error)
+        .count();
     let warnings = records.len() - errors;
     match errors > 0 || (args.deny_warnings && warnings > 0) {
         true => FAILURE,
@@ -56,7 +62,10 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 fn summary_line(file: &str, records: &[DiagnosticRecord]) -> String {
-    let errors = records.iter().filter(|r| r.severity == Level::Error).count();
+    let errors = records
+        .iter()
+        .filter(|r| r.severity == Level::Error)
+        .count();
     let warnings = records.len() - errors;
     let count = |n: usize, what: &str| match n {
         1 => format!("1 {what}"),

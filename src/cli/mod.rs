@@ -1,6 +1,8 @@
 //! The command line: `escalate check`, `escalate eval`, `escalate explain`.
 
 mod check;
+mod eval;
+mod inputs;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -22,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Check policy files and report every problem found.
     Check(check::CheckArgs),
+    /// Evaluate a policy on data for one month: the actions it requires.
+    Eval(eval::EvalArgs),
 }
 
 /// How results and problems are written.
@@ -44,6 +48,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
     };
     ExitCode::from(code)
 }

@@ -273,7 +273,10 @@ mod tests {
         assert_eq!(parse_number("1e3"), Ok(1000.0));
         assert_eq!(parse_number("-0"), Ok(0.0));
         assert!(parse_number("-0").unwrap().is_sign_positive());
-        for bad in ["8O", "NaN", "nan", "inf", "-inf", "infinity", "1e400", "1,234", "", "1 2", "0x10", "e", "."] {
+        for bad in [
+            "8O", "NaN", "nan", "inf", "-inf", "infinity", "1e400", "1,234", "", "1 2", "0x10",
+            "e", ".",
+        ] {
             assert_eq!(parse_number(bad), Err(Problem::NotANumber), "{bad}");
         }
     }
@@ -303,7 +306,15 @@ mod tests {
         assert_eq!(parse_date("2026-03-02"), Ok(d));
         assert_eq!(parse_date("02/03/2026"), Ok(d));
         assert_eq!(parse_date("2/3/2026"), Ok(d));
-        for bad in ["2026-3-2", "31/02/2026", "2026/03/02", "03-02-2026", "", "2026-03-02T00:00", "１/3/2026"] {
+        for bad in [
+            "2026-3-2",
+            "31/02/2026",
+            "2026/03/02",
+            "03-02-2026",
+            "",
+            "2026-03-02T00:00",
+            "１/3/2026",
+        ] {
             assert_eq!(parse_date(bad), Err(Problem::BadDate), "{bad}");
         }
     }
@@ -312,19 +323,32 @@ mod tests {
     fn fields() {
         let one_of = FieldType::OneOf(vec!["gp".into(), "anp".into()]);
         assert_eq!(parse_field(&one_of, "GP"), Ok(Value::Enum(0)));
-        assert_eq!(parse_field(&one_of, "consultant"), Err(Problem::UnknownValue));
+        assert_eq!(
+            parse_field(&one_of, "consultant"),
+            Err(Problem::UnknownValue)
+        );
         let int = FieldType::Integer { min: 1, max: 5 };
         assert_eq!(parse_field(&int, "5"), Ok(Value::Number(5.0)));
-        assert_eq!(parse_field(&int, "6"), Err(Problem::OutOfRange { min: 1, max: 5 }));
+        assert_eq!(
+            parse_field(&int, "6"),
+            Err(Problem::OutOfRange { min: 1, max: 5 })
+        );
         assert_eq!(parse_field(&int, "2.5"), Err(Problem::NotWhole));
         assert_eq!(parse_field(&FieldType::Flag, "Yes"), Ok(Value::Flag(true)));
         assert_eq!(parse_field(&FieldType::Flag, "N"), Ok(Value::Flag(false)));
-        assert_eq!(parse_field(&FieldType::Flag, "maybe"), Err(Problem::BadFlag));
+        assert_eq!(
+            parse_field(&FieldType::Flag, "maybe"),
+            Err(Problem::BadFlag)
+        );
     }
 
     #[test]
     fn suggests_close_names() {
-        let names = vec!["gp".to_string(), "anp".to_string(), "pharmacist".to_string()];
+        let names = vec![
+            "gp".to_string(),
+            "anp".to_string(),
+            "pharmacist".to_string(),
+        ];
         assert_eq!(suggestion("pharmasist", &names), Some("pharmacist".into()));
         assert_eq!(suggestion("consultant", &names), None);
     }

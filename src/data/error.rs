@@ -55,10 +55,10 @@ impl SourceCode for Snippet {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .as_str()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
@@ -135,7 +135,7 @@ impl Site {
     }
 }
 
-fn metric_list(metrics: &[String]) -> String {
+pub(crate) fn metric_list(metrics: &[String]) -> String {
     let quoted: Vec<String> = metrics.iter().map(|m| format!("`{m}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),

@@ -186,7 +186,11 @@ impl Dataset {
         let mut errors = Vec::new();
         if !performance.is_empty() {
             let table = records::performance_table(performance);
-            let mut ctx = Ctx::new(table.path.clone(), FileKind::Performance, FileFormat::Records);
+            let mut ctx = Ctx::new(
+                table.path.clone(),
+                FileKind::Performance,
+                FileFormat::Records,
+            );
             let mut handler = PerformanceHandler::new(schema, &mut builder);
             read_record_table(&mut handler, &mut ctx, &table);
             if let Some(plan) = handler.plan.clone() {
@@ -210,13 +214,21 @@ impl Dataset {
         if !concerns.is_empty() {
             let table = records::concern_table(concerns);
             let mut ctx = Ctx::new(table.path.clone(), FileKind::Concerns, FileFormat::Records);
-            read_record_table(&mut ConcernHandler::new(schema, &mut builder), &mut ctx, &table);
+            read_record_table(
+                &mut ConcernHandler::new(schema, &mut builder),
+                &mut ctx,
+                &table,
+            );
             finish_file(ctx, &mut builder, &mut errors);
         }
         if !subjects.is_empty() {
             let table = records::subject_table(subjects);
             let mut ctx = Ctx::new(table.path.clone(), FileKind::Subjects, FileFormat::Records);
-            read_record_table(&mut SubjectHandler::new(schema, &mut builder), &mut ctx, &table);
+            read_record_table(
+                &mut SubjectHandler::new(schema, &mut builder),
+                &mut ctx,
+                &table,
+            );
             finish_file(ctx, &mut builder, &mut errors);
         }
         if errors.is_empty() {
@@ -327,7 +339,11 @@ impl DataSources {
                     .into(),
             )),
         })?;
-        let kinds = [FileKind::Performance, FileKind::Concerns, FileKind::Subjects];
+        let kinds = [
+            FileKind::Performance,
+            FileKind::Concerns,
+            FileKind::Subjects,
+        ];
         let mut found: [Vec<(String, PathBuf)>; 3] = Default::default();
         let mut others = Vec::new();
         for entry in entries.flatten() {
@@ -382,7 +398,8 @@ impl DataSources {
             let seen = if present.is_empty() {
                 "the folder holds no files".to_string()
             } else {
-                let shown: Vec<String> = present.iter().take(10).map(|n| format!("`{n}`")).collect();
+                let shown: Vec<String> =
+                    present.iter().take(10).map(|n| format!("`{n}`")).collect();
                 format!("the folder holds only {}", shown.join(", "))
             };
             return Err(DataError::NoData {

@@ -156,7 +156,10 @@ impl<'a> PerformanceHandler<'a> {
     ) -> Option<&'r str> {
         match cell_text(row, field, ctx) {
             Ok("") => {
-                ctx.missing(field, "every row needs the id of the subject it is about".into());
+                ctx.missing(
+                    field,
+                    "every row needs the id of the subject it is about".into(),
+                );
                 None
             }
             Ok(text) => Some(text),
@@ -346,7 +349,8 @@ impl<'a> PerformanceHandler<'a> {
             }
             _ => None,
         };
-        let (Some(metric), Some(subject), Some(month), Some(value)) = (metric, subject, month, value)
+        let (Some(metric), Some(subject), Some(month), Some(value)) =
+            (metric, subject, month, value)
         else {
             return Outcome::Rejected;
         };
@@ -447,10 +451,9 @@ impl Handler for FirstLineFinder<'_> {
                 continue;
             }
             let gives_value = match &self.plan {
-                Plan::Wide { metrics, .. } => target
-                    .metrics
-                    .iter()
-                    .any(|&m| !cell(metrics[m]).is_empty()),
+                Plan::Wide { metrics, .. } => {
+                    target.metrics.iter().any(|&m| !cell(metrics[m]).is_empty())
+                }
                 Plan::Long { metric, value, .. } => {
                     let name = cell(*metric);
                     !cell(*value).is_empty()
@@ -530,9 +533,9 @@ pub(crate) fn fill_first_lines(
         {
             *first_line = Some(first);
             at.help = Some(format!(
-                "line {first} already gives `{subject}` a figure for `{}` in {month}; a subject \
+                "line {first} already gives `{subject}` a figure for {} in {month}; a subject \
                  can have only one figure for each metric and month, so keep one of the two rows",
-                metrics.join("`, `")
+                super::error::metric_list(metrics)
             ));
         }
     }

@@ -145,9 +145,7 @@ pub(crate) fn subject_table(records: &[SubjectRecord]) -> RecordTable {
     table(
         "subject records",
         &["subject"],
-        records
-            .iter()
-            .map(|r| (vec![r.subject.clone()], &r.fields)),
+        records.iter().map(|r| (vec![r.subject.clone()], &r.fields)),
     )
 }
 

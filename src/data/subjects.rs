@@ -91,9 +91,9 @@ impl Handler for SubjectHandler<'_> {
                 ctx.report(Some(subject_field), |mut at| {
                     at.label = Some("second row".into());
                     at.help = Some(match first {
-                        Some(first) => format!(
-                            "line {first} is also about `{id}`; keep one row per subject"
-                        ),
+                        Some(first) => {
+                            format!("line {first} is also about `{id}`; keep one row per subject")
+                        }
                         None => "keep one row per subject".to_string(),
                     });
                     DataError::DuplicateSubject {

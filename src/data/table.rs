@@ -285,7 +285,9 @@ impl Ctx {
     }
 }
 
-/// The trimmed text of a cell, `""` when empty; reports text that is not UTF-8.
+/// The trimmed text of a cell, `""` when empty; reports text that is not UTF-8. A value
+/// in quotes after spaces (`c01, "80%"`, which CSV itself does not treat as quoted) is
+/// read without its quotes.
 #[inline]
 pub(crate) fn cell_text<'r, R: Row + ?Sized>(
     row: &'r R,
@@ -294,7 +296,13 @@ pub(crate) fn cell_text<'r, R: Row + ?Sized>(
 ) -> Result<&'r str, ()> {
     let bytes = row.cell(field);
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.trim()),
+        Ok(text) => {
+            let text = text.trim();
+            match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) => Ok(inner.trim()),
+                None => Ok(text),
+            }
+        }
         Err(_) => {
             let column = ctx.column(field).to_string();
             ctx.report(Some(field), |mut at| {
@@ -334,7 +342,7 @@ fn check_shape<R: Row + ?Sized>(row: &R, width: usize, ctx: &mut Ctx) -> Option<
                 .to_string()
         } else {
             "there are extra values: check for an extra comma, or a value containing a comma \
-             that is not in \"quotes\""
+             that is not in \"quotes\" (the opening quote must come straight after the comma)"
                 .to_string()
         });
         DataError::MalformedRow {
@@ -347,7 +355,10 @@ fn check_shape<R: Row + ?Sized>(row: &R, width: usize, ctx: &mut Ctx) -> Option<
 }
 
 fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataError {
-    let mut at = Site::file(path, Some("check that the file exists and can be opened".into()));
+    let mut at = Site::file(
+        path,
+        Some("check that the file exists and can be opened".into()),
+    );
     if let Some(location) = &mut at.location {
         location.line = line.max(1);
     }
@@ -371,6 +382,10 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        // Records end at LF; a CR before it is trimmed with the other spaces. (With the
+        // default CRLF terminator, record positions after CRLF point at the LF and report
+        // the previous line.)
+        .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 17)
         .from_reader(file);
     let mut record = ByteRecord::new();
@@ -406,7 +421,12 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     };
     ctx.columns = record
         .iter()
-        .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim().to_string())
+        .map(|f| {
+            String::from_utf8_lossy(f)
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
         .collect();
     let width = header.names.len();
     if !handler.header(&header, ctx) {
@@ -531,10 +551,7 @@ pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
                 .filter(|&&b| b == b'\n')
                 .count()
                 + 1;
-            let mut at = Site::file(
-                &ctx.path,
-                Some("save the file as UTF-8 text".to_string()),
-            );
+            let mut at = Site::file(&ctx.path, Some("save the file as UTF-8 text".to_string()));
             if let Some(location) = &mut at.location {
                 location.line = line;
             }

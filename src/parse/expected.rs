@@ -113,7 +113,11 @@ pub(super) fn help_for(positives: &[Rule], found: Option<&str>) -> Option<String
             found.to_lowercase()
         ));
     }
-    if positives.iter().any(|r| matches!(r, percent | number | expr)) && found.ends_with('%') {
+    if positives
+        .iter()
+        .any(|r| matches!(r, percent | number | expr))
+        && found.ends_with('%')
+    {
         return Some("write a percentage as a number followed by `%`, like `80%`".to_string());
     }
     None

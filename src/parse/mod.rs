@@ -54,7 +54,10 @@ pub fn parse(source: &str) -> Result<PolicyFile, ParseErrors> {
 /// repetition that found nothing more).
 fn span_of(pair: &Pair<Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.start() + without_trailing_trivia(pair.as_str()).len())
+    Span::new(
+        s.start(),
+        s.start() + without_trailing_trivia(pair.as_str()).len(),
+    )
 }
 
 fn without_trailing_trivia(text: &str) -> &str {

@@ -1,0 +1,134 @@
+//! Reading a policy and its data for a command, reporting problems the same way everywhere.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{colour_stderr, print_json, Format};
+use crate::calendar::holidays_from_govuk_json;
+use crate::data::{DataSources, Dataset};
+use crate::diagnostic::{self, DiagnosticRecord};
+use crate::policy::Policy;
+
+/// Where the data comes from: a folder, or files one by one.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// A folder holding performance.csv (or .json), and optionally concerns and subjects files.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The performance file (instead of, or overriding, the one in --data).
+    #[arg(long, value_name = "FILE")]
+    pub performance: Option<PathBuf>,
+    /// The concerns file (instead of, or overriding, the one in --data).
+    #[arg(long, value_name = "FILE")]
+    pub concerns: Option<PathBuf>,
+    /// The subjects file (instead of, or overriding, the one in --data).
+    #[arg(long, value_name = "FILE")]
+    pub subjects: Option<PathBuf>,
+    /// Extra non-working days from the official gov.uk bank-holidays JSON file
+    /// (https://www.gov.uk/bank-holidays.json), England and Wales division.
+    #[arg(long, value_name = "FILE")]
+    pub holidays: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct Diagnostics {
+    diagnostics: Vec<DiagnosticRecord>,
+}
+
+/// Prints problems as the format asks: JSON on standard output, rendered on standard error.
+pub fn report_problems(format: Format, records: Vec<DiagnosticRecord>, rendered: String) {
+    match format {
+        Format::Json => print_json(&Diagnostics {
+            diagnostics: records,
+        }),
+        Format::Human => eprint!("{rendered}"),
+    }
+}
+
+/// Reads and checks the policy; on failure reports why and returns `None`.
+pub fn load_policy(path: &PathBuf, format: Format) -> Option<Policy> {
+    match Policy::from_path(path) {
+        Ok(policy) => Some(policy),
+        Err(error) => {
+            report_problems(format, error.records(), error.render(colour_stderr()));
+            None
+        }
+    }
+}
+
+/// Reads the data for a policy; on failure reports every problem and returns `None`.
+pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dataset> {
+    let sources = match sources(args) {
+        Ok(sources) => sources,
+        Err(error) => {
+            let rendered = diagnostic::render(&error, colour_stderr());
+            report_problems(format, vec![diagnostic::data_record(&error)], rendered);
+            return None;
+        }
+    };
+    match Dataset::load(&policy.program().schema, &sources) {
+        Ok(data) => Some(data),
+        Err(errors) => {
+            let colour = colour_stderr();
+            let records = errors.iter().map(diagnostic::data_record).collect();
+            let rendered = errors
+                .iter()
+                .map(|e| diagnostic::render(e, colour))
+                .collect();
+            report_problems(format, records, rendered);
+            None
+        }
+    }
+}
+
+fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataError> {
+    let mut sources = match &args.data {
+        Some(dir) => DataSources::from_dir(dir)?,
+        None => DataSources::default(),
+    };
+    if args.performance.is_some() {
+        sources.performance = args.performance.clone();
+    }
+    if args.concerns.is_some() {
+        sources.concerns = args.concerns.clone();
+    }
+    if args.subjects.is_some() {
+        sources.subjects = args.subjects.clone();
+    }
+    Ok(sources)
+}
+
+/// The extra holidays from `--holidays`; on failure reports why and returns `None`.
+pub fn load_holidays(args: &DataArgs, format: Format) -> Option<Vec<chrono::NaiveDate>> {
+    let Some(path) = &args.holidays else {
+        return Some(Vec::new());
+    };
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            let problem = crate::policy::PolicyProblem::Unreadable {
+                path: name.clone(),
+                reason: e.to_string().to_lowercase(),
+            };
+            report_problems(
+                format,
+                vec![diagnostic::record(&problem, &name)],
+                diagnostic::render(&problem, colour_stderr()),
+            );
+            return None;
+        }
+    };
+    match holidays_from_govuk_json(&text, "england-and-wales") {
+        Ok(days) => Some(days),
+        Err(error) => {
+            report_problems(
+                format,
+                vec![diagnostic::record(&error, &name)],
+                diagnostic::render(&error, colour_stderr()),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! The expression interpreter: one subject, one month at a time, with three-valued logic.
+
+use crate::ast::{AggregateFn, Span, WindowFn};
+use crate::data::{Concern, Dataset, SubjectIndex};
+use crate::month::Month;
+use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind, Program, RuleDef};
+use crate::schema::Direction;
+
+use super::trace::{Read, Tracer};
+use super::value::{Truth, Val};
+
+/// Evaluates conditions for one subject.
+pub(crate) struct Interp<'a> {
+    pub program: &'a Program,
+    pub data: &'a Dataset,
+    pub subject: SubjectIndex,
+}
+
+/// Where an expression is evaluated.
+#[derive(Clone, Copy)]
+struct Ctx<'c> {
+    month: Month,
+    concern: Option<&'c Concern>,
+    /// The comparison or function the values read belong to, for evidence.
+    context: Span,
+}
+
+impl<'a> Interp<'a> {
+    /// Whether a rule holds for the subject in `month`: its `applies to` and its `when`.
+    pub fn rule_truth<T: Tracer>(&self, rule: &RuleDef, month: Month, t: &mut T) -> Truth {
+        let applies = match &rule.applies_to {
+            Some(condition) => self.condition(condition, month, t),
+            None => Truth::True,
+        };
+        if applies == Truth::False {
+            return Truth::False;
+        }
+        and(applies, self.condition(&rule.when, month, t))
+    }
+
+    /// A yes-or-no expression's truth in `month`.
+    pub fn condition<T: Tracer>(&self, e: &Expr, month: Month, t: &mut T) -> Truth {
+        let ctx = Ctx {
+            month,
+            concern: None,
+            context: e.span,
+        };
+        self.eval(e, ctx, t).truth()
+    }
+
+    /// The level of a per-subject grade in `month`; `None` when unknown.
+    pub fn grade_level<T: Tracer>(&self, grade: usize, month: Month, t: &mut T) -> Option<u16> {
+        self.grade_at(
+            grade,
+            Ctx {
+                month,
+                concern: None,
+                context: Span::default(),
+            },
+            t,
+        )
+    }
+
+    fn grade_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<u16> {
+        for arm in &self.program.grades[grade].arms {
+            let Some(condition) = &arm.condition else {
+                return Some(arm.level);
+            };
+            let ctx = Ctx {
+                context: condition.span,
+                ..ctx
+            };
+            match self.eval(condition, ctx, t).truth() {
+                Truth::True => return Some(arm.level),
+                Truth::False => continue,
+                Truth::Unknown => return None,
+            }
+        }
+        None
+    }
+
+    fn eval<T: Tracer>(&self, e: &Expr, ctx: Ctx, t: &mut T) -> Val {
+        if T::ACTIVE {
+            t.enter(e.span, ctx.month);
+        }
+        let value = self.eval_kind(e, ctx, t);
+        if T::ACTIVE {
+            t.exit(&value);
+        }
+        value
+    }
+
+    fn eval_kind<T: Tracer>(&self, e: &Expr, ctx: Ctx, t: &mut T) -> Val {
+        match &e.kind {
+            ExprKind::Number(n) => Val::Num(*n),
+            ExprKind::Flag(b) => Val::Flag(*b),
+            ExprKind::Text(text) => Val::Text(text.clone()),
+            ExprKind::Date(d) => Val::Date(*d),
+            ExprKind::EnumValue(i) => Val::Enum(*i),
+            ExprKind::Level(l) => Val::Level(*l),
+            ExprKind::Metric(m) => self
+                .metric(*m, ctx.month, ctx.context, t)
+                .map_or(Val::Unknown, Val::Num),
+            ExprKind::SubjectField(f) => self.subject_field(*f, t),
+            ExprKind::Grade(g) => {
+                let level = self.grade_at(*g, ctx, t);
+                if T::ACTIVE {
+                    t.read(Read::Grade {
+                        grade: *g,
+                        month: ctx.month,
+                        level,
+                    });
+                }
+                level.map_or(Val::Unknown, Val::Level)
+            }
+            ExprKind::Concern(attr) => self.concern_attr(*attr, ctx, t),
+            ExprKind::Neg(inner) => match self.eval(inner, ctx, t) {
+                Val::Num(n) => Val::Num(-n),
+                _ => Val::Unknown,
+            },
+            ExprKind::Not(inner) => match self.eval(inner, ctx, t).truth() {
+                Truth::True => Val::Flag(false),
+                Truth::False => Val::Flag(true),
+                Truth::Unknown => Val::Unknown,
+            },
+            ExprKind::And(a, b) => self.and(a, b, ctx, t).into(),
+            ExprKind::Or(a, b) => self.or(a, b, ctx, t).into(),
+            ExprKind::Arith(op, a, b) => {
+                let (a, b) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
+                match (a.num(), b.num()) {
+                    (Some(a), Some(b)) => arith(*op, a, b),
+                    _ => Val::Unknown,
+                }
+            }
+            ExprKind::Compare(op, a, b) => {
+                let ctx = Ctx {
+                    context: e.span,
+                    ..ctx
+                };
+                let (a, b) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
+                compare(*op, &a, &b)
+            }
+            ExprKind::InList(x, items) => {
+                let ctx = Ctx {
+                    context: e.span,
+                    ..ctx
+                };
+                let value = self.eval(x, ctx, t);
+                if value == Val::Unknown {
+                    return Val::Unknown;
+                }
+                let found = items.iter().any(|item| {
+                    compare(CmpOp::Eq, &value, &self.eval(item, ctx, t)) == Val::Flag(true)
+                });
+                Val::Flag(found)
+            }
+            ExprKind::For(inner, n) => self.for_months(inner, *n, ctx, t).into(),
+            ExprKind::InKOfN(inner, k, n) => self.in_k_of_n(inner, *k, *n, ctx, t).into(),
+            ExprKind::Window(func, metric, n) => {
+                self.window(*func, *metric, *n, ctx.month, e.span, t)
+            }
+            ExprKind::Trend {
+                metric,
+                improved,
+                months,
+                direction,
+            } => self.trend(
+                *metric, *improved, *months, *direction, ctx.month, e.span, t,
+            ),
+            ExprKind::Concerns {
+                func,
+                months,
+                filter,
+            } => self.concerns(*func, *months, filter.as_deref(), ctx.month, e.span, t),
+        }
+    }
+
+    fn metric<T: Tracer>(
+        &self,
+        metric: usize,
+        month: Month,
+        context: Span,
+        t: &mut T,
+    ) -> Option<f64> {
+        let value = self.data.metric_value(metric, self.subject, month);
+        if T::ACTIVE {
+            t.read(Read::Metric {
+                metric,
+                month,
+                value,
+                context,
+            });
+        }
+        value
+    }
+
+    fn subject_field<T: Tracer>(&self, field: usize, t: &mut T) -> Val {
+        let value = self.data.subject_field(self.subject, field);
+        if T::ACTIVE {
+            let text = value.map(|v| super::describe_value(self.program, v, field));
+            t.read(Read::Field { field, value: text });
+        }
+        value.map_or(Val::Unknown, Val::from)
+    }
+
+    fn concern_attr<T: Tracer>(&self, attr: ConcernAttr, ctx: Ctx, t: &mut T) -> Val {
+        let Some(concern) = ctx.concern else {
+            return Val::Unknown;
+        };
+        match attr {
+            ConcernAttr::Id => Val::Text(concern.id.as_ref().into()),
+            ConcernAttr::Subject => Val::Text(self.data.subject_id(self.subject).into()),
+            ConcernAttr::RaisedOn => Val::Date(concern.raised_on),
+            ConcernAttr::Field(i) => concern.fields.get(i).map_or(Val::Unknown, Val::from),
+            ConcernAttr::Grade(g) => self.grade_at(g, ctx, t).map_or(Val::Unknown, Val::Level),
+        }
+    }
+
+    /// Kleene `and`; only the reads of a side that decided a false result are kept.
+    fn and<T: Tracer>(&self, a: &Expr, b: &Expr, ctx: Ctx, t: &mut T) -> Truth {
+        let start = t.mark();
+        let left = self.eval(a, ctx, t).truth();
+        if left == Truth::False {
+            return Truth::False;
+        }
+        let middle = t.mark();
+        let right = self.eval(b, ctx, t).truth();
+        if right == Truth::False {
+            t.forget(start, middle);
+        }
+        and(left, right)
+    }
+
+    /// Kleene `or`; when one side is true only its reads are kept.
+    fn or<T: Tracer>(&self, a: &Expr, b: &Expr, ctx: Ctx, t: &mut T) -> Truth {
+        let start = t.mark();
+        let left = self.eval(a, ctx, t).truth();
+        if left == Truth::True {
+            return Truth::True;
+        }
+        let middle = t.mark();
+        let right = self.eval(b, ctx, t).truth();
+        if right == Truth::True {
+            t.forget(start, middle);
+            return Truth::True;
+        }
+        match (left, right) {
+            (Truth::False, Truth::False) => Truth::False,
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// `X for N months`: false if any month is false, else unknown if any is unknown.
+    fn for_months<T: Tracer>(&self, inner: &Expr, n: u32, ctx: Ctx, t: &mut T) -> Truth {
+        let mut result = Truth::True;
+        for back in (0..n).rev() {
+            let month = ctx.month.offset(-(back as i32));
+            match self.eval(inner, Ctx { month, ..ctx }, t).truth() {
+                Truth::False => return Truth::False,
+                Truth::Unknown => result = Truth::Unknown,
+                Truth::True => {}
+            }
+        }
+        result
+    }
+
+    /// `X in K of the last N months`: true when K months are true, false when the true and
+    /// unknown months together are fewer than K, otherwise unknown.
+    fn in_k_of_n<T: Tracer>(&self, inner: &Expr, k: u32, n: u32, ctx: Ctx, t: &mut T) -> Truth {
+        let (mut trues, mut unknowns) = (0, 0);
+        let mut unknown_reads: Vec<(usize, usize)> = Vec::new();
+        for back in (0..n).rev() {
+            let month = ctx.month.offset(-(back as i32));
+            let start = t.mark();
+            match self.eval(inner, Ctx { month, ..ctx }, t).truth() {
+                Truth::True => trues += 1,
+                Truth::Unknown => {
+                    unknowns += 1;
+                    unknown_reads.push((start, t.mark()));
+                }
+                Truth::False => t.forget(start, t.mark()),
+            }
+        }
+        if trues >= k {
+            for (start, end) in unknown_reads.into_iter().rev() {
+                t.forget(start, end);
+            }
+            Truth::True
+        } else if trues + unknowns < k {
+            Truth::False
+        } else {
+            Truth::Unknown
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn window<T: Tracer>(
+        &self,
+        func: WindowFn,
+        metric: usize,
+        n: u32,
+        month: Month,
+        span: Span,
+        t: &mut T,
+    ) -> Val {
+        let (mut count, mut sum) = (0u32, 0.0);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for back in (0..n).rev() {
+            if let Some(v) = self.metric(metric, month.offset(-(back as i32)), span, t) {
+                count += 1;
+                sum += v;
+                min = min.min(v);
+                max = max.max(v);
+            }
+        }
+        if count == 0 {
+            return Val::Unknown;
+        }
+        Val::Num(match func {
+            WindowFn::Average => sum / f64::from(count),
+            WindowFn::Sum => sum,
+            WindowFn::Min => min,
+            WindowFn::Max => max,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn trend<T: Tracer>(
+        &self,
+        metric: usize,
+        improved: bool,
+        months: u32,
+        direction: Direction,
+        month: Month,
+        span: Span,
+        t: &mut T,
+    ) -> Val {
+        let then = self.metric(metric, month.offset(-(months as i32)), span, t);
+        let now = self.metric(metric, month, span, t);
+        let (Some(now), Some(then)) = (now, then) else {
+            return Val::Unknown;
+        };
+        let better = match direction {
+            Direction::HigherIsBetter => now > then,
+            Direction::LowerIsBetter => now < then,
+        };
+        let worse = now != then && !better;
+        Val::Flag(if improved { better } else { worse })
+    }
+
+    /// `count`, `any` or `all` over the subject's concerns raised in the window.
+    fn concerns<T: Tracer>(
+        &self,
+        func: AggregateFn,
+        months: Option<u32>,
+        filter: Option<&Expr>,
+        month: Month,
+        span: Span,
+        t: &mut T,
+    ) -> Val {
+        let all = self.data.concerns(self.subject);
+        let last_day = month.last_day();
+        let end = all.partition_point(|c| c.raised_on <= last_day);
+        let start = match months {
+            Some(n) => {
+                let first_day = month.offset(1 - n as i32).first_day();
+                all[..end].partition_point(|c| c.raised_on < first_day)
+            }
+            None => 0,
+        };
+        let (mut trues, mut falses, mut unknowns) = (0u32, 0u32, 0u32);
+        let mut counted: Vec<String> = Vec::new();
+        for concern in &all[start..end] {
+            let truth = match filter {
+                Some(f) => {
+                    let ctx = Ctx {
+                        month,
+                        concern: Some(concern),
+                        context: f.span,
+                    };
+                    self.eval(f, ctx, t).truth()
+                }
+                None => Truth::True,
+            };
+            match truth {
+                Truth::True => trues += 1,
+                Truth::False => falses += 1,
+                Truth::Unknown => unknowns += 1,
+            }
+            let counts = match func {
+                AggregateFn::All => true,
+                _ => truth == Truth::True,
+            };
+            if T::ACTIVE && counts {
+                counted.push(concern.id.to_string());
+            }
+        }
+        if T::ACTIVE {
+            t.read(Read::Concerns {
+                ids: counted,
+                context: span,
+            });
+        }
+        match func {
+            AggregateFn::Count if unknowns > 0 => Val::Unknown,
+            AggregateFn::Count => Val::Num(f64::from(trues)),
+            AggregateFn::Any if trues > 0 => Val::Flag(true),
+            AggregateFn::All if falses > 0 => Val::Flag(false),
+            _ if unknowns > 0 => Val::Unknown,
+            AggregateFn::Any => Val::Flag(false),
+            AggregateFn::All => Val::Flag(true),
+        }
+    }
+}
+
+/// Kleene `and` of two truths.
+pub(crate) fn and(a: Truth, b: Truth) -> Truth {
+    match (a, b) {
+        (Truth::False, _) | (_, Truth::False) => Truth::False,
+        (Truth::True, Truth::True) => Truth::True,
+        _ => Truth::Unknown,
+    }
+}
+
+fn arith(op: ArithOp, a: f64, b: f64) -> Val {
+    let result = match op {
+        ArithOp::Add => a + b,
+        ArithOp::Sub => a - b,
+        ArithOp::Mul => a * b,
+        ArithOp::Div if b == 0.0 => return Val::Unknown,
+        ArithOp::Div => a / b,
+    };
+    match result.is_finite() {
+        true => Val::Num(result),
+        false => Val::Unknown,
+    }
+}
+
+fn compare(op: CmpOp, a: &Val, b: &Val) -> Val {
+    let ordering = match (a, b) {
+        (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
+        (Val::Flag(x), Val::Flag(y)) => Some(x.cmp(y)),
+        (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
+        (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
+        (Val::Enum(x), Val::Enum(y)) => Some(x.cmp(y)),
+        // The first level ranks highest, so a smaller position is a greater level.
+        (Val::Level(x), Val::Level(y)) => Some(y.cmp(x)),
+        _ => None,
+    };
+    ordering.map_or(Val::Unknown, |o| Val::Flag(op.holds(o)))
+}

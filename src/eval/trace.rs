@@ -1,0 +1,156 @@
+//! What the interpreter tells a tracer as it works: the values it reads and, for `explain`,
+//! each part of a condition with its result. The fast path uses [`NoTrace`], which does nothing.
+
+use crate::ast::Span;
+use crate::month::Month;
+
+use super::value::Val;
+
+/// A value the interpreter looked up.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Read {
+    /// A metric's value in a month (`None`: no value).
+    Metric {
+        /// Position of the metric.
+        metric: usize,
+        /// The month.
+        month: Month,
+        /// The value found.
+        value: Option<f64>,
+        /// The comparison or function it was read for.
+        context: Span,
+    },
+    /// A subject field (`None`: unknown).
+    Field {
+        /// Position of the field.
+        field: usize,
+        /// The value found, as text.
+        value: Option<String>,
+    },
+    /// The concerns an aggregate counted.
+    Concerns {
+        /// Their ids.
+        ids: Vec<String>,
+        /// The aggregate.
+        context: Span,
+    },
+    /// A grade the condition read.
+    Grade {
+        /// Position of the grade.
+        grade: usize,
+        /// The month it was graded for.
+        month: Month,
+        /// The level given (`None`: unknown).
+        level: Option<u16>,
+    },
+}
+
+/// Receives what the interpreter does.
+pub trait Tracer {
+    /// Whether this tracer wants anything; lets the interpreter skip building what it records.
+    const ACTIVE: bool;
+    /// A value was read.
+    fn read(&mut self, read: Read);
+    /// The current position in what was recorded, for [`Tracer::forget`].
+    fn mark(&self) -> usize;
+    /// Forgets what was recorded between two marks (a branch that did not decide the result).
+    fn forget(&mut self, start: usize, end: usize);
+    /// The interpreter starts on a part of a condition, in a month.
+    fn enter(&mut self, _span: Span, _month: Month) {}
+    /// It finished that part with this result.
+    fn exit(&mut self, _result: &Val) {}
+}
+
+/// Records nothing: the fast path.
+pub struct NoTrace;
+
+impl Tracer for NoTrace {
+    const ACTIVE: bool = false;
+    #[inline(always)]
+    fn read(&mut self, _: Read) {}
+    #[inline(always)]
+    fn mark(&self) -> usize {
+        0
+    }
+    #[inline(always)]
+    fn forget(&mut self, _: usize, _: usize) {}
+}
+
+/// Records every value read that bore on the result: evidence and missing values.
+#[derive(Default)]
+pub struct Reads {
+    /// What was read, in order.
+    pub reads: Vec<Read>,
+}
+
+impl Tracer for Reads {
+    const ACTIVE: bool = true;
+    fn read(&mut self, read: Read) {
+        self.reads.push(read);
+    }
+    fn mark(&self) -> usize {
+        self.reads.len()
+    }
+    fn forget(&mut self, start: usize, end: usize) {
+        self.reads.drain(start..end.min(self.reads.len()));
+    }
+}
+
+/// One part of a condition as evaluated, for `explain`.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The part of the condition.
+    pub span: Span,
+    /// The month it was evaluated for.
+    pub month: Month,
+    /// Its result.
+    pub result: Val,
+    /// The values it read itself.
+    pub reads: Vec<Read>,
+    /// Its parts.
+    pub children: Vec<Node>,
+}
+
+/// Records the whole evaluation as a tree of [`Node`]s.
+#[derive(Default)]
+pub struct Tree {
+    stack: Vec<Node>,
+    /// The finished top-level nodes.
+    pub roots: Vec<Node>,
+    count: usize,
+}
+
+impl Tracer for Tree {
+    const ACTIVE: bool = true;
+    fn read(&mut self, read: Read) {
+        if let Some(node) = self.stack.last_mut() {
+            node.reads.push(read);
+        }
+    }
+    fn mark(&self) -> usize {
+        self.count
+    }
+    fn forget(&mut self, _: usize, _: usize) {
+        // An explanation shows every branch, including those that did not decide the result.
+    }
+    fn enter(&mut self, span: Span, month: Month) {
+        self.count += 1;
+        self.stack.push(Node {
+            span,
+            month,
+            result: Val::Unknown,
+            reads: Vec::new(),
+            children: Vec::new(),
+        });
+    }
+    fn exit(&mut self, result: &Val) {
+        let Some(mut node) = self.stack.pop() else {
+            return;
+        };
+        node.result = result.clone();
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(node),
+            None => self.roots.push(node),
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! An evaluation written for people (a table by owner), for spreadsheets (CSV), or as JSON
+//! (the types in [`crate::eval`] serialize directly).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::eval::{format_number, Action, Evaluation, Evidence, Missing};
+use crate::program::Program;
+
+/// The evaluation as text for people: who must do what by when, grouped by the owning role,
+/// then the rules left undecided and the data they lacked.
+pub fn human(evaluation: &Evaluation, program: &Program) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — as of {}, decided on {}",
+        evaluation.policy,
+        evaluation.as_of,
+        evaluation.decided_on.format("%A %-d %B %Y")
+    );
+    let _ = writeln!(
+        out,
+        "{} for {} subject(s) evaluated; {} undecided\n",
+        plural(
+            evaluation.actions.len(),
+            "required action",
+            "required actions"
+        ),
+        evaluation.subjects_evaluated,
+        evaluation.undecided.len()
+    );
+    for (role, actions) in by_owner(evaluation, program) {
+        let display = &program.roles[role].display;
+        let _ = writeln!(
+            out,
+            "{display} ({})",
+            plural(actions.len(), "action", "actions")
+        );
+        for action in actions {
+            write_action(&mut out, action, program);
+        }
+        out.push('\n');
+    }
+    write_undecided(&mut out, evaluation);
+    write_grades(&mut out, evaluation);
+    out
+}
+
+/// The actions grouped by owning role, roles in declaration order, actions by due date.
+fn by_owner<'e>(evaluation: &'e Evaluation, program: &Program) -> Vec<(usize, Vec<&'e Action>)> {
+    let mut groups: BTreeMap<usize, Vec<&Action>> = BTreeMap::new();
+    for action in &evaluation.actions {
+        let role = program
+            .roles
+            .iter()
+            .position(|r| r.id == action.owner)
+            .unwrap_or(usize::MAX);
+        groups.entry(role).or_default().push(action);
+    }
+    let mut groups: Vec<(usize, Vec<&Action>)> = groups.into_iter().collect();
+    for (_, actions) in &mut groups {
+        actions.sort_by(|a, b| a.due.cmp(&b.due).then(a.subject.cmp(&b.subject)));
+    }
+    groups
+}
+
+fn write_action(out: &mut String, action: &Action, program: &Program) {
+    let due = action.due.map_or("no date".to_string(), |d| {
+        d.format("%a %-d %b %Y").to_string()
+    });
+    let _ = writeln!(
+        out,
+        "  due {due:<15}  {:<10}  {} [{}, {}]",
+        action.subject,
+        action.title,
+        action.rule,
+        action.severity.name()
+    );
+    let indent = " ".repeat(33);
+    let _ = writeln!(out, "{indent}{}", action.require);
+    if !action.involve.is_empty() {
+        let names: Vec<&str> = action
+            .involve
+            .iter()
+            .map(|id| display_name(program, id))
+            .collect();
+        let _ = writeln!(out, "{indent}with: {}", names.join(", "));
+    }
+    if !action.replaces.is_empty() {
+        let _ = writeln!(out, "{indent}replaces: {}", action.replaces.join(", "));
+    }
+    for line in evidence_lines(&action.evidence) {
+        let _ = writeln!(out, "{indent}because {line}");
+    }
+}
+
+fn display_name<'p>(program: &'p Program, id: &'p str) -> &'p str {
+    program
+        .roles
+        .iter()
+        .find(|r| r.id == id)
+        .map_or(id, |r| r.display.as_str())
+}
+
+/// Evidence in short lines: each condition with the values that made it true.
+pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
+    let mut by_condition: Vec<(String, Vec<String>)> = Vec::new();
+    let mut push =
+        |condition: &str, item: String| match by_condition.iter_mut().find(|(c, _)| c == condition)
+        {
+            Some((_, items)) => items.push(item),
+            None => by_condition.push((condition.to_string(), vec![item])),
+        };
+    for e in evidence {
+        match e {
+            Evidence::Metric {
+                metric,
+                period,
+                value,
+                condition,
+            } => push(
+                condition,
+                format!("{metric} {period} = {}", format_number(*value)),
+            ),
+            Evidence::Field { field, value } => push("", format!("{field} = {value}")),
+            Evidence::Concerns {
+                concerns,
+                condition,
+            } => {
+                let ids = match concerns.is_empty() {
+                    true => "none".to_string(),
+                    false => concerns.join(", "),
+                };
+                push(condition, format!("concerns {ids}"))
+            }
+            Evidence::Grade {
+                grade,
+                period,
+                level,
+            } => push("", format!("{grade} is {level} in {period}")),
+        }
+    }
+    by_condition
+        .into_iter()
+        .map(|(condition, items)| match condition.is_empty() {
+            true => items.join("; "),
+            false => format!("`{condition}`: {}", items.join(", ")),
+        })
+        .collect()
+}
+
+fn write_undecided(out: &mut String, evaluation: &Evaluation) {
+    if evaluation.undecided.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Undecided: data is missing, so these rules could not be decided ({})",
+        evaluation.undecided.len()
+    );
+    for u in &evaluation.undecided {
+        let _ = writeln!(
+            out,
+            "  {:<10}  {}: no {}",
+            u.subject,
+            u.rule,
+            describe_missing(&u.missing)
+        );
+    }
+    out.push('\n');
+}
+
+/// "callback_in_time for 2026-08; staff_group".
+pub fn describe_missing(missing: &[Missing]) -> String {
+    let mut by_metric: Vec<(String, Vec<String>)> = Vec::new();
+    let mut fields = Vec::new();
+    for m in missing {
+        match m {
+            Missing::Metric { metric, period } => {
+                match by_metric.iter_mut().find(|(name, _)| name == metric) {
+                    Some((_, periods)) => periods.push(period.to_string()),
+                    None => by_metric.push((metric.clone(), vec![period.to_string()])),
+                }
+            }
+            Missing::Field { field } => {
+                fields.push(format!("{field} (no subjects row or empty cell)"))
+            }
+        }
+    }
+    let mut parts: Vec<String> = by_metric
+        .into_iter()
+        .map(|(metric, periods)| format!("{metric} for {}", periods.join(", ")))
+        .collect();
+    parts.extend(fields);
+    match parts.is_empty() {
+        true => "value could be computed (a division by zero)".to_string(),
+        false => parts.join("; "),
+    }
+}
+
+fn write_grades(out: &mut String, evaluation: &Evaluation) {
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for g in &evaluation.grades {
+        *counts
+            .entry((g.grade.as_str(), g.level.as_deref().unwrap_or("unknown")))
+            .or_default() += 1;
+    }
+    if counts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Grades");
+    for ((grade, level), n) in counts {
+        let _ = writeln!(
+            out,
+            "  {grade:<20} {level:<20} {}",
+            plural(n, "subject", "subjects")
+        );
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// The actions as CSV, one action a row, for spreadsheets.
+pub fn csv(evaluation: &Evaluation) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "subject",
+        "rule",
+        "title",
+        "severity",
+        "owner",
+        "owner_name",
+        "involve",
+        "due",
+        "replaces",
+        "require",
+        "evidence",
+    ];
+    writer
+        .write_record(header)
+        .expect("writing to memory cannot fail");
+    for a in &evaluation.actions {
+        let due = a.due.map(|d| d.to_string()).unwrap_or_default();
+        let record = [
+            a.subject.as_str(),
+            &a.rule,
+            &a.title,
+            a.severity.name(),
+            &a.owner,
+            &a.owner_name,
+            &a.involve.join("; "),
+            &due,
+            &a.replaces.join("; "),
+            &a.require,
+            &evidence_lines(&a.evidence).join("; "),
+        ];
+        writer
+            .write_record(record)
+            .expect("writing to memory cannot fail");
+    }
+    let bytes = writer.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("the CSV writer writes the UTF-8 it is given")
+}
