@@ -266,3 +266,102 @@ pub fn csv(evaluation: &Evaluation) -> String {
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
     String::from_utf8(bytes).expect("the CSV writer writes the UTF-8 it is given")
 }
+
+/// An explanation as text a contract manager can show to the person concerned.
+pub fn explanation(e: &crate::eval::Explanation) -> String {
+    use crate::eval::Outcome;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: how \"{}\" applies as of {} (decided on {})",
+        e.subject,
+        e.policy,
+        e.as_of,
+        e.decided_on.format("%A %-d %B %Y")
+    );
+    for field in &e.fields {
+        let value = field
+            .value
+            .as_deref()
+            .unwrap_or("unknown (not in the subjects file)");
+        let _ = writeln!(out, "  {}: {value}", field.field);
+    }
+    for rule in &e.rules {
+        out.push('\n');
+        let outcome = match rule.outcome {
+            Outcome::Required => {
+                let due = rule.due.map_or("no date".to_string(), |d| {
+                    d.format("%a %-d %b %Y").to_string()
+                });
+                format!("REQUIRED: {} must act by {due}", rule.owner)
+            }
+            Outcome::Replaced => format!(
+                "held, but replaced by `{}`",
+                rule.replaced_by.as_deref().unwrap_or_default()
+            ),
+            Outcome::NotRequired => "not required: the condition does not hold".to_string(),
+            Outcome::DoesNotApply => "does not apply to this subject".to_string(),
+            Outcome::Undecided => "UNDECIDED: data it needs is missing".to_string(),
+        };
+        let _ = writeln!(out, "Rule {} \"{}\": {outcome}", rule.rule, rule.title);
+        if rule.outcome == Outcome::Required && !rule.replaces.is_empty() {
+            let _ = writeln!(out, "  replaces {}", rule.replaces.join(", "));
+        }
+        if let Some(step) = &rule.applies_to {
+            write_step(&mut out, step, "applies to ", 1, false);
+        }
+        if let Some(step) = &rule.when {
+            write_step(&mut out, step, "when ", 1, false);
+        }
+    }
+    for grade in &e.grades {
+        out.push('\n');
+        let level = grade.level.as_deref().unwrap_or("unknown");
+        let _ = writeln!(out, "Grade {} \"{}\": {level}", grade.grade, grade.title);
+        for arm in &grade.arms {
+            let mark = if arm.chosen { "→" } else { " " };
+            match &arm.condition {
+                None => {
+                    let _ = writeln!(out, "  {mark} {} otherwise", arm.level);
+                }
+                Some(step) => write_step(
+                    &mut out,
+                    step,
+                    &format!("{mark} {} when ", arm.level),
+                    1,
+                    false,
+                ),
+            }
+        }
+    }
+    out
+}
+
+/// Writes a step and its parts; the parts of a temporal condition are labelled with their month.
+fn write_step(
+    out: &mut String,
+    step: &crate::eval::Step,
+    prefix: &str,
+    depth: usize,
+    show_month: bool,
+) {
+    let indent = "  ".repeat(depth);
+    let month = match show_month {
+        true => format!("[{}] ", step.period),
+        false => String::new(),
+    };
+    let values = match step.values.is_empty() || !step.parts.is_empty() {
+        true => String::new(),
+        false => format!("  ({})", step.values.join("; ")),
+    };
+    let _ = writeln!(
+        out,
+        "{indent}{prefix}{month}{}  →  {}{values}",
+        step.text, step.result
+    );
+    let months_differ = step.parts.iter().any(|p| p.period != step.period);
+    let part_depth = depth + 1 + usize::from(prefix.chars().count() > "applies to ".len());
+    for part in &step.parts {
+        write_step(out, part, "", part_depth, show_month || months_differ);
+    }
+}

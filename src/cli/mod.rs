@@ -2,6 +2,7 @@
 
 mod check;
 mod eval;
+mod explain;
 mod inputs;
 
 use std::io::IsTerminal;
@@ -26,6 +27,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Evaluate a policy on data for one month: the actions it requires.
     Eval(eval::EvalArgs),
+    /// Show, step by step, how a policy applies to one subject.
+    Explain(explain::ExplainArgs),
 }
 
 /// How results and problems are written.
@@ -42,6 +45,8 @@ pub enum Format {
 const SUCCESS: u8 = 0;
 /// A policy or data file has errors.
 const FAILURE: u8 = 1;
+/// The command line asks for something that cannot be done (as clap does for bad arguments).
+const USAGE: u8 = 2;
 
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> ExitCode {
@@ -49,6 +54,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     ExitCode::from(code)
 }

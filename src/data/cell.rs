@@ -36,6 +36,9 @@ pub(crate) enum Expect<'a> {
 /// Parses a finite number: digits, an optional sign, decimal point and exponent. `NaN`,
 /// `inf` and numbers too large to hold are not numbers.
 pub(crate) fn parse_number(text: &str) -> Result<f64, Problem> {
+    if let Some(value) = fast_decimal(text.as_bytes()) {
+        return Ok(value);
+    }
     // Only characters that can appear in a plain decimal number; this also keeps out
     // `inf`, `infinity` and `nan`, which Rust's parser would otherwise accept.
     if text.is_empty()
@@ -49,6 +52,49 @@ pub(crate) fn parse_number(text: &str) -> Result<f64, Problem> {
         Ok(v) if v.is_finite() => Ok(if v == 0.0 { 0.0 } else { v }),
         _ => Err(Problem::NotANumber),
     }
+}
+
+/// Exactly parses a plain decimal such as `79.5` or `-12` with at most 15 digits, the
+/// common case: the digits form an integer below 2^53 and the scale a power of ten below
+/// 10^22, both exact in an `f64`, so one division gives the correctly rounded result.
+/// Anything else is left to the standard parser.
+#[inline]
+fn fast_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut scale: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            // A point needs a digit on both sides here (`5.`, `.5` go the slow way).
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
+                scale = Some(digits.len() - i - 1);
+            }
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS[scale.unwrap_or(0)];
+    Some(if negative && value != 0.0 {
+        -value
+    } else {
+        value
+    })
 }
 
 /// Parses a metric's cell (trimmed, not empty). A percent may end in `%`.
@@ -278,6 +324,39 @@ mod tests {
             "e", ".",
         ] {
             assert_eq!(parse_number(bad), Err(Problem::NotANumber), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_standard_parser() {
+        for text in [
+            "0",
+            "7",
+            "-7",
+            "79.5",
+            "0.1",
+            "0.3",
+            "100.00",
+            "2.675",
+            "-0.0",
+            "123456789012345",
+            "1234567890.12345",
+            "9007199254740993",
+            "5.",
+            ".5",
+            "1.2.3",
+            "-",
+            "1e3",
+            "+5",
+        ] {
+            let fast = fast_decimal(text.as_bytes());
+            if let Some(fast) = fast {
+                let slow: f64 = text.parse().unwrap();
+                assert_eq!(fast.to_bits(), (slow + 0.0).to_bits(), "{text}");
+            }
+            if let Ok(slow) = text.parse::<f64>() {
+                assert_eq!(parse_number(text), Ok(slow + 0.0), "{text}");
+            }
         }
     }
 

@@ -276,15 +276,11 @@ impl<'a> PerformanceHandler<'a> {
         let outcome = match (ok, subject, month) {
             (true, Some(subject), Some(month)) => {
                 let index = self.intern(subject);
-                let clashes: Vec<usize> = values
+                let clash = values
                     .iter()
                     .enumerate()
-                    .filter(|(m, v)| {
-                        !v.is_nan() && self.data.metric_value(index, *m, month).is_some()
-                    })
-                    .map(|(m, _)| m)
-                    .collect();
-                if clashes.is_empty() {
+                    .any(|(m, v)| !v.is_nan() && self.data.metric_value(index, m, month).is_some());
+                if !clash {
                     for (metric, &value) in values.iter().enumerate() {
                         if !value.is_nan() {
                             self.data.put_metric(index, metric, month, value);
@@ -292,6 +288,11 @@ impl<'a> PerformanceHandler<'a> {
                     }
                     Outcome::Used
                 } else {
+                    let clashes: Vec<usize> = (0..values.len())
+                        .filter(|&m| {
+                            !values[m].is_nan() && self.data.metric_value(index, m, month).is_some()
+                        })
+                        .collect();
                     let fields: Vec<usize> = clashes.iter().map(|&m| columns[m]).collect();
                     self.duplicate(subject, month, &clashes, &fields, ctx);
                     Outcome::Rejected

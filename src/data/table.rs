@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use csv::ByteRecord;
 use miette::SourceSpan;
@@ -294,13 +295,20 @@ pub(crate) fn cell_text<'r, R: Row + ?Sized>(
     field: usize,
     ctx: &mut Ctx,
 ) -> Result<&'r str, ()> {
-    let bytes = row.cell(field);
+    let bytes = row.cell(field).trim_ascii();
     match std::str::from_utf8(bytes) {
         Ok(text) => {
-            let text = text.trim();
-            match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-                Some(inner) => Ok(inner.trim()),
-                None => Ok(text),
+            // Only text with non-ASCII at either end needs Unicode trimming.
+            let text = match (bytes.first(), bytes.last()) {
+                (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => text.trim(),
+                _ => text,
+            };
+            match text.as_bytes().first() {
+                Some(b'"') => match text[1..].strip_suffix('"') {
+                    Some(inner) => Ok(inner.trim()),
+                    None => Ok(text),
+                },
+                _ => Ok(text),
             }
         }
         Err(_) => {
@@ -432,29 +440,82 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     if !handler.header(&header, ctx) {
         return;
     }
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(error) => {
-                let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
-                let e = unreadable(&ctx.path, line, &error);
-                ctx.errors.push(e);
+    // Parsing CSV and turning cells into values take about the same time, so a second
+    // thread parses batches of records while this one stores the previous batch.
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
+        let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+        scope.spawn(move || loop {
+            let mut batch = empty_rx.try_recv().unwrap_or_default();
+            batch.fill(&mut reader);
+            let done = batch.end.is_some();
+            if full_tx.send(batch).is_err() || done {
                 break;
             }
+        });
+        for mut batch in full_rx {
+            for record in &batch.records[..batch.len] {
+                if let Some(position) = record.position() {
+                    ctx.line = position.line() as usize;
+                    ctx.anchor = Anchor::Csv {
+                        byte: position.byte(),
+                        field: None,
+                    };
+                }
+                let outcome = match check_shape(record, width, ctx) {
+                    Some(outcome) => outcome,
+                    None => handler.row(record, ctx),
+                };
+                ctx.count(outcome);
+            }
+            match batch.end.take() {
+                Some(Err(error)) => {
+                    let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
+                    let e = unreadable(&ctx.path, line, &error);
+                    ctx.errors.push(e);
+                    break;
+                }
+                Some(Ok(())) => break,
+                None => {
+                    // The reader may have finished; then the batch is simply dropped.
+                    let _ = empty_tx.send(batch);
+                }
+            }
         }
-        if let Some(position) = record.position() {
-            ctx.line = position.line() as usize;
-            ctx.anchor = Anchor::Csv {
-                byte: position.byte(),
-                field: None,
-            };
+    });
+}
+
+/// Records parsed ahead by the reading thread.
+#[derive(Default)]
+struct Batch {
+    records: Vec<ByteRecord>,
+    len: usize,
+    /// Set when the file ended (or could not be read further) after these records.
+    end: Option<Result<(), csv::Error>>,
+}
+
+impl Batch {
+    const SIZE: usize = 1024;
+
+    fn fill<R: Read>(&mut self, reader: &mut csv::Reader<R>) {
+        self.len = 0;
+        self.end = None;
+        while self.len < Batch::SIZE {
+            if self.records.len() == self.len {
+                self.records.push(ByteRecord::new());
+            }
+            match reader.read_byte_record(&mut self.records[self.len]) {
+                Ok(true) => self.len += 1,
+                Ok(false) => {
+                    self.end = Some(Ok(()));
+                    return;
+                }
+                Err(error) => {
+                    self.end = Some(Err(error));
+                    return;
+                }
+            }
         }
-        let outcome = match check_shape(&record, width, ctx) {
-            Some(outcome) => outcome,
-            None => handler.row(&record, ctx),
-        };
-        ctx.count(outcome);
     }
 }
 

@@ -81,7 +81,15 @@ impl<'a> Interp<'a> {
 
     fn eval<T: Tracer>(&self, e: &Expr, ctx: Ctx, t: &mut T) -> Val {
         if T::ACTIVE {
-            t.enter(e.span, ctx.month);
+            let composite = matches!(
+                e.kind,
+                ExprKind::And(..)
+                    | ExprKind::Or(..)
+                    | ExprKind::Not(_)
+                    | ExprKind::For(..)
+                    | ExprKind::InKOfN(..)
+            );
+            t.enter(e.span, ctx.month, composite);
         }
         let value = self.eval_kind(e, ctx, t);
         if T::ACTIVE {
@@ -103,7 +111,10 @@ impl<'a> Interp<'a> {
                 .map_or(Val::Unknown, Val::Num),
             ExprKind::SubjectField(f) => self.subject_field(*f, t),
             ExprKind::Grade(g) => {
-                let level = self.grade_at(*g, ctx, t);
+                let level = match T::INSIDE_GRADES {
+                    true => self.grade_at(*g, ctx, t),
+                    false => self.grade_at(*g, ctx, &mut super::trace::NoTrace),
+                };
                 if T::ACTIVE {
                     t.read(Read::Grade {
                         grade: *g,

@@ -5,6 +5,7 @@
 //! with no tracing at all; only the rules that fire or stay undecided are evaluated again,
 //! recording what they read, to give their evidence and missing values.
 
+mod explain;
 mod interp;
 pub mod trace;
 pub mod value;
@@ -19,6 +20,10 @@ use crate::month::Month;
 use crate::program::{Program, Severity};
 use crate::schema::{FieldType, Value};
 
+pub use explain::{
+    explain, ArmExplanation, ExplainError, Explanation, FieldValue, GradeExplanation, Outcome,
+    RuleExplanation, Step,
+};
 use interp::Interp;
 use trace::{NoTrace, Read, Reads};
 pub use value::{format_number, Truth, Val};
@@ -219,6 +224,41 @@ pub fn evaluate(
     evaluation
 }
 
+/// The policy's calendar with the options' extra holidays.
+fn calendar_for<'p>(
+    program: &'p Program,
+    options: &EvalOptions,
+) -> std::borrow::Cow<'p, crate::calendar::Calendar> {
+    match options.extra_holidays.is_empty() {
+        true => std::borrow::Cow::Borrowed(&program.calendar),
+        false => std::borrow::Cow::Owned(
+            program
+                .calendar
+                .clone()
+                .with_holidays(options.extra_holidays.iter().copied()),
+        ),
+    }
+}
+
+/// Each rule's truth for the subject, and for each rule the first rule that held and
+/// displaces it (its action is then not reported).
+fn decide(interp: &Interp, as_of: Month) -> (Vec<Truth>, Vec<Option<usize>>) {
+    let rules = &interp.program.rules;
+    let truths: Vec<Truth> = rules
+        .iter()
+        .map(|rule| interp.rule_truth(rule, as_of, &mut NoTrace))
+        .collect();
+    let mut displaced_by = vec![None; rules.len()];
+    for (index, rule) in rules.iter().enumerate() {
+        if truths[index] == Truth::True {
+            for &d in &rule.displaces {
+                displaced_by[d].get_or_insert(index);
+            }
+        }
+    }
+    (truths, displaced_by)
+}
+
 /// The subjects to evaluate, ordered by id.
 fn subjects_in_order(data: &Dataset, only: &[String]) -> Vec<SubjectIndex> {
     let mut subjects: Vec<SubjectIndex> = match only.is_empty() {
@@ -254,25 +294,13 @@ impl Run<'_> {
 
     fn subject(&self, subject: SubjectIndex) -> SubjectOutcome {
         let interp = self.interp(subject);
-        let rules = &self.program.rules;
-        let truths: Vec<Truth> = rules
-            .iter()
-            .map(|rule| interp.rule_truth(rule, self.as_of, &mut NoTrace))
-            .collect();
-        let mut displaced = vec![false; rules.len()];
-        for (rule, truth) in rules.iter().zip(&truths) {
-            if *truth == Truth::True {
-                for &d in &rule.displaces {
-                    displaced[d] = true;
-                }
-            }
-        }
+        let (truths, displaced_by) = decide(&interp, self.as_of);
         let mut outcome = SubjectOutcome::default();
         for (index, truth) in truths.iter().enumerate() {
-            match (truth, displaced[index]) {
-                (_, true) | (Truth::False, _) => {}
-                (Truth::True, false) => outcome.actions.push(self.action(&interp, index, &truths)),
-                (Truth::Unknown, false) => outcome.undecided.push(self.undecided(&interp, index)),
+            match (truth, displaced_by[index]) {
+                (_, Some(_)) | (Truth::False, _) => {}
+                (Truth::True, None) => outcome.actions.push(self.action(&interp, index, &truths)),
+                (Truth::Unknown, None) => outcome.undecided.push(self.undecided(&interp, index)),
             }
         }
         outcome.grades = self.grades(&interp);

@@ -49,14 +49,18 @@ pub enum Read {
 pub trait Tracer {
     /// Whether this tracer wants anything; lets the interpreter skip building what it records.
     const ACTIVE: bool;
+    /// Whether it wants what a grade read while the grade was worked out (evidence and missing
+    /// values do; an explanation shows grades on their own instead).
+    const INSIDE_GRADES: bool = true;
     /// A value was read.
     fn read(&mut self, read: Read);
     /// The current position in what was recorded, for [`Tracer::forget`].
     fn mark(&self) -> usize;
     /// Forgets what was recorded between two marks (a branch that did not decide the result).
     fn forget(&mut self, start: usize, end: usize);
-    /// The interpreter starts on a part of a condition, in a month.
-    fn enter(&mut self, _span: Span, _month: Month) {}
+    /// The interpreter starts on a part of a condition, in a month; `composite` when the part
+    /// combines conditions (`and`, `or`, `not`, `for`, `in K of N`).
+    fn enter(&mut self, _span: Span, _month: Month, _composite: bool) {}
     /// It finished that part with this result.
     fn exit(&mut self, _result: &Val) {}
 }
@@ -105,6 +109,8 @@ pub struct Node {
     pub month: Month,
     /// Its result.
     pub result: Val,
+    /// Whether it combines conditions (`and`, `or`, `not`, `for`, `in K of N`).
+    pub composite: bool,
     /// The values it read itself.
     pub reads: Vec<Read>,
     /// Its parts.
@@ -122,6 +128,7 @@ pub struct Tree {
 
 impl Tracer for Tree {
     const ACTIVE: bool = true;
+    const INSIDE_GRADES: bool = false;
     fn read(&mut self, read: Read) {
         if let Some(node) = self.stack.last_mut() {
             node.reads.push(read);
@@ -133,11 +140,12 @@ impl Tracer for Tree {
     fn forget(&mut self, _: usize, _: usize) {
         // An explanation shows every branch, including those that did not decide the result.
     }
-    fn enter(&mut self, span: Span, month: Month) {
+    fn enter(&mut self, span: Span, month: Month, composite: bool) {
         self.count += 1;
         self.stack.push(Node {
             span,
             month,
+            composite,
             result: Val::Unknown,
             reads: Vec::new(),
             children: Vec::new(),

@@ -96,13 +96,12 @@ impl<'a> Lexer<'a> {
         while self.pos < self.bytes.len() {
             let at = self.pos;
             self.pos += 1;
-            match self.bytes[at] {
+            let byte = self.bytes[at];
+            if byte == b'"' && !self.skip_text() {
+                return Some(Token::UnclosedText(at));
+            }
+            match byte {
                 b'#' => self.skip_comment(),
-                b'"' => {
-                    if !self.skip_text() {
-                        return Some(Token::UnclosedText(at));
-                    }
-                }
                 b @ (b'(' | b'[' | b'{') => {
                     self.last_bracket = Some((at, b));
                     return Some(Token::Open(at));

@@ -1,0 +1,397 @@
+//! The full trace for one subject: each rule and each part of its condition, with the values
+//! it looked at and whether it was true, false or unknown; grades with the arm that decided
+//! them; and what replaced what. Written to be shown to the person concerned.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::interp::Interp;
+use super::trace::{Node, Read, Tree};
+use super::value::{format_number, Truth, Val};
+use super::{decide, describe_value, Run};
+use crate::data::Dataset;
+use crate::month::Month;
+use crate::program::Program;
+
+/// Why a subject cannot be explained.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+pub enum ExplainError {
+    /// No such subject in the data.
+    #[error("there is no subject `{subject}` in the data")]
+    #[diagnostic(code(eval::unknown_subject))]
+    UnknownSubject {
+        /// The id asked for.
+        subject: String,
+        /// A suggestion.
+        #[help]
+        help: Option<String>,
+    },
+    /// No such rule in the policy.
+    #[error("there is no rule `{rule}` in the policy")]
+    #[diagnostic(code(eval::unknown_rule))]
+    UnknownRule {
+        /// The id asked for.
+        rule: String,
+        /// A suggestion.
+        #[help]
+        help: Option<String>,
+    },
+}
+
+/// The explanation of one subject's evaluation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    /// The policy's name.
+    pub policy: String,
+    /// The subject's id.
+    pub subject: String,
+    /// The as-of month.
+    pub as_of: Month,
+    /// The decision date.
+    pub decided_on: NaiveDate,
+    /// The subject's fields as read from the subjects file.
+    pub fields: Vec<FieldValue>,
+    /// Each rule (or the one asked for), in file order.
+    pub rules: Vec<RuleExplanation>,
+    /// Each per-subject grade.
+    pub grades: Vec<GradeExplanation>,
+}
+
+/// A subject field's value.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldValue {
+    /// The field.
+    pub field: String,
+    /// Its value; `None` when unknown.
+    pub value: Option<String>,
+}
+
+/// What became of a rule for the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Its action is required.
+    Required,
+    /// It held, but a rule that also held replaces it.
+    Replaced,
+    /// Its condition does not hold.
+    NotRequired,
+    /// Its `applies to` excludes the subject.
+    DoesNotApply,
+    /// Data it needs is missing.
+    Undecided,
+}
+
+/// One rule's evaluation for the subject.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleExplanation {
+    /// The rule's id.
+    pub rule: String,
+    /// Its title.
+    pub title: String,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// When its action is due, when required.
+    pub due: Option<NaiveDate>,
+    /// The owning role's display name.
+    pub owner: String,
+    /// The rule that replaced it, when replaced.
+    pub replaced_by: Option<String>,
+    /// The rules it replaced that had held.
+    pub replaces: Vec<String>,
+    /// Its `applies to`, evaluated.
+    pub applies_to: Option<Step>,
+    /// Its `when`, evaluated (absent when `applies to` excluded the subject).
+    pub when: Option<Step>,
+}
+
+/// One part of a condition, evaluated.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// The part as written in the policy.
+    pub text: String,
+    /// The month it was evaluated for.
+    pub period: Month,
+    /// `true`, `false`, `unknown`, or a value.
+    pub result: String,
+    /// The values it looked at.
+    pub values: Vec<String>,
+    /// Its own parts, for `and`, `or`, `not`, `for` and `in K of N`.
+    pub parts: Vec<Step>,
+}
+
+/// One grade's evaluation for the subject.
+#[derive(Clone, Debug, Serialize)]
+pub struct GradeExplanation {
+    /// The grade's id.
+    pub grade: String,
+    /// Its title.
+    pub title: String,
+    /// The level given, or `None` when unknown.
+    pub level: Option<String>,
+    /// The arms tried, top to bottom, up to the one that decided.
+    pub arms: Vec<ArmExplanation>,
+}
+
+/// One arm of a grade, as tried.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArmExplanation {
+    /// The level this arm gives.
+    pub level: String,
+    /// Its condition, evaluated; `None` for `otherwise`.
+    pub condition: Option<Step>,
+    /// Whether this arm decided the level.
+    pub chosen: bool,
+}
+
+/// Explains the evaluation of one subject (and optionally one rule).
+#[allow(clippy::too_many_arguments)]
+pub fn explain(
+    program: &Program,
+    source: &str,
+    data: &Dataset,
+    as_of: Month,
+    options: &super::EvalOptions,
+    subject: &str,
+    rule: Option<&str>,
+) -> Result<Explanation, ExplainError> {
+    let index = data
+        .subject_index(subject)
+        .ok_or_else(|| ExplainError::UnknownSubject {
+            subject: subject.to_string(),
+            help: crate::check::did_you_mean(
+                subject,
+                data.subjects().map(|(_, id)| id).take(10_000),
+            ),
+        })?;
+    let only_rule = rule
+        .map(|r| {
+            program
+                .rule_index(r)
+                .ok_or_else(|| ExplainError::UnknownRule {
+                    rule: r.to_string(),
+                    help: crate::check::did_you_mean(
+                        r,
+                        program.rules.iter().map(|r| r.id.as_str()),
+                    ),
+                })
+        })
+        .transpose()?;
+    let calendar = super::calendar_for(program, options);
+    let run = Run {
+        program,
+        source,
+        data,
+        as_of,
+        decided_on: options.decided_on.unwrap_or_else(|| as_of.last_day()),
+        calendar: &calendar,
+    };
+    let interp = run.interp(index);
+    let (truths, displaced_by) = decide(&interp, as_of);
+    let rules = (0..program.rules.len())
+        .filter(|r| only_rule.is_none_or(|only| only == *r))
+        .map(|r| run.explain_rule(&interp, r, &truths, &displaced_by))
+        .collect();
+    Ok(Explanation {
+        policy: program.name.clone(),
+        subject: subject.to_string(),
+        as_of,
+        decided_on: run.decided_on,
+        fields: (0..program.schema.subject_fields.len())
+            .map(|f| FieldValue {
+                field: program.schema.subject_fields[f].name.clone(),
+                value: data
+                    .subject_field(index, f)
+                    .map(|v| describe_value(program, v, f)),
+            })
+            .collect(),
+        rules,
+        grades: run.explain_grades(&interp),
+    })
+}
+
+impl Run<'_> {
+    fn explain_rule(
+        &self,
+        interp: &Interp,
+        index: usize,
+        truths: &[Truth],
+        displaced_by: &[Option<usize>],
+    ) -> RuleExplanation {
+        let program = self.program;
+        let rule = &program.rules[index];
+        let applies_to = rule.applies_to.as_ref().map(|c| self.step_of(interp, c));
+        let excluded = applies_to.as_ref().is_some_and(|s| s.result == "false");
+        let when = (!excluded).then(|| self.step_of(interp, &rule.when));
+        let outcome = match (truths[index], displaced_by[index]) {
+            _ if excluded => Outcome::DoesNotApply,
+            (Truth::True, Some(_)) => Outcome::Replaced,
+            (Truth::True, None) => Outcome::Required,
+            (Truth::False, _) => Outcome::NotRequired,
+            (Truth::Unknown, Some(_)) => Outcome::Replaced,
+            (Truth::Unknown, None) => Outcome::Undecided,
+        };
+        RuleExplanation {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            outcome,
+            due: (outcome == Outcome::Required)
+                .then(|| self.calendar.due_date(self.decided_on, rule.due))
+                .flatten(),
+            owner: program.roles[rule.owner].display.clone(),
+            replaced_by: displaced_by[index].map(|r| program.rules[r].id.clone()),
+            replaces: rule
+                .displaces
+                .iter()
+                .filter(|&&d| truths[d] == Truth::True)
+                .map(|&d| program.rules[d].id.clone())
+                .collect(),
+            applies_to,
+            when,
+        }
+    }
+
+    fn step_of(&self, interp: &Interp, condition: &crate::program::Expr) -> Step {
+        let mut tree = Tree::default();
+        interp.condition(condition, self.as_of, &mut tree);
+        let root = tree
+            .roots
+            .into_iter()
+            .next()
+            .expect("a condition makes one root");
+        self.step(&root)
+    }
+
+    fn step(&self, node: &Node) -> Step {
+        let mut reads = Vec::new();
+        collect_reads(node, &mut reads);
+        let mut values: Vec<String> = Vec::new();
+        for read in reads {
+            let text = self.describe_read(read);
+            if !values.contains(&text) {
+                values.push(text);
+            }
+        }
+        Step {
+            text: self.text(node.span),
+            period: node.month,
+            result: describe_result(&node.result),
+            values,
+            parts: match node.composite {
+                true => node.children.iter().map(|c| self.step(c)).collect(),
+                false => Vec::new(),
+            },
+        }
+    }
+
+    fn describe_read(&self, read: &Read) -> String {
+        let program = self.program;
+        match read {
+            Read::Metric {
+                metric,
+                month,
+                value,
+                ..
+            } => {
+                let name = &program.schema.metrics[*metric].id;
+                match value {
+                    Some(v) => format!("{name} {month} = {}", format_number(*v)),
+                    None => format!("{name} {month}: no value"),
+                }
+            }
+            Read::Field { field, value } => {
+                let name = &program.schema.subject_fields[*field].name;
+                match value {
+                    Some(v) => format!("{name} = {v}"),
+                    None => format!("{name}: unknown"),
+                }
+            }
+            Read::Concerns { ids, .. } => match ids.is_empty() {
+                true => "no concerns counted".to_string(),
+                false => format!("concerns counted: {}", ids.join(", ")),
+            },
+            Read::Grade {
+                grade,
+                month,
+                level,
+            } => {
+                let grade = &program.grades[*grade];
+                match level {
+                    Some(l) => format!("{} {month} = {}", grade.id, grade.levels[*l as usize]),
+                    None => format!("{} {month}: unknown", grade.id),
+                }
+            }
+        }
+    }
+
+    fn explain_grades(&self, interp: &Interp) -> Vec<GradeExplanation> {
+        self.program
+            .grades
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| !g.per_concern)
+            .map(|(index, grade)| {
+                let mut arms = Vec::new();
+                let mut level = None;
+                for arm in &grade.arms {
+                    let level_name = grade.levels[arm.level as usize].clone();
+                    let Some(condition) = &arm.condition else {
+                        level = Some(level_name.clone());
+                        arms.push(ArmExplanation {
+                            level: level_name,
+                            condition: None,
+                            chosen: true,
+                        });
+                        break;
+                    };
+                    let step = self.step_of(interp, condition);
+                    let decided = step.result != "false";
+                    if step.result == "true" {
+                        level = Some(level_name.clone());
+                    }
+                    arms.push(ArmExplanation {
+                        level: level_name,
+                        condition: Some(step),
+                        chosen: decided && level.is_some(),
+                    });
+                    if decided {
+                        break;
+                    }
+                }
+                debug_assert_eq!(
+                    level
+                        .as_ref()
+                        .map(|l| grade.levels.iter().position(|x| x == l)),
+                    interp
+                        .grade_level(index, self.as_of, &mut super::trace::NoTrace)
+                        .map(|l| Some(l as usize))
+                );
+                GradeExplanation {
+                    grade: grade.id.clone(),
+                    title: grade.title.clone(),
+                    level,
+                    arms,
+                }
+            })
+            .collect()
+    }
+}
+
+fn collect_reads<'n>(node: &'n Node, out: &mut Vec<&'n Read>) {
+    out.extend(&node.reads);
+    for child in &node.children {
+        collect_reads(child, out);
+    }
+}
+
+fn describe_result(value: &Val) -> String {
+    match value {
+        Val::Flag(b) => b.to_string(),
+        Val::Unknown => "unknown".to_string(),
+        Val::Num(n) => format_number(*n),
+        Val::Text(t) => format!("\"{t}\""),
+        Val::Date(d) => d.to_string(),
+        Val::Enum(i) => format!("value {i}"),
+        Val::Level(l) => format!("level {l}"),
+    }
+}
