@@ -1,5 +1,53 @@
 //! escalate: a small language for escalation policies in healthcare performance management,
 //! and the interpreter that runs them.
+//!
+//! A policy says, for each subject (a clinician, a contractor, a practice), which actions are
+//! required in a month, given monthly performance records and dated concern records. The
+//! stages are: [`parse`] (text to syntax tree) → [`check`] (names, units, types: a
+//! [`program::Program`]) → [`eval`] (the interpreter, with [`data`] as input) → [`report`].
+//! [`policy::Policy`] does reading, parsing and checking in one call.
+//!
+//! ```
+//! use escalate::data::{Dataset, PerformanceRecord};
+//! use escalate::eval::EvalOptions;
+//! use escalate::policy::Policy;
+//!
+//! let policy = Policy::parse("callbacks.policy", r#"
+//!     policy "Call-backs"
+//!     role medical_lead "Medical Lead"
+//!     metric callback_in_time "Call-backs in time" percent, higher is better
+//!     rule low_callbacks "Call-backs below 80% for two months" {
+//!       when callback_in_time < 80% for 2 months
+//!       severity moderate
+//!       require "Root-cause discussion with the clinician"
+//!       owner medical_lead
+//!       due 10 working days
+//!     }
+//! "#).expect("the policy checks cleanly");
+//!
+//! let record = |subject: &str, period: &str, value: f64| PerformanceRecord {
+//!     subject: subject.into(),
+//!     period: period.parse().unwrap(),
+//!     metric: "callback_in_time".into(),
+//!     value: Some(value),
+//! };
+//! let performance = [
+//!     record("c1", "2026-09", 78.0),
+//!     record("c1", "2026-10", 76.0),
+//!     record("c2", "2026-09", 91.0),
+//!     record("c2", "2026-10", 79.0),
+//! ];
+//! let data = Dataset::from_records(&policy.program().schema, &performance, &[], &[])
+//!     .expect("the records are valid");
+//!
+//! let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &EvalOptions::default());
+//! assert_eq!(evaluation.actions.len(), 1);
+//! let action = &evaluation.actions[0];
+//! assert_eq!((action.subject.as_str(), action.rule.as_str()), ("c1", "low_callbacks"));
+//! assert_eq!(action.due.unwrap().to_string(), "2026-11-13");
+//! let json = serde_json::to_string(&evaluation).unwrap();
+//! assert!(json.contains("\"decided_on\":\"2026-10-31\""));
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

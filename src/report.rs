@@ -76,7 +76,7 @@ fn write_action(out: &mut String, action: &Action, program: &Program) {
         action.rule,
         action.severity.name()
     );
-    let indent = " ".repeat(33);
+    let indent = " ".repeat(35);
     let _ = writeln!(out, "{indent}{}", action.require);
     if !action.involve.is_empty() {
         let names: Vec<&str> = action

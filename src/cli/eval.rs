@@ -48,7 +48,7 @@ pub struct EvalArgs {
     pub on: Option<NaiveDate>,
     /// Evaluate only this subject (repeat for several).
     #[arg(long = "subject", value_name = "ID")]
-    pub subjects: Vec<String>,
+    pub only_subjects: Vec<String>,
     /// How to write the result.
     #[arg(long, value_enum, default_value_t)]
     pub format: EvalFormat,
@@ -66,9 +66,21 @@ pub fn run(args: &EvalArgs) -> u8 {
     let Some(data) = load_data(&policy, &args.data, problems) else {
         return FAILURE;
     };
+    for subject in &args.only_subjects {
+        if let Err(error) = crate::eval::find_subject(&data, subject) {
+            let name = args.policy.display().to_string();
+            let rendered = crate::diagnostic::render(&error, super::colour_stderr());
+            super::inputs::report_problems(
+                problems,
+                vec![crate::diagnostic::record(&error, &name)],
+                rendered,
+            );
+            return super::USAGE;
+        }
+    }
     let options = EvalOptions {
         decided_on: args.on,
-        subjects: args.subjects.clone(),
+        subjects: args.only_subjects.clone(),
         extra_holidays,
     };
     let evaluation = policy.evaluate(&data, args.as_of, &options);

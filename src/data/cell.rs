@@ -107,6 +107,25 @@ pub(crate) fn parse_metric(kind: MetricKind, text: &str) -> Result<f64, Problem>
     check_metric(kind, parse_number(number)?)
 }
 
+/// Parses a metric's cell from its trimmed bytes (see `table::cell_bytes`): plain decimals
+/// directly, anything else through [`parse_metric`]. `Ok(None)` for a cell that is empty
+/// once Unicode spaces are trimmed too.
+#[inline]
+pub(crate) fn parse_metric_bytes(kind: MetricKind, bytes: &[u8]) -> Result<Option<f64>, Problem> {
+    let digits = match (kind, bytes) {
+        (MetricKind::Percent, [rest @ .., b'%']) => rest.trim_ascii_end(),
+        _ => bytes,
+    };
+    if let Some(value) = fast_decimal(digits) {
+        return check_metric(kind, if value == 0.0 { 0.0 } else { value }).map(Some);
+    }
+    match std::str::from_utf8(bytes).map(str::trim) {
+        Ok("") => Ok(None),
+        Ok(text) => parse_metric(kind, text).map(Some),
+        Err(_) => Err(Problem::NotANumber),
+    }
+}
+
 /// Checks a finite number against a metric's kind.
 pub(crate) fn check_metric(kind: MetricKind, value: f64) -> Result<f64, Problem> {
     match kind {

@@ -1,13 +1,16 @@
 //! The performance file: monthly figures per subject, wide or long.
 
-use super::cell::{parse_metric, parse_month, Expect};
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::cell::{parse_metric_bytes, parse_month, Expect};
 use super::error::DataError;
-use super::store::DatasetBuilder;
+use super::store::{DatasetBuilder, IdHasher};
 use super::summary::Layout;
-use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::table::{cell_bytes, cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
 use super::SubjectIndex;
 use crate::month::Month;
-use crate::schema::Schema;
+use crate::schema::{MetricKind, Schema};
 
 /// Which columns hold what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,13 +110,20 @@ pub(crate) struct PerformanceHandler<'a> {
     schema: &'a Schema,
     data: &'a mut DatasetBuilder,
     pub plan: Option<Plan>,
-    last_subject: String,
+    /// The last subject stored, whose rows usually come together.
+    last_subject: Vec<u8>,
     last_index: Option<SubjectIndex>,
-    last_period: String,
-    last_month: Option<Month>,
+    /// Periods already read, by their seven bytes.
+    months: HashMap<u64, Month, BuildHasherDefault<IdHasher>>,
     last_metric: String,
     last_metric_index: Option<usize>,
     values: Vec<f64>,
+}
+
+/// A row's subject: the one stored last, or a new id.
+enum SubjectCell<'r> {
+    Last(SubjectIndex),
+    New(&'r str),
 }
 
 impl<'a> PerformanceHandler<'a> {
@@ -122,28 +132,13 @@ impl<'a> PerformanceHandler<'a> {
             schema,
             data,
             plan: None,
-            last_subject: String::new(),
+            last_subject: Vec::new(),
             last_index: None,
-            last_period: String::new(),
-            last_month: None,
+            months: HashMap::default(),
             last_metric: String::new(),
             last_metric_index: None,
             values: Vec::new(),
         }
-    }
-
-    #[inline]
-    fn intern(&mut self, subject: &str) -> SubjectIndex {
-        if let Some(index) = self.last_index {
-            if self.last_subject == subject {
-                return index;
-            }
-        }
-        let index = self.data.add_subject(subject);
-        self.last_subject.clear();
-        self.last_subject.push_str(subject);
-        self.last_index = Some(index);
-        index
     }
 
     /// The subject's id, reporting an empty one.
@@ -153,7 +148,12 @@ impl<'a> PerformanceHandler<'a> {
         row: &'r R,
         field: usize,
         ctx: &mut Ctx,
-    ) -> Option<&'r str> {
+    ) -> Option<SubjectCell<'r>> {
+        if let Some(index) = self.last_index {
+            if cell_bytes(row, field) == self.last_subject.as_slice() {
+                return Some(SubjectCell::Last(index));
+            }
+        }
         match cell_text(row, field, ctx) {
             Ok("") => {
                 ctx.missing(
@@ -162,19 +162,41 @@ impl<'a> PerformanceHandler<'a> {
                 );
                 None
             }
-            Ok(text) => Some(text),
+            Ok(text) => Some(SubjectCell::New(text)),
             Err(()) => None,
         }
     }
 
+    /// The index of a row's subject, adding it if new.
     #[inline]
-    fn month<R: Row + ?Sized>(&mut self, row: &R, field: usize, ctx: &mut Ctx) -> Option<Month> {
-        let text = cell_text(row, field, ctx).ok()?;
-        if let Some(month) = self.last_month {
-            if self.last_period == text {
-                return Some(month);
+    fn intern(&mut self, subject: SubjectCell<'_>) -> SubjectIndex {
+        match subject {
+            SubjectCell::Last(index) => index,
+            SubjectCell::New(id) => {
+                let index = self.data.add_subject(id);
+                self.last_subject.clear();
+                self.last_subject.extend_from_slice(id.as_bytes());
+                self.last_index = Some(index);
+                index
             }
         }
+    }
+
+    fn subject_id(&self, index: SubjectIndex) -> String {
+        self.data.subject_id(index).to_string()
+    }
+
+    #[inline]
+    fn month<R: Row + ?Sized>(&mut self, row: &R, field: usize, ctx: &mut Ctx) -> Option<Month> {
+        let bytes = cell_bytes(row, field);
+        let key = match *bytes {
+            [a, b, c, d, e, f, g] => Some(u64::from_le_bytes([a, b, c, d, e, f, g, 0])),
+            _ => None,
+        };
+        if let Some(month) = key.and_then(|key| self.months.get(&key)) {
+            return Some(*month);
+        }
+        let text = cell_text(row, field, ctx).ok()?;
         if text.is_empty() {
             ctx.missing(
                 field,
@@ -184,13 +206,39 @@ impl<'a> PerformanceHandler<'a> {
         }
         match parse_month(text) {
             Ok(month) => {
-                self.last_period.clear();
-                self.last_period.push_str(text);
-                self.last_month = Some(month);
+                if let Some(key) = key {
+                    if self.months.len() >= 4096 {
+                        self.months.clear();
+                    }
+                    self.months.insert(key, month);
+                }
                 Some(month)
             }
             Err(problem) => {
                 ctx.problem(field, problem, text, Expect::Month);
+                None
+            }
+        }
+    }
+
+    /// A metric's value from its cell: NaN when empty, `None` (after reporting) when bad.
+    #[inline]
+    fn value<R: Row + ?Sized>(
+        row: &R,
+        field: usize,
+        kind: MetricKind,
+        ctx: &mut Ctx,
+    ) -> Option<f64> {
+        let bytes = cell_bytes(row, field);
+        if bytes.is_empty() {
+            return Some(f64::NAN);
+        }
+        match parse_metric_bytes(kind, bytes) {
+            Ok(Some(value)) => Some(value),
+            Ok(None) => Some(f64::NAN),
+            Err(problem) => {
+                let text = String::from_utf8_lossy(bytes);
+                ctx.problem(field, problem, text.trim(), Expect::Metric(kind));
                 None
             }
         }
@@ -214,7 +262,7 @@ impl<'a> PerformanceHandler<'a> {
 
     fn duplicate(
         &self,
-        subject: &str,
+        subject: SubjectIndex,
         month: Month,
         metrics: &[usize],
         fields: &[usize],
@@ -224,7 +272,7 @@ impl<'a> PerformanceHandler<'a> {
             .iter()
             .map(|&m| self.schema.metrics[m].id.clone())
             .collect();
-        let subject = subject.to_string();
+        let subject = self.subject_id(subject);
         ctx.report(fields.first().copied(), |mut at| {
             at.label = Some("second value".into());
             at.help = Some(
@@ -242,6 +290,7 @@ impl<'a> PerformanceHandler<'a> {
         });
     }
 
+    #[inline]
     fn wide<R: Row + ?Sized>(
         &mut self,
         row: &R,
@@ -254,24 +303,15 @@ impl<'a> PerformanceHandler<'a> {
         let month = self.month(row, period_field, ctx);
         let mut values = std::mem::take(&mut self.values);
         values.clear();
-        let mut ok = subject.is_some() && month.is_some();
+        let mut ok = true;
         for (metric, &field) in self.schema.metrics.iter().zip(columns) {
-            let value = match cell_text(row, field, ctx) {
-                Ok("") => f64::NAN,
-                Ok(text) => match parse_metric(metric.kind, text) {
-                    Ok(value) => value,
-                    Err(problem) => {
-                        ctx.problem(field, problem, text, Expect::Metric(metric.kind));
-                        ok = false;
-                        f64::NAN
-                    }
-                },
-                Err(()) => {
+            match Self::value(row, field, metric.kind, ctx) {
+                Some(value) => values.push(value),
+                None => {
                     ok = false;
-                    f64::NAN
+                    values.push(f64::NAN);
                 }
-            };
-            values.push(value);
+            }
         }
         let outcome = match (ok, subject, month) {
             (true, Some(subject), Some(month)) => {
@@ -294,7 +334,7 @@ impl<'a> PerformanceHandler<'a> {
                         })
                         .collect();
                     let fields: Vec<usize> = clashes.iter().map(|&m| columns[m]).collect();
-                    self.duplicate(subject, month, &clashes, &fields, ctx);
+                    self.duplicate(index, month, &clashes, &fields, ctx);
                     Outcome::Rejected
                 }
             }
@@ -324,7 +364,7 @@ impl<'a> PerformanceHandler<'a> {
                     // Not a metric of this policy: left out, but the subject still counts.
                     if let Ok(subject) = cell_text(row, subject_field, ctx) {
                         if !subject.is_empty() {
-                            self.intern(subject);
+                            self.intern(SubjectCell::New(subject));
                         }
                     }
                     return Outcome::Ignored(format!(
@@ -336,19 +376,9 @@ impl<'a> PerformanceHandler<'a> {
         };
         let subject = self.subject(row, subject_field, ctx);
         let month = self.month(row, period_field, ctx);
-        let value = match (metric, cell_text(row, value_field, ctx)) {
-            (Some(_), Ok("")) => Some(f64::NAN),
-            (Some(m), Ok(text)) => {
-                let kind = self.schema.metrics[m].kind;
-                match parse_metric(kind, text) {
-                    Ok(value) => Some(value),
-                    Err(problem) => {
-                        ctx.problem(value_field, problem, text, Expect::Metric(kind));
-                        None
-                    }
-                }
-            }
-            _ => None,
+        let value = match metric {
+            Some(m) => Self::value(row, value_field, self.schema.metrics[m].kind, ctx),
+            None => None,
         };
         let (Some(metric), Some(subject), Some(month), Some(value)) =
             (metric, subject, month, value)
@@ -360,7 +390,7 @@ impl<'a> PerformanceHandler<'a> {
             return Outcome::Used;
         }
         if self.data.metric_value(index, metric, month).is_some() {
-            self.duplicate(subject, month, &[metric], &[value_field], ctx);
+            self.duplicate(index, month, &[metric], &[value_field], ctx);
             return Outcome::Rejected;
         }
         self.data.put_metric(index, metric, month, value);

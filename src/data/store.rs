@@ -221,6 +221,11 @@ impl DatasetBuilder {
         index
     }
 
+    /// The id of a subject already added.
+    pub(crate) fn subject_id(&self, subject: SubjectIndex) -> &str {
+        self.ids.get(subject as usize).map_or("", |id| id)
+    }
+
     /// The index of a subject already added.
     pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
         self.index.get(id).copied()

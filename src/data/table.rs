@@ -286,31 +286,32 @@ impl Ctx {
     }
 }
 
-/// The trimmed text of a cell, `""` when empty; reports text that is not UTF-8. A value
-/// in quotes after spaces (`c01, "80%"`, which CSV itself does not treat as quoted) is
-/// read without its quotes.
+/// A cell's bytes with ASCII spaces trimmed, and without the quotes of a value quoted
+/// after spaces (`c01, "80%"`, which CSV itself does not treat as quoted).
+#[inline]
+pub(crate) fn cell_bytes<R: Row + ?Sized>(row: &R, field: usize) -> &[u8] {
+    let bytes = row.cell(field).trim_ascii();
+    match bytes {
+        [b'"', inner @ .., b'"'] => inner.trim_ascii(),
+        _ => bytes,
+    }
+}
+
+/// The trimmed text of a cell (see [`cell_bytes`]), `""` when empty; reports text that is
+/// not UTF-8.
 #[inline]
 pub(crate) fn cell_text<'r, R: Row + ?Sized>(
     row: &'r R,
     field: usize,
     ctx: &mut Ctx,
 ) -> Result<&'r str, ()> {
-    let bytes = row.cell(field).trim_ascii();
+    let bytes = cell_bytes(row, field);
     match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            // Only text with non-ASCII at either end needs Unicode trimming.
-            let text = match (bytes.first(), bytes.last()) {
-                (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => text.trim(),
-                _ => text,
-            };
-            match text.as_bytes().first() {
-                Some(b'"') => match text[1..].strip_suffix('"') {
-                    Some(inner) => Ok(inner.trim()),
-                    None => Ok(text),
-                },
-                _ => Ok(text),
-            }
-        }
+        // Only text with non-ASCII at either end needs Unicode trimming.
+        Ok(text) => Ok(match (bytes.first(), bytes.last()) {
+            (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => text.trim(),
+            _ => text,
+        }),
         Err(_) => {
             let column = ctx.column(field).to_string();
             ctx.report(Some(field), |mut at| {

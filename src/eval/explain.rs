@@ -13,9 +13,9 @@ use crate::data::Dataset;
 use crate::month::Month;
 use crate::program::Program;
 
-/// Why a subject cannot be explained.
+/// A subject or rule asked for on the command line that does not exist.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
-pub enum ExplainError {
+pub enum LookupError {
     /// No such subject in the data.
     #[error("there is no subject `{subject}` in the data")]
     #[diagnostic(code(eval::unknown_subject))]
@@ -154,10 +154,10 @@ pub fn explain(
     options: &super::EvalOptions,
     subject: &str,
     rule: Option<&str>,
-) -> Result<Explanation, ExplainError> {
+) -> Result<Explanation, LookupError> {
     let index = data
         .subject_index(subject)
-        .ok_or_else(|| ExplainError::UnknownSubject {
+        .ok_or_else(|| LookupError::UnknownSubject {
             subject: subject.to_string(),
             help: crate::check::did_you_mean(
                 subject,
@@ -168,7 +168,7 @@ pub fn explain(
         .map(|r| {
             program
                 .rule_index(r)
-                .ok_or_else(|| ExplainError::UnknownRule {
+                .ok_or_else(|| LookupError::UnknownRule {
                     rule: r.to_string(),
                     help: crate::check::did_you_mean(
                         r,
@@ -208,6 +208,21 @@ pub fn explain(
         rules,
         grades: run.explain_grades(&interp),
     })
+}
+
+/// The subject with this id, or an error suggesting a close id.
+pub fn find_subject(
+    data: &Dataset,
+    subject: &str,
+) -> Result<crate::data::SubjectIndex, LookupError> {
+    data.subject_index(subject)
+        .ok_or_else(|| LookupError::UnknownSubject {
+            subject: subject.to_string(),
+            help: crate::check::did_you_mean(
+                subject,
+                data.subjects().map(|(_, id)| id).take(100_000),
+            ),
+        })
 }
 
 impl Run<'_> {

@@ -21,8 +21,8 @@ use crate::program::{Program, Severity};
 use crate::schema::{FieldType, Value};
 
 pub use explain::{
-    explain, ArmExplanation, ExplainError, Explanation, FieldValue, GradeExplanation, Outcome,
-    RuleExplanation, Step,
+    explain, find_subject, ArmExplanation, Explanation, FieldValue, GradeExplanation, LookupError,
+    Outcome, RuleExplanation, Step,
 };
 use interp::Interp;
 use trace::{NoTrace, Read, Reads};
