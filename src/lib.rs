@@ -64,3 +64,4 @@ pub mod policy;
 pub mod program;
 pub mod report;
 pub mod schema;
+pub mod testing;

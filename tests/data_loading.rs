@@ -829,6 +829,74 @@ fn errors_are_capped_per_file() {
 }
 
 #[test]
+fn lines_stay_right_across_batches_and_duplicates_name_the_first_line() {
+    let dir = temp_dir("batches");
+    let mut text = String::from("subject,period,callback_in_time,callbacks\n");
+    for i in 0..3000 {
+        let period = month("2020-01").offset(i % 50);
+        let value = if i == 2500 {
+            "8O".to_string()
+        } else {
+            format!("{}", i % 100)
+        };
+        writeln!(text, "c{},{period},{value},{}", i / 50, i % 7).unwrap();
+    }
+    // Line 3002: a second value for c1 in 2020-03, first given on line 54.
+    text.push_str("c1,2020-03,,5\n");
+    write(&dir, "performance.csv", &text);
+    let errors = load_dir(&callbacks_schema(), &dir).unwrap_err();
+    let got = brief(&errors);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        (got[0].1, got[0].2, got[0].3),
+        (2502, 3, "data::not_a_number")
+    );
+    assert_eq!(
+        (got[1].1, got[1].2, got[1].3),
+        (3002, 4, "data::duplicate_value")
+    );
+    assert_eq!(
+        got[1].4,
+        "`c1` has two values for `callbacks` in 2020-03 (the other is on line 54)"
+    );
+    let shown = render(&errors[1]);
+    assert!(shown.contains("performance.csv:3002:"), "{shown}");
+    assert!(shown.contains("c1,2020-03,,5"), "{shown}");
+
+    // The same in the long layout, and in JSON.
+    write(
+        &dir,
+        "performance.csv",
+        "subject,period,metric,value\n\
+         c1,2020-03,callbacks,4\n\
+         c1,2020-03,callback_in_time,\n\
+         c1,2020-03,callback_in_time,50\n\
+         c1,2020-03,callbacks,4\n",
+    );
+    let got = brief(&load_dir(&callbacks_schema(), &dir).unwrap_err());
+    assert_eq!(
+        got,
+        vec![(
+            "performance.csv".to_string(),
+            5,
+            4,
+            "data::duplicate_value",
+            "`c1` has two values for `callbacks` in 2020-03 (the other is on line 2)".to_string()
+        )]
+    );
+    std::fs::remove_file(dir.join("performance.csv")).unwrap();
+    write(
+        &dir,
+        "performance.json",
+        "[\n{\"subject\": \"c1\", \"period\": \"2020-03\", \"callbacks\": 4},\n\
+         {\"subject\": \"c1\", \"period\": \"2020-03\", \"callbacks\": 4}\n]",
+    );
+    let got = brief(&load_dir(&callbacks_schema(), &dir).unwrap_err());
+    assert_eq!((got[0].1, got[0].3), (3, "data::duplicate_value"));
+    assert!(got[0].4.ends_with("(the other is on line 2)"), "{got:?}");
+}
+
+#[test]
 fn finding_the_data_files() {
     let dir = temp_dir("find");
     let missing = dir.join("nope");

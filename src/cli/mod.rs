@@ -4,6 +4,7 @@ mod check;
 mod eval;
 mod explain;
 mod inputs;
+mod test;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show, step by step, how a policy applies to one subject.
     Explain(explain::ExplainArgs),
+    /// Run the `test` blocks of policy files, and measure what they cover.
+    Test(test::TestArgs),
 }
 
 /// How results and problems are written.
@@ -55,6 +58,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)
 }

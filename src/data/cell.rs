@@ -59,7 +59,7 @@ pub(crate) fn parse_number(text: &str) -> Result<f64, Problem> {
 /// 10^22, both exact in an `f64`, so one division gives the correctly rounded result.
 /// Anything else is left to the standard parser.
 #[inline]
-fn fast_decimal(bytes: &[u8]) -> Option<f64> {
+pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<f64> {
     const POWERS: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
@@ -117,7 +117,7 @@ pub(crate) fn parse_metric_bytes(kind: MetricKind, bytes: &[u8]) -> Result<Optio
         _ => bytes,
     };
     if let Some(value) = fast_decimal(digits) {
-        return check_metric(kind, if value == 0.0 { 0.0 } else { value }).map(Some);
+        return check_metric(kind, value).map(Some);
     }
     match std::str::from_utf8(bytes).map(str::trim) {
         Ok("") => Ok(None),

@@ -1,13 +1,13 @@
 //! The performance file: monthly figures per subject, wide or long.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use super::cell::{parse_metric_bytes, parse_month, Expect};
+use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect};
 use super::error::DataError;
-use super::store::{DatasetBuilder, IdHasher};
+use super::store::DatasetBuilder;
 use super::summary::Layout;
-use super::table::{cell_bytes, cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::table::{
+    cell_bytes, cell_text, normalise_heading, Ctx, Handler, Header, MonthCache, Outcome, Prepare,
+    Row,
+};
 use super::SubjectIndex;
 use crate::month::Month;
 use crate::schema::{MetricKind, Schema};
@@ -114,7 +114,7 @@ pub(crate) struct PerformanceHandler<'a> {
     last_subject: Vec<u8>,
     last_index: Option<SubjectIndex>,
     /// Periods already read, by their seven bytes.
-    months: HashMap<u64, Month, BuildHasherDefault<IdHasher>>,
+    months: MonthCache,
     last_metric: String,
     last_metric_index: Option<usize>,
     values: Vec<f64>,
@@ -134,7 +134,7 @@ impl<'a> PerformanceHandler<'a> {
             plan: None,
             last_subject: Vec::new(),
             last_index: None,
-            months: HashMap::default(),
+            months: MonthCache::default(),
             last_metric: String::new(),
             last_metric_index: None,
             values: Vec::new(),
@@ -188,13 +188,11 @@ impl<'a> PerformanceHandler<'a> {
 
     #[inline]
     fn month<R: Row + ?Sized>(&mut self, row: &R, field: usize, ctx: &mut Ctx) -> Option<Month> {
-        let bytes = cell_bytes(row, field);
-        let key = match *bytes {
-            [a, b, c, d, e, f, g] => Some(u64::from_le_bytes([a, b, c, d, e, f, g, 0])),
-            _ => None,
-        };
-        if let Some(month) = key.and_then(|key| self.months.get(&key)) {
-            return Some(*month);
+        if let Some(month) = row.prepared_month() {
+            return Some(month);
+        }
+        if let Some(month) = self.months.get(cell_bytes(row, field)) {
+            return Some(month);
         }
         let text = cell_text(row, field, ctx).ok()?;
         if text.is_empty() {
@@ -205,15 +203,7 @@ impl<'a> PerformanceHandler<'a> {
             return None;
         }
         match parse_month(text) {
-            Ok(month) => {
-                if let Some(key) = key {
-                    if self.months.len() >= 4096 {
-                        self.months.clear();
-                    }
-                    self.months.insert(key, month);
-                }
-                Some(month)
-            }
+            Ok(month) => Some(month),
             Err(problem) => {
                 ctx.problem(field, problem, text, Expect::Month);
                 None
@@ -221,14 +211,24 @@ impl<'a> PerformanceHandler<'a> {
         }
     }
 
-    /// A metric's value from its cell: NaN when empty, `None` (after reporting) when bad.
+    /// A metric's value from its cell (the `slot`th number parsed ahead, if it was): NaN
+    /// when empty, `None` (after reporting) when bad.
     #[inline]
     fn value<R: Row + ?Sized>(
         row: &R,
         field: usize,
+        slot: usize,
         kind: MetricKind,
         ctx: &mut Ctx,
     ) -> Option<f64> {
+        if let Some(value) = row.prepared_number(slot) {
+            if value.is_nan() {
+                return Some(value);
+            }
+            if let Ok(value) = check_metric(kind, value) {
+                return Some(value);
+            }
+        }
         let bytes = cell_bytes(row, field);
         if bytes.is_empty() {
             return Some(f64::NAN);
@@ -304,8 +304,8 @@ impl<'a> PerformanceHandler<'a> {
         let mut values = std::mem::take(&mut self.values);
         values.clear();
         let mut ok = true;
-        for (metric, &field) in self.schema.metrics.iter().zip(columns) {
-            match Self::value(row, field, metric.kind, ctx) {
+        for (slot, (metric, &field)) in self.schema.metrics.iter().zip(columns).enumerate() {
+            match Self::value(row, field, slot, metric.kind, ctx) {
                 Some(value) => values.push(value),
                 None => {
                     ok = false;
@@ -377,7 +377,7 @@ impl<'a> PerformanceHandler<'a> {
         let subject = self.subject(row, subject_field, ctx);
         let month = self.month(row, period_field, ctx);
         let value = match metric {
-            Some(m) => Self::value(row, value_field, self.schema.metrics[m].kind, ctx),
+            Some(m) => Self::value(row, value_field, 0, self.schema.metrics[m].kind, ctx),
             None => None,
         };
         let (Some(metric), Some(subject), Some(month), Some(value)) =
@@ -402,6 +402,22 @@ impl Handler for PerformanceHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
         self.plan = plan(self.schema, header, ctx);
         self.plan.is_some()
+    }
+
+    fn prepare(&self) -> Prepare {
+        match &self.plan {
+            Some(Plan::Wide {
+                period, metrics, ..
+            }) => Prepare {
+                month: Some(*period),
+                numbers: metrics.clone(),
+            },
+            Some(Plan::Long { period, value, .. }) => Prepare {
+                month: Some(*period),
+                numbers: vec![*value],
+            },
+            None => Prepare::default(),
+        }
     }
 
     #[inline]

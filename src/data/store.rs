@@ -107,6 +107,16 @@ impl MetricColumns {
 
     #[inline]
     fn set(&mut self, subject: SubjectIndex, month: Month, value: f64) {
+        // The common case: the month's column exists and already reaches the subject.
+        let offset = month.index().wrapping_sub(self.start) as usize;
+        if let Some(slot) = self
+            .columns
+            .get_mut(offset)
+            .and_then(|column| column.get_mut(subject as usize))
+        {
+            *slot = value;
+            return;
+        }
         let column = self.column_mut(month);
         let s = subject as usize;
         if column.len() <= s {

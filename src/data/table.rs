@@ -3,7 +3,9 @@
 //! blank and ragged rows, error locations, the cap on errors per file, and the offending
 //! line shown under each error.
 
+use std::collections::HashMap;
 use std::fs::File;
+use std::hash::BuildHasherDefault;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -11,9 +13,11 @@ use std::sync::mpsc;
 use csv::ByteRecord;
 use miette::SourceSpan;
 
-use super::cell::{problem_error, Expect, Problem};
+use super::cell::{fast_decimal, parse_month, problem_error, Expect, Problem};
 use super::error::{Anchor, DataError, DataLocation, Site, Snippet};
+use super::store::IdHasher;
 use super::summary::{FileFormat, FileKind, FileSummary};
+use crate::month::Month;
 
 /// At most this many errors are listed per file; the rest are counted.
 pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
@@ -23,6 +27,53 @@ pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
 pub(crate) trait Row {
     fn len(&self) -> usize;
     fn cell(&self, i: usize) -> &[u8];
+    /// The row's month, when the reading thread already parsed it (see [`Prepare`]).
+    #[inline]
+    fn prepared_month(&self) -> Option<Month> {
+        None
+    }
+    /// The `slot`th number of [`Prepare::numbers`], when the reading thread already parsed
+    /// it: NaN for an empty cell. `None` means "read the cell yourself".
+    #[inline]
+    fn prepared_number(&self, _slot: usize) -> Option<f64> {
+        None
+    }
+}
+
+/// Cells a handler wants parsed ahead, on the thread that reads the CSV: the column of a
+/// `YYYY-MM` month and columns of plain decimal numbers (see `cell::fast_decimal`). Only
+/// the simple, valid cases are parsed ahead; for anything else the handler reads the cell
+/// itself, so the results are the same either way.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Prepare {
+    pub month: Option<usize>,
+    pub numbers: Vec<usize>,
+}
+
+/// A record with the cells parsed ahead.
+struct PreparedRow<'a> {
+    record: &'a ByteRecord,
+    month: Option<Month>,
+    numbers: &'a [Option<f64>],
+}
+
+impl Row for PreparedRow<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.record.len()
+    }
+    #[inline]
+    fn cell(&self, i: usize) -> &[u8] {
+        self.record.get(i).unwrap_or(b"")
+    }
+    #[inline]
+    fn prepared_month(&self) -> Option<Month> {
+        self.month
+    }
+    #[inline]
+    fn prepared_number(&self, slot: usize) -> Option<f64> {
+        self.numbers.get(slot).copied().flatten()
+    }
 }
 
 impl Row for ByteRecord {
@@ -94,6 +145,10 @@ pub(crate) trait Handler {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
     /// Reads one data row.
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
+    /// Cells to parse ahead on the reading thread (asked after the header was accepted).
+    fn prepare(&self) -> Prepare {
+        Prepare::default()
+    }
 }
 
 /// The state of reading one file: where we are, the errors so far, and the summary.
@@ -441,49 +496,87 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     if !handler.header(&header, ctx) {
         return;
     }
-    // Parsing CSV and turning cells into values take about the same time, so a second
-    // thread parses batches of records while this one stores the previous batch.
-    std::thread::scope(|scope| {
+    // A second thread parses batches of records (and the numbers and months in them)
+    // while this one checks and stores the previous batch. Should no thread be available,
+    // the same work is done here, one batch after another.
+    let prepare = handler.prepare();
+    let threaded = std::thread::scope(|scope| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
         let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-        scope.spawn(move || loop {
-            let mut batch = empty_rx.try_recv().unwrap_or_default();
-            batch.fill(&mut reader);
-            let done = batch.end.is_some();
-            if full_tx.send(batch).is_err() || done {
+        let reader = &mut reader;
+        let prepare = &prepare;
+        let spawned = std::thread::Builder::new()
+            .name("escalate-csv".into())
+            .spawn_scoped(scope, move || {
+                let mut months = MonthCache::default();
+                loop {
+                    let mut batch = empty_rx.try_recv().unwrap_or_default();
+                    batch.fill(reader, prepare, &mut months);
+                    let done = batch.end.is_some();
+                    if full_tx.send(batch).is_err() || done {
+                        break;
+                    }
+                }
+            });
+        if spawned.is_err() {
+            return false;
+        }
+        for mut batch in full_rx {
+            if !take_batch(&mut batch, width, handler, ctx) {
                 break;
             }
-        });
-        for mut batch in full_rx {
-            for record in &batch.records[..batch.len] {
-                if let Some(position) = record.position() {
-                    ctx.line = position.line() as usize;
-                    ctx.anchor = Anchor::Csv {
-                        byte: position.byte(),
-                        field: None,
-                    };
-                }
-                let outcome = match check_shape(record, width, ctx) {
-                    Some(outcome) => outcome,
-                    None => handler.row(record, ctx),
-                };
-                ctx.count(outcome);
-            }
-            match batch.end.take() {
-                Some(Err(error)) => {
-                    let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
-                    let e = unreadable(&ctx.path, line, &error);
-                    ctx.errors.push(e);
-                    break;
-                }
-                Some(Ok(())) => break,
-                None => {
-                    // The reader may have finished; then the batch is simply dropped.
-                    let _ = empty_tx.send(batch);
-                }
+            // The reader may have finished; then the batch is simply dropped.
+            let _ = empty_tx.send(batch);
+        }
+        true
+    });
+    if !threaded {
+        let mut months = MonthCache::default();
+        let mut batch = Batch::default();
+        loop {
+            batch.fill(&mut reader, &prepare, &mut months);
+            if !take_batch(&mut batch, width, handler, ctx) {
+                break;
             }
         }
-    });
+    }
+}
+
+/// Hands a batch's records to the handler; false when the file has ended.
+fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx: &mut Ctx) -> bool {
+    let numbers = batch.width;
+    for (i, record) in batch.records[..batch.len].iter().enumerate() {
+        let row = PreparedRow {
+            record,
+            month: batch.months.get(i).copied().flatten(),
+            numbers: batch
+                .numbers
+                .get(i * numbers..(i + 1) * numbers)
+                .unwrap_or(&[]),
+        };
+        if let Some(position) = record.position() {
+            ctx.line = position.line() as usize;
+            ctx.anchor = Anchor::Csv {
+                byte: position.byte(),
+                field: None,
+            };
+        }
+        let outcome = match check_shape(&row, width, ctx) {
+            Some(outcome) => outcome,
+            None => handler.row(&row, ctx),
+        };
+        ctx.count(outcome);
+    }
+    match batch.end.take() {
+        Some(Err(error)) => {
+            let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
+            let e = unreadable(&ctx.path, line, &error);
+            ctx.errors.push(e);
+            false
+        }
+        Some(Ok(())) => false,
+        None => true,
+    }
 }
 
 /// Records parsed ahead by the reading thread.
@@ -491,21 +584,59 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
 struct Batch {
     records: Vec<ByteRecord>,
     len: usize,
+    /// Each record's month, if parsed ahead.
+    months: Vec<Option<Month>>,
+    /// `width` numbers per record, if parsed ahead.
+    numbers: Vec<Option<f64>>,
+    width: usize,
     /// Set when the file ended (or could not be read further) after these records.
     end: Option<Result<(), csv::Error>>,
+}
+
+/// Months already parsed, by their seven bytes.
+#[derive(Default)]
+pub(crate) struct MonthCache(HashMap<u64, Month, BuildHasherDefault<IdHasher>>);
+
+impl MonthCache {
+    /// The month of a cell's trimmed bytes, if it is a valid `YYYY-MM`.
+    #[inline]
+    pub fn get(&mut self, bytes: &[u8]) -> Option<Month> {
+        let [a, b, c, d, e, f, g] = *bytes else {
+            return None;
+        };
+        let key = u64::from_le_bytes([a, b, c, d, e, f, g, 0]);
+        if let Some(month) = self.0.get(&key) {
+            return Some(*month);
+        }
+        let month = parse_month(std::str::from_utf8(bytes).ok()?).ok()?;
+        if self.0.len() >= 4096 {
+            self.0.clear();
+        }
+        self.0.insert(key, month);
+        Some(month)
+    }
 }
 
 impl Batch {
     const SIZE: usize = 1024;
 
-    fn fill<R: Read>(&mut self, reader: &mut csv::Reader<R>) {
+    fn fill<R: Read>(
+        &mut self,
+        reader: &mut csv::Reader<R>,
+        prepare: &Prepare,
+        months: &mut MonthCache,
+    ) {
         self.len = 0;
         self.end = None;
+        self.months.clear();
+        self.numbers.clear();
+        self.width = prepare.numbers.len();
         while self.len < Batch::SIZE {
             if self.records.len() == self.len {
                 self.records.push(ByteRecord::new());
             }
-            match reader.read_byte_record(&mut self.records[self.len]) {
+            let record = &mut self.records[self.len];
+            match reader.read_byte_record(record) {
                 Ok(true) => self.len += 1,
                 Ok(false) => {
                     self.end = Some(Ok(()));
@@ -515,6 +646,18 @@ impl Batch {
                     self.end = Some(Err(error));
                     return;
                 }
+            }
+            let record = &*record;
+            if let Some(field) = prepare.month {
+                self.months.push(months.get(cell_bytes(record, field)));
+            }
+            for &field in &prepare.numbers {
+                let bytes = cell_bytes(record, field);
+                self.numbers.push(if bytes.is_empty() {
+                    Some(f64::NAN)
+                } else {
+                    fast_decimal(bytes)
+                });
             }
         }
     }

@@ -62,16 +62,48 @@ impl<'a> Interp<'a> {
     }
 
     fn grade_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<u16> {
-        for arm in &self.program.grades[grade].arms {
+        let arms = &self.program.grades[grade].arms;
+        self.arm_at(grade, ctx, t).map(|arm| arms[arm].level)
+    }
+
+    /// Which arm of a per-subject grade decides its level in `month`; `None` when unknown.
+    pub fn chosen_arm(&self, grade: usize, month: Month) -> Option<usize> {
+        let ctx = Ctx {
+            month,
+            concern: None,
+            context: Span::default(),
+        };
+        self.arm_at(grade, ctx, &mut super::trace::NoTrace)
+    }
+
+    /// Which arm of a `for each concern` grade decides the level of `concern`.
+    pub fn chosen_arm_for_concern(
+        &self,
+        grade: usize,
+        concern: &Concern,
+        month: Month,
+    ) -> Option<usize> {
+        let ctx = Ctx {
+            month,
+            concern: Some(concern),
+            context: Span::default(),
+        };
+        self.arm_at(grade, ctx, &mut super::trace::NoTrace)
+    }
+
+    /// The first arm, top to bottom, whose condition holds; `None` when an arm is unknown
+    /// before any holds.
+    fn arm_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<usize> {
+        for (index, arm) in self.program.grades[grade].arms.iter().enumerate() {
             let Some(condition) = &arm.condition else {
-                return Some(arm.level);
+                return Some(index);
             };
             let ctx = Ctx {
                 context: condition.span,
                 ..ctx
             };
             match self.eval(condition, ctx, t).truth() {
-                Truth::True => return Some(arm.level),
+                Truth::True => return Some(index),
                 Truth::False => continue,
                 Truth::Unknown => return None,
             }

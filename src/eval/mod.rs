@@ -462,3 +462,73 @@ pub(crate) fn describe_value(program: &Program, value: &Value, field: usize) -> 
         },
     }
 }
+
+/// What a set of evaluations exercised, for test coverage: for each rule, whether it held
+/// for some subject and failed for some subject; for each grade arm, whether it decided a
+/// level and whether another arm did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Exercised {
+    /// Per rule: its condition held for some subject.
+    pub rule_held: Vec<bool>,
+    /// Per rule: its condition was false for some subject.
+    pub rule_failed: Vec<bool>,
+    /// Per grade, per arm: the arm decided a level.
+    pub arm_chosen: Vec<Vec<bool>>,
+    /// Per grade, per arm: another arm decided the level.
+    pub arm_passed_over: Vec<Vec<bool>>,
+}
+
+impl Exercised {
+    /// Nothing exercised yet, shaped for `program`.
+    pub fn new(program: &Program) -> Exercised {
+        let arms = |g: &crate::program::GradeDef| vec![false; g.arms.len()];
+        Exercised {
+            rule_held: vec![false; program.rules.len()],
+            rule_failed: vec![false; program.rules.len()],
+            arm_chosen: program.grades.iter().map(arms).collect(),
+            arm_passed_over: program.grades.iter().map(arms).collect(),
+        }
+    }
+
+    /// Records what evaluating every subject of `data` in `as_of` exercises: every rule, every
+    /// per-subject grade, and every per-concern grade on each of the subject's concerns.
+    pub fn record(&mut self, program: &Program, data: &Dataset, as_of: Month) {
+        for subject in 0..data.subject_count() as SubjectIndex {
+            let interp = Interp {
+                program,
+                data,
+                subject,
+            };
+            for (index, rule) in program.rules.iter().enumerate() {
+                match interp.rule_truth(rule, as_of, &mut NoTrace) {
+                    Truth::True => self.rule_held[index] = true,
+                    Truth::False => self.rule_failed[index] = true,
+                    Truth::Unknown => {}
+                }
+            }
+            for (grade, def) in program.grades.iter().enumerate() {
+                match def.per_concern {
+                    false => self.record_arm(grade, interp.chosen_arm(grade, as_of)),
+                    true => {
+                        for concern in data.concerns(subject) {
+                            self.record_arm(
+                                grade,
+                                interp.chosen_arm_for_concern(grade, concern, as_of),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn record_arm(&mut self, grade: usize, chosen: Option<usize>) {
+        let Some(chosen) = chosen else { return };
+        for arm in 0..self.arm_chosen[grade].len() {
+            match arm == chosen {
+                true => self.arm_chosen[grade][arm] = true,
+                false => self.arm_passed_over[grade][arm] = true,
+            }
+        }
+    }
+}
