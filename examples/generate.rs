@@ -248,7 +248,7 @@ fn write_performance(
             let share = share.clamp(0.0, 1.0);
             let in_time = (made as f64 * share).round() as u64;
             let percent = (made > 0).then(|| (in_time * 1000 + made / 2) / made);
-            let pace = ((c.pace + 0.2 * normal(rng)).max(0.5) * 100.0).round() as u64;
+            let pace = ((c.pace + 0.2 * normal(rng)).max(0.5) * 10.0).round() as u64;
             // About 2% of cells are empty, independently.
             let cells = [
                 percent.filter(|_| rng.u32(0..100) >= 2),
@@ -268,7 +268,7 @@ fn write_performance(
                     }
                     out.write_all(b",")?;
                     if let Some(p) = cells[2] {
-                        write!(out, "{}.{:02}", p / 100, p % 100)?;
+                        write!(out, "{}.{}", p / 10, p % 10)?;
                     }
                     out.write_all(b"\n")?;
                     rows += 1;
@@ -286,7 +286,7 @@ fn write_performance(
                     out.write_all(b"\n")?;
                     write!(out, "{id},{period},cases_per_hour,")?;
                     if let Some(p) = cells[2] {
-                        write!(out, "{}.{:02}", p / 100, p % 100)?;
+                        write!(out, "{}.{}", p / 10, p % 10)?;
                     }
                     out.write_all(b"\n")?;
                     rows += 3;

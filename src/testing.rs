@@ -113,12 +113,12 @@ pub enum TestFailure {
 
 /// A rule or grade arm that no test exercises in one direction.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
-#[error("{what} {never} in any test")]
+#[error("{what} {never}")]
 #[diagnostic(code(test::uncovered), severity(Warning))]
 pub struct Uncovered {
     /// "rule `x`" or "arm `high` of grade `risk`".
     pub what: String,
-    /// "never fires", "always fires", "is never chosen", "is always chosen".
+    /// What no test does, e.g. "never fires in any test".
     pub never: String,
     /// The rule's name or the arm.
     #[label("not covered")]
@@ -586,8 +586,8 @@ fn uncovered_of(item: &CoverageItem) -> Vec<Uncovered> {
     let (what, yes, no, help_yes, help_no) = match item.kind {
         "rule" => (
             format!("rule `{}`", item.name),
-            "never fires",
-            "always fires",
+            "never fires in any test",
+            "fires in every test: no test makes it not fire",
             "add a test with data that makes its condition hold, and `expect SUBJECT RULE`",
             "add a test where its condition does not hold, and `expect SUBJECT not RULE`",
         ),
@@ -595,8 +595,8 @@ fn uncovered_of(item: &CoverageItem) -> Vec<Uncovered> {
             let (grade, level) = item.name.split_once('.').unwrap_or((&item.name, ""));
             (
                 format!("arm `{level}` of grade `{grade}`"),
-                "is never chosen",
-                "is always chosen",
+                "is never chosen in any test",
+                "is chosen in every test: no test gives another level",
                 "add a test whose data gives this level, and `expect SUBJECT GRADE = LEVEL`",
                 "add a test whose data gives another level",
             )

@@ -888,7 +888,7 @@ fn lines_stay_right_across_batches_and_duplicates_name_the_first_line() {
     write(
         &dir,
         "performance.json",
-        "[\n{\"subject\": \"c1\", \"period\": \"2020-03\", \"callbacks\": 4},\n\
+        "[\n{\"subject\": \"c1\", \"period\": \"2020-03\", \"callbacks\": 4, \"callback_in_time\": null},\n\
          {\"subject\": \"c1\", \"period\": \"2020-03\", \"callbacks\": 4}\n]",
     );
     let got = brief(&load_dir(&callbacks_schema(), &dir).unwrap_err());
