@@ -58,6 +58,8 @@ pub mod cli;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
+pub mod fmt;
+pub mod history;
 pub mod month;
 pub mod parse;
 pub mod policy;

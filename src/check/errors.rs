@@ -9,7 +9,8 @@ use crate::ast::Span;
 #[error("the policy has {} error(s)", self.0.iter().filter(|e| e.is_error()).count())]
 pub struct CheckErrors(#[related] pub Vec<CheckError>);
 
-/// One problem (or, for the `Unused*` and `NeverReported` kinds, a warning) found by the checker.
+/// One problem (or, for the `Unused*`, `NeverReported` and `OwnerInvolved` kinds, a warning)
+/// found by the checker.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
 pub enum CheckError {
     /// A metric name that is not declared.
@@ -203,11 +204,14 @@ pub enum CheckError {
     UnitMismatch {
         /// What is wrong.
         message: String,
-        /// Where.
+        /// The part with the wrong unit.
         #[label("{label}")]
         span: Span,
         /// The label.
         label: String,
+        /// The other parts, saying what they are.
+        #[label(collection)]
+        others: Vec<LabeledSpan>,
         /// How to fix it.
         #[help]
         help: Option<String>,
@@ -288,18 +292,36 @@ pub enum CheckError {
         #[label(collection, "and this continues it")]
         others: Vec<LabeledSpan>,
     },
+    /// A rule that lists itself in its own `replaces`.
+    #[error("rule `{name}` replaces itself")]
+    #[diagnostic(code(check::replaces_cycle))]
+    ReplacesItself {
+        /// The rule.
+        name: String,
+        /// Its own name in its `replaces`.
+        #[label("a rule cannot replace itself")]
+        span: Span,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
     /// Grades defined in terms of each other.
-    #[error("grades are defined in terms of each other: {cycle}")]
+    #[error("{message}")]
     #[diagnostic(
         code(check::grade_cycle),
-        help("a grade cannot depend on itself, directly or through other grades")
+        help("a grade cannot depend on itself, directly or through other grades: remove one of these uses")
     )]
     GradeCycle {
-        /// The grades, e.g. "`a` → `b` → `a`".
-        cycle: String,
-        /// The first grade of the cycle.
-        #[label("this grade depends on itself")]
+        /// What is wrong, naming the grades.
+        message: String,
+        /// Where the first grade of the cycle uses the next.
+        #[label("{label}")]
         span: Span,
+        /// The label.
+        label: String,
+        /// Where each other grade of the cycle uses the next.
+        #[label(collection)]
+        others: Vec<LabeledSpan>,
     },
     /// `otherwise` not in last place, or missing.
     #[error("{message}")]
@@ -327,6 +349,19 @@ pub enum CheckError {
         span: Span,
         /// The label.
         label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+    /// A quoted text that says nothing, where something must be said.
+    #[error("{message}")]
+    #[diagnostic(code(check::empty_text))]
+    EmptyText {
+        /// What is wrong.
+        message: String,
+        /// The empty quotes.
+        #[label("nothing between the quotes")]
+        span: Span,
         /// How to fix it.
         #[help]
         help: Option<String>,
@@ -394,6 +429,23 @@ pub enum CheckError {
         #[label("by this rule")]
         by_span: Span,
     },
+    /// The owner of an action also listed among those involved.
+    #[error("`{role}` owns this action and is also listed in `involve`")]
+    #[diagnostic(
+        code(check::owner_involved),
+        severity(Warning),
+        help("remove `{role}` from `involve`: the owner always takes part")
+    )]
+    OwnerInvolved {
+        /// The role.
+        role: String,
+        /// The role in `involve`.
+        #[label("already the owner")]
+        span: Span,
+        /// The `owner` clause's role.
+        #[label("the owner")]
+        owner: Span,
+    },
 }
 
 impl CheckError {
@@ -405,6 +457,7 @@ impl CheckError {
                 | CheckError::UnusedMetric { .. }
                 | CheckError::UnusedGrade { .. }
                 | CheckError::NeverReported { .. }
+                | CheckError::OwnerInvolved { .. }
         )
     }
 
@@ -431,6 +484,9 @@ impl CheckError {
             | NoDirection { span, .. }
             | BadNumber { span, .. }
             | ReplacesCycle { span, .. }
+            | ReplacesItself { span, .. }
+            | EmptyText { span, .. }
+            | OwnerInvolved { span, .. }
             | GradeCycle { span, .. }
             | Otherwise { span, .. }
             | BadTest { span, .. }

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use super::suggest::did_you_mean;
+use miette::LabeledSpan;
+
 use super::{CheckError, Checker, MAX_WINDOW_MONTHS};
 use crate::ast::{self, AggregateFn, BinaryOp, ExprKind as A, Span, Spanned};
-use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind};
+use crate::program::{ArithOp, CmpOp, Expr, ExprKind};
 use crate::schema::{FieldType, MetricKind};
 
 /// Where a condition stands, which decides what its names can mean.
@@ -21,7 +22,7 @@ pub(super) enum Scope {
 
 /// The type of a value, for checking.
 #[derive(Clone, Debug, PartialEq)]
-enum Ty {
+pub(super) enum Ty {
     Flag,
     Number(Unit),
     Text,
@@ -33,12 +34,13 @@ enum Ty {
     },
     /// A level of a grade.
     Level(usize),
-    /// Already reported; stay quiet about it.
+    /// Already reported (or of a metric whose kind is unknown): it fits anywhere, so nothing
+    /// more is said about it.
     Error,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Unit {
+pub(super) enum Unit {
     Percent,
     Plain,
 }
@@ -62,15 +64,18 @@ impl<'s> Checker<'s> {
     }
 }
 
-struct ExprChecker<'c, 's> {
-    checker: &'c mut Checker<'s>,
-    scope: Scope,
+/// A checked part as what it computes, or the placeholder of a part already reported.
+type Checked = Result<(ExprKind, Ty), (Expr, Ty)>;
+
+pub(super) struct ExprChecker<'c, 's> {
+    pub(super) checker: &'c mut Checker<'s>,
+    pub(super) scope: Scope,
     /// The grade whose arms are being checked, to record what it depends on.
-    grade: Option<usize>,
+    pub(super) grade: Option<usize>,
 }
 
 impl ExprChecker<'_, '_> {
-    fn error(&mut self, error: CheckError) -> (Expr, Ty) {
+    pub(super) fn error(&mut self, error: CheckError) -> (Expr, Ty) {
         self.checker.error(error);
         (placeholder(), Ty::Error)
     }
@@ -114,24 +119,12 @@ impl ExprChecker<'_, '_> {
                 Some(n) => (ExprKind::Number(n), Ty::Number(Unit::Plain)),
                 None => return Ok(self.error(number_too_large(text, span))),
             },
-            A::Percent(text) => match parse_number(text) {
-                Some(n) => (ExprKind::Number(n), Ty::Number(Unit::Percent)),
-                None => return Ok(self.error(number_too_large(text, span))),
-            },
+            A::Percent(text) => self.percent(text, false, span)?,
             A::Flag(b) => (ExprKind::Flag(*b), Ty::Flag),
             A::Text(t) => (ExprKind::Text(Arc::from(t.as_str())), Ty::Text),
             A::Date(d) => (ExprKind::Date(*d), Ty::Date),
             A::Name(name) => return Ok(self.resolve_name(name, span)),
-            A::Neg(inner) => {
-                let (inner, ty) = self.check(inner);
-                if !matches!(ty, Ty::Number(_) | Ty::Error) {
-                    return Ok(self.mismatch(
-                        format!("only a number can be negative, not {}", self.describe(&ty)),
-                        span,
-                    ));
-                }
-                (ExprKind::Neg(Box::new(inner)), ty)
-            }
+            A::Neg(inner) => self.check_neg(inner, span)?,
             A::Not(inner) => {
                 let (inner_expr, ty) = self.check(inner);
                 self.expect_condition(&ty, inner.span);
@@ -139,73 +132,18 @@ impl ExprChecker<'_, '_> {
             }
             A::Binary { op, lhs, rhs } => return Ok(self.check_binary(op, lhs, rhs, span)),
             A::InList { expr, items } => return Ok(self.check_in_list(expr, items, span)),
-            A::For { expr, months, .. } => {
-                self.require_months(span, "`for N months`")?;
-                let n = self.window(months)?;
-                let (inner, ty) = self.check(expr);
-                self.expect_condition(&ty, expr.span);
-                (ExprKind::For(Box::new(inner), n), Ty::Flag)
-            }
-            A::InKOfN { expr, k, n } => {
-                self.require_months(span, "`in K of the last N months`")?;
-                let k_value = self.window(k)?;
-                let n_value = self.window(n)?;
-                if k_value > n_value {
-                    return Ok(self.error(CheckError::BadNumber {
-                        message: format!("{k_value} months out of the last {n_value} can never happen"),
-                        span: k.span.to(n.span),
-                        label: "the first number must not be above the second".to_string(),
-                        help: Some(format!("write at most {n_value}, as in `in {n_value} of the last {n_value} months`")),
-                    }));
-                }
-                let (inner, ty) = self.check(expr);
-                self.expect_condition(&ty, expr.span);
-                (
-                    ExprKind::InKOfN(Box::new(inner), k_value, n_value),
-                    Ty::Flag,
-                )
-            }
+            A::For { expr, months, .. } => self.check_for(expr, months, span)?,
+            A::InKOfN { expr, k, n } => self.check_in_k_of_n(expr, k, n, span)?,
             A::Window {
                 func,
                 metric,
                 months,
-            } => {
-                self.require_months(span, &format!("`{}(...)`", func.value.name()))?;
-                let n = self.window(months)?;
-                let (index, kind) = self.metric(metric)?;
-                (
-                    ExprKind::Window(func.value, index, n),
-                    Ty::Number(unit_of(kind)),
-                )
-            }
+            } => self.check_window(func, metric, months, span)?,
             A::Trend {
                 metric,
                 improved,
                 months,
-            } => {
-                let word = if *improved { "improved" } else { "worsened" };
-                self.require_months(span, &format!("`{word} over last N months`"))?;
-                let n = self.window(months)?;
-                let (index, _) = self.metric(metric)?;
-                let Some(direction) = self.checker.schema.metrics[index].direction else {
-                    return Ok(self.error(CheckError::NoDirection {
-                        metric: metric.value.clone(),
-                        word,
-                        span: metric.span,
-                        help: Some(format!(
-                            "add `, higher is better` or `, lower is better` to the declaration of `{}`",
-                            metric.value
-                        )),
-                    }));
-                };
-                let kind = ExprKind::Trend {
-                    metric: index,
-                    improved: *improved,
-                    months: n,
-                    direction,
-                };
-                (kind, Ty::Flag)
-            }
+            } => self.check_trend(metric, *improved, months, span)?,
             A::Concerns {
                 func,
                 months,
@@ -213,6 +151,127 @@ impl ExprChecker<'_, '_> {
             } => return Ok(self.check_concerns(func, months.as_ref(), filter.as_deref(), span)),
         };
         Ok((Expr { kind, span }, ty))
+    }
+
+    /// A percentage literal, `negative` when written after a minus sign: from 0% to 100%.
+    fn percent(&mut self, text: &str, negative: bool, span: Span) -> Checked {
+        let Some(n) = parse_number(text) else {
+            return Err(self.error(number_too_large(text, span)));
+        };
+        let value = if negative { -n } else { n };
+        if !(0.0..=100.0).contains(&value) {
+            return Err(self.error(CheckError::BadNumber {
+                message: format!("`{}` is not a percentage from 0% to 100%", self.text(span)),
+                span,
+                label: "must be from 0% to 100%".to_string(),
+                help: Some(
+                    "a percentage is a share of the whole: write one from `0%` to `100%`, such as `80%`"
+                        .to_string(),
+                ),
+            }));
+        }
+        Ok((ExprKind::Number(value), Ty::Number(Unit::Percent)))
+    }
+
+    fn check_neg(&mut self, inner: &ast::Expr, span: Span) -> Checked {
+        if let A::Percent(text) = &inner.kind {
+            return self.percent(text, true, span);
+        }
+        let (inner, ty) = self.check(inner);
+        if !matches!(ty, Ty::Number(_) | Ty::Error) {
+            return Err(self.mismatch(
+                format!("only a number can be negative, not {}", self.describe(&ty)),
+                span,
+            ));
+        }
+        Ok((ExprKind::Neg(Box::new(inner)), ty))
+    }
+
+    /// `X for N months`. The condition is checked first, so what it names counts as used
+    /// even when the rest is refused.
+    fn check_for(&mut self, expr: &ast::Expr, months: &Spanned<String>, span: Span) -> Checked {
+        let (inner, ty) = self.check(expr);
+        self.expect_condition(&ty, expr.span);
+        self.require_months(span, "`for N months`")?;
+        let n = self.window(months)?;
+        Ok((ExprKind::For(Box::new(inner), n), Ty::Flag))
+    }
+
+    fn check_in_k_of_n(
+        &mut self,
+        expr: &ast::Expr,
+        k: &Spanned<String>,
+        n: &Spanned<String>,
+        span: Span,
+    ) -> Checked {
+        let (inner, ty) = self.check(expr);
+        self.expect_condition(&ty, expr.span);
+        self.require_months(span, "`in K of the last N months`")?;
+        let k_value = self.window(k)?;
+        let n_value = self.window(n)?;
+        if k_value > n_value {
+            return Err(self.error(CheckError::BadNumber {
+                message: format!("{k_value} months out of the last {n_value} can never happen"),
+                span: k.span.to(n.span),
+                label: "the first number must not be above the second".to_string(),
+                help: Some(format!(
+                    "write at most {n_value}, as in `in {n_value} of the last {n_value} months`"
+                )),
+            }));
+        }
+        Ok((
+            ExprKind::InKOfN(Box::new(inner), k_value, n_value),
+            Ty::Flag,
+        ))
+    }
+
+    fn check_window(
+        &mut self,
+        func: &Spanned<ast::WindowFn>,
+        metric: &ast::Ident,
+        months: &Spanned<String>,
+        span: Span,
+    ) -> Checked {
+        let index = self.metric(metric);
+        self.require_months(span, &format!("`{}(...)`", func.value.name()))?;
+        let n = self.window(months)?;
+        let index = index?;
+        Ok((
+            ExprKind::Window(func.value, index, n),
+            self.metric_ty(index),
+        ))
+    }
+
+    fn check_trend(
+        &mut self,
+        metric: &ast::Ident,
+        improved: bool,
+        months: &Spanned<String>,
+        span: Span,
+    ) -> Checked {
+        let word = if improved { "improved" } else { "worsened" };
+        let index = self.metric(metric);
+        self.require_months(span, &format!("`{word} over last N months`"))?;
+        let n = self.window(months)?;
+        let index = index?;
+        let Some(direction) = self.checker.schema.metrics[index].direction else {
+            return Err(self.error(CheckError::NoDirection {
+                metric: metric.value.clone(),
+                word,
+                span: metric.span,
+                help: Some(format!(
+                    "add `, higher is better` or `, lower is better` to the declaration of `{}`",
+                    metric.value
+                )),
+            }));
+        };
+        let kind = ExprKind::Trend {
+            metric: index,
+            improved,
+            months: n,
+            direction,
+        };
+        Ok((kind, Ty::Flag))
     }
 
     fn mismatch(&mut self, message: String, span: Span) -> (Expr, Ty) {
@@ -260,229 +319,28 @@ impl ExprChecker<'_, '_> {
         }
     }
 
-    fn metric(&mut self, name: &ast::Ident) -> Result<(usize, MetricKind), (Expr, Ty)> {
-        match self.checker.symbols.metrics.get(&name.value) {
-            Some(&i) => {
-                self.checker.usage.metrics[i] = true;
-                Ok((i, self.checker.schema.metrics[i].kind))
-            }
-            None => {
-                let help = did_you_mean(
-                    &name.value,
-                    self.checker.symbols.metrics.keys().map(String::as_str),
-                );
-                Err(self.error(CheckError::UnknownMetric {
-                    name: name.value.clone(),
-                    span: name.span,
-                    help,
-                }))
-            }
+    /// The metric named in a window or trend, counted as used.
+    fn metric(&mut self, name: &ast::Ident) -> Result<usize, (Expr, Ty)> {
+        if let Some(&i) = self.checker.symbols.metrics.get(&name.value) {
+            self.checker.usage.metrics[i] = true;
+            return Ok(i);
         }
+        let metrics = super::names::in_order(&self.checker.symbols.metrics);
+        let help = self.checker.suggest(&name.value, &metrics);
+        Err(self.error(CheckError::UnknownMetric {
+            name: name.value.clone(),
+            span: name.span,
+            help,
+        }))
     }
 
-    // ---------------------------------------------------------------- names
-
-    fn resolve_name(&mut self, name: &str, span: Span) -> (Expr, Ty) {
-        match self.lookup(name) {
-            Some(Ok((kind, ty))) => (Expr { kind, span }, ty),
-            Some(Err(place_error)) => self.error(place_error(span)),
-            None => self.unknown_name(name, span),
+    /// The type of a metric's values; a metric whose kind is unknown (already reported) fits
+    /// anywhere.
+    pub(super) fn metric_ty(&self, index: usize) -> Ty {
+        match self.checker.metric_kinds[index] {
+            Some(kind) => Ty::Number(unit_of(kind)),
+            None => Ty::Error,
         }
-    }
-
-    /// What `name` means in this scope: a value, or an error saying it belongs elsewhere.
-    #[allow(clippy::type_complexity)]
-    fn lookup(
-        &mut self,
-        name: &str,
-    ) -> Option<Result<(ExprKind, Ty), Box<dyn Fn(Span) -> CheckError>>> {
-        let symbols = &self.checker.symbols;
-        let metric = symbols.metrics.get(name).copied();
-        let subject_field = symbols.subject_fields.get(name).copied();
-        let grade = symbols.grades.get(name).copied();
-        let concern_grade = grade.filter(|&g| self.checker.per_concern[g]);
-        let subject_grade = grade.filter(|&g| !self.checker.per_concern[g]);
-        let concern_attr = match name {
-            "id" => Some((ConcernAttr::Id, Ty::Text)),
-            "subject" => Some((ConcernAttr::Subject, Ty::Text)),
-            "raised_on" => Some((ConcernAttr::RaisedOn, Ty::Date)),
-            _ => symbols.concern_fields.get(name).map(|&i| {
-                let ty = field_ty(&self.checker.schema.concern_fields[i].ty, true, i);
-                (ConcernAttr::Field(i), ty)
-            }),
-        }
-        .or_else(|| concern_grade.map(|g| (ConcernAttr::Grade(g), Ty::Level(g))));
-        let name_owned = name.to_string();
-        match self.scope {
-            Scope::Concern => {
-                if let Some((attr, ty)) = concern_attr {
-                    if let ConcernAttr::Grade(g) = attr {
-                        self.use_grade(g);
-                    }
-                    return Some(Ok((ExprKind::Concern(attr), ty)));
-                }
-                let what = describe_declared(metric, subject_field, subject_grade)?;
-                Some(Err(Box::new(move |span| {
-                    CheckError::OutOfPlace {
-                    message: format!("`{name_owned}` is {what}, which cannot be used in a condition on a single concern"),
-                    span,
-                    label: "not a field of the concern".to_string(),
-                    help: Some("inside `where` and in `for each concern` grades, use the concern's own fields; move this part outside the concern filter".to_string()),
-                }
-                })))
-            }
-            Scope::Subject | Scope::AppliesTo => {
-                if let Some(i) = subject_field {
-                    let ty = field_ty(&self.checker.schema.subject_fields[i].ty, false, i);
-                    return Some(Ok((ExprKind::SubjectField(i), ty)));
-                }
-                if self.scope == Scope::Subject {
-                    if let Some(i) = metric {
-                        self.checker.usage.metrics[i] = true;
-                        let ty = Ty::Number(unit_of(self.checker.schema.metrics[i].kind));
-                        return Some(Ok((ExprKind::Metric(i), ty)));
-                    }
-                    if let Some(g) = subject_grade {
-                        self.use_grade(g);
-                        return Some(Ok((ExprKind::Grade(g), Ty::Level(g))));
-                    }
-                } else if let Some(what) = describe_declared(metric, None, subject_grade) {
-                    return Some(Err(Box::new(move |span| {
-                        CheckError::OutOfPlace {
-                        message: format!("`applies to` can only use subject fields, and `{name_owned}` is {what}"),
-                        span,
-                        label: "not a subject field".to_string(),
-                        help: Some("move this part into the rule's `when` condition".to_string()),
-                    }
-                    })));
-                }
-                if let Some((attr, _)) = concern_attr {
-                    let what = match attr {
-                        ConcernAttr::Grade(_) => "a grade given to each concern",
-                        _ => "a field of concern records",
-                    };
-                    return Some(Err(Box::new(move |span| {
-                        CheckError::OutOfPlace {
-                        message: format!("`{name_owned}` is {what}, so it can only be used inside a concern filter"),
-                        span,
-                        label: "only meaningful for one concern at a time".to_string(),
-                        help: Some(format!("use it inside `where`, for example `any(concerns in last 12 months where {name_owned})`")),
-                    }
-                    })));
-                }
-                None
-            }
-        }
-    }
-
-    fn use_grade(&mut self, g: usize) {
-        self.checker.usage.grades[g] = true;
-        if let Some(current) = self.grade {
-            if !self.checker.grade_deps[current].contains(&g) {
-                self.checker.grade_deps[current].push(g);
-            }
-        }
-    }
-
-    fn unknown_name(&mut self, name: &str, span: Span) -> (Expr, Ty) {
-        let symbols = &self.checker.symbols;
-        let error = match self.scope {
-            Scope::Concern => {
-                let mut names: Vec<&str> =
-                    symbols.concern_fields.keys().map(String::as_str).collect();
-                names.extend(["id", "subject", "raised_on"]);
-                names.extend(
-                    self.checker
-                        .grades
-                        .iter()
-                        .filter(|g| g.per_concern)
-                        .map(|g| g.id.as_str()),
-                );
-                CheckError::UnknownConcernField {
-                    name: name.to_string(),
-                    span,
-                    help: did_you_mean(name, names),
-                }
-            }
-            Scope::AppliesTo => CheckError::UnknownField {
-                name: name.to_string(),
-                span,
-                help: did_you_mean(name, symbols.subject_fields.keys().map(String::as_str)),
-            },
-            Scope::Subject => {
-                let metrics = symbols.metrics.keys().map(String::as_str);
-                let others = symbols.subject_fields.keys().map(String::as_str).chain(
-                    self.checker
-                        .grades
-                        .iter()
-                        .filter(|g| !g.per_concern)
-                        .map(|g| g.id.as_str()),
-                );
-                let best = super::closest(name, metrics.clone().chain(others.clone()));
-                let help = best.map(|b| format!("did you mean `{b}`?"));
-                match best.is_some_and(|b| symbols.metrics.contains_key(b)) {
-                    true => CheckError::UnknownMetric {
-                        name: name.to_string(),
-                        span,
-                        help,
-                    },
-                    false => CheckError::UnknownName {
-                        name: name.to_string(),
-                        span,
-                        help: help.or_else(|| Some("declare it with `metric`, in the `subjects` block, or as a `grade`".to_string())),
-                    },
-                }
-            }
-        };
-        self.error(error)
-    }
-
-    /// A name standing for a value of the other side's type: an enumeration value or a level.
-    fn value_of(&mut self, ty: &Ty, name: &str, span: Span) -> Option<(Expr, Ty)> {
-        let (kind, values) = match ty {
-            Ty::Enum { concern, field } => {
-                let fields = match concern {
-                    true => &self.checker.schema.concern_fields,
-                    false => &self.checker.schema.subject_fields,
-                };
-                let FieldType::OneOf(values) = &fields[*field].ty else {
-                    return None;
-                };
-                let position = values.iter().position(|v| v == name);
-                (
-                    position.map(|p| ExprKind::EnumValue(p as u32)),
-                    values.clone(),
-                )
-            }
-            Ty::Level(g) => {
-                let levels = &self.checker.grades[*g].levels;
-                let position = levels.iter().position(|l| l == name);
-                (position.map(|p| ExprKind::Level(p as u16)), levels.clone())
-            }
-            _ => return None,
-        };
-        if let Some(kind) = kind {
-            return Some((Expr { kind, span }, ty.clone()));
-        }
-        if self.lookup(name).is_some() {
-            return None;
-        }
-        let help = did_you_mean(name, values.iter().map(String::as_str));
-        let error = match ty {
-            Ty::Level(g) => CheckError::UnknownLevel {
-                name: name.to_string(),
-                grade: self.checker.grades[*g].id.clone(),
-                span,
-                help,
-            },
-            _ => CheckError::UnknownValue {
-                name: name.to_string(),
-                field: self.type_owner(ty),
-                span,
-                help,
-            },
-        };
-        Some(self.error(error))
     }
 
     // ---------------------------------------------------------------- operators
@@ -528,6 +386,7 @@ impl ExprChecker<'_, '_> {
                         ),
                         span: op.span,
                         label: "units do not fit".to_string(),
+                        others: Vec::new(),
                         help: Some("add or subtract percentages only with percentages; multiply or divide a percentage only by a plain number".to_string()),
                     })
                 }
@@ -551,22 +410,17 @@ impl ExprChecker<'_, '_> {
         span: Span,
     ) -> (Expr, Ty) {
         let cmp = cmp_op(op.value);
+        // A bare name may be a value of the other side's type (`gp`, `high`): check the other
+        // side first.
         let (l, lt, r, rt) = match (&lhs.kind, &rhs.kind) {
             (_, A::Name(name)) => {
                 let (l, lt) = self.check(lhs);
-                match self.value_of(&lt, name, rhs.span) {
-                    Some((r, rt)) => (l, lt, r, rt),
-                    None => {
-                        let (r, rt) = self.check(rhs);
-                        (l, lt, r, rt)
-                    }
-                }
+                let (r, rt) = self.name_beside(&lt, name, rhs.span);
+                (l, lt, r, rt)
             }
-            (A::Name(name), _) if self.lookup(name).is_none() => {
+            (A::Name(name), _) if !self.is_declared(name) => {
                 let (r, rt) = self.check(rhs);
-                let (l, lt) = self
-                    .value_of(&rt, name, lhs.span)
-                    .unwrap_or_else(|| self.check(lhs));
+                let (l, lt) = self.name_beside(&rt, name, lhs.span);
                 (l, lt, r, rt)
             }
             _ => {
@@ -593,7 +447,7 @@ impl ExprChecker<'_, '_> {
         match (lt, rt) {
             (Ty::Error, _) | (_, Ty::Error) => {}
             (Ty::Number(a), Ty::Number(b)) if a != b => {
-                let error = self.unit_mismatch(*a, lhs, rhs, op_span);
+                let error = self.unit_mismatch(*a, lhs, rhs);
                 self.checker.error(error);
             }
             (Ty::Number(_), Ty::Number(_)) | (Ty::Date, Ty::Date) => {}
@@ -632,54 +486,12 @@ impl ExprChecker<'_, '_> {
         }
     }
 
-    fn unit_mismatch(
-        &self,
-        lhs_unit: Unit,
-        lhs: &ast::Expr,
-        rhs: &ast::Expr,
-        op_span: Span,
-    ) -> CheckError {
-        let (percent_side, plain_side) = match lhs_unit {
-            Unit::Percent => (lhs, rhs),
-            Unit::Plain => (rhs, lhs),
-        };
-        let help = match &plain_side.kind {
-            A::Number(text) => {
-                let value = parse_number(text).unwrap_or(0.0);
-                let as_percent = if value > 0.0 && value <= 1.0 {
-                    value * 100.0
-                } else {
-                    value
-                };
-                Some(format!(
-                    "write the percentage with `%`: `{}%`",
-                    trim_float(as_percent)
-                ))
-            }
-            _ => {
-                Some("compare a percentage only with another percentage, such as `80%`".to_string())
-            }
-        };
-        CheckError::UnitMismatch {
-            message: format!(
-                "`{}` is a percentage but `{}` is not",
-                self.text(percent_side.span),
-                self.text(plain_side.span)
-            ),
-            span: op_span,
-            label: "a percentage compared with a plain number".to_string(),
-            help,
-        }
-    }
-
     fn check_in_list(&mut self, expr: &ast::Expr, items: &[ast::Expr], span: Span) -> (Expr, Ty) {
         let (e, ty) = self.check(expr);
         let mut checked = Vec::new();
         for item in items {
             let (value, item_ty) = match &item.kind {
-                A::Name(name) => self
-                    .value_of(&ty, name, item.span)
-                    .unwrap_or_else(|| self.check(item)),
+                A::Name(name) => self.name_beside(&ty, name, item.span),
                 _ => self.check(item),
             };
             self.check_comparable(CmpOp::Eq, &ty, &item_ty, expr, item, item.span);
@@ -701,21 +513,15 @@ impl ExprChecker<'_, '_> {
         filter: Option<&ast::Expr>,
         span: Span,
     ) -> (Expr, Ty) {
-        if let Err(e) = self.require_months(span, &format!("`{}(concerns ...)`", func.value.name()))
-        {
+        let filter = filter.map(|f| Box::new(self.check_concern_filter(f)));
+        let what = format!("`{}(concerns ...)`", func.value.name());
+        if let Err(e) = self.require_months(span, &what) {
             return e;
         }
         let months = match months.map(|m| self.window(m)).transpose() {
             Ok(m) => m,
             Err(e) => return e,
         };
-        let filter = filter.map(|f| {
-            let outer = std::mem::replace(&mut self.scope, Scope::Concern);
-            let (expr, ty) = self.check(f);
-            self.expect_condition(&ty, f.span);
-            self.scope = outer;
-            Box::new(expr)
-        });
         let ty = match func.value {
             AggregateFn::Count => Ty::Number(Unit::Plain),
             _ => Ty::Flag,
@@ -728,13 +534,22 @@ impl ExprChecker<'_, '_> {
         (Expr { kind, span }, ty)
     }
 
+    /// The `where` part of a concern aggregate: a condition on one concern.
+    fn check_concern_filter(&mut self, filter: &ast::Expr) -> Expr {
+        let outer = std::mem::replace(&mut self.scope, Scope::Concern);
+        let (expr, ty) = self.check(filter);
+        self.expect_condition(&ty, filter.span);
+        self.scope = outer;
+        expr
+    }
+
     // ---------------------------------------------------------------- words
 
-    fn text(&self, span: Span) -> &str {
+    pub(super) fn text(&self, span: Span) -> &str {
         &self.checker.source[span.start..span.end]
     }
 
-    fn type_owner(&self, ty: &Ty) -> String {
+    pub(super) fn type_owner(&self, ty: &Ty) -> String {
         match ty {
             Ty::Enum {
                 concern: true,
@@ -763,14 +578,14 @@ impl ExprChecker<'_, '_> {
     }
 }
 
-fn placeholder() -> Expr {
+pub(super) fn placeholder() -> Expr {
     Expr {
         kind: ExprKind::Flag(false),
         span: Span::default(),
     }
 }
 
-fn parse_number(text: &str) -> Option<f64> {
+pub(super) fn parse_number(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
@@ -783,7 +598,7 @@ fn number_too_large(text: &str, span: Span) -> CheckError {
     }
 }
 
-fn trim_float(n: f64) -> String {
+pub(super) fn trim_float(n: f64) -> String {
     let s = format!("{n:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -795,26 +610,13 @@ fn unit_of(kind: MetricKind) -> Unit {
     }
 }
 
-fn field_ty(ty: &FieldType, concern: bool, field: usize) -> Ty {
+pub(super) fn field_ty(ty: &FieldType, concern: bool, field: usize) -> Ty {
     match ty {
         FieldType::Text => Ty::Text,
         FieldType::Number | FieldType::Integer { .. } => Ty::Number(Unit::Plain),
         FieldType::Flag => Ty::Flag,
         FieldType::Date => Ty::Date,
         FieldType::OneOf(_) => Ty::Enum { concern, field },
-    }
-}
-
-fn describe_declared(
-    metric: Option<usize>,
-    field: Option<usize>,
-    grade: Option<usize>,
-) -> Option<&'static str> {
-    match (metric, field, grade) {
-        (Some(_), _, _) => Some("a metric"),
-        (_, Some(_), _) => Some("a subject field"),
-        (_, _, Some(_)) => Some("a grade of the subject"),
-        _ => None,
     }
 }
 

@@ -1,8 +1,10 @@
 //! The command line: `escalate check`, `escalate eval`, `escalate explain`.
 
+mod backtest;
 mod check;
 mod eval;
 mod explain;
+mod fmt;
 mod inputs;
 mod test;
 
@@ -30,6 +32,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show, step by step, how a policy applies to one subject.
     Explain(explain::ExplainArgs),
+    /// Rewrite policy files in the canonical layout (with --check, list those that differ).
+    Fmt(fmt::FmtArgs),
+    /// Replay a policy over past months: what it would have asked for, month by month.
+    Backtest(backtest::BacktestArgs),
     /// Run the `test` blocks of policy files, and measure what they cover.
     Test(test::TestArgs),
 }
@@ -58,7 +64,9 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
     };
     ExitCode::from(code)
 }

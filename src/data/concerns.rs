@@ -30,11 +30,11 @@ impl<'a> ConcernHandler<'a> {
         row: &'r R,
         field: usize,
         ctx: &mut Ctx,
-        help: &str,
+        help: impl FnOnce() -> String,
     ) -> Option<&'r str> {
         match cell_text(row, field, ctx) {
             Ok("") => {
-                ctx.missing(field, help.to_string());
+                ctx.missing(field, help());
                 None
             }
             Ok(text) => Some(text),
@@ -82,20 +82,16 @@ impl Handler for ConcernHandler<'_> {
     }
 
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
-        let id = Self::required(row, self.columns[0], ctx, "every concern needs an id");
-        let subject = Self::required(
-            row,
-            self.columns[1],
-            ctx,
-            "every concern needs the id of the subject it is about",
-        );
+        let id = Self::required(row, self.columns[0], ctx, || {
+            "every concern needs an id".into()
+        });
+        let subject = Self::required(row, self.columns[1], ctx, || {
+            "every concern needs the id of the subject it is about".into()
+        });
         let raised_field = self.columns[2];
-        let raised_on = Self::required(
-            row,
-            raised_field,
-            ctx,
-            "every concern needs the date it was raised, such as `2026-03-02`",
-        )
+        let raised_on = Self::required(row, raised_field, ctx, || {
+            "every concern needs the date it was raised, such as `2026-03-02`".into()
+        })
         .and_then(|text| match parse_date(text) {
             Ok(date) => Some(date),
             Err(problem) => {
@@ -106,11 +102,13 @@ impl Handler for ConcernHandler<'_> {
         let mut fields: Vec<Value> = Vec::with_capacity(self.schema.concern_fields.len());
         let mut ok = true;
         for (def, &field) in self.schema.concern_fields.iter().zip(&self.columns[3..]) {
-            let help = format!(
-                "every concern needs a value for `{}` ({})",
-                def.name, def.ty
-            );
-            match Self::required(row, field, ctx, &help) {
+            let help = || {
+                format!(
+                    "every concern needs a value for `{}` ({})",
+                    def.name, def.ty
+                )
+            };
+            match Self::required(row, field, ctx, help) {
                 Some(text) => match parse_field(&def.ty, text) {
                     Ok(value) => fields.push(value),
                     Err(problem) => {

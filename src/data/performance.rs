@@ -1,5 +1,7 @@
 //! The performance file: monthly figures per subject, wide or long.
 
+use std::sync::Arc;
+
 use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect};
 use super::error::DataError;
 use super::store::DatasetBuilder;
@@ -115,8 +117,9 @@ pub(crate) struct PerformanceHandler<'a> {
     last_index: Option<SubjectIndex>,
     /// Periods already read, by their seven bytes.
     months: MonthCache,
+    /// The metric named last in a long file: its index, or why its rows are left out.
     last_metric: String,
-    last_metric_index: Option<usize>,
+    last_metric_index: Result<usize, Arc<str>>,
     values: Vec<f64>,
 }
 
@@ -136,7 +139,7 @@ impl<'a> PerformanceHandler<'a> {
             last_index: None,
             months: MonthCache::default(),
             last_metric: String::new(),
-            last_metric_index: None,
+            last_metric_index: Err(Arc::from("")),
             values: Vec::new(),
         }
     }
@@ -244,20 +247,24 @@ impl<'a> PerformanceHandler<'a> {
         }
     }
 
+    /// The index of a metric named in a long file, or why rows naming it are left out.
     #[inline]
-    fn metric_index(&mut self, name: &str) -> Option<usize> {
-        if self.last_metric == name {
-            return self.last_metric_index;
+    fn metric_index(&mut self, name: &str) -> Result<usize, Arc<str>> {
+        if self.last_metric != name || self.last_metric.is_empty() {
+            self.last_metric_index = self
+                .schema
+                .metrics
+                .iter()
+                .position(|m| m.id.trim().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    Arc::from(format!(
+                        "rows for `{name}`, which is not a metric of this policy"
+                    ))
+                });
+            self.last_metric.clear();
+            self.last_metric.push_str(name);
         }
-        let index = self
-            .schema
-            .metrics
-            .iter()
-            .position(|m| m.id.trim().eq_ignore_ascii_case(name));
-        self.last_metric.clear();
-        self.last_metric.push_str(name);
-        self.last_metric_index = index;
-        index
+        self.last_metric_index.clone()
     }
 
     fn duplicate(
@@ -359,17 +366,15 @@ impl<'a> PerformanceHandler<'a> {
                 None
             }
             Ok(name) => match self.metric_index(name) {
-                Some(index) => Some(index),
-                None => {
+                Ok(index) => Some(index),
+                Err(reason) => {
                     // Not a metric of this policy: left out, but the subject still counts.
                     if let Ok(subject) = cell_text(row, subject_field, ctx) {
                         if !subject.is_empty() {
                             self.intern(SubjectCell::New(subject));
                         }
                     }
-                    return Outcome::Ignored(format!(
-                        "rows for `{name}`, which is not a metric of this policy"
-                    ));
+                    return Outcome::Ignored(reason);
                 }
             },
             Err(()) => None,

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::hash::BuildHasherDefault;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use csv::ByteRecord;
 use miette::SourceSpan;
@@ -101,7 +101,7 @@ impl Row for TextRow {
 }
 
 /// A header row: column names trimmed and in lower case (headings are matched without
-/// regard to case), with the text as written for messages.
+/// regard to case). The names as written, for messages, are in [`Ctx::columns`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Header {
     pub names: Vec<String>,
@@ -135,7 +135,8 @@ impl Header {
 pub(crate) enum Outcome {
     Used,
     Rejected,
-    Ignored(String),
+    /// Left out on purpose, for this reason (shared, as many rows have the same one).
+    Ignored(Arc<str>),
 }
 
 /// A handler turns a file's rows into data.
@@ -239,7 +240,7 @@ impl Ctx {
                     self.rejected_lines.push(self.line);
                 }
             }
-            Outcome::Ignored(reason) => self.summary.ignore(reason),
+            Outcome::Ignored(reason) => self.summary.ignore(&reason),
         }
     }
 
@@ -393,7 +394,7 @@ fn is_blank(bytes: &[u8]) -> bool {
 fn check_shape<R: Row + ?Sized>(row: &R, width: usize, ctx: &mut Ctx) -> Option<Outcome> {
     let len = row.len();
     if is_blank(row.cell(0)) && (0..len).all(|i| is_blank(row.cell(i))) {
-        return Some(Outcome::Ignored("blank rows".into()));
+        return Some(Outcome::Ignored(Arc::from("blank rows")));
     }
     if len == width || (len > width && (width..len).all(|i| is_blank(row.cell(i)))) {
         return None;
@@ -922,7 +923,10 @@ pub(crate) fn read_json_table<H: Handler>(handler: &mut H, ctx: &mut Ctx, table:
                 Outcome::Rejected
             }
             Some(object) => match fill_row(&header, object, &mut row, ctx) {
-                true => handler.row(&row, ctx),
+                true => match check_shape(&row, row.len(), ctx) {
+                    Some(outcome) => outcome,
+                    None => handler.row(&row, ctx),
+                },
                 false => Outcome::Rejected,
             },
         };
@@ -983,7 +987,10 @@ pub(crate) fn read_rows<H: Handler>(
     for (i, row) in rows.iter().enumerate() {
         ctx.line = i + 1;
         let outcome = match row {
-            Ok(row) => handler.row(row, ctx),
+            Ok(row) => match check_shape(row, row.len(), ctx) {
+                Some(outcome) => outcome,
+                None => handler.row(row, ctx),
+            },
             Err(key) => {
                 ctx.report(None, |mut at| {
                     at.help = Some(format!(

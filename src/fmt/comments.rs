@@ -129,7 +129,10 @@ mod tests {
         assert_eq!(texts, ["# head", "# tail", "# inside"]);
         assert!(comments[0].own_line);
         assert!(!comments[1].own_line);
-        assert_eq!(&source[comments[1].code_before..=comments[1].code_before], "\"");
+        assert_eq!(
+            &source[comments[1].code_before..=comments[1].code_before],
+            "\""
+        );
         assert!(comments[2].own_line);
     }
 

@@ -126,7 +126,9 @@ fn place_comments(lines: &[Line], comments: &[Comment]) -> Vec<Placed> {
 
 /// The first line whose code starts after byte `at` (the end-of-file line at worst).
 fn first_line_after(lines: &[Line], at: usize) -> usize {
-    lines.partition_point(|l| l.anchor <= at).min(lines.len() - 1)
+    lines
+        .partition_point(|l| l.anchor <= at)
+        .min(lines.len() - 1)
 }
 
 /// The last line whose code starts at or before byte `at`.
@@ -163,7 +165,12 @@ impl<'s> Output<'s> {
         };
         for (i, comment) in placed.leading.iter().enumerate() {
             self.gap(if i == 0 { first_gap } else { between_gap }, comment.start);
-            let text = format!("{:indent$}{}", "", comment.text(self.source), indent = line.comment_indent);
+            let text = format!(
+                "{:indent$}{}",
+                "",
+                comment.text(self.source),
+                indent = line.comment_indent
+            );
             self.push(text, comment.end);
         }
         if line.place == Place::End {
@@ -175,7 +182,10 @@ impl<'s> Output<'s> {
             _ => Gap::Never,
         };
         let end = placed.trailing.map_or(line.end, |c| c.end.max(line.end));
-        if line.place == Place::Close && placed.leading.is_empty() && self.close_empty_block(placed, end) {
+        if line.place == Place::Close
+            && placed.leading.is_empty()
+            && self.close_empty_block(placed, end)
+        {
             return;
         }
         self.gap(code_gap, line.anchor);

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use crate::eval::{format_number, Action, Evaluation, Evidence, Missing};
 use crate::program::Program;
 
+pub mod backtest;
+
 /// The evaluation as text for people: who must do what by when, grouped by the owning role,
 /// then the rules left undecided and the data they lacked.
 pub fn human(evaluation: &Evaluation, program: &Program) -> String {

@@ -1,0 +1,119 @@
+//! `escalate fmt [--check] FILE...`
+
+use std::path::{Path, PathBuf};
+
+use super::{colour_stderr, FAILURE, SUCCESS};
+use crate::diagnostic::SourceFile;
+use crate::fmt::{check_faithful, format_source};
+use crate::policy::{PolicyError, PolicyProblem};
+
+/// Arguments of `escalate fmt`.
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// The policy files to format, in place.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Change no file: list the files whose layout would change, and exit with 1 if any would.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What formatting one file came to.
+enum Outcome {
+    /// It is already in the canonical layout.
+    Unchanged,
+    /// Its layout changes (in `--check` mode, would change).
+    Changed,
+    /// It could not be formatted; the reason has been reported.
+    Failed,
+}
+
+/// Formats every file (or, with `--check`, lists those that would change); returns the exit
+/// code.
+pub fn run(args: &FmtArgs) -> u8 {
+    let mut failed = false;
+    for file in &args.files {
+        match format_file(file, args.check) {
+            Outcome::Unchanged => {}
+            Outcome::Changed if args.check => {
+                println!("{}", file.display());
+                failed = true;
+            }
+            Outcome::Changed => println!("{}: reformatted", file.display()),
+            Outcome::Failed => failed = true,
+        }
+    }
+    match failed {
+        true => FAILURE,
+        false => SUCCESS,
+    }
+}
+
+/// Formats one file, writing it back when it changes unless `check_only`.
+fn format_file(path: &Path, check_only: bool) -> Outcome {
+    let name = path.display().to_string();
+    let text = match read_policy_text(path) {
+        Ok(text) => text,
+        Err(error) => return report(&error),
+    };
+    let formatted = match format_source(&text) {
+        Ok(formatted) => formatted,
+        Err(errors) => {
+            return report(&PolicyError {
+                source: SourceFile::new(name, text),
+                problems: errors.0.into_iter().map(PolicyProblem::Parse).collect(),
+            })
+        }
+    };
+    if formatted == text {
+        return Outcome::Unchanged;
+    }
+    if let Err(defect) = check_faithful(&text, &formatted) {
+        eprintln!("{name}: not formatted: {defect} (a bug in `escalate fmt`; please report it)");
+        return Outcome::Failed;
+    }
+    if check_only {
+        return Outcome::Changed;
+    }
+    match std::fs::write(path, formatted) {
+        Ok(()) => Outcome::Changed,
+        Err(e) => {
+            eprintln!("{name}: cannot write: {}", e.to_string().to_lowercase());
+            Outcome::Failed
+        }
+    }
+}
+
+/// Reports a file that cannot be formatted, with the diagnostics `escalate check` gives.
+fn report(error: &PolicyError) -> Outcome {
+    eprint!("{}", error.render(colour_stderr()));
+    let count = error.error_count();
+    let errors = if count == 1 { "error" } else { "errors" };
+    eprintln!("{}: not formatted, {count} {errors}", error.source.name());
+    Outcome::Failed
+}
+
+/// The text of a policy file, or the problem reading it as `escalate check` reports it.
+fn read_policy_text(path: &Path) -> Result<String, PolicyError> {
+    let name = path.display().to_string();
+    let fail = |problem| PolicyError {
+        source: SourceFile::new(name.clone(), ""),
+        problems: vec![problem],
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(PolicyProblem::Unreadable {
+            path: name.clone(),
+            reason: e.to_string().to_lowercase(),
+        })
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        fail(PolicyProblem::InvalidUtf8 {
+            path: name.clone(),
+            line,
+            column,
+        })
+    })
+}

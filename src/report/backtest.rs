@@ -1,0 +1,254 @@
+//! A backtest for people (a summary table, then month by month) and for spreadsheets.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::history::{Agreement, Backtest, Comparison, Reason, Status};
+
+/// A backtest with its optional comparison and agreement: what `escalate backtest` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct BacktestReport {
+    /// The replay.
+    #[serde(flatten)]
+    pub backtest: Backtest,
+    /// The comparison with a second policy (`--compare`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<Comparison>,
+    /// The agreement with what was done (`--actual`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Agreement>,
+}
+
+/// The report as text.
+pub fn human(report: &BacktestReport) -> String {
+    let b = &report.backtest;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Backtest of \"{}\" from {} to {} ({} months)",
+        b.policy,
+        b.from,
+        b.to,
+        b.months.len()
+    );
+    let _ = writeln!(
+        out,
+        "{} new actions for {} subjects\n",
+        b.summary.new_actions, b.summary.subjects_affected
+    );
+    write_summary(&mut out, b);
+    write_months(&mut out, b);
+    if let Some(c) = &report.compare {
+        write_comparison(&mut out, c);
+    }
+    if let Some(a) = &report.agreement {
+        write_agreement(&mut out, a);
+    }
+    out
+}
+
+fn write_summary(out: &mut String, b: &Backtest) {
+    let width = b
+        .summary
+        .rules
+        .iter()
+        .map(|r| r.rule.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>5}  {:>8}  {:>12}  new each month, {} to {}",
+        "rule", "new", "subjects", "median open", b.from, b.to
+    );
+    for r in &b.summary.rules {
+        let median = r.median_months_open.map_or("-".to_string(), |m| {
+            format!("{} mo", crate::eval::format_number(m))
+        });
+        let per_month: Vec<String> = r.new_per_month.iter().map(|n| n.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>5}  {:>8}  {:>12}  {}",
+            r.rule,
+            r.new_actions,
+            r.subjects_affected,
+            median,
+            per_month.join(" ")
+        );
+    }
+    out.push('\n');
+}
+
+fn write_months(out: &mut String, b: &Backtest) {
+    for month in &b.months {
+        let new = month
+            .actions
+            .iter()
+            .filter(|a| a.status == Status::New)
+            .count();
+        let _ = writeln!(
+            out,
+            "{}: {} ({new} new, {} continuing), {} resolved, {} undecided",
+            month.as_of,
+            match month.actions.len() {
+                1 => "1 action".to_string(),
+                n => format!("{n} actions"),
+            },
+            month.actions.len() - new,
+            month.resolved.len(),
+            month.undecided.len()
+        );
+        for a in month.actions.iter().filter(|a| a.status == Status::New) {
+            let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  + {:<10} {} (due {due}, {})",
+                a.action.subject, a.action.rule, a.action.owner_name
+            );
+        }
+        for r in &month.resolved {
+            let _ = writeln!(
+                out,
+                "  - {:<10} {}: {}",
+                r.subject,
+                r.rule,
+                reason_words(r.reason, r.replaced_by.as_deref())
+            );
+        }
+    }
+}
+
+/// Why an action stopped being required, in words.
+pub fn reason_words(reason: Reason, by: Option<&str>) -> String {
+    match reason {
+        Reason::Replaced => format!("replaced by {}", by.unwrap_or("another rule")),
+        Reason::NoLongerHolds => "no longer holds".to_string(),
+        Reason::NowUndecided => "now undecided (data missing)".to_string(),
+    }
+}
+
+fn write_comparison(out: &mut String, c: &Comparison) {
+    let _ = writeln!(out, "\nCompared with \"{}\"\n{}\n", c.second, c.summary);
+    let width = c
+        .rules
+        .iter()
+        .map(|r| r.rule.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>9}  {:>9}  {:>10}  {:>10}",
+        "rule", "new (1st)", "new (2nd)", "subj (1st)", "subj (2nd)"
+    );
+    for r in &c.rules {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>9}  {:>9}  {:>10}  {:>10}",
+            r.rule, r.first_new, r.second_new, r.first_subjects, r.second_subjects
+        );
+    }
+    for m in c
+        .months
+        .iter()
+        .filter(|m| !m.only_first.is_empty() || !m.only_second.is_empty())
+    {
+        let list = |v: &[crate::history::SubjectRule]| {
+            v.iter()
+                .map(|p| format!("{} {}", p.subject, p.rule))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "{}: only the first: {}; only the second: {}",
+            m.as_of,
+            or_none(list(&m.only_first)),
+            or_none(list(&m.only_second))
+        );
+    }
+}
+
+fn or_none(text: String) -> String {
+    match text.is_empty() {
+        true => "none".to_string(),
+        false => text,
+    }
+}
+
+fn write_agreement(out: &mut String, a: &Agreement) {
+    let _ = writeln!(
+        out,
+        "\nAgreement with what was done: {:.1}% ({} done, {} required but not done, {} done but not required)",
+        a.agreement_percent, a.done, a.not_done, a.not_required
+    );
+    for r in &a.rules {
+        let rate = r
+            .agreement_percent
+            .map_or("-".to_string(), |p| format!("{p:.1}%"));
+        let _ = writeln!(
+            out,
+            "  {:<30} {:>7}  done {}, not done {}, not required {}",
+            r.rule, rate, r.done, r.not_done, r.not_required
+        );
+    }
+}
+
+/// One row per month and action (new, continuing) or resolved action, for spreadsheets.
+pub fn csv(report: &BacktestReport) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 9]| {
+        w.write_record(row).expect("writing to memory cannot fail")
+    };
+    write(
+        &mut writer,
+        [
+            "as_of",
+            "subject",
+            "rule",
+            "status",
+            "severity",
+            "owner",
+            "due",
+            "reason",
+            "replaced_by",
+        ],
+    );
+    for month in &report.backtest.months {
+        let as_of = month.as_of.to_string();
+        for a in &month.actions {
+            let status = match a.status {
+                Status::New => "new",
+                Status::Continuing => "continuing",
+            };
+            let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
+            write(
+                &mut writer,
+                [
+                    &as_of,
+                    &a.action.subject,
+                    &a.action.rule,
+                    status,
+                    a.action.severity.name(),
+                    &a.action.owner,
+                    &due,
+                    "",
+                    "",
+                ],
+            );
+        }
+        for r in &month.resolved {
+            let reason = reason_words(r.reason, None);
+            let by = r.replaced_by.as_deref().unwrap_or_default();
+            write(
+                &mut writer,
+                [
+                    &as_of, &r.subject, &r.rule, "resolved", "", "", "", &reason, by,
+                ],
+            );
+        }
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory cannot fail"))
+        .expect("UTF-8 in, UTF-8 out")
+}
