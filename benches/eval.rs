@@ -1,1 +1,179 @@
-fn main() {}
+//! Benchmarks of loading data and evaluating policies on it.
+//!
+//! ```text
+//! cargo bench --bench eval
+//! ESCALATE_BENCH_SUBJECTS=100000 cargo bench --bench eval   # full region scale
+//! ```
+//!
+//! The data is made by the generator of `examples/generate.rs` (10,000 clinicians x 36
+//! months and 5,000 concerns unless `ESCALATE_BENCH_SUBJECTS` says otherwise; concerns
+//! are half as many as subjects) in a temporary folder that is removed afterwards. The
+//! policies are copies of conformance cases 01 (call-backs) and 02 (concerns), kept in
+//! `benches/policies/` so the bench needs nothing outside this repository.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use escalate::data::{DataSources, Dataset};
+use escalate::eval::EvalOptions;
+use escalate::month::Month;
+use escalate::policy::Policy;
+
+#[allow(dead_code)]
+#[path = "../examples/generate.rs"]
+mod generate;
+
+const CALLBACKS: &str = include_str!("policies/callbacks.policy");
+const CONCERNS: &str = include_str!("policies/concerns.policy");
+
+/// A generated data folder, removed when dropped.
+struct Data {
+    dir: PathBuf,
+    rows: u64,
+}
+
+impl Data {
+    fn generate(subjects: usize, layout: generate::Layout) -> Data {
+        let dir = std::env::temp_dir().join(format!(
+            "escalate-bench-{}-{subjects}-{layout:?}",
+            std::process::id()
+        ));
+        let config = generate::Config {
+            subjects,
+            months: 36,
+            concerns: subjects / 2,
+            end: "2026-10".parse().expect("a month"),
+            out: dir.clone(),
+            seed: 42,
+            layout,
+        };
+        let written = generate::generate(&config).expect("the bench data is written");
+        Data {
+            dir,
+            rows: written.performance_rows as u64,
+        }
+    }
+
+    fn sources(&self) -> DataSources {
+        DataSources::from_dir(&self.dir).expect("the bench data folder is readable")
+    }
+
+    /// Only the performance file (and the subjects), as the call-back policy needs.
+    fn without_concerns(&self) -> DataSources {
+        DataSources {
+            concerns: None,
+            ..self.sources()
+        }
+    }
+}
+
+impl Drop for Data {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn policy(name: &str, text: &str) -> Policy {
+    Policy::parse(name, text).unwrap_or_else(|e| panic!("{e}: {:?}", e.records()))
+}
+
+fn load(policy: &Policy, sources: &DataSources) -> Dataset {
+    Dataset::load(&policy.program().schema, sources)
+        .unwrap_or_else(|e| panic!("the bench data loads: {e:?}"))
+}
+
+fn file_size(path: &Option<PathBuf>) -> u64 {
+    path.as_deref()
+        .and_then(|p: &Path| std::fs::metadata(p).ok())
+        .map_or(0, |m| m.len())
+}
+
+fn benches(c: &mut Criterion) {
+    let subjects: usize = std::env::var("ESCALATE_BENCH_SUBJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let as_of: Month = "2026-10".parse().expect("a month");
+    let options = EvalOptions::default();
+    let callbacks = policy("callbacks.policy", CALLBACKS);
+    let concerns = policy("concerns.policy", CONCERNS);
+    let wide = Data::generate(subjects, generate::Layout::Wide);
+    let long = Data::generate(subjects, generate::Layout::Long);
+
+    let mut group = c.benchmark_group(format!("load/{subjects}x36"));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+    let sources = wide.without_concerns();
+    group.throughput(Throughput::Bytes(
+        file_size(&sources.performance) + file_size(&sources.subjects),
+    ));
+    group.bench_function("callbacks/wide", |b| {
+        b.iter_with_large_drop(|| load(&callbacks, &sources))
+    });
+    let sources = long.without_concerns();
+    group.throughput(Throughput::Bytes(
+        file_size(&sources.performance) + file_size(&sources.subjects),
+    ));
+    group.bench_function("callbacks/long", |b| {
+        b.iter_with_large_drop(|| load(&callbacks, &sources))
+    });
+    let sources = wide.sources();
+    group.throughput(Throughput::Bytes(
+        file_size(&sources.performance)
+            + file_size(&sources.subjects)
+            + file_size(&sources.concerns),
+    ));
+    group.bench_function("concerns/all-files", |b| {
+        b.iter_with_large_drop(|| load(&concerns, &sources))
+    });
+    let sources = DataSources {
+        performance: None,
+        subjects: None,
+        ..wide.sources()
+    };
+    group.throughput(Throughput::Bytes(file_size(&sources.concerns)));
+    group.bench_function("concerns/concerns-file-only", |b| {
+        b.iter_with_large_drop(|| load(&concerns, &sources))
+    });
+    group.finish();
+
+    let callback_data = load(&callbacks, &wide.without_concerns());
+    let concern_data = load(&concerns, &wide.sources());
+    let mut group = c.benchmark_group(format!("evaluate/{subjects}x36"));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(wide.rows));
+    group.bench_function("callbacks", |b| {
+        b.iter_with_large_drop(|| callbacks.evaluate(&callback_data, as_of, &options))
+    });
+    group.throughput(Throughput::Elements(concern_data.concern_count() as u64));
+    group.bench_function("concerns", |b| {
+        b.iter_with_large_drop(|| concerns.evaluate(&concern_data, as_of, &options))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("json/{subjects}x36"));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    for (name, policy, data) in [
+        ("callbacks", &callbacks, &callback_data),
+        ("concerns", &concerns, &concern_data),
+    ] {
+        let evaluation = policy.evaluate(data, as_of, &options);
+        group.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || Vec::with_capacity(1 << 20),
+                |out: &mut Vec<u8>| serde_json::to_writer_pretty(out, &evaluation),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(eval, benches);
+criterion_main!(eval);

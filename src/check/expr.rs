@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use miette::LabeledSpan;
-
 use super::{CheckError, Checker, MAX_WINDOW_MONTHS};
 use crate::ast::{self, AggregateFn, BinaryOp, ExprKind as A, Span, Spanned};
 use crate::program::{ArithOp, CmpOp, Expr, ExprKind};

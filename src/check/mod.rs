@@ -14,9 +14,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use miette::LabeledSpan;
 
-use crate::ast::{self, ClauseKind, DueUnit, Item, PolicyFile, Span, Spanned, TypeExpr};
-use crate::calendar::{Calendar, CalendarKind, Deadline};
-use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef, Severity};
+use crate::ast::{self, Item, PolicyFile, Span, Spanned, TypeExpr};
+use crate::calendar::{Calendar, CalendarKind};
+use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef};
 use crate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema};
 
 pub use errors::{CheckError, CheckErrors};
@@ -527,61 +527,100 @@ impl<'s> Checker<'s> {
     }
 
     fn check_grade_cycles(&mut self) {
-        let deps = self.grade_deps.clone();
+        let deps: Vec<Vec<usize>> = self
+            .grade_deps
+            .iter()
+            .map(|uses| uses.iter().map(|(g, _)| *g).collect())
+            .collect();
         for cycle in find_cycles(&deps) {
-            let names: Vec<String> = cycle
-                .iter()
-                .chain(cycle.first())
-                .map(|&g| format!("`{}`", self.grades[g].id))
-                .collect();
-            self.error(CheckError::GradeCycle {
-                cycle: names.join(" → "),
-                span: self.grades[cycle[0]].span,
-            });
+            self.report_grade_cycle(&cycle);
         }
+    }
+
+    /// Reports a cycle of grades, underlining where each uses the next.
+    fn report_grade_cycle(&mut self, cycle: &[usize]) {
+        let name = |g: usize| format!("`{}`", self.grades[g].id);
+        let mut uses = cycle.iter().enumerate().map(|(i, &g)| {
+            let next = cycle[(i + 1) % cycle.len()];
+            let span = self.grade_deps[g]
+                .iter()
+                .find(|(d, _)| *d == next)
+                .map_or(self.grades[g].span, |(_, s)| *s);
+            let label = match g == next {
+                true => format!("{} uses itself here", name(g)),
+                false => format!("{} uses {} here", name(g), name(next)),
+            };
+            (span, label)
+        });
+        let (span, label) = uses.next().expect("a cycle has at least one grade");
+        let others = uses
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l), s))
+            .collect();
+        let message = match cycle {
+            [g] => format!("grade {} is defined in terms of itself", name(*g)),
+            _ => {
+                let names: Vec<String> =
+                    cycle.iter().chain(&cycle[..1]).map(|&g| name(g)).collect();
+                format!(
+                    "grades are defined in terms of each other: {}",
+                    names.join(" → ")
+                )
+            }
+        };
+        self.error(CheckError::GradeCycle {
+            message,
+            span,
+            label,
+            others,
+        });
     }
 
     // ------------------------------------------------------------ warnings
 
+    /// Warns about roles, metrics and grades nothing uses, except those an error's "did you
+    /// mean ...?" already points to.
     fn warn_unused(&mut self, file: &PolicyFile) {
         for item in &file.items {
-            match item {
-                Item::Role(role) => {
-                    if let Some(&i) = self.symbols.roles.get(&role.id.value) {
-                        if !self.usage.roles[i] {
-                            self.usage.roles[i] = true; // warn once, even for duplicates
-                            self.error(CheckError::UnusedRole {
-                                name: role.id.value.clone(),
-                                span: role.id.span,
-                            });
-                        }
-                    }
-                }
-                Item::Metric(metric) => {
-                    if let Some(&i) = self.symbols.metrics.get(&metric.id.value) {
-                        if !self.usage.metrics[i] {
-                            self.usage.metrics[i] = true;
-                            self.error(CheckError::UnusedMetric {
-                                name: metric.id.value.clone(),
-                                span: metric.id.span,
-                            });
-                        }
-                    }
-                }
-                Item::Grade(grade) => {
-                    if let Some(&i) = self.symbols.grades.get(&grade.id.value) {
-                        if !self.usage.grades[i] {
-                            self.usage.grades[i] = true;
-                            self.error(CheckError::UnusedGrade {
-                                name: grade.id.value.clone(),
-                                span: grade.id.span,
-                            });
-                        }
-                    }
-                }
-                _ => {}
+            let warning = match item {
+                Item::Role(role) => self
+                    .first_unused(&role.id, |c| (&c.symbols.roles, &mut c.usage.roles))
+                    .then(|| CheckError::UnusedRole {
+                        name: role.id.value.clone(),
+                        span: role.id.span,
+                    }),
+                Item::Metric(metric) => self
+                    .first_unused(&metric.id, |c| (&c.symbols.metrics, &mut c.usage.metrics))
+                    .then(|| CheckError::UnusedMetric {
+                        name: metric.id.value.clone(),
+                        span: metric.id.span,
+                    }),
+                Item::Grade(grade) => self
+                    .first_unused(&grade.id, |c| (&c.symbols.grades, &mut c.usage.grades))
+                    .then(|| CheckError::UnusedGrade {
+                        name: grade.id.value.clone(),
+                        span: grade.id.span,
+                    }),
+                _ => None,
+            };
+            if let Some(warning) = warning {
+                self.error(warning);
             }
         }
+    }
+
+    /// Whether `name` is declared, unused and not suggested by an error; marks it used, so a
+    /// name declared twice is reported once.
+    fn first_unused(
+        &mut self,
+        name: &ast::Ident,
+        table: impl FnOnce(&mut Self) -> (&HashMap<String, usize>, &mut Vec<bool>),
+    ) -> bool {
+        let suggested = self.suggested.contains(&name.value);
+        let (names, used) = table(self);
+        let Some(&i) = names.get(&name.value) else {
+            return false;
+        };
+        !std::mem::replace(&mut used[i], true) && !suggested
     }
 }
 

@@ -124,11 +124,15 @@ impl ExprChecker<'_, '_> {
             "id" => Some(ConcernAttr::Id),
             "subject" => Some(ConcernAttr::Subject),
             "raised_on" => Some(ConcernAttr::RaisedOn),
-            _ => symbols.concern_fields.get(name).map(|&i| ConcernAttr::Field(i)),
+            _ => symbols
+                .concern_fields
+                .get(name)
+                .map(|&i| ConcernAttr::Field(i)),
         };
         let grade = symbols.grades.get(name).copied();
         let grade = grade.filter(|&g| self.checker.per_concern[g]);
-        attr.or(grade.map(ConcernAttr::Grade)).map(Declared::Concern)
+        attr.or(grade.map(ConcernAttr::Grade))
+            .map(Declared::Concern)
     }
 
     /// Counts the declaration as used wherever it is named, even where it cannot stand.
@@ -206,7 +210,10 @@ impl ExprChecker<'_, '_> {
         let condition = match attr {
             ConcernAttr::Grade(g) => {
                 let levels = &self.checker.grades[g].levels;
-                let level = levels.get(1).or(levels.first()).map_or("low", String::as_str);
+                let level = levels
+                    .get(1)
+                    .or(levels.first())
+                    .map_or("low", String::as_str);
                 return format!("count(concerns in last 12 months where {name} >= {level})");
             }
             ConcernAttr::RaisedOn => format!("{name} >= 2026-01-01"),

@@ -4,13 +4,14 @@ use std::collections::HashMap;
 
 use miette::LabeledSpan;
 
-use super::{expr, find_cycles, too_large, CheckError, Checker};
-use crate::ast::{self, ClauseKind, DueUnit, Span};
+use super::names::in_order;
+use super::{did_you_mean, expr, find_cycles, CheckError, Checker};
+use crate::ast::{self, ClauseKind, DueUnit, Span, Spanned};
 use crate::calendar::Deadline;
 use crate::program::{RuleDef, Severity};
 
 impl Checker<'_> {
-    fn check_rule(&mut self, rule: &ast::Rule) -> Option<RuleDef> {
+    pub(super) fn check_rule(&mut self, rule: &ast::Rule) -> Option<RuleDef> {
         let clauses = self.index_clauses(rule);
         let mut when = None;
         let mut applies_to = None;
@@ -21,7 +22,7 @@ impl Checker<'_> {
         let mut due = None;
         let mut replaces = Vec::new();
         let mut ok = true;
-        for clause in clauses {
+        for clause in &clauses {
             match &clause.kind {
                 ClauseKind::When(e) => {
                     when = Some(self.check_condition(e, expr::Scope::Subject, None))
@@ -30,39 +31,25 @@ impl Checker<'_> {
                     applies_to = Some(self.check_condition(e, expr::Scope::AppliesTo, None))
                 }
                 ClauseKind::Severity(s) => severity = self.check_severity(s),
-                ClauseKind::Require(text) => require = Some(text.value.clone()),
+                ClauseKind::Require(text) => require = self.check_require(text),
                 ClauseKind::Owner(role) => owner = self.resolve_role(role),
                 ClauseKind::Involve(roles) => {
                     involve = roles.iter().filter_map(|r| self.resolve_role(r)).collect();
                     ok &= involve.len() == roles.len();
                 }
-                ClauseKind::Due(d) => due = self.check_due(d),
+                ClauseKind::Due(d) => due = self.check_due(d, clause.span),
                 ClauseKind::Replaces(names) => {
                     replaces = names.iter().filter_map(|n| self.resolve_rule(n)).collect();
                     ok &= replaces.len() == names.len();
                 }
             }
         }
-        let owner = owner.or_else(|| {
-            self.missing_clause(rule, &["owner"], "owner");
-            None
-        });
-        let when = when.or_else(|| {
-            self.missing_clause(rule, &["when"], "when");
-            None
-        });
-        let severity = severity.or_else(|| {
-            self.missing_clause(rule, &["severity"], "severity");
-            None
-        });
-        let require = require.or_else(|| {
-            self.missing_clause(rule, &["require"], "require");
-            None
-        });
-        let due = due.or_else(|| {
-            self.missing_clause(rule, &["due"], "due");
-            None
-        });
+        self.warn_owner_involved(&clauses);
+        let owner = owner.or_else(|| self.missing_clause(rule, "owner"));
+        let when = when.or_else(|| self.missing_clause(rule, "when"));
+        let severity = severity.or_else(|| self.missing_clause(rule, "severity"));
+        let require = require.or_else(|| self.missing_clause(rule, "require"));
+        let due = due.or_else(|| self.missing_clause(rule, "due"));
         Some(RuleDef {
             id: rule.id.value.clone(),
             title: rule.title.value.clone(),
@@ -103,9 +90,10 @@ impl Checker<'_> {
     }
 
     /// Reports a missing clause, unless the clause was written (and its error reported).
-    fn missing_clause(&mut self, rule: &ast::Rule, _written: &[&str], keyword: &'static str) {
+    /// Always `None`, standing for the clause's missing value.
+    fn missing_clause<T>(&mut self, rule: &ast::Rule, keyword: &'static str) -> Option<T> {
         if rule.clauses.iter().any(|c| c.kind.keyword() == keyword) {
-            return;
+            return None;
         }
         let example = match keyword {
             "when" => "`when callbacks < 20`, the condition that calls for the action".to_string(),
@@ -131,6 +119,45 @@ impl Checker<'_> {
             span: rule.id.span,
             help: Some(format!("add a line such as {example}")),
         });
+        None
+    }
+
+    /// The action text: something must be said.
+    fn check_require(&mut self, text: &Spanned<String>) -> Option<String> {
+        if text.value.trim().is_empty() {
+            self.error(CheckError::EmptyText {
+                message: "the action text is empty".to_string(),
+                span: text.span,
+                help: Some(
+                    "say what must be done, for example `require \"Root-cause discussion with the clinician\"`"
+                        .to_string(),
+                ),
+            });
+            return None;
+        }
+        Some(text.value.clone())
+    }
+
+    /// Warns when the owner is also listed in `involve`.
+    fn warn_owner_involved(&mut self, clauses: &[&ast::Clause]) {
+        let owner = clauses.iter().find_map(|c| match &c.kind {
+            ClauseKind::Owner(role) => Some(role),
+            _ => None,
+        });
+        let involve = clauses.iter().find_map(|c| match &c.kind {
+            ClauseKind::Involve(roles) => Some(roles),
+            _ => None,
+        });
+        let (Some(owner), Some(involve)) = (owner, involve) else {
+            return;
+        };
+        if let Some(again) = involve.iter().find(|r| r.value == owner.value) {
+            self.error(CheckError::OwnerInvolved {
+                role: owner.value.clone(),
+                span: again.span,
+                owner: owner.span,
+            });
+        }
     }
 
     fn check_severity(&mut self, severity: &ast::Ident) -> Option<Severity> {
@@ -155,13 +182,13 @@ impl Checker<'_> {
                 Some(i)
             }
             None => {
-                let help = did_you_mean(&role.value, self.symbols.roles.keys().map(String::as_str))
-                    .or_else(|| {
-                        Some(format!(
-                            "declare it: `role {} \"Display name\"`",
-                            role.value
-                        ))
-                    });
+                let roles = in_order(&self.symbols.roles);
+                let help = self.suggest(&role.value, &roles).or_else(|| {
+                    Some(format!(
+                        "declare it: `role {} \"Display name\"`",
+                        role.value
+                    ))
+                });
                 self.error(CheckError::UnknownRole {
                     name: role.value.clone(),
                     span: role.span,
@@ -172,21 +199,26 @@ impl Checker<'_> {
         }
     }
 
-    fn resolve_rule(&mut self, rule: &ast::Ident) -> Option<usize> {
+    pub(super) fn resolve_rule(&mut self, rule: &ast::Ident) -> Option<usize> {
         let found = self.symbols.rules.get(&rule.value).copied();
         if found.is_none() {
+            let rules = in_order(&self.symbols.rules);
+            let help = self.suggest(&rule.value, &rules);
             self.error(CheckError::UnknownRule {
                 name: rule.value.clone(),
                 span: rule.span,
-                help: did_you_mean(&rule.value, self.symbols.rules.keys().map(String::as_str)),
+                help,
             });
         }
         found
     }
 
-    fn check_due(&mut self, due: &ast::Due) -> Option<Deadline> {
-        let Ok(n) = due.amount.value.parse::<u32>() else {
-            self.error(too_large(&due.amount));
+    /// A deadline, at most ten years ahead.
+    fn check_due(&mut self, due: &ast::Due, clause: Span) -> Option<Deadline> {
+        let limit = ten_years(due.unit.value);
+        let n = due.amount.value.parse::<u32>().ok().filter(|n| *n <= limit);
+        let Some(n) = n else {
+            self.due_too_far(due, clause, limit);
             return None;
         };
         Some(match due.unit.value {
@@ -197,8 +229,27 @@ impl Checker<'_> {
         })
     }
 
+    fn due_too_far(&mut self, due: &ast::Due, clause: Span, limit: u32) {
+        let written = self.source[clause.start..clause.end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let unit = self.source[due.unit.span.start..due.unit.span.end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.error(CheckError::BadNumber {
+            message: format!("`{written}` is more than ten years ahead"),
+            span: due.amount.span.to(due.unit.span),
+            label: format!("more than {limit} {unit}"),
+            help: Some(format!(
+                "a deadline can be at most ten years ahead, `due {limit} {unit}`; check the number"
+            )),
+        });
+    }
+
     /// For each rule (by position), the rules its `replaces` names.
-    fn replaces_graph(&self, decls: &[&ast::Rule]) -> Vec<Vec<usize>> {
+    pub(super) fn replaces_graph(&self, decls: &[&ast::Rule]) -> Vec<Vec<usize>> {
         decls
             .iter()
             .map(|rule| {
@@ -216,9 +267,17 @@ impl Checker<'_> {
     }
 
     /// Reports every cycle of `replaces`; true when there is one.
-    fn report_replaces_cycles(&mut self, decls: &[&ast::Rule], graph: &[Vec<usize>]) -> bool {
+    pub(super) fn report_replaces_cycles(
+        &mut self,
+        decls: &[&ast::Rule],
+        graph: &[Vec<usize>],
+    ) -> bool {
         let cycles = find_cycles(graph);
         for cycle in &cycles {
+            if let [rule] = cycle.as_slice() {
+                self.replaces_itself(decls[*rule]);
+                continue;
+            }
             let names: Vec<String> = cycle
                 .iter()
                 .chain(cycle.first())
@@ -239,7 +298,27 @@ impl Checker<'_> {
         !cycles.is_empty()
     }
 
-    fn warn_never_reported(&mut self, decls: &[&ast::Rule], rules: &[RuleDef]) {
+    fn replaces_itself(&mut self, rule: &ast::Rule) {
+        let own_name = rule
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ClauseKind::Replaces(names) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .find(|n| n.value == rule.id.value);
+        self.error(CheckError::ReplacesItself {
+            name: rule.id.value.clone(),
+            span: own_name.map_or(rule.id.span, |n| n.span),
+            help: Some(format!(
+                "remove `{}` from its own `replaces`",
+                rule.id.value
+            )),
+        });
+    }
+
+    pub(super) fn warn_never_reported(&mut self, decls: &[&ast::Rule], rules: &[RuleDef]) {
         for (a, rule) in rules.iter().enumerate() {
             for &b in &rule.displaces {
                 let same_when =
@@ -273,6 +352,16 @@ impl Checker<'_> {
     }
 }
 
+/// The most of each unit a deadline may be: ten years.
+fn ten_years(unit: DueUnit) -> u32 {
+    match unit {
+        DueUnit::WorkingDays => 2_600,
+        DueUnit::Days => 3_650,
+        DueUnit::Weeks => 520,
+        DueUnit::Months => 120,
+    }
+}
+
 fn clause_expr(rule: &ast::Rule, keyword: &str) -> Option<Span> {
     rule.clauses
         .iter()
@@ -289,4 +378,3 @@ fn replaces_span(rule: &ast::Rule) -> Span {
         .find(|c| matches!(c.kind, ClauseKind::Replaces(_)))
         .map_or(rule.id.span, |c| c.span)
 }
-

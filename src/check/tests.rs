@@ -80,9 +80,8 @@ impl Checker<'_> {
                     });
                     return;
                 };
-                let kind = self.schema.metrics[index].kind;
                 for (_, value) in values {
-                    self.check_metric_literal(kind, &metric.value, value);
+                    self.check_metric_literal(index, &metric.value, value);
                 }
             }
             TestStatementKind::GivenField { field, value, .. } => {
@@ -198,7 +197,10 @@ impl Checker<'_> {
         }
     }
 
-    fn check_metric_literal(&mut self, kind: MetricKind, metric: &str, value: &ast::Literal) {
+    fn check_metric_literal(&mut self, index: usize, metric: &str, value: &ast::Literal) {
+        let Some(kind) = self.metric_kinds[index] else {
+            return; // its kind is unknown, and already reported
+        };
         let problem = match (&value.kind, kind) {
             (LiteralKind::Percent(text) | LiteralKind::Number(text), MetricKind::Percent) => {
                 let n: f64 = text.parse().unwrap_or(f64::NAN);
@@ -221,12 +223,8 @@ impl Checker<'_> {
             )),
         };
         if let Some(message) = problem {
-            self.bad_test(
-                message,
-                value.span,
-                "does not fit the metric",
-                "give a value of the metric's kind",
-            );
+            let help = metric_value_help(metric, kind, &value.kind);
+            self.bad_test(message, value.span, "does not fit the metric", &help);
         }
     }
 
@@ -264,6 +262,29 @@ impl Checker<'_> {
                 "wrong kind of value",
                 "give a value of the field's type",
             );
+        }
+    }
+}
+
+/// How to write a value of a metric's kind, with an example close to what was written.
+fn metric_value_help(metric: &str, kind: MetricKind, written: &LiteralKind) -> String {
+    let number = match written {
+        LiteralKind::Number(t) | LiteralKind::Percent(t) => t.parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|n| n.is_finite());
+    match kind {
+        MetricKind::Count => {
+            let example = number.filter(|n| *n >= 0.0).map_or(40.0, f64::trunc);
+            format!("`{metric}` is a count: write a whole number such as `{example}`")
+        }
+        MetricKind::Percent => {
+            let example = number.filter(|n| (0.0..=100.0).contains(n)).unwrap_or(80.0);
+            format!("`{metric}` is a percentage: write one from 0% to 100% such as `{example}%`")
+        }
+        MetricKind::Number => {
+            let example = number.unwrap_or(2.5);
+            format!("`{metric}` is a number: write a number such as `{example}`")
         }
     }
 }

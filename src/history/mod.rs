@@ -452,15 +452,13 @@ fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
         .take(5)
         .map(|r| {
             format!(
-                "{} \"{}\" actions (`{}`: {} against {}), for {} subjects ({} against {})",
+                "{} \"{}\" actions (`{}`: {} against {}), {}",
                 difference(r.first_new, r.second_new),
                 r.title,
                 r.rule,
                 r.second_new,
                 r.first_new,
-                difference(r.first_subjects, r.second_subjects),
-                r.second_subjects,
-                r.first_subjects
+                subjects_difference(r.first_subjects, r.second_subjects)
             )
         })
         .collect();
@@ -474,6 +472,17 @@ fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
         c.only_first,
         c.first
     )
+}
+
+/// "for 9 more subjects (31 against 22)", or "for the same number of subjects (22)".
+fn subjects_difference(first: usize, second: usize) -> String {
+    match first == second {
+        true => format!("for the same number of subjects ({first})"),
+        false => format!(
+            "for {} subjects ({second} against {first})",
+            difference(first, second)
+        ),
+    }
 }
 
 /// "14 more", "3 fewer" or "as many".
@@ -521,10 +530,19 @@ pub struct RuleAgreement {
     pub not_required: usize,
     /// done / (done + not done + not required), as a percentage; `None` when all are 0.
     pub agreement_percent: Option<f64>,
-    /// The required-but-not-done actions: (subject, month).
-    pub missed: Vec<(String, Month)>,
-    /// The done-but-not-required actions: (subject, month).
-    pub unrequired: Vec<(String, Month)>,
+    /// The required-but-not-done actions.
+    pub missed: Vec<SubjectMonth>,
+    /// The done-but-not-required actions.
+    pub unrequired: Vec<SubjectMonth>,
+}
+
+/// A subject in a month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectMonth {
+    /// The subject.
+    pub subject: String,
+    /// The month.
+    pub period: Month,
 }
 
 /// Compares the backtest's new actions with what was done. A required action counts as done
@@ -587,7 +605,10 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
     {
         if let Some(r) = rules.iter().position(|r| r.rule == a.rule) {
             rules[r].not_required += 1;
-            rules[r].unrequired.push((a.subject.clone(), a.period));
+            rules[r].unrequired.push(SubjectMonth {
+                subject: a.subject.clone(),
+                period: a.period,
+            });
         }
     }
     for r in &mut rules {
