@@ -23,6 +23,8 @@ pub enum BacktestFormat {
     Json,
     /// One row per month and action, for spreadsheets.
     Csv,
+    /// One self-contained HTML page with charts, for a browser.
+    Html,
 }
 
 /// Arguments of `escalate backtest`.
@@ -48,6 +50,10 @@ pub struct BacktestArgs {
     /// How to write the result.
     #[arg(long, value_enum, default_value_t)]
     pub format: BacktestFormat,
+    /// A subject whose timelines the HTML page shows (repeatable); by default the subjects
+    /// with the most new actions.
+    #[arg(long = "subject", value_name = "ID")]
+    pub timeline_subjects: Vec<String>,
     /// Write the result to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -113,6 +119,12 @@ pub fn run(args: &BacktestArgs) -> u8 {
             serde_json::to_string_pretty(&report).expect("output types always serialize") + "\n"
         }
         BacktestFormat::Csv => render::csv(&report),
+        BacktestFormat::Html => crate::report::html::backtest(
+            &report,
+            policy.program(),
+            &data,
+            &args.timeline_subjects,
+        ),
     };
     write_output(args.out.as_ref(), &text)
 }

@@ -590,9 +590,10 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
                 }
                 None => {
                     rules[r].not_done += 1;
-                    rules[r]
-                        .missed
-                        .push((a.action.subject.clone(), month.as_of));
+                    rules[r].missed.push(SubjectMonth {
+                        subject: a.action.subject.clone(),
+                        period: month.as_of,
+                    });
                 }
             }
         }

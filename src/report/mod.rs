@@ -8,6 +8,7 @@ use crate::eval::{format_number, Action, Evaluation, Evidence, Missing};
 use crate::program::Program;
 
 pub mod backtest;
+pub mod html;
 
 /// The evaluation as text for people: who must do what by when, grouped by the owning role,
 /// then the rules left undecided and the data they lacked.
