@@ -1151,12 +1151,3 @@ fn region_scale_load() {
         Some(((12345 + 2) % 60) as f64)
     );
 }
-
-#[test]
-#[ignore]
-fn show_rendering() {
-    let errors = load_dir(&callbacks_schema(), &fixture("06-data-errors")).unwrap_err();
-    for e in &errors {
-        println!("{}", render(e));
-    }
-}

@@ -20,7 +20,8 @@
 //!   to case or surrounding spaces. Columns the policy does not use are allowed and ignored,
 //!   in any order.
 //! - Values may be in double quotes (`"Smith, J"`; a quote inside is written twice).
-//!   Spaces around values are ignored.
+//!   Spaces around values are ignored, and so are the quotes of a value quoted after a
+//!   space (`c01, "80%"`), though such a value cannot contain a comma.
 //! - Blank rows (including rows of nothing but commas) are skipped. A row with fewer values
 //!   than the header has columns is an error; extra values at the end of a row are allowed
 //!   only when they are empty.
@@ -30,7 +31,8 @@
 //! A JSON array of objects, one object per row, keys as the column headings: for example
 //! `[{"subject": "c01", "period": "2026-10", "callbacks": 41}]`. Values may be numbers,
 //! strings, `true`/`false` or `null`; `null` (or leaving the key out) is an empty cell.
-//! Errors name the line on which the object starts, and column 1.
+//! Errors name the line on which the object starts, and column 1 (for a file that is not
+//! valid JSON, the line and column where reading stopped).
 //!
 //! ## The performance file
 //!
