@@ -33,7 +33,16 @@ fn data(policy: &Policy, dir: &str) -> Dataset {
 fn evaluate(name: &str, dir: &str) -> (Policy, Dataset, Evaluation) {
     let policy = policy(name);
     let data = data(&policy, dir);
-    let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &EvalOptions::default());
+    let mut evaluation =
+        policy.evaluate(&data, "2026-10".parse().unwrap(), &EvalOptions::default());
+    // Snapshots must not depend on where the checkout is.
+    for file in &mut evaluation.data.files {
+        file.path = file
+            .path
+            .strip_prefix(root())
+            .expect("data is under the checkout")
+            .to_path_buf();
+    }
     (policy, data, evaluation)
 }
 

@@ -56,6 +56,8 @@ pub struct Evaluation {
     pub grades: Vec<GradeResult>,
     /// How many subjects were evaluated.
     pub subjects_evaluated: usize,
+    /// What was read from each data file: rows read, used, rejected and ignored.
+    pub data: crate::data::LoadSummary,
     /// Warnings about the policy or the data.
     pub diagnostics: Vec<DiagnosticRecord>,
 }
@@ -214,6 +216,7 @@ pub fn evaluate(
         undecided: Vec::new(),
         grades: Vec::new(),
         subjects_evaluated: subjects.len(),
+        data: data.summary().clone(),
         diagnostics: Vec::new(),
     };
     for outcome in outcomes {

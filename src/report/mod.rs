@@ -46,7 +46,42 @@ pub fn human(evaluation: &Evaluation, program: &Program) -> String {
     }
     write_undecided(&mut out, evaluation);
     write_grades(&mut out, evaluation);
+    write_data_summary(&mut out, &evaluation.data);
     out
+}
+
+/// One line per data file: rows read, used, rejected and ignored (with why).
+fn write_data_summary(out: &mut String, summary: &crate::data::LoadSummary) {
+    if summary.files.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nData");
+    for file in &summary.files {
+        let ignored: Vec<String> = file
+            .ignored
+            .iter()
+            .map(|i| format!("{} {}", i.rows, i.reason))
+            .collect();
+        let _ = write!(
+            out,
+            "  {}: {} read, {} used, {} rejected",
+            file.path.display(),
+            plural(file.rows_read, "row", "rows"),
+            file.rows_used,
+            file.rows_rejected
+        );
+        match ignored.is_empty() {
+            true => out.push('\n'),
+            false => {
+                let _ = writeln!(
+                    out,
+                    ", {} ignored ({})",
+                    file.rows_ignored,
+                    ignored.join("; ")
+                );
+            }
+        }
+    }
 }
 
 /// The actions grouped by owning role, roles in declaration order, actions by due date.
