@@ -119,12 +119,9 @@ pub fn run(args: &BacktestArgs) -> u8 {
             serde_json::to_string_pretty(&report).expect("output types always serialize") + "\n"
         }
         BacktestFormat::Csv => render::csv(&report),
-        BacktestFormat::Html => crate::report::html::backtest(
-            &report,
-            policy.program(),
-            &data,
-            &args.timeline_subjects,
-        ),
+        BacktestFormat::Html => {
+            crate::report::html::backtest(&report, policy.program(), &data, &args.timeline_subjects)
+        }
     };
     write_output(args.out.as_ref(), &text)
 }

@@ -48,6 +48,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace
 .chart { background: #fff; border: 1px solid #d8d8d4; border-radius: 4px; padding: 8px; }
 svg { display: block; max-width: 100%; height: auto; font-size: 11px; }
 svg text { fill: #333; }
+svg.wide { width: 100%; }
 svg .grid { stroke: #e4e4e0; stroke-width: 1; }
 svg .axis { stroke: #777; stroke-width: 1; }
 svg .axis-title { font-size: 11px; fill: #555; }
@@ -55,19 +56,21 @@ svg .total { font-size: 10px; fill: #444; }
 svg .series { fill: none; stroke: #333; stroke-width: 1.8; stroke-linejoin: round; }
 svg .point { fill: #333; }
 svg .threshold { stroke: #a33; stroke-width: 1.2; stroke-dasharray: 5 4; }
-svg .threshold-label { font-size: 10px; fill: #a33; paint-order: stroke; stroke: #fff;
-  stroke-width: 3px; stroke-linejoin: round; }
+svg .threshold-label { font-size: 10px; fill: #a33; }
 svg .strip { fill: #f4f4f1; }
+svg .strip-title { font-size: 10px; fill: #555; }
 svg .event-line { stroke-width: 1; stroke-dasharray: 2 2; opacity: .55; }
 svg .marker { stroke: #222; stroke-width: .8; }
 svg .ended { fill: #fff; stroke-width: 2.2; }
-svg .empty { font-size: 12px; fill: #777; }
+svg .ring { fill: none; stroke: #222; stroke-width: .8; }
+svg .empty { font-size: 12px; fill: #777; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
 .subjects { display: flex; flex-direction: column; gap: 14px; }
 .subject { background: #fff; border: 1px solid #d8d8d4; border-radius: 4px; padding: 10px 12px; }
 .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 8px 14px; margin-top: 6px; }
 figure { margin: 0; }
 figcaption { font-size: 12px; color: #444; margin-bottom: 2px; }
 details { margin: 6px 0; }
+.episodes { font-size: 12px; color: #444; gap: 2px 18px; margin: 2px 0 4px; }
 summary { cursor: pointer; color: #333; }
 footer { margin-top: 30px; color: #777; font-size: 12px; }
 "#;
@@ -157,9 +160,7 @@ fn write_summary(out: &mut String, b: &Backtest) {
     out.push_str("<th class=\"n\">New actions</th><th class=\"n\">Subjects affected</th>");
     out.push_str("<th class=\"n\">Median months open</th></tr></thead>\n<tbody>\n");
     for (i, r) in b.summary.rules.iter().enumerate() {
-        let median = r
-            .median_months_open
-            .map_or("–".to_string(), format_number);
+        let median = r.median_months_open.map_or("–".to_string(), format_number);
         let _ = writeln!(
             out,
             "<tr><td>{}<code>{}</code></td><td>{}</td><td class=\"n\">{}</td>\
@@ -206,29 +207,25 @@ fn write_new_actions(out: &mut String, b: &Backtest) {
         out.push_str("<p class=\"note\">No rule asked for a new action in this range.</p>\n");
     }
     write_legend(out, b);
-    let _ = writeln!(
-        out,
-        "<div class=\"chart\">{}</div>",
-        new_actions_chart(b)
-    );
+    let _ = writeln!(out, "<div class=\"chart\">{}</div>", new_actions_chart(b));
 }
 
 fn write_comparison(out: &mut String, c: &Comparison) {
     let _ = writeln!(
         out,
-        "<h2>Compared with “{}”</h2>\n<p>{}</p>",
+        "<h2>Compared with “{}”</h2>\n<p>{}</p>\n<p class=\"note\">First: “{}” (this policy). \
+         Second: “{}” (<code>--compare</code>).</p>",
         escape(&c.second),
-        escape(&c.summary)
-    );
-    out.push_str("<table>\n<thead><tr><th>Rule</th><th>Title</th>");
-    let _ = write!(
-        out,
-        "<th class=\"n\">New actions<br>“{0}”</th><th class=\"n\">New actions<br>“{1}”</th>\
-         <th class=\"n\">Subjects<br>“{0}”</th><th class=\"n\">Subjects<br>“{1}”</th>",
+        code_spans(&c.summary),
         escape(&c.first),
         escape(&c.second)
     );
-    out.push_str("</tr></thead>\n<tbody>\n");
+    out.push_str(
+        "<table>\n<thead><tr><th rowspan=\"2\">Rule</th><th rowspan=\"2\">Title</th>\
+         <th colspan=\"2\">New actions</th><th colspan=\"2\">Subjects affected</th></tr>\n\
+         <tr><th class=\"n\">first</th><th class=\"n\">second</th>\
+         <th class=\"n\">first</th><th class=\"n\">second</th></tr></thead>\n<tbody>\n",
+    );
     for r in &c.rules {
         let _ = writeln!(
             out,
@@ -244,6 +241,22 @@ fn write_comparison(out: &mut String, c: &Comparison) {
     }
     out.push_str("</tbody>\n</table>\n");
     write_month_differences(out, c);
+}
+
+/// Escaped text with each `quoted` part set as code.
+fn code_spans(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape(text);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match i % 2 {
+            1 => format!("<code>{}</code>", escape(part)),
+            _ => escape(part),
+        })
+        .collect()
 }
 
 fn write_month_differences(out: &mut String, c: &Comparison) {
@@ -443,7 +456,7 @@ fn write_y_axis(out: &mut String, scale: &ValueScale, ticks: &[f64], left: f64, 
 
 /// Stacked bars: new actions per month, one colour per rule.
 fn new_actions_chart(b: &Backtest) -> String {
-    let (width, height) = (1240.0, 300.0);
+    let (width, height) = (1280.0, 300.0);
     let (left, right, top, bottom) = (56.0, 16.0, 18.0, 44.0);
     let axis = MonthAxis {
         first: b.from,
@@ -451,9 +464,7 @@ fn new_actions_chart(b: &Backtest) -> String {
         left,
         width: width - left - right,
     };
-    let totals: Vec<usize> = (0..axis.count)
-        .map(|m| month_total(b, m))
-        .collect();
+    let totals: Vec<usize> = (0..axis.count).map(|m| month_total(b, m)).collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
     let ticks = ticks(0.0, max, 5, true);
     let scale = ValueScale {
@@ -462,7 +473,11 @@ fn new_actions_chart(b: &Backtest) -> String {
         top,
         bottom: height - bottom,
     };
-    let mut svg = svg_open(width, height, "New actions per rule per month");
+    let mut svg = svg_open(width, height, "New actions per rule per month").replacen(
+        "<svg ",
+        "<svg class=\"wide\" ",
+        1,
+    );
     write_y_axis(&mut svg, &scale, &ticks, left, width - right);
     let _ = write!(
         svg,
@@ -509,10 +524,7 @@ fn write_stacked_bar(
         if count == 0 {
             continue;
         }
-        let (y_top, y_bottom) = (
-            scale.y((below + count) as f64),
-            scale.y(below as f64),
-        );
+        let (y_top, y_bottom) = (scale.y((below + count) as f64), scale.y(below as f64));
         let _ = write!(
             out,
             "<rect x=\"{x:.1}\" y=\"{y_top:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" \
@@ -582,7 +594,9 @@ fn collect_thresholds(expr: &Expr, found: &mut Vec<Vec<Threshold>>) {
 /// `metric op number` or `number op metric`, written with the metric on the left.
 fn metric_against_number(op: CmpOp, a: &Expr, b: &Expr) -> Option<(usize, Threshold)> {
     match (&a.kind, &b.kind) {
-        (ExprKind::Metric(m), ExprKind::Number(value)) => Some((*m, Threshold { op, value: *value })),
+        (ExprKind::Metric(m), ExprKind::Number(value)) => {
+            Some((*m, Threshold { op, value: *value }))
+        }
         (ExprKind::Number(value), ExprKind::Metric(m)) => Some((
             *m,
             Threshold {
@@ -693,7 +707,12 @@ fn subject_events(b: &Backtest, subject: &str) -> Vec<Event> {
             .resolved
             .iter()
             .filter(|r| r.subject == subject)
-            .map(|r| (r.rule.as_str(), Some(reason_words(r.reason, r.replaced_by.as_deref()))));
+            .map(|r| {
+                (
+                    r.rule.as_str(),
+                    Some(reason_words(r.reason, r.replaced_by.as_deref())),
+                )
+            });
         for (rule, ended) in started.chain(ended) {
             events.push(Event {
                 month: m,
@@ -769,7 +788,7 @@ fn write_subject(
         "<section class=\"subject\" data-subject=\"{0}\">\n<h3>{0}</h3>",
         escape(subject)
     );
-    let _ = writeln!(out, "<p class=\"note\">{}</p>", event_summary(&events));
+    write_episodes(out, &events, b.from);
     if index.is_none() {
         out.push_str("<p class=\"note\">This subject is not in the data.</p>\n");
     }
@@ -785,7 +804,8 @@ fn write_subject(
             thresholds: thresholds.get(m).map(Vec::as_slice).unwrap_or(&[]),
             events: &events,
         };
-        let _ = writeln!(
+        let _ =
+            writeln!(
             out,
             "<figure data-metric=\"{}\"><figcaption>{} (<code>{}</code>{})</figcaption>{}</figure>",
             escape(&metric.id),
@@ -798,18 +818,75 @@ fn write_subject(
     out.push_str("</div>\n</section>\n");
 }
 
-/// "3 actions started, 2 ended: first_month 2026-08, ..."
-fn event_summary(events: &[Event]) -> String {
-    let started: Vec<&Event> = events.iter().filter(|e| e.ended.is_none()).collect();
+/// The subject's actions in the range, one item each: rule, months required, how it ended.
+fn write_episodes(out: &mut String, events: &[Event], first: Month) {
     if events.is_empty() {
-        return "No action started or ended in this range.".to_string();
+        out.push_str("<p class=\"note\">No action started or ended in this range.</p>\n");
+        return;
     }
-    let ended = events.len() - started.len();
-    format!(
-        "{} started, {} ended in this range.",
-        plural(started.len(), "action", "actions"),
-        ended
-    )
+    out.push_str("<ul class=\"legend episodes\">");
+    for episode in episodes(events) {
+        let _ = write!(
+            out,
+            "<li>{}<code>{}</code>&nbsp;{}</li>",
+            swatch(episode.rule),
+            escape(episode.rule_id),
+            escape(&episode.describe(first))
+        );
+    }
+    out.push_str("</ul>\n");
+}
+
+/// One action of a subject, from the month it started (`None`: before the range) to the event
+/// that ended it (`None`: still required in the last month).
+struct Episode<'a> {
+    rule: usize,
+    rule_id: &'a str,
+    start: Option<usize>,
+    end: Option<&'a Event>,
+}
+
+impl Episode<'_> {
+    /// "2026-07 to 2026-08: replaced by third_month", "in 2026-09: no longer holds",
+    /// "from 2026-10, still required".
+    fn describe(&self, first: Month) -> String {
+        let month = |i: usize| first.offset(i as i32).to_string();
+        let start = self.start.map_or("before the range".to_string(), month);
+        let Some(end) = self.end else {
+            return format!("from {start}, still required");
+        };
+        let why = end.ended.as_deref().unwrap_or_default();
+        match end.month.checked_sub(1) {
+            Some(last) if self.start == Some(last) => format!("in {start}: {why}"),
+            Some(last) => format!("{start} to {}: {why}", month(last)),
+            None => format!("before the range: {why}"),
+        }
+    }
+}
+
+fn episodes(events: &[Event]) -> Vec<Episode<'_>> {
+    let mut list: Vec<Episode> = Vec::new();
+    for e in events {
+        let open = list
+            .iter_mut()
+            .find(|p| p.rule_id == e.rule_id && p.end.is_none());
+        match (&e.ended, open) {
+            (None, _) => list.push(Episode {
+                rule: e.rule,
+                rule_id: &e.rule_id,
+                start: Some(e.month),
+                end: None,
+            }),
+            (Some(_), Some(open)) => open.end = Some(e),
+            (Some(_), None) => list.push(Episode {
+                rule: e.rule,
+                rule_id: &e.rule_id,
+                start: None,
+                end: Some(e),
+            }),
+        }
+    }
+    list
 }
 
 /// One metric of one subject over the range.
@@ -824,10 +901,11 @@ struct Timeline<'a> {
 const TIMELINE_WIDTH: f64 = 420.0;
 const PLOT_HEIGHT: f64 = 130.0;
 const EVENT_ROW: f64 = 13.0;
+const LABEL_GAP: f64 = 11.0;
 
 impl Timeline<'_> {
     fn svg(&self) -> String {
-        let (left, right, top) = (44.0, 12.0, 10.0);
+        let (left, right, top) = (46.0, 50.0, 10.0);
         let strip = busiest_month(self.events) as f64 * EVENT_ROW + 6.0;
         let height = top + PLOT_HEIGHT + strip + 34.0;
         let axis = MonthAxis {
@@ -858,7 +936,7 @@ impl Timeline<'_> {
                 svg,
                 "<text class=\"empty\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">no values in this range</text>",
                 left + axis.width / 2.0,
-                top + PLOT_HEIGHT / 2.0
+                top + PLOT_HEIGHT * 0.35
             );
         }
         self.write_event_strip(&mut svg, &axis, scale.bottom, strip);
@@ -899,7 +977,11 @@ impl Timeline<'_> {
     fn write_series(&self, out: &mut String, axis: &MonthAxis, scale: &ValueScale) {
         let path = line_path(&segments(self.values), |i| axis.x(i), |v| scale.y(v));
         let _ = write!(out, "<path class=\"series\" d=\"{path}\"/>");
-        let unit = if self.metric.kind == MetricKind::Percent { "%" } else { "" };
+        let unit = if self.metric.kind == MetricKind::Percent {
+            "%"
+        } else {
+            ""
+        };
         for (i, value) in self.values.iter().enumerate() {
             if let Some(v) = value {
                 let _ = write!(
@@ -914,28 +996,49 @@ impl Timeline<'_> {
         }
     }
 
-    /// Dashed lines, one per threshold value, labelled with the comparisons made with it.
+    /// Dashed lines, one per threshold value, labelled in the right margin with the
+    /// comparisons made with it.
     fn write_thresholds(&self, out: &mut String, scale: &ValueScale, left: f64, right: f64) {
-        let mut by_value: Vec<(f64, Vec<String>)> = Vec::new();
-        for t in self.thresholds {
-            let text = threshold_text(t, self.metric.kind);
-            match by_value.iter_mut().find(|(v, _)| *v == t.value) {
-                Some((_, texts)) => texts.push(text),
-                None => by_value.push((t.value, vec![text])),
+        let mut labels: Vec<(f64, String)> = Vec::new();
+        for (value, texts) in self.thresholds_by_value() {
+            if !scale.contains(value) {
+                continue;
             }
-        }
-        for (value, texts) in by_value.iter().filter(|(v, _)| scale.contains(*v)) {
-            let y = scale.y(*value);
-            let label = escape(&texts.join(", "));
+            let y = scale.y(value);
             let _ = write!(
                 out,
                 "<line class=\"threshold\" x1=\"{left:.1}\" x2=\"{right:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\">\
-                 <title>threshold {label}</title></line>\
-                 <text class=\"threshold-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>",
-                right - 2.0,
-                y - 3.0
+                 <title>threshold: {}</title></line>",
+                escape(&texts.join(", "))
+            );
+            let middle = (texts.len() as f64 - 1.0) / 2.0;
+            for (k, text) in texts.into_iter().enumerate() {
+                labels.push((y + 3.5 + (k as f64 - middle) * LABEL_GAP, text));
+            }
+        }
+        labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        spread(&mut labels, LABEL_GAP);
+        for (y, text) in labels {
+            let _ = write!(
+                out,
+                "<text class=\"threshold-label\" x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
+                right + 4.0,
+                escape(&text)
             );
         }
+    }
+
+    /// The thresholds grouped by value: each value with its comparisons (`< 80%`, `>= 80%`).
+    fn thresholds_by_value(&self) -> Vec<(f64, Vec<String>)> {
+        let mut groups: Vec<(f64, Vec<String>)> = Vec::new();
+        for t in self.thresholds {
+            let text = threshold_text(t, self.metric.kind);
+            match groups.iter_mut().find(|(v, _)| *v == t.value) {
+                Some((_, texts)) => texts.push(text),
+                None => groups.push((t.value, vec![text])),
+            }
+        }
+        groups
     }
 
     /// Faint vertical lines through the plot where actions started.
@@ -958,7 +1061,7 @@ impl Timeline<'_> {
         let _ = write!(
             out,
             "<rect class=\"strip\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{height:.1}\"/>\
-             <text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">actions</text>",
+             <text class=\"strip-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">actions</text>",
             axis.left,
             top + 1.0,
             axis.width,
@@ -971,6 +1074,16 @@ impl Timeline<'_> {
             let y = top + 4.0 + EVENT_ROW * (*slot as f64 + 0.5);
             *slot += 1;
             write_marker(out, e, axis.x(e.month), y, self.first);
+        }
+    }
+}
+
+/// Moves labels (sorted by y) down so that none is closer than `gap` to the one above.
+fn spread(labels: &mut [(f64, String)], gap: f64) {
+    for i in 1..labels.len() {
+        let lowest = labels[i - 1].0 + gap;
+        if labels[i].0 < lowest {
+            labels[i].0 = lowest;
         }
     }
 }
@@ -996,8 +1109,9 @@ fn write_marker(out: &mut String, e: &Event, x: f64, y: f64, first: Month) {
         Some(why) => {
             let _ = write!(
                 out,
-                "<circle class=\"marker ended\" stroke=\"{colour}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\">\
-                 <title>{rule} ended {month}: {}</title></circle>",
+                "<g><title>{rule} ended {month}: {}</title>\
+                 <circle class=\"ring\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5.3\"/>\
+                 <circle class=\"ended\" style=\"stroke:{colour}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.8\"/></g>",
                 escape(why)
             );
         }
@@ -1051,12 +1165,21 @@ mod tests {
     }
 
     #[test]
+    fn backquoted_words_become_code() {
+        assert_eq!(code_spans("a `b<c` d"), "a <code>b&lt;c</code> d");
+        assert_eq!(code_spans("odd ` quote"), "odd ` quote");
+    }
+
+    #[test]
     fn a_missing_value_splits_the_line() {
         let runs = segments(&[Some(1.0), None, Some(3.0)]);
         assert_eq!(runs, vec![vec![(0, 1.0)], vec![(2, 3.0)]]);
         let d = line_path(&runs, |i| i as f64 * 10.0, |v| v);
         assert_eq!(d, "M0.0,1.0M20.0,3.0");
-        assert!(!d.contains('L'), "no segment joins the values around the gap");
+        assert!(
+            !d.contains('L'),
+            "no segment joins the values around the gap"
+        );
     }
 
     #[test]
@@ -1070,7 +1193,10 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(ticks(0.0, 100.0, 5, false), vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        assert_eq!(
+            ticks(0.0, 100.0, 5, false),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
         assert_eq!(ticks(0.0, 1.0, 5, true), vec![0.0, 1.0]);
         assert_eq!(ticks(0.0, 7.0, 5, true), vec![0.0, 2.0, 4.0, 6.0, 8.0]);
         let t = ticks(1.6, 2.7, 4, false);
@@ -1089,6 +1215,45 @@ mod tests {
         assert_eq!(axis.x(0), 60.0);
         let empty = MonthAxis { count: 0, ..axis };
         assert!(empty.band().is_finite());
+    }
+
+    fn threshold(op: CmpOp, value: f64) -> Threshold {
+        Threshold { op, value }
+    }
+
+    #[test]
+    fn thresholds_are_found_inside_for_in_k_of_n_and_not() {
+        let policy = crate::policy::Policy::parse(
+            "t.policy",
+            r#"policy "T"
+role ops "Ops"
+metric rate "Rate" percent, higher is better
+metric calls "Calls" count
+metric speed "Speed" number
+rule a "A" {
+  when (rate < 80% and calls >= 20) for 2 consecutive months
+  severity low
+  require "x"
+  owner ops
+  due 5 working days
+}
+rule b "B" {
+  when not (20 > calls) and speed < 2 in 3 of the last 4 months or rate < 80%
+  severity low
+  require "x"
+  owner ops
+  due 5 working days
+}
+"#,
+        )
+        .unwrap_or_else(|e| panic!("{}", e.render(false)));
+        let found = thresholds(policy.program());
+        assert_eq!(found[0], vec![threshold(CmpOp::Lt, 80.0)]);
+        assert_eq!(
+            found[1],
+            vec![threshold(CmpOp::Ge, 20.0), threshold(CmpOp::Lt, 20.0)]
+        );
+        assert_eq!(found[2], vec![threshold(CmpOp::Lt, 2.0)]);
     }
 
     #[test]

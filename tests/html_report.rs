@@ -1,0 +1,252 @@
+//! `escalate backtest --format html`: one self-contained page, its texts escaped, a timeline
+//! per chosen subject, and no line drawn across a month without a value.
+
+use std::path::Path;
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `escalate backtest POLICY --data examples/data/ooh --format html` with `extra`
+/// arguments; returns the page.
+fn html(policy: &str, from: &str, to: &str, extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(["backtest", policy, "--data", "examples/data/ooh"])
+        .args(["--from", from, "--to", to, "--format", "html"])
+        .args(extra)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "escalate failed: {stderr}");
+    String::from_utf8(output.stdout).expect("the page is UTF-8")
+}
+
+fn ooh(extra: &[&str]) -> String {
+    html("policies/ooh_callbacks.policy", "2025-10", "2026-10", extra)
+}
+
+/// The text of each `<section class="subject" ...>` of the page, by subject id.
+fn subject_sections(page: &str) -> Vec<(String, String)> {
+    let marker = "<section class=\"subject\" data-subject=\"";
+    page.split(marker)
+        .skip(1)
+        .map(|rest| {
+            let id = rest.split('"').next().unwrap_or_default().to_string();
+            let body = rest
+                .split("</section>")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            (id, body)
+        })
+        .collect()
+}
+
+/// The `d` of the series path in the figure for `metric` within `section`.
+fn series_path<'a>(section: &'a str, metric: &str) -> &'a str {
+    let figure = section
+        .split(&format!("<figure data-metric=\"{metric}\">"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no figure for {metric}"));
+    let figure = figure.split("</figure>").next().unwrap();
+    figure
+        .split("<path class=\"series\" d=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no series path for {metric}"))
+}
+
+#[test]
+fn the_page_is_html_with_charts() {
+    let page = ooh(&[]);
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..100]);
+    assert!(page.trim_end().ends_with("</html>"));
+    assert!(page.contains("<svg"));
+    assert!(page.contains("OOH clinician call-backs and productivity"));
+    assert!(page.contains("Summary by rule"));
+    assert!(page.contains("<code>first_month</code>"));
+    // The new-actions chart has a bar with its tooltip.
+    assert!(page.contains("<title>first_month, 2026-08: 5 new actions</title>"));
+}
+
+#[test]
+fn the_page_needs_nothing_from_outside() {
+    let page = ooh(&[]);
+    for attribute in ["src=", "href=", "url("] {
+        for (at, _) in page.match_indices(attribute) {
+            let value = page[at + attribute.len()..].trim_start_matches(['"', '\'', ' ']);
+            for outside in ["http://", "https://", "//"] {
+                assert!(
+                    !value.starts_with(outside),
+                    "`{attribute}` loads from outside: {}",
+                    &page[at..(at + 80).min(page.len())]
+                );
+            }
+        }
+    }
+    for tag in ["<script", "<link", "<img", "<iframe", "@import"] {
+        assert!(!page.contains(tag), "the page has {tag}");
+    }
+}
+
+#[test]
+fn texts_from_the_policy_are_escaped() {
+    let page = html(
+        "tests/fixtures/html/script_name.policy",
+        "2026-06",
+        "2026-10",
+        &[],
+    );
+    assert!(
+        !page.contains("<script"),
+        "a policy text reached the page unescaped"
+    );
+    assert!(!page.contains("<img"));
+    assert!(!page.contains("<i>in time</i>"));
+    assert!(
+        page.contains("&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt; &amp; &quot;co&quot;")
+    );
+    assert!(page.contains("Below 80% &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.contains("Call-backs &lt;i&gt;in time&lt;/i&gt;"));
+}
+
+#[test]
+fn the_summary_table_is_stable() {
+    let page = html(
+        "tests/fixtures/html/script_name.policy",
+        "2026-06",
+        "2026-10",
+        &[],
+    );
+    let start = page.find("<h1>").expect("a title");
+    let end = page[start..].find("</table>").expect("a summary table") + start;
+    insta::assert_snapshot!("script_name_summary", &page[start..end + "</table>".len()]);
+}
+
+#[test]
+fn a_chosen_subject_gets_a_timeline_per_metric() {
+    let page = ooh(&["--subject", "gp05"]);
+    let sections = subject_sections(&page);
+    let ids: Vec<&str> = sections.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["gp05"]);
+    let gp05 = &sections[0].1;
+    for metric in ["callback_in_time", "callbacks", "cases_per_hour"] {
+        assert!(
+            gp05.contains(&format!("<figure data-metric=\"{metric}\">")),
+            "no timeline of {metric}"
+        );
+        // Thirteen months of values, all present: one unbroken line.
+        let d = series_path(gp05, metric);
+        assert_eq!(d.matches('M').count(), 1, "{metric}: {d}");
+        assert_eq!(d.matches('L').count(), 12, "{metric}: {d}");
+    }
+    // Thresholds as dashed lines, labelled.
+    assert!(gp05.contains("class=\"threshold\""));
+    assert!(gp05.contains("&lt; 80%"));
+    assert!(gp05.contains("&gt;= 20"));
+    // gp05: first_month started in 2026-08 and was replaced in 2026-09.
+    assert!(gp05.contains("<title>first_month started 2026-08</title>"));
+    assert!(gp05.contains("<title>first_month ended 2026-09: replaced by second_month_gp</title>"));
+}
+
+#[test]
+fn subjects_can_be_chosen_several_times_and_may_be_missing() {
+    let page = ooh(&[
+        "--subject",
+        "gp05",
+        "--subject",
+        "anp04",
+        "--subject",
+        "gp05",
+    ]);
+    let ids: Vec<String> = subject_sections(&page)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, ["gp05", "anp04"]);
+    let page = ooh(&["--subject", "nobody"]);
+    let sections = subject_sections(&page);
+    assert_eq!(sections.len(), 1);
+    assert!(sections[0].1.contains("not in the data"));
+    assert!(sections[0].1.contains("no values in this range"));
+}
+
+#[test]
+fn by_default_the_busiest_twelve_subjects_are_drawn() {
+    let page = ooh(&[]);
+    let ids: Vec<String> = subject_sections(&page)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids.len(), 12, "{ids:?}");
+    // anp04 and gp13 have four new actions each, more than anyone else; ties go by id.
+    assert_eq!(ids[..2], ["anp04", "gp13"]);
+}
+
+#[test]
+fn no_line_crosses_a_missing_month() {
+    // gp11 has no call-back figure for 2026-08.
+    let page = html(
+        "policies/ooh_callbacks.policy",
+        "2026-06",
+        "2026-10",
+        &["--subject", "gp11"],
+    );
+    let sections = subject_sections(&page);
+    let d = series_path(&sections[0].1, "callback_in_time");
+    // June and July joined, then a gap, then September and October joined.
+    assert_eq!(d.matches('M').count(), 2, "{d}");
+    assert_eq!(d.matches('L').count(), 2, "{d}");
+    // The other metrics have every month.
+    assert_eq!(
+        series_path(&sections[0].1, "callbacks")
+            .matches('M')
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn empty_and_single_month_ranges_still_make_a_page() {
+    let quiet = html("policies/ooh_callbacks.policy", "2025-10", "2025-12", &[]);
+    assert!(quiet.contains("No rule asked for a new action in this range."));
+    assert!(quiet.contains("No subject had a new action in this range."));
+    assert!(quiet.contains("<svg"));
+    let one = ooh_one_month();
+    assert!(one.starts_with("<!DOCTYPE html>"));
+    assert_eq!(subject_sections(&one).len(), 1);
+    assert!(!one.contains("NaN"));
+    let future = html(
+        "policies/ooh_callbacks.policy",
+        "2030-01",
+        "2030-02",
+        &["--subject", "gp05"],
+    );
+    assert!(future.contains("no values in this range"));
+    assert!(!future.contains("NaN"));
+}
+
+fn ooh_one_month() -> String {
+    html(
+        "policies/ooh_callbacks.policy",
+        "2026-10",
+        "2026-10",
+        &["--subject", "gp05"],
+    )
+}
+
+#[test]
+fn a_comparison_and_an_agreement_get_tables() {
+    let page = ooh(&[
+        "--compare",
+        "tests/fixtures/backtest/ooh_85.policy",
+        "--actual",
+        "tests/fixtures/backtest/actual.csv",
+    ]);
+    assert!(page.contains("<h2>Compared with “OOH clinician call-backs at 85%”</h2>"));
+    assert!(page.contains("<h2>Agreement with what was done</h2>"));
+    assert!(page.contains("<code>first_month</code>: 37 against 17"));
+}
