@@ -65,7 +65,7 @@ fn line_end(source: &str, at: usize) -> usize {
 }
 
 /// Whitespace as the grammar counts it (the byte-order mark included).
-fn is_blank(c: char) -> bool {
+pub(crate) fn is_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{feff}')
 }
 

@@ -261,19 +261,25 @@ impl<'s> Printer<'s> {
         out.push(')');
     }
 
-    /// `yes`, `no`, `true` or `false` as the author wrote it (the tree keeps only the value).
+    /// `yes`, `no`, `true` or `false` as the author wrote it (the tree keeps only the value);
+    /// the span of a flag in brackets takes them in.
     fn flag_word(&self, expr: &Expr, value: bool) -> &'static str {
         let written = self
             .source
             .get(expr.span.start..expr.span.end)
             .unwrap_or_default()
             .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace());
-        match (written, value) {
-            ("true", true) => "true",
-            ("false", false) => "false",
-            (_, true) => "yes",
-            (_, false) => "no",
-        }
+        flag_as_written(written, value)
+    }
+}
+
+/// The word for a flag: `true`/`false` when that is what was written, `yes`/`no` otherwise.
+pub(super) fn flag_as_written(written: &str, value: bool) -> &'static str {
+    match (written, value) {
+        ("true", true) => "true",
+        ("false", false) => "false",
+        (_, true) => "yes",
+        (_, false) => "no",
     }
 }
 

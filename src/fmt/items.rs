@@ -2,7 +2,7 @@
 //! grade arm and test statement, with columns aligned within groups.
 
 use super::comments::{has_blank_line, next_code_byte};
-use super::expr::{is_one, quoted, Printer};
+use super::expr::{flag_as_written, is_one, quoted, Chain, Printer};
 use super::lines::{Gap, Line, Place};
 use super::MAX_WIDTH;
 use crate::ast::*;
@@ -333,41 +333,46 @@ impl Layout<'_> {
         gap: Gap,
         style: Continuation,
     ) {
-        let column = INDENT + width(&prefix);
         let one_line = format!("{prefix}{}", self.printer.expr(condition));
-        let chain = self.printer.chain(condition);
-        let wrap = chain.as_ref().filter(|chain| {
-            INDENT + width(&one_line) > MAX_WIDTH || self.printer.written_across_lines(chain)
-        });
-        let Some(chain) = wrap else {
-            self.push(Line::start(span.start, span.end, INDENT, one_line, gap));
-            return;
-        };
-        let first = format!("{prefix}{}", self.printer.chain_first(&chain));
-        self.push(Line::start(
-            span.start,
-            chain.first.span.end,
-            INDENT,
-            first,
-            gap,
-        ));
+        match self.printer.chain(condition) {
+            Some(chain) if self.should_wrap(&one_line, &chain) => {
+                self.wrapped_condition(prefix, &chain, span, gap, style)
+            }
+            _ => self.push(Line::start(span.start, span.end, INDENT, one_line, gap)),
+        }
+    }
+
+    /// Whether a condition goes on one line per top-level part.
+    fn should_wrap(&self, one_line: &str, chain: &Chain) -> bool {
+        INDENT + width(one_line) > MAX_WIDTH || self.printer.written_across_lines(chain)
+    }
+
+    /// A condition on one line per top-level part: the first after `prefix`, each later one
+    /// starting with its operator, lined up as `style` says.
+    fn wrapped_condition(
+        &mut self,
+        prefix: String,
+        chain: &Chain,
+        span: Span,
+        gap: Gap,
+        style: Continuation,
+    ) {
+        let column = INDENT + width(&prefix);
+        let first = format!("{prefix}{}", self.printer.chain_first(chain));
+        let first_end = chain.first.span.end;
+        self.push(Line::start(span.start, first_end, INDENT, first, gap));
         let symbol = chain.op.symbol();
         let indent = match style {
             Continuation::OperatorUnderCondition => column,
             Continuation::OperandUnderCondition => column.saturating_sub(symbol.len() + 1),
         };
         for (i, (op, part)) in chain.rest.iter().enumerate() {
+            let text = format!("{symbol} {}", self.printer.chain_part(chain, part));
             let last = i + 1 == chain.rest.len();
-            let text = format!("{symbol} {}", self.printer.chain_part(&chain, part));
+            let end = if last { span.end } else { part.span.end };
             self.push(Line {
                 place: Place::Continuation,
-                ..Line::start(
-                    op.span.start,
-                    if last { span.end } else { part.span.end },
-                    indent,
-                    text,
-                    gap,
-                )
+                ..Line::start(op.span.start, end, indent, text, gap)
             });
         }
     }
@@ -472,21 +477,13 @@ impl Layout<'_> {
             LiteralKind::Number(text) => text.clone(),
             LiteralKind::Percent(text) => format!("{text}%"),
             LiteralKind::Flag(value) => {
-                flag_as_written(&self.source[literal.span.start..literal.span.end], *value)
+                let written = &self.source[literal.span.start..literal.span.end];
+                flag_as_written(written, *value).to_string()
             }
             LiteralKind::Text(text) => quoted(text),
             LiteralKind::Date(date) => date.to_string(),
             LiteralKind::Name(name) => name.clone(),
         }
-    }
-}
-
-/// `yes`/`no`/`true`/`false` as written, when the text is one of them for the value.
-fn flag_as_written(written: &str, value: bool) -> String {
-    match (written, value) {
-        ("true", true) | ("false", false) => written.to_string(),
-        (_, true) => "yes".to_string(),
-        (_, false) => "no".to_string(),
     }
 }
 

@@ -7,7 +7,7 @@
 //! block or of the file when nothing follows. Printed lines are in source order, so comments
 //! keep their order, and none is lost or printed twice.
 
-use super::comments::{has_blank_line, Comment};
+use super::comments::{has_blank_line, is_blank, Comment};
 
 /// Whether a blank line goes before a line (or before the comments that lead it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +91,7 @@ pub(super) fn render(source: &str, mut lines: Vec<Line>, comments: &[Comment]) -
     debug_assert!(lines.windows(2).all(|w| w[0].anchor < w[1].anchor));
     lines.push(Line::end_of_file(source.len()));
     let placed = place_comments(&lines, comments);
-    let mut out = Output::new(source);
+    let mut out = Output::new(source, comments);
     for (line, placed) in lines.iter().zip(placed) {
         out.line(line, &placed);
     }
@@ -139,6 +139,7 @@ fn line_holding(lines: &[Line], at: usize) -> usize {
 /// The text being written, and where in the source the last thing written came from.
 struct Output<'s> {
     source: &'s str,
+    comments: &'s [Comment],
     lines: Vec<String>,
     /// The source end of the last line or comment written.
     previous_end: Option<usize>,
@@ -147,9 +148,10 @@ struct Output<'s> {
 }
 
 impl<'s> Output<'s> {
-    fn new(source: &'s str) -> Output<'s> {
+    fn new(source: &'s str, comments: &'s [Comment]) -> Output<'s> {
         Output {
             source,
+            comments,
             lines: Vec::new(),
             previous_end: None,
             open_block: None,
@@ -158,34 +160,41 @@ impl<'s> Output<'s> {
 
     /// Writes one line with its leading and trailing comments.
     fn line(&mut self, line: &Line, placed: &Placed) {
+        self.leading_comments(line, &placed.leading);
+        if line.place != Place::End {
+            self.code(line, placed);
+        }
+    }
+
+    /// The comments on lines of their own before a line, at its comment indentation.
+    fn leading_comments(&mut self, line: &Line, comments: &[Comment]) {
         let (first_gap, between_gap) = match line.place {
             Place::Start(gap) => (gap, Gap::AsWritten),
             Place::Continuation => (Gap::Never, Gap::Never),
             Place::Close | Place::End => (Gap::AsWritten, Gap::AsWritten),
         };
-        for (i, comment) in placed.leading.iter().enumerate() {
-            self.gap(if i == 0 { first_gap } else { between_gap }, comment.start);
-            let text = format!(
-                "{:indent$}{}",
-                "",
-                comment.text(self.source),
-                indent = line.comment_indent
-            );
+        for (i, comment) in comments.iter().enumerate() {
+            // A comment from after the line's start (one of several that ended up on it) is
+            // spaced as the line would be.
+            let position = comment.start.min(line.anchor);
+            self.gap(if i == 0 { first_gap } else { between_gap }, position);
+            let indent = line.comment_indent;
+            let text = format!("{:indent$}{}", "", comment.text(self.source));
             self.push(text, comment.end);
         }
-        if line.place == Place::End {
-            return;
-        }
+    }
+
+    /// The line's code with its trailing comment; a block's `}` goes on the line of its `{`
+    /// when nothing comes between them.
+    fn code(&mut self, line: &Line, placed: &Placed) {
         let code_gap = match (placed.leading.is_empty(), line.place) {
             (true, Place::Start(gap)) => gap,
             (false, Place::Start(_)) => Gap::AsWritten,
             _ => Gap::Never,
         };
         let end = placed.trailing.map_or(line.end, |c| c.end.max(line.end));
-        if line.place == Place::Close
-            && placed.leading.is_empty()
-            && self.close_empty_block(placed, end)
-        {
+        let closes_at_once = line.place == Place::Close && placed.leading.is_empty();
+        if closes_at_once && self.close_empty_block(placed, end) {
             return;
         }
         self.gap(code_gap, line.anchor);
@@ -212,10 +221,27 @@ impl<'s> Output<'s> {
         let blank = match (gap, self.previous_end) {
             (_, None) | (Gap::Never, _) => false,
             (Gap::Always, _) => true,
-            (Gap::AsWritten, Some(end)) => end < start && has_blank_line(&self.source[end..start]),
+            (Gap::AsWritten, Some(end)) => {
+                let from = end.max(self.trivia_start(start));
+                from < start && has_blank_line(&self.source[from..start])
+            }
         };
         if blank {
             self.lines.push(String::new());
+        }
+    }
+
+    /// Where the whitespace and comments just before byte `at` start: the end of the code
+    /// before it. Only blank lines there count as the author's, so a comment that moved out of
+    /// the middle of a declaration does not bring the blank lines of that declaration along.
+    fn trivia_start(&self, at: usize) -> usize {
+        let mut at = at;
+        loop {
+            at = self.source[..at].trim_end_matches(is_blank).len();
+            match self.comments.binary_search_by_key(&at, |c| c.end) {
+                Ok(i) => at = self.comments[i].start,
+                Err(_) => return at,
+            }
         }
     }
 
