@@ -70,29 +70,8 @@ impl Policy {
     /// Reads, parses and checks the policy file at `path`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
         let path = path.as_ref();
-        let name = path.display().to_string();
-        let fail = |problem| PolicyError {
-            source: SourceFile::new(name.clone(), ""),
-            problems: vec![problem],
-        };
-        let bytes = std::fs::read(path).map_err(|e| {
-            fail(PolicyProblem::Unreadable {
-                path: name.clone(),
-                reason: e.to_string().to_lowercase(),
-            })
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            let column =
-                valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
-            fail(PolicyProblem::InvalidUtf8 {
-                path: name.clone(),
-                line,
-                column,
-            })
-        })?;
-        Policy::parse(name, text)
+        let text = read_policy_text(path)?;
+        Policy::parse(path.display().to_string(), text)
     }
 
     /// Parses and checks a policy's text; `name` is how diagnostics refer to it.
@@ -168,6 +147,32 @@ impl Policy {
             .map(|w| diagnostic::render(&self.source.attach(w), colour))
             .collect()
     }
+}
+
+/// The text of a policy file, or why it cannot be read (unreadable, or not UTF-8: with the
+/// line and column of the first bad byte).
+pub fn read_policy_text(path: &Path) -> Result<String, PolicyError> {
+    let name = path.display().to_string();
+    let fail = |problem| PolicyError {
+        source: SourceFile::new(name.clone(), ""),
+        problems: vec![problem],
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(PolicyProblem::Unreadable {
+            path: name.clone(),
+            reason: e.to_string().to_lowercase(),
+        })
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        fail(PolicyProblem::InvalidUtf8 {
+            path: name.clone(),
+            line,
+            column,
+        })
+    })
 }
 
 impl PolicyError {

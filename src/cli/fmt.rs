@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::{colour_stderr, FAILURE, SUCCESS};
 use crate::diagnostic::SourceFile;
 use crate::fmt::{check_faithful, format_source};
-use crate::policy::{PolicyError, PolicyProblem};
+use crate::policy::{read_policy_text, PolicyError, PolicyProblem};
 
 /// Arguments of `escalate fmt`.
 #[derive(Debug, clap::Args)]
@@ -91,29 +91,4 @@ fn report(error: &PolicyError) -> Outcome {
     let errors = if count == 1 { "error" } else { "errors" };
     eprintln!("{}: not formatted, {count} {errors}", error.source.name());
     Outcome::Failed
-}
-
-/// The text of a policy file, or the problem reading it as `escalate check` reports it.
-fn read_policy_text(path: &Path) -> Result<String, PolicyError> {
-    let name = path.display().to_string();
-    let fail = |problem| PolicyError {
-        source: SourceFile::new(name.clone(), ""),
-        problems: vec![problem],
-    };
-    let bytes = std::fs::read(path).map_err(|e| {
-        fail(PolicyProblem::Unreadable {
-            path: name.clone(),
-            reason: e.to_string().to_lowercase(),
-        })
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
-        fail(PolicyProblem::InvalidUtf8 {
-            path: name.clone(),
-            line,
-            column,
-        })
-    })
 }
