@@ -156,7 +156,7 @@ pub enum CheckError {
         /// The name.
         name: String,
         /// The second declaration.
-        #[label("declared again here")]
+        #[label(primary, "declared again here")]
         span: Span,
         /// The first declaration.
         #[label("first declared here")]
@@ -177,7 +177,7 @@ pub enum CheckError {
         /// " in rule `x`", or empty.
         place: String,
         /// The second one.
-        #[label("again here")]
+        #[label(primary, "again here")]
         span: Span,
         /// The first one.
         #[label("first here")]
@@ -205,7 +205,7 @@ pub enum CheckError {
         /// What is wrong.
         message: String,
         /// The part with the wrong unit.
-        #[label("{label}")]
+        #[label(primary, "{label}")]
         span: Span,
         /// The label.
         label: String,
@@ -286,7 +286,7 @@ pub enum CheckError {
         /// The rules, e.g. "`a` → `b` → `a`".
         cycle: String,
         /// The first `replaces` in the cycle.
-        #[label("this `replaces` starts the cycle")]
+        #[label(primary, "this `replaces` starts the cycle")]
         span: Span,
         /// The other `replaces` clauses of the cycle.
         #[label(collection, "and this continues it")]
@@ -307,21 +307,21 @@ pub enum CheckError {
     },
     /// Grades defined in terms of each other.
     #[error("{message}")]
-    #[diagnostic(
-        code(check::grade_cycle),
-        help("a grade cannot depend on itself, directly or through other grades: remove one of these uses")
-    )]
+    #[diagnostic(code(check::grade_cycle))]
     GradeCycle {
         /// What is wrong, naming the grades.
         message: String,
         /// Where the first grade of the cycle uses the next.
-        #[label("{label}")]
+        #[label(primary, "{label}")]
         span: Span,
         /// The label.
         label: String,
         /// Where each other grade of the cycle uses the next.
         #[label(collection)]
         others: Vec<LabeledSpan>,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
     },
     /// `otherwise` not in last place, or missing.
     #[error("{message}")]
@@ -423,7 +423,7 @@ pub enum CheckError {
         /// The rule that replaces it.
         by: String,
         /// The replaced rule's name.
-        #[label("always replaced")]
+        #[label(primary, "always replaced")]
         span: Span,
         /// The replacing rule's `replaces`.
         #[label("by this rule")]
@@ -440,7 +440,7 @@ pub enum CheckError {
         /// The role.
         role: String,
         /// The role in `involve`.
-        #[label("already the owner")]
+        #[label(primary, "already the owner")]
         span: Span,
         /// The `owner` clause's role.
         #[label("the owner")]

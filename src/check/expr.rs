@@ -82,16 +82,7 @@ impl ExprChecker<'_, '_> {
         if matches!(ty, Ty::Flag | Ty::Error) {
             return;
         }
-        let help = match ty {
-            Ty::Number(_) => "compare it with something, for example `callbacks >= 20`",
-            Ty::Level(_) => {
-                "compare the grade with one of its levels, for example `concern_level >= pattern`"
-            }
-            Ty::Enum { .. } => {
-                "compare the field with one of its values, for example `staff_group = gp`"
-            }
-            _ => "compare it with something to make a yes-or-no condition",
-        };
+        let help = self.comparison_help(ty, span);
         self.checker.error(CheckError::TypeMismatch {
             message: format!(
                 "a condition must be yes or no, but this is {}",
@@ -99,8 +90,47 @@ impl ExprChecker<'_, '_> {
             ),
             span,
             label: "not a yes-or-no condition".to_string(),
-            help: Some(help.to_string()),
+            help: Some(help),
         });
+    }
+
+    /// How to make a yes-or-no condition of a value of type `ty`, written at `span`: an
+    /// example comparison with the value itself when it is a plain name.
+    fn comparison_help(&self, ty: &Ty, span: Span) -> String {
+        let written = self.text(span);
+        let is_name = written
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let example = |default: &str, rest: String| match is_name {
+            true => format!("`{written} {rest}`"),
+            false => format!("`{default}`"),
+        };
+        match ty {
+            Ty::Number(Unit::Percent) => format!(
+                "compare it with something, for example {}",
+                example("callback_in_time < 80%", "< 80%".to_string())
+            ),
+            Ty::Number(Unit::Plain) => format!(
+                "compare it with something, for example {}",
+                example("callbacks >= 20", ">= 20".to_string())
+            ),
+            Ty::Level(g) => {
+                let level = &self.checker.grades[*g].levels[0];
+                format!(
+                    "compare the grade with one of its levels, for example {}",
+                    example("concern_level >= pattern", format!(">= {level}"))
+                )
+            }
+            Ty::Enum { .. } => {
+                let value = self.values_of(ty).and_then(|v| v.first().cloned());
+                let value = value.unwrap_or_else(|| "gp".to_string());
+                format!(
+                    "compare the field with one of its values, for example {}",
+                    example("staff_group = gp", format!("= {value}"))
+                )
+            }
+            _ => "compare it with something to make a yes-or-no condition".to_string(),
+        }
     }
 
     fn check(&mut self, e: &ast::Expr) -> (Expr, Ty) {

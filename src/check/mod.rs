@@ -567,11 +567,16 @@ impl<'s> Checker<'s> {
                 )
             }
         };
+        let help = match cycle.len() {
+            1 => "a grade cannot depend on itself: remove this use",
+            _ => "a grade cannot depend on itself, directly or through other grades: remove one of these uses",
+        };
         self.error(CheckError::GradeCycle {
             message,
             span,
             label,
             others,
+            help: Some(help.to_string()),
         });
     }
 

@@ -209,11 +209,11 @@ impl ExprChecker<'_, '_> {
         let schema = &self.checker.schema;
         let condition = match attr {
             ConcernAttr::Grade(g) => {
+                // The second level of several (`high` of extreme, high, moderate, low); the
+                // first of two, since `>=` the lowest level always holds.
                 let levels = &self.checker.grades[g].levels;
-                let level = levels
-                    .get(1)
-                    .or(levels.first())
-                    .map_or("low", String::as_str);
+                let at = usize::from(levels.len() > 2);
+                let level = levels.get(at).map_or("high", String::as_str);
                 return format!("count(concerns in last 12 months where {name} >= {level})");
             }
             ConcernAttr::RaisedOn => format!("{name} >= 2026-01-01"),
@@ -322,7 +322,7 @@ impl ExprChecker<'_, '_> {
     }
 
     /// The values of an enumeration or the levels of a grade.
-    fn values_of(&self, ty: &Ty) -> Option<Vec<String>> {
+    pub(super) fn values_of(&self, ty: &Ty) -> Option<Vec<String>> {
         match ty {
             Ty::Enum { concern, field } => {
                 let schema = &self.checker.schema;

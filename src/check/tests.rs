@@ -1,5 +1,6 @@
 //! Test blocks: every name they use exists, and every value fits its declaration.
 
+use super::names::in_order;
 use super::suggest::did_you_mean;
 use super::{CheckError, Checker};
 use crate::ast::{self, Expectation, Item, LiteralKind, PolicyFile, Span, TestStatementKind};
@@ -69,10 +70,8 @@ impl Checker<'_> {
             TestStatementKind::AsOf(_) => {}
             TestStatementKind::GivenMetric { metric, values, .. } => {
                 let Some(&index) = self.symbols.metrics.get(&metric.value) else {
-                    let help = did_you_mean(
-                        &metric.value,
-                        self.symbols.metrics.keys().map(String::as_str),
-                    );
+                    let metrics = in_order(&self.symbols.metrics);
+                    let help = self.suggest(&metric.value, &metrics);
                     self.error(CheckError::UnknownMetric {
                         name: metric.value.clone(),
                         span: metric.span,
@@ -160,8 +159,8 @@ impl Checker<'_> {
             }
             Expectation::Grade { grade, level } => {
                 let Some(&g) = self.symbols.grades.get(&grade.value) else {
-                    let help =
-                        did_you_mean(&grade.value, self.symbols.grades.keys().map(String::as_str));
+                    let grades = in_order(&self.symbols.grades);
+                    let help = self.suggest(&grade.value, &grades);
                     self.error(CheckError::UnknownGrade {
                         name: grade.value.clone(),
                         span: grade.span,

@@ -1,8 +1,8 @@
 //! Parse errors, in words a contract manager would use.
 
-use miette::Diagnostic;
+use miette::{Diagnostic, LabeledSpan};
 
-use super::{expected, scan, Rule, MAX_EXPRESSION_PARTS, MAX_NESTING, MAX_POLICY_BYTES};
+use super::{expected, slips, Rule, MAX_EXPRESSION_PARTS, MAX_NESTING, MAX_POLICY_BYTES};
 use crate::ast::Span;
 
 /// Everything wrong with a policy's text.
@@ -14,18 +14,19 @@ pub struct ParseErrors(#[related] pub Vec<ParseError>);
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
 pub enum ParseError {
     /// The text does not follow the language's layout.
-    #[error("expected {expected}, found {found}")]
+    #[error("{message}")]
     #[diagnostic(code(parse::unexpected))]
     Unexpected {
-        /// What could have come here, in words.
-        expected: String,
-        /// What was written instead, in backticks, or "the end of the file".
-        found: String,
+        /// What is wrong: what was expected and what was found, or the slip recognised.
+        message: String,
         /// Where.
-        #[label("{label}")]
+        #[label(primary, "{label}")]
         span: Span,
-        /// The label under the text.
+        /// The label under the text: short, since the message says the rest.
         label: String,
+        /// Other places worth seeing, such as the `{` that is never closed.
+        #[label(collection)]
+        others: Vec<LabeledSpan>,
         /// How to fix it.
         #[help]
         help: Option<String>,
@@ -116,7 +117,8 @@ impl ParseError {
     }
 }
 
-/// Turns pest's error into one a person can act on.
+/// Turns pest's error into one a person can act on: a common slip when one is recognised,
+/// otherwise what was expected and what was found.
 pub(super) fn from_pest(source: &str, error: pest::error::Error<Rule>) -> ParseError {
     let at = match error.location {
         pest::error::InputLocation::Pos(p) => p,
@@ -126,25 +128,172 @@ pub(super) fn from_pest(source: &str, error: pest::error::Error<Rule>) -> ParseE
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let found_text = token_at(source, at);
-    let found = found_text
-        .map(|t| format!("`{t}`"))
-        .unwrap_or_else(|| "the end of the file".to_string());
-    let expected = expected::describe(&positives);
-    let span = Span::new(at, at + found_text.map_or(0, str::len));
-    let help = missing_brace_help(source, at, &positives, found_text)
-        .or_else(|| expected::help_for(&positives, found_text));
+    let cx = At {
+        source,
+        at,
+        positives: &positives,
+        found: token_at(source, at),
+    };
+    slips::recognise(&cx).unwrap_or_else(|| unexpected(&cx))
+}
+
+/// "expected ..., found ...", pointing at what was found, or at the end of the line when
+/// what is missing belongs on that line.
+fn unexpected(cx: &At) -> ParseError {
+    let expected = expected::describe(cx.positives);
+    if let Some(end) = cx.end_of_unfinished_line() {
+        return ParseError::Unexpected {
+            message: format!("expected {expected}, found the end of the line"),
+            span: Span::new(end, end),
+            label: "the line ends too soon".to_string(),
+            others: Vec::new(),
+            help: expected::help_at_line_end(cx, end),
+        };
+    }
+    let found = cx.found_words();
     ParseError::Unexpected {
-        label: format!("expected {expected} here"),
-        expected,
-        found,
-        span,
-        help,
+        message: format!("expected {expected}, found {found}"),
+        span: cx.found_span(),
+        label: format!("unexpected {}", cx.found_short()),
+        others: Vec::new(),
+        help: expected::help_for(cx),
     }
 }
 
+/// Where the parse stopped, what could have come there, and what did.
+pub(super) struct At<'a> {
+    /// The policy's text.
+    pub source: &'a str,
+    /// The byte where the parse stopped.
+    pub at: usize,
+    /// The grammar rules that could have come next.
+    pub positives: &'a [Rule],
+    /// The word, number, quoted text or symbol found there; `None` at the end of the file.
+    pub found: Option<&'a str>,
+}
+
+impl At<'_> {
+    /// Whether `rule` could have come next.
+    pub fn expects(&self, rule: Rule) -> bool {
+        self.positives.contains(&rule)
+    }
+
+    /// What was found, in backticks, or "the end of the file".
+    pub fn found_words(&self) -> String {
+        self.found
+            .map(|t| format!("`{t}`"))
+            .unwrap_or_else(|| "the end of the file".to_string())
+    }
+
+    /// What was found, for a short label.
+    fn found_short(&self) -> String {
+        self.found
+            .map(|t| format!("`{t}`"))
+            .unwrap_or_else(|| "end of file".to_string())
+    }
+
+    /// The span of what was found.
+    pub fn found_span(&self) -> Span {
+        Span::new(self.at, self.at + self.found.map_or(0, str::len))
+    }
+
+    /// The start of the line holding byte `offset`.
+    pub fn line_start(&self, offset: usize) -> usize {
+        self.source[..offset].rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    /// The 1-based number of the line holding byte `offset`.
+    pub fn line_number(&self, offset: usize) -> usize {
+        self.source[..offset].matches('\n').count() + 1
+    }
+
+    /// The line holding the stop, from its start to the stop.
+    pub fn line_before(&self) -> &str {
+        &self.source[self.line_start(self.at)..self.at]
+    }
+
+    /// The whole line holding the stop, without its comment.
+    pub fn line(&self) -> &str {
+        let start = self.line_start(self.at);
+        let end = self.source[self.at..]
+            .find('\n')
+            .map_or(self.source.len(), |i| self.at + i);
+        let line = &self.source[start..end];
+        super::comment_start(line).map_or(line, |c| &line[..c])
+    }
+
+    /// The first word of the line holding the stop.
+    pub fn first_word_of_line(&self) -> &str {
+        self.line().split_whitespace().next().unwrap_or("")
+    }
+
+    /// The name, number or word just before the stop on its line, with where it starts.
+    pub fn word_before(&self) -> Option<(usize, &str)> {
+        let before = self.line_before().trim_end();
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.')))
+            .map_or(0, |i| i + 1);
+        let word = &before[start..];
+        (!word.is_empty()).then(|| (self.line_start(self.at) + start, word))
+    }
+
+    /// The word, number or symbol starting at or after byte `offset`, on the same line.
+    pub fn word_after(&self, offset: usize) -> Option<&str> {
+        let rest = &self.source[offset..];
+        let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        token_at(self.source, offset + skipped).filter(|t| !t.starts_with(['\n', '\r']))
+    }
+
+    /// When nothing expected here could start a new line and the text found is on a later
+    /// line (or the file ends), the end of the unfinished line: that is where something is
+    /// missing.
+    fn end_of_unfinished_line(&self) -> Option<usize> {
+        if self.positives.iter().any(|r| starts_a_line(*r)) {
+            return None;
+        }
+        let end = super::without_trailing_trivia(&self.source[..self.at]).len();
+        let later = self.found.is_none() || self.source[end..self.at].contains('\n');
+        (later && end > 0).then_some(end)
+    }
+}
+
+/// Whether text of this grammar rule begins a line of its own.
+fn starts_a_line(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        EOI | close_brace
+            | policy_decl
+            | version_decl
+            | calendar_decl
+            | holiday_decl
+            | role_decl
+            | metric_decl
+            | subjects_decl
+            | concerns_decl
+            | grade_decl
+            | rule_decl
+            | test_decl
+            | when_clause
+            | applies_clause
+            | severity_clause
+            | require_clause
+            | owner_clause
+            | involve_clause
+            | due_clause
+            | replaces_clause
+            | grade_arm
+            | field_decl
+            | as_of
+            | given_metric
+            | given_field
+            | given_concern
+            | expect
+    )
+}
+
 /// The word, number, quoted text or symbol starting at byte `at`.
-fn token_at(source: &str, at: usize) -> Option<&str> {
+pub(super) fn token_at(source: &str, at: usize) -> Option<&str> {
     let rest = source.get(at..)?;
     let first = rest.chars().next()?;
     let len = if first == '"' {
@@ -167,35 +316,4 @@ fn token_at(source: &str, at: usize) -> Option<&str> {
         .find(|&i| rest.is_char_boundary(i))
         .unwrap_or(0);
     Some(&rest[..shown])
-}
-
-const DECLARATION_WORDS: &[&str] = &[
-    "policy", "version", "calendar", "holiday", "role", "metric", "subjects", "concerns", "grade",
-    "rule", "test",
-];
-
-/// When a block is still open and the next declaration (or the end) arrives, names the block.
-fn missing_brace_help(
-    source: &str,
-    at: usize,
-    positives: &[Rule],
-    found: Option<&str>,
-) -> Option<String> {
-    if !positives.contains(&Rule::close_brace) {
-        return None;
-    }
-    if found.is_some_and(|f| !DECLARATION_WORDS.contains(&f)) {
-        return None;
-    }
-    let open = scan::unclosed_brace_before(source, at)?;
-    let line_start = source[..open].rfind('\n').map_or(0, |i| i + 1);
-    let header = source[line_start..open].trim();
-    let line = source[..open].matches('\n').count() + 1;
-    let what = match header.is_empty() {
-        true => "the block".to_string(),
-        false => format!("`{header} {{`"),
-    };
-    Some(format!(
-        "{what} on line {line} has no closing `}}`: add one after its last line"
-    ))
 }

@@ -1,20 +1,89 @@
 //! What the grammar's rule names mean in words, for "expected ..." messages.
 
+use super::errors::At;
 use super::Rule;
 
-/// Describes a set of grammar rules that could have come next, as one phrase.
+/// The most phrases an "expected ..." message lists: the most useful ones.
+const MOST_PHRASES: usize = 3;
+
+/// Describes a set of grammar rules that could have come next, as one phrase: the few most
+/// useful choices, separated so that each choice's own list stays readable.
 pub(super) fn describe(positives: &[Rule]) -> String {
-    let mut phrases: Vec<&str> = Vec::new();
-    for rule in positives {
-        let phrase = phrase_for(*rule);
-        if !phrases.contains(&phrase) {
-            phrases.push(phrase);
+    let mut phrases: Vec<(u8, &str)> = Vec::new();
+    for rule in collapse(positives) {
+        let phrase = phrase_for(rule);
+        if !phrases.iter().any(|(_, p)| *p == phrase) {
+            phrases.push((usefulness(rule), phrase));
         }
     }
+    phrases.sort_by_key(|(rank, _)| *rank);
+    let phrases: Vec<&str> = phrases
+        .into_iter()
+        .take(MOST_PHRASES)
+        .map(|(_, p)| p)
+        .collect();
     match phrases.as_slice() {
         [] => "something else".to_string(),
         [one] => one.to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [a, b] if !a.contains(" or ") && !b.contains(" or ") => format!("{a} or {b}"),
+        [init @ .., last] => format!("{}; or {last}", init.join("; ")),
+    }
+}
+
+/// The rules with the ways to start a condition or a value folded into one: when a condition
+/// can start here, "a name, a number, a date..." says nothing more.
+fn collapse(positives: &[Rule]) -> Vec<Rule> {
+    let starts_condition = positives.iter().any(|r| starts_condition(*r));
+    let values = positives.iter().filter(|r| is_value(**r)).count();
+    let mut rules = Vec::new();
+    for &rule in positives {
+        let folded = match rule {
+            r if starts_condition && (starts_condition_rule(r) || is_value(r)) => Rule::expr,
+            r if values >= 3 && is_value(r) => Rule::value_literal,
+            r => r,
+        };
+        if !rules.contains(&folded) {
+            rules.push(folded);
+        }
+    }
+    rules
+}
+
+/// Whether the rule can only start a condition (not a plain value).
+fn starts_condition(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        expr | paren | window | window_fn | trend | aggregate | aggregate_fn | not_op | neg
+    )
+}
+
+fn starts_condition_rule(rule: Rule) -> bool {
+    starts_condition(rule) || rule == Rule::name
+}
+
+/// Whether the rule is a single value: a name, a number, a quoted text...
+fn is_value(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        ident | string | date | number | negative_number | percent | flag
+    )
+}
+
+/// Lower is more useful to read first.
+fn usefulness(rule: Rule) -> u8 {
+    use Rule::*;
+    match rule {
+        or_op | and_op | lt | le | gt | ge | eq | ne | add | sub | mul | div => 1,
+        close_brace | when_clause | applies_clause | severity_clause | require_clause
+        | owner_clause | involve_clause | due_clause | replaces_clause | version_decl
+        | calendar_decl | holiday_decl | role_decl | metric_decl | subjects_decl
+        | concerns_decl | grade_decl | rule_decl | test_decl | EOI | as_of | given_metric
+        | given_field | given_concern | expect | grade_arm => 2,
+        for_months | in_k_of_n | consecutive | in_list | trend_dir | concern_window
+        | concern_filter | for_each_concern => 3,
+        _ => 0,
     }
 }
 
@@ -78,7 +147,7 @@ fn phrase_for(rule: Rule) -> &'static str {
         test_subject | subject_ref => "a subject id",
         month_value => "a month and a value, such as `2026-09 = 78%`",
         field_value => "a field and a value, such as `patient_safety = yes`",
-        value_literal => "a value",
+        value_literal => "a value (a number, a percentage, a date, `yes` or `no`, a name or a quoted text)",
         expect_nothing | expect_not | expect_grade | expect_rule => {
             "what to expect: a rule, `not RULE`, `nothing`, or `GRADE = LEVEL`"
         }
@@ -86,39 +155,119 @@ fn phrase_for(rule: Rule) -> &'static str {
     }
 }
 
-/// A hint for common slips, given what was expected and what was found.
-pub(super) fn help_for(positives: &[Rule], found: Option<&str>) -> Option<String> {
+/// A hint for what was found, given what was expected.
+pub(super) fn help_for(cx: &At) -> Option<String> {
     use Rule::*;
-    let expects_text = positives.iter().any(|r| {
-        matches!(
-            r,
-            policy_name
-                | version_text
-                | holiday_name
-                | role_name
-                | description
-                | title
-                | action_text
-                | test_name
-                | string
-        )
-    });
-    let found = found?;
-    if expects_text && !found.starts_with('"') {
+    let found = cx.found?;
+    if cx.expects(policy_decl) {
+        return Some("add `policy \"Name\"` as the first line that is not a comment".to_string());
+    }
+    if cx.positives.iter().any(|r| is_text_slot(*r)) && !found.starts_with('"') {
         return Some("put the text in double quotes, like `\"Root cause review\"`".to_string());
     }
-    if positives.contains(&ident) && found.chars().next().is_some_and(char::is_uppercase) {
+    if cx.expects(ident) && found.chars().next().is_some_and(char::is_uppercase) {
         return Some(format!(
             "names are written in lower case with underscores, like `{}`",
             found.to_lowercase()
         ));
     }
-    if positives
+    if cx.expects(ident) && found.starts_with('"') {
+        return Some("names are written without quotes, like `first_month`".to_string());
+    }
+    if cx.expects(due_unit) {
+        return Some(due_unit_help(cx, cx.at));
+    }
+    let expects_number = cx
+        .positives
         .iter()
-        .any(|r| matches!(r, percent | number | expr))
-        && found.ends_with('%')
-    {
+        .any(|r| matches!(r, percent | number | expr) || starts_condition(*r));
+    if expects_number && found.ends_with('%') {
         return Some("write a percentage as a number followed by `%`, like `80%`".to_string());
     }
     None
+}
+
+/// A hint for a line that ends before something it needs.
+pub(super) fn help_at_line_end(cx: &At, end: usize) -> Option<String> {
+    cx.expects(Rule::due_unit).then(|| due_unit_help(cx, end))
+}
+
+/// "add the unit: `due 5 working days`", with the number written before `at`.
+fn due_unit_help(cx: &At, at: usize) -> String {
+    let before = cx.source[..at].trim_end();
+    let amount = before
+        .rsplit(char::is_whitespace)
+        .next()
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or("5");
+    format!(
+        "write the unit after the number: `due {amount} working days` (or `days`, `weeks`, `months`)"
+    )
+}
+
+/// Whether the rule is one of the quoted texts of a declaration or clause.
+fn is_text_slot(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        policy_name
+            | version_text
+            | holiday_name
+            | role_name
+            | description
+            | title
+            | action_text
+            | test_name
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ways_to_start_a_condition_read_as_one_phrase() {
+        use Rule::*;
+        let positives = [
+            ident,
+            string,
+            date,
+            number,
+            percent,
+            flag,
+            not_op,
+            neg,
+            paren,
+            window_fn,
+            aggregate_fn,
+        ];
+        assert_eq!(describe(&positives), "a condition or a value");
+    }
+
+    #[test]
+    fn at_most_three_phrases_each_list_kept_whole() {
+        use Rule::*;
+        let positives = [
+            close_brace,
+            when_clause,
+            or_op,
+            and_op,
+            lt,
+            for_months,
+            in_k_of_n,
+            in_list,
+        ];
+        let described = describe(&positives);
+        assert_eq!(described.matches("; ").count(), 2, "{described}");
+        assert!(described.starts_with("an operator such as"), "{described}");
+        assert!(!described.contains("for N months"), "{described}");
+    }
+
+    #[test]
+    fn two_plain_phrases_join_with_or() {
+        assert_eq!(
+            describe(&[Rule::open_brace, Rule::close_brace]),
+            "`{` or `}`"
+        );
+    }
 }

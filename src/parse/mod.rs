@@ -5,6 +5,7 @@ mod errors;
 mod expected;
 mod expr;
 mod scan;
+mod slips;
 
 use chrono::NaiveDate;
 use pest::iterators::Pair;
@@ -20,7 +21,7 @@ pub use errors::{ParseError, ParseErrors};
 /// a mistaken file (a data file passed as a policy, say) from exhausting memory.
 pub const MAX_POLICY_BYTES: usize = 8 * 1024 * 1024;
 
-/// How deeply brackets may nest before the file is refused.
+/// How deeply brackets (`(` and `[`) may nest before the file is refused.
 pub const MAX_NESTING: usize = 64;
 
 /// How many operators and operands one condition may have.

@@ -12,10 +12,12 @@ pub(super) fn check_lexical_limits(source: &str) -> Result<(), ParseError> {
             bytes: source.len(),
         });
     }
+    // Only brackets nest in conditions; braces open blocks, which do not nest, so they do
+    // not count towards the limit.
     let mut depth = 0usize;
     for token in tokens(source) {
         match token {
-            Token::Open(at) => {
+            Token::Open(at, b'(' | b'[') => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(ParseError::TooDeep {
@@ -23,7 +25,8 @@ pub(super) fn check_lexical_limits(source: &str) -> Result<(), ParseError> {
                     });
                 }
             }
-            Token::Close => depth = depth.saturating_sub(1),
+            Token::Close(b')' | b']') => depth = depth.saturating_sub(1),
+            Token::Open(..) | Token::Close(_) => {}
             Token::UnclosedText(at) => {
                 let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i);
                 return Err(ParseError::UnterminatedText {
@@ -54,8 +57,11 @@ pub(super) fn unclosed_brace_before(source: &str, at: usize) -> Option<usize> {
 }
 
 enum Token {
-    Open(usize),
-    Close,
+    /// An opening bracket or brace, with where it is.
+    Open(usize, u8),
+    /// A closing bracket or brace.
+    Close(u8),
+    /// A quoted text not closed on its line, with where it starts.
     UnclosedText(usize),
 }
 
@@ -104,11 +110,11 @@ impl<'a> Lexer<'a> {
                 b'#' => self.skip_comment(),
                 b @ (b'(' | b'[' | b'{') => {
                     self.last_bracket = Some((at, b));
-                    return Some(Token::Open(at));
+                    return Some(Token::Open(at, b));
                 }
                 b @ (b')' | b']' | b'}') => {
                     self.last_bracket = Some((at, b));
-                    return Some(Token::Close);
+                    return Some(Token::Close(b));
                 }
                 _ => {}
             }
@@ -137,5 +143,32 @@ impl<'a> Lexer<'a> {
             }
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_with_brackets(depth: usize) -> String {
+        format!(
+            "rule r \"t\" {{\n  when {}callbacks < 20{}\n}}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn the_rules_own_brace_does_not_count_towards_the_nesting_limit() {
+        assert!(check_lexical_limits(&rule_with_brackets(MAX_NESTING)).is_ok());
+    }
+
+    #[test]
+    fn one_bracket_more_than_the_limit_is_refused() {
+        let source = rule_with_brackets(MAX_NESTING + 1);
+        assert!(matches!(
+            check_lexical_limits(&source),
+            Err(ParseError::TooDeep { .. })
+        ));
     }
 }

@@ -1,0 +1,528 @@
+//! Common slips, recognised where the parse stopped: each gets a message that names the slip
+//! and a help that shows the line as it should be written.
+
+use miette::LabeledSpan;
+
+use super::errors::At;
+use super::{scan, ParseError, Rule};
+use crate::ast::Span;
+
+/// The slip at the stop, if it is one of the common ones.
+pub(super) fn recognise(cx: &At) -> Option<ParseError> {
+    const RECOGNISERS: &[fn(&At) -> Option<ParseError>] = &[
+        unclosed_brace,
+        operator_from_elsewhere,
+        unknown_function,
+        reserved_word_as_name,
+        display_name_as_role,
+        direction_without_comma,
+        working_weeks,
+        names_without_commas,
+        policy_line_twice,
+        date_not_year_first,
+    ];
+    RECOGNISERS.iter().find_map(|recognise| recognise(cx))
+}
+
+fn slip(message: String, span: Span, label: &str, help: String) -> ParseError {
+    ParseError::Unexpected {
+        message,
+        span,
+        label: label.to_string(),
+        others: Vec::new(),
+        help: Some(help),
+    }
+}
+
+// ------------------------------------------------------------------ operators
+
+/// `==`, `&&`, `||`, `!`, `<>`, `=>` and `=<`, as other languages write them.
+fn operator_from_elsewhere(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let after = cx.source.as_bytes().get(cx.at + 1).copied();
+    let before = previous_symbol(cx);
+    match (before.map(|(_, b)| b), found, after) {
+        (_, "&", Some(b'&')) => joiner(cx, 2, "and"),
+        (_, "&", _) => joiner(cx, 1, "and"),
+        (_, "|", Some(b'|')) => joiner(cx, 2, "or"),
+        (_, "|", _) => joiner(cx, 1, "or"),
+        (_, "!", _) => not_slip(cx),
+        (Some(b'='), "=", _) => comparison(cx, before?.0, "=", "write a single `=`"),
+        (Some(b'<'), ">", _) => comparison(cx, before?.0, "!=", "write `!=`"),
+        (Some(b'='), ">", _) => comparison(cx, before?.0, ">=", "write `>=`"),
+        (Some(b'='), "<", _) => comparison(cx, before?.0, "<=", "write `<=`"),
+        _ => None,
+    }
+}
+
+/// The symbol just before the stop on its line, if it is `=` or `<`, with where it is.
+fn previous_symbol(cx: &At) -> Option<(usize, u8)> {
+    let before = cx.line_before().trim_end();
+    let last = *before.as_bytes().last()?;
+    matches!(last, b'=' | b'<').then(|| (cx.line_start(cx.at) + before.len() - 1, last))
+}
+
+/// `&&` or `||` (`len` bytes) where `and` or `or` joins conditions.
+fn joiner(cx: &At, len: usize, word: &str) -> Option<ParseError> {
+    let span = Span::new(cx.at, cx.at + len);
+    let written = &cx.source[span.start..span.end];
+    let mut help = format!("join conditions with `{word}`, not `{written}`");
+    if let Some(line) = rewritten_line(cx, span, word) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`{written}` is not an operator here; join conditions with `{word}`"),
+        span,
+        &format!("write `{word}`"),
+        help,
+    ))
+}
+
+/// `!` where `not` is meant.
+fn not_slip(cx: &At) -> Option<ParseError> {
+    let span = Span::new(cx.at, cx.at + 1);
+    let spaced = cx.source[cx.at + 1..].starts_with([' ', '\t']);
+    let replacement = if spaced { "not" } else { "not " };
+    let help = match rewritten_line(cx, span, replacement) {
+        Some(line) => format!("write `not` before the condition: `{line}`"),
+        None => "write `not` before the condition, as in `not patient_safety`".to_string(),
+    };
+    Some(slip(
+        "`!` is not an operator here; write `not`".to_string(),
+        span,
+        "write `not`",
+        help,
+    ))
+}
+
+/// A comparison written with two symbols (`==`, `<>`, `=>`, `=<`) where `operator` is meant.
+fn comparison(cx: &At, start: usize, operator: &str, fix: &str) -> Option<ParseError> {
+    let span = Span::new(start, cx.at + 1);
+    let written = &cx.source[span.start..span.end];
+    let left = word_ending_at(cx.source, start);
+    let right = cx.word_after(cx.at + 1);
+    let help = match (left, right) {
+        (Some(l), Some(r)) => format!("write it as `{l} {operator} {r}`"),
+        _ => format!("{fix}, as in `staff_group {operator} gp`"),
+    };
+    Some(slip(
+        format!("`{written}` is not an operator here; {fix}"),
+        span,
+        fix,
+        help,
+    ))
+}
+
+/// The name or number ending just before byte `end` (spaces between allowed).
+fn word_ending_at(source: &str, end: usize) -> Option<&str> {
+    let before = source[..end].trim_end_matches([' ', '\t']);
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.')))
+        .map_or(0, |i| i + 1);
+    let word = &before[start..];
+    (!word.is_empty()).then_some(word)
+}
+
+/// The stop's line with `span` replaced, when short enough to show in full.
+fn rewritten_line(cx: &At, span: Span, with: &str) -> Option<String> {
+    let start = cx.line_start(cx.at);
+    let line = cx.line();
+    let fixed = format!(
+        "{}{with}{}",
+        &line[..span.start - start],
+        line.get(span.end - start..).unwrap_or("")
+    );
+    let fixed = fixed.trim().to_string();
+    (fixed.len() <= 80).then_some(fixed)
+}
+
+// ------------------------------------------------------------------ functions
+
+const FUNCTIONS: [&str; 7] = ["average", "min", "max", "sum", "count", "any", "all"];
+
+/// Other names for the functions, as people write them elsewhere.
+const FUNCTION_SYNONYMS: &[(&str, &str)] = &[
+    ("mean", "average"),
+    ("avg", "average"),
+    ("minimum", "min"),
+    ("maximum", "max"),
+    ("total", "sum"),
+    ("number", "count"),
+    ("num", "count"),
+    ("some", "any"),
+    ("exists", "any"),
+    ("every", "all"),
+];
+
+/// A name followed by `(` that is not one of the functions.
+fn unknown_function(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("(") || !cx.expects(Rule::and_op) {
+        return None;
+    }
+    let (start, word) = cx.word_before()?;
+    if !word.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        return None;
+    }
+    let best = FUNCTION_SYNONYMS
+        .iter()
+        .find(|(other, _)| *other == word)
+        .map(|(_, f)| *f)
+        .or_else(|| crate::check::closest(word, FUNCTIONS));
+    let list = "the functions are `average`, `min`, `max` and `sum` over a metric, as in \
+                `average(callbacks over last 3 months)`, and `count`, `any` and `all` over concerns";
+    let help = match best {
+        Some(f) => format!("did you mean `{f}`? ({list})"),
+        None => list.to_string(),
+    };
+    Some(slip(
+        format!("there is no function `{word}`"),
+        Span::new(start, start + word.len()),
+        "not a function",
+        help,
+    ))
+}
+
+// ------------------------------------------------------------------ names
+
+/// The language's own words, which cannot name anything.
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "for",
+    "of",
+    "the",
+    "last",
+    "over",
+    "where",
+    "when",
+    "otherwise",
+    "months",
+    "month",
+    "consecutive",
+    "improved",
+    "worsened",
+    "concerns",
+    "yes",
+    "no",
+    "true",
+    "false",
+    "nothing",
+    "each",
+];
+
+/// A reserved word where a name is expected: `rule last "..."`.
+fn reserved_word_as_name(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let structural = matches!(found, "when" | "otherwise" | "not");
+    if !cx.expects(Rule::ident) || !RESERVED.contains(&found) || structural {
+        return None;
+    }
+    let kind = match cx.first_word_of_line() {
+        w @ ("rule" | "role" | "metric" | "grade") => w,
+        "owner" | "involve" => "role",
+        "replaces" => "rule",
+        w if w.trim_end_matches(':') == found => "field",
+        _ => "name",
+    };
+    let mut examples = vec![format!("`{found}_{kind}`")];
+    if !found.starts_with("month") {
+        examples.insert(0, format!("`{found}_month`"));
+    }
+    Some(slip(
+        format!("`{found}` is a reserved word and cannot be a name"),
+        cx.found_span(),
+        "reserved word",
+        format!(
+            "rename it, for example {}: `{found}` has its own meaning in the language",
+            examples.join(" or ")
+        ),
+    ))
+}
+
+/// A role's display name (in quotes) where its id is expected: `owner "Operations Manager"`.
+fn display_name_as_role(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let keyword = cx.first_word_of_line();
+    let is_role_place = matches!(keyword, "owner" | "involve");
+    if !found.starts_with('"') || !cx.expects(Rule::ident) || !is_role_place {
+        return None;
+    }
+    let display = found.trim_matches('"');
+    let (label, help) = match role_with_display_name(cx.source, display) {
+        Some(id) => (
+            "a display name, not an id",
+            format!("write the role's id, not its display name: `{keyword} {id}`"),
+        ),
+        None => (
+            "quoted text, not an id",
+            "write the role's id, the name after `role` where it is declared, without quotes"
+                .to_string(),
+        ),
+    };
+    Some(slip(
+        format!(
+            "expected a role's id, found the quoted text {}",
+            cx.found_words()
+        ),
+        cx.found_span(),
+        label,
+        help,
+    ))
+}
+
+/// The id of the role declared with this display name (`role ID "Display name"`).
+fn role_with_display_name<'s>(source: &'s str, display: &str) -> Option<&'s str> {
+    source.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("role")?;
+        let (id, name) = rest.trim_start().split_once(char::is_whitespace)?;
+        let name = name.trim().strip_prefix('"')?.split('"').next()?;
+        name.trim()
+            .eq_ignore_ascii_case(display.trim())
+            .then_some(id)
+    })
+}
+
+// ------------------------------------------------------------------ lists and clauses
+
+/// `percent higher is better`, without the comma before the direction.
+fn direction_without_comma(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    if !matches!(found, "higher" | "lower") || cx.first_word_of_line() != "metric" {
+        return None;
+    }
+    let phrase = format!("{found} is better");
+    let written = cx.source[cx.at..].starts_with(&phrase);
+    let shown = if written { phrase.as_str() } else { found };
+    let kind = cx.word_before().map_or("percent", |(_, w)| w);
+    Some(slip(
+        format!("expected `,` before `{shown}`"),
+        Span::new(cx.at, cx.at + shown.len()),
+        "add `,` before this",
+        format!("write `{kind}, {phrase}`"),
+    ))
+}
+
+/// `due 2 working weeks`: only days can be working days.
+fn working_weeks(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("working") || !cx.expects(Rule::due_unit) {
+        return None;
+    }
+    let after = cx.at + "working".len();
+    let unit = cx
+        .word_after(after)
+        .filter(|w| matches!(*w, "weeks" | "week" | "months" | "month"))?;
+    let unit_end = cx.source[after..].find(unit)? + after + unit.len();
+    let n: u64 = cx.word_before()?.1.parse().ok()?;
+    let (message, help) = match unit.starts_with("week") {
+        true => (
+            format!(
+                "`working {unit}` is not a unit; use `{} working days` or `{n} {unit}`",
+                n.saturating_mul(5)
+            ),
+            format!(
+                "write `due {} working days` (five working days to a week) or `due {n} {unit}`",
+                n.saturating_mul(5)
+            ),
+        ),
+        false => (
+            format!("`working {unit}` is not a unit; use `{n} {unit}` or a number of working days"),
+            format!(
+                "write `due {n} {unit}` (calendar months) or working days, such as `due {} working days`",
+                n.saturating_mul(20)
+            ),
+        ),
+    };
+    Some(slip(
+        message,
+        Span::new(cx.at, unit_end),
+        "not a unit",
+        help,
+    ))
+}
+
+/// `involve medical_lead clinical_services_manager`, without the comma between the names.
+fn names_without_commas(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let keyword = cx.first_word_of_line();
+    let what = match keyword {
+        "involve" => "roles",
+        "replaces" => "rules",
+        _ => return None,
+    };
+    let is_name = found.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+    if !is_name || !cx.expects(Rule::close_brace) {
+        return None;
+    }
+    let line = cx.line().trim_start();
+    let names: Vec<&str> = line[keyword.len()..]
+        .split([' ', '\t', ','])
+        .filter(|n| !n.is_empty())
+        .collect();
+    Some(slip(
+        format!(
+            "expected `,` between the {what} after `{keyword}`, found {}",
+            cx.found_words()
+        ),
+        cx.found_span(),
+        "`,` missing before this",
+        format!(
+            "separate {what} with commas: `{keyword} {}`",
+            names.join(", ")
+        ),
+    ))
+}
+
+// ------------------------------------------------------------------ file layout
+
+/// A second `policy` line.
+fn policy_line_twice(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("policy") || !cx.expects(Rule::EOI) {
+        return None;
+    }
+    let first = first_policy_word(cx.source)?;
+    let line = cx.line_number(first);
+    Some(ParseError::Unexpected {
+        message: format!("the `policy` line is written twice (first on line {line})"),
+        span: cx.found_span(),
+        label: "written again here".to_string(),
+        others: vec![LabeledSpan::new_with_span(
+            Some("first here".to_string()),
+            Span::new(first, first + "policy".len()),
+        )],
+        help: Some(
+            "keep one `policy` line; put other details in `version \"...\"` or in a `#` comment"
+                .to_string(),
+        ),
+    })
+}
+
+/// Where the first line starting with the word `policy` starts its word.
+fn first_policy_word(source: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let text = line.trim_start();
+        let is_policy = text
+            .strip_prefix("policy")
+            .is_some_and(|rest| rest.starts_with([' ', '\t', '"']));
+        if is_policy {
+            return Some(offset + line.len() - text.len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A date or month not written year first: `24/12/2026`, `10/2026`.
+fn date_not_year_first(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let (what, shape) = match (cx.expects(Rule::date), cx.expects(Rule::month)) {
+        (true, _) => ("a date", "year-month-day"),
+        (_, true) => ("a month", "year-month"),
+        _ => return None,
+    };
+    if !found.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = &cx.source[cx.at..];
+    let len = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '/' | '.' | '-')))
+        .unwrap_or(rest.len());
+    let written = &rest[..len];
+    let example = year_first(written).unwrap_or_else(|| match what {
+        "a date" => "2026-12-28".to_string(),
+        _ => "2026-10".to_string(),
+    });
+    let plural = if what == "a date" { "dates" } else { "months" };
+    Some(slip(
+        format!("expected {what} as {shape}, found `{written}`"),
+        Span::new(cx.at, cx.at + len),
+        &format!("not {shape}"),
+        format!("write {plural} as {shape}: `{example}`"),
+    ))
+}
+
+/// `24/12/2026` as `2026-12-24`, `10/2026` as `2026-10`.
+fn year_first(written: &str) -> Option<String> {
+    let parts: Vec<&str> = written.split(['/', '.', '-']).collect();
+    let number = |p: &str| p.parse::<u32>().ok();
+    match parts.as_slice() {
+        [d, m, y] if y.len() == 4 => Some(format!("{y}-{:02}-{:02}", number(m)?, number(d)?)),
+        [y, m, d] if y.len() == 4 => Some(format!("{y}-{:02}-{:02}", number(m)?, number(d)?)),
+        [m, y] if y.len() == 4 => Some(format!("{y}-{:02}", number(m)?)),
+        _ => None,
+    }
+}
+
+const DECLARATION_WORDS: &[&str] = &[
+    "policy", "version", "calendar", "holiday", "role", "metric", "subjects", "concerns", "grade",
+    "rule", "test",
+];
+
+/// A block still open when the next declaration, or the end of the file, arrives.
+fn unclosed_brace(cx: &At) -> Option<ParseError> {
+    if !cx.expects(Rule::close_brace) {
+        return None;
+    }
+    if cx.found.is_some_and(|f| !DECLARATION_WORDS.contains(&f)) {
+        return None;
+    }
+    let open = scan::unclosed_brace_before(cx.source, cx.at)?;
+    let line_start = cx.line_start(open);
+    let header = cx.source[line_start..open].trim();
+    let line = cx.line_number(open);
+    let what = match header.is_empty() {
+        true => "the block".to_string(),
+        false => format!("`{header} {{`"),
+    };
+    let help = format!("{what} on line {line} has no closing `}}`: add one after its last line");
+    let brace = Span::new(open, open + 1);
+    let error = match cx.found {
+        None => slip(
+            "this `{` is never closed: the file ends before its `}`".to_string(),
+            brace,
+            "never closed",
+            help,
+        ),
+        Some(_) => ParseError::Unexpected {
+            message: format!(
+                "expected {}, found {}",
+                super::expected::describe(cx.positives),
+                cx.found_words()
+            ),
+            span: cx.found_span(),
+            label: format!("unexpected {}", cx.found_words()),
+            others: vec![LabeledSpan::new_with_span(
+                Some("this `{` is never closed".to_string()),
+                brace,
+            )],
+            help: Some(help),
+        },
+    };
+    Some(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_months_are_turned_year_first() {
+        assert_eq!(year_first("24/12/2026").as_deref(), Some("2026-12-24"));
+        assert_eq!(year_first("1.2.2026").as_deref(), Some("2026-02-01"));
+        assert_eq!(year_first("2026/12/24").as_deref(), Some("2026-12-24"));
+        assert_eq!(year_first("10/2026").as_deref(), Some("2026-10"));
+        assert_eq!(year_first("24"), None);
+    }
+
+    #[test]
+    fn a_role_is_found_by_its_display_name() {
+        let source = "policy \"p\"\nrole operations_manager \"Operations Manager\"\n";
+        assert_eq!(
+            role_with_display_name(source, "operations manager"),
+            Some("operations_manager")
+        );
+        assert_eq!(role_with_display_name(source, "Medical Lead"), None);
+    }
+}
