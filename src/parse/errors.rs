@@ -2,7 +2,10 @@
 
 use miette::{Diagnostic, LabeledSpan};
 
-use super::{expected, slips, Rule, MAX_EXPRESSION_PARTS, MAX_NESTING, MAX_POLICY_BYTES};
+use super::{
+    expected, slips, Rule, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_PARTS, MAX_NESTING,
+    MAX_POLICY_BYTES,
+};
 use crate::ast::Span;
 
 /// Everything wrong with a policy's text.
@@ -53,11 +56,13 @@ pub enum ParseError {
         #[label("too deep from here")]
         span: Span,
     },
-    /// One condition has too many parts.
-    #[error("this condition has more than {MAX_EXPRESSION_PARTS} parts")]
+    /// One condition has too many parts, or too many levels.
+    #[error(
+        "this condition is too long: a condition may have at most {MAX_EXPRESSION_PARTS} parts and {MAX_EXPRESSION_DEPTH} levels (each `and`, `or`, `not` or operator in a chain is a level)"
+    )]
     #[diagnostic(
         code(parse::too_long),
-        help("split the condition into several rules or grades")
+        help("split the condition into several rules, or give part of it a name with a grade")
     )]
     TooLong {
         /// The condition.

@@ -32,14 +32,22 @@ impl Builder {
     pub(super) fn build_expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = span_of(&pair);
         let parts = pair.into_inner();
+        let too_long = || Expr {
+            kind: ExprKind::Flag(false),
+            span,
+        };
         if parts.len() > super::MAX_EXPRESSION_PARTS {
             self.errors.push(ParseError::TooLong { span });
-            return Expr {
-                kind: ExprKind::Flag(false),
-                span,
-            };
+            return too_long();
         }
-        self.build_operators(parts)
+        self.building += 1;
+        let expr = self.build_operators(parts);
+        self.building -= 1;
+        if self.building == 0 && depth(&expr) > super::MAX_EXPRESSION_DEPTH {
+            self.errors.push(ParseError::TooLong { span });
+            return too_long();
+        }
+        expr
     }
 
     fn build_operators(&mut self, parts: Pairs<Rule>) -> Expr {
@@ -134,6 +142,21 @@ impl Builder {
             filter,
         }
     }
+}
+
+/// How many levels a condition has, counting each operator, suffix and function.
+fn depth(e: &Expr) -> usize {
+    let inner = match &e.kind {
+        ExprKind::Neg(x) | ExprKind::Not(x) => depth(x),
+        ExprKind::Binary { lhs, rhs, .. } => depth(lhs).max(depth(rhs)),
+        ExprKind::InList { expr, items } => items.iter().map(depth).fold(depth(expr), usize::max),
+        ExprKind::For { expr, .. } | ExprKind::InKOfN { expr, .. } => depth(expr),
+        ExprKind::Concerns {
+            filter: Some(f), ..
+        } => depth(f),
+        _ => 0,
+    };
+    inner + 1
 }
 
 fn build_binary(lhs: Expr, op: Pair<Rule>, rhs: Expr) -> Expr {

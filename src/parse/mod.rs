@@ -27,6 +27,10 @@ pub const MAX_NESTING: usize = 64;
 /// How many operators and operands one condition may have.
 pub const MAX_EXPRESSION_PARTS: usize = 4096;
 
+/// How many levels one condition may have (`a and b and c` has one level per `and`). Real
+/// conditions have a handful; the bound keeps checking and evaluation well within any stack.
+pub const MAX_EXPRESSION_DEPTH: usize = 100;
+
 mod grammar {
     #[derive(pest_derive::Parser)]
     #[grammar = "../grammar/escalate.pest"]
@@ -98,6 +102,8 @@ fn first_inner(pair: Pair<Rule>) -> Pair<Rule> {
 #[derive(Default)]
 struct Builder {
     errors: Vec<ParseError>,
+    /// How many conditions are being built one inside another (parentheses, filters).
+    building: usize,
 }
 
 impl Builder {
