@@ -1,1 +1,199 @@
-fn main() {}
+//! How long a large policy takes to parse, and to parse and check.
+//!
+//! The policy is generated in memory: 2,000 rules over 50 metrics, with grades (per subject and
+//! per concern), subject and concern fields, `replaces` chains, temporal suffixes, windows,
+//! trends and concern aggregates. The target is under 100 ms for parse + check.
+//!
+//! Run with `cargo bench --bench check`.
+
+use std::time::Duration;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use escalate::policy::Policy;
+
+const RULES: usize = 2_000;
+const METRICS: usize = 50;
+const GRADES: usize = 10;
+const ROLES: usize = 8;
+/// Rules come in escalation ladders of this many: each replaces the one before.
+const LADDER: usize = 4;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Percent,
+    Count,
+    Number,
+}
+
+fn metric_kind(m: usize) -> Kind {
+    match m % 3 {
+        0 => Kind::Percent,
+        1 => Kind::Count,
+        _ => Kind::Number,
+    }
+}
+
+/// A threshold of the metric's unit.
+fn threshold(m: usize, salt: usize) -> String {
+    match metric_kind(m) {
+        Kind::Percent => format!("{}%", 60 + salt % 35),
+        Kind::Count => format!("{}", 5 + salt % 40),
+        Kind::Number => format!("{}.5", 10 + salt % 20),
+    }
+}
+
+/// A policy with `rules` rules in ladders of [`LADDER`], using every declaration kind.
+fn generate(rules: usize) -> String {
+    let mut p = String::with_capacity(rules * 400);
+    p.push_str("# Generated for benches/check.rs\n");
+    p.push_str("policy \"Generated benchmark policy\"\nversion \"bench\"\n");
+    p.push_str("calendar england_and_wales\n");
+    p.push_str("holiday 2026-12-24 \"Christmas Eve\"\nholiday 2026-12-31 \"New Year's Eve\"\n\n");
+    for r in 0..ROLES {
+        p.push_str(&format!("role role_{r} \"Role number {r}\"\n"));
+    }
+    p.push('\n');
+    for m in 0..METRICS {
+        let (kind, direction) = match metric_kind(m) {
+            Kind::Percent => ("percent", ", higher is better"),
+            Kind::Count => ("count", ""),
+            Kind::Number => ("number", ", lower is better"),
+        };
+        p.push_str(&format!(
+            "metric metric_{m} \"Metric number {m}\" {kind}{direction}\n"
+        ));
+    }
+    p.push_str(
+        "\nsubjects {\n  region: one of north, south, east, west\n  band: integer 1..5\n  \
+         urgent: flag\n  opened: date\n  note: text\n}\n\n",
+    );
+    p.push_str(
+        "concerns {\n  category: one of clinical, behavioural, governance, health\n  \
+         patient_safety: flag\n  consequence: integer 1..5\n  likelihood: integer 1..5\n}\n\n",
+    );
+    p.push_str(
+        "grade risk \"NPSA risk rating\" for each concern {\n  \
+         extreme  when consequence * likelihood >= 15\n  \
+         high     when consequence * likelihood >= 8\n  \
+         moderate when consequence * likelihood >= 4\n  \
+         low      otherwise\n}\n\n",
+    );
+    p.push_str(
+        "grade concern_level \"Grading of concerns\" {\n  \
+         performance_case when count(concerns in last 12 months) >= 3\n    \
+         and any(concerns in last 12 months where patient_safety)\n  \
+         pattern  when count(concerns in last 12 months) >= 2\n  \
+         isolated when count(concerns in last 12 months) >= 1\n  \
+         none     otherwise\n}\n\n",
+    );
+    // Grades over percent metrics: red, amber or green.
+    let percent_metrics: Vec<usize> = (0..METRICS)
+        .filter(|&m| matches!(metric_kind(m), Kind::Percent))
+        .collect();
+    for g in 0..GRADES {
+        let m = percent_metrics[g % percent_metrics.len()];
+        p.push_str(&format!(
+            "grade rag_{g} \"Red, amber or green {g}\" {{\n  \
+             red   when metric_{m} < 70% in 2 of the last 3 months\n  \
+             amber when average(metric_{m} over last 3 months) < 85%\n  \
+             green otherwise\n}}\n\n"
+        ));
+    }
+    let severities = ["low", "moderate", "high", "extreme"];
+    let dues = [
+        "5 working days",
+        "10 working days",
+        "2 weeks",
+        "1 month",
+        "28 days",
+    ];
+    for i in 0..rules {
+        // Every kind of condition meets every metric and every grade.
+        let m = (i + i / 10) % METRICS;
+        let g = (i / 10) % GRADES;
+        let step = i % LADDER;
+        let t = threshold(m, i);
+        let metric = format!("metric_{m}");
+        let condition = match i % 10 {
+            0 => format!("{metric} < {t}"),
+            1 => format!("({metric} < {t}) for {} consecutive months", 2 + step),
+            2 => format!("{metric} < {t} in 2 of the last {} months", 3 + step),
+            3 => format!("average({metric} over last 3 months) < {t} and not urgent"),
+            4 => format!(
+                "count(concerns in last 12 months where risk >= high) >= {}\n       \
+                 or any(concerns in last 6 months where patient_safety and category = clinical)",
+                1 + step
+            ),
+            5 => format!("rag_{} = red and region in [north, south]", i % GRADES),
+            6 => match metric_kind(m) {
+                Kind::Count => format!("max({metric} over last 6 months) > {t} and band >= 3"),
+                _ => format!("{metric} worsened over last 3 months and {metric} < {t}"),
+            },
+            7 => format!("concern_level >= pattern and min({metric} over last 3 months) < {t}"),
+            8 => format!(
+                "all(concerns in last 3 months where consequence * likelihood >= 4)\n       \
+                 and sum({metric} over last 2 months) > {t}"
+            ),
+            _ => format!("({metric} < {t} or rag_{g} >= amber) for 2 months"),
+        };
+        p.push_str(&format!("rule rule_{i} \"Generated rule {i}\" {{\n"));
+        p.push_str(&format!("  when {condition}\n"));
+        if i % 7 == 0 {
+            p.push_str("  applies to region != west\n");
+        }
+        p.push_str(&format!("  severity {}\n", severities[step]));
+        if step > 0 {
+            p.push_str(&format!("  replaces rule_{}\n", i - 1));
+        }
+        p.push_str(&format!(
+            "  require \"Action for rule {i}: review the data and agree a plan\"\n"
+        ));
+        p.push_str(&format!("  owner role_{}\n", i % ROLES));
+        if i % 3 == 0 {
+            p.push_str(&format!(
+                "  involve role_{}, role_{}\n",
+                (i + 1) % ROLES,
+                (i + 2) % ROLES
+            ));
+        }
+        p.push_str(&format!("  due {}\n}}\n\n", dues[i % dues.len()]));
+    }
+    p
+}
+
+fn bench_check(c: &mut Criterion) {
+    let text = generate(RULES);
+    // The generated policy must be valid, or the benchmark measures the error path.
+    match Policy::parse("bench.policy", text.as_str()) {
+        Ok(policy) => assert!(
+            policy.warnings().is_empty(),
+            "the generated policy has warnings:\n{}",
+            policy.render_warnings(false)
+        ),
+        Err(error) => panic!(
+            "the generated policy does not check:\n{}",
+            error.render(false)
+        ),
+    }
+    eprintln!(
+        "generated policy: {RULES} rules, {METRICS} metrics, {} bytes, {} lines",
+        text.len(),
+        text.lines().count()
+    );
+
+    let mut group = c.benchmark_group("check");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    group.bench_function("parse 2000 rules", |b| {
+        b.iter(|| escalate::parse::parse(black_box(&text)).expect("parses"))
+    });
+    group.bench_function("parse + check 2000 rules", |b| {
+        b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_check);
+criterion_main!(benches);

@@ -671,57 +671,113 @@ fn too_large(text: &Spanned<String>) -> CheckError {
 
 /// Every node reachable from `start` (not `start` itself unless on a cycle), sorted.
 fn reachable(graph: &[Vec<usize>], start: usize) -> Vec<usize> {
-    let mut seen = vec![false; graph.len()];
+    let mut seen = std::collections::HashSet::new();
     let mut stack = graph[start].clone();
     while let Some(node) = stack.pop() {
-        if !std::mem::replace(&mut seen[node], true) {
+        if seen.insert(node) {
             stack.extend(&graph[node]);
         }
     }
-    (0..graph.len()).filter(|&n| seen[n]).collect()
+    let mut found: Vec<usize> = seen.into_iter().collect();
+    found.sort_unstable();
+    found
 }
 
-/// The distinct cycles of a directed graph, each listed from its smallest node, in order.
+/// One cycle for each group of nodes that reach each other (and each node that reaches
+/// itself), listed from the group's smallest node; linear in the size of the graph.
 fn find_cycles(graph: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    let mut cycles: Vec<Vec<usize>> = Vec::new();
-    for start in 0..graph.len() {
-        // A cycle is reported from its smallest node, so search only through larger ones.
-        let mut path = vec![start];
-        let mut iters = vec![0usize];
-        let mut on_path = vec![false; graph.len()];
-        on_path[start] = true;
-        while let Some(&node) = path.last() {
-            let i = iters.last_mut().expect("iters follows path");
-            let Some(&next) = graph[node].get(*i) else {
-                on_path[node] = false;
-                path.pop();
-                iters.pop();
-                continue;
-            };
-            *i += 1;
-            if next == start {
-                if !cycles.iter().any(|c| same_cycle(c, &path)) {
-                    cycles.push(path.clone());
-                }
-            } else if next > start && !on_path[next] && path.len() < graph.len() {
-                on_path[next] = true;
-                path.push(next);
-                iters.push(0);
-            }
-        }
-        if cycles.len() >= 20 {
-            break; // enough to act on; reporting every cycle of a dense graph helps nobody
+    let mut cycles = Vec::new();
+    for component in strongly_connected(graph) {
+        let start = component[0];
+        let looped = component.len() > 1 || graph[start].contains(&start);
+        if looped {
+            cycles.push(cycle_through(graph, &component, start));
         }
     }
+    cycles.sort();
     cycles
 }
 
-fn same_cycle(a: &[usize], b: &[usize]) -> bool {
-    let mut a_sorted = a.to_vec();
-    let mut b_sorted = b.to_vec();
-    a_sorted.sort_unstable();
-    b_sorted.sort_unstable();
-    a_sorted == b_sorted
+/// The strongly connected components (Kosaraju), each sorted, without recursion.
+fn strongly_connected(graph: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = graph.len();
+    let mut order = Vec::with_capacity(n);
+    let mut visited = vec![false; n];
+    for root in 0..n {
+        if visited[root] {
+            continue;
+        }
+        visited[root] = true;
+        let mut stack = vec![(root, 0usize)];
+        while let Some((node, next)) = stack.pop() {
+            match graph[node].get(next) {
+                Some(&child) => {
+                    stack.push((node, next + 1));
+                    if !visited[child] {
+                        visited[child] = true;
+                        stack.push((child, 0));
+                    }
+                }
+                None => order.push(node),
+            }
+        }
+    }
+    let mut reverse = vec![Vec::new(); n];
+    for (from, targets) in graph.iter().enumerate() {
+        for &to in targets {
+            reverse[to].push(from);
+        }
+    }
+    let mut component_of = vec![usize::MAX; n];
+    let mut components: Vec<Vec<usize>> = Vec::new();
+    for &root in order.iter().rev() {
+        if component_of[root] != usize::MAX {
+            continue;
+        }
+        let id = components.len();
+        let mut members = vec![root];
+        component_of[root] = id;
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            for &prev in &reverse[node] {
+                if component_of[prev] == usize::MAX {
+                    component_of[prev] = id;
+                    members.push(prev);
+                    stack.push(prev);
+                }
+            }
+        }
+        members.sort_unstable();
+        components.push(members);
+    }
+    components
+}
+
+/// A shortest cycle from `start` back to itself inside one component (breadth first).
+fn cycle_through(graph: &[Vec<usize>], component: &[usize], start: usize) -> Vec<usize> {
+    let inside = |n: usize| component.binary_search(&n).is_ok();
+    let mut parent: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for &next in &graph[node] {
+            if next == start {
+                let mut cycle = vec![node];
+                let mut at = node;
+                while at != start {
+                    at = parent[&at];
+                    cycle.push(at);
+                }
+                cycle.reverse();
+                cycle.dedup();
+                return cycle;
+            }
+            if inside(next) && next != start && !parent.contains_key(&next) {
+                parent.insert(next, node);
+                queue.push_back(next);
+            }
+        }
+    }
+    vec![start]
 }
 
 #[cfg(test)]
@@ -732,6 +788,16 @@ mod cycle_tests {
     fn finds_each_cycle_once() {
         let graph = vec![vec![1], vec![0], vec![2], vec![]];
         assert_eq!(find_cycles(&graph), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn names_a_cycle_through_a_dense_graph_quickly() {
+        // Every node replaces every later one, and the last replaces the first: one group.
+        let n = 60;
+        let mut graph: Vec<Vec<usize>> = (0..n).map(|i| ((i + 1)..n).collect()).collect();
+        graph[n - 1].push(0);
+        let cycles = find_cycles(&graph);
+        assert_eq!(cycles, vec![vec![0, n - 1]]);
     }
 
     #[test]

@@ -36,14 +36,19 @@ impl Builder {
             kind: ExprKind::Flag(false),
             span,
         };
-        if parts.len() > super::MAX_EXPRESSION_PARTS {
+        // Pest's Pratt parser recurses once per prefix operator, so bound them before it runs.
+        let prefixes = parts
+            .clone()
+            .filter(|p| matches!(p.as_rule(), Rule::not_op | Rule::neg))
+            .count();
+        if parts.len() > super::MAX_EXPRESSION_PARTS || prefixes > super::MAX_EXPRESSION_DEPTH {
             self.errors.push(ParseError::TooLong { span });
             return too_long();
         }
-        self.building += 1;
         let expr = self.build_operators(parts);
-        self.building -= 1;
-        if self.building == 0 && depth(&expr) > super::MAX_EXPRESSION_DEPTH {
+        // Checked at every bracket level, so no part handed up is deeper than the limit and
+        // neither this walk nor dropping the tree recurses far.
+        if depth(&expr) > super::MAX_EXPRESSION_DEPTH {
             self.errors.push(ParseError::TooLong { span });
             return too_long();
         }

@@ -102,8 +102,6 @@ fn first_inner(pair: Pair<Rule>) -> Pair<Rule> {
 #[derive(Default)]
 struct Builder {
     errors: Vec<ParseError>,
-    /// How many conditions are being built one inside another (parentheses, filters).
-    building: usize,
 }
 
 impl Builder {
