@@ -115,6 +115,10 @@ pub fn run(args: &BacktestArgs) -> u8 {
     };
     let text = match args.format {
         BacktestFormat::Human => render::human(&report),
+        BacktestFormat::Json if args.out.is_none() => {
+            super::print_json(&report);
+            return SUCCESS;
+        }
         BacktestFormat::Json => {
             serde_json::to_string_pretty(&report).expect("output types always serialize") + "\n"
         }

@@ -78,6 +78,19 @@ fn colour_stderr() -> bool {
 
 /// Prints a JSON document on standard output.
 fn print_json(value: &impl serde::Serialize) {
-    let text = serde_json::to_string_pretty(value).expect("output types always serialize");
-    println!("{text}");
+    // Streamed, not built as one string: a region's backtest is hundreds of megabytes.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+        .and_then(|()| std::io::Write::flush(&mut out));
+    if let Err(error) = written {
+        // A closed pipe (`| head`) is not worth a complaint; anything else is.
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!(
+                "error: cannot write the output: {}",
+                error.to_string().to_lowercase()
+            );
+        }
+    }
 }
