@@ -1,12 +1,15 @@
-//! Times the phases of `escalate eval` separately: reading the policy, loading each data file
-//! on its own, loading them all together (as `eval` does), evaluating, and writing the JSON.
+//! Times the phases of `escalate eval` separately: reading the policy, loading the data files
+//! (all together, as `eval` does), evaluating, and writing the JSON; then loading each data
+//! file on its own; then, with REPEATS above 1, the whole round again.
 //!
 //! ```text
 //! cargo run --release --example profile_phases -- POLICY DATA_DIR YYYY-MM [REPEATS]
 //! ```
 //!
 //! For each phase it prints the wall time, the CPU time of the whole process (all threads)
-//! and the process's peak resident set size so far (`VmHWM`), from `/proc/self`.
+//! and the process's resident set size after it and peak so far (`VmRSS`, `VmHWM`), from
+//! `/proc/self`. The first round runs in a fresh process, so the peak after its load is that
+//! of loading alone.
 
 use std::io::Write;
 use std::path::Path;
@@ -67,6 +70,23 @@ fn only(sources: &DataSources, which: usize) -> DataSources {
     }
 }
 
+/// Loads each data file on its own, then drops it.
+fn load_each(schema: &escalate::schema::Schema, sources: &DataSources) {
+    for (which, name) in ["performance", "concerns", "subjects"].iter().enumerate() {
+        let part = only(sources, which);
+        if part == DataSources::default() {
+            continue;
+        }
+        let data = phase(&format!("load {name} only"), || {
+            Dataset::load(schema, &part).expect("good data")
+        });
+        phase(
+            &format!("  drop ({} subjects)", data.subject_count()),
+            || drop(data),
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
@@ -80,20 +100,9 @@ fn main() {
     });
     let sources = DataSources::from_dir(Path::new(&args[1])).expect("a data folder");
     let schema = &policy.program().schema;
-    for (which, name) in ["performance", "concerns", "subjects"].iter().enumerate() {
-        let part = only(&sources, which);
-        if part == DataSources::default() {
-            continue;
-        }
-        let data = phase(&format!("load {name} only"), || {
-            Dataset::load(schema, &part).expect("good data")
-        });
-        phase(
-            &format!("  drop ({} subjects)", data.subject_count()),
-            || drop(data),
-        );
-    }
-    for round in 1..=repeats {
+    // The first round runs in a fresh process, so the peak after its load is that of the
+    // load alone. The files are then loaded one at a time, and the other rounds follow.
+    for round in 1..=repeats.max(1) {
         println!("-- round {round}");
         let data = phase("load all files (as eval does)", || {
             Dataset::load(schema, &sources).expect("good data")
@@ -121,5 +130,9 @@ fn main() {
             drop(evaluation);
             drop(data);
         });
+        if round == 1 {
+            println!("-- each file alone");
+            load_each(schema, &sources);
+        }
     }
 }
