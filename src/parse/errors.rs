@@ -234,11 +234,7 @@ impl At<'_> {
 
     /// The name, number or word just before the stop on its line, with where it starts.
     pub fn word_before(&self) -> Option<(usize, &str)> {
-        let before = self.line_before().trim_end();
-        let start = before
-            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.')))
-            .map_or(0, |i| i + 1);
-        let word = &before[start..];
+        let (start, word) = trailing_word(self.line_before().trim_end());
         (!word.is_empty()).then(|| (self.line_start(self.at) + start, word))
     }
 
@@ -321,4 +317,15 @@ pub(super) fn token_at(source: &str, at: usize) -> Option<&str> {
         .find(|&i| rest.is_char_boundary(i))
         .unwrap_or(0);
     Some(&rest[..shown])
+}
+
+/// The name or number at the end of `text`, with the byte where it starts. Safe for any
+/// character before it (a byte-order mark in the middle of a line, say).
+pub(super) fn trailing_word(text: &str) -> (usize, &str) {
+    let start = text
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    (start, &text[start..])
 }

@@ -115,11 +115,8 @@ fn comparison(cx: &At, start: usize, operator: &str, fix: &str) -> Option<ParseE
 
 /// The name or number ending just before byte `end` (spaces between allowed).
 fn word_ending_at(source: &str, end: usize) -> Option<&str> {
-    let before = source[..end].trim_end_matches([' ', '\t']);
-    let start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '%' | '.')))
-        .map_or(0, |i| i + 1);
-    let word = &before[start..];
+    let before = source.get(..end)?.trim_end_matches([' ', '\t']);
+    let (_, word) = super::errors::trailing_word(before);
     (!word.is_empty()).then_some(word)
 }
 
