@@ -135,7 +135,6 @@ fn create(dir: &Path, name: &str) -> io::Result<BufWriter<File>> {
 
 fn finish(out: BufWriter<File>) -> io::Result<u64> {
     let file = out.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
     Ok(file.metadata()?.len())
 }
 
