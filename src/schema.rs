@@ -107,6 +107,54 @@ pub struct Schema {
     pub subject_fields: Vec<FieldDef>,
     /// Concern fields beyond `id`, `subject` and `raised_on`, in declaration order.
     pub concern_fields: Vec<FieldDef>,
+    /// Event kinds (language v1): the built-in `concern` first, then the declared kinds in
+    /// declaration order. Empty for a schema built by hand without events.
+    pub event_kinds: Vec<EventKindDef>,
+    /// Every event field name declared by some kind, once each (kinds that share a name
+    /// share its column and its type), in order of first declaration.
+    pub event_fields: Vec<FieldDef>,
+    /// Case kinds (language v1), in declaration order.
+    pub case_kinds: Vec<CaseKindDef>,
+}
+
+/// The name of the built-in event kind whose events are the concern records.
+pub const CONCERN_KIND: &str = "concern";
+
+/// An event kind: `event ID "Description" [once per case] [{ FIELD: TYPE, ... }]`, or the
+/// built-in `concern`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventKindDef {
+    /// The kind's identifier, as written in the `kind` column.
+    pub id: String,
+    /// The description written in the policy.
+    pub description: String,
+    /// Its declared fields: positions in [`Schema::event_fields`], in declaration order.
+    /// Event rows hold their values in this order. Empty for `concern`, whose fields are
+    /// the concern fields.
+    pub fields: Vec<usize>,
+    /// At most one such event per case: declared `once per case`, or the kind opens or
+    /// closes its case kind.
+    pub once_per_case: bool,
+    /// The case kind it belongs to (opens, closes or is listed under `events`), if any: a
+    /// position in [`Schema::case_kinds`]. A kind in no case kind is a subject event.
+    pub case: Option<usize>,
+    /// Whether this is the built-in `concern` kind, whose events come from the concerns file.
+    pub builtin: bool,
+}
+
+/// A case kind: `case ID "Title" { opened by K  closed by K, ...  events K, ... }`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseKindDef {
+    /// The identifier.
+    pub id: String,
+    /// The title.
+    pub title: String,
+    /// The kind whose events open a case: a position in [`Schema::event_kinds`].
+    pub opened_by: usize,
+    /// The kinds whose events close a case.
+    pub closed_by: Vec<usize>,
+    /// The other kinds that belong to the case kind.
+    pub events: Vec<usize>,
 }
 
 impl Schema {
@@ -123,6 +171,37 @@ impl Schema {
     /// The position of a declared concern field by name.
     pub fn concern_field_index(&self, name: &str) -> Option<usize> {
         self.concern_fields.iter().position(|f| f.name == name)
+    }
+
+    /// The position of an event kind by name (`concern` included when present).
+    pub fn event_kind_index(&self, name: &str) -> Option<usize> {
+        self.event_kinds.iter().position(|k| k.id == name)
+    }
+
+    /// The position of the built-in `concern` kind, when the schema has event kinds.
+    pub fn concern_kind(&self) -> Option<usize> {
+        self.event_kinds.iter().position(|k| k.builtin)
+    }
+
+    /// The position of a case kind by name.
+    pub fn case_kind_index(&self, name: &str) -> Option<usize> {
+        self.case_kinds.iter().position(|c| c.id == name)
+    }
+
+    /// Whether the policy reads an events file: it declares an event kind or a case kind.
+    pub fn reads_events(&self) -> bool {
+        !self.case_kinds.is_empty() || self.event_kinds.iter().any(|k| !k.builtin)
+    }
+
+    /// Whether concern records are also events, because a case kind is opened by `concern`
+    /// or the policy reads events.
+    pub fn concerns_are_events(&self) -> bool {
+        self.reads_events()
+    }
+
+    /// The position of an event field by name.
+    pub fn event_field_index(&self, name: &str) -> Option<usize> {
+        self.event_fields.iter().position(|f| f.name == name)
     }
 }
 

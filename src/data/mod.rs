@@ -125,6 +125,54 @@ pub struct Concern {
     pub fields: Box<[Value]>,
 }
 
+/// A case's position in a [`Dataset`]: cases are sorted by subject, case kind and id.
+pub type CaseIndex = u32;
+
+/// A dated event (language v1): a row of the events file, or a concern record seen as an
+/// event of the built-in kind `concern`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Its id, unique across the events and concerns files.
+    pub id: Box<str>,
+    /// Its kind: a position in [`Schema::event_kinds`].
+    pub kind: u16,
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// The case it belongs to, if its kind belongs to a case kind.
+    pub case: Option<CaseIndex>,
+    /// Its kind's declared fields, in the kind's order (empty for a concern).
+    pub fields: Box<[Value]>,
+    /// For a concern, its position among all concerns (see [`Dataset::concern`]).
+    pub concern: Option<u32>,
+}
+
+/// A case (language v1): the events carrying one case id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// The case id.
+    pub id: Box<str>,
+    /// Its case kind: a position in [`Schema::case_kinds`].
+    pub kind: u16,
+    /// The subject its events are about.
+    pub subject: SubjectIndex,
+    /// The date of its opening event (`None` only for a dataset built without one).
+    pub opened_on: Option<NaiveDate>,
+    /// The date of its closing event, if it has one.
+    pub closed_on: Option<NaiveDate>,
+}
+
+impl Case {
+    /// Whether the case exists at `date`: opened on or before it.
+    pub fn exists_at(&self, date: NaiveDate) -> bool {
+        self.opened_on.is_some_and(|d| d <= date)
+    }
+
+    /// Whether the case is open at `date`: opened on or before it and not closed by then.
+    pub fn is_open_at(&self, date: NaiveDate) -> bool {
+        self.exists_at(date) && !self.closed_on.is_some_and(|d| d <= date)
+    }
+}
+
 /// All the data a policy is evaluated against, held compactly in memory.
 ///
 /// Metric values are stored month-major: for each metric, one column per month of a
@@ -141,6 +189,17 @@ pub struct Dataset {
     has_row: Vec<bool>,
     concerns: Vec<Concern>,
     concern_offsets: Vec<u32>,
+    /// How many event kinds the schema has: the width of a subject's run of event offsets.
+    kinds: usize,
+    /// Events sorted by subject, kind, date and id.
+    events: Vec<Event>,
+    /// `events[event_offsets[s * kinds + k]..event_offsets[s * kinds + k + 1]]` are subject
+    /// `s`'s events of kind `k`.
+    event_offsets: Vec<u32>,
+    /// Cases sorted by subject, case kind and id.
+    cases: Vec<Case>,
+    /// `cases[case_offsets[s]..case_offsets[s + 1]]` are subject `s`'s cases.
+    case_offsets: Vec<u32>,
     summary: LoadSummary,
 }
 
@@ -298,6 +357,45 @@ impl Dataset {
             (Some(&start), Some(&end)) => &self.concerns[start as usize..end as usize],
             _ => &[],
         }
+    }
+
+    /// A concern by its position among all concerns (as [`Event::concern`] gives it).
+    pub fn concern(&self, index: u32) -> Option<&Concern> {
+        self.concerns.get(index as usize)
+    }
+
+    /// A subject's events of one kind (a position in [`Schema::event_kinds`]), sorted by
+    /// date, then id. Concerns are among them, of the `concern` kind, when the policy reads
+    /// events.
+    pub fn events(&self, subject: SubjectIndex, kind: usize) -> &[Event] {
+        if kind >= self.kinds {
+            return &[];
+        }
+        let at = subject as usize * self.kinds + kind;
+        match (self.event_offsets.get(at), self.event_offsets.get(at + 1)) {
+            (Some(&start), Some(&end)) => &self.events[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    /// How many events there are in all, concerns seen as events included.
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// A subject's cases, sorted by case kind, then id; with their positions.
+    pub fn cases(&self, subject: SubjectIndex) -> impl Iterator<Item = (CaseIndex, &Case)> + '_ {
+        let s = subject as usize;
+        let (start, end) = match (self.case_offsets.get(s), self.case_offsets.get(s + 1)) {
+            (Some(&start), Some(&end)) => (start as usize, end as usize),
+            _ => (0, 0),
+        };
+        (start..end).map(|i| (i as CaseIndex, &self.cases[i]))
+    }
+
+    /// A case by its position.
+    pub fn case(&self, case: CaseIndex) -> &Case {
+        &self.cases[case as usize]
     }
 
     /// How many concerns there are in all.

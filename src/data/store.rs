@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use chrono::NaiveDate;
 
 use super::summary::LoadSummary;
-use super::{Concern, Dataset, SubjectIndex};
+use super::{Case, CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
 use crate::schema::{Schema, Value};
 
@@ -199,7 +199,30 @@ pub struct DatasetBuilder {
     subject_fields: Vec<Option<Value>>,
     has_row: Vec<bool>,
     concerns: Vec<(SubjectIndex, Concern)>,
+    events: Vec<PendingEvent>,
+    event_kinds: Vec<KindShape>,
+    concern_kind: Option<usize>,
+    concerns_are_events: bool,
     pub(crate) summary: LoadSummary,
+}
+
+/// What the builder needs to know of an event kind.
+#[derive(Clone, Copy, Debug)]
+struct KindShape {
+    /// The case kind it belongs to.
+    case: Option<usize>,
+    /// Whether its events open a case.
+    opens: bool,
+    /// Whether its events close a case.
+    closes: bool,
+}
+
+/// An event as added, with its case id still as text.
+#[derive(Debug)]
+struct PendingEvent {
+    subject: SubjectIndex,
+    event: Event,
+    case: Option<Box<str>>,
 }
 
 impl DatasetBuilder {
@@ -214,8 +237,57 @@ impl DatasetBuilder {
             subject_fields: Vec::new(),
             has_row: Vec::new(),
             concerns: Vec::new(),
+            events: Vec::new(),
+            event_kinds: schema
+                .event_kinds
+                .iter()
+                .map(|kind| KindShape {
+                    case: kind.case,
+                    opens: schema.case_kinds.iter().any(|c| {
+                        schema.event_kinds.get(c.opened_by).map(|k| &k.id) == Some(&kind.id)
+                    }),
+                    closes: schema.case_kinds.iter().any(|c| {
+                        c.closed_by
+                            .iter()
+                            .any(|&k| schema.event_kinds.get(k).map(|k| &k.id) == Some(&kind.id))
+                    }),
+                })
+                .collect(),
+            concern_kind: schema.concern_kind(),
+            concerns_are_events: schema.concerns_are_events(),
             summary: LoadSummary::default(),
         }
+    }
+
+    /// Adds a dated event of a declared kind (a position in
+    /// [`Schema::event_kinds`](crate::schema::Schema::event_kinds)) about a subject, with
+    /// its case id (for kinds that belong to a case kind) and its declared fields in the
+    /// kind's order. Nothing is checked here: the loaders check ids, kinds and cases first
+    /// (a case is opened by its kind's opener, closed by a closer, and so on).
+    pub fn add_event(
+        &mut self,
+        subject: SubjectIndex,
+        id: &str,
+        kind: usize,
+        date: NaiveDate,
+        case: Option<&str>,
+        fields: Vec<Value>,
+    ) {
+        if subject as usize >= self.ids.len() || kind >= self.event_kinds.len() {
+            return;
+        }
+        self.events.push(PendingEvent {
+            subject,
+            event: Event {
+                id: id.into(),
+                kind: kind as u16,
+                date,
+                case: None,
+                fields: fields.into_boxed_slice(),
+                concern: None,
+            },
+            case: case.map(Into::into),
+        });
     }
 
     /// The index of a subject, adding it if it is new. Ids are compared exactly (case and
@@ -369,7 +441,36 @@ impl DatasetBuilder {
             }
             offsets.push(u32::try_from(next).unwrap_or(u32::MAX));
         }
-        let concerns = self.concerns.into_iter().map(|(_, c)| c).collect();
+        let concerns_are_events = self.concerns_are_events();
+        let concerns: Vec<Concern> = self.concerns.into_iter().map(|(_, c)| c).collect();
+        if concerns_are_events {
+            let subjects = offsets.windows(2).enumerate().flat_map(|(s, w)| {
+                (w[0]..w[1]).map(move |i| (s as SubjectIndex, i))
+            });
+            let concern_kind = self.concern_kind.unwrap_or(0);
+            let opens = self
+                .event_kinds
+                .get(concern_kind)
+                .is_some_and(|k| k.opens);
+            for (subject, i) in subjects {
+                let concern = &concerns[i as usize];
+                self.events.push(PendingEvent {
+                    subject,
+                    event: Event {
+                        id: concern.id.clone(),
+                        kind: concern_kind as u16,
+                        date: concern.raised_on,
+                        case: None,
+                        fields: Box::default(),
+                        concern: Some(i),
+                    },
+                    case: opens.then(|| concern.id.clone()),
+                });
+            }
+        }
+        let kinds = self.event_kinds.len();
+        let (events, event_offsets, cases, case_offsets) =
+            group_events(std::mem::take(&mut self.events), &self.event_kinds, count);
         self.ids.shrink_to_fit();
 
         Dataset {
@@ -382,9 +483,108 @@ impl DatasetBuilder {
             has_row: self.has_row,
             concerns,
             concern_offsets: offsets,
+            kinds,
+            events,
+            event_offsets,
+            cases,
+            case_offsets,
             summary: self.summary,
         }
     }
+
+    fn concerns_are_events(&self) -> bool {
+        self.concerns_are_events && self.concern_kind.is_some()
+    }
+}
+
+/// Sorts events by subject, kind, date and id, and builds the cases they belong to (sorted
+/// by subject, case kind and id). Returns the events, the offsets of each (subject, kind)
+/// slice, the cases and the offsets of each subject's cases.
+fn group_events(
+    mut pending: Vec<PendingEvent>,
+    kinds: &[KindShape],
+    subjects: usize,
+) -> (Vec<Event>, Vec<u32>, Vec<Case>, Vec<u32>) {
+    // Cases first: one per distinct (case id), with its subject, kind and dates.
+    let mut by_id: IdMap<usize> = IdMap::default();
+    let mut cases: Vec<Case> = Vec::new();
+    for p in &pending {
+        let (Some(id), Some(case_kind)) = (&p.case, kinds[p.event.kind as usize].case) else {
+            continue;
+        };
+        let index = *by_id.entry(id.clone()).or_insert_with(|| {
+            cases.push(Case {
+                id: id.clone(),
+                kind: case_kind as u16,
+                subject: p.subject,
+                opened_on: None,
+                closed_on: None,
+            });
+            cases.len() - 1
+        });
+        let shape = kinds[p.event.kind as usize];
+        let case = &mut cases[index];
+        if shape.opens {
+            case.opened_on = Some(p.event.date);
+        }
+        if shape.closes {
+            case.closed_on = Some(p.event.date);
+        }
+    }
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&cases[a], &cases[b]);
+        (a.subject, a.kind, &a.id).cmp(&(b.subject, b.kind, &b.id))
+    });
+    let mut new_index = vec![0 as CaseIndex; cases.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as CaseIndex;
+    }
+    let mut slots: Vec<Option<Case>> = cases.into_iter().map(Some).collect();
+    let cases: Vec<Case> = order
+        .iter()
+        .map(|&old| slots[old].take().expect("each case is taken once"))
+        .collect();
+    for p in &mut pending {
+        if let Some(id) = &p.case {
+            p.event.case = by_id.get(id).map(|&old| new_index[old]);
+        }
+    }
+    let mut case_offsets = Vec::with_capacity(subjects + 1);
+    let mut next = 0usize;
+    case_offsets.push(0u32);
+    for subject in 0..subjects {
+        while next < cases.len() && (cases[next].subject as usize) <= subject {
+            next += 1;
+        }
+        case_offsets.push(next as u32);
+    }
+
+    pending.sort_unstable_by(|a, b| {
+        (a.subject, a.event.kind, a.event.date, &a.event.id).cmp(&(
+            b.subject,
+            b.event.kind,
+            b.event.date,
+            &b.event.id,
+        ))
+    });
+    let width = kinds.len();
+    let mut event_offsets = Vec::with_capacity(subjects * width + 1);
+    event_offsets.push(0u32);
+    let mut next = 0usize;
+    for subject in 0..subjects {
+        for kind in 0..width {
+            while next < pending.len()
+                && (pending[next].subject as usize, pending[next].event.kind as usize)
+                    <= (subject, kind)
+            {
+                next += 1;
+            }
+            event_offsets.push(next as u32);
+        }
+    }
+    let events = pending.into_iter().map(|p| p.event).collect();
+    (events, event_offsets, cases, case_offsets)
 }
 
 #[cfg(test)]
