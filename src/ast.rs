@@ -95,6 +95,242 @@ pub enum Item {
     Rule(Rule),
     /// `test "Name" { ... }`
     Test(Test),
+    /// `event ID "Description" [once per case] [{ ... }]` (v1)
+    Event(EventDecl),
+    /// `case ID "Title" { ... }` (v1)
+    Case(CaseDecl),
+    /// `deadline ID "Title" { AWAITED within SPAN after START }` (v1)
+    Deadline(DeadlineDecl),
+}
+
+/// `event ID "Description" [once per case] [{ FIELD: TYPE, ... }]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventDecl {
+    /// The kind's identifier.
+    pub id: Ident,
+    /// The description.
+    pub description: Spanned<String>,
+    /// `once per case` was written (its span).
+    pub once_per_case: Option<Span>,
+    /// The declared fields, when a block was written.
+    pub fields: Option<FieldBlock>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `case ID "Title" { opened by K  closed by K, ...  events K, ... }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseDecl {
+    /// The case kind's identifier.
+    pub id: Ident,
+    /// The title.
+    pub title: Spanned<String>,
+    /// The lines inside the braces, in order.
+    pub items: Vec<CaseItem>,
+    /// The whole declaration.
+    pub span: Span,
+    /// The closing brace, where a missing `opened by` is reported.
+    pub close: Span,
+}
+
+/// One line of a `case` declaration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseItem {
+    /// What it says.
+    pub kind: CaseItemKind,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// What a line of a `case` declaration says.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum CaseItemKind {
+    /// `opened by K`
+    OpenedBy(Ident),
+    /// `closed by K, ...`
+    ClosedBy(Vec<Ident>),
+    /// `events K, ...`
+    Events(Vec<Ident>),
+}
+
+/// `deadline ID "Title" { AWAITED within SPAN after START }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeadlineDecl {
+    /// The identifier.
+    pub id: Ident,
+    /// The title.
+    pub title: Spanned<String>,
+    /// The deadline itself.
+    pub body: WindowDeadline,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `AWAITED within SPAN after START`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowDeadline {
+    /// The events awaited: a kind, or a parenthesised set.
+    pub awaited: EventTarget,
+    /// How long after the start.
+    pub within: SpanExpr,
+    /// When the deadline starts.
+    pub start: DateRef,
+    /// The whole deadline, without outer parentheses.
+    pub span: Span,
+}
+
+/// `N UNIT` or `(FIELD of EVENT) UNIT`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpanExpr {
+    /// How many units.
+    pub amount: SpanAmount,
+    /// The unit.
+    pub unit: Spanned<DueUnit>,
+    /// The whole span.
+    pub span: Span,
+}
+
+/// How many units a span has.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum SpanAmount {
+    /// A whole number as written (may start with `-`, which the checker refuses).
+    Literal(Spanned<String>),
+    /// `(FIELD of EVENT)`: a timescale recorded on an event.
+    Field(Box<FieldOf>),
+}
+
+/// `FIELD of REF`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldOf {
+    /// The field.
+    pub field: Ident,
+    /// The event it is read from.
+    pub of: EventRef,
+    /// The whole expression.
+    pub span: Span,
+}
+
+/// `first` or `latest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// The earliest event.
+    First,
+    /// The latest event.
+    Latest,
+}
+
+impl Pick {
+    /// The word as written.
+    pub fn word(self) -> &'static str {
+        match self {
+            Pick::First => "first",
+            Pick::Latest => "latest",
+        }
+    }
+}
+
+/// An event reference: `first K`, `latest(SET)`, or a bare kind `K`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventRef {
+    /// `first` or `latest`; `None` for a bare kind.
+    pub pick: Option<Spanned<Pick>>,
+    /// The kind or the set picked from.
+    pub target: EventTarget,
+    /// The whole reference.
+    pub span: Span,
+}
+
+/// A single kind, or a parenthesised set.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum EventTarget {
+    /// `K`
+    Kind(Ident),
+    /// `(K, ... [window] [where F])`
+    Set(EventSet),
+}
+
+/// `K, ... [WINDOW] [where FILTER]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventSet {
+    /// The kinds, in the order written.
+    pub kinds: Vec<Ident>,
+    /// The window, if any.
+    pub window: Option<Box<SetWindow>>,
+    /// The `where` filter, if any.
+    pub filter: Option<Box<Expr>>,
+    /// The whole set.
+    pub span: Span,
+}
+
+/// A window of an event set.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SetWindow {
+    /// Which window.
+    pub kind: SetWindowKind,
+    /// The whole window.
+    pub span: Span,
+}
+
+/// The windows of an event set.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum SetWindowKind {
+    /// `in last N months | weeks | days`
+    InLast {
+        /// N as written (may start with `-`).
+        amount: Spanned<String>,
+        /// The unit (never working days).
+        unit: Spanned<DueUnit>,
+    },
+    /// `since X`
+    Since(DateRef),
+    /// `within SPAN after X`
+    WithinAfter {
+        /// How long.
+        within: SpanExpr,
+        /// After what.
+        start: DateRef,
+    },
+}
+
+/// Something that gives a date: a date literal, a date field of an event, or an event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum DateRef {
+    /// `2026-12-28`
+    Date(Spanned<NaiveDate>),
+    /// `FIELD of REF`
+    Field(Box<FieldOf>),
+    /// An event reference.
+    Event(EventRef),
+}
+
+impl DateRef {
+    /// Where it was written.
+    pub fn span(&self) -> Span {
+        match self {
+            DateRef::Date(d) => d.span,
+            DateRef::Field(f) => f.span,
+            DateRef::Event(e) => e.span,
+        }
+    }
+}
+
+/// The status word of a deadline test, as written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum StatusWord {
+    /// A word, checked later: `met`, `late`, `pending`, `overdue` or `missed`.
+    Word(String),
+    /// `due within SPAN`
+    DueWithin(SpanExpr),
+}
+
+/// The deadline a test names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum DeadlineTarget {
+    /// A declared deadline's name.
+    Named(Ident),
+    /// A deadline written in place.
+    Inline(Box<WindowDeadline>),
 }
 
 /// `holiday 2026-12-24 "Reason"`
@@ -237,6 +473,13 @@ pub enum ClauseKind {
     Due(Due),
     /// `replaces RULE, ...`
     Replaces(Vec<Ident>),
+    /// `for each [open] CASE` (v1)
+    ForEach {
+        /// `open` was written (its span).
+        open: Option<Span>,
+        /// The case kind.
+        case: Ident,
+    },
 }
 
 impl ClauseKind {
@@ -251,6 +494,7 @@ impl ClauseKind {
             ClauseKind::Involve(_) => "involve",
             ClauseKind::Due(_) => "due",
             ClauseKind::Replaces(_) => "replaces",
+            ClauseKind::ForEach { .. } => "for each",
         }
     }
 }
@@ -276,6 +520,22 @@ pub enum DueUnit {
     Weeks,
     /// Calendar months.
     Months,
+}
+
+impl DueUnit {
+    /// The unit as written in policies, singular after a count of one.
+    pub fn word(self, one: bool) -> &'static str {
+        match (self, one) {
+            (DueUnit::WorkingDays, true) => "working day",
+            (DueUnit::WorkingDays, false) => "working days",
+            (DueUnit::Days, true) => "day",
+            (DueUnit::Days, false) => "days",
+            (DueUnit::Weeks, true) => "week",
+            (DueUnit::Weeks, false) => "weeks",
+            (DueUnit::Months, true) => "month",
+            (DueUnit::Months, false) => "months",
+        }
+    }
 }
 
 /// An expression with its span.
@@ -367,6 +627,37 @@ pub enum ExprKind {
         /// The `where` filter.
         filter: Option<Box<Expr>>,
     },
+    /// `count(SET)`, `any(SET)`, `all(SET)` over events (v1).
+    Events {
+        /// The aggregate.
+        func: Spanned<AggregateFn>,
+        /// The events.
+        set: EventSet,
+    },
+    /// `first K`, `latest(SET)`: an event, as a date (v1).
+    Pick(EventRef),
+    /// `FIELD of REF` (v1).
+    FieldOf(Box<FieldOf>),
+    /// `UNIT since X` (`to` is `None`) or `UNIT between X and Y` (v1).
+    Elapsed {
+        /// The unit counted.
+        unit: Spanned<DueUnit>,
+        /// From.
+        from: DateRef,
+        /// To; the evaluation date when `None`.
+        to: Option<DateRef>,
+    },
+    /// `D is STATUS` (v1).
+    DeadlineTest {
+        /// The deadline.
+        deadline: DeadlineTarget,
+        /// The status tested.
+        status: Spanned<StatusWord>,
+    },
+    /// A deadline without `is ...`, kept so the checker can explain (v1).
+    DeadlineBare(Box<WindowDeadline>),
+    /// `no AWAITED within SPAN after START` (v1).
+    NoWithin(Box<WindowDeadline>),
 }
 
 /// Binary operators.
@@ -534,6 +825,21 @@ pub enum TestStatementKind {
         /// Its field values.
         fields: Vec<(Ident, Literal)>,
     },
+    /// `given event ID KIND about SUBJECT on DATE [in case CASE] [with FIELD = VALUE, ...]`
+    GivenEvent {
+        /// The event's id.
+        id: Spanned<String>,
+        /// Its kind.
+        kind: Ident,
+        /// The subject it is about.
+        subject: Spanned<String>,
+        /// The day it happened.
+        date: Spanned<NaiveDate>,
+        /// Its case id.
+        case: Option<Spanned<String>>,
+        /// Its field values.
+        fields: Vec<(Ident, Literal)>,
+    },
     /// `expect SUBJECT ...`
     Expect {
         /// The subject id.
@@ -546,10 +852,12 @@ pub enum TestStatementKind {
 /// What an `expect` line expects.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Expectation {
-    /// `expect S RULE [due DATE]`: the rule's action is reported.
+    /// `expect S RULE [for case C] [due DATE]`: the rule's action is reported.
     Fires {
         /// The rule.
         rule: Ident,
+        /// The case, for a case-scoped rule.
+        case: Option<Spanned<String>>,
         /// The expected due date.
         due: Option<Spanned<NaiveDate>>,
     },
@@ -560,6 +868,15 @@ pub enum Expectation {
     },
     /// `expect S nothing`: no action is reported for the subject.
     Nothing,
+    /// `expect S DEADLINE is STATUS [for case C]`
+    Deadline {
+        /// The declared deadline.
+        deadline: Ident,
+        /// The status expected.
+        status: Spanned<StatusWord>,
+        /// The case, for a deadline used per case.
+        case: Option<Spanned<String>>,
+    },
     /// `expect S GRADE = LEVEL`
     Grade {
         /// The grade.

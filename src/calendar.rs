@@ -185,6 +185,25 @@ impl Calendar {
         }
     }
 
+    /// The number of working days `d` with `from < d <= to`; the negative of the count from
+    /// `to` to `from` when `to` is before `from`. Linear in the number of years spanned.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        if to < from {
+            return -self.working_days_between(to, from);
+        }
+        let mut count = 0i64;
+        let mut after = from;
+        while after < to {
+            let year = after.succ_opt().map_or(after.year(), |d| d.year());
+            let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(to);
+            let through = year_end.min(to);
+            let holidays = self.holidays_in_year(year);
+            count += i64::from(count_working_days(after, through, &holidays));
+            after = through;
+        }
+        count
+    }
+
     /// Whether `date` is a bank holiday or an extra holiday (whatever day of the week).
     fn is_holiday(&self, date: NaiveDate) -> bool {
         if self.has_precomputed(date.year()) {
@@ -612,6 +631,48 @@ fn parse_event_date(division: &str, event: &GovUkEvent) -> Result<NaiveDate, Hol
             date: event.date.clone(),
         }
     })
+}
+
+#[cfg(test)]
+mod working_days_between_tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn counts_working_days_across_christmas_and_new_year() {
+        let calendar = Calendar::default();
+        // 18 Dec 2026 (Fri) to 31 Dec 2026: 21, 22, 23, 24, 29, 30, 31 (25 and 28 are holidays).
+        assert_eq!(
+            calendar.working_days_between(date("2026-12-18"), date("2026-12-31")),
+            7
+        );
+        assert_eq!(
+            calendar.working_days_between(date("2026-12-31"), date("2026-12-18")),
+            -7
+        );
+        // Across the year end: 4 and 5 Jan 2027 (1 Jan is a holiday).
+        assert_eq!(
+            calendar.working_days_between(date("2026-12-31"), date("2027-01-05")),
+            2
+        );
+        assert_eq!(
+            calendar.working_days_between(date("2026-12-31"), date("2026-12-31")),
+            0
+        );
+    }
+
+    #[test]
+    fn agrees_with_adding_working_days() {
+        let calendar = Calendar::default();
+        let start = date("2025-11-20");
+        for n in [1u32, 5, 20, 60, 300] {
+            let end = calendar.add_working_days(start, n).unwrap();
+            assert_eq!(calendar.working_days_between(start, end), i64::from(n));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::ast::{AggregateFn, Span, WindowFn};
+use crate::ast::{AggregateFn, DueUnit, Span, WindowFn};
 use crate::calendar::{Calendar, Deadline};
 use crate::schema::{Direction, Schema};
 
@@ -29,6 +29,9 @@ pub struct Program {
     pub grades: Vec<GradeDef>,
     /// Rules in file order.
     pub rules: Vec<RuleDef>,
+    /// Deadlines (v1): the declared ones in declaration order, then those written in place
+    /// inside conditions.
+    pub deadlines: Vec<DeadlineDef>,
     /// Test blocks, checked, in file order.
     pub tests: Vec<crate::ast::Test>,
 }
@@ -113,8 +116,151 @@ pub struct RuleDef {
     pub replaces: Vec<usize>,
     /// Every rule this one displaces, directly or through others, in file order.
     pub displaces: Vec<usize>,
+    /// `for each [open] CASE` (v1): evaluated once per case rather than once per subject.
+    pub for_each: Option<CaseScope>,
     /// The rule's declaration.
     pub span: Span,
+}
+
+/// `for each [open] CASE`: the case kind a rule is evaluated for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseScope {
+    /// The case kind: a position in [`Schema::case_kinds`].
+    pub case_kind: usize,
+    /// Only cases open at the decision date (`for each open`); otherwise every case opened
+    /// on or before it.
+    pub open_only: bool,
+}
+
+/// A deadline (v1): `AWAITED within SPAN after START`, declared or written in place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeadlineDef {
+    /// The declared name; `None` for a deadline written in place.
+    pub name: Option<String>,
+    /// The body as written, on one line.
+    pub text: String,
+    /// The events awaited (kinds and filter; never a window).
+    pub awaited: EventSetDef,
+    /// How long after the start.
+    pub within: SpanDef,
+    /// When it starts.
+    pub start: DateRefDef,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A length of time: `N UNIT`, or `(FIELD of EVENT) UNIT`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpanDef {
+    /// How many units.
+    pub amount: SpanAmountDef,
+    /// The unit.
+    pub unit: DueUnit,
+}
+
+/// How many units a span has.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SpanAmountDef {
+    /// A whole number written in the policy.
+    Fixed(u32),
+    /// A whole-number field of an event (`integer A..B` with `A >= 0`).
+    Field(Box<FieldRead>),
+}
+
+/// A set of events: kinds, a window, a filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSetDef {
+    /// The kinds: positions in [`Schema::event_kinds`], in the order written.
+    pub kinds: Vec<usize>,
+    /// The window.
+    pub window: Option<Box<WindowDef>>,
+    /// The `where` filter, over the fields of the kinds.
+    pub filter: Option<Box<Expr>>,
+    /// Where the set was written.
+    pub span: Span,
+}
+
+/// The window of an event set.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WindowDef {
+    /// `in last N months`: whole calendar months ending with the evaluated month.
+    LastMonths(u32),
+    /// `in last N weeks`: the 7N days up to the evaluation date.
+    LastWeeks(u32),
+    /// `in last N days`: the N days up to the evaluation date.
+    LastDays(u32),
+    /// `since X`
+    Since(DateRefDef),
+    /// `within SPAN after X`
+    WithinAfter(SpanDef, DateRefDef),
+}
+
+/// Which event of a set a reference picks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefPick {
+    /// `first`: the earliest, by date then id.
+    First,
+    /// `latest`: the latest, by date then id.
+    Latest,
+    /// A bare kind: the case's only event of that kind.
+    Only,
+}
+
+/// An event reference: one event of a set, or absent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRefDef {
+    /// Which event.
+    pub pick: RefPick,
+    /// Of which events.
+    pub set: EventSetDef,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Something that gives a date.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DateRefDef {
+    /// A date written in the policy.
+    Literal(NaiveDate),
+    /// The date of an event.
+    Event(EventRefDef),
+    /// A `date` field of an event.
+    Field(Box<FieldRead>),
+}
+
+/// `FIELD of REF`
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldRead {
+    /// The field.
+    pub field: EventField,
+    /// The event read.
+    pub of: EventRefDef,
+}
+
+/// A field of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventField {
+    /// A declared event field: a position in [`Schema::event_fields`].
+    Declared(usize),
+    /// A value of a concern seen as an event.
+    Concern(ConcernAttr),
+}
+
+/// What a deadline test asks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatusTest {
+    /// `is met`
+    Met,
+    /// `is late`
+    Late,
+    /// `is pending`
+    Pending,
+    /// `is overdue`
+    Overdue,
+    /// `is missed` (late or overdue), and `no ... within ...`
+    Missed,
+    /// `is due within SPAN`
+    DueWithin(SpanDef),
 }
 
 /// A checked grade.
@@ -289,4 +435,28 @@ pub enum ExprKind {
         /// `where F`.
         filter: Option<Box<Expr>>,
     },
+    /// `count(SET)`, `any(SET)`, `all(SET)` over events (v1).
+    Events {
+        /// The aggregate.
+        func: AggregateFn,
+        /// The events.
+        set: EventSetDef,
+    },
+    /// The date of an event (v1); unknown when the reference finds nothing.
+    EventDate(Box<EventRefDef>),
+    /// `FIELD of REF` (v1).
+    EventField(Box<FieldRead>),
+    /// A field of the event being filtered (inside an event set's `where`).
+    EventAttr(EventField),
+    /// `UNIT since X` (`to` is `None`: the evaluation date) or `UNIT between X and Y`.
+    Elapsed {
+        /// The unit counted.
+        unit: DueUnit,
+        /// From.
+        from: Box<DateRefDef>,
+        /// To.
+        to: Option<Box<DateRefDef>>,
+    },
+    /// A deadline's status test: a position in [`Program::deadlines`].
+    Deadline(usize, StatusTest),
 }

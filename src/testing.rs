@@ -56,6 +56,25 @@ pub enum TestFailure {
         #[label("expected {expected}")]
         span: Span,
     },
+    /// A deadline was not in the status expected.
+    #[error("expected `{deadline}` for `{subject}` to be {expected}, but {found}")]
+    #[diagnostic(
+        code(test::wrong_deadline_status),
+        help("check the deadline's start event, its span and the calendar; working days skip weekends and bank holidays")
+    )]
+    WrongDeadlineStatus {
+        /// The subject.
+        subject: String,
+        /// The deadline.
+        deadline: String,
+        /// The status expected, as written.
+        expected: String,
+        /// What was found.
+        found: String,
+        /// The `expect` line.
+        #[label("this expectation failed")]
+        span: Span,
+    },
     /// An action was required that should not have been.
     #[error("expected `{subject}` not to need `{rule}`, but it is required")]
     #[diagnostic(code(test::unexpected_action))]
@@ -341,6 +360,31 @@ fn build_data(policy: &Policy, test: &ast::Test) -> (Dataset, Vec<TestFailure>) 
                     .collect();
                 builder.add_concern(s, &id.value, raised_on.value, values);
             }
+            TestStatementKind::GivenEvent {
+                id,
+                kind,
+                subject,
+                date,
+                case,
+                fields: given,
+            } => {
+                let s = builder.add_subject(&subject.value);
+                let k = schema.event_kind_index(&kind.value).expect("checked");
+                let values = schema.event_kinds[k]
+                    .fields
+                    .iter()
+                    .map(|&g| {
+                        let def = &schema.event_fields[g];
+                        given
+                            .iter()
+                            .find(|(name, _)| name.value == def.name)
+                            .map(|(_, literal)| literal_value(&def.ty, &literal.kind))
+                            .expect("the checker makes every event give every field")
+                    })
+                    .collect();
+                let case = case.as_ref().map(|c| c.value.as_str());
+                builder.add_event(s, &id.value, k, date.value, case, values);
+            }
             TestStatementKind::Expect { subject, .. } => {
                 builder.add_subject(&subject.value);
             }
@@ -375,6 +419,44 @@ fn literal_value(ty: &FieldType, literal: &LiteralKind) -> Value {
     }
 }
 
+/// The status test an `expect ... is STATUS` line asks for.
+fn status_test(status: &ast::StatusWord) -> crate::program::StatusTest {
+    use crate::program::{SpanAmountDef, SpanDef, StatusTest};
+    match status {
+        ast::StatusWord::Word(word) => match word.as_str() {
+            "met" => StatusTest::Met,
+            "late" => StatusTest::Late,
+            "pending" => StatusTest::Pending,
+            "overdue" => StatusTest::Overdue,
+            _ => StatusTest::Missed,
+        },
+        ast::StatusWord::DueWithin(span) => {
+            let n = match &span.amount {
+                ast::SpanAmount::Literal(n) => n.value.parse().unwrap_or(0),
+                ast::SpanAmount::Field(_) => 0,
+            };
+            StatusTest::DueWithin(SpanDef {
+                amount: SpanAmountDef::Fixed(n),
+                unit: span.unit.value,
+            })
+        }
+    }
+}
+
+/// A status as written in a test.
+fn status_text(status: &ast::StatusWord) -> String {
+    match status {
+        ast::StatusWord::Word(word) => word.clone(),
+        ast::StatusWord::DueWithin(span) => {
+            let n = match &span.amount {
+                ast::SpanAmount::Literal(n) => n.value.clone(),
+                ast::SpanAmount::Field(f) => format!("({} of ...)", f.field.value),
+            };
+            format!("due within {n} {}", span.unit.value.word(n == "1"))
+        }
+    }
+}
+
 /// One `expect` line against an evaluation.
 struct Expect<'a> {
     policy: &'a Policy,
@@ -388,20 +470,81 @@ struct Expect<'a> {
 impl Expect<'_> {
     fn failure(&self, expectation: &Expectation) -> Option<TestFailure> {
         match expectation {
-            Expectation::Fires { rule, due } => {
-                self.fires(&rule.value, due.as_ref().map(|d| d.value))
-            }
+            Expectation::Fires { rule, case, due } => self.fires(
+                &rule.value,
+                case.as_ref().map(|c| c.value.as_str()),
+                due.as_ref().map(|d| d.value),
+            ),
+            Expectation::Deadline {
+                deadline,
+                status,
+                case,
+            } => self.deadline(
+                &deadline.value,
+                &status.value,
+                case.as_ref().map(|c| c.value.as_str()),
+            ),
             Expectation::DoesNotFire { rule } => self.does_not_fire(&rule.value),
             Expectation::Nothing => self.nothing(),
             Expectation::Grade { grade, level } => self.grade(&grade.value, &level.value),
         }
     }
 
-    fn action(&self, rule: &str) -> Option<&crate::eval::Action> {
-        self.evaluation
-            .actions
+    /// The subject's action for `rule` (for case `case` when given).
+    fn action(&self, rule: &str, case: Option<&str>) -> Option<&crate::eval::Action> {
+        self.evaluation.actions.iter().find(|a| {
+            a.subject == self.subject
+                && a.rule == rule
+                && case.is_none_or(|c| a.case.as_deref() == Some(c))
+        })
+    }
+
+    /// `expect S D is STATUS [for case C]`.
+    fn deadline(
+        &self,
+        name: &str,
+        status: &ast::StatusWord,
+        case: Option<&str>,
+    ) -> Option<TestFailure> {
+        let program = self.policy.program();
+        let index = program
+            .deadlines
             .iter()
-            .find(|a| a.subject == self.subject && a.rule == rule)
+            .position(|d| d.name.as_deref() == Some(name))
+            .expect("the checker makes sure the deadline exists");
+        let test = status_test(status);
+        let expected = status_text(status);
+        let found = crate::eval::check_deadline(
+            program,
+            self.data,
+            self.as_of,
+            &EvalOptions::default(),
+            self.subject,
+            index,
+            &test,
+            case,
+        );
+        let found = match found {
+            Some(check) if check.holds == crate::eval::Truth::True => return None,
+            Some(check) => match (check.state, check.due) {
+                (Some(state), Some(due)) => {
+                    format!("it is {} (due {due})", state.word().replace('_', " "))
+                }
+                (Some(state), None) => format!("it is {}", state.word().replace('_', " ")),
+                (None, _) => "it is unknown: an event it needs is not recorded".to_string(),
+            },
+            None => match case {
+                Some(case) => format!("`{}` has no case `{case}`", self.subject),
+                None => format!("`{}` is not in the test's data", self.subject),
+            },
+        };
+        Some(TestFailure::WrongDeadlineStatus {
+            subject: self.subject.to_string(),
+            deadline: name.to_string(),
+            expected,
+            found,
+            span: self.span,
+        })
     }
 
     fn required_rules(&self) -> Vec<String> {
@@ -413,8 +556,8 @@ impl Expect<'_> {
             .collect()
     }
 
-    fn fires(&self, rule: &str, due: Option<NaiveDate>) -> Option<TestFailure> {
-        let Some(action) = self.action(rule) else {
+    fn fires(&self, rule: &str, case: Option<&str>, due: Option<NaiveDate>) -> Option<TestFailure> {
+        let Some(action) = self.action(rule, case) else {
             let required = self.required_rules();
             return Some(TestFailure::ActionMissing {
                 subject: self.subject.to_string(),
@@ -455,6 +598,7 @@ impl Expect<'_> {
             &EvalOptions::default(),
             self.subject,
             Some(rule),
+            None,
         );
         let Some(explanation) = explained.ok().and_then(|e| e.rules.into_iter().next()) else {
             return "it was not required".to_string();
@@ -483,7 +627,7 @@ impl Expect<'_> {
     }
 
     fn does_not_fire(&self, rule: &str) -> Option<TestFailure> {
-        let action = self.action(rule)?;
+        let action = self.action(rule, None)?;
         let because = crate::report::evidence_lines(&action.evidence);
         Some(TestFailure::UnexpectedAction {
             subject: self.subject.to_string(),

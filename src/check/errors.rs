@@ -4,6 +4,8 @@ use miette::{Diagnostic, LabeledSpan};
 
 use crate::ast::Span;
 
+pub use super::event_errors::{EventCode, EventError};
+
 /// Every problem the checker found, sorted by position.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("the policy has {} error(s)", self.0.iter().filter(|e| e.is_error()).count())]
@@ -446,11 +448,18 @@ pub enum CheckError {
         #[label("the owner")]
         owner: Span,
     },
+    /// A problem with events, cases or deadlines (language v1).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Event(EventError),
 }
 
 impl CheckError {
     /// Whether this is an error (not a warning).
     pub fn is_error(&self) -> bool {
+        if let CheckError::Event(e) = self {
+            return !e.code.is_warning();
+        }
         !matches!(
             self,
             CheckError::UnusedRole { .. }
@@ -494,6 +503,7 @@ impl CheckError {
             | UnusedMetric { span, .. }
             | UnusedGrade { span, .. }
             | NeverReported { span, .. } => *span,
+            Event(e) => e.span,
         }
     }
 }

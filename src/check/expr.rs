@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::events::CaseCtx;
 use super::{CheckError, Checker, MAX_WINDOW_MONTHS};
 use crate::ast::{self, AggregateFn, BinaryOp, ExprKind as A, Span, Spanned};
 use crate::program::{ArithOp, CmpOp, Expr, ExprKind};
@@ -16,6 +17,8 @@ pub(super) enum Scope {
     AppliesTo,
     /// A concern filter (`where ...`) or an arm of a `for each concern` grade.
     Concern,
+    /// The `where` filter of an event set: the fields of its kinds.
+    Event,
 }
 
 /// The type of a value, for checking.
@@ -30,6 +33,8 @@ pub(super) enum Ty {
         concern: bool,
         field: usize,
     },
+    /// A value of a `one of` event field: its position in the schema's event fields.
+    EventEnum(usize),
     /// A level of a grade.
     Level(usize),
     /// Already reported (or of a metric whose kind is unknown): it fits anywhere, so nothing
@@ -51,11 +56,18 @@ impl<'s> Checker<'s> {
         scope: Scope,
         grade: Option<usize>,
     ) -> Expr {
-        let mut cx = ExprChecker {
-            checker: self,
-            scope,
-            grade,
-        };
+        self.check_condition_in(e, scope, grade, CaseCtx::Subject)
+    }
+
+    /// Checks a condition of a rule scoped by `case`.
+    pub(super) fn check_condition_in(
+        &mut self,
+        e: &ast::Expr,
+        scope: Scope,
+        grade: Option<usize>,
+        case: CaseCtx,
+    ) -> Expr {
+        let mut cx = ExprChecker::new(self, scope, grade, case);
         let (expr, ty) = cx.check(e);
         cx.expect_condition(&ty, e.span);
         expr
@@ -70,6 +82,27 @@ pub(super) struct ExprChecker<'c, 's> {
     pub(super) scope: Scope,
     /// The grade whose arms are being checked, to record what it depends on.
     pub(super) grade: Option<usize>,
+    /// Which events the condition sees.
+    pub(super) case: CaseCtx,
+    /// Inside an event filter, the kinds filtered.
+    pub(super) filter_kinds: Vec<usize>,
+}
+
+impl<'c, 's> ExprChecker<'c, 's> {
+    pub(super) fn new(
+        checker: &'c mut Checker<'s>,
+        scope: Scope,
+        grade: Option<usize>,
+        case: CaseCtx,
+    ) -> ExprChecker<'c, 's> {
+        ExprChecker {
+            checker,
+            scope,
+            grade,
+            case,
+            filter_kinds: Vec::new(),
+        }
+    }
 }
 
 impl ExprChecker<'_, '_> {
@@ -78,8 +111,13 @@ impl ExprChecker<'_, '_> {
         (placeholder(), Ty::Error)
     }
 
-    fn expect_condition(&mut self, ty: &Ty, span: Span) {
+    pub(super) fn expect_condition(&mut self, ty: &Ty, span: Span) {
         if matches!(ty, Ty::Flag | Ty::Error) {
+            return;
+        }
+        if *ty == Ty::Date && self.is_event_date(span) {
+            let error = self.date_as_flag(span);
+            self.checker.error(error);
             return;
         }
         let help = self.comparison_help(ty, span);
@@ -121,7 +159,7 @@ impl ExprChecker<'_, '_> {
                     example("concern_level >= pattern", format!(">= {level}"))
                 )
             }
-            Ty::Enum { .. } => {
+            Ty::Enum { .. } | Ty::EventEnum(_) => {
                 let value = self.values_of(ty).and_then(|v| v.first().cloned());
                 let value = value.unwrap_or_else(|| "gp".to_string());
                 format!(
@@ -133,7 +171,13 @@ impl ExprChecker<'_, '_> {
         }
     }
 
-    fn check(&mut self, e: &ast::Expr) -> (Expr, Ty) {
+    /// Whether the date written at `span` comes from events (not a date literal or field).
+    fn is_event_date(&self, span: Span) -> bool {
+        let text = self.text(span);
+        !text.chars().next().is_some_and(|c| c.is_ascii_digit())
+    }
+
+    pub(super) fn check(&mut self, e: &ast::Expr) -> (Expr, Ty) {
         match self.check_kind(e) {
             Ok(checked) | Err(checked) => checked,
         }
@@ -177,6 +221,13 @@ impl ExprChecker<'_, '_> {
                 months,
                 filter,
             } => return Ok(self.check_concerns(func, months.as_ref(), filter.as_deref(), span)),
+            A::Events { .. }
+            | A::Pick(_)
+            | A::FieldOf(_)
+            | A::Elapsed { .. }
+            | A::DeadlineTest { .. }
+            | A::DeadlineBare(_)
+            | A::NoWithin(_) => return Ok(self.check_event_form(e)),
         };
         Ok((Expr { kind, span }, ty))
     }
@@ -317,6 +368,7 @@ impl ExprChecker<'_, '_> {
             Scope::Subject => return Ok(()),
             Scope::AppliesTo => "`applies to`, which can only use subject fields",
             Scope::Concern => "a condition on a single concern",
+            Scope::Event => "a condition on a single event",
         };
         Err(self.error(CheckError::OutOfPlace {
             message: format!("{what} cannot be used in {place}"),
@@ -402,6 +454,8 @@ impl ExprChecker<'_, '_> {
         };
         let ty = match (&lt, &rt) {
             (Ty::Error, _) | (_, Ty::Error) => Ty::Error,
+            (Ty::Date, _) => return self.error(self.date_as_number(lhs, op.value.symbol(), rhs, op.span)),
+            (_, Ty::Date) => return self.error(self.date_as_number(rhs, op.value.symbol(), lhs, op.span)),
             (Ty::Number(a), Ty::Number(b)) => match arith_unit(arith, *a, *b) {
                 Some(unit) => Ty::Number(unit),
                 None => {
@@ -479,8 +533,19 @@ impl ExprChecker<'_, '_> {
                 self.checker.error(error);
             }
             (Ty::Number(_), Ty::Number(_)) | (Ty::Date, Ty::Date) => {}
+            (Ty::Date, Ty::Number(_)) => {
+                let error = self.date_as_number(lhs, op.symbol(), rhs, op_span);
+                self.checker.error(error);
+            }
+            (Ty::Number(_), Ty::Date) => {
+                let error = self.date_as_number(rhs, op.symbol(), lhs, op_span);
+                self.checker.error(error);
+            }
             (Ty::Level(a), Ty::Level(b)) if a == b => {}
-            (Ty::Enum { .. }, Ty::Enum { .. }) | (Ty::Flag, Ty::Flag) | (Ty::Text, Ty::Text)
+            (Ty::Enum { .. }, Ty::Enum { .. })
+            | (Ty::EventEnum(_), Ty::EventEnum(_))
+            | (Ty::Flag, Ty::Flag)
+            | (Ty::Text, Ty::Text)
                 if lt == rt =>
             {
                 if ordered {
@@ -588,18 +653,19 @@ impl ExprChecker<'_, '_> {
                 field,
             } => self.checker.schema.subject_fields[*field].name.clone(),
             Ty::Level(g) => self.checker.grades[*g].id.clone(),
+            Ty::EventEnum(g) => self.checker.schema.event_fields[*g].name.clone(),
             _ => String::new(),
         }
     }
 
-    fn describe(&self, ty: &Ty) -> String {
+    pub(super) fn describe(&self, ty: &Ty) -> String {
         match ty {
             Ty::Flag => "a yes-or-no value".to_string(),
             Ty::Number(Unit::Percent) => "a percentage".to_string(),
             Ty::Number(Unit::Plain) => "a number".to_string(),
             Ty::Text => "a text".to_string(),
             Ty::Date => "a date".to_string(),
-            Ty::Enum { .. } => format!("a value of `{}`", self.type_owner(ty)),
+            Ty::Enum { .. } | Ty::EventEnum(_) => format!("a value of `{}`", self.type_owner(ty)),
             Ty::Level(_) => format!("a level of grade `{}`", self.type_owner(ty)),
             Ty::Error => "a value".to_string(),
         }

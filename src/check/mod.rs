@@ -2,6 +2,8 @@
 //! every problem collected in one pass and sorted by position.
 
 mod errors;
+mod event_errors;
+mod events;
 mod expr;
 mod names;
 mod rules;
@@ -19,7 +21,7 @@ use crate::calendar::{Calendar, CalendarKind};
 use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef};
 use crate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema};
 
-pub use errors::{CheckError, CheckErrors};
+pub use errors::{CheckError, CheckErrors, EventCode, EventError};
 pub use suggest::{closest, did_you_mean};
 
 /// The longest window, in months, a condition may look back over: fifty years.
@@ -43,6 +45,8 @@ pub fn check(file: &PolicyFile, source: &str) -> Result<Checked, CheckErrors> {
     let program = checker.check_file(file);
     let mut diagnostics = checker.errors;
     diagnostics.sort_by_key(|d| (d.span().start, d.span().end));
+    // A deadline's body is checked once per rule that tests it: say each problem once.
+    diagnostics.dedup_by(|a, b| a == b);
     if diagnostics.iter().any(CheckError::is_error) {
         return Err(CheckErrors(diagnostics));
     }
@@ -89,6 +93,8 @@ struct Checker<'s> {
     /// grades) and of the concern namespace was first declared.
     value_names: HashMap<String, Span>,
     concern_names: HashMap<String, Span>,
+    /// Event kinds, case kinds and deadlines (v1).
+    events: events::EventSymbols,
 }
 
 impl<'s> Checker<'s> {
@@ -109,6 +115,7 @@ impl<'s> Checker<'s> {
                 .into_iter()
                 .map(|n| (n.to_string(), Span::default()))
                 .collect(),
+            events: events::EventSymbols::default(),
         }
     }
 
@@ -131,6 +138,7 @@ impl<'s> Checker<'s> {
         let roles = self.declare_roles(file);
         self.declare_metrics(file);
         self.declare_fields(file);
+        self.declare_events(file);
         self.declare_grades(file);
         let rule_decls: Vec<&ast::Rule> = file
             .items
@@ -155,6 +163,7 @@ impl<'s> Checker<'s> {
             self.warn_never_reported(&rule_decls, &rules);
         }
         self.check_grade_cycles();
+        let deadlines = self.finish_deadlines();
         let tests = self.check_tests(file);
         self.warn_unused(file);
         Program {
@@ -165,6 +174,7 @@ impl<'s> Checker<'s> {
             roles,
             grades: std::mem::take(&mut self.grades),
             rules,
+            deadlines,
             tests,
         }
     }

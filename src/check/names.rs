@@ -29,13 +29,19 @@ enum Meaning {
 impl ExprChecker<'_, '_> {
     /// Resolves a name standing alone, reporting it when it means nothing here.
     pub(super) fn resolve_name(&mut self, name: &str, span: Span) -> (Expr, Ty) {
+        if self.scope == Scope::Event {
+            return self.filter_field(name, span);
+        }
         match self.lookup(name, span) {
             Some(Meaning::Value(kind, ty)) => (Expr { kind, span }, ty),
             Some(Meaning::OutOfPlace(error, ty)) => {
                 self.checker.error(error);
                 (placeholder(), ty)
             }
-            None => self.unknown_name(name, span),
+            None => match self.event_name(name, span) {
+                Some(checked) => checked,
+                None => self.unknown_name(name, span),
+            },
         }
     }
 
@@ -72,6 +78,7 @@ impl ExprChecker<'_, '_> {
             .subject_fields
             .iter()
             .chain(&schema.concern_fields)
+            .chain(&schema.event_fields)
             .any(|f| matches!(&f.ty, FieldType::OneOf(values) if values.iter().any(|v| v == name)));
         let in_grade = self
             .checker
@@ -98,7 +105,7 @@ impl ExprChecker<'_, '_> {
         let concern = self.concern_name(name);
         match self.scope {
             Scope::Concern => concern.or(value),
-            Scope::Subject | Scope::AppliesTo => value.or(concern),
+            Scope::Subject | Scope::AppliesTo | Scope::Event => value.or(concern),
         }
     }
 
@@ -180,6 +187,7 @@ impl ExprChecker<'_, '_> {
     fn place_error(&self, name: &str, declared: Declared, span: Span) -> Option<CheckError> {
         match (self.scope, declared) {
             (Scope::Concern, Declared::Concern(_)) => None,
+            (Scope::Event, _) => Some(not_a_concern_field(name, declared, span)),
             (Scope::Concern, _) => Some(not_a_concern_field(name, declared, span)),
             (_, Declared::Concern(attr)) => Some(self.concern_outside_filter(name, attr, span)),
             (Scope::AppliesTo, Declared::Metric(_) | Declared::SubjectGrade(_)) => {
@@ -250,6 +258,12 @@ impl ExprChecker<'_, '_> {
                 names
             }
             Scope::AppliesTo => in_order(&symbols.subject_fields),
+            Scope::Event => self
+                .filter_kinds
+                .iter()
+                .flat_map(|&k| self.checker.schema.event_kinds[k].fields.iter())
+                .map(|&g| self.checker.schema.event_fields[g].name.clone())
+                .collect(),
             Scope::Subject => {
                 let mut names = in_order(&symbols.metrics);
                 names.extend(in_order(&symbols.subject_fields));
@@ -264,7 +278,7 @@ impl ExprChecker<'_, '_> {
         let help = self.checker.suggest(name, &names);
         let name = name.to_string();
         let error = match self.scope {
-            Scope::Concern => CheckError::UnknownConcernField { name, span, help },
+            Scope::Concern | Scope::Event => CheckError::UnknownConcernField { name, span, help },
             Scope::AppliesTo => CheckError::UnknownField { name, span, help },
             Scope::Subject => {
                 let best = closest(&name, names.iter().map(String::as_str));
@@ -336,6 +350,10 @@ impl ExprChecker<'_, '_> {
                 }
             }
             Ty::Level(g) => Some(self.checker.grades[*g].levels.clone()),
+            Ty::EventEnum(g) => match &self.checker.schema.event_fields[*g].ty {
+                FieldType::OneOf(values) => Some(values.clone()),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use miette::LabeledSpan;
 
+use super::events::CaseCtx;
 use super::names::in_order;
 use super::{did_you_mean, expr, find_cycles, CheckError, Checker};
 use crate::ast::{self, ClauseKind, DueUnit, Span, Spanned};
@@ -22,11 +23,14 @@ impl Checker<'_> {
         let mut due = None;
         let mut replaces = Vec::new();
         let mut ok = true;
+        let (case, for_each) = self.rule_scope(rule);
+        ok &= case != CaseCtx::Unknown;
         for clause in &clauses {
             match &clause.kind {
                 ClauseKind::When(e) => {
-                    when = Some(self.check_condition(e, expr::Scope::Subject, None))
+                    when = Some(self.check_condition_in(e, expr::Scope::Subject, None, case))
                 }
+                ClauseKind::ForEach { .. } => {}
                 ClauseKind::AppliesTo(e) => {
                     applies_to = Some(self.check_condition(e, expr::Scope::AppliesTo, None))
                 }
@@ -62,6 +66,7 @@ impl Checker<'_> {
             due: due?,
             replaces,
             displaces: Vec::new(),
+            for_each,
             span: rule.span,
         })
         .filter(|_| ok)

@@ -3,7 +3,9 @@
 use super::names::in_order;
 use super::suggest::did_you_mean;
 use super::{CheckError, Checker};
-use crate::ast::{self, Expectation, Item, LiteralKind, PolicyFile, Span, TestStatementKind};
+use crate::ast::{
+    self, Expectation, Item, LiteralKind, PolicyFile, Span, Spanned, TestStatementKind,
+};
 use crate::schema::{FieldType, MetricKind};
 
 impl Checker<'_> {
@@ -68,6 +70,13 @@ impl Checker<'_> {
     fn check_test_statement(&mut self, kind: &TestStatementKind) {
         match kind {
             TestStatementKind::AsOf(_) => {}
+            TestStatementKind::GivenEvent {
+                id,
+                kind,
+                case,
+                fields,
+                ..
+            } => self.check_given_event(id, kind, case.as_ref(), fields),
             TestStatementKind::GivenMetric { metric, values, .. } => {
                 let Some(&index) = self.symbols.metrics.get(&metric.value) else {
                     let metrics = in_order(&self.symbols.metrics);
@@ -151,9 +160,112 @@ impl Checker<'_> {
         }
     }
 
+    /// `given event ID KIND about S on D [in case C] [with F = V, ...]`: a declared kind, a
+    /// case exactly when the kind belongs to one, and a value of the right type for each of
+    /// its fields.
+    fn check_given_event(
+        &mut self,
+        id: &Spanned<String>,
+        kind: &ast::Ident,
+        case: Option<&Spanned<String>>,
+        fields: &[(ast::Ident, ast::Literal)],
+    ) {
+        let Some(index) = self.declared_kind(kind) else {
+            return;
+        };
+        let def = self.schema.event_kinds[index].clone();
+        match (def.case, case) {
+            (Some(c), None) => self.bad_test(
+                format!("event `{}` needs its case", id.value),
+                kind.span,
+                "an event of a case kind",
+                &format!(
+                    "add `in case ...` with the id of its `{}` case",
+                    self.schema.case_kinds[c].id
+                ),
+            ),
+            (None, Some(case)) => self.bad_test(
+                format!(
+                    "`{}` belongs to no case, so event `{}` cannot have one",
+                    kind.value, id.value
+                ),
+                case.span,
+                "no case for this kind",
+                "remove `in case ...`",
+            ),
+            _ => {}
+        }
+        let mut given: Vec<String> = Vec::new();
+        for (name, value) in fields {
+            let declared = def
+                .fields
+                .iter()
+                .copied()
+                .find(|&g| self.schema.event_fields[g].name == name.value);
+            let Some(g) = declared else {
+                let names: Vec<String> = def
+                    .fields
+                    .iter()
+                    .map(|&g| self.schema.event_fields[g].name.clone())
+                    .collect();
+                let help = self.suggest(&name.value, &names);
+                self.error(CheckError::UnknownConcernField {
+                    name: name.value.clone(),
+                    span: name.span,
+                    help: help.or_else(|| {
+                        Some(format!(
+                            "`{}` has no field called `{}`",
+                            kind.value, name.value
+                        ))
+                    }),
+                });
+                continue;
+            };
+            given.push(self.schema.event_fields[g].name.clone());
+            let ty = self.schema.event_fields[g].ty.clone();
+            self.check_field_literal(&ty, &name.value, value);
+        }
+        let missing: Vec<String> = def
+            .fields
+            .iter()
+            .map(|&g| self.schema.event_fields[g].name.clone())
+            .filter(|n| !given.contains(n))
+            .collect();
+        if let Some(first) = missing.first() {
+            self.bad_test(
+                format!("event `{}` has no value for `{first}`", id.value),
+                id.span,
+                "every event needs a value for each field of its kind",
+                &format!("add `with {first} = ...`"),
+            );
+        }
+    }
+
     fn check_expectation(&mut self, expectation: &Expectation) {
         match expectation {
             Expectation::Nothing => {}
+            Expectation::Deadline {
+                deadline, status, ..
+            } => {
+                if self.deadline_index(&deadline.value).is_none() {
+                    let names = self.deadline_names();
+                    let help = self.suggest(&deadline.value, &names);
+                    self.error(super::events::event_error(
+                        super::EventCode::UnknownDeadline,
+                        format!("there is no deadline called `{}`", deadline.value),
+                        deadline.span,
+                        "not a deadline of this policy",
+                        help,
+                    ));
+                }
+                let mut cx = super::expr::ExprChecker::new(
+                    self,
+                    super::expr::Scope::Subject,
+                    None,
+                    super::events::CaseCtx::Subject,
+                );
+                cx.status(status);
+            }
             Expectation::Fires { rule, .. } | Expectation::DoesNotFire { rule } => {
                 self.resolve_rule(rule);
             }

@@ -31,6 +31,9 @@ pub struct ExplainArgs {
     /// Explain only this rule.
     #[arg(long, value_name = "RULE")]
     pub rule: Option<String>,
+    /// Explain only this case (for rules evaluated for each case).
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<String>,
     /// How to write the explanation.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -62,6 +65,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
         &options,
         &args.subject,
         args.rule.as_deref(),
+        args.case.as_deref(),
     ) {
         Ok(explanation) => {
             match args.format {

@@ -444,14 +444,12 @@ impl DatasetBuilder {
         let concerns_are_events = self.concerns_are_events();
         let concerns: Vec<Concern> = self.concerns.into_iter().map(|(_, c)| c).collect();
         if concerns_are_events {
-            let subjects = offsets.windows(2).enumerate().flat_map(|(s, w)| {
-                (w[0]..w[1]).map(move |i| (s as SubjectIndex, i))
-            });
+            let subjects = offsets
+                .windows(2)
+                .enumerate()
+                .flat_map(|(s, w)| (w[0]..w[1]).map(move |i| (s as SubjectIndex, i)));
             let concern_kind = self.concern_kind.unwrap_or(0);
-            let opens = self
-                .event_kinds
-                .get(concern_kind)
-                .is_some_and(|k| k.opens);
+            let opens = self.event_kinds.get(concern_kind).is_some_and(|k| k.opens);
             for (subject, i) in subjects {
                 let concern = &concerns[i as usize];
                 self.events.push(PendingEvent {
@@ -575,8 +573,10 @@ fn group_events(
     for subject in 0..subjects {
         for kind in 0..width {
             while next < pending.len()
-                && (pending[next].subject as usize, pending[next].event.kind as usize)
-                    <= (subject, kind)
+                && (
+                    pending[next].subject as usize,
+                    pending[next].event.kind as usize,
+                ) <= (subject, kind)
             {
                 next += 1;
             }

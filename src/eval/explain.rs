@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::interp::Interp;
 use super::trace::{Node, Read, Tree};
 use super::value::{format_number, Truth, Val};
-use super::{decide, describe_value, Run};
+use super::{describe_value, displaced, instances, Instance, Run};
 use crate::data::Dataset;
 use crate::month::Month;
 use crate::program::Program;
@@ -21,6 +21,18 @@ pub enum LookupError {
     #[diagnostic(code(eval::unknown_subject))]
     UnknownSubject {
         /// The id asked for.
+        subject: String,
+        /// A suggestion.
+        #[help]
+        help: Option<String>,
+    },
+    /// The subject has no such case.
+    #[error("subject `{subject}` has no case `{case}` that a rule was evaluated for")]
+    #[diagnostic(code(eval::unknown_case))]
+    UnknownCase {
+        /// The id asked for.
+        case: String,
+        /// The subject.
         subject: String,
         /// A suggestion.
         #[help]
@@ -103,6 +115,9 @@ pub struct RuleExplanation {
     pub applies_to: Option<Step>,
     /// Its `when`, evaluated (absent when `applies to` excluded the subject).
     pub when: Option<Step>,
+    /// The case it was evaluated for, for a rule evaluated for each case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
 }
 
 /// One part of a condition, evaluated.
@@ -154,6 +169,7 @@ pub fn explain(
     options: &super::EvalOptions,
     subject: &str,
     rule: Option<&str>,
+    case: Option<&str>,
 ) -> Result<Explanation, LookupError> {
     let index = data
         .subject_index(subject)
@@ -187,10 +203,26 @@ pub fn explain(
         calendar: &calendar,
     };
     let interp = run.interp(index);
-    let (truths, displaced_by) = decide(&interp, as_of);
-    let rules = (0..program.rules.len())
-        .filter(|r| only_rule.is_none_or(|only| only == *r))
-        .map(|r| run.explain_rule(&interp, r, &truths, &displaced_by))
+    let found = instances(&interp, data);
+    let displaced_by = displacers(program, &found);
+    let _ = displaced(program, &found);
+    let case_id = |i: &Instance| i.case.map(|c| data.case(c).id.to_string());
+    if let Some(case) = case {
+        if !found.iter().any(|i| case_id(i).as_deref() == Some(case)) {
+            let cases: Vec<String> = data.cases(index).map(|(_, c)| c.id.to_string()).collect();
+            return Err(LookupError::UnknownCase {
+                case: case.to_string(),
+                subject: subject.to_string(),
+                help: crate::check::did_you_mean(case, cases.iter().map(String::as_str)),
+            });
+        }
+    }
+    let rules = found
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| only_rule.is_none_or(|only| only == i.rule))
+        .filter(|(_, i)| case.is_none_or(|c| i.case.is_none() || case_id(i).as_deref() == Some(c)))
+        .map(|(n, _)| run.explain_rule(&interp, n, &found, &displaced_by))
         .collect();
     Ok(Explanation {
         policy: program.name.clone(),
@@ -225,20 +257,41 @@ pub fn find_subject(
         })
 }
 
+/// For each instance, the first instance that held and displaces it.
+fn displacers(program: &Program, found: &[Instance]) -> Vec<Option<usize>> {
+    found
+        .iter()
+        .map(|target| {
+            found.iter().position(|by| {
+                by.truth == Truth::True
+                    && program.rules[by.rule].displaces.contains(&target.rule)
+                    && super::same_target(program, by, target)
+            })
+        })
+        .collect()
+}
+
 impl Run<'_> {
     fn explain_rule(
         &self,
         interp: &Interp,
-        index: usize,
-        truths: &[Truth],
+        position: usize,
+        found: &[Instance],
         displaced_by: &[Option<usize>],
     ) -> RuleExplanation {
         let program = self.program;
+        let instance = found[position];
+        let index = instance.rule;
         let rule = &program.rules[index];
-        let applies_to = rule.applies_to.as_ref().map(|c| self.step_of(interp, c));
+        let case = instance.case;
+        let applies_to = rule
+            .applies_to
+            .as_ref()
+            .map(|c| self.step_of(interp, c, None));
         let excluded = applies_to.as_ref().is_some_and(|s| s.result == "false");
-        let when = (!excluded).then(|| self.step_of(interp, &rule.when));
-        let outcome = match (truths[index], displaced_by[index]) {
+        let unscoped = rule.for_each.is_some() && case.is_none();
+        let when = (!excluded && !unscoped).then(|| self.step_of(interp, &rule.when, case));
+        let outcome = match (instance.truth, displaced_by[position]) {
             _ if excluded => Outcome::DoesNotApply,
             (Truth::True, Some(_)) => Outcome::Replaced,
             (Truth::True, None) => Outcome::Required,
@@ -254,21 +307,33 @@ impl Run<'_> {
                 .then(|| self.calendar.due_date(self.decided_on, rule.due))
                 .flatten(),
             owner: program.roles[rule.owner].display.clone(),
-            replaced_by: displaced_by[index].map(|r| program.rules[r].id.clone()),
+            replaced_by: displaced_by[position].map(|r| program.rules[found[r].rule].id.clone()),
             replaces: rule
                 .displaces
                 .iter()
-                .filter(|&&d| truths[d] == Truth::True)
+                .filter(|&&d| {
+                    found.iter().any(|other| {
+                        other.rule == d
+                            && other.truth == Truth::True
+                            && super::same_target(program, &instance, other)
+                    })
+                })
                 .map(|&d| program.rules[d].id.clone())
                 .collect(),
+            case: case.map(|c| self.data.case(c).id.to_string()),
             applies_to,
             when,
         }
     }
 
-    fn step_of(&self, interp: &Interp, condition: &crate::program::Expr) -> Step {
+    fn step_of(
+        &self,
+        interp: &Interp,
+        condition: &crate::program::Expr,
+        case: Option<crate::data::CaseIndex>,
+    ) -> Step {
         let mut tree = Tree::default();
-        interp.condition(condition, self.as_of, &mut tree);
+        interp.condition(condition, self.as_of, case, &mut tree);
         let root = tree
             .roots
             .into_iter()
@@ -336,7 +401,50 @@ impl Run<'_> {
                     None => format!("{} {month}: unknown", grade.id),
                 }
             }
+            Read::Event(event) => {
+                let kind = &program.schema.event_kinds[event.kind].id;
+                match event.case {
+                    Some(c) => format!(
+                        "{kind} {} on {} (case {})",
+                        event.id,
+                        event.date,
+                        self.data.case(c).id
+                    ),
+                    None => format!("{kind} {} on {}", event.id, event.date),
+                }
+            }
+            Read::NoneRecorded { kinds, .. } => {
+                let kinds: Vec<&str> = kinds
+                    .iter()
+                    .map(|&k| program.schema.event_kinds[k].id.as_str())
+                    .collect();
+                format!("no {} recorded", kinds.join(" or "))
+            }
+            Read::Deadline(seen) => self.describe_deadline(seen),
         }
+    }
+
+    /// A deadline in words: "plan_due: started 2026-11-20 by E01, due 2026-12-18: overdue".
+    fn describe_deadline(&self, seen: &super::trace::DeadlineSeen) -> String {
+        let def = &self.program.deadlines[seen.deadline];
+        let name = def.name.clone().unwrap_or_else(|| def.text.clone());
+        let Some((start, event)) = &seen.start else {
+            return format!("{name}: not started, so not running");
+        };
+        let by = event
+            .as_ref()
+            .map(|e| format!(" by {}", e.id))
+            .unwrap_or_default();
+        let due = seen.due.map(|d| format!(", due {d}")).unwrap_or_default();
+        let met = seen
+            .met_by
+            .as_ref()
+            .map(|e| format!(" by {} on {}", e.id, e.date))
+            .unwrap_or_default();
+        format!(
+            "{name}: started {start}{by}{due}: {}{met}",
+            seen.state.word()
+        )
     }
 
     fn explain_grades(&self, interp: &Interp) -> Vec<GradeExplanation> {
@@ -359,7 +467,7 @@ impl Run<'_> {
                         });
                         break;
                     };
-                    let step = self.step_of(interp, condition);
+                    let step = self.step_of(interp, condition, None);
                     let decided = step.result != "false";
                     if step.result == "true" {
                         level = Some(level_name.clone());

@@ -1,7 +1,10 @@
 //! The expression interpreter: one subject, one month at a time, with three-valued logic.
 
+use chrono::NaiveDate;
+
 use crate::ast::{AggregateFn, Span, WindowFn};
-use crate::data::{Concern, Dataset, SubjectIndex};
+use crate::calendar::Calendar;
+use crate::data::{CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
 use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind, Program, RuleDef};
 use crate::schema::Direction;
@@ -14,66 +17,134 @@ pub(crate) struct Interp<'a> {
     pub program: &'a Program,
     pub data: &'a Dataset,
     pub subject: SubjectIndex,
+    /// The as-of month: its evaluation date is the decision date.
+    pub as_of: Month,
+    /// The decision date.
+    pub decided_on: NaiveDate,
+    /// The working-day calendar, extra holidays included.
+    pub calendar: &'a Calendar,
 }
 
 /// Where an expression is evaluated.
 #[derive(Clone, Copy)]
-struct Ctx<'c> {
-    month: Month,
-    concern: Option<&'c Concern>,
+pub(super) struct Ctx<'c> {
+    pub month: Month,
+    pub concern: Option<&'c Concern>,
+    /// The event being filtered, inside an event set's `where`.
+    pub event: Option<&'c Event>,
+    /// The case of a case-scoped rule.
+    pub case: Option<CaseIndex>,
     /// The comparison or function the values read belong to, for evidence.
-    context: Span,
+    pub context: Span,
 }
 
 impl<'a> Interp<'a> {
-    /// Whether a rule holds for the subject in `month`: its `applies to` and its `when`.
-    pub fn rule_truth<T: Tracer>(&self, rule: &RuleDef, month: Month, t: &mut T) -> Truth {
-        let applies = match &rule.applies_to {
-            Some(condition) => self.condition(condition, month, t),
+    /// Whether a rule's `applies to` holds for the subject (true when it has none).
+    pub fn applies<T: Tracer>(&self, rule: &RuleDef, month: Month, t: &mut T) -> Truth {
+        match &rule.applies_to {
+            Some(condition) => self.condition(condition, month, None, t),
             None => Truth::True,
-        };
+        }
+    }
+
+    /// Whether a rule holds for the subject (and, for a case-scoped rule, `case`) in
+    /// `month`: its `applies to` and its `when`.
+    pub fn rule_truth<T: Tracer>(
+        &self,
+        rule: &RuleDef,
+        month: Month,
+        case: Option<CaseIndex>,
+        t: &mut T,
+    ) -> Truth {
+        let applies = self.applies(rule, month, t);
         if applies == Truth::False {
             return Truth::False;
         }
-        and(applies, self.condition(&rule.when, month, t))
+        and(applies, self.condition(&rule.when, month, case, t))
     }
 
-    /// A yes-or-no expression's truth in `month`.
-    pub fn condition<T: Tracer>(&self, e: &Expr, month: Month, t: &mut T) -> Truth {
+    /// A yes-or-no expression's truth in `month`, for a case when given.
+    pub fn condition<T: Tracer>(
+        &self,
+        e: &Expr,
+        month: Month,
+        case: Option<CaseIndex>,
+        t: &mut T,
+    ) -> Truth {
         let ctx = Ctx {
             month,
             concern: None,
+            event: None,
+            case,
             context: e.span,
         };
         self.eval(e, ctx, t).truth()
     }
 
-    /// The level of a per-subject grade in `month`; `None` when unknown.
-    pub fn grade_level<T: Tracer>(&self, grade: usize, month: Month, t: &mut T) -> Option<u16> {
-        self.grade_at(
-            grade,
-            Ctx {
-                month,
-                concern: None,
-                context: Span::default(),
-            },
-            t,
-        )
+    /// A deadline's status test in the as-of month, for the subject or one of its cases.
+    pub fn deadline_truth<T: Tracer>(
+        &self,
+        deadline: usize,
+        test: &crate::program::StatusTest,
+        case: Option<CaseIndex>,
+        t: &mut T,
+    ) -> Truth {
+        let ctx = Ctx {
+            case,
+            ..self.subject_ctx(self.as_of)
+        };
+        self.deadline_test(deadline, test, ctx, t).truth()
     }
 
+    /// The evaluation date of a month: the decision date for the as-of month, else the
+    /// month's last day.
+    pub(super) fn evaluation_date(&self, month: Month) -> NaiveDate {
+        match month == self.as_of {
+            true => self.decided_on,
+            false => month.last_day(),
+        }
+    }
+
+    /// Whether a month of a case-scoped rule ends before its case opened: it counts as false.
+    fn before_case(&self, ctx: Ctx) -> bool {
+        let Some(case) = ctx.case else { return false };
+        let opened = self.data.case(case).opened_on;
+        opened.is_some_and(|o| self.evaluation_date(ctx.month) < o)
+    }
+
+    /// The level of a per-subject grade in `month`; `None` when unknown.
+    pub fn grade_level<T: Tracer>(&self, grade: usize, month: Month, t: &mut T) -> Option<u16> {
+        self.grade_at(grade, self.subject_ctx(month), t)
+    }
+
+    fn subject_ctx(&self, month: Month) -> Ctx<'a> {
+        Ctx {
+            month,
+            concern: None,
+            event: None,
+            case: None,
+            context: Span::default(),
+        }
+    }
+
+    /// A grade's level: grades are the subject's, whatever case is being evaluated.
     fn grade_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<u16> {
         let arms = &self.program.grades[grade].arms;
+        let ctx = match self.program.grades[grade].per_concern {
+            true => Ctx { case: None, ..ctx },
+            false => Ctx {
+                case: None,
+                concern: None,
+                event: None,
+                ..ctx
+            },
+        };
         self.arm_at(grade, ctx, t).map(|arm| arms[arm].level)
     }
 
     /// Which arm of a per-subject grade decides its level in `month`; `None` when unknown.
     pub fn chosen_arm(&self, grade: usize, month: Month) -> Option<usize> {
-        let ctx = Ctx {
-            month,
-            concern: None,
-            context: Span::default(),
-        };
-        self.arm_at(grade, ctx, &mut super::trace::NoTrace)
+        self.arm_at(grade, self.subject_ctx(month), &mut super::trace::NoTrace)
     }
 
     /// Which arm of a `for each concern` grade decides the level of `concern`.
@@ -84,9 +155,8 @@ impl<'a> Interp<'a> {
         month: Month,
     ) -> Option<usize> {
         let ctx = Ctx {
-            month,
             concern: Some(concern),
-            context: Span::default(),
+            ..self.subject_ctx(month)
         };
         self.arm_at(grade, ctx, &mut super::trace::NoTrace)
     }
@@ -111,7 +181,7 @@ impl<'a> Interp<'a> {
         None
     }
 
-    fn eval<T: Tracer>(&self, e: &Expr, ctx: Ctx, t: &mut T) -> Val {
+    pub(super) fn eval<T: Tracer>(&self, e: &Expr, ctx: Ctx, t: &mut T) -> Val {
         if T::ACTIVE {
             let composite = matches!(
                 e.kind,
@@ -215,6 +285,17 @@ impl<'a> Interp<'a> {
                 months,
                 filter,
             } => self.concerns(*func, *months, filter.as_deref(), ctx.month, e.span, t),
+            ExprKind::Events { func, set } => self.event_aggregate(*func, set, ctx, e.span, t),
+            ExprKind::EventDate(reference) => self.event_date(reference, ctx, t),
+            ExprKind::EventField(read) => self.event_field(read, ctx, t),
+            ExprKind::EventAttr(field) => match ctx.event {
+                Some(event) => self.field_of_event(event, *field, ctx, t),
+                None => Val::Unknown,
+            },
+            ExprKind::Elapsed { unit, from, to } => {
+                self.elapsed(*unit, from, to.as_deref(), ctx, t)
+            }
+            ExprKind::Deadline(deadline, test) => self.deadline_test(*deadline, test, ctx, t),
         }
     }
 
@@ -246,6 +327,17 @@ impl<'a> Interp<'a> {
         value.map_or(Val::Unknown, Val::from)
     }
 
+    /// A value of the concern in `ctx` (a concern filter, a per-concern grade, or a concern
+    /// seen as an event).
+    pub(super) fn eval_concern_attr<T: Tracer>(
+        &self,
+        attr: ConcernAttr,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Val {
+        self.concern_attr(attr, ctx, t)
+    }
+
     fn concern_attr<T: Tracer>(&self, attr: ConcernAttr, ctx: Ctx, t: &mut T) -> Val {
         let Some(concern) = ctx.concern else {
             return Val::Unknown;
@@ -259,37 +351,55 @@ impl<'a> Interp<'a> {
         }
     }
 
-    /// Kleene `and`; only the reads of a side that decided a false result are kept.
+    /// Kleene `and`. Both sides are evaluated, whatever the first gives, so evidence does not
+    /// depend on the order they are written in; when the result is false only the reads of
+    /// the false sides are kept.
     fn and<T: Tracer>(&self, a: &Expr, b: &Expr, ctx: Ctx, t: &mut T) -> Truth {
         let start = t.mark();
         let left = self.eval(a, ctx, t).truth();
-        if left == Truth::False {
-            return Truth::False;
-        }
         let middle = t.mark();
         let right = self.eval(b, ctx, t).truth();
-        if right == Truth::False {
-            t.forget(start, middle);
+        let result = and(left, right);
+        if result == Truth::False {
+            self.keep_deciding_sides(start, middle, left, right, Truth::False, t);
         }
-        and(left, right)
+        result
     }
 
-    /// Kleene `or`; when one side is true only its reads are kept.
+    /// Kleene `or`, both sides evaluated; when the result is true only the reads of the true
+    /// sides are kept.
     fn or<T: Tracer>(&self, a: &Expr, b: &Expr, ctx: Ctx, t: &mut T) -> Truth {
         let start = t.mark();
         let left = self.eval(a, ctx, t).truth();
-        if left == Truth::True {
-            return Truth::True;
-        }
         let middle = t.mark();
         let right = self.eval(b, ctx, t).truth();
-        if right == Truth::True {
-            t.forget(start, middle);
-            return Truth::True;
-        }
-        match (left, right) {
+        let result = match (left, right) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
             (Truth::False, Truth::False) => Truth::False,
             _ => Truth::Unknown,
+        };
+        if result == Truth::True {
+            self.keep_deciding_sides(start, middle, left, right, Truth::True, t);
+        }
+        result
+    }
+
+    /// Forgets the reads of the side (of two, split at `middle`) whose truth did not decide
+    /// the result.
+    fn keep_deciding_sides<T: Tracer>(
+        &self,
+        start: usize,
+        middle: usize,
+        left: Truth,
+        right: Truth,
+        deciding: Truth,
+        t: &mut T,
+    ) {
+        if right != deciding {
+            t.forget(middle, t.mark());
+        }
+        if left != deciding {
+            t.forget(start, middle);
         }
     }
 
@@ -298,7 +408,11 @@ impl<'a> Interp<'a> {
         let mut result = Truth::True;
         for back in (0..n).rev() {
             let month = ctx.month.offset(-(back as i32));
-            match self.eval(inner, Ctx { month, ..ctx }, t).truth() {
+            let ctx = Ctx { month, ..ctx };
+            if self.before_case(ctx) {
+                return Truth::False;
+            }
+            match self.eval(inner, ctx, t).truth() {
                 Truth::False => return Truth::False,
                 Truth::Unknown => result = Truth::Unknown,
                 Truth::True => {}
@@ -315,7 +429,12 @@ impl<'a> Interp<'a> {
         for back in (0..n).rev() {
             let month = ctx.month.offset(-(back as i32));
             let start = t.mark();
-            match self.eval(inner, Ctx { month, ..ctx }, t).truth() {
+            let ctx = Ctx { month, ..ctx };
+            let truth = match self.before_case(ctx) {
+                true => Truth::False,
+                false => self.eval(inner, ctx, t).truth(),
+            };
+            match truth {
                 Truth::True => trues += 1,
                 Truth::Unknown => {
                     unknowns += 1;
@@ -417,9 +536,9 @@ impl<'a> Interp<'a> {
             let truth = match filter {
                 Some(f) => {
                     let ctx = Ctx {
-                        month,
                         concern: Some(concern),
                         context: f.span,
+                        ..self.subject_ctx(month)
                     };
                     self.eval(f, ctx, t).truth()
                 }

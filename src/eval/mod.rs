@@ -5,6 +5,7 @@
 //! with no tracing at all; only the rules that fire or stay undecided are evaluated again,
 //! recording what they read, to give their evidence and missing values.
 
+mod events;
 mod explain;
 mod interp;
 pub mod trace;
@@ -14,10 +15,10 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::data::{Dataset, SubjectIndex};
+use crate::data::{CaseIndex, Dataset, SubjectIndex};
 use crate::diagnostic::DiagnosticRecord;
 use crate::month::Month;
-use crate::program::{Program, Severity};
+use crate::program::{CaseScope, Program, Severity};
 use crate::schema::{FieldType, Value};
 
 pub use explain::{
@@ -25,7 +26,8 @@ pub use explain::{
     Outcome, RuleExplanation, Step,
 };
 use interp::Interp;
-use trace::{NoTrace, Read, Reads};
+pub use trace::DeadlineState;
+use trace::{DeadlineSeen, EventSeen, NoTrace, Read, Reads};
 pub use value::{format_number, Truth, Val};
 
 /// Choices for one evaluation.
@@ -69,6 +71,9 @@ pub struct Action {
     pub subject: String,
     /// The rule's id.
     pub rule: String,
+    /// The case, for a rule evaluated for each case (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
     /// The rule's title.
     pub title: String,
     /// The rule's severity.
@@ -127,6 +132,52 @@ pub enum Evidence {
         /// The level.
         level: String,
     },
+    /// An event a reference resolved to, a set contained, or a deadline started or was met by.
+    Event {
+        /// Its id.
+        event: String,
+        /// Its kind.
+        kind: String,
+        /// Its date.
+        date: NaiveDate,
+        /// Its case, for an event of a case.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        case: Option<String>,
+    },
+    /// A deadline tested, as it stood on the evaluation date.
+    Deadline(Box<DeadlineEvidence>),
+}
+
+/// A deadline as evidence (spec §15).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeadlineEvidence {
+    /// The declared name; `None` for a deadline written in place.
+    pub deadline: Option<String>,
+    /// The deadline as written, on one line.
+    pub text: String,
+    /// The start date (`None` when not armed).
+    pub start: Option<NaiveDate>,
+    /// The start event's id (`None` for a date or when not armed).
+    pub start_event: Option<String>,
+    /// The due date.
+    pub due: Option<NaiveDate>,
+    /// Met, late, pending, overdue or not armed.
+    pub status: DeadlineState,
+    /// The awaited event that met it (met or late).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_by: Option<String>,
+    /// The day it was met (met or late).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_on: Option<NaiveDate>,
+    /// Calendar days after the due date it was met (late).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_late: Option<i64>,
+    /// Calendar days past the due date (overdue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_overdue: Option<i64>,
+    /// Working days past the due date (overdue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_days_overdue: Option<i64>,
 }
 
 /// A rule left unknown for a subject.
@@ -136,6 +187,9 @@ pub struct Undecided {
     pub subject: String,
     /// The rule's id.
     pub rule: String,
+    /// The case, for a rule evaluated for each case (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
     /// The values it looked for and did not find.
     pub missing: Vec<Missing>,
 }
@@ -155,6 +209,16 @@ pub enum Missing {
     Field {
         /// The field.
         field: String,
+    },
+    /// An event reference that found no event of this kind.
+    Event {
+        /// The kind looked for.
+        event_kind: String,
+        /// The case looked in, when the kind belongs to the rule's case kind.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        case: Option<String>,
+        /// Always true: no such event is recorded.
+        none_recorded: bool,
     },
 }
 
@@ -189,15 +253,7 @@ pub fn evaluate(
     options: &EvalOptions,
 ) -> Evaluation {
     let decided_on = options.decided_on.unwrap_or_else(|| as_of.last_day());
-    let calendar = match options.extra_holidays.is_empty() {
-        true => std::borrow::Cow::Borrowed(&program.calendar),
-        false => std::borrow::Cow::Owned(
-            program
-                .calendar
-                .clone()
-                .with_holidays(options.extra_holidays.iter().copied()),
-        ),
-    };
+    let calendar = calendar_for(program, options);
     let subjects = subjects_in_order(data, &options.subjects);
     let run = Run {
         program,
@@ -243,23 +299,91 @@ fn calendar_for<'p>(
     }
 }
 
-/// Each rule's truth for the subject, and for each rule the first rule that held and
-/// displaces it (its action is then not reported).
-fn decide(interp: &Interp, as_of: Month) -> (Vec<Truth>, Vec<Option<usize>>) {
-    let rules = &interp.program.rules;
-    let truths: Vec<Truth> = rules
-        .iter()
-        .map(|rule| interp.rule_truth(rule, as_of, &mut NoTrace))
-        .collect();
-    let mut displaced_by = vec![None; rules.len()];
-    for (index, rule) in rules.iter().enumerate() {
-        if truths[index] == Truth::True {
-            for &d in &rule.displaces {
-                displaced_by[d].get_or_insert(index);
+/// One evaluation of a rule: for the subject, or for one of its cases (spec §13.2).
+#[derive(Clone, Copy, Debug)]
+struct Instance {
+    rule: usize,
+    /// The case, for a case-scoped rule whose `applies to` held.
+    case: Option<CaseIndex>,
+    truth: Truth,
+}
+
+/// Every rule's instances for the subject, in file order, then case order.
+fn instances(interp: &Interp, data: &Dataset) -> Vec<Instance> {
+    let mut found = Vec::new();
+    for (index, rule) in interp.program.rules.iter().enumerate() {
+        let Some(scope) = rule.for_each else {
+            let truth = interp.rule_truth(rule, interp.as_of, None, &mut NoTrace);
+            found.push(Instance {
+                rule: index,
+                case: None,
+                truth,
+            });
+            continue;
+        };
+        match interp.applies(rule, interp.as_of, &mut NoTrace) {
+            Truth::False => {}
+            Truth::Unknown => found.push(Instance {
+                rule: index,
+                case: None,
+                truth: Truth::Unknown,
+            }),
+            Truth::True => {
+                for case in cases_visited(data, interp.subject, scope, interp.decided_on) {
+                    let truth =
+                        interp.condition(&rule.when, interp.as_of, Some(case), &mut NoTrace);
+                    found.push(Instance {
+                        rule: index,
+                        case: Some(case),
+                        truth,
+                    });
+                }
             }
         }
     }
-    (truths, displaced_by)
+    found
+}
+
+/// The cases a `for each` rule visits: of its case kind, opened by the decision date, and
+/// still open then for `for each open`.
+fn cases_visited(
+    data: &Dataset,
+    subject: SubjectIndex,
+    scope: CaseScope,
+    decided_on: NaiveDate,
+) -> Vec<CaseIndex> {
+    data.cases(subject)
+        .filter(|(_, case)| case.kind as usize == scope.case_kind)
+        .filter(|(_, case)| match scope.open_only {
+            true => case.is_open_at(decided_on),
+            false => case.exists_at(decided_on),
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// Whether one instance's action displaces another's, if its rule replaces the other's: for
+/// the same subject, and for the same case when both rules are for each case of one kind.
+fn same_target(program: &Program, a: &Instance, b: &Instance) -> bool {
+    let scope = |i: &Instance| program.rules[i.rule].for_each.map(|s| s.case_kind);
+    match (scope(a), scope(b), a.case, b.case) {
+        (Some(x), Some(y), Some(ca), Some(cb)) if x == y => ca == cb,
+        _ => true,
+    }
+}
+
+/// For each instance, whether an instance that held displaces it.
+fn displaced(program: &Program, instances: &[Instance]) -> Vec<bool> {
+    instances
+        .iter()
+        .map(|target| {
+            instances.iter().any(|by| {
+                by.truth == Truth::True
+                    && program.rules[by.rule].displaces.contains(&target.rule)
+                    && same_target(program, by, target)
+            })
+        })
+        .collect()
 }
 
 /// The subjects to evaluate, ordered by id.
@@ -292,33 +416,67 @@ impl Run<'_> {
             program: self.program,
             data: self.data,
             subject,
+            as_of: self.as_of,
+            decided_on: self.decided_on,
+            calendar: self.calendar,
         }
     }
 
     fn subject(&self, subject: SubjectIndex) -> SubjectOutcome {
         let interp = self.interp(subject);
-        let (truths, displaced_by) = decide(&interp, self.as_of);
+        let found = instances(&interp, self.data);
+        let displaced = displaced(self.program, &found);
         let mut outcome = SubjectOutcome::default();
-        for (index, truth) in truths.iter().enumerate() {
-            match (truth, displaced_by[index]) {
-                (_, Some(_)) | (Truth::False, _) => {}
-                (Truth::True, None) => outcome.actions.push(self.action(&interp, index, &truths)),
-                (Truth::Unknown, None) => outcome.undecided.push(self.undecided(&interp, index)),
+        for (instance, displaced) in found.iter().zip(displaced) {
+            match (instance.truth, displaced) {
+                (_, true) | (Truth::False, _) => {}
+                (Truth::True, false) => {
+                    outcome.actions.push(self.action(&interp, instance, &found))
+                }
+                (Truth::Unknown, false) => {
+                    outcome.undecided.push(self.undecided(&interp, instance))
+                }
             }
         }
         outcome.grades = self.grades(&interp);
         outcome
     }
 
-    fn action(&self, interp: &Interp, index: usize, truths: &[Truth]) -> Action {
-        let program = self.program;
-        let rule = &program.rules[index];
+    /// What an instance read, evaluated again with a tracer.
+    fn reads(&self, interp: &Interp, instance: &Instance) -> Vec<Read> {
+        let rule = &self.program.rules[instance.rule];
         let mut reads = Reads::default();
-        interp.rule_truth(rule, self.as_of, &mut reads);
+        match (rule.for_each, instance.case) {
+            (Some(_), None) => {
+                interp.applies(rule, self.as_of, &mut reads);
+            }
+            (_, case) => {
+                interp.rule_truth(rule, self.as_of, case, &mut reads);
+            }
+        }
+        reads.reads
+    }
+
+    fn case_id(&self, case: Option<CaseIndex>) -> Option<String> {
+        case.map(|c| self.data.case(c).id.to_string())
+    }
+
+    fn action(&self, interp: &Interp, instance: &Instance, all: &[Instance]) -> Action {
+        let program = self.program;
+        let rule = &program.rules[instance.rule];
+        let reads = self.reads(interp, instance);
         let role = |r: usize| program.roles[r].id.clone();
+        let replaced = rule.displaces.iter().filter(|&&d| {
+            all.iter().any(|other| {
+                other.rule == d
+                    && other.truth == Truth::True
+                    && same_target(program, instance, other)
+            })
+        });
         Action {
             subject: self.data.subject_id(interp.subject).to_string(),
             rule: rule.id.clone(),
+            case: self.case_id(instance.case),
             title: rule.title.clone(),
             severity: rule.severity,
             require: rule.require.clone(),
@@ -326,24 +484,19 @@ impl Run<'_> {
             owner_name: program.roles[rule.owner].display.clone(),
             involve: rule.involve.iter().map(|&r| role(r)).collect(),
             due: self.calendar.due_date(self.decided_on, rule.due),
-            replaces: rule
-                .displaces
-                .iter()
-                .filter(|&&d| truths[d] == Truth::True)
-                .map(|&d| program.rules[d].id.clone())
-                .collect(),
-            evidence: self.evidence(reads.reads),
+            replaces: replaced.map(|&d| program.rules[d].id.clone()).collect(),
+            evidence: self.evidence(reads),
         }
     }
 
-    fn undecided(&self, interp: &Interp, index: usize) -> Undecided {
-        let rule = &self.program.rules[index];
-        let mut reads = Reads::default();
-        interp.rule_truth(rule, self.as_of, &mut reads);
+    fn undecided(&self, interp: &Interp, instance: &Instance) -> Undecided {
+        let rule = &self.program.rules[instance.rule];
+        let reads = self.reads(interp, instance);
         Undecided {
             subject: self.data.subject_id(interp.subject).to_string(),
             rule: rule.id.clone(),
-            missing: missing_values(self.program, &reads.reads),
+            case: self.case_id(instance.case),
+            missing: missing_values(self.program, self.data, &reads),
         }
     }
 
@@ -361,7 +514,7 @@ impl Run<'_> {
                     None => {
                         let mut reads = Reads::default();
                         interp.grade_level(index, self.as_of, &mut reads);
-                        missing_values(self.program, &reads.reads)
+                        missing_values(self.program, self.data, &reads.reads)
                     }
                 };
                 GradeResult {
@@ -374,9 +527,14 @@ impl Run<'_> {
             .collect()
     }
 
+    /// Evidence in the order of spec §15: values read (metrics, fields, concerns, grades) in
+    /// the order read, then events by date and id, then deadlines in the order tested; each
+    /// once.
     fn evidence(&self, reads: Vec<Read>) -> Vec<Evidence> {
         let program = self.program;
-        let mut evidence: Vec<Evidence> = Vec::new();
+        let mut values: Vec<Evidence> = Vec::new();
+        let mut events: Vec<EventSeen> = Vec::new();
+        let mut deadlines: Vec<DeadlineSeen> = Vec::new();
         for read in reads {
             let item = match read {
                 Read::Metric {
@@ -410,13 +568,69 @@ impl Run<'_> {
                     period: month,
                     level: program.grades[grade].levels[level as usize].clone(),
                 },
+                Read::Event(event) => {
+                    events.push(event);
+                    continue;
+                }
+                Read::Deadline(deadline) => {
+                    if !deadlines.iter().any(|d| d.deadline == deadline.deadline) {
+                        deadlines.push(*deadline);
+                    }
+                    continue;
+                }
                 _ => continue,
             };
-            if !evidence.contains(&item) {
-                evidence.push(item);
+            if !values.contains(&item) {
+                values.push(item);
             }
         }
-        evidence
+        events.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        events.dedup();
+        values.extend(events.into_iter().map(|e| self.event_evidence(e)));
+        values.extend(deadlines.into_iter().map(|d| self.deadline_evidence(d)));
+        values
+    }
+
+    fn event_evidence(&self, event: EventSeen) -> Evidence {
+        Evidence::Event {
+            event: event.id.to_string(),
+            kind: self.program.schema.event_kinds[event.kind].id.clone(),
+            date: event.date,
+            case: self.case_id(event.case),
+        }
+    }
+
+    fn deadline_evidence(&self, seen: DeadlineSeen) -> Evidence {
+        let def = &self.program.deadlines[seen.deadline];
+        let mut evidence = DeadlineEvidence {
+            deadline: def.name.clone(),
+            text: def.text.clone(),
+            start: seen.start.as_ref().map(|(date, _)| *date),
+            start_event: seen
+                .start
+                .as_ref()
+                .and_then(|(_, event)| event.as_ref())
+                .map(|e| e.id.to_string()),
+            due: seen.due,
+            status: seen.state,
+            met_by: seen.met_by.as_ref().map(|e| e.id.to_string()),
+            met_on: seen.met_by.as_ref().map(|e| e.date),
+            days_late: None,
+            days_overdue: None,
+            working_days_overdue: None,
+        };
+        match (seen.state, seen.due) {
+            (DeadlineState::Late, Some(due)) => {
+                evidence.days_late = seen.met_by.as_ref().map(|e| (e.date - due).num_days());
+            }
+            (DeadlineState::Overdue, Some(due)) => {
+                evidence.days_overdue = Some((seen.on - due).num_days());
+                evidence.working_days_overdue =
+                    Some(self.calendar.working_days_between(due, seen.on));
+            }
+            _ => {}
+        }
+        Evidence::Deadline(Box::new(evidence))
     }
 
     /// The policy text of a span, on one line.
@@ -426,9 +640,62 @@ impl Run<'_> {
     }
 }
 
-/// The values a condition looked for and did not find, each once, in the order looked for.
-fn missing_values(program: &Program, reads: &[Read]) -> Vec<Missing> {
+/// How a deadline stands for one subject (and, for a deadline used per case, one of its
+/// cases) in a month, as `expect S D is STATUS` asks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineCheck {
+    /// Whether the status test holds.
+    pub holds: Truth,
+    /// Where the deadline stands (`None` when unknown).
+    pub state: Option<DeadlineState>,
+    /// Its due date, when running.
+    pub due: Option<NaiveDate>,
+}
+
+/// Tests a declared deadline (a position in [`Program::deadlines`]) for a subject, in subject
+/// scope or for the case with id `case`. `None` when the subject or case is not in the data.
+pub fn check_deadline(
+    program: &Program,
+    data: &Dataset,
+    as_of: Month,
+    options: &EvalOptions,
+    subject: &str,
+    deadline: usize,
+    test: &crate::program::StatusTest,
+    case: Option<&str>,
+) -> Option<DeadlineCheck> {
+    let subject = data.subject_index(subject)?;
+    let case = match case {
+        Some(id) => Some(data.cases(subject).find(|(_, c)| &*c.id == id)?.0),
+        None => None,
+    };
+    let calendar = calendar_for(program, options);
+    let interp = Interp {
+        program,
+        data,
+        subject,
+        as_of,
+        decided_on: options.decided_on.unwrap_or_else(|| as_of.last_day()),
+        calendar: &calendar,
+    };
+    let mut reads = Reads::default();
+    let holds = interp.deadline_truth(deadline, test, case, &mut reads);
+    let seen = reads.reads.into_iter().find_map(|r| match r {
+        Read::Deadline(d) => Some(d),
+        _ => None,
+    });
+    Some(DeadlineCheck {
+        holds,
+        state: seen.as_ref().map(|d| d.state),
+        due: seen.and_then(|d| d.due),
+    })
+}
+
+/// The values a condition looked for and did not find, each once: metrics and fields in the
+/// order looked for, then events sorted by kind, then case.
+fn missing_values(program: &Program, data: &Dataset, reads: &[Read]) -> Vec<Missing> {
     let mut missing: Vec<Missing> = Vec::new();
+    let mut events: Vec<(usize, Option<String>)> = Vec::new();
     for read in reads {
         let item = match read {
             Read::Metric {
@@ -443,12 +710,31 @@ fn missing_values(program: &Program, reads: &[Read]) -> Vec<Missing> {
             Read::Field { field, value: None } => Missing::Field {
                 field: program.schema.subject_fields[*field].name.clone(),
             },
+            Read::NoneRecorded { kinds, case } => {
+                for &kind in kinds {
+                    let own_case = case.filter(|&c| {
+                        program.schema.event_kinds[kind].case == Some(data.case(c).kind as usize)
+                    });
+                    events.push((kind, own_case.map(|c| data.case(c).id.to_string())));
+                }
+                continue;
+            }
             _ => continue,
         };
         if !missing.contains(&item) {
             missing.push(item);
         }
     }
+    events.sort_by(|a, b| {
+        let name = |k: usize| &program.schema.event_kinds[k].id;
+        (name(a.0), &a.1).cmp(&(name(b.0), &b.1))
+    });
+    events.dedup();
+    missing.extend(events.into_iter().map(|(kind, case)| Missing::Event {
+        event_kind: program.schema.event_kinds[kind].id.clone(),
+        case,
+        none_recorded: true,
+    }));
     missing
 }
 
@@ -501,12 +787,24 @@ impl Exercised {
                 program,
                 data,
                 subject,
+                as_of,
+                decided_on: as_of.last_day(),
+                calendar: &program.calendar,
             };
             for (index, rule) in program.rules.iter().enumerate() {
-                match interp.rule_truth(rule, as_of, &mut NoTrace) {
-                    Truth::True => self.rule_held[index] = true,
-                    Truth::False => self.rule_failed[index] = true,
-                    Truth::Unknown => {}
+                let cases = match rule.for_each {
+                    Some(scope) => cases_visited(data, subject, scope, as_of.last_day())
+                        .into_iter()
+                        .map(Some)
+                        .collect(),
+                    None => vec![None],
+                };
+                for case in cases {
+                    match interp.rule_truth(rule, as_of, case, &mut NoTrace) {
+                        Truth::True => self.rule_held[index] = true,
+                        Truth::False => self.rule_failed[index] = true,
+                        Truth::Unknown => {}
+                    }
                 }
             }
             for (grade, def) in program.grades.iter().enumerate() {

@@ -1,7 +1,10 @@
 //! What the interpreter tells a tracer as it works: the values it reads and, for `explain`,
 //! each part of a condition with its result. The fast path uses [`NoTrace`], which does nothing.
 
+use chrono::NaiveDate;
+
 use crate::ast::Span;
+use crate::data::CaseIndex;
 use crate::month::Month;
 
 use super::value::Val;
@@ -43,6 +46,76 @@ pub enum Read {
         /// The level given (`None`: unknown).
         level: Option<u16>,
     },
+    /// An event a reference resolved to, or a member of an event set.
+    Event(EventSeen),
+    /// A reference found no event of these kinds (an absent reference, or an absent anchor).
+    NoneRecorded {
+        /// Positions of the kinds looked for.
+        kinds: Vec<usize>,
+        /// The case of the case-scoped rule being evaluated.
+        case: Option<CaseIndex>,
+    },
+    /// A deadline's status in the as-of month.
+    Deadline(Box<DeadlineSeen>),
+}
+
+/// An event, as evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventSeen {
+    /// Its id.
+    pub id: Box<str>,
+    /// Its kind's position.
+    pub kind: usize,
+    /// Its date.
+    pub date: NaiveDate,
+    /// Its case.
+    pub case: Option<CaseIndex>,
+}
+
+/// Where a deadline stands at an evaluation date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineState {
+    /// The awaited event happened by the due date.
+    Met,
+    /// It happened, after the due date.
+    Late,
+    /// It has not happened, and the due date has not passed.
+    Pending,
+    /// It has not happened, and the due date has passed.
+    Overdue,
+    /// The deadline's start has not happened: it is not running.
+    NotArmed,
+}
+
+impl DeadlineState {
+    /// The word used in policies and output.
+    pub fn word(self) -> &'static str {
+        match self {
+            DeadlineState::Met => "met",
+            DeadlineState::Late => "late",
+            DeadlineState::Pending => "pending",
+            DeadlineState::Overdue => "overdue",
+            DeadlineState::NotArmed => "not_armed",
+        }
+    }
+}
+
+/// A deadline as evaluated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineSeen {
+    /// Its position in the program's deadlines.
+    pub deadline: usize,
+    /// The evaluation date.
+    pub on: NaiveDate,
+    /// Its start date and start event (`None` when not armed).
+    pub start: Option<(NaiveDate, Option<EventSeen>)>,
+    /// The due date.
+    pub due: Option<NaiveDate>,
+    /// Its status.
+    pub state: DeadlineState,
+    /// The earliest awaited event since the start, if any.
+    pub met_by: Option<EventSeen>,
 }
 
 /// Receives what the interpreter does.

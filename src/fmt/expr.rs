@@ -217,6 +217,7 @@ impl<'s> Printer<'s> {
                 months,
                 filter,
             } => self.write_concerns(func.value.name(), months.as_ref(), filter.as_deref(), out),
+            kind => self.write_event_form(kind, out),
         }
     }
 

@@ -2,6 +2,7 @@
 //! grade arm and test statement, with columns aligned within groups.
 
 use super::comments::{has_blank_line, next_code_byte};
+use super::events::unit_word;
 use super::expr::{flag_as_written, is_one, quoted, Chain, Printer};
 use super::lines::{Gap, Line, Place};
 use super::MAX_WIDTH;
@@ -46,6 +47,8 @@ enum Group {
     Header,
     Role,
     Metric,
+    /// `event` lines without a block of fields.
+    Event,
     /// Any block: each stands apart.
     Block,
 }
@@ -55,6 +58,7 @@ fn group_of(item: &Item) -> Group {
         Item::Version(_) | Item::Calendar(_) | Item::Holiday(_) => Group::Header,
         Item::Role(_) => Group::Role,
         Item::Metric(_) => Group::Metric,
+        Item::Event(event) if event.fields.is_none() => Group::Event,
         _ => Group::Block,
     }
 }
@@ -79,6 +83,9 @@ fn item_end(item: &Item) -> usize {
         Item::Grade(grade) => grade.span.end,
         Item::Rule(rule) => rule.span.end,
         Item::Test(test) => test.span.end,
+        Item::Event(event) => event.span.end,
+        Item::Case(case) => case.span.end,
+        Item::Deadline(deadline) => deadline.span.end,
     }
 }
 
@@ -135,7 +142,7 @@ fn same_alignment_group(source: &str, previous: &Item, next: &Item, next_anchor:
     let aligned_kind = matches!(
         (previous, next),
         (Item::Role(_), Item::Role(_)) | (Item::Metric(_), Item::Metric(_))
-    );
+    ) || matches!((previous, next), (Item::Event(a), Item::Event(b)) if a.fields.is_none() && b.fields.is_none());
     let end = item_end(previous).min(next_anchor);
     aligned_kind && !has_blank_line(&source[end..next_anchor])
 }
@@ -144,6 +151,7 @@ fn id_width(item: &Item) -> usize {
     match item {
         Item::Role(role) => width(&role.id.value),
         Item::Metric(metric) => width(&metric.id.value),
+        Item::Event(event) if event.fields.is_none() => width(&event.id.value),
         _ => 0,
     }
 }
@@ -151,6 +159,9 @@ fn id_width(item: &Item) -> usize {
 fn description_width(item: &Item) -> usize {
     match item {
         Item::Metric(metric) => width(&quoted(&metric.description.value)),
+        Item::Event(event) if event.fields.is_none() && event.once_per_case.is_some() => {
+            width(&quoted(&event.description.value))
+        }
         _ => 0,
     }
 }
@@ -201,6 +212,9 @@ impl Layout<'_> {
             Item::Grade(grade) => self.grade(grade, anchor, gap),
             Item::Rule(rule) => self.rule(rule, anchor, gap),
             Item::Test(test) => self.test(test, anchor, gap),
+            Item::Event(event) => self.event(event, anchor, gap, columns),
+            Item::Case(case) => self.case(case, anchor, gap),
+            Item::Deadline(deadline) => self.deadline(deadline, anchor, gap),
         }
     }
 
@@ -235,6 +249,12 @@ impl Layout<'_> {
 
     fn field_block(&mut self, keyword: &str, block: &FieldBlock, anchor: usize, gap: Gap) {
         self.open_block(keyword.to_string(), anchor, anchor + keyword.len(), gap);
+        self.fields(block);
+        self.close_block(block.span.end - 1);
+    }
+
+    /// The fields of a block, one per line, types aligned.
+    fn fields(&mut self, block: &FieldBlock) {
         let name_width = block
             .fields
             .iter()
@@ -247,7 +267,6 @@ impl Layout<'_> {
             let (start, end) = (field.name.span.start, field.ty.span.end);
             self.push(Line::start(start, end, INDENT, text, Self::inner_gap(i)));
         }
-        self.close_block(block.span.end - 1);
     }
 
     fn grade(&mut self, grade: &Grade, anchor: usize, gap: Gap) {
@@ -312,6 +331,10 @@ impl Layout<'_> {
             ClauseKind::Involve(roles) => format!("involve {}", names(roles)),
             ClauseKind::Due(due) => format!("due {} {}", due.amount.value, due_unit(due)),
             ClauseKind::Replaces(rules) => format!("replaces {}", names(rules)),
+            ClauseKind::ForEach { open, case } => match open {
+                Some(_) => format!("for each open {}", case.value),
+                None => format!("for each {}", case.value),
+            },
         };
         self.push(Line::start(
             clause.span.start,
@@ -375,6 +398,72 @@ impl Layout<'_> {
                 ..Line::start(op.span.start, end, indent, text, gap)
             });
         }
+    }
+
+    fn event(&mut self, event: &EventDecl, anchor: usize, gap: Gap, columns: Columns) {
+        let id = match &event.fields {
+            None => padded(&event.id.value, columns.id),
+            Some(_) => event.id.value.clone(),
+        };
+        let description = match (&event.fields, event.once_per_case) {
+            (None, Some(_)) => padded(&quoted(&event.description.value), columns.description),
+            _ => quoted(&event.description.value),
+        };
+        let mut header = format!("event {id} {description}");
+        let mut header_end = event.description.span.end;
+        if let Some(span) = event.once_per_case {
+            header.push_str(" once per case");
+            header_end = span.end;
+        }
+        let Some(block) = &event.fields else {
+            let end = event.once_per_case.unwrap_or(event.description.span).end;
+            self.push(Line::start(
+                anchor,
+                end,
+                0,
+                header.trim_end().to_string(),
+                gap,
+            ));
+            return;
+        };
+        self.open_block(header, anchor, header_end, gap);
+        self.fields(block);
+        self.close_block(block.span.end - 1);
+    }
+
+    fn case(&mut self, case: &CaseDecl, anchor: usize, gap: Gap) {
+        let header = format!("case {} {}", case.id.value, quoted(&case.title.value));
+        self.open_block(header, anchor, case.title.span.end, gap);
+        for (i, item) in case.items.iter().enumerate() {
+            let text = match &item.kind {
+                CaseItemKind::OpenedBy(kind) => format!("opened by {}", kind.value),
+                CaseItemKind::ClosedBy(kinds) => format!("closed by {}", names(kinds)),
+                CaseItemKind::Events(kinds) => format!("events {}", names(kinds)),
+            };
+            let line = Line::start(
+                item.span.start,
+                item.span.end,
+                INDENT,
+                text,
+                Self::inner_gap(i),
+            );
+            self.push(line);
+        }
+        self.close_block(case.close.start);
+    }
+
+    fn deadline(&mut self, deadline: &DeadlineDecl, anchor: usize, gap: Gap) {
+        let header = format!(
+            "deadline {} {}",
+            deadline.id.value,
+            quoted(&deadline.title.value)
+        );
+        self.open_block(header, anchor, deadline.title.span.end, gap);
+        let mut text = String::new();
+        self.printer.write_deadline(&deadline.body, &mut text);
+        let body = deadline.body.span;
+        self.push(Line::start(body.start, body.end, INDENT, text, Gap::Never));
+        self.close_block(deadline.span.end - 1);
     }
 
     fn test(&mut self, test: &Test, anchor: usize, gap: Gap) {
@@ -441,13 +530,28 @@ impl Layout<'_> {
                     self.subject(subject),
                     raised_on.value
                 );
-                if !fields.is_empty() {
-                    let fields: Vec<String> = fields
-                        .iter()
-                        .map(|(name, value)| format!("{} = {}", name.value, self.literal(value)))
-                        .collect();
-                    text.push_str(&format!(" with {}", fields.join(", ")));
+                text.push_str(&self.with_fields(fields));
+                text
+            }
+            TestStatementKind::GivenEvent {
+                id,
+                kind,
+                subject,
+                date,
+                case,
+                fields,
+            } => {
+                let mut text = format!(
+                    "given event {} {} about {} on {}",
+                    self.subject(id),
+                    kind.value,
+                    self.subject(subject),
+                    date.value
+                );
+                if let Some(case) = case {
+                    text.push_str(&format!(" in case {}", self.subject(case)));
                 }
+                text.push_str(&self.with_fields(fields));
                 text
             }
             TestStatementKind::Expect {
@@ -457,9 +561,51 @@ impl Layout<'_> {
                 format!(
                     "expect {} {}",
                     self.subject(subject),
-                    expectation_text(expectation)
+                    self.expectation(expectation)
                 )
             }
+        }
+    }
+
+    /// ` with F = V, ...`, or nothing when there are no fields.
+    fn with_fields(&self, fields: &[(Ident, Literal)]) -> String {
+        if fields.is_empty() {
+            return String::new();
+        }
+        let fields: Vec<String> = fields
+            .iter()
+            .map(|(name, value)| format!("{} = {}", name.value, self.literal(value)))
+            .collect();
+        format!(" with {}", fields.join(", "))
+    }
+
+    fn expectation(&self, expectation: &Expectation) -> String {
+        let for_case = |case: &Option<Spanned<String>>| match case {
+            Some(case) => format!(" for case {}", self.subject(case)),
+            None => String::new(),
+        };
+        match expectation {
+            Expectation::Fires { rule, case, due } => {
+                let due = due.as_ref().map(|d| format!(" due {}", d.value));
+                format!(
+                    "{}{}{}",
+                    rule.value,
+                    for_case(case),
+                    due.unwrap_or_default()
+                )
+            }
+            Expectation::Deadline {
+                deadline,
+                status,
+                case,
+            } => {
+                let mut status_text = String::new();
+                self.printer.write_status(&status.value, &mut status_text);
+                format!("{} is {status_text}{}", deadline.value, for_case(case))
+            }
+            Expectation::DoesNotFire { rule } => format!("not {}", rule.value),
+            Expectation::Nothing => "nothing".to_string(),
+            Expectation::Grade { grade, level } => format!("{} = {}", grade.value, level.value),
         }
     }
 
@@ -530,28 +676,5 @@ fn names(names: &[Ident]) -> String {
 
 /// The unit of a `due` clause, singular after a count of one.
 fn due_unit(due: &Due) -> &'static str {
-    let one = is_one(&due.amount.value);
-    match (due.unit.value, one) {
-        (DueUnit::WorkingDays, true) => "working day",
-        (DueUnit::WorkingDays, false) => "working days",
-        (DueUnit::Days, true) => "day",
-        (DueUnit::Days, false) => "days",
-        (DueUnit::Weeks, true) => "week",
-        (DueUnit::Weeks, false) => "weeks",
-        (DueUnit::Months, true) => "month",
-        (DueUnit::Months, false) => "months",
-    }
-}
-
-fn expectation_text(expectation: &Expectation) -> String {
-    match expectation {
-        Expectation::Fires {
-            rule,
-            due: Some(due),
-        } => format!("{} due {}", rule.value, due.value),
-        Expectation::Fires { rule, due: None } => rule.value.clone(),
-        Expectation::DoesNotFire { rule } => format!("not {}", rule.value),
-        Expectation::Nothing => "nothing".to_string(),
-        Expectation::Grade { grade, level } => format!("{} = {}", grade.value, level.value),
-    }
+    unit_word(due.unit.value, is_one(&due.amount.value))
 }

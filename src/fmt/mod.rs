@@ -30,6 +30,7 @@
 //! file if it ever fails.
 
 mod comments;
+mod events;
 mod expr;
 mod items;
 mod lines;

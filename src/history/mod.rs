@@ -205,6 +205,7 @@ fn why_resolved(policy: &Policy, data: &Dataset, month: Month, action: &Action) 
         &EvalOptions::default(),
         &action.subject,
         Some(&action.rule),
+        action.case.as_deref(),
     )
     .ok()
     .and_then(|e| e.rules.into_iter().next());

@@ -120,6 +120,12 @@ impl Builder {
             Rule::window => build_window(pair),
             Rule::trend => build_trend(pair),
             Rule::aggregate => self.build_aggregate(pair),
+            Rule::pick_date
+            | Rule::field_of
+            | Rule::elapsed
+            | Rule::deadline_test
+            | Rule::deadline_bare
+            | Rule::no_within => self.build_event_primary(pair),
             other => unreachable!("the grammar has no primary {other:?}"),
         };
         Expr { kind, span }
@@ -133,6 +139,13 @@ impl Builder {
             "any" => AggregateFn::Any,
             _ => AggregateFn::All,
         };
+        let func = Spanned::new(func, span_of(&func_pair));
+        if let Some(set) = inner.clone().find(|p| p.as_rule() == Rule::event_set) {
+            return ExprKind::Events {
+                func,
+                set: self.build_event_set(set),
+            };
+        }
         let mut months = None;
         let mut filter = None;
         for part in inner {
@@ -142,7 +155,7 @@ impl Builder {
             }
         }
         ExprKind::Concerns {
-            func: Spanned::new(func, span_of(&func_pair)),
+            func,
             months,
             filter,
         }
@@ -159,6 +172,7 @@ fn depth(e: &Expr) -> usize {
         ExprKind::Concerns {
             filter: Some(f), ..
         } => depth(f),
+        ExprKind::Events { set, .. } => set.filter.as_deref().map_or(0, depth),
         _ => 0,
     };
     inner + 1

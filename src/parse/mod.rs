@@ -2,6 +2,7 @@
 //! function per grammar rule turning pest pairs into [`crate::ast`] nodes with byte spans.
 
 mod errors;
+mod events;
 mod expected;
 mod expr;
 mod scan;
@@ -139,6 +140,9 @@ impl Builder {
             Rule::grade_decl => Item::Grade(self.build_grade(pair)),
             Rule::rule_decl => Item::Rule(self.build_rule(pair)),
             Rule::test_decl => Item::Test(self.build_test(pair)),
+            Rule::event_decl => Item::Event(self.build_event_decl(pair)),
+            Rule::case_decl => Item::Case(self.build_case_decl(pair)),
+            Rule::deadline_decl => Item::Deadline(self.build_deadline_decl(pair)),
             other => unreachable!("the grammar has no declaration {other:?}"),
         }
     }
@@ -208,6 +212,10 @@ impl Builder {
     fn build_clause(&mut self, pair: Pair<Rule>) -> Clause {
         let span = span_of(&pair);
         let rule = pair.as_rule();
+        if rule == Rule::for_each_clause {
+            let kind = self.build_for_each(pair);
+            return Clause { kind, span };
+        }
         let mut inner = pair.into_inner();
         let mut next = || inner.next().expect("the grammar guarantees a clause body");
         let kind = match rule {
@@ -218,6 +226,7 @@ impl Builder {
             Rule::owner_clause => ClauseKind::Owner(build_ident(next())),
             Rule::involve_clause => ClauseKind::Involve(build_ident_list(next())),
             Rule::replaces_clause => ClauseKind::Replaces(build_ident_list(next())),
+
             Rule::due_clause => {
                 let amount = build_raw(next());
                 let unit = build_due_unit(next());
@@ -281,6 +290,28 @@ impl Builder {
                     fields,
                 }
             }
+            Rule::given_event => {
+                let id = build_test_subject(inner.next().expect("event id"));
+                let kind = build_ident(inner.next().expect("kind"));
+                let subject = build_test_subject(inner.next().expect("subject"));
+                let date = self.build_date(inner.next().expect("date"));
+                let mut case = None;
+                let mut fields = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::test_subject => case = Some(build_test_subject(part)),
+                        _ => fields.push(self.build_field_value(part)),
+                    }
+                }
+                TestStatementKind::GivenEvent {
+                    id,
+                    kind,
+                    subject,
+                    date,
+                    case,
+                    fields,
+                }
+            }
             Rule::expect => {
                 let subject = build_test_subject(inner.next().expect("subject"));
                 let expectation = self.build_expectation(inner.next().expect("expectation"));
@@ -306,10 +337,28 @@ impl Builder {
                 grade: build_ident(inner.next().expect("grade")),
                 level: build_ident(inner.next().expect("level")),
             },
-            Rule::expect_rule => Expectation::Fires {
-                rule: build_ident(inner.next().expect("rule")),
-                due: inner.next().map(|d| self.build_date(d)),
-            },
+            Rule::expect_rule => {
+                let rule = build_ident(inner.next().expect("rule"));
+                let mut case = None;
+                let mut due = None;
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::for_case => case = Some(build_test_subject(first_inner(part))),
+                        _ => due = Some(self.build_date(part)),
+                    }
+                }
+                Expectation::Fires { rule, case, due }
+            }
+            Rule::expect_deadline => {
+                let deadline = build_ident(inner.next().expect("deadline"));
+                let status = self.build_status(inner.next().expect("status"));
+                let case = inner.next().map(|p| build_test_subject(first_inner(p)));
+                Expectation::Deadline {
+                    deadline,
+                    status,
+                    case,
+                }
+            }
             other => unreachable!("the grammar has no expectation {other:?}"),
         }
     }
@@ -398,7 +447,15 @@ fn build_metric(pair: Pair<Rule>) -> Metric {
 
 fn build_field_block(pair: Pair<Rule>) -> FieldBlock {
     let span = span_of(&pair);
-    let block = first_inner(pair);
+    FieldBlock {
+        span,
+        ..build_field_block_body(first_inner(pair))
+    }
+}
+
+/// A `field_block` pair: `{ FIELD: TYPE, ... }`.
+fn build_field_block_body(block: Pair<Rule>) -> FieldBlock {
+    let span = span_of(&block);
     let fields = block
         .into_inner()
         .filter(|p| p.as_rule() == Rule::field_decl)

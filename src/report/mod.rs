@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::eval::{format_number, Action, Evaluation, Evidence, Missing};
+use crate::eval::{
+    format_number, Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing,
+};
 use crate::program::Program;
 
 pub mod backtest;
@@ -106,9 +108,14 @@ fn write_action(out: &mut String, action: &Action, program: &Program) {
     let due = action.due.map_or("no date".to_string(), |d| {
         d.format("%a %-d %b %Y").to_string()
     });
+    let case = action
+        .case
+        .as_ref()
+        .map(|c| format!(" (case {c})"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "  due {due:<15}  {:<10}  {} [{}, {}]",
+        "  due {due:<15}  {:<10}  {}{case} [{}, {}]",
         action.subject,
         action.title,
         action.rule,
@@ -138,6 +145,52 @@ fn display_name<'p>(program: &'p Program, id: &'p str) -> &'p str {
         .iter()
         .find(|r| r.id == id)
         .map_or(id, |r| r.display.as_str())
+}
+
+/// A date as people read it: `Fri 18 Dec 2026`.
+fn day(date: chrono::NaiveDate) -> String {
+    date.format("%a %-d %b %Y").to_string()
+}
+
+/// A deadline in words: "plan due Fri 18 Dec 2026, 13 days overdue (7 working days)".
+pub fn deadline_words(d: &DeadlineEvidence) -> String {
+    let name = match &d.deadline {
+        Some(name) => name.replace('_', " "),
+        None => format!("`{}`", d.text),
+    };
+    let Some(due) = d.due else {
+        return match d.start {
+            None => format!("{name}: not started, so not running"),
+            Some(start) => format!("{name}: started {}, due after the year 9999", day(start)),
+        };
+    };
+    let due_text = match name.ends_with(" due") {
+        true => format!("{name} {}", day(due)),
+        false => format!("{name}: due {}", day(due)),
+    };
+    let by = |id: &Option<String>, on: Option<chrono::NaiveDate>| match (id, on) {
+        (Some(id), Some(on)) => format!(" ({id}, {})", day(on)),
+        _ => String::new(),
+    };
+    match d.status {
+        DeadlineState::Overdue => {
+            let days = d.days_overdue.unwrap_or(0);
+            let working = d.working_days_overdue.unwrap_or(0);
+            format!(
+                "{due_text}, {} overdue ({})",
+                plural(days as usize, "day", "days"),
+                plural(working as usize, "working day", "working days")
+            )
+        }
+        DeadlineState::Pending => format!("{due_text}, still open"),
+        DeadlineState::Met => format!("{due_text}, met{}", by(&d.met_by, d.met_on)),
+        DeadlineState::Late => format!(
+            "{due_text}, met {} late{}",
+            plural(d.days_late.unwrap_or(0) as usize, "day", "days"),
+            by(&d.met_by, d.met_on)
+        ),
+        DeadlineState::NotArmed => format!("{name}: not started, so not running"),
+    }
 }
 
 /// Evidence in short lines: each condition with the values that made it true.
@@ -176,6 +229,19 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
                 period,
                 level,
             } => push("", format!("{grade} is {level} in {period}")),
+            Evidence::Event {
+                event,
+                kind,
+                date,
+                case,
+            } => {
+                let case = case
+                    .as_ref()
+                    .map(|c| format!(" (case {c})"))
+                    .unwrap_or_default();
+                push("", format!("{kind} {event} on {}{case}", day(*date)))
+            }
+            Evidence::Deadline(deadline) => push("", deadline_words(deadline)),
         }
     }
     by_condition
@@ -197,9 +263,14 @@ fn write_undecided(out: &mut String, evaluation: &Evaluation) {
         evaluation.undecided.len()
     );
     for u in &evaluation.undecided {
+        let case = u
+            .case
+            .as_ref()
+            .map(|c| format!(" (case {c})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<10}  {}: no {}",
+            "  {:<10}  {}{case}: no {}",
             u.subject,
             u.rule,
             describe_missing(&u.missing)
@@ -223,6 +294,12 @@ pub fn describe_missing(missing: &[Missing]) -> String {
             Missing::Field { field } => {
                 fields.push(format!("{field} (no subjects row or empty cell)"))
             }
+            Missing::Event {
+                event_kind, case, ..
+            } => match case {
+                Some(case) => fields.push(format!("{event_kind} recorded in case {case}")),
+                None => fields.push(format!("{event_kind} recorded")),
+            },
         }
     }
     let mut parts: Vec<String> = by_metric
@@ -269,12 +346,14 @@ pub fn csv(evaluation: &Evaluation) -> String {
     let header = [
         "subject",
         "rule",
+        "case",
         "title",
         "severity",
         "owner",
         "owner_name",
         "involve",
         "due",
+        "deadline_due",
         "replaces",
         "require",
         "evidence",
@@ -284,15 +363,18 @@ pub fn csv(evaluation: &Evaluation) -> String {
         .expect("writing to memory cannot fail");
     for a in &evaluation.actions {
         let due = a.due.map(|d| d.to_string()).unwrap_or_default();
+        let deadline_due = deadline_dues(&a.evidence);
         let record = [
             a.subject.as_str(),
             &a.rule,
+            a.case.as_deref().unwrap_or_default(),
             &a.title,
             a.severity.name(),
             &a.owner,
             &a.owner_name,
             &a.involve.join("; "),
             &due,
+            &deadline_due,
             &a.replaces.join("; "),
             &a.require,
             &evidence_lines(&a.evidence).join("; "),
@@ -303,6 +385,18 @@ pub fn csv(evaluation: &Evaluation) -> String {
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
     String::from_utf8(bytes).expect("the CSV writer writes the UTF-8 it is given")
+}
+
+/// The due dates of the deadlines in an action's evidence, `; `-separated.
+fn deadline_dues(evidence: &[Evidence]) -> String {
+    let dues: Vec<String> = evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Deadline(d) => d.due.map(|due| due.to_string()),
+            _ => None,
+        })
+        .collect();
+    dues.join("; ")
 }
 
 /// An explanation as text a contract manager can show to the person concerned.
@@ -341,7 +435,16 @@ pub fn explanation(e: &crate::eval::Explanation) -> String {
             Outcome::DoesNotApply => "does not apply to this subject".to_string(),
             Outcome::Undecided => "UNDECIDED: data it needs is missing".to_string(),
         };
-        let _ = writeln!(out, "Rule {} \"{}\": {outcome}", rule.rule, rule.title);
+        let case = rule
+            .case
+            .as_ref()
+            .map(|c| format!(" for case {c}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "Rule {} \"{}\"{case}: {outcome}",
+            rule.rule, rule.title
+        );
         if rule.outcome == Outcome::Required && !rule.replaces.is_empty() {
             let _ = writeln!(out, "  replaces {}", rule.replaces.join(", "));
         }

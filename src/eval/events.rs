@@ -1,0 +1,552 @@
+//! Evaluating version 1's expressions for one subject (and case): event sets and their
+//! windows, references, fields, elapsed time and deadlines (spec §12–13).
+//!
+//! A subject's events of each kind are sorted by date then id, so a window is found by binary
+//! search and a deadline costs a search and a short scan, never a pass over the whole log.
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use super::interp::{Ctx, Interp};
+use super::trace::{DeadlineSeen, DeadlineState, EventSeen, Read, Tracer};
+use super::value::{Truth, Val};
+use crate::ast::{AggregateFn, DueUnit, Span};
+use crate::calendar::Deadline;
+use crate::data::Event;
+use crate::program::{
+    DateRefDef, EventField, EventRefDef, EventSetDef, FieldRead, RefPick, SpanAmountDef, SpanDef,
+    StatusTest, WindowDef,
+};
+
+/// The members of an event set, or unknown because its window's anchor is absent.
+enum Members<'a> {
+    Known(Vec<&'a Event>),
+    /// The anchor found no event of these kinds.
+    AnchorAbsent(Vec<usize>),
+}
+
+/// A date from a date reference.
+enum DateOf<'a> {
+    Known(NaiveDate, Option<&'a Event>),
+    /// The reference found no event of these kinds.
+    Absent(Vec<usize>),
+}
+
+/// Where a deadline stands, or why it cannot be said.
+enum Outcome<'a> {
+    NotArmed,
+    /// A span read from an absent event: the kinds looked for.
+    Unknown(Vec<usize>),
+    Status {
+        start: NaiveDate,
+        start_event: Option<&'a Event>,
+        due: NaiveDate,
+        met_by: Option<&'a Event>,
+        state: DeadlineState,
+    },
+}
+
+impl<'a> Interp<'a> {
+    /// The subject's events of `kind` that a condition sees: in a case-scoped rule, only the
+    /// case's own events for kinds of its case kind; dated on or before `until`.
+    fn scoped_events(&self, kind: usize, ctx: Ctx, until: NaiveDate) -> Vec<&'a Event> {
+        let all = self.data.events(self.subject, kind);
+        let end = all.partition_point(|e| e.date <= until);
+        let own_case = ctx.case.filter(|&c| {
+            let case_kind = self.data.case(c).kind as usize;
+            self.program.schema.event_kinds[kind].case == Some(case_kind)
+        });
+        match own_case {
+            Some(case) => all[..end].iter().filter(|e| e.case == Some(case)).collect(),
+            None => all[..end].iter().collect(),
+        }
+    }
+
+    /// The events of a set's kinds in scope and in its window, sorted by date then id, before
+    /// the filter.
+    fn members<T: Tracer>(&self, set: &EventSetDef, ctx: Ctx, t: &mut T) -> Members<'a> {
+        let today = self.evaluation_date(ctx.month);
+        let (from, anchor, until) = match set.window.as_deref() {
+            None => (None, None, today),
+            Some(WindowDef::LastMonths(n)) => {
+                let first = ctx.month.offset(1 - *n as i32).first_day();
+                (Some(first), None, ctx.month.last_day().min(today))
+            }
+            Some(WindowDef::LastWeeks(n)) => (days_before(today, 7 * u64::from(*n)), None, today),
+            Some(WindowDef::LastDays(n)) => (days_before(today, u64::from(*n)), None, today),
+            Some(WindowDef::Since(start)) => match self.date_of(start, ctx, t) {
+                DateOf::Known(date, event) => (Some(date), event, today),
+                DateOf::Absent(kinds) => return Members::AnchorAbsent(kinds),
+            },
+            Some(WindowDef::WithinAfter(span, start)) => match self.date_of(start, ctx, t) {
+                DateOf::Known(date, event) => match self.add_span(date, span, ctx, t) {
+                    Ok(Some(end)) => (Some(date), event, end.min(today)),
+                    Ok(None) => (Some(date), event, today),
+                    Err(kinds) => return Members::AnchorAbsent(kinds),
+                },
+                DateOf::Absent(kinds) => return Members::AnchorAbsent(kinds),
+            },
+        };
+        let mut members: Vec<&Event> = Vec::new();
+        for &kind in &set.kinds {
+            let events = self.scoped_events(kind, ctx, until);
+            members.extend(events.into_iter().filter(|e| match from {
+                None => true,
+                Some(from) => after_start(e, from, anchor, &set.kinds),
+            }));
+        }
+        if set.kinds.len() > 1 {
+            members.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        }
+        Members::Known(members)
+    }
+
+    /// Each member's truth under the set's filter (true when it has none).
+    fn filtered<T: Tracer>(
+        &self,
+        set: &EventSetDef,
+        members: &[&'a Event],
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Vec<Truth> {
+        let Some(filter) = &set.filter else {
+            return vec![Truth::True; members.len()];
+        };
+        members
+            .iter()
+            .map(|event| {
+                let concern = event.concern.and_then(|i| self.data.concern(i));
+                let ctx = Ctx {
+                    event: Some(event),
+                    concern,
+                    context: filter.span,
+                    ..ctx
+                };
+                self.eval(filter, ctx, t).truth()
+            })
+            .collect()
+    }
+
+    /// `count`, `any` or `all` over an event set.
+    pub(super) fn event_aggregate<T: Tracer>(
+        &self,
+        func: AggregateFn,
+        set: &EventSetDef,
+        ctx: Ctx,
+        _span: Span,
+        t: &mut T,
+    ) -> Val {
+        let members = match self.members(set, ctx, t) {
+            Members::Known(members) => members,
+            Members::AnchorAbsent(kinds) => {
+                self.none_recorded(kinds, ctx, t);
+                return Val::Unknown;
+            }
+        };
+        let truths = self.filtered(set, &members, ctx, t);
+        let (mut trues, mut falses, mut unknowns) = (0u32, 0u32, 0u32);
+        for (event, truth) in members.iter().zip(&truths) {
+            match truth {
+                Truth::True => trues += 1,
+                Truth::False => falses += 1,
+                Truth::Unknown => unknowns += 1,
+            }
+            let counts = func == AggregateFn::All || *truth == Truth::True;
+            if T::ACTIVE && counts {
+                t.read(Read::Event(seen(event)));
+            }
+        }
+        match func {
+            AggregateFn::Count if unknowns > 0 => Val::Unknown,
+            AggregateFn::Count => Val::Num(f64::from(trues)),
+            AggregateFn::Any if trues > 0 => Val::Flag(true),
+            AggregateFn::All if falses > 0 => Val::Flag(false),
+            _ if unknowns > 0 => Val::Unknown,
+            AggregateFn::Any => Val::Flag(false),
+            AggregateFn::All => Val::Flag(true),
+        }
+    }
+
+    /// The event a reference picks, or the kinds it looked for when it finds none.
+    fn pick<T: Tracer>(
+        &self,
+        reference: &EventRefDef,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Result<&'a Event, Vec<usize>> {
+        let members = match self.members(&reference.set, ctx, t) {
+            Members::Known(members) => members,
+            Members::AnchorAbsent(_) => return Err(reference.set.kinds.clone()),
+        };
+        let truths = self.filtered(&reference.set, &members, ctx, t);
+        let mut matching = members
+            .into_iter()
+            .zip(truths)
+            .filter(|(_, truth)| *truth == Truth::True)
+            .map(|(event, _)| event);
+        let picked = match reference.pick {
+            RefPick::First | RefPick::Only => matching.next(),
+            RefPick::Latest => matching.last(),
+        };
+        picked.ok_or_else(|| reference.set.kinds.clone())
+    }
+
+    /// A reference used as a value: the event's date, or unknown (recorded) when absent.
+    pub(super) fn event_date<T: Tracer>(
+        &self,
+        reference: &EventRefDef,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Val {
+        match self.pick(reference, ctx, t) {
+            Ok(event) => {
+                self.saw(event, t);
+                Val::Date(event.date)
+            }
+            Err(kinds) => {
+                self.none_recorded(kinds, ctx, t);
+                Val::Unknown
+            }
+        }
+    }
+
+    /// `FIELD of REF`.
+    pub(super) fn event_field<T: Tracer>(&self, read: &FieldRead, ctx: Ctx, t: &mut T) -> Val {
+        match self.pick(&read.of, ctx, t) {
+            Ok(event) => {
+                self.saw(event, t);
+                self.field_of_event(event, read.field, ctx, t)
+            }
+            Err(kinds) => {
+                self.none_recorded(kinds, ctx, t);
+                Val::Unknown
+            }
+        }
+    }
+
+    /// A field of one event.
+    pub(super) fn field_of_event<T: Tracer>(
+        &self,
+        event: &'a Event,
+        field: EventField,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Val {
+        match field {
+            EventField::Declared(global) => {
+                let kind = &self.program.schema.event_kinds[event.kind as usize];
+                let local = kind.fields.iter().position(|&g| g == global);
+                local
+                    .and_then(|i| event.fields.get(i))
+                    .map_or(Val::Unknown, Val::from)
+            }
+            EventField::Concern(attr) => {
+                let concern = event.concern.and_then(|i| self.data.concern(i));
+                let ctx = Ctx {
+                    concern,
+                    event: Some(event),
+                    ..ctx
+                };
+                self.eval_concern_attr(attr, ctx, t)
+            }
+        }
+    }
+
+    /// A date reference's date, with the event it came from.
+    fn date_of<T: Tracer>(&self, date: &DateRefDef, ctx: Ctx, t: &mut T) -> DateOf<'a> {
+        match date {
+            DateRefDef::Literal(d) => DateOf::Known(*d, None),
+            DateRefDef::Event(reference) => match self.pick(reference, ctx, t) {
+                Ok(event) => DateOf::Known(event.date, Some(event)),
+                Err(kinds) => DateOf::Absent(kinds),
+            },
+            DateRefDef::Field(read) => match self.pick(&read.of, ctx, t) {
+                Ok(event) => match self.field_of_event(event, read.field, ctx, t) {
+                    Val::Date(d) => DateOf::Known(d, None),
+                    _ => DateOf::Absent(read.of.set.kinds.clone()),
+                },
+                Err(kinds) => DateOf::Absent(kinds),
+            },
+        }
+    }
+
+    /// `date ⊕ span`; `Ok(None)` past the year 9999; `Err` with the kinds looked for when the
+    /// span is a field of an absent event.
+    fn add_span<T: Tracer>(
+        &self,
+        date: NaiveDate,
+        span: &SpanDef,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Result<Option<NaiveDate>, Vec<usize>> {
+        let n = match &span.amount {
+            SpanAmountDef::Fixed(n) => *n,
+            SpanAmountDef::Field(read) => {
+                let event = self.pick(&read.of, ctx, t)?;
+                match self.field_of_event(event, read.field, ctx, t) {
+                    Val::Num(n) if n >= 0.0 && n <= f64::from(u32::MAX) => n as u32,
+                    _ => return Err(read.of.set.kinds.clone()),
+                }
+            }
+        };
+        let deadline = match span.unit {
+            DueUnit::WorkingDays => Deadline::WorkingDays(n),
+            DueUnit::Days => Deadline::Days(n),
+            DueUnit::Weeks => Deadline::Weeks(n),
+            DueUnit::Months => Deadline::Months(n),
+        };
+        Ok(self.calendar.due_date(date, deadline))
+    }
+
+    /// `UNIT since X` or `UNIT between X and Y`.
+    pub(super) fn elapsed<T: Tracer>(
+        &self,
+        unit: DueUnit,
+        from: &DateRefDef,
+        to: Option<&DateRefDef>,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Val {
+        let from = self.date_value(from, ctx, t);
+        let to = match to {
+            Some(to) => self.date_value(to, ctx, t),
+            None => Some(self.evaluation_date(ctx.month)),
+        };
+        let (Some(from), Some(to)) = (from, to) else {
+            return Val::Unknown;
+        };
+        let count = match unit {
+            DueUnit::Days => (to - from).num_days(),
+            DueUnit::Weeks => (to - from).num_days() / 7,
+            DueUnit::Months => whole_months(from, to),
+            DueUnit::WorkingDays => self.calendar.working_days_between(from, to),
+        };
+        Val::Num(count as f64)
+    }
+
+    /// A date reference's date for elapsed time, recording the event or its absence.
+    fn date_value<T: Tracer>(&self, date: &DateRefDef, ctx: Ctx, t: &mut T) -> Option<NaiveDate> {
+        match self.date_of(date, ctx, t) {
+            DateOf::Known(d, event) => {
+                if let Some(event) = event {
+                    self.saw(event, t);
+                }
+                Some(d)
+            }
+            DateOf::Absent(kinds) => {
+                self.none_recorded(kinds, ctx, t);
+                None
+            }
+        }
+    }
+
+    /// A deadline's status test.
+    pub(super) fn deadline_test<T: Tracer>(
+        &self,
+        deadline: usize,
+        test: &StatusTest,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Val {
+        let outcome = self.deadline(deadline, ctx, t);
+        let today = self.evaluation_date(ctx.month);
+        let (state, due) = match &outcome {
+            Outcome::NotArmed => (DeadlineState::NotArmed, None),
+            Outcome::Unknown(kinds) => {
+                self.none_recorded(kinds.clone(), ctx, t);
+                return Val::Unknown;
+            }
+            Outcome::Status { state, due, .. } => (*state, Some(*due)),
+        };
+        if T::ACTIVE && ctx.month == self.as_of {
+            self.record_deadline(deadline, &outcome, today, t);
+        }
+        let holds = match test {
+            StatusTest::Met => state == DeadlineState::Met,
+            StatusTest::Late => state == DeadlineState::Late,
+            StatusTest::Pending => state == DeadlineState::Pending,
+            StatusTest::Overdue => state == DeadlineState::Overdue,
+            StatusTest::Missed => matches!(state, DeadlineState::Late | DeadlineState::Overdue),
+            StatusTest::DueWithin(span) => {
+                if state != DeadlineState::Pending {
+                    false
+                } else {
+                    match self.add_span(today, span, ctx, t) {
+                        Ok(Some(limit)) => due.is_some_and(|due| due <= limit),
+                        Ok(None) => true,
+                        Err(kinds) => {
+                            self.none_recorded(kinds, ctx, t);
+                            return Val::Unknown;
+                        }
+                    }
+                }
+            }
+        };
+        Val::Flag(holds)
+    }
+
+    /// Where a deadline stands at the evaluation date of `ctx`'s month (spec §12.4).
+    fn deadline<T: Tracer>(&self, index: usize, ctx: Ctx, t: &mut T) -> Outcome<'a> {
+        let def = &self.program.deadlines[index];
+        let (start, start_event) = match self.date_of(&def.start, ctx, t) {
+            DateOf::Known(date, event) => (date, event),
+            DateOf::Absent(_) => return Outcome::NotArmed,
+        };
+        let due = match self.add_span(start, &def.within, ctx, t) {
+            Ok(Some(due)) => due,
+            Ok(None) => NaiveDate::MAX,
+            Err(kinds) => return Outcome::Unknown(kinds),
+        };
+        let today = self.evaluation_date(ctx.month);
+        let mut met_by: Option<&Event> = None;
+        for &kind in &def.awaited.kinds {
+            let candidates = self.scoped_events(kind, ctx, today);
+            let from = candidates.partition_point(|e| e.date < start);
+            for event in &candidates[from..] {
+                if !after_start(event, start, start_event, &def.awaited.kinds) {
+                    continue;
+                }
+                if met_by.is_some_and(|m| (m.date, &m.id) <= (event.date, &event.id)) {
+                    break;
+                }
+                if self.awaited_matches(def.awaited.filter.as_deref(), event, ctx, t) {
+                    met_by = Some(event);
+                    break;
+                }
+            }
+        }
+        let state = match met_by {
+            Some(event) if event.date <= due => DeadlineState::Met,
+            Some(_) => DeadlineState::Late,
+            None if today <= due => DeadlineState::Pending,
+            None => DeadlineState::Overdue,
+        };
+        Outcome::Status {
+            start,
+            start_event,
+            due,
+            met_by,
+            state,
+        }
+    }
+
+    fn awaited_matches<T: Tracer>(
+        &self,
+        filter: Option<&crate::program::Expr>,
+        event: &'a Event,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> bool {
+        let Some(filter) = filter else { return true };
+        let concern = event.concern.and_then(|i| self.data.concern(i));
+        let ctx = Ctx {
+            event: Some(event),
+            concern,
+            context: filter.span,
+            ..ctx
+        };
+        let start = t.mark();
+        let holds = self.eval(filter, ctx, t).truth() == Truth::True;
+        t.forget(start, t.mark());
+        holds
+    }
+
+    fn record_deadline<T: Tracer>(
+        &self,
+        deadline: usize,
+        outcome: &Outcome,
+        on: NaiveDate,
+        t: &mut T,
+    ) {
+        let seen_deadline = match outcome {
+            Outcome::Status {
+                start,
+                start_event,
+                due,
+                met_by,
+                state,
+            } => {
+                if let Some(event) = start_event {
+                    self.saw(event, t);
+                }
+                if let Some(event) = met_by {
+                    self.saw(event, t);
+                }
+                DeadlineSeen {
+                    deadline,
+                    on,
+                    start: Some((*start, start_event.map(seen))),
+                    due: Some(*due).filter(|d| *d != NaiveDate::MAX),
+                    state: *state,
+                    met_by: met_by.map(seen),
+                }
+            }
+            _ => DeadlineSeen {
+                deadline,
+                on,
+                start: None,
+                due: None,
+                state: DeadlineState::NotArmed,
+                met_by: None,
+            },
+        };
+        t.read(Read::Deadline(Box::new(seen_deadline)));
+    }
+
+    fn saw<T: Tracer>(&self, event: &Event, t: &mut T) {
+        if T::ACTIVE {
+            t.read(Read::Event(seen(event)));
+        }
+    }
+
+    fn none_recorded<T: Tracer>(&self, kinds: Vec<usize>, ctx: Ctx, t: &mut T) {
+        if T::ACTIVE {
+            t.read(Read::NoneRecorded {
+                kinds,
+                case: ctx.case,
+            });
+        }
+    }
+}
+
+/// Whether an event falls on or after a window's or deadline's start: never the anchor event
+/// itself; only on a later day when the anchor is of a kind the window awaits (a cadence).
+fn after_start(event: &Event, start: NaiveDate, anchor: Option<&Event>, kinds: &[usize]) -> bool {
+    match anchor {
+        Some(anchor) if std::ptr::eq(anchor, event) => false,
+        Some(anchor) if kinds.contains(&(anchor.kind as usize)) => event.date > start,
+        _ => event.date >= start,
+    }
+}
+
+/// `date - n days`, for the open start of a sliding window; `None` before the calendar began.
+fn days_before(date: NaiveDate, n: u64) -> Option<NaiveDate> {
+    date.checked_sub_days(Days::new(n))
+        .and_then(|d| d.succ_opt())
+}
+
+/// Whole months from `from` to `to` (the largest n with from ⊕ n months ≤ to), negative when
+/// `to` is before `from`.
+fn whole_months(from: NaiveDate, to: NaiveDate) -> i64 {
+    if to < from {
+        return -whole_months(to, from);
+    }
+    let mut n =
+        i64::from(to.year() - from.year()) * 12 + i64::from(to.month()) - i64::from(from.month());
+    while n > 0 && add_months(from, n).is_none_or(|d| d > to) {
+        n -= 1;
+    }
+    n
+}
+
+fn add_months(date: NaiveDate, n: i64) -> Option<NaiveDate> {
+    date.checked_add_months(chrono::Months::new(u32::try_from(n).ok()?))
+}
+
+fn seen(event: &Event) -> EventSeen {
+    EventSeen {
+        id: event.id.clone(),
+        kind: event.kind as usize,
+        date: event.date,
+        case: event.case,
+    }
+}
