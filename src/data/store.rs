@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 
+use super::error::DataWarning;
 use super::summary::LoadSummary;
 use super::{Case, CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
@@ -204,6 +205,7 @@ pub struct DatasetBuilder {
     concern_kind: Option<usize>,
     concerns_are_events: bool,
     pub(crate) summary: LoadSummary,
+    pub(crate) warnings: Vec<DataWarning>,
 }
 
 /// What the builder needs to know of an event kind.
@@ -256,6 +258,7 @@ impl DatasetBuilder {
             concern_kind: schema.concern_kind(),
             concerns_are_events: schema.concerns_are_events(),
             summary: LoadSummary::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -419,6 +422,11 @@ impl DatasetBuilder {
         ));
     }
 
+    /// The concerns added so far, with their subjects, in the order added.
+    pub(crate) fn added_concerns(&self) -> impl Iterator<Item = (SubjectIndex, &Concern)> + '_ {
+        self.concerns.iter().map(|(s, c)| (*s, c))
+    }
+
     /// Finishes the dataset: sorts concerns by subject, date and id, and trims spare memory.
     pub fn finish(mut self) -> Dataset {
         let count = self.ids.len();
@@ -444,14 +452,12 @@ impl DatasetBuilder {
         let concerns_are_events = self.concerns_are_events();
         let concerns: Vec<Concern> = self.concerns.into_iter().map(|(_, c)| c).collect();
         if concerns_are_events {
-            let subjects = offsets.windows(2).enumerate().flat_map(|(s, w)| {
-                (w[0]..w[1]).map(move |i| (s as SubjectIndex, i))
-            });
+            let subjects = offsets
+                .windows(2)
+                .enumerate()
+                .flat_map(|(s, w)| (w[0]..w[1]).map(move |i| (s as SubjectIndex, i)));
             let concern_kind = self.concern_kind.unwrap_or(0);
-            let opens = self
-                .event_kinds
-                .get(concern_kind)
-                .is_some_and(|k| k.opens);
+            let opens = self.event_kinds.get(concern_kind).is_some_and(|k| k.opens);
             for (subject, i) in subjects {
                 let concern = &concerns[i as usize];
                 self.events.push(PendingEvent {
@@ -489,6 +495,7 @@ impl DatasetBuilder {
             cases,
             case_offsets,
             summary: self.summary,
+            warnings: self.warnings,
         }
     }
 
@@ -575,8 +582,10 @@ fn group_events(
     for subject in 0..subjects {
         for kind in 0..width {
             while next < pending.len()
-                && (pending[next].subject as usize, pending[next].event.kind as usize)
-                    <= (subject, kind)
+                && (
+                    pending[next].subject as usize,
+                    pending[next].event.kind as usize,
+                ) <= (subject, kind)
             {
                 next += 1;
             }
