@@ -67,6 +67,7 @@ fn only(sources: &DataSources, which: usize) -> DataSources {
         performance: (which == 0).then(|| sources.performance.clone()).flatten(),
         concerns: (which == 1).then(|| sources.concerns.clone()).flatten(),
         subjects: (which == 2).then(|| sources.subjects.clone()).flatten(),
+        events: None,
     }
 }
 

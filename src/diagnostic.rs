@@ -173,3 +173,17 @@ pub fn data_record(error: &crate::data::DataError) -> DiagnosticRecord {
         ..record(error, "")
     }
 }
+
+/// The JSON record of a warning about the data: it names the file itself.
+pub fn data_warning_record(warning: &crate::data::DataWarning) -> DiagnosticRecord {
+    let location = warning.location();
+    DiagnosticRecord {
+        file: location
+            .as_ref()
+            .map(|l| l.file.display().to_string())
+            .unwrap_or_default(),
+        line: location.as_ref().map_or(0, |l| l.line),
+        column: location.as_ref().map_or(0, |l| l.column),
+        ..record(warning, "")
+    }
+}

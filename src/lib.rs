@@ -37,7 +37,7 @@
 //!     record("c2", "2026-09", 91.0),
 //!     record("c2", "2026-10", 79.0),
 //! ];
-//! let data = Dataset::from_records(&policy.program().schema, &performance, &[], &[])
+//! let data = Dataset::from_records(&policy.program().schema, &performance, &[], &[], &[])
 //!     .expect("the records are valid");
 //!
 //! let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &EvalOptions::default());

@@ -124,6 +124,8 @@ impl Policy {
         let mut evaluation =
             crate::eval::evaluate(&self.program, self.source.text(), data, as_of, options);
         evaluation.diagnostics = self.warning_records();
+        let data_warnings = data.warnings().iter().map(diagnostic::data_warning_record);
+        evaluation.diagnostics.extend(data_warnings);
         evaluation
     }
 

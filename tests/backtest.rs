@@ -301,7 +301,7 @@ fn generated_data(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
                 });
             }
         }
-        Dataset::from_records(&policy.program().schema, &performance, &rows, &[])
+        Dataset::from_records(&policy.program().schema, &performance, &rows, &[], &[])
             .expect("generated records are valid")
     })
 }

@@ -40,6 +40,7 @@ fn callbacks_schema() -> Schema {
         ],
         subject_fields: vec![field("staff_group", one_of(&["gp", "anp", "pharmacist"]))],
         concern_fields: vec![],
+        ..Schema::default()
     }
 }
 
@@ -68,6 +69,7 @@ fn full_schema() -> Schema {
             field("likelihood", FieldType::Integer { min: 1, max: 5 }),
             field("summary", FieldType::Text),
         ],
+        ..Schema::default()
     }
 }
 
@@ -550,7 +552,7 @@ fn records_give_the_same_dataset_as_csv() {
              "patient_safety": "yes", "consequence": 3, "likelihood": 2, "summary": "Delayed diagnosis"}]"#,
     )
     .unwrap();
-    let records = Dataset::from_records(&schema, &performance, &subjects, &concerns).unwrap();
+    let records = Dataset::from_records(&schema, &performance, &subjects, &concerns, &[]).unwrap();
     assert_eq!(records.summary().files[0].format, FileFormat::Records);
     assert_eq!(snapshot(&schema, &csv), snapshot(&schema, &records));
 }
@@ -579,7 +581,7 @@ fn records_are_checked_like_files() {
             .into_iter()
             .collect(),
     }];
-    let errors = Dataset::from_records(&schema, &performance, &subjects, &[])
+    let errors = Dataset::from_records(&schema, &performance, &subjects, &[], &[])
         .unwrap_err()
         .0;
     let got = brief(&errors);
@@ -988,6 +990,7 @@ fn load_bytes(schema: &Schema, dir: &Path, name: &str, bytes: &[u8]) {
         performance: (kind == "performance").then(|| path.clone()),
         concerns: (kind == "concerns").then(|| path.clone()),
         subjects: (kind == "subjects").then(|| path.clone()),
+        events: (kind == "events").then(|| path.clone()),
     };
     match Dataset::load(schema, &sources) {
         Ok(data) => {

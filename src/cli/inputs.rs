@@ -13,7 +13,8 @@ use crate::policy::Policy;
 /// Where the data comes from: a folder, or files one by one.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DataArgs {
-    /// A folder holding performance.csv (or .json), and optionally concerns and subjects files.
+    /// A folder holding performance.csv (or .json), and optionally concerns, subjects and events
+    /// files.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// The performance file (instead of, or overriding, the one in --data).
@@ -25,6 +26,9 @@ pub struct DataArgs {
     /// The subjects file (instead of, or overriding, the one in --data).
     #[arg(long, value_name = "FILE")]
     pub subjects: Option<PathBuf>,
+    /// The events file (instead of, or overriding, the one in --data).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
     /// Extra non-working days from the official gov.uk bank-holidays JSON file
     /// (https://www.gov.uk/bank-holidays.json), England and Wales division.
     #[arg(long, value_name = "FILE")]
@@ -68,7 +72,15 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
         }
     };
     match Dataset::load(&policy.program().schema, &sources) {
-        Ok(data) => Some(data),
+        Ok(data) => {
+            if format == Format::Human {
+                let colour = colour_stderr();
+                for warning in data.warnings() {
+                    eprint!("{}", diagnostic::render(warning, colour));
+                }
+            }
+            Some(data)
+        }
         Err(errors) => {
             let colour = colour_stderr();
             let records = errors.iter().map(diagnostic::data_record).collect();
@@ -95,6 +107,9 @@ fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataError> {
     }
     if args.subjects.is_some() {
         sources.subjects = args.subjects.clone();
+    }
+    if args.events.is_some() {
+        sources.events = args.events.clone();
     }
     Ok(sources)
 }

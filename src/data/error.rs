@@ -255,6 +255,152 @@ pub enum DataError {
         /// Where (the second one).
         at: Box<Site>,
     },
+    /// An event whose kind the policy does not declare (language v1).
+    #[error("`{kind}` is not an event kind the policy declares")]
+    UnknownEventKind {
+        /// The kind as written.
+        kind: String,
+        /// Where (the `kind` cell).
+        at: Box<Site>,
+    },
+    /// An event id used twice, in the events file or also in the concerns file.
+    #[error("event id `{id}` is used more than once{}", other_line(first_line))]
+    DuplicateEvent {
+        /// The event id.
+        id: String,
+        /// The line of the first event with this id (`None` when it is a concern's id).
+        first_line: Option<usize>,
+        /// Where (the second one).
+        at: Box<Site>,
+    },
+    /// A value in an event field column that the row's kind does not declare.
+    #[error("`{kind}` events have no `{column}`, but the row gives `{text}`")]
+    UnexpectedValue {
+        /// The event kind.
+        kind: String,
+        /// The column.
+        column: String,
+        /// The cell as written.
+        text: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// An event of a kind that belongs to a case, with no case id.
+    #[error("`{kind}` events belong to a `{case_kind}` case, but the `case` column is empty")]
+    MissingCase {
+        /// The event kind.
+        kind: String,
+        /// The case kind it belongs to.
+        case_kind: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// An event of a kind that belongs to no case, with a case id.
+    #[error("`{kind}` events belong to no case, but the row names case `{case}`")]
+    UnexpectedCase {
+        /// The event kind.
+        kind: String,
+        /// The case id as written.
+        case: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A case id with no opening event.
+    #[error("case `{case}` is never opened: there is no `{opener}` event for it")]
+    CaseNotOpened {
+        /// The case id.
+        case: String,
+        /// The kind whose event opens such a case.
+        opener: String,
+        /// Where (an event of the case).
+        at: Box<Site>,
+    },
+    /// A second opening event for one case id.
+    #[error("case `{case}` is opened more than once{}", other_line(first_line))]
+    CaseOpenedTwice {
+        /// The case id.
+        case: String,
+        /// The line of the first opening event (`None` when a concern opened it).
+        first_line: Option<usize>,
+        /// Where (the second opening event).
+        at: Box<Site>,
+    },
+    /// A second closing event for one case.
+    #[error("case `{case}` is closed more than once{}", other_line(first_line))]
+    CaseClosedTwice {
+        /// The case id.
+        case: String,
+        /// The line of the first closing event.
+        first_line: Option<usize>,
+        /// Where (the second closing event).
+        at: Box<Site>,
+    },
+    /// An event of one case kind naming a case of another kind.
+    #[error(
+        "`{kind}` events belong to `{case_kind}` cases, but case `{case}` is a `{opened_as}` case"
+    )]
+    WrongCaseKind {
+        /// The event kind.
+        kind: String,
+        /// The case kind the event kind belongs to.
+        case_kind: String,
+        /// The case id.
+        case: String,
+        /// The kind of case its opening event opened.
+        opened_as: String,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// Events of one case about different subjects.
+    #[error(
+        "case `{case}` is about `{case_subject}`, not `{subject}`{}",
+        other_line(first_line)
+    )]
+    CaseSubjectMismatch {
+        /// The case id.
+        case: String,
+        /// The subject of this row.
+        subject: String,
+        /// The subject of the case's opening event.
+        case_subject: String,
+        /// The line of the opening event (`None` when a concern opened the case).
+        first_line: Option<usize>,
+        /// Where.
+        at: Box<Site>,
+    },
+    /// A case event dated before its case was opened or after it was closed.
+    #[error(
+        "this event is dated {date}, {} case `{case}` was {} on {bound}",
+        if *before { "before" } else { "after" },
+        if *before { "opened" } else { "closed" }
+    )]
+    EventOutsideCase {
+        /// The case id.
+        case: String,
+        /// The event's date.
+        date: chrono::NaiveDate,
+        /// Before the opening (rather than after the closing).
+        before: bool,
+        /// The date of the opening or closing event.
+        bound: chrono::NaiveDate,
+        /// Where (the date).
+        at: Box<Site>,
+    },
+    /// A `once per case` kind twice in one case.
+    #[error(
+        "case `{case}` has more than one `{kind}` event{}",
+        other_line(first_line)
+    )]
+    RepeatedOncePerCase {
+        /// The event kind.
+        kind: String,
+        /// The case id.
+        case: String,
+        /// The line of the first such event.
+        first_line: Option<usize>,
+        /// Where (the second one).
+        at: Box<Site>,
+    },
     /// A column the policy needs that the file lacks.
     #[error("the file has no `{column}` column")]
     MissingColumn {
@@ -412,6 +558,18 @@ impl DataError {
             | DataError::DuplicateValue { at, .. }
             | DataError::DuplicateSubject { at, .. }
             | DataError::DuplicateConcern { at, .. }
+            | DataError::UnknownEventKind { at, .. }
+            | DataError::DuplicateEvent { at, .. }
+            | DataError::UnexpectedValue { at, .. }
+            | DataError::MissingCase { at, .. }
+            | DataError::UnexpectedCase { at, .. }
+            | DataError::CaseNotOpened { at, .. }
+            | DataError::CaseOpenedTwice { at, .. }
+            | DataError::CaseClosedTwice { at, .. }
+            | DataError::WrongCaseKind { at, .. }
+            | DataError::CaseSubjectMismatch { at, .. }
+            | DataError::EventOutsideCase { at, .. }
+            | DataError::RepeatedOncePerCase { at, .. }
             | DataError::MissingColumn { at, .. }
             | DataError::DuplicateColumn { at, .. }
             | DataError::MissingHeader { at }
@@ -440,6 +598,18 @@ impl DataError {
             | DataError::DuplicateValue { at, .. }
             | DataError::DuplicateSubject { at, .. }
             | DataError::DuplicateConcern { at, .. }
+            | DataError::UnknownEventKind { at, .. }
+            | DataError::DuplicateEvent { at, .. }
+            | DataError::UnexpectedValue { at, .. }
+            | DataError::MissingCase { at, .. }
+            | DataError::UnexpectedCase { at, .. }
+            | DataError::CaseNotOpened { at, .. }
+            | DataError::CaseOpenedTwice { at, .. }
+            | DataError::CaseClosedTwice { at, .. }
+            | DataError::WrongCaseKind { at, .. }
+            | DataError::CaseSubjectMismatch { at, .. }
+            | DataError::EventOutsideCase { at, .. }
+            | DataError::RepeatedOncePerCase { at, .. }
             | DataError::MissingColumn { at, .. }
             | DataError::DuplicateColumn { at, .. }
             | DataError::MissingHeader { at }
@@ -469,6 +639,18 @@ impl DataError {
             DataError::DuplicateValue { .. } => "data::duplicate_value",
             DataError::DuplicateSubject { .. } => "data::duplicate_subject",
             DataError::DuplicateConcern { .. } => "data::duplicate_concern",
+            DataError::UnknownEventKind { .. } => "data::unknown_event_kind",
+            DataError::DuplicateEvent { .. } => "data::duplicate_event",
+            DataError::UnexpectedValue { .. } => "data::unexpected_value",
+            DataError::MissingCase { .. } => "data::missing_case",
+            DataError::UnexpectedCase { .. } => "data::unexpected_case",
+            DataError::CaseNotOpened { .. } => "data::case_not_opened",
+            DataError::CaseOpenedTwice { .. } => "data::case_opened_twice",
+            DataError::CaseClosedTwice { .. } => "data::case_closed_twice",
+            DataError::WrongCaseKind { .. } => "data::wrong_case_kind",
+            DataError::CaseSubjectMismatch { .. } => "data::case_subject_mismatch",
+            DataError::EventOutsideCase { .. } => "data::event_outside_case",
+            DataError::RepeatedOncePerCase { .. } => "data::repeated_once_per_case",
             DataError::MissingColumn { .. } => "data::missing_column",
             DataError::DuplicateColumn { .. } => "data::duplicate_column",
             DataError::MissingHeader { .. } => "data::missing_header",
@@ -578,5 +760,66 @@ impl IntoIterator for DataErrors {
 impl From<DataError> for DataErrors {
     fn from(error: DataError) -> DataErrors {
         DataErrors(vec![error])
+    }
+}
+
+/// Something about the data worth a look that does not stop the command. Each kind has a
+/// stable code (`data::...`, see [`DataWarning::code`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataWarning {
+    /// An events file given to a policy that declares no event kind and no case kind.
+    #[error(
+        "the policy declares no event kind or case, so `{}` was not read",
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    )]
+    EventsNotRead {
+        /// The events file.
+        path: PathBuf,
+        /// Where (the start of the file).
+        at: Box<Site>,
+    },
+}
+
+impl DataWarning {
+    /// The common part: location and help.
+    pub fn site(&self) -> &Site {
+        match self {
+            DataWarning::EventsNotRead { at, .. } => at,
+        }
+    }
+
+    /// The stable code, such as `data::events_not_read`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DataWarning::EventsNotRead { .. } => "data::events_not_read",
+        }
+    }
+
+    /// The file, line and column it is about.
+    pub fn location(&self) -> Option<DataLocation> {
+        self.site().location.clone()
+    }
+
+    /// Advice.
+    pub fn help_text(&self) -> Option<&str> {
+        self.site().help.as_deref()
+    }
+}
+
+impl Diagnostic for DataWarning {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(DataWarning::code(self)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Warning)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.site()
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
 }

@@ -85,6 +85,7 @@
 mod cell;
 mod concerns;
 mod error;
+mod events;
 mod performance;
 mod records;
 mod store;
@@ -96,14 +97,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use error::{DataError, DataErrors, DataLocation, Site, Snippet};
-pub use records::{ConcernRecord, PerformanceRecord, SubjectRecord};
+pub use error::{DataError, DataErrors, DataLocation, DataWarning, Site, Snippet};
+pub use records::{ConcernRecord, EventRecord, PerformanceRecord, SubjectRecord};
 pub use store::{DatasetBuilder, SetMetricError};
 pub use summary::{FileFormat, FileKind, FileSummary, IgnoredRows, Layout, LoadSummary};
 
 use crate::month::Month;
 use crate::schema::{Schema, Value};
 use concerns::ConcernHandler;
+use events::EventHandler;
 use performance::{fill_first_lines, DynHandler, PerformanceHandler};
 use records::RecordTable;
 use store::{IdMap, MetricColumns};
@@ -201,6 +203,7 @@ pub struct Dataset {
     /// `cases[case_offsets[s]..case_offsets[s + 1]]` are subject `s`'s cases.
     case_offsets: Vec<u32>,
     summary: LoadSummary,
+    warnings: Vec<DataWarning>,
 }
 
 impl Dataset {
@@ -231,17 +234,28 @@ impl Dataset {
                 errors.extend(load_file(kind, path, schema, &mut builder));
             }
         }
+        // Events last: their ids and cases are checked against the concerns.
+        if let Some(path) = &sources.events {
+            if schema.reads_events() {
+                errors.extend(load_file(FileKind::Events, path, schema, &mut builder));
+            } else {
+                builder.warnings.push(events_not_read(path));
+            }
+        }
         (builder.finish(), errors)
     }
 
     /// Builds a dataset from records in memory, checking them exactly as files are checked.
-    /// Errors name `performance records`, `concern records` or `subject records` as the
-    /// file, and the record's position in its list (from 1) as the line.
+    /// Errors name `performance records`, `concern records`, `subject records` or
+    /// `event records` as the file, and the record's position in its list (from 1) as the
+    /// line. Events are read only when the policy reads events (see
+    /// [`Schema::reads_events`]); otherwise a warning says they were not.
     pub fn from_records(
         schema: &Schema,
         performance: &[PerformanceRecord],
         subjects: &[SubjectRecord],
         concerns: &[ConcernRecord],
+        events: &[EventRecord],
     ) -> Result<Dataset, DataErrors> {
         let mut builder = DatasetBuilder::new(schema);
         let mut errors = Vec::new();
@@ -291,6 +305,9 @@ impl Dataset {
                 &table,
             );
             finish_file(ctx, &mut builder, &mut errors);
+        }
+        if !events.is_empty() {
+            read_event_records(schema, events, &mut builder, &mut errors);
         }
         if errors.is_empty() {
             Ok(builder.finish())
@@ -408,6 +425,11 @@ impl Dataset {
         &self.summary
     }
 
+    /// Warnings about the data, such as an events file the policy does not read.
+    pub fn warnings(&self) -> &[DataWarning] {
+        &self.warnings
+    }
+
     /// The first and last months with any metric value.
     pub fn months(&self) -> Option<(Month, Month)> {
         self.months
@@ -423,19 +445,21 @@ pub struct DataSources {
     pub concerns: Option<PathBuf>,
     /// The subjects file.
     pub subjects: Option<PathBuf>,
+    /// The events file (language v1).
+    pub events: Option<PathBuf>,
 }
 
 impl DataSources {
-    /// Finds `performance`, `concerns` and `subjects` files (`.csv` or `.json`, any case)
-    /// in a folder. An error if the folder cannot be read, holds two files of one kind, or
-    /// holds neither a performance nor a concerns file.
+    /// Finds `performance`, `concerns`, `subjects` and `events` files (`.csv` or `.json`,
+    /// any case) in a folder. An error if the folder cannot be read, holds two files of one
+    /// kind, or holds no performance, concerns or events file.
     pub fn from_dir(dir: &Path) -> Result<DataSources, DataError> {
         let entries = std::fs::read_dir(dir).map_err(|error| DataError::UnreadableFile {
             path: dir.to_path_buf(),
             reason: error.to_string().to_lowercase(),
             at: error::Site::nowhere(Some(
                 "--data must name a folder holding performance.csv (or .json), and optionally \
-                 concerns.csv and subjects.csv"
+                 concerns.csv, subjects.csv and events.csv"
                     .into(),
             )),
         })?;
@@ -443,8 +467,9 @@ impl DataSources {
             FileKind::Performance,
             FileKind::Concerns,
             FileKind::Subjects,
+            FileKind::Events,
         ];
-        let mut found: [Vec<(String, PathBuf)>; 3] = Default::default();
+        let mut found: [Vec<(String, PathBuf)>; 4] = Default::default();
         let mut others = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
@@ -467,7 +492,7 @@ impl DataSources {
                 None => others.push(name),
             }
         }
-        let mut chosen: [Option<PathBuf>; 3] = Default::default();
+        let mut chosen: [Option<PathBuf>; 4] = Default::default();
         for (i, files) in found.iter_mut().enumerate() {
             files.sort();
             match files.as_slice() {
@@ -486,8 +511,8 @@ impl DataSources {
                 }
             }
         }
-        let [performance, concerns, subjects] = chosen;
-        if performance.is_none() && concerns.is_none() {
+        let [performance, concerns, subjects, events] = chosen;
+        if performance.is_none() && concerns.is_none() && events.is_none() {
             others.sort();
             let mut present: Vec<String> = others;
             if let Some(path) = &subjects {
@@ -506,7 +531,8 @@ impl DataSources {
                 dir: dir.to_path_buf(),
                 at: error::Site::nowhere(Some(format!(
                     "{seen}; put the monthly figures in `performance.csv` (or \
-                     `performance.json`) and any concerns in `concerns.csv`"
+                     `performance.json`), any concerns in `concerns.csv` and any dated events in \
+                     `events.csv`"
                 ))),
             });
         }
@@ -514,6 +540,7 @@ impl DataSources {
             performance,
             concerns,
             subjects,
+            events,
         })
     }
 }
@@ -561,6 +588,12 @@ fn load_file(
         }
         FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
         FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
+        FileKind::Events => {
+            let mut handler = EventHandler::new(schema, data);
+            let json = read(&mut handler, &mut ctx);
+            handler.finish(&mut ctx);
+            json
+        }
     };
     match &json {
         Some(table) => table::attach_json_snippets(path, &table.text, &mut ctx.errors),
@@ -591,4 +624,38 @@ fn read<H: Handler>(handler: &mut H, ctx: &mut Ctx) -> Option<table::JsonTable> 
 
 fn read_record_table<H: Handler>(handler: &mut H, ctx: &mut Ctx, table: &RecordTable) {
     table::read_rows(handler, ctx, &table.header, &table.shown, &table.rows);
+}
+
+/// Reads events handed over in memory (when the policy reads events).
+fn read_event_records(
+    schema: &Schema,
+    events: &[EventRecord],
+    builder: &mut DatasetBuilder,
+    errors: &mut Vec<DataError>,
+) {
+    let table = records::event_table(events);
+    if !schema.reads_events() {
+        builder.warnings.push(events_not_read(&table.path));
+        return;
+    }
+    let mut ctx = Ctx::new(table.path.clone(), FileKind::Events, FileFormat::Records);
+    let mut handler = EventHandler::new(schema, builder);
+    read_record_table(&mut handler, &mut ctx, &table);
+    handler.finish(&mut ctx);
+    finish_file(ctx, builder, errors);
+}
+
+/// The warning for an events file a policy that reads no events was given.
+fn events_not_read(path: &Path) -> DataWarning {
+    DataWarning::EventsNotRead {
+        path: path.to_path_buf(),
+        at: error::Site::file(
+            path,
+            Some(
+                "declare the event kinds the policy uses (`event ID \"Description\"`), or leave \
+                 the events file out"
+                    .into(),
+            ),
+        ),
+    }
 }

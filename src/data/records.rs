@@ -56,6 +56,30 @@ pub struct ConcernRecord {
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 
+/// A dated event (language v1): its id, subject, kind, date, case id and the kind's declared
+/// fields by name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The event's id, unique among events and concerns.
+    pub id: String,
+    /// The subject's id.
+    pub subject: String,
+    /// The event kind, as declared in the policy.
+    pub kind: String,
+    /// The day it happened; deserialised from `2026-03-02` or `02/03/2026`.
+    #[serde(
+        deserialize_with = "deserialize_date",
+        serialize_with = "serialize_date"
+    )]
+    pub date: NaiveDate,
+    /// The case id, for kinds that belong to a case kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The kind's declared fields, by name (in JSON, the other keys of the object).
+    #[serde(flatten)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
 fn deserialize_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
     let text = String::deserialize(deserializer)?;
     parse_date(&text).map_err(|_| {
@@ -159,6 +183,25 @@ pub(crate) fn concern_table(records: &[ConcernRecord]) -> RecordTable {
                     r.id.clone(),
                     r.subject.clone(),
                     r.raised_on.format("%Y-%m-%d").to_string(),
+                ],
+                &r.fields,
+            )
+        }),
+    )
+}
+
+pub(crate) fn event_table(records: &[EventRecord]) -> RecordTable {
+    table(
+        "event records",
+        &["id", "subject", "kind", "date", "case"],
+        records.iter().map(|r| {
+            (
+                vec![
+                    r.id.clone(),
+                    r.subject.clone(),
+                    r.kind.clone(),
+                    r.date.format("%Y-%m-%d").to_string(),
+                    r.case.clone().unwrap_or_default(),
                 ],
                 &r.fields,
             )

@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 
+use super::error::DataWarning;
 use super::summary::LoadSummary;
 use super::{Case, CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
@@ -204,6 +205,7 @@ pub struct DatasetBuilder {
     concern_kind: Option<usize>,
     concerns_are_events: bool,
     pub(crate) summary: LoadSummary,
+    pub(crate) warnings: Vec<DataWarning>,
 }
 
 /// What the builder needs to know of an event kind.
@@ -256,6 +258,7 @@ impl DatasetBuilder {
             concern_kind: schema.concern_kind(),
             concerns_are_events: schema.concerns_are_events(),
             summary: LoadSummary::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -419,6 +422,11 @@ impl DatasetBuilder {
         ));
     }
 
+    /// The concerns added so far, with their subjects, in the order added.
+    pub(crate) fn added_concerns(&self) -> impl Iterator<Item = (SubjectIndex, &Concern)> + '_ {
+        self.concerns.iter().map(|(s, c)| (*s, c))
+    }
+
     /// Finishes the dataset: sorts concerns by subject, date and id, and trims spare memory.
     pub fn finish(mut self) -> Dataset {
         let count = self.ids.len();
@@ -487,6 +495,7 @@ impl DatasetBuilder {
             cases,
             case_offsets,
             summary: self.summary,
+            warnings: self.warnings,
         }
     }
 

@@ -14,15 +14,18 @@ pub enum FileKind {
     Concerns,
     /// Subject attributes.
     Subjects,
+    /// Dated events (language v1).
+    Events,
 }
 
 impl FileKind {
-    /// The file's base name: `performance`, `concerns` or `subjects`.
+    /// The file's base name: `performance`, `concerns`, `subjects` or `events`.
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Performance => "performance",
             FileKind::Concerns => "concerns",
             FileKind::Subjects => "subjects",
+            FileKind::Events => "events",
         }
     }
 }

@@ -244,6 +244,24 @@ impl Ctx {
         }
     }
 
+    /// Counts as rejected a row first counted as used, for a problem found only once every
+    /// row was read (a problem between two rows).
+    pub fn reject_later(&mut self, line: usize) {
+        self.summary.rows_used = self.summary.rows_used.saturating_sub(1);
+        self.summary.rows_rejected += 1;
+        if self.rejected_lines.len() < MAX_REJECTED_LINES {
+            self.rejected_lines.push(line);
+        }
+    }
+
+    /// Puts the errors listed so far in line order (stable: a row's errors keep their
+    /// order), after errors found between rows were added at the end.
+    pub fn sort_errors(&mut self) {
+        self.errors
+            .sort_by_key(|e| e.site().location.as_ref().map_or(0, |l| l.line));
+        self.rejected_lines.sort_unstable();
+    }
+
     /// The errors, with a final one counting those not listed.
     pub fn into_errors(mut self) -> (Vec<DataError>, FileSummary) {
         if self.more > 0 {

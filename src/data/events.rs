@@ -1,0 +1,793 @@
+//! The events file (language v1): `id,subject,kind,date[,case],<event fields>`.
+//!
+//! Each row is first checked on its own (values, kind, fields, case column). Rows that
+//! pass are kept, compactly, with their lines; once every row is read, the problems
+//! between rows are looked for (duplicate ids, and cases: opened, closed, kinds, subjects,
+//! dates, `once per case` kinds), each reported on the later row in file order. Only then
+//! do the good rows go to the dataset.
+
+use chrono::NaiveDate;
+
+use super::cell::{parse_date, parse_field, Expect};
+use super::error::{metric_list, Anchor, DataError, Site};
+use super::store::{DatasetBuilder, IdMap};
+use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use crate::schema::{Schema, Value};
+
+/// Positions of the fixed columns in [`EventHandler::columns`].
+const ID: usize = 0;
+const SUBJECT: usize = 1;
+const KIND: usize = 2;
+const DATE: usize = 3;
+
+/// A row that passed the checks of a single row, kept until every row is read.
+struct Pending {
+    line: usize,
+    anchor: Anchor,
+    id: Box<str>,
+    subject: Box<str>,
+    kind: usize,
+    date: NaiveDate,
+    case: Option<Box<str>>,
+    fields: Vec<Value>,
+    rejected: bool,
+}
+
+/// What is known of a case while the rows are checked.
+struct CaseState {
+    /// Its case kind.
+    kind: usize,
+    /// The subject of its opening event.
+    subject: Box<str>,
+    opened_on: NaiveDate,
+    /// The line of the opening event; `None` when a concern opened it.
+    opener_line: Option<usize>,
+    /// The date and line of its closing event.
+    closed: Option<(NaiveDate, usize)>,
+    /// The `once per case` kinds seen in it, with their lines.
+    once: Vec<(usize, usize)>,
+}
+
+/// Reads event rows into a dataset.
+pub(crate) struct EventHandler<'a> {
+    schema: &'a Schema,
+    data: &'a mut DatasetBuilder,
+    /// id, subject, kind and date.
+    columns: [usize; 4],
+    /// The `case` column, when the file has one.
+    case_column: Option<usize>,
+    /// The column of each event field (by position in `Schema::event_fields`), if present.
+    field_columns: Vec<Option<usize>>,
+    rows: Vec<Pending>,
+    /// For each case id whose opening row was rejected, that row's line.
+    rejected_openers: IdMap<usize>,
+}
+
+impl<'a> EventHandler<'a> {
+    pub fn new(schema: &'a Schema, data: &'a mut DatasetBuilder) -> Self {
+        EventHandler {
+            schema,
+            data,
+            columns: [0; 4],
+            case_column: None,
+            field_columns: Vec::new(),
+            rows: Vec::new(),
+            rejected_openers: IdMap::default(),
+        }
+    }
+
+    /// Whether some declared kind has the event field at `field`.
+    fn field_needed(&self, field: usize) -> bool {
+        self.schema
+            .event_kinds
+            .iter()
+            .any(|k| !k.builtin && k.fields.contains(&field))
+    }
+
+    /// The columns every events file needs, with the help for their absence.
+    fn needed(&self) -> Vec<(String, String)> {
+        let example = self
+            .schema
+            .event_kinds
+            .iter()
+            .find(|k| !k.builtin)
+            .map_or("request_accepted", |k| k.id.as_str());
+        let mut needed = vec![
+            (
+                "id".to_string(),
+                "add a column headed `id` with a reference for each event, such as `E-001`"
+                    .to_string(),
+            ),
+            (
+                "subject".to_string(),
+                "add a column headed `subject` with the id of the subject each event is about"
+                    .to_string(),
+            ),
+            (
+                "kind".to_string(),
+                format!("add a column headed `kind` with each event's kind, such as `{example}`"),
+            ),
+            (
+                "date".to_string(),
+                "add a column headed `date` with the day each event happened, such as \
+                 `2026-03-02`"
+                    .to_string(),
+            ),
+        ];
+        if !self.schema.case_kinds.is_empty() {
+            needed.push((
+                "case".to_string(),
+                "the policy declares case kinds, so the file needs a column headed `case` with \
+                 the case id of each event that belongs to a case (empty for the others)"
+                    .to_string(),
+            ));
+        }
+        for (i, field) in self.schema.event_fields.iter().enumerate() {
+            if self.field_needed(i) {
+                needed.push((
+                    normalise_heading(&field.name),
+                    format!(
+                        "the policy declares the event field `{}` ({}), so the file needs a \
+                         column headed `{}` (empty in rows whose kind does not have it)",
+                        field.name, field.ty, field.name
+                    ),
+                ));
+            }
+        }
+        needed
+    }
+
+    fn required<'r, R: Row + ?Sized>(
+        row: &'r R,
+        field: usize,
+        ctx: &mut Ctx,
+        help: impl FnOnce() -> String,
+    ) -> Option<&'r str> {
+        match cell_text(row, field, ctx) {
+            Ok("") => {
+                ctx.missing(field, help());
+                None
+            }
+            Ok(text) => Some(text),
+            Err(()) => None,
+        }
+    }
+
+    /// The row's kind: a declared kind other than the built-in `concern`.
+    fn kind<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<usize> {
+        let column = self.columns[KIND];
+        let text = Self::required(row, column, ctx, || {
+            "every event needs its kind, as declared in the policy".into()
+        })?;
+        let found = self
+            .schema
+            .event_kinds
+            .iter()
+            .position(|k| !k.builtin && k.id.eq_ignore_ascii_case(text));
+        if found.is_none() {
+            let help = self.unknown_kind_help(text);
+            let kind = text.to_string();
+            ctx.report(Some(column), |mut at| {
+                at.label = Some("not a declared kind".into());
+                at.help = Some(help);
+                DataError::UnknownEventKind { kind, at }
+            });
+        }
+        found
+    }
+
+    fn unknown_kind_help(&self, text: &str) -> String {
+        let declared = self.schema.event_kinds.iter().filter(|k| !k.builtin);
+        let is_concern = self
+            .schema
+            .event_kinds
+            .iter()
+            .any(|k| k.builtin && k.id.eq_ignore_ascii_case(text));
+        if is_concern {
+            return "concerns are read from the concerns file (`concerns.csv`), not from the \
+                    events file"
+                .into();
+        }
+        crate::check::did_you_mean(text, declared.map(|k| k.id.as_str())).unwrap_or_else(|| {
+            "write one of the event kinds the policy declares (`event ID \"Description\"`)".into()
+        })
+    }
+
+    fn date<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<NaiveDate> {
+        let column = self.columns[DATE];
+        let text = Self::required(row, column, ctx, || {
+            "every event needs the day it happened, such as `2026-03-02`".into()
+        })?;
+        match parse_date(text) {
+            Ok(date) => Some(date),
+            Err(problem) => {
+                ctx.problem(column, problem, text, Expect::Date);
+                None
+            }
+        }
+    }
+
+    /// The kind's declared fields, in the kind's order; `None` (after reporting) when one
+    /// is empty or wrong, or a field the kind does not declare has a value.
+    fn fields<R: Row + ?Sized>(&self, row: &R, kind: usize, ctx: &mut Ctx) -> Option<Vec<Value>> {
+        let def = &self.schema.event_kinds[kind];
+        let mut values = Vec::with_capacity(def.fields.len());
+        let mut ok = true;
+        for &f in &def.fields {
+            let field = &self.schema.event_fields[f];
+            let Some(column) = self.field_columns.get(f).copied().flatten() else {
+                ok = false;
+                continue;
+            };
+            let help = || {
+                format!(
+                    "every `{}` event needs a value for `{}` ({})",
+                    def.id, field.name, field.ty
+                )
+            };
+            match Self::required(row, column, ctx, help) {
+                Some(text) => match parse_field(&field.ty, text) {
+                    Ok(value) => values.push(value),
+                    Err(problem) => {
+                        ctx.problem(column, problem, text, Expect::Field(&field.ty));
+                        ok = false;
+                    }
+                },
+                None => ok = false,
+            }
+        }
+        ok &= self.no_unexpected_values(row, kind, ctx);
+        ok.then_some(values)
+    }
+
+    /// Reports values in field columns the row's kind does not declare.
+    fn no_unexpected_values<R: Row + ?Sized>(&self, row: &R, kind: usize, ctx: &mut Ctx) -> bool {
+        let def = &self.schema.event_kinds[kind];
+        let mut ok = true;
+        for (f, column) in self.field_columns.iter().enumerate() {
+            let Some(column) = *column else { continue };
+            if def.fields.contains(&f) {
+                continue;
+            }
+            match cell_text(row, column, ctx) {
+                Ok("") => {}
+                Ok(text) => {
+                    ok = false;
+                    let help = self.unexpected_help(f, &def.id);
+                    let (kind, text) = (def.id.clone(), text.to_string());
+                    let column_name = ctx.column(column).to_string();
+                    ctx.report(Some(column), |mut at| {
+                        at.label = Some("not a field of this kind".into());
+                        at.help = Some(help);
+                        DataError::UnexpectedValue {
+                            kind,
+                            column: column_name,
+                            text,
+                            at,
+                        }
+                    });
+                }
+                Err(()) => ok = false,
+            }
+        }
+        ok
+    }
+
+    fn unexpected_help(&self, field: usize, kind: &str) -> String {
+        let name = &self.schema.event_fields[field].name;
+        let owners: Vec<String> = self
+            .schema
+            .event_kinds
+            .iter()
+            .filter(|k| !k.builtin && k.fields.contains(&field))
+            .map(|k| k.id.clone())
+            .collect();
+        format!(
+            "leave `{name}` empty in `{kind}` rows (only {} events have it), or check the kind",
+            metric_list(&owners)
+        )
+    }
+
+    /// The row's case id: `Ok(Some)` for a kind in a case kind, `Ok(None)` for a subject
+    /// event; `Err` (after reporting) when the `case` cell does not fit the kind.
+    fn case<'r, R: Row + ?Sized>(
+        &self,
+        row: &'r R,
+        kind: usize,
+        ctx: &mut Ctx,
+    ) -> Result<Option<&'r str>, ()> {
+        let text = match self.case_column {
+            Some(column) => cell_text(row, column, ctx)?,
+            None => "",
+        };
+        let column = self.case_column;
+        let def = &self.schema.event_kinds[kind];
+        match (def.case, text) {
+            (Some(_), text) if !text.is_empty() => Ok(Some(text)),
+            (None, "") => Ok(None),
+            (Some(case_kind), _) => {
+                let case_kind = self.schema.case_kinds[case_kind].id.clone();
+                let kind = def.id.clone();
+                ctx.report(column, |mut at| {
+                    at.label = Some("empty".into());
+                    at.help = Some(format!(
+                        "write in the `case` column the id of the `{case_kind}` case this event \
+                         belongs to"
+                    ));
+                    DataError::MissingCase {
+                        kind,
+                        case_kind,
+                        at,
+                    }
+                });
+                Err(())
+            }
+            (None, text) => {
+                let (kind, case) = (def.id.clone(), text.to_string());
+                ctx.report(column, |mut at| {
+                    at.label = Some("not a case event".into());
+                    at.help = Some(format!(
+                        "`{kind}` events are about the subject, not a case: leave the `case` \
+                         column empty (or check the kind)"
+                    ));
+                    DataError::UnexpectedCase { kind, case, at }
+                });
+                Err(())
+            }
+        }
+    }
+
+    /// Whether events of `kind` open cases of their case kind.
+    fn opens(&self, kind: usize) -> bool {
+        let def = &self.schema.event_kinds[kind];
+        def.case
+            .is_some_and(|c| self.schema.case_kinds[c].opened_by == kind)
+    }
+
+    /// Whether events of `kind` close cases of their case kind.
+    fn closes(&self, kind: usize) -> bool {
+        let def = &self.schema.event_kinds[kind];
+        def.case
+            .is_some_and(|c| self.schema.case_kinds[c].closed_by.contains(&kind))
+    }
+}
+
+impl Handler for EventHandler<'_> {
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        let needed = self.needed();
+        let Some(found) = ctx.require_columns(header, &needed) else {
+            return false;
+        };
+        self.columns = [found[ID], found[SUBJECT], found[KIND], found[DATE]];
+        let single = |name: &str| match header.positions(name).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        self.case_column = single("case");
+        self.field_columns = self
+            .schema
+            .event_fields
+            .iter()
+            .map(|f| single(&normalise_heading(&f.name)))
+            .collect();
+        let mut used: Vec<usize> = self.columns.to_vec();
+        used.extend(self.case_column);
+        used.extend(self.field_columns.iter().flatten());
+        ctx.note_unused(&used);
+        true
+    }
+
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        let id = Self::required(row, self.columns[ID], ctx, || {
+            "every event needs an id".into()
+        });
+        let subject = Self::required(row, self.columns[SUBJECT], ctx, || {
+            "every event needs the id of the subject it is about".into()
+        });
+        let kind = self.kind(row, ctx);
+        let date = self.date(row, ctx);
+        let fields = kind.and_then(|k| self.fields(row, k, ctx));
+        let case = kind.map(|k| self.case(row, k, ctx));
+        match (id, subject, kind, date, fields, case) {
+            (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
+                self.rows.push(Pending {
+                    line: ctx.line,
+                    anchor: ctx.anchor.clone(),
+                    id: id.into(),
+                    subject: subject.into(),
+                    kind,
+                    date,
+                    case: case.map(Into::into),
+                    fields,
+                    rejected: false,
+                });
+                Outcome::Used
+            }
+            (_, _, Some(kind), _, _, Some(Ok(Some(case)))) => {
+                if self.opens(kind) && !self.rejected_openers.contains_key(case) {
+                    self.rejected_openers.insert(case.into(), ctx.line);
+                }
+                Outcome::Rejected
+            }
+            _ => Outcome::Rejected,
+        }
+    }
+}
+
+impl EventHandler<'_> {
+    /// Checks the problems between rows, then adds every good row to the dataset. Errors
+    /// are left in line order; rows rejected here are counted as rejected.
+    pub fn finish(mut self, ctx: &mut Ctx) {
+        self.check_ids(ctx);
+        self.check_cases(ctx);
+        for row in std::mem::take(&mut self.rows) {
+            if row.rejected {
+                ctx.reject_later(row.line);
+                continue;
+            }
+            let subject = self.data.add_subject(&row.subject);
+            self.data.add_event(
+                subject,
+                &row.id,
+                row.kind,
+                row.date,
+                row.case.as_deref(),
+                row.fields,
+            );
+        }
+        ctx.sort_errors();
+    }
+
+    /// Reports a problem on row `i` (rejecting it), at `column` of the file.
+    fn reject(
+        &mut self,
+        ctx: &mut Ctx,
+        i: usize,
+        column: Option<usize>,
+        make: impl FnOnce(Box<Site>) -> DataError,
+    ) {
+        let row = &mut self.rows[i];
+        row.rejected = true;
+        ctx.line = row.line;
+        ctx.anchor = row.anchor.clone();
+        ctx.report(column, make);
+    }
+
+    /// Event ids are unique across the events and the concerns.
+    fn check_ids(&mut self, ctx: &mut Ctx) {
+        let mut seen: IdMap<Option<usize>> = self
+            .data
+            .added_concerns()
+            .map(|(_, c)| (c.id.clone(), None))
+            .collect();
+        for i in 0..self.rows.len() {
+            let (id, line) = (&self.rows[i].id, self.rows[i].line);
+            let Some(&first) = seen.get(id) else {
+                seen.insert(id.clone(), Some(line));
+                continue;
+            };
+            let id = id.to_string();
+            let column = Some(self.columns[ID]);
+            self.reject(ctx, i, column, |mut at| {
+                at.label = Some("used before".into());
+                at.help = Some(match first {
+                    Some(first) => {
+                        format!("line {first} has the same id; every event needs its own id")
+                    }
+                    None => format!(
+                        "the concerns file has a concern with the id `{id}`; events and \
+                         concerns need ids of their own"
+                    ),
+                });
+                DataError::DuplicateEvent {
+                    id,
+                    first_line: first,
+                    at,
+                }
+            });
+        }
+    }
+
+    /// Checks every case: opened once, closed at most once, its events of its kind, about
+    /// its subject, dated within it, and `once per case` kinds at most once.
+    fn check_cases(&mut self, ctx: &mut Ctx) {
+        let mut cases = self.concern_cases();
+        for i in 0..self.rows.len() {
+            if self.live_case(i).is_some() && self.opens(self.rows[i].kind) {
+                self.open(ctx, i, &mut cases);
+            }
+        }
+        for i in 0..self.rows.len() {
+            if self.live_case(i).is_some() && self.closes(self.rows[i].kind) {
+                self.close(ctx, i, &mut cases);
+            }
+        }
+        for i in 0..self.rows.len() {
+            let kind = self.rows[i].kind;
+            if self.live_case(i).is_some() && !self.opens(kind) && !self.closes(kind) {
+                self.follow(ctx, i, &mut cases);
+            }
+        }
+    }
+
+    /// The case id of a row not rejected, if it has one.
+    fn live_case(&self, i: usize) -> Option<&str> {
+        let row = &self.rows[i];
+        row.case.as_deref().filter(|_| !row.rejected)
+    }
+
+    /// The cases opened by concerns, when a case kind is opened by `concern`.
+    fn concern_cases(&self) -> IdMap<CaseState> {
+        let concern = self.schema.concern_kind();
+        let Some(kind) = self
+            .schema
+            .case_kinds
+            .iter()
+            .position(|c| Some(c.opened_by) == concern)
+        else {
+            return IdMap::default();
+        };
+        self.data
+            .added_concerns()
+            .map(|(subject, c)| {
+                let state = CaseState {
+                    kind,
+                    subject: self.data.subject_id(subject).into(),
+                    opened_on: c.raised_on,
+                    opener_line: None,
+                    closed: None,
+                    once: Vec::new(),
+                };
+                (c.id.clone(), state)
+            })
+            .collect()
+    }
+
+    /// An opening event: its case id must be new.
+    fn open(&mut self, ctx: &mut Ctx, i: usize, cases: &mut IdMap<CaseState>) {
+        let row = &self.rows[i];
+        let case = row.case.clone().unwrap_or_default();
+        let Some(existing) = cases.get(&case) else {
+            let state = CaseState {
+                kind: self.schema.event_kinds[row.kind].case.unwrap_or(0),
+                subject: row.subject.clone(),
+                opened_on: row.date,
+                opener_line: Some(row.line),
+                closed: None,
+                once: Vec::new(),
+            };
+            cases.insert(case, state);
+            return;
+        };
+        let first = existing.opener_line;
+        let case = case.to_string();
+        self.reject(ctx, i, self.case_column, |mut at| {
+            at.label = Some("opened before".into());
+            at.help = Some(match first {
+                Some(line) => {
+                    format!("line {line} opens case `{case}` too; give each case its own id")
+                }
+                None => {
+                    format!("concern `{case}` opens a case with this id; give each case its own id")
+                }
+            });
+            DataError::CaseOpenedTwice {
+                case,
+                first_line: first,
+                at,
+            }
+        });
+    }
+
+    /// A closing event: a member of its case, dated on or after its opening, and the
+    /// case's only closing event.
+    fn close(&mut self, ctx: &mut Ctx, i: usize, cases: &mut IdMap<CaseState>) {
+        let Some(state) = self.member(ctx, i, cases) else {
+            return;
+        };
+        let (date, line) = (self.rows[i].date, self.rows[i].line);
+        let Some((_, first)) = state.closed else {
+            state.closed = Some((date, line));
+            return;
+        };
+        let case = self.rows[i].case.as_deref().unwrap_or_default().to_string();
+        self.reject(ctx, i, self.case_column, |mut at| {
+            at.label = Some("closed before".into());
+            at.help = Some(format!(
+                "line {first} already closes case `{case}`; a case is closed only once"
+            ));
+            DataError::CaseClosedTwice {
+                case,
+                first_line: Some(first),
+                at,
+            }
+        });
+    }
+
+    /// Any other case event: a member of its case, dated within it, and at most one of a
+    /// `once per case` kind.
+    fn follow(&mut self, ctx: &mut Ctx, i: usize, cases: &mut IdMap<CaseState>) {
+        let Some(state) = self.member(ctx, i, cases) else {
+            return;
+        };
+        let row = &self.rows[i];
+        let (kind, date, line) = (row.kind, row.date, row.line);
+        let case = row.case.as_deref().unwrap_or_default().to_string();
+        if let Some((closed_on, _)) = state.closed.filter(|(closed_on, _)| date > *closed_on) {
+            let column = Some(self.columns[DATE]);
+            self.reject(ctx, i, column, |at| {
+                outside(case, date, false, closed_on, at)
+            });
+            return;
+        }
+        if !self.schema.event_kinds[kind].once_per_case {
+            return;
+        }
+        let Some(&(_, first)) = state.once.iter().find(|(k, _)| *k == kind) else {
+            state.once.push((kind, line));
+            return;
+        };
+        let kind = self.schema.event_kinds[kind].id.clone();
+        let column = Some(self.columns[KIND]);
+        self.reject(ctx, i, column, |mut at| {
+            at.label = Some("second in the case".into());
+            at.help = Some(format!(
+                "`{kind}` happens at most once per case, and line {first} already has one \
+                 for case `{case}`; remove one, or check the case id"
+            ));
+            DataError::RepeatedOncePerCase {
+                kind,
+                case,
+                first_line: Some(first),
+                at,
+            }
+        });
+    }
+
+    /// The case of row `i`, when the row may belong to it: the case was opened, is of the
+    /// row's case kind, is about the row's subject, and was opened on or before the row's
+    /// date. Otherwise reports why, rejects the row and returns `None`.
+    fn member<'c>(
+        &mut self,
+        ctx: &mut Ctx,
+        i: usize,
+        cases: &'c mut IdMap<CaseState>,
+    ) -> Option<&'c mut CaseState> {
+        let row = &self.rows[i];
+        let case = row.case.clone().unwrap_or_default();
+        let Some(state) = cases.get_mut(&case) else {
+            self.not_opened(ctx, i);
+            return None;
+        };
+        let problem = self.membership(i, state);
+        match problem {
+            None => Some(state),
+            Some((column, make)) => {
+                self.reject(ctx, i, column, make);
+                None
+            }
+        }
+    }
+
+    /// Why row `i` cannot belong to the case `state`, if it cannot: the column to point at
+    /// and the error to build.
+    #[allow(clippy::type_complexity)]
+    fn membership(
+        &self,
+        i: usize,
+        state: &CaseState,
+    ) -> Option<(Option<usize>, Box<dyn FnOnce(Box<Site>) -> DataError>)> {
+        let row = &self.rows[i];
+        let case = row.case.as_deref().unwrap_or_default().to_string();
+        let row_case_kind = self.schema.event_kinds[row.kind].case.unwrap_or(0);
+        let opened_by = |line: Option<usize>| match line {
+            Some(line) => format!("line {line}"),
+            None => format!("concern `{case}`"),
+        };
+        if row_case_kind != state.kind {
+            let kind = self.schema.event_kinds[row.kind].id.clone();
+            let case_kind = self.schema.case_kinds[row_case_kind].id.clone();
+            let opened_as = self.schema.case_kinds[state.kind].id.clone();
+            let help = format!(
+                "case `{case}` was opened by {} as a `{opened_as}` case; check the case id",
+                opened_by(state.opener_line)
+            );
+            return Some((
+                self.case_column,
+                Box::new(move |mut at| {
+                    at.label = Some("another kind of case".into());
+                    at.help = Some(help);
+                    DataError::WrongCaseKind {
+                        kind,
+                        case_kind,
+                        case,
+                        opened_as,
+                        at,
+                    }
+                }),
+            ));
+        }
+        if row.subject != state.subject {
+            let subject = row.subject.to_string();
+            let case_subject = state.subject.to_string();
+            let help = format!(
+                "case `{case}` was opened by {} for `{case_subject}`; check the subject or the \
+                 case id",
+                opened_by(state.opener_line)
+            );
+            let first_line = state.opener_line;
+            return Some((
+                Some(self.columns[SUBJECT]),
+                Box::new(move |mut at| {
+                    at.label = Some("another subject".into());
+                    at.help = Some(help);
+                    DataError::CaseSubjectMismatch {
+                        case,
+                        subject,
+                        case_subject,
+                        first_line,
+                        at,
+                    }
+                }),
+            ));
+        }
+        if row.date < state.opened_on {
+            let (date, bound) = (row.date, state.opened_on);
+            return Some((
+                Some(self.columns[DATE]),
+                Box::new(move |at| outside(case, date, true, bound, at)),
+            ));
+        }
+        None
+    }
+
+    /// Reports row `i`'s case as never opened.
+    fn not_opened(&mut self, ctx: &mut Ctx, i: usize) {
+        let row = &self.rows[i];
+        let case = row.case.as_deref().unwrap_or_default().to_string();
+        let case_kind =
+            &self.schema.case_kinds[self.schema.event_kinds[row.kind].case.unwrap_or(0)];
+        let opener_def = &self.schema.event_kinds[case_kind.opened_by];
+        let opener = opener_def.id.clone();
+        let help = match self.rejected_openers.get(case.as_str()) {
+            Some(line) => format!(
+                "the `{opener}` event on line {line} that opens case `{case}` was rejected; fix \
+                 that row first"
+            ),
+            None if opener_def.builtin => format!(
+                "add concern `{case}` to the concerns file (it opens the case), or check the \
+                 case id"
+            ),
+            None => {
+                format!("add the `{opener}` event that opens case `{case}`, or check the case id")
+            }
+        };
+        self.reject(ctx, i, self.case_column, |mut at| {
+            at.label = Some("never opened".into());
+            at.help = Some(help);
+            DataError::CaseNotOpened { case, opener, at }
+        });
+    }
+}
+
+/// The error for an event dated before its case was opened or after it was closed.
+fn outside(
+    case: String,
+    date: NaiveDate,
+    before: bool,
+    bound: NaiveDate,
+    mut at: Box<Site>,
+) -> DataError {
+    at.label = Some("outside the case".into());
+    at.help = Some(format!(
+        "case `{case}` was {} on {bound}; check the event's date or its case id",
+        if before { "opened" } else { "closed" }
+    ));
+    DataError::EventOutsideCase {
+        case,
+        date,
+        before,
+        bound,
+        at,
+    }
+}
