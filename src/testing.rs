@@ -519,10 +519,12 @@ impl Expect<'_> {
             self.data,
             self.as_of,
             &EvalOptions::default(),
-            self.subject,
-            index,
-            &test,
-            case,
+            &crate::eval::DeadlineQuery {
+                subject: self.subject,
+                deadline: index,
+                test: &test,
+                case,
+            },
         );
         let found = match found {
             Some(check) if check.holds == crate::eval::Truth::True => return None,

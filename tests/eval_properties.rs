@@ -497,6 +497,7 @@ fn missing_key(missing: &Missing) -> String {
     match missing {
         Missing::Metric { metric, period } => metric_key(metric, *period),
         Missing::Field { field } => format!("field {field}"),
+        Missing::Event { event_kind, .. } => format!("event {event_kind}"),
     }
 }
 

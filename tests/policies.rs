@@ -210,6 +210,7 @@ fn explanations_of_chosen_subjects() {
             &EvalOptions::default(),
             subject,
             None,
+            None,
         )
         .expect("the subject is in the data");
         insta::assert_snapshot!(

@@ -90,14 +90,12 @@ impl Checker<'_> {
         for item in &file.items {
             match item {
                 Item::Case(case) => self.declare_case(case, &mut names),
-                Item::Deadline(deadline) => {
-                    if self.claim_event_name(&mut names, &deadline.id) {
-                        let events = &mut self.events;
-                        events
-                            .deadlines
-                            .insert(deadline.id.value.clone(), events.deadline_decls.len());
-                        events.deadline_decls.push(deadline.clone());
-                    }
+                Item::Deadline(deadline) if self.claim_event_name(&mut names, &deadline.id) => {
+                    let events = &mut self.events;
+                    events
+                        .deadlines
+                        .insert(deadline.id.value.clone(), events.deadline_decls.len());
+                    events.deadline_decls.push(deadline.clone());
                 }
                 _ => {}
             }

@@ -185,7 +185,7 @@ impl<'a> Interp<'a> {
             .map(|(event, _)| event);
         let picked = match reference.pick {
             RefPick::First | RefPick::Only => matching.next(),
-            RefPick::Latest => matching.last(),
+            RefPick::Latest => matching.next_back(),
         };
         picked.ok_or_else(|| reference.set.kinds.clone())
     }

@@ -652,18 +652,34 @@ pub struct DeadlineCheck {
     pub due: Option<NaiveDate>,
 }
 
-/// Tests a declared deadline (a position in [`Program::deadlines`]) for a subject, in subject
-/// scope or for the case with id `case`. `None` when the subject or case is not in the data.
+/// What `expect S D is STATUS [for case C]` asks.
+#[derive(Clone, Debug)]
+pub struct DeadlineQuery<'q> {
+    /// The subject's id.
+    pub subject: &'q str,
+    /// The deadline: a position in [`Program::deadlines`].
+    pub deadline: usize,
+    /// The status test.
+    pub test: &'q crate::program::StatusTest,
+    /// The case id, for a deadline used per case; subject scope when `None`.
+    pub case: Option<&'q str>,
+}
+
+/// Tests a deadline for a subject, in subject scope or for one of its cases. `None` when the
+/// subject or case is not in the data.
 pub fn check_deadline(
     program: &Program,
     data: &Dataset,
     as_of: Month,
     options: &EvalOptions,
-    subject: &str,
-    deadline: usize,
-    test: &crate::program::StatusTest,
-    case: Option<&str>,
+    query: &DeadlineQuery,
 ) -> Option<DeadlineCheck> {
+    let DeadlineQuery {
+        subject,
+        deadline,
+        test,
+        case,
+    } = *query;
     let subject = data.subject_index(subject)?;
     let case = match case {
         Some(id) => Some(data.cases(subject).find(|(_, c)| &*c.id == id)?.0),

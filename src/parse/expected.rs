@@ -3,6 +3,9 @@
 use super::errors::At;
 use super::Rule;
 
+/// The phrase for a rule with nothing better to say: used only when no other rule has one.
+const SOMETHING_ELSE: &str = "something else";
+
 /// The most phrases an "expected ..." message lists: the most useful ones.
 const MOST_PHRASES: usize = 3;
 
@@ -16,6 +19,9 @@ pub(super) fn describe(positives: &[Rule]) -> String {
             phrases.push((usefulness(rule), phrase));
         }
     }
+    if phrases.iter().any(|(_, p)| *p != SOMETHING_ELSE) {
+        phrases.retain(|(_, p)| *p != SOMETHING_ELSE);
+    }
     phrases.sort_by_key(|(rank, _)| *rank);
     let phrases: Vec<&str> = phrases
         .into_iter()
@@ -23,7 +29,7 @@ pub(super) fn describe(positives: &[Rule]) -> String {
         .map(|(_, p)| p)
         .collect();
     match phrases.as_slice() {
-        [] => "something else".to_string(),
+        [] => SOMETHING_ELSE.to_string(),
         [one] => one.to_string(),
         [a, b] if !a.contains(" or ") && !b.contains(" or ") => format!("{a} or {b}"),
         [init @ .., last] => format!("{}; or {last}", init.join("; ")),
@@ -79,8 +85,9 @@ fn usefulness(rule: Rule) -> u8 {
         close_brace | when_clause | applies_clause | severity_clause | require_clause
         | owner_clause | involve_clause | due_clause | replaces_clause | version_decl
         | calendar_decl | holiday_decl | role_decl | metric_decl | subjects_decl
-        | concerns_decl | grade_decl | rule_decl | test_decl | EOI | as_of | given_metric
-        | given_field | given_concern | expect | grade_arm => 2,
+        | concerns_decl | grade_decl | rule_decl | test_decl | event_decl | case_decl
+        | deadline_decl | for_each_clause | EOI | as_of | given_metric | given_field
+        | given_concern | expect | grade_arm => 2,
         for_months | in_k_of_n | consecutive | in_list | trend_dir | concern_window
         | concern_filter | for_each_concern => 3,
         _ => 0,
@@ -151,7 +158,7 @@ fn phrase_for(rule: Rule) -> &'static str {
         expect_nothing | expect_not | expect_grade | expect_rule => {
             "what to expect: a rule, `not RULE`, `nothing`, or `GRADE = LEVEL`"
         }
-        _ => "something else",
+        _ => SOMETHING_ELSE,
     }
 }
 
