@@ -66,4 +66,5 @@ pub mod policy;
 pub mod program;
 pub mod report;
 pub mod schema;
+pub mod suggest;
 pub mod testing;

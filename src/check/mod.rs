@@ -7,7 +7,6 @@ mod events;
 mod expr;
 mod names;
 mod rules;
-mod suggest;
 mod tests;
 mod units;
 
@@ -21,8 +20,8 @@ use crate::calendar::{Calendar, CalendarKind};
 use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef};
 use crate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema};
 
+pub use crate::suggest::{closest, did_you_mean};
 pub use errors::{CheckError, CheckErrors, EventCode, EventError};
-pub use suggest::{closest, did_you_mean};
 
 /// The longest window, in months, a condition may look back over: fifty years.
 pub const MAX_WINDOW_MONTHS: u32 = 600;

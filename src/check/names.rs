@@ -2,11 +2,11 @@
 //! wrong place, a value of the other side's type (`gp`, `high`), or nothing declared.
 
 use super::expr::{field_ty, placeholder, ExprChecker, Scope, Ty};
-use super::suggest::closest;
 use super::CheckError;
 use crate::ast::Span;
 use crate::program::{ConcernAttr, Expr, ExprKind};
 use crate::schema::FieldType;
+use crate::suggest::closest;
 
 /// A declared name, before deciding whether it may be read where it stands.
 #[derive(Clone, Copy, Debug)]

@@ -1,12 +1,12 @@
 //! Test blocks: every name they use exists, and every value fits its declaration.
 
 use super::names::in_order;
-use super::suggest::did_you_mean;
 use super::{CheckError, Checker};
 use crate::ast::{
     self, Expectation, Item, LiteralKind, PolicyFile, Span, Spanned, TestStatementKind,
 };
 use crate::schema::{FieldType, MetricKind};
+use crate::suggest::did_you_mean;
 
 impl Checker<'_> {
     pub(super) fn check_tests(&mut self, file: &PolicyFile) -> Vec<ast::Test> {

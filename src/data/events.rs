@@ -188,7 +188,7 @@ impl<'a> EventHandler<'a> {
                     events file"
                 .into();
         }
-        crate::check::did_you_mean(text, declared.map(|k| k.id.as_str())).unwrap_or_else(|| {
+        crate::suggest::did_you_mean(text, declared.map(|k| k.id.as_str())).unwrap_or_else(|| {
             "write one of the event kinds the policy declares (`event ID \"Description\"`)".into()
         })
     }

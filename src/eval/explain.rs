@@ -175,7 +175,7 @@ pub fn explain(
         .subject_index(subject)
         .ok_or_else(|| LookupError::UnknownSubject {
             subject: subject.to_string(),
-            help: crate::check::did_you_mean(
+            help: crate::suggest::did_you_mean(
                 subject,
                 data.subjects().map(|(_, id)| id).take(10_000),
             ),
@@ -186,7 +186,7 @@ pub fn explain(
                 .rule_index(r)
                 .ok_or_else(|| LookupError::UnknownRule {
                     rule: r.to_string(),
-                    help: crate::check::did_you_mean(
+                    help: crate::suggest::did_you_mean(
                         r,
                         program.rules.iter().map(|r| r.id.as_str()),
                     ),
@@ -213,7 +213,7 @@ pub fn explain(
             return Err(LookupError::UnknownCase {
                 case: case.to_string(),
                 subject: subject.to_string(),
-                help: crate::check::did_you_mean(case, cases.iter().map(String::as_str)),
+                help: crate::suggest::did_you_mean(case, cases.iter().map(String::as_str)),
             });
         }
     }
@@ -250,7 +250,7 @@ pub fn find_subject(
     data.subject_index(subject)
         .ok_or_else(|| LookupError::UnknownSubject {
             subject: subject.to_string(),
-            help: crate::check::did_you_mean(
+            help: crate::suggest::did_you_mean(
                 subject,
                 data.subjects().map(|(_, id)| id).take(100_000),
             ),

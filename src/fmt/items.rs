@@ -47,7 +47,7 @@ enum Group {
     Header,
     Role,
     Metric,
-    /// `event` lines without a block of fields.
+    /// `event` declarations, with or without a block of fields.
     Event,
     /// Any block: each stands apart.
     Block,
@@ -58,7 +58,7 @@ fn group_of(item: &Item) -> Group {
         Item::Version(_) | Item::Calendar(_) | Item::Holiday(_) => Group::Header,
         Item::Role(_) => Group::Role,
         Item::Metric(_) => Group::Metric,
-        Item::Event(event) if event.fields.is_none() => Group::Event,
+        Item::Event(_) => Group::Event,
         _ => Group::Block,
     }
 }
@@ -142,7 +142,7 @@ fn same_alignment_group(source: &str, previous: &Item, next: &Item, next_anchor:
     let aligned_kind = matches!(
         (previous, next),
         (Item::Role(_), Item::Role(_)) | (Item::Metric(_), Item::Metric(_))
-    ) || matches!((previous, next), (Item::Event(a), Item::Event(b)) if a.fields.is_none() && b.fields.is_none());
+    ) || matches!((previous, next), (Item::Event(_), Item::Event(_)));
     let end = item_end(previous).min(next_anchor);
     aligned_kind && !has_blank_line(&source[end..next_anchor])
 }
@@ -151,7 +151,7 @@ fn id_width(item: &Item) -> usize {
     match item {
         Item::Role(role) => width(&role.id.value),
         Item::Metric(metric) => width(&metric.id.value),
-        Item::Event(event) if event.fields.is_none() => width(&event.id.value),
+        Item::Event(event) => width(&event.id.value),
         _ => 0,
     }
 }
@@ -159,9 +159,6 @@ fn id_width(item: &Item) -> usize {
 fn description_width(item: &Item) -> usize {
     match item {
         Item::Metric(metric) => width(&quoted(&metric.description.value)),
-        Item::Event(event) if event.fields.is_none() && event.once_per_case.is_some() => {
-            width(&quoted(&event.description.value))
-        }
         _ => 0,
     }
 }
@@ -401,14 +398,8 @@ impl Layout<'_> {
     }
 
     fn event(&mut self, event: &EventDecl, anchor: usize, gap: Gap, columns: Columns) {
-        let id = match &event.fields {
-            None => padded(&event.id.value, columns.id),
-            Some(_) => event.id.value.clone(),
-        };
-        let description = match (&event.fields, event.once_per_case) {
-            (None, Some(_)) => padded(&quoted(&event.description.value), columns.description),
-            _ => quoted(&event.description.value),
-        };
+        let id = padded(&event.id.value, columns.id);
+        let description = quoted(&event.description.value);
         let mut header = format!("event {id} {description}");
         let mut header_end = event.description.span.end;
         if let Some(span) = event.once_per_case {

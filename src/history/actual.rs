@@ -159,7 +159,7 @@ pub fn load_actual(path: &Path, program: &Program) -> Result<Vec<ActualAction>, 
         };
         if program.rule_index(&rule_id).is_none() {
             let help =
-                crate::check::did_you_mean(&rule_id, program.rules.iter().map(|r| r.id.as_str()))
+                crate::suggest::did_you_mean(&rule_id, program.rules.iter().map(|r| r.id.as_str()))
                     .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
             errors.push(bad(
                 rule,

@@ -164,7 +164,7 @@ fn unknown_function(cx: &At) -> Option<ParseError> {
         .iter()
         .find(|(other, _)| *other == word)
         .map(|(_, f)| *f)
-        .or_else(|| crate::check::closest(word, FUNCTIONS));
+        .or_else(|| crate::suggest::closest(word, FUNCTIONS));
     let list = "the functions are `average`, `min`, `max` and `sum` over a metric, as in \
                 `average(callbacks over last 3 months)`, and `count`, `any` and `all` over concerns";
     let help = match best {

@@ -1,4 +1,5 @@
-//! "Did you mean ...?" suggestions.
+//! "Did you mean ...?" suggestions, shared by every stage (parse, check, data, eval): it sits
+//! below all of them.
 
 /// The candidate closest to `name`, if any is close enough to be a likely slip.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
