@@ -122,7 +122,7 @@ impl Policy {
         options: &crate::eval::EvalOptions,
     ) -> crate::eval::Evaluation {
         let mut evaluation =
-            crate::eval::evaluate(&self.program, self.source.text(), data, as_of, options);
+            crate::eval::evaluate(&self.program, data, as_of, options);
         evaluation.diagnostics = self.warning_records();
         let data_warnings = data.warnings().iter().map(diagnostic::data_warning_record);
         evaluation.diagnostics.extend(data_warnings);

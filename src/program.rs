@@ -34,9 +34,17 @@ pub struct Program {
     pub deadlines: Vec<DeadlineDef>,
     /// Test blocks, checked, in file order.
     pub tests: Vec<crate::ast::Test>,
+    /// The policy's text, for quoting the conditions evidence belongs to.
+    pub source: Arc<str>,
 }
 
 impl Program {
+    /// The policy text of a span on one line (runs of whitespace made one space).
+    pub fn text(&self, span: Span) -> String {
+        let text = self.source.get(span.start..span.end).unwrap_or_default();
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// The position of a rule by id.
     pub fn rule_index(&self, id: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.id == id)

@@ -591,10 +591,8 @@ impl Expect<'_> {
     /// Why a rule's action was not required, in words.
     fn what_happened(&self, rule: &str) -> String {
         let program = self.policy.program();
-        let text = self.policy.source().text();
         let explained = explain(
             program,
-            text,
             self.data,
             self.as_of,
             &EvalOptions::default(),

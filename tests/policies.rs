@@ -201,10 +201,8 @@ fn explanations_of_chosen_subjects() {
         let policy = policy(name);
         let data = data(&policy, dir);
         let as_of = "2026-10".parse().unwrap();
-        let text = policy.source().text();
         let e = explain(
             policy.program(),
-            text,
             &data,
             as_of,
             &EvalOptions::default(),

@@ -175,6 +175,7 @@ impl<'s> Checker<'s> {
             rules,
             deadlines,
             tests,
+            source: std::sync::Arc::from(self.source),
         }
     }
 

@@ -56,10 +56,8 @@ pub fn run(args: &ExplainArgs) -> u8 {
         extra_holidays,
     };
     let program = policy.program();
-    let text = policy.source().text();
     match explain(
         program,
-        text,
         &data,
         args.as_of,
         &options,

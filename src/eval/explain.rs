@@ -163,7 +163,6 @@ pub struct ArmExplanation {
 #[allow(clippy::too_many_arguments)]
 pub fn explain(
     program: &Program,
-    source: &str,
     data: &Dataset,
     as_of: Month,
     options: &super::EvalOptions,
@@ -196,7 +195,6 @@ pub fn explain(
     let calendar = super::calendar_for(program, options);
     let run = Run {
         program,
-        source,
         data,
         as_of,
         decided_on: options.decided_on.unwrap_or_else(|| as_of.last_day()),
@@ -353,7 +351,7 @@ impl Run<'_> {
             }
         }
         Step {
-            text: self.text(node.span),
+            text: self.program.text(node.span),
             period: node.month,
             result: describe_result(&node.result),
             values,

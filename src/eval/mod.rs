@@ -244,10 +244,9 @@ struct SubjectOutcome {
     grades: Vec<GradeResult>,
 }
 
-/// Evaluates `program` (parsed from `source`) on `data` for the month `as_of`.
+/// Evaluates `program` on `data` for the month `as_of`.
 pub fn evaluate(
     program: &Program,
-    source: &str,
     data: &Dataset,
     as_of: Month,
     options: &EvalOptions,
@@ -257,7 +256,6 @@ pub fn evaluate(
     let subjects = subjects_in_order(data, &options.subjects);
     let run = Run {
         program,
-        source,
         data,
         as_of,
         decided_on,
@@ -403,7 +401,6 @@ fn subjects_in_order(data: &Dataset, only: &[String]) -> Vec<SubjectIndex> {
 /// One evaluation's fixed inputs.
 struct Run<'a> {
     program: &'a Program,
-    source: &'a str,
     data: &'a Dataset,
     as_of: Month,
     decided_on: NaiveDate,
@@ -546,7 +543,7 @@ impl Run<'_> {
                     metric: program.schema.metrics[metric].id.clone(),
                     period: month,
                     value,
-                    condition: self.text(context),
+                    condition: program.text(context),
                 },
                 Read::Field {
                     field,
@@ -557,7 +554,7 @@ impl Run<'_> {
                 },
                 Read::Concerns { ids, context } => Evidence::Concerns {
                     concerns: ids,
-                    condition: self.text(context),
+                    condition: program.text(context),
                 },
                 Read::Grade {
                     grade,
@@ -633,11 +630,6 @@ impl Run<'_> {
         Evidence::Deadline(Box::new(evidence))
     }
 
-    /// The policy text of a span, on one line.
-    fn text(&self, span: crate::ast::Span) -> String {
-        let text = self.source.get(span.start..span.end).unwrap_or_default();
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
 }
 
 /// How a deadline stands for one subject (and, for a deadline used per case, one of its

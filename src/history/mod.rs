@@ -196,10 +196,8 @@ fn compare_with_previous(
 
 fn why_resolved(policy: &Policy, data: &Dataset, month: Month, action: &Action) -> Resolved {
     let program = policy.program();
-    let text = policy.source().text();
     let outcome = explain(
         program,
-        text,
         data,
         month,
         &EvalOptions::default(),
