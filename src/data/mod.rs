@@ -171,7 +171,7 @@ impl Case {
 
     /// Whether the case is open at `date`: opened on or before it and not closed by then.
     pub fn is_open_at(&self, date: NaiveDate) -> bool {
-        self.exists_at(date) && !self.closed_on.is_some_and(|d| d <= date)
+        self.exists_at(date) && self.closed_on.is_none_or(|d| d > date)
     }
 }
 
