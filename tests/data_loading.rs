@@ -4,11 +4,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use escalate::data::{
-    ConcernRecord, DataError, DataSources, Dataset, FileFormat, Layout, PerformanceRecord,
-    SubjectRecord,
+    ConcernRecord, DataError, DataSources, Dataset, EventRecord, FileFormat, FileKind, Layout,
+    PerformanceRecord, SubjectRecord,
 };
 use escalate::month::Month;
-use escalate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema, Value};
+use escalate::schema::{
+    CaseKindDef, EventKindDef, FieldDef, FieldType, MetricDef, MetricKind, Schema, Value,
+};
 use proptest::prelude::*;
 
 fn metric(id: &str, kind: MetricKind) -> MetricDef {
@@ -1153,4 +1155,702 @@ fn region_scale_load() {
         data.metric_value(1, s, month("2024-03")),
         Some(((12345 + 2) % 60) as f64)
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The events file (language v1)
+// ---------------------------------------------------------------------------------------
+
+/// An event kind: `fields` are positions in the schema's event fields.
+fn kind(id: &str, fields: &[usize], once_per_case: bool, case: Option<usize>) -> EventKindDef {
+    EventKindDef {
+        id: id.into(),
+        description: format!("the {id} event"),
+        fields: fields.to_vec(),
+        once_per_case,
+        case,
+        builtin: false,
+    }
+}
+
+/// The built-in `concern` kind, opening cases of `case` when given.
+fn concern_kind(case: Option<usize>) -> EventKindDef {
+    EventKindDef {
+        id: "concern".into(),
+        description: "a concern".into(),
+        fields: vec![],
+        once_per_case: case.is_some(),
+        case,
+        builtin: true,
+    }
+}
+
+fn case_kind(id: &str, opened_by: usize, closed_by: &[usize], events: &[usize]) -> CaseKindDef {
+    CaseKindDef {
+        id: id.into(),
+        title: format!("the {id} case"),
+        opened_by,
+        closed_by: closed_by.to_vec(),
+        events: events.to_vec(),
+    }
+}
+
+/// The schema of conformance case 17's policy, built by hand.
+fn conformance_17_schema() -> Schema {
+    Schema {
+        event_kinds: vec![
+            concern_kind(None),
+            kind("request_accepted", &[], true, Some(0)),
+            kind("plan_created", &[], true, Some(0)),
+            kind("review_held", &[0], false, Some(0)),
+            kind("plan_completed", &[], true, Some(0)),
+        ],
+        event_fields: vec![field(
+            "outcome",
+            one_of(&["improving", "no_change", "worse"]),
+        )],
+        case_kinds: vec![case_kind("psr_plan", 1, &[4], &[2, 3])],
+        ..Schema::default()
+    }
+}
+
+/// Kinds of events for the other tests: 17's, a subject event (`visit`) and a case kind
+/// opened by concerns (`concern_followup`, with `response_sent` events).
+fn events_schema() -> Schema {
+    Schema {
+        event_kinds: vec![
+            concern_kind(Some(1)),
+            kind("request_accepted", &[], true, Some(0)),
+            kind("plan_created", &[], true, Some(0)),
+            kind("review_held", &[0], false, Some(0)),
+            kind("plan_completed", &[], true, Some(0)),
+            kind("visit", &[1], false, None),
+            kind("response_sent", &[], false, Some(1)),
+        ],
+        event_fields: vec![
+            field("outcome", one_of(&["improving", "no_change", "worse"])),
+            field("visits", FieldType::Integer { min: 1, max: 10 }),
+        ],
+        case_kinds: vec![
+            case_kind("psr_plan", 1, &[4], &[2, 3]),
+            case_kind("concern_followup", 0, &[], &[6]),
+        ],
+        ..Schema::default()
+    }
+}
+
+/// Loads `tests/fixtures/data/events/<name>` with the events fixtures' concerns file.
+fn load_events(name: &str) -> (Dataset, Vec<DataError>) {
+    let sources = DataSources {
+        concerns: Some(fixture("events/concerns.csv")),
+        events: Some(fixture(&format!("events/{name}"))),
+        ..DataSources::default()
+    };
+    Dataset::load_partial(&events_schema(), &sources)
+}
+
+/// (line, code) of each error.
+fn lines_and_codes(errors: &[DataError]) -> Vec<(usize, &'static str)> {
+    errors
+        .iter()
+        .map(|e| (e.location().unwrap().line, e.code()))
+        .collect()
+}
+
+#[test]
+fn conformance_17_reports_every_event_error() {
+    let dir = fixture("17-data-errors-v1");
+    let sources = DataSources::from_dir(&dir).unwrap();
+    assert_eq!(sources.events, Some(dir.join("events.csv")));
+    let (data, errors) = Dataset::load_partial(&conformance_17_schema(), &sources);
+    let expected: Vec<(&str, usize, usize, &str, &str)> = vec![
+        (
+            "events.csv",
+            3,
+            4,
+            "data::bad_date",
+            "`2026-09-31` is not a date",
+        ),
+        (
+            "events.csv",
+            4,
+            3,
+            "data::unknown_event_kind",
+            "`review_hold` is not an event kind the policy declares",
+        ),
+        (
+            "events.csv",
+            5,
+            1,
+            "data::duplicate_event",
+            "event id `E1` is used more than once (the other is on line 2)",
+        ),
+        (
+            "events.csv",
+            6,
+            5,
+            "data::missing_case",
+            "`review_held` events belong to a `psr_plan` case, but the `case` column is empty",
+        ),
+        (
+            "events.csv",
+            7,
+            5,
+            "data::case_not_opened",
+            "case `c-9` is never opened: there is no `request_accepted` event for it",
+        ),
+        (
+            "events.csv",
+            9,
+            4,
+            "data::event_outside_case",
+            "this event is dated 2026-09-01, before case `c-5` was opened on 2026-09-10",
+        ),
+        (
+            "events.csv",
+            11,
+            3,
+            "data::repeated_once_per_case",
+            "case `c-5` has more than one `plan_created` event (the other is on line 10)",
+        ),
+        (
+            "events.csv",
+            12,
+            6,
+            "data::unknown_value",
+            "`better` is not one of the values allowed for `outcome`",
+        ),
+        (
+            "events.csv",
+            13,
+            6,
+            "data::unexpected_value",
+            "`request_accepted` events have no `outcome`, but the row gives `no_change`",
+        ),
+        (
+            "events.csv",
+            14,
+            2,
+            "data::case_subject_mismatch",
+            "case `c-5` is about `s5`, not `s7` (the other is on line 8)",
+        ),
+    ];
+    let expected: Vec<_> = expected
+        .into_iter()
+        .map(|(f, l, c, code, m)| (f.to_string(), l, c, code, m.to_string()))
+        .collect();
+    assert_eq!(brief(&errors), expected);
+
+    // What the conformance case itself asks (expected-diagnostics.json): each expected
+    // diagnostic matches one error by line, text and help.
+    let wanted: [(&[usize], &[&str], &[&str]); 10] = [
+        (&[3], &["2026-09-31"], &[]),
+        (&[4], &["review_hold"], &["review_held"]),
+        (&[2, 5], &["E1"], &[]),
+        (&[6], &["case"], &[]),
+        (&[7], &["c-9"], &[]),
+        (&[9], &["c-5"], &[]),
+        (&[10, 11], &["plan_created"], &[]),
+        (&[12], &["better"], &[]),
+        (&[13], &["outcome"], &[]),
+        (&[14], &["s7"], &[]),
+    ];
+    for (error, (lines, contains, help)) in errors.iter().zip(wanted) {
+        let line = error.location().unwrap().line;
+        let message = error.to_string().to_lowercase();
+        let help_text = error.help_text().unwrap_or_default().to_lowercase();
+        assert!(lines.contains(&line), "{error}");
+        assert!(
+            contains.iter().all(|c| message.contains(&c.to_lowercase())),
+            "{error}"
+        );
+        assert!(help.iter().all(|h| help_text.contains(h)), "{help_text}");
+    }
+
+    // Rows 2, 8 and 10 are good; the others are rejected.
+    let file = &data.summary().files[0];
+    assert_eq!(file.kind, FileKind::Events);
+    assert_eq!(
+        (file.rows_read, file.rows_used, file.rows_rejected),
+        (13, 3, 10)
+    );
+    let s5 = data.subject_index("s5").unwrap();
+    assert_eq!(data.events(s5, 2).len(), 1);
+    assert_eq!(data.subject_index("s7"), None);
+
+    // The rendered errors, with the offending row underlined.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).display().to_string();
+    let rendered: String = errors
+        .iter()
+        .map(|e| render(e).replace(&root, "<crate>"))
+        .collect();
+    insta::assert_snapshot!("events_17_rendered", rendered);
+}
+
+#[test]
+fn each_event_error_has_its_own_fixture() {
+    let cases: [(&str, &[(usize, &str)]); 12] = [
+        (
+            "unknown_event_kind.csv",
+            &[
+                (2, "data::unknown_event_kind"),
+                (3, "data::unknown_event_kind"),
+            ],
+        ),
+        (
+            "duplicate_event.csv",
+            &[(3, "data::duplicate_event"), (4, "data::duplicate_event")],
+        ),
+        ("unexpected_value.csv", &[(2, "data::unexpected_value")]),
+        ("missing_case.csv", &[(2, "data::missing_case")]),
+        ("unexpected_case.csv", &[(2, "data::unexpected_case")]),
+        (
+            "case_not_opened.csv",
+            &[
+                (2, "data::case_not_opened"),
+                (3, "data::bad_month_or_date"),
+                (4, "data::case_not_opened"),
+                (5, "data::case_not_opened"),
+            ],
+        ),
+        (
+            "case_opened_twice.csv",
+            &[
+                (3, "data::case_opened_twice"),
+                (4, "data::case_opened_twice"),
+            ],
+        ),
+        ("case_closed_twice.csv", &[(4, "data::case_closed_twice")]),
+        (
+            "wrong_case_kind.csv",
+            &[(3, "data::wrong_case_kind"), (4, "data::wrong_case_kind")],
+        ),
+        (
+            "case_subject_mismatch.csv",
+            &[
+                (3, "data::case_subject_mismatch"),
+                (4, "data::case_subject_mismatch"),
+            ],
+        ),
+        (
+            "event_outside_case.csv",
+            &[
+                (3, "data::event_outside_case"),
+                (5, "data::event_outside_case"),
+                (6, "data::event_outside_case"),
+            ],
+        ),
+        (
+            "repeated_once_per_case.csv",
+            &[(4, "data::repeated_once_per_case")],
+        ),
+    ];
+    for (name, expected) in cases {
+        let (data, errors) = load_events(name);
+        let got = lines_and_codes(&errors);
+        let expected: Vec<(usize, &str)> = expected
+            .iter()
+            .map(|&(l, c)| {
+                (
+                    l,
+                    if c == "data::bad_month_or_date" {
+                        "data::bad_date"
+                    } else {
+                        c
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{name}");
+        let file = data.summary().files.last().unwrap();
+        assert_eq!(file.rows_rejected, errors.len(), "{name}");
+        assert_eq!(
+            file.rows_used + file.rows_rejected,
+            file.rows_read,
+            "{name}"
+        );
+        for error in &errors {
+            let location = error.location().unwrap();
+            assert!(location.file.ends_with(name), "{name}: {error}");
+            assert!(error.help_text().is_some(), "{name}: {error}");
+            assert!(render(error).contains(name), "{name}: {error}");
+        }
+    }
+}
+
+#[test]
+fn event_errors_say_what_to_fix() {
+    let help = |name: &str, i: usize| {
+        let (_, errors) = load_events(name);
+        format!("{} | {}", errors[i], errors[i].help_text().unwrap())
+    };
+    let got = help("unknown_event_kind.csv", 0);
+    assert!(got.contains("did you mean `request_accepted`?"), "{got}");
+    let got = help("unknown_event_kind.csv", 1);
+    assert!(got.contains("concerns file"), "{got}");
+    let got = help("duplicate_event.csv", 0);
+    assert!(got.contains("line 2"), "{got}");
+    let got = help("duplicate_event.csv", 1);
+    assert!(
+        got.contains("`K-1`") && got.contains("concerns file"),
+        "{got}"
+    );
+    let got = help("unexpected_value.csv", 0);
+    assert!(
+        got.contains("`visit` events have no `outcome`") && got.contains("`review_held`"),
+        "{got}"
+    );
+    let got = help("unexpected_case.csv", 0);
+    assert!(got.contains("case `c-1`") && got.contains("leave"), "{got}");
+    let got = help("case_not_opened.csv", 2);
+    assert!(
+        got.contains("case `c-2`") && got.contains("line 3"),
+        "{got}"
+    );
+    let got = help("case_not_opened.csv", 3);
+    assert!(
+        got.contains("`K-9`") && got.contains("concerns file"),
+        "{got}"
+    );
+    let got = help("case_opened_twice.csv", 0);
+    assert!(got.contains("(the other is on line 2)"), "{got}");
+    let got = help("case_opened_twice.csv", 1);
+    assert!(got.contains("concern `K-1`"), "{got}");
+    let got = help("case_closed_twice.csv", 0);
+    assert!(got.contains("line 3"), "{got}");
+    let got = help("wrong_case_kind.csv", 0);
+    assert!(
+        got.contains("`response_sent` events belong to `concern_followup` cases, but case `c-1` is a `psr_plan` case"),
+        "{got}"
+    );
+    let got = help("case_subject_mismatch.csv", 1);
+    assert!(got.contains("case `K-1` is about `s1`, not `s2`"), "{got}");
+    let got = help("event_outside_case.csv", 1);
+    assert!(
+        got.contains("dated 2026-09-25, after case `c-1` was closed on 2026-09-20"),
+        "{got}"
+    );
+    let got = help("event_outside_case.csv", 2);
+    assert!(
+        got.contains("before case `K-1` was opened on 2026-08-01"),
+        "{got}"
+    );
+    let got = help("repeated_once_per_case.csv", 0);
+    assert!(
+        got.contains("`plan_created`") && got.contains("line 3"),
+        "{got}"
+    );
+}
+
+#[test]
+fn events_files_need_their_columns() {
+    let dir = temp_dir("events-columns");
+    write(
+        &dir,
+        "events.csv",
+        "id,subject,kind,date\nE1,s1,visit,2026-09-01\n",
+    );
+    let errors = load_dir(&events_schema(), &dir).unwrap_err();
+    let got: Vec<(&str, String)> = errors.iter().map(|e| (e.code(), e.to_string())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "data::missing_column",
+                "the file has no `case` column".to_string()
+            ),
+            (
+                "data::missing_column",
+                "the file has no `outcome` column".to_string()
+            ),
+            (
+                "data::missing_column",
+                "the file has no `visits` column".to_string()
+            ),
+        ]
+    );
+    // A policy with no case kinds needs no `case` column, but a value in one is an error.
+    let mut schema = events_schema();
+    schema.case_kinds.clear();
+    for kind in &mut schema.event_kinds {
+        kind.case = None;
+    }
+    write(
+        &dir,
+        "events.csv",
+        "ID, Subject ,kind,date,outcome,visits,notes,case\nE1,s1,visit,02/09/2026,,2,hello,\nE2,s1,review_held,2026-09-03,,,,\nE3,s1,visit,2026-09-04,,11,,\nE4,s1,visit,2026-09-04,,3,,c-1\n",
+    );
+    let errors = load_dir(&schema, &dir).unwrap_err();
+    assert_eq!(
+        lines_and_codes(&errors),
+        vec![
+            (3, "data::missing_value"),
+            (4, "data::out_of_range"),
+            (5, "data::unexpected_case")
+        ]
+    );
+}
+
+/// Every event and case of a dataset, as text, by subject id.
+fn events_snapshot(schema: &Schema, data: &Dataset) -> String {
+    let mut out = String::new();
+    let mut ids: Vec<&str> = data.subjects().map(|(_, id)| id).collect();
+    ids.sort();
+    for id in ids {
+        let s = data.subject_index(id).unwrap();
+        writeln!(out, "subject {id}").unwrap();
+        for (k, def) in schema.event_kinds.iter().enumerate() {
+            for event in data.events(s, k) {
+                let case = event.case.map(|c| data.case(c).id.to_string());
+                writeln!(
+                    out,
+                    "  {} {} {} case={case:?} {:?}",
+                    def.id, event.id, event.date, event.fields
+                )
+                .unwrap();
+            }
+        }
+        for (_, case) in data.cases(s) {
+            writeln!(
+                out,
+                "  case {} {} opened={:?} closed={:?}",
+                schema.case_kinds[case.kind as usize].id, case.id, case.opened_on, case.closed_on
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn good_events_make_events_and_cases() {
+    let schema = events_schema();
+    let (data, errors) = load_events("good.csv");
+    assert!(errors.is_empty(), "{errors:?}");
+    let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let s1 = data.subject_index("s1").unwrap();
+    let s2 = data.subject_index("s2").unwrap();
+
+    let reviews = data.events(s1, 3);
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(
+        (&*reviews[0].id, reviews[0].date),
+        ("E2", date("2026-09-15"))
+    );
+    assert_eq!(&*reviews[0].fields, &[Value::Enum(0)]);
+    let c1 = reviews[0].case.unwrap();
+    assert_eq!(&*data.case(c1).id, "c-1");
+    let visits = data.events(s1, 5);
+    assert_eq!(&*visits[0].fields, &[Value::Number(4.0)]);
+    assert_eq!(visits[0].case, None);
+    // The concerns are events of the `concern` kind, and open concern_followup cases.
+    let concerns = data.events(s1, 0);
+    assert_eq!(concerns.len(), 1);
+    assert_eq!(&*concerns[0].id, "K-1");
+    let response = &data.events(s1, 6)[0];
+    assert_eq!(response.case, concerns[0].case);
+
+    let cases: Vec<_> = data
+        .cases(s1)
+        .map(|(_, c)| (&*c.id, c.kind, c.opened_on, c.closed_on))
+        .collect();
+    assert_eq!(
+        cases,
+        vec![
+            ("c-1", 0, Some(date("2026-09-01")), Some(date("2026-09-30"))),
+            ("K-1", 1, Some(date("2026-08-01")), None),
+        ]
+    );
+    let (_, c2) = data.cases(s2).next().unwrap();
+    assert_eq!((&*c2.id, c2.opened_on), ("c-2", Some(date("2026-10-01"))));
+    assert!(c2.is_open_at(date("2026-10-31")) && !c2.exists_at(date("2026-09-30")));
+    let (_, k2) = data.cases(s2).nth(1).unwrap();
+    assert_eq!((&*k2.id, k2.kind), ("K-2", 1));
+
+    let file = data.summary().files.last().unwrap();
+    assert_eq!(file.kind, FileKind::Events);
+    assert_eq!(
+        (file.rows_read, file.rows_used, file.rows_rejected),
+        (6, 6, 0)
+    );
+    insta::assert_snapshot!("events_good", events_snapshot(&schema, &data));
+}
+
+#[test]
+fn json_events_give_the_same_dataset_as_csv() {
+    let schema = events_schema();
+    let (csv, _) = load_events("good.csv");
+    let (json, errors) = load_events("good.json");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(json.summary().files[1].format, FileFormat::Json);
+    assert_eq!(
+        events_snapshot(&schema, &csv),
+        events_snapshot(&schema, &json)
+    );
+
+    let dir = temp_dir("events-json");
+    write(
+        &dir,
+        "events.json",
+        "[\n  {\"id\": \"E1\", \"subject\": \"s1\", \"kind\": \"visit\", \"date\": \"2026-09-01\", \"visits\": 2},\n  {\"id\": \"E1\", \"subject\": \"s1\", \"kind\": \"visit\", \"date\": \"2026-09-02\", \"visits\": 3}\n]",
+    );
+    let errors = load_dir(&schema, &dir).unwrap_err();
+    assert_eq!(lines_and_codes(&errors), vec![(3, "data::duplicate_event")]);
+    assert!(
+        render(&errors[0]).contains("\"E1\""),
+        "{}",
+        render(&errors[0])
+    );
+}
+
+#[test]
+fn event_records_give_the_same_dataset_as_csv() {
+    let schema = events_schema();
+    let (csv, _) = load_events("good.csv");
+    let concerns: Vec<ConcernRecord> = serde_json::from_str(
+        r#"[{"id": "K-1", "subject": "s1", "raised_on": "2026-08-01"},
+            {"id": "K-2", "subject": "s2", "raised_on": "2026-08-05"}]"#,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(fixture("events/good.json")).unwrap();
+    let events: Vec<EventRecord> = serde_json::from_str(&text).unwrap();
+    assert_eq!(events[0].case.as_deref(), Some("c-1"));
+    assert_eq!(events[4].fields["visits"], serde_json::json!(4));
+    let records = Dataset::from_records(&schema, &[], &[], &concerns, &events).unwrap();
+    assert_eq!(records.summary().files[1].format, FileFormat::Records);
+    assert_eq!(
+        events_snapshot(&schema, &csv),
+        events_snapshot(&schema, &records)
+    );
+    // Records round-trip through JSON, the date as `YYYY-MM-DD`.
+    let again: Vec<EventRecord> =
+        serde_json::from_str(&serde_json::to_string(&events).unwrap()).unwrap();
+    assert_eq!(again, events);
+
+    // Checked like files: errors name `event records` and the record's position.
+    let mut bad = events.clone();
+    bad[1].kind = "review_hold".into();
+    bad[5].case = None;
+    let errors = Dataset::from_records(&schema, &[], &[], &concerns, &bad).unwrap_err();
+    let got: Vec<_> = errors
+        .iter()
+        .map(|e| {
+            let l = e.location().unwrap();
+            (l.file.display().to_string(), l.line, e.code())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("event records".to_string(), 2, "data::unknown_event_kind"),
+            ("event records".to_string(), 6, "data::missing_case"),
+        ]
+    );
+
+    // A policy that reads no events does not read them, and says so.
+    let data = Dataset::from_records(&callbacks_schema(), &[], &[], &[], &events).unwrap();
+    assert_eq!(data.warnings()[0].code(), "data::events_not_read");
+    assert_eq!(data.event_count(), 0);
+}
+
+#[test]
+fn an_events_file_alone_is_data() {
+    let dir = temp_dir("events-only");
+    write(
+        &dir,
+        "Events.CSV",
+        "id,subject,kind,date,case,outcome,visits\nE1,s1,visit,2026-09-01,,,2\n",
+    );
+    let sources = DataSources::from_dir(&dir).unwrap();
+    assert_eq!(sources.events, Some(dir.join("Events.CSV")));
+    assert_eq!(
+        (sources.performance.clone(), sources.concerns.clone()),
+        (None, None)
+    );
+    let data = Dataset::load(&events_schema(), &sources).unwrap();
+    assert_eq!(data.subject_count(), 1);
+    assert_eq!(data.event_count(), 1);
+
+    // A policy without events warns and does not read the file.
+    let data = Dataset::load(&callbacks_schema(), &sources).unwrap();
+    assert!(data.summary().files.is_empty());
+    assert_eq!(data.subject_count(), 0);
+    let warning = &data.warnings()[0];
+    assert_eq!(warning.code(), "data::events_not_read");
+    assert_eq!(
+        warning.to_string(),
+        "the policy declares no event kind or case, so `Events.CSV` was not read"
+    );
+    let record = escalate::diagnostic::data_warning_record(warning);
+    assert_eq!(record.severity, escalate::diagnostic::Level::Warning);
+    assert!(record.file.ends_with("Events.CSV"));
+
+    write(&dir, "events.json", "[]");
+    let error = DataSources::from_dir(&dir).unwrap_err();
+    assert_eq!(error.code(), "data::conflicting_files");
+}
+
+fn events_like() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b",".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\"".to_vec()),
+        Just(b"id,subject,kind,date,case,outcome,visits\n".to_vec()),
+        Just(b"E1".to_vec()),
+        Just(b"s1".to_vec()),
+        Just(b"K-1".to_vec()),
+        Just(b"c-1".to_vec()),
+        Just(b"request_accepted".to_vec()),
+        Just(b"review_held".to_vec()),
+        Just(b"plan_completed".to_vec()),
+        Just(b"response_sent".to_vec()),
+        Just(b"visit".to_vec()),
+        Just(b"2026-09-01".to_vec()),
+        Just(b"2026-09-31".to_vec()),
+        Just(b"worse".to_vec()),
+        Just(b"[{\"id\": ".to_vec()),
+        Just(b"}]".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..8),
+    ];
+    proptest::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+}
+
+fn load_events_bytes(dir: &Path, name: &str, bytes: &[u8]) {
+    let path = write(dir, name, bytes);
+    let sources = DataSources {
+        concerns: Some(fixture("events/concerns.csv")),
+        events: Some(path),
+        ..DataSources::default()
+    };
+    let (data, errors) = Dataset::load_partial(&events_schema(), &sources);
+    for (s, _) in data.subjects() {
+        for k in 0..8 {
+            let _ = data.events(s, k);
+        }
+        let _ = data.cases(s).count();
+    }
+    for error in &errors {
+        let _ = render(error);
+        let _ = error.location();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn arbitrary_bytes_as_events_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let dir = temp_dir("prop-events-bytes");
+        for name in ["events.csv", "events.json"] {
+            load_events_bytes(&dir, name, &bytes);
+        }
+    }
+
+    #[test]
+    fn events_like_bytes_never_panic(bytes in events_like()) {
+        let dir = temp_dir("prop-events-like");
+        for name in ["events.csv", "events.json"] {
+            load_events_bytes(&dir, name, &bytes);
+        }
+    }
 }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, Site};
 use super::store::{DatasetBuilder, IdMap};
+use super::summary::FileFormat;
 use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
 use crate::schema::{Schema, Value};
 
@@ -84,8 +85,10 @@ impl<'a> EventHandler<'a> {
             .any(|k| !k.builtin && k.fields.contains(&field))
     }
 
-    /// The columns every events file needs, with the help for their absence.
-    fn needed(&self) -> Vec<(String, String)> {
+    /// The columns an events file needs, with the help for their absence. The `case` and
+    /// field columns are needed in CSV files only: in JSON and records, a key left out is
+    /// an empty cell, reported (when a value is needed) on the rows that need it.
+    fn needed(&self, csv: bool) -> Vec<(String, String)> {
         let example = self
             .schema
             .event_kinds
@@ -114,6 +117,9 @@ impl<'a> EventHandler<'a> {
                     .to_string(),
             ),
         ];
+        if !csv {
+            return needed;
+        }
         if !self.schema.case_kinds.is_empty() {
             needed.push((
                 "case".to_string(),
@@ -217,6 +223,7 @@ impl<'a> EventHandler<'a> {
             let field = &self.schema.event_fields[f];
             let Some(column) = self.field_columns.get(f).copied().flatten() else {
                 ok = false;
+                missing_key(ctx, &field.name, &def.id);
                 continue;
             };
             let help = || {
@@ -354,7 +361,7 @@ impl<'a> EventHandler<'a> {
 
 impl Handler for EventHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
-        let needed = self.needed();
+        let needed = self.needed(ctx.format == FileFormat::Csv);
         let Some(found) = ctx.require_columns(header, &needed) else {
             return false;
         };
@@ -681,15 +688,15 @@ impl EventHandler<'_> {
         let case = row.case.as_deref().unwrap_or_default().to_string();
         let row_case_kind = self.schema.event_kinds[row.kind].case.unwrap_or(0);
         let opened_by = |line: Option<usize>| match line {
-            Some(line) => format!("line {line}"),
-            None => format!("concern `{case}`"),
+            Some(line) => format!("on line {line}"),
+            None => format!("by concern `{case}`"),
         };
         if row_case_kind != state.kind {
             let kind = self.schema.event_kinds[row.kind].id.clone();
             let case_kind = self.schema.case_kinds[row_case_kind].id.clone();
             let opened_as = self.schema.case_kinds[state.kind].id.clone();
             let help = format!(
-                "case `{case}` was opened by {} as a `{opened_as}` case; check the case id",
+                "case `{case}` was opened {} as a `{opened_as}` case; check the case id",
                 opened_by(state.opener_line)
             );
             return Some((
@@ -711,7 +718,7 @@ impl EventHandler<'_> {
             let subject = row.subject.to_string();
             let case_subject = state.subject.to_string();
             let help = format!(
-                "case `{case}` was opened by {} for `{case_subject}`; check the subject or the \
+                "case `{case}` was opened {} for `{case_subject}`; check the subject or the \
                  case id",
                 opened_by(state.opener_line)
             );
@@ -790,4 +797,15 @@ fn outside(
         bound,
         at,
     }
+}
+
+/// Reports a declared field left out of a JSON record (or in-memory record) that needs it.
+fn missing_key(ctx: &mut Ctx, field: &str, kind: &str) {
+    let column = field.to_string();
+    let help = format!("every `{kind}` event needs a value for `{field}`");
+    ctx.report(None, |mut at| {
+        at.label = Some("no value".into());
+        at.help = Some(help);
+        DataError::MissingValue { column, at }
+    });
 }

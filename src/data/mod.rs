@@ -1,4 +1,4 @@
-//! Loading performance, concern and subject records.
+//! Loading performance, concern, subject and event records.
 //!
 //! A policy's [`Schema`] says what the data must hold; [`Dataset::load`] reads the files
 //! named by [`DataSources`] against it into a compact, read-only [`Dataset`], and reports
@@ -6,11 +6,11 @@
 //!
 //! # Data files
 //!
-//! `--data DIR` reads, from the folder, files named `performance`, `concerns` and
-//! `subjects`, each either `.csv` or `.json` (names and extensions in any case). A folder
+//! `--data DIR` reads, from the folder, files named `performance`, `concerns`, `subjects`
+//! and `events`, each either `.csv` or `.json` (names and extensions in any case). A folder
 //! holding both `performance.csv` and `performance.json` (or two of any other kind) is an
-//! error, and so is a folder with neither a performance nor a concerns file. Subjects are
-//! optional, and so are concerns when there is a performance file.
+//! error, and so is a folder with no performance, concerns or events file. Subjects are
+//! optional, and so are concerns and events when there is another file.
 //!
 //! ## CSV
 //!
@@ -60,6 +60,47 @@
 //!
 //! `subject,<declared fields>...`: at most one row per subject. An empty cell is an
 //! unknown value.
+//!
+//! ## The events file (language v1)
+//!
+//! `id,subject,kind,date,case,<event fields>...`: one row per dated event. It is read only
+//! when the policy declares an event kind or a case kind; otherwise it is left unread with
+//! a warning (`data::events_not_read`). It is read last, after the concerns.
+//!
+//! - `id`: unique across the events file **and** the concerns file (`data::duplicate_event`).
+//! - `kind`: an event kind the policy declares (`data::unknown_event_kind`, with a
+//!   suggestion); `concern` is not one: concerns come from the concerns file.
+//! - `date`: the day it happened (`data::bad_date`).
+//! - `case`: needed when the policy declares a case kind. Rows of a kind that belongs to a
+//!   case kind need a case id (`data::missing_case`); rows of other kinds (subject events)
+//!   must leave it empty (`data::unexpected_case`).
+//! - one column per declared event field: every field the row's kind declares needs a value
+//!   of its type (`data::missing_value` and v0's value errors); a field the kind does not
+//!   declare must be empty (`data::unexpected_value`).
+//!
+//! In a JSON file (or records) a key left out is an empty cell, so the `case` and field
+//! keys are needed only in the rows that need a value; a CSV file needs the columns.
+//!
+//! A case is the set of events carrying its id. It is opened by an event of its case
+//! kind's opening kind (for a case kind opened by `concern`, by the concern with the case's
+//! id, about the same subject), and closed by at most one closing event. Once every row is
+//! read, the rows are checked against each other, and each problem is reported on the later
+//! row in file order, naming the earlier one:
+//!
+//! - a case id no event opens: `data::case_not_opened`;
+//! - a second opening event for a case id, also of another case kind:
+//!   `data::case_opened_twice`; a second closing event: `data::case_closed_twice`;
+//! - an event of a case kind other than the one that opened the case:
+//!   `data::wrong_case_kind`;
+//! - an event about another subject than the case's opening event:
+//!   `data::case_subject_mismatch`;
+//! - an event dated before its case was opened or after it was closed:
+//!   `data::event_outside_case`;
+//! - a second event of a `once per case` kind in one case: `data::repeated_once_per_case`.
+//!
+//! A rejected row feeds nothing, so the events of a case whose opening row was rejected
+//! are rejected too (the error says which row to fix). Events dated after the decision
+//! date are checked like the others.
 //!
 //! ## Values
 //!
