@@ -196,6 +196,7 @@ impl Checker<'_> {
             _ => {}
         }
         let mut given: Vec<String> = Vec::new();
+        let mut unknown = false;
         for (name, value) in fields {
             let declared = def
                 .fields
@@ -208,17 +209,18 @@ impl Checker<'_> {
                     .iter()
                     .map(|&g| self.schema.event_fields[g].name.clone())
                     .collect();
-                let help = self.suggest(&name.value, &names);
-                self.error(CheckError::UnknownConcernField {
-                    name: name.value.clone(),
-                    span: name.span,
-                    help: help.or_else(|| {
-                        Some(format!(
-                            "`{}` has no field called `{}`",
-                            kind.value, name.value
-                        ))
-                    }),
-                });
+                let help = match names.is_empty() {
+                    true => Some(format!("`{}` has no fields: remove `with ...`", kind.value)),
+                    false => self.suggest(&name.value, &names),
+                };
+                self.error(super::events::event_error(
+                    super::EventCode::UnknownEventField,
+                    format!("`{}` is not a field of `{}`", name.value, kind.value),
+                    name.span,
+                    "not a field of this event",
+                    help,
+                ));
+                unknown = true;
                 continue;
             };
             given.push(self.schema.event_fields[g].name.clone());
@@ -231,7 +233,8 @@ impl Checker<'_> {
             .map(|&g| self.schema.event_fields[g].name.clone())
             .filter(|n| !given.contains(n))
             .collect();
-        if let Some(first) = missing.first() {
+        // A misspelt field is reported once, not again as the field it should have been.
+        if let Some(first) = missing.first().filter(|_| !unknown) {
             self.bad_test(
                 format!("event `{}` has no value for `{first}`", id.value),
                 id.span,
