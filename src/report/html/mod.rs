@@ -8,7 +8,7 @@
 //! The page needs nothing from outside: the styles are inline, the charts are inline SVG
 //! drawn here, and there is no script. It opens offline and prints as it shows.
 //!
-//! [`page`] writes the sections, [`charts`] draws the SVG, and [`analysis`] works out what to
+//! `page` writes the sections, `charts` draws the SVG, and `analysis` works out what to
 //! draw from the backtest, the policy and the data.
 
 mod analysis;
