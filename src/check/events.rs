@@ -47,6 +47,8 @@ pub(super) struct EventSymbols {
     pub(super) inline: Vec<DeadlineDef>,
     /// Whether some rule tests each declared deadline.
     used: Vec<bool>,
+    /// For each declared deadline, the scopes of the rules that test it.
+    pub(super) scopes: Vec<Vec<CaseCtx>>,
     /// Where each kind was declared (empty for `concern`).
     kind_spans: Vec<Span>,
     /// Deadlines refused for their name (already reported): tests of them say nothing more.
@@ -112,6 +114,7 @@ impl Checker<'_> {
         let count = self.events.deadline_decls.len();
         self.events.declared = vec![None; count];
         self.events.used = vec![false; count];
+        self.events.scopes = vec![Vec::new(); count];
         self.check_once_per_case(file);
     }
 
@@ -446,6 +449,11 @@ impl Checker<'_> {
         self.events.deadlines.get(name).copied()
     }
 
+    /// The scopes of the rules that test a declared deadline.
+    pub(super) fn deadline_scopes(&self, index: usize) -> &[CaseCtx] {
+        &self.events.scopes[index]
+    }
+
     /// The names of the declared deadlines, in declaration order.
     pub(super) fn deadline_names(&self) -> Vec<String> {
         self.events
@@ -758,6 +766,9 @@ impl ExprChecker<'_, '_> {
             return None;
         };
         self.checker.events.used[index] = true;
+        if !self.checker.events.scopes[index].contains(&self.case) {
+            self.checker.events.scopes[index].push(self.case);
+        }
         let decl = self.checker.events.deadline_decls[index].clone();
         let def = self.window_deadline(&decl.body);
         if self.checker.events.declared[index].is_none() {

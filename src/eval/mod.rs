@@ -629,7 +629,6 @@ impl Run<'_> {
         }
         Evidence::Deadline(Box::new(evidence))
     }
-
 }
 
 /// How a deadline stands for one subject (and, for a deadline used per case, one of its
