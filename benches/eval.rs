@@ -6,10 +6,16 @@
 //! ```
 //!
 //! The data is made by the generator of `examples/generate.rs` (10,000 clinicians x 36
-//! months and 5,000 concerns unless `ESCALATE_BENCH_SUBJECTS` says otherwise; concerns
-//! are half as many as subjects) in a temporary folder that is removed afterwards. The
-//! policies are copies of conformance cases 01 (call-backs) and 02 (concerns), kept in
+//! months, 5,000 concerns and 100,000 events over 24 months unless `ESCALATE_BENCH_SUBJECTS`
+//! says otherwise; concerns are half as many as subjects, events ten times as many) in a
+//! temporary folder that is removed afterwards. The policies are copies of conformance cases
+//! 01 (call-backs) and 02 (concerns), and `psr.policy`: the call-back rules plus PSR
+//! action-plan rules on the events (deadlines, cadences, counts); all are kept in
 //! `benches/policies/` so the bench needs nothing outside this repository.
+//!
+//! The `events` groups compare, on the same subjects, loading the events file with loading the
+//! performance file (rows a second), and evaluating the call-back policy with evaluating it
+//! with the events rules too.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,15 +32,17 @@ mod generate;
 
 const CALLBACKS: &str = include_str!("policies/callbacks.policy");
 const CONCERNS: &str = include_str!("policies/concerns.policy");
+const PSR: &str = include_str!("policies/psr.policy");
 
 /// A generated data folder, removed when dropped.
 struct Data {
     dir: PathBuf,
     rows: u64,
+    events: u64,
 }
 
 impl Data {
-    fn generate(subjects: usize, layout: generate::Layout) -> Data {
+    fn generate(subjects: usize, layout: generate::Layout, events: usize) -> Data {
         let dir = std::env::temp_dir().join(format!(
             "escalate-bench-{}-{subjects}-{layout:?}",
             std::process::id()
@@ -47,11 +55,13 @@ impl Data {
             out: dir.clone(),
             seed: 42,
             layout,
+            events,
         };
         let written = generate::generate(&config).expect("the bench data is written");
         Data {
             dir,
             rows: written.performance_rows as u64,
+            events: written.event_rows as u64,
         }
     }
 
@@ -59,8 +69,24 @@ impl Data {
         DataSources::from_dir(&self.dir).expect("the bench data folder is readable")
     }
 
+    /// The v0 files only (no events).
+    fn v0(&self) -> DataSources {
+        DataSources {
+            events: None,
+            ..self.sources()
+        }
+    }
+
     /// Only the performance file (and the subjects), as the call-back policy needs.
     fn without_concerns(&self) -> DataSources {
+        DataSources {
+            concerns: None,
+            ..self.v0()
+        }
+    }
+
+    /// Performance, subjects and events, as the PSR policy needs.
+    fn with_events(&self) -> DataSources {
         DataSources {
             concerns: None,
             ..self.sources()
@@ -98,8 +124,9 @@ fn benches(c: &mut Criterion) {
     let options = EvalOptions::default();
     let callbacks = policy("callbacks.policy", CALLBACKS);
     let concerns = policy("concerns.policy", CONCERNS);
-    let wide = Data::generate(subjects, generate::Layout::Wide);
-    let long = Data::generate(subjects, generate::Layout::Long);
+    let psr = policy("psr.policy", PSR);
+    let wide = Data::generate(subjects, generate::Layout::Wide, subjects * 10);
+    let long = Data::generate(subjects, generate::Layout::Long, 0);
 
     let mut group = c.benchmark_group(format!("load/{subjects}x36"));
     group.sample_size(10);
@@ -119,7 +146,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("callbacks/long", |b| {
         b.iter_with_large_drop(|| load(&callbacks, &sources))
     });
-    let sources = wide.sources();
+    let sources = wide.v0();
     group.throughput(Throughput::Bytes(
         file_size(&sources.performance)
             + file_size(&sources.subjects)
@@ -131,7 +158,7 @@ fn benches(c: &mut Criterion) {
     let sources = DataSources {
         performance: None,
         subjects: None,
-        ..wide.sources()
+        ..wide.v0()
     };
     group.throughput(Throughput::Bytes(file_size(&sources.concerns)));
     group.bench_function("concerns/concerns-file-only", |b| {
@@ -139,8 +166,10 @@ fn benches(c: &mut Criterion) {
     });
     group.finish();
 
+    events_benches(c, subjects, &wide, [&callbacks, &psr]);
+
     let callback_data = load(&callbacks, &wide.without_concerns());
-    let concern_data = load(&concerns, &wide.sources());
+    let concern_data = load(&concerns, &wide.v0());
     let mut group = c.benchmark_group(format!("evaluate/{subjects}x36"));
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
@@ -172,6 +201,51 @@ fn benches(c: &mut Criterion) {
             )
         });
     }
+    group.finish();
+}
+
+/// Events against performance rows: loading each file alone (rows a second), loading all
+/// the files, and evaluating with and without the events rules, on the same subjects.
+fn events_benches(c: &mut Criterion, subjects: usize, data: &Data, [callbacks, psr]: [&Policy; 2]) {
+    let as_of: Month = "2026-10".parse().expect("a month");
+    let options = EvalOptions::default();
+    let mut group = c.benchmark_group(format!("events/{subjects}x36"));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+    let performance_only = DataSources {
+        performance: data.sources().performance,
+        ..DataSources::default()
+    };
+    group.throughput(Throughput::Elements(data.rows));
+    group.bench_function("load/performance-file-only", |b| {
+        b.iter_with_large_drop(|| load(psr, &performance_only))
+    });
+    let events_only = DataSources {
+        events: data.sources().events,
+        ..DataSources::default()
+    };
+    group.throughput(Throughput::Elements(data.events));
+    group.bench_function("load/events-file-only", |b| {
+        b.iter_with_large_drop(|| load(psr, &events_only))
+    });
+    group.throughput(Throughput::Elements(data.rows));
+    group.bench_function("load/callbacks/performance+subjects", |b| {
+        b.iter_with_large_drop(|| load(callbacks, &data.without_concerns()))
+    });
+    group.throughput(Throughput::Elements(data.rows + data.events));
+    group.bench_function("load/psr/performance+subjects+events", |b| {
+        b.iter_with_large_drop(|| load(psr, &data.with_events()))
+    });
+    let without = load(callbacks, &data.without_concerns());
+    let with = load(psr, &data.with_events());
+    group.throughput(Throughput::Elements(subjects as u64));
+    group.bench_function("evaluate/callbacks", |b| {
+        b.iter_with_large_drop(|| callbacks.evaluate(&without, as_of, &options))
+    });
+    group.bench_function("evaluate/psr", |b| {
+        b.iter_with_large_drop(|| psr.evaluate(&with, as_of, &options))
+    });
     group.finish();
 }
 

@@ -17,6 +17,11 @@
 //! - `subjects.csv`: `subject,name,staff_group` (gp, anp or pharmacist).
 //! - `concerns.csv`: `id,subject,raised_on,category,patient_safety,consequence,likelihood,summary`,
 //!   concentrated on a minority of clinicians, as real concerns are.
+//! - with `--events N` (language v1), `events.csv`: `id,subject,kind,date,case,outcome,attended`,
+//!   about N dated events over the 24 months ending with `--end`, in date order: yearly
+//!   appraisals of every clinician, and PSR action-plan cases (`request_accepted`,
+//!   `plan_created`, 4-weekly `review_held`, fortnightly `touch_point`, `plan_completed`) that
+//!   the policy `benches/policies/psr.policy` reads.
 //!
 //! The same arguments and seed always give byte-identical files. The benches reuse this file
 //! (`#[path]`) through [`Config`] and [`generate`].
@@ -26,7 +31,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use chrono::NaiveDate;
 use clap::Parser;
+use escalate::calendar::Calendar;
 use escalate::month::Month;
 
 /// How to write the performance file.
@@ -64,6 +71,9 @@ pub struct Config {
     /// The performance file's layout.
     #[arg(long, value_enum, default_value_t)]
     pub layout: Layout,
+    /// About how many events to write to `events.csv` (none, and no file, when 0).
+    #[arg(long, default_value_t = 0)]
+    pub events: usize,
 }
 
 /// What was written.
@@ -73,8 +83,12 @@ pub struct Written {
     pub performance_rows: usize,
     /// Empty cells in `performance.csv`.
     pub empty_cells: usize,
-    /// Bytes of each file: performance, subjects, concerns.
-    pub bytes: [u64; 3],
+    /// Bytes of each file: performance, subjects, concerns, events (0 when not written).
+    pub bytes: [u64; 4],
+    /// Rows of `events.csv` (not counting the header).
+    pub event_rows: usize,
+    /// PSR cases in `events.csv`, and how many of them are still open at the end.
+    pub cases: (usize, usize),
 }
 
 /// A clinician's habits, drawn once.
@@ -114,6 +128,12 @@ pub fn generate(config: &Config) -> io::Result<Written> {
     written.empty_cells = empty;
     written.bytes[0] = bytes;
     written.bytes[2] = write_concerns(config, &ids, &months, &mut rng)?;
+    if config.events > 0 {
+        let events = psr_events(config, &ids, &mut rng);
+        written.event_rows = events.rows.len();
+        written.cases = (events.cases, events.open);
+        written.bytes[3] = write_events(&config.out, &ids, events)?;
+    }
     Ok(written)
 }
 
@@ -361,6 +381,213 @@ fn write_concerns(
     finish(out)
 }
 
+/// The kinds of event `events.csv` holds (the PSR action-plan kinds of spec §11, and a
+/// subject event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventKind {
+    Appraisal,
+    Accepted,
+    PlanCreated,
+    Review,
+    TouchPoint,
+    Completed,
+}
+
+impl EventKind {
+    fn name(self) -> &'static str {
+        match self {
+            EventKind::Appraisal => "appraisal_done",
+            EventKind::Accepted => "request_accepted",
+            EventKind::PlanCreated => "plan_created",
+            EventKind::Review => "review_held",
+            EventKind::TouchPoint => "touch_point",
+            EventKind::Completed => "plan_completed",
+        }
+    }
+}
+
+/// One row of `events.csv`.
+struct EventRow {
+    /// Days since the first day of the events' range.
+    day: u32,
+    id: u32,
+    subject: u32,
+    kind: EventKind,
+    /// The case number (0 for a subject event).
+    case: u32,
+    outcome: &'static str,
+    attended: &'static str,
+}
+
+/// The events made, unsorted, with how many cases there are and how many are still open.
+struct Events {
+    rows: Vec<EventRow>,
+    first_day: NaiveDate,
+    cases: usize,
+    open: usize,
+}
+
+/// What one case is like, drawn once.
+struct CaseShape {
+    subject: u32,
+    case: u32,
+    accepted: NaiveDate,
+    /// Whether the practitioner engages: attends touch points and improves.
+    engaged: bool,
+}
+
+/// Appraisals for every clinician, then PSR cases until about `config.events` events.
+fn psr_events(config: &Config, ids: &[String], rng: &mut fastrand::Rng) -> Events {
+    let first_day = config.end.offset(-23).first_day();
+    let last_day = config.end.last_day();
+    let mut events = Events {
+        rows: Vec::with_capacity(config.events + 64),
+        first_day,
+        cases: 0,
+        open: 0,
+    };
+    if ids.is_empty() {
+        return events;
+    }
+    let days = (last_day - first_day).num_days();
+    // Every clinician is appraised about once a year (8% of years are missed).
+    for subject in 0..ids.len() as u32 {
+        let mut day = rng.i64(0..365);
+        while day <= days && events.rows.len() < config.events {
+            if rng.u32(0..100) >= 8 {
+                let date = first_day + chrono::Duration::days(day);
+                events.push(date, subject, EventKind::Appraisal, 0, "", "");
+            }
+            day += 365 + rng.i64(-30..45);
+        }
+    }
+    let calendar = Calendar::default();
+    while events.rows.len() < config.events {
+        events.cases += 1;
+        let shape = CaseShape {
+            subject: rng.u32(..ids.len() as u32),
+            case: events.cases as u32,
+            accepted: first_day + chrono::Duration::days(rng.i64(0..=days)),
+            engaged: rng.u32(0..100) < 70,
+        };
+        if !one_case(&mut events, &shape, &calendar, last_day, rng) {
+            events.open += 1;
+        }
+    }
+    events
+}
+
+/// Adds one case's events up to `last_day`; true when the case was completed by then.
+fn one_case(
+    events: &mut Events,
+    shape: &CaseShape,
+    calendar: &Calendar,
+    last_day: NaiveDate,
+    rng: &mut fastrand::Rng,
+) -> bool {
+    let (subject, case, accepted) = (shape.subject, shape.case, shape.accepted);
+    events.push(accepted, subject, EventKind::Accepted, case, "", "");
+    // Plans last 4 to 14 months; the case is completed a few days after that.
+    let length = rng.u32(4..=14);
+    let completed = accepted.checked_add_months(chrono::Months::new(length));
+    let completed = completed.map(|d| d + chrono::Duration::days(rng.i64(0..20)));
+    let closed = completed.filter(|d| *d <= last_day);
+    let end = closed.unwrap_or(last_day);
+    // 80% of plans are created within 20 working days, 15% late, 5% not at all.
+    let plan_in = match rng.u32(0..100) {
+        0..=79 => Some(rng.u32(0..=20)),
+        80..=94 => Some(rng.u32(21..=45)),
+        _ => None,
+    };
+    if let Some(plan) = plan_in.and_then(|n| calendar.add_working_days(accepted, n)) {
+        if plan <= end {
+            events.push(plan, subject, EventKind::PlanCreated, case, "", "");
+        }
+    }
+    // Reviews every 3 to 4 weeks, now and then 5 to 8 weeks apart.
+    let mut review = accepted;
+    loop {
+        let gap = match rng.u32(0..100) {
+            0..=84 => rng.i64(21..=30),
+            _ => rng.i64(31..=60),
+        };
+        review += chrono::Duration::days(gap);
+        if review >= end {
+            break;
+        }
+        let outcome = match (shape.engaged, rng.u32(0..100)) {
+            (true, 0..=54) | (false, 0..=14) => "improving",
+            (true, 55..=89) | (false, 15..=64) => "no_change",
+            _ => "worse",
+        };
+        events.push(review, subject, EventKind::Review, case, outcome, "");
+    }
+    // Touch points every one to three weeks.
+    let mut touch = accepted;
+    loop {
+        touch += chrono::Duration::days(rng.i64(7..=21));
+        if touch >= end {
+            break;
+        }
+        let attended = match (shape.engaged, rng.u32(0..100)) {
+            (true, 0..=91) | (false, 0..=54) => "yes",
+            _ => "no",
+        };
+        events.push(touch, subject, EventKind::TouchPoint, case, "", attended);
+    }
+    if let Some(closed) = closed {
+        events.push(closed, subject, EventKind::Completed, case, "", "");
+    }
+    closed.is_some()
+}
+
+impl Events {
+    fn push(
+        &mut self,
+        date: NaiveDate,
+        subject: u32,
+        kind: EventKind,
+        case: u32,
+        outcome: &'static str,
+        attended: &'static str,
+    ) {
+        let day = (date - self.first_day).num_days() as u32;
+        let id = self.rows.len() as u32 + 1;
+        self.rows.push(EventRow {
+            day,
+            id,
+            subject,
+            kind,
+            case,
+            outcome,
+            attended,
+        });
+    }
+}
+
+/// Writes `events.csv` in date order (then id), as an extract of an event log would be.
+fn write_events(dir: &Path, ids: &[String], mut events: Events) -> io::Result<u64> {
+    events.rows.sort_unstable_by_key(|row| (row.day, row.id));
+    let last = events.rows.last().map_or(0, |row| row.day);
+    let dates: Vec<String> = (0..=last)
+        .map(|day| (events.first_day + chrono::Duration::days(i64::from(day))).to_string())
+        .collect();
+    let id_width = digits(events.rows.len().max(1));
+    let case_width = digits(events.cases.max(1));
+    let mut out = create(dir, "events.csv")?;
+    writeln!(out, "id,subject,kind,date,case,outcome,attended")?;
+    for row in &events.rows {
+        let (subject, kind) = (&ids[row.subject as usize], row.kind.name());
+        let date = &dates[row.day as usize];
+        write!(out, "E{:0id_width$},{subject},{kind},{date},", row.id)?;
+        if row.case > 0 {
+            write!(out, "psr-{:0case_width$}", row.case)?;
+        }
+        writeln!(out, ",{},{}", row.outcome, row.attended)?;
+    }
+    finish(out)
+}
+
 #[allow(dead_code)]
 fn main() -> io::Result<()> {
     let config = Config::parse();
@@ -369,13 +596,18 @@ fn main() -> io::Result<()> {
     let mb = |b: u64| b as f64 / 1e6;
     eprintln!(
         "wrote {}: performance.csv {:.1} MB ({} rows, {} empty cells), subjects.csv {:.1} MB, \
-         concerns.csv {:.1} MB; {:.1} MB in all, in {:.2?}",
+         concerns.csv {:.1} MB, events.csv {:.1} MB ({} rows, {} cases, {} open); \
+         {:.1} MB in all, in {:.2?}",
         config.out.display(),
         mb(written.bytes[0]),
         written.performance_rows,
         written.empty_cells,
         mb(written.bytes[1]),
         mb(written.bytes[2]),
+        mb(written.bytes[3]),
+        written.event_rows,
+        written.cases.0,
+        written.cases.1,
         mb(written.bytes.iter().sum()),
         started.elapsed(),
     );

@@ -67,13 +67,14 @@ fn only(sources: &DataSources, which: usize) -> DataSources {
         performance: (which == 0).then(|| sources.performance.clone()).flatten(),
         concerns: (which == 1).then(|| sources.concerns.clone()).flatten(),
         subjects: (which == 2).then(|| sources.subjects.clone()).flatten(),
-        events: None,
+        events: (which == 3).then(|| sources.events.clone()).flatten(),
     }
 }
 
 /// Loads each data file on its own, then drops it.
 fn load_each(schema: &escalate::schema::Schema, sources: &DataSources) {
-    for (which, name) in ["performance", "concerns", "subjects"].iter().enumerate() {
+    let names = ["performance", "concerns", "subjects", "events"];
+    for (which, name) in names.iter().enumerate() {
         let part = only(sources, which);
         if part == DataSources::default() {
             continue;
@@ -81,6 +82,8 @@ fn load_each(schema: &escalate::schema::Schema, sources: &DataSources) {
         let data = phase(&format!("load {name} only"), || {
             Dataset::load(schema, &part).expect("good data")
         });
+        let rows: usize = data.summary().files.iter().map(|f| f.rows_read).sum();
+        println!("  {rows} rows");
         phase(
             &format!("  drop ({} subjects)", data.subject_count()),
             || drop(data),

@@ -92,5 +92,6 @@ pub fn run(args: &EvalArgs) -> u8 {
             print!("{}", report::human(&evaluation, policy.program()));
         }
     }
+    super::drop_in_background((evaluation, data));
     SUCCESS
 }

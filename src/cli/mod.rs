@@ -76,6 +76,15 @@ fn colour_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// Drops large values on a thread of their own, so a command can end without waiting for
+/// millions of small frees: the process exits next and the operating system takes the memory
+/// back at once. When no thread can be started, the values are dropped here.
+fn drop_in_background<T: Send + 'static>(values: T) {
+    let _ = std::thread::Builder::new()
+        .name("escalate-drop".into())
+        .spawn(move || drop(values));
+}
+
 /// Prints a JSON document on standard output.
 fn print_json(value: &impl serde::Serialize) {
     // Streamed, not built as one string: a region's backtest is hundreds of megabytes.

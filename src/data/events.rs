@@ -6,13 +6,18 @@
 //! dates, `once per case` kinds), each reported on the later row in file order. Only then
 //! do the good rows go to the dataset.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
 use chrono::NaiveDate;
 
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, Site};
-use super::store::{DatasetBuilder, IdMap};
+use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdHasher, IdMap, Interner};
 use super::summary::FileFormat;
 use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
 /// Positions of the fixed columns in [`EventHandler::columns`].
@@ -26,11 +31,13 @@ struct Pending {
     line: usize,
     anchor: Anchor,
     id: Box<str>,
-    subject: Box<str>,
+    /// The subject's key in [`EventHandler::subjects`].
+    subject: u32,
     kind: usize,
     date: NaiveDate,
-    case: Option<Box<str>>,
-    fields: Vec<Value>,
+    /// The case id's key (see [`DatasetBuilder::case_key`]).
+    case: Option<u32>,
+    fields: Box<[Value]>,
     rejected: bool,
 }
 
@@ -38,8 +45,8 @@ struct Pending {
 struct CaseState {
     /// Its case kind.
     kind: usize,
-    /// The subject of its opening event.
-    subject: Box<str>,
+    /// The subject of its opening event (its key in [`EventHandler::subjects`]).
+    subject: u32,
     opened_on: NaiveDate,
     /// The line of the opening event; `None` when a concern opened it.
     opener_line: Option<usize>,
@@ -60,6 +67,8 @@ pub(crate) struct EventHandler<'a> {
     /// The column of each event field (by position in `Schema::event_fields`), if present.
     field_columns: Vec<Option<usize>>,
     rows: Vec<Pending>,
+    /// The subject ids of the rows, each kept once, by key.
+    subjects: Interner,
     /// For each case id whose opening row was rejected, that row's line.
     rejected_openers: IdMap<usize>,
 }
@@ -73,6 +82,7 @@ impl<'a> EventHandler<'a> {
             case_column: None,
             field_columns: Vec::new(),
             rows: Vec::new(),
+            subjects: Interner::default(),
             rejected_openers: IdMap::default(),
         }
     }
@@ -397,15 +407,17 @@ impl Handler for EventHandler<'_> {
         let case = kind.map(|k| self.case(row, k, ctx));
         match (id, subject, kind, date, fields, case) {
             (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
+                let subject = self.subjects.key(subject);
+                let case = case.map(|case| self.data.case_key(case));
                 self.rows.push(Pending {
                     line: ctx.line,
                     anchor: ctx.anchor.clone(),
                     id: id.into(),
-                    subject: subject.into(),
+                    subject,
                     kind,
                     date,
-                    case: case.map(Into::into),
-                    fields,
+                    case,
+                    fields: fields.into_boxed_slice(),
                     rejected: false,
                 });
                 Outcome::Used
@@ -427,20 +439,17 @@ impl EventHandler<'_> {
     pub fn finish(mut self, ctx: &mut Ctx) {
         self.check_ids(ctx);
         self.check_cases(ctx);
+        // Subjects are added in the order of their first good row, as each row is added.
+        let mut subjects: Vec<Option<SubjectIndex>> = vec![None; self.subjects.len()];
         for row in std::mem::take(&mut self.rows) {
             if row.rejected {
                 ctx.reject_later(row.line);
                 continue;
             }
-            let subject = self.data.add_subject(&row.subject);
-            self.data.add_event(
-                subject,
-                &row.id,
-                row.kind,
-                row.date,
-                row.case.as_deref(),
-                row.fields,
-            );
+            let subject = *subjects[row.subject as usize]
+                .get_or_insert_with(|| self.data.add_subject(self.subjects.name(row.subject)));
+            self.data
+                .add_keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields);
         }
         ctx.sort_errors();
     }
@@ -462,18 +471,8 @@ impl EventHandler<'_> {
 
     /// Event ids are unique across the events and the concerns.
     fn check_ids(&mut self, ctx: &mut Ctx) {
-        let mut seen: IdMap<Option<usize>> = self
-            .data
-            .added_concerns()
-            .map(|(_, c)| (c.id.clone(), None))
-            .collect();
-        for i in 0..self.rows.len() {
-            let (id, line) = (&self.rows[i].id, self.rows[i].line);
-            let Some(&first) = seen.get(id) else {
-                seen.insert(id.clone(), Some(line));
-                continue;
-            };
-            let id = id.to_string();
+        for (i, first) in self.duplicate_ids() {
+            let id = self.rows[i].id.to_string();
             let column = Some(self.columns[ID]);
             self.reject(ctx, i, column, |mut at| {
                 at.label = Some("used before".into());
@@ -493,6 +492,47 @@ impl EventHandler<'_> {
                 }
             });
         }
+    }
+
+    /// The rows whose id was used before, each with the line that used it first (`None` for a
+    /// concern), in row order. The table holds hashes and positions; ids are compared only
+    /// when their hashes agree, which for unique ids is almost never.
+    fn duplicate_ids(&self) -> Vec<(usize, Option<usize>)> {
+        let concerns: Vec<&str> = self.data.added_concerns().map(|(_, c)| &*c.id).collect();
+        // A position: a row below `row_limit`, else a concern.
+        let row_limit = self.rows.len();
+        let text = |at: usize| match at.checked_sub(row_limit) {
+            None => &*self.rows[at].id,
+            Some(concern) => concerns[concern],
+        };
+        let line = |at: usize| (at < row_limit).then(|| self.rows[at].line);
+        let mut first: HashMapByHash<usize> =
+            HashMapByHash::with_capacity_and_hasher(row_limit + concerns.len(), Default::default());
+        let mut collided: HashMap<&str, usize, BuildHasherDefault<IdHasher>> = HashMap::default();
+        let mut duplicates = Vec::new();
+        let positions = (row_limit..row_limit + concerns.len()).chain(0..row_limit);
+        for at in positions {
+            let id = text(at);
+            let earlier = match first.entry(id_hash(id)) {
+                Entry::Vacant(slot) => {
+                    slot.insert(at);
+                    continue;
+                }
+                Entry::Occupied(found) if text(*found.get()) == id => *found.get(),
+                Entry::Occupied(_) => match collided.entry(id) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(at);
+                        continue;
+                    }
+                    Entry::Occupied(found) => *found.get(),
+                },
+            };
+            // Concerns repeating each other are the concerns file's business.
+            if at < row_limit {
+                duplicates.push((at, line(earlier)));
+            }
+        }
+        duplicates
     }
 
     /// Checks every case: opened once, closed at most once, its events of its kind, about
@@ -517,57 +557,77 @@ impl EventHandler<'_> {
         }
     }
 
-    /// The case id of a row not rejected, if it has one.
-    fn live_case(&self, i: usize) -> Option<&str> {
+    /// The case key of a row not rejected, if it has one.
+    fn live_case(&self, i: usize) -> Option<u32> {
         let row = &self.rows[i];
-        row.case.as_deref().filter(|_| !row.rejected)
+        row.case.filter(|_| !row.rejected)
     }
 
-    /// The cases opened by concerns, when a case kind is opened by `concern`.
-    fn concern_cases(&self) -> IdMap<CaseState> {
+    /// The case id of row `i` (empty when it has none), for messages.
+    fn case_text(&self, i: usize) -> String {
+        self.rows[i]
+            .case
+            .map_or("", |key| self.data.case_id(key))
+            .to_string()
+    }
+
+    /// What is known of each case so far, by case key: the cases opened by concerns, when a
+    /// case kind is opened by `concern`.
+    fn concern_cases(&mut self) -> Vec<Option<CaseState>> {
         let concern = self.schema.concern_kind();
-        let Some(kind) = self
+        let kind = self
             .schema
             .case_kinds
             .iter()
-            .position(|c| Some(c.opened_by) == concern)
-        else {
-            return IdMap::default();
+            .position(|c| Some(c.opened_by) == concern);
+        let opened: Vec<(Box<str>, u32, NaiveDate)> = match kind {
+            None => Vec::new(),
+            Some(_) => {
+                let data = &*self.data;
+                data.added_concerns()
+                    .map(|(subject, c)| (c.id.clone(), subject, c.raised_on))
+                    .collect()
+            }
         };
-        self.data
-            .added_concerns()
-            .map(|(subject, c)| {
-                let state = CaseState {
-                    kind,
-                    subject: self.data.subject_id(subject).into(),
-                    opened_on: c.raised_on,
-                    opener_line: None,
-                    closed: None,
-                    once: Vec::new(),
-                };
-                (c.id.clone(), state)
-            })
-            .collect()
+        let mut cases: Vec<Option<CaseState>> = Vec::new();
+        for (id, subject, opened_on) in opened {
+            let key = self.data.case_key(&id) as usize;
+            let subject = self.subjects.key(self.data.subject_id(subject));
+            if cases.len() <= key {
+                cases.resize_with(key + 1, || None);
+            }
+            cases[key] = Some(CaseState {
+                kind: kind.unwrap_or(0),
+                subject,
+                opened_on,
+                opener_line: None,
+                closed: None,
+                once: Vec::new(),
+            });
+        }
+        cases
     }
 
     /// An opening event: its case id must be new.
-    fn open(&mut self, ctx: &mut Ctx, i: usize, cases: &mut IdMap<CaseState>) {
+    fn open(&mut self, ctx: &mut Ctx, i: usize, cases: &mut Vec<Option<CaseState>>) {
         let row = &self.rows[i];
-        let case = row.case.clone().unwrap_or_default();
-        let Some(existing) = cases.get(&case) else {
-            let state = CaseState {
+        let key = row.case.unwrap_or_default() as usize;
+        if cases.len() <= key {
+            cases.resize_with(key + 1, || None);
+        }
+        let Some(existing) = &cases[key] else {
+            cases[key] = Some(CaseState {
                 kind: self.schema.event_kinds[row.kind].case.unwrap_or(0),
-                subject: row.subject.clone(),
+                subject: row.subject,
                 opened_on: row.date,
                 opener_line: Some(row.line),
                 closed: None,
                 once: Vec::new(),
-            };
-            cases.insert(case, state);
+            });
             return;
         };
         let first = existing.opener_line;
-        let case = case.to_string();
+        let case = self.case_text(i);
         self.reject(ctx, i, self.case_column, |mut at| {
             at.label = Some("opened before".into());
             at.help = Some(match first {
@@ -588,7 +648,7 @@ impl EventHandler<'_> {
 
     /// A closing event: a member of its case, dated on or after its opening, and the
     /// case's only closing event.
-    fn close(&mut self, ctx: &mut Ctx, i: usize, cases: &mut IdMap<CaseState>) {
+    fn close(&mut self, ctx: &mut Ctx, i: usize, cases: &mut [Option<CaseState>]) {
         let Some(state) = self.member(ctx, i, cases) else {
             return;
         };
@@ -597,7 +657,7 @@ impl EventHandler<'_> {
             state.closed = Some((date, line));
             return;
         };
-        let case = self.rows[i].case.as_deref().unwrap_or_default().to_string();
+        let case = self.case_text(i);
         self.reject(ctx, i, self.case_column, |mut at| {
             at.label = Some("closed before".into());
             at.help = Some(format!(
@@ -613,14 +673,14 @@ impl EventHandler<'_> {
 
     /// Any other case event: a member of its case, dated within it, and at most one of a
     /// `once per case` kind.
-    fn follow(&mut self, ctx: &mut Ctx, i: usize, cases: &mut IdMap<CaseState>) {
+    fn follow(&mut self, ctx: &mut Ctx, i: usize, cases: &mut [Option<CaseState>]) {
         let Some(state) = self.member(ctx, i, cases) else {
             return;
         };
         let row = &self.rows[i];
         let (kind, date, line) = (row.kind, row.date, row.line);
-        let case = row.case.as_deref().unwrap_or_default().to_string();
         if let Some((closed_on, _)) = state.closed.filter(|(closed_on, _)| date > *closed_on) {
+            let case = self.case_text(i);
             let column = Some(self.columns[DATE]);
             self.reject(ctx, i, column, |at| {
                 outside(case, date, false, closed_on, at)
@@ -634,6 +694,7 @@ impl EventHandler<'_> {
             state.once.push((kind, line));
             return;
         };
+        let case = self.case_text(i);
         let kind = self.schema.event_kinds[kind].id.clone();
         let column = Some(self.columns[KIND]);
         self.reject(ctx, i, column, |mut at| {
@@ -658,34 +719,40 @@ impl EventHandler<'_> {
         &mut self,
         ctx: &mut Ctx,
         i: usize,
-        cases: &'c mut IdMap<CaseState>,
+        cases: &'c mut [Option<CaseState>],
     ) -> Option<&'c mut CaseState> {
-        let row = &self.rows[i];
-        let case = row.case.clone().unwrap_or_default();
-        let Some(state) = cases.get_mut(&case) else {
+        let key = self.rows[i].case.unwrap_or_default() as usize;
+        let Some(Some(state)) = cases.get_mut(key) else {
             self.not_opened(ctx, i);
             return None;
         };
-        let problem = self.membership(i, state);
-        match problem {
-            None => Some(state),
-            Some((column, make)) => {
-                self.reject(ctx, i, column, make);
-                None
-            }
+        if !self.fits(i, state) {
+            let (column, make) = self.membership(i, state);
+            self.reject(ctx, i, column, make);
+            return None;
         }
+        Some(state)
     }
 
-    /// Why row `i` cannot belong to the case `state`, if it cannot: the column to point at
-    /// and the error to build.
+    /// Whether row `i` may belong to the case `state`: of its case kind, about its subject,
+    /// and not dated before it was opened.
+    fn fits(&self, i: usize, state: &CaseState) -> bool {
+        let row = &self.rows[i];
+        self.schema.event_kinds[row.kind].case.unwrap_or(0) == state.kind
+            && row.subject == state.subject
+            && row.date >= state.opened_on
+    }
+
+    /// Why row `i` cannot belong to the case `state` (see [`EventHandler::fits`]): the column
+    /// to point at and the error to build.
     #[allow(clippy::type_complexity)]
     fn membership(
         &self,
         i: usize,
         state: &CaseState,
-    ) -> Option<(Option<usize>, Box<dyn FnOnce(Box<Site>) -> DataError>)> {
+    ) -> (Option<usize>, Box<dyn FnOnce(Box<Site>) -> DataError>) {
         let row = &self.rows[i];
-        let case = row.case.as_deref().unwrap_or_default().to_string();
+        let case = self.case_text(i);
         let row_case_kind = self.schema.event_kinds[row.kind].case.unwrap_or(0);
         let opened_by = |line: Option<usize>| match line {
             Some(line) => format!("on line {line}"),
@@ -699,7 +766,7 @@ impl EventHandler<'_> {
                 "case `{case}` was opened {} as a `{opened_as}` case; check the case id",
                 opened_by(state.opener_line)
             );
-            return Some((
+            return (
                 self.case_column,
                 Box::new(move |mut at| {
                     at.label = Some("another kind of case".into());
@@ -712,18 +779,18 @@ impl EventHandler<'_> {
                         at,
                     }
                 }),
-            ));
+            );
         }
         if row.subject != state.subject {
-            let subject = row.subject.to_string();
-            let case_subject = state.subject.to_string();
+            let subject = self.subjects.name(row.subject).to_string();
+            let case_subject = self.subjects.name(state.subject).to_string();
             let help = format!(
                 "case `{case}` was opened {} for `{case_subject}`; check the subject or the \
                  case id",
                 opened_by(state.opener_line)
             );
             let first_line = state.opener_line;
-            return Some((
+            return (
                 Some(self.columns[SUBJECT]),
                 Box::new(move |mut at| {
                     at.label = Some("another subject".into());
@@ -736,22 +803,19 @@ impl EventHandler<'_> {
                         at,
                     }
                 }),
-            ));
+            );
         }
-        if row.date < state.opened_on {
-            let (date, bound) = (row.date, state.opened_on);
-            return Some((
-                Some(self.columns[DATE]),
-                Box::new(move |at| outside(case, date, true, bound, at)),
-            ));
-        }
-        None
+        let (date, bound) = (row.date, state.opened_on);
+        (
+            Some(self.columns[DATE]),
+            Box::new(move |at| outside(case, date, true, bound, at)),
+        )
     }
 
     /// Reports row `i`'s case as never opened.
     fn not_opened(&mut self, ctx: &mut Ctx, i: usize) {
         let row = &self.rows[i];
-        let case = row.case.as_deref().unwrap_or_default().to_string();
+        let case = self.case_text(i);
         let case_kind =
             &self.schema.case_kinds[self.schema.event_kinds[row.kind].case.unwrap_or(0)];
         let opener_def = &self.schema.event_kinds[case_kind.opened_by];

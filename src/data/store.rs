@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 
@@ -68,6 +68,127 @@ impl Hasher for IdHasher {
 }
 
 pub(crate) type IdMap<V> = HashMap<Box<str>, V, BuildHasherDefault<IdHasher>>;
+
+/// The [`IdHasher`] hash of an id.
+#[inline]
+pub(crate) fn id_hash(id: &str) -> u64 {
+    BuildHasherDefault::<IdHasher>::default().hash_one(id)
+}
+
+/// A hasher for keys that are already hashes ([`id_hash`]): it passes them through.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct HashIsKey(u64);
+
+impl Hasher for HashIsKey {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A table keyed by [`id_hash`] values.
+pub(crate) type HashMapByHash<V> = HashMap<u64, V, BuildHasherDefault<HashIsKey>>;
+
+/// Text ids, each kept once in one buffer and numbered in the order first seen. The table is
+/// keyed by each id's hash and holds its number and, for ids of up to [`INLINE`] bytes (almost
+/// all), its text: a lookup reads one table slot and nothing else, rather than following a
+/// pointer per probe. This keeps interning fast when ids come in no particular order, as in an
+/// events file sorted by date.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    by_hash: HashMapByHash<Slot>,
+    /// Ids whose hash an earlier, different id already has (almost never any).
+    collided: IdMap<u32>,
+    text: String,
+    /// `ends[k]` is where id `k` ends in `text`; it starts where id `k - 1` ends.
+    ends: Vec<usize>,
+}
+
+/// Ids up to this many bytes are kept in the table itself.
+const INLINE: usize = 16;
+
+/// An id's number and, when it is short, its bytes.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    key: u32,
+    /// The id's length when at most [`INLINE`], else `u8::MAX`.
+    len: u8,
+    bytes: [u8; INLINE],
+}
+
+impl Slot {
+    fn new(key: u32, id: &str) -> Slot {
+        let mut slot = Slot {
+            key,
+            len: u8::MAX,
+            bytes: [0; INLINE],
+        };
+        if id.len() <= INLINE {
+            slot.len = id.len() as u8;
+            slot.bytes[..id.len()].copy_from_slice(id.as_bytes());
+        }
+        slot
+    }
+}
+
+impl Interner {
+    /// The number of an id, adding it if it is new.
+    pub fn key(&mut self, id: &str) -> u32 {
+        let next = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+        let hash = id_hash(id);
+        match self.by_hash.get(&hash) {
+            Some(slot) if self.holds(slot, id) => return slot.key,
+            Some(_) => match self.collided.get(id) {
+                Some(&key) => return key,
+                None => {
+                    self.collided.insert(id.into(), next);
+                }
+            },
+            None => {
+                self.by_hash.insert(hash, Slot::new(next, id));
+            }
+        }
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+        next
+    }
+
+    /// Whether `slot` is that of `id` (rather than of another id with the same hash).
+    #[inline]
+    fn holds(&self, slot: &Slot, id: &str) -> bool {
+        match slot.len {
+            u8::MAX => self.name(slot.key) == id,
+            len => &slot.bytes[..usize::from(len)] == id.as_bytes(),
+        }
+    }
+
+    /// The id numbered `key` (empty for a number never given).
+    pub fn name(&self, key: u32) -> &str {
+        let k = key as usize;
+        let Some(&end) = self.ends.get(k) else {
+            return "";
+        };
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..end]
+    }
+
+    /// How many ids there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
 
 /// One metric's values, month-major: `columns[m][s]` is the value for subject `s` in month
 /// `start + m`; NaN (or a column too short to reach `s`) means "no value".
@@ -201,6 +322,8 @@ pub struct DatasetBuilder {
     has_row: Vec<bool>,
     concerns: Vec<(SubjectIndex, Concern)>,
     events: Vec<PendingEvent>,
+    /// Case ids met so far, numbered: their keys.
+    case_ids: Interner,
     event_kinds: Vec<KindShape>,
     concern_kind: Option<usize>,
     concerns_are_events: bool,
@@ -219,12 +342,12 @@ struct KindShape {
     closes: bool,
 }
 
-/// An event as added, with its case id still as text.
+/// An event as added, with the key of its case id (see [`DatasetBuilder::case_key`]).
 #[derive(Debug)]
 struct PendingEvent {
     subject: SubjectIndex,
     event: Event,
-    case: Option<Box<str>>,
+    case: Option<u32>,
 }
 
 impl DatasetBuilder {
@@ -240,6 +363,7 @@ impl DatasetBuilder {
             has_row: Vec::new(),
             concerns: Vec::new(),
             events: Vec::new(),
+            case_ids: Interner::default(),
             event_kinds: schema
                 .event_kinds
                 .iter()
@@ -276,21 +400,54 @@ impl DatasetBuilder {
         case: Option<&str>,
         fields: Vec<Value>,
     ) {
+        let case = case.map(|case| self.case_key(case));
+        self.add_keyed_event(
+            subject,
+            id.into(),
+            kind,
+            date,
+            case,
+            fields.into_boxed_slice(),
+        );
+    }
+
+    /// [`DatasetBuilder::add_event`] with the id already owned and the case id already turned
+    /// into its key, for the loaders.
+    pub(crate) fn add_keyed_event(
+        &mut self,
+        subject: SubjectIndex,
+        id: Box<str>,
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: Box<[Value]>,
+    ) {
         if subject as usize >= self.ids.len() || kind >= self.event_kinds.len() {
             return;
         }
         self.events.push(PendingEvent {
             subject,
             event: Event {
-                id: id.into(),
+                id,
                 kind: kind as u16,
                 date,
                 case: None,
-                fields: fields.into_boxed_slice(),
+                fields,
                 concern: None,
             },
-            case: case.map(Into::into),
+            case,
         });
+    }
+
+    /// The key of a case id: the same number for the same id (compared exactly), so the
+    /// loaders and [`DatasetBuilder::finish`] hash each case id once.
+    pub(crate) fn case_key(&mut self, id: &str) -> u32 {
+        self.case_ids.key(id)
+    }
+
+    /// The case id of a key from [`DatasetBuilder::case_key`].
+    pub(crate) fn case_id(&self, key: u32) -> &str {
+        self.case_ids.name(key)
     }
 
     /// The index of a subject, adding it if it is new. Ids are compared exactly (case and
@@ -450,7 +607,10 @@ impl DatasetBuilder {
             offsets.push(u32::try_from(next).unwrap_or(u32::MAX));
         }
         let concerns_are_events = self.concerns_are_events();
-        let concerns: Vec<Concern> = self.concerns.into_iter().map(|(_, c)| c).collect();
+        let concerns: Vec<Concern> = std::mem::take(&mut self.concerns)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
         if concerns_are_events {
             let subjects = offsets
                 .windows(2)
@@ -460,6 +620,7 @@ impl DatasetBuilder {
             let opens = self.event_kinds.get(concern_kind).is_some_and(|k| k.opens);
             for (subject, i) in subjects {
                 let concern = &concerns[i as usize];
+                let case = opens.then(|| self.case_key(&concern.id));
                 self.events.push(PendingEvent {
                     subject,
                     event: Event {
@@ -470,13 +631,17 @@ impl DatasetBuilder {
                         fields: Box::default(),
                         concern: Some(i),
                     },
-                    case: opens.then(|| concern.id.clone()),
+                    case,
                 });
             }
         }
         let kinds = self.event_kinds.len();
-        let (events, event_offsets, cases, case_offsets) =
-            group_events(std::mem::take(&mut self.events), &self.event_kinds, count);
+        let (events, event_offsets, cases, case_offsets) = group_events(
+            std::mem::take(&mut self.events),
+            &self.event_kinds,
+            &self.case_ids,
+            count,
+        );
         self.ids.shrink_to_fit();
 
         Dataset {
@@ -510,18 +675,35 @@ impl DatasetBuilder {
 fn group_events(
     mut pending: Vec<PendingEvent>,
     kinds: &[KindShape],
+    case_ids: &Interner,
     subjects: usize,
 ) -> (Vec<Event>, Vec<u32>, Vec<Case>, Vec<u32>) {
-    // Cases first: one per distinct (case id), with its subject, kind and dates.
-    let mut by_id: IdMap<usize> = IdMap::default();
+    let (cases, case_offsets, new_index) = build_cases(&pending, kinds, case_ids, subjects);
+    for p in &mut pending {
+        p.event.case = p.case.and_then(|key| new_index[key as usize]);
+    }
+    let (events, event_offsets) = sort_events(pending, kinds.len(), subjects);
+    (events, event_offsets, cases, case_offsets)
+}
+
+/// The cases the events belong to: one per case key used by an event of a kind in a case
+/// kind, with its subject, kind and dates, sorted by subject, case kind and id; the offsets of
+/// each subject's cases; and each case key's position among the sorted cases.
+fn build_cases(
+    pending: &[PendingEvent],
+    kinds: &[KindShape],
+    case_ids: &Interner,
+    subjects: usize,
+) -> (Vec<Case>, Vec<u32>, Vec<Option<CaseIndex>>) {
+    let mut by_key: Vec<Option<usize>> = vec![None; case_ids.len()];
     let mut cases: Vec<Case> = Vec::new();
-    for p in &pending {
-        let (Some(id), Some(case_kind)) = (&p.case, kinds[p.event.kind as usize].case) else {
+    for p in pending {
+        let (Some(key), Some(case_kind)) = (p.case, kinds[p.event.kind as usize].case) else {
             continue;
         };
-        let index = *by_id.entry(id.clone()).or_insert_with(|| {
+        let index = *by_key[key as usize].get_or_insert_with(|| {
             cases.push(Case {
-                id: id.clone(),
+                id: case_ids.name(key).into(),
                 kind: case_kind as u16,
                 subject: p.subject,
                 opened_on: None,
@@ -552,11 +734,10 @@ fn group_events(
         .iter()
         .map(|&old| slots[old].take().expect("each case is taken once"))
         .collect();
-    for p in &mut pending {
-        if let Some(id) = &p.case {
-            p.event.case = by_id.get(id).map(|&old| new_index[old]);
-        }
-    }
+    let by_key = by_key
+        .into_iter()
+        .map(|old| old.map(|old| new_index[old]))
+        .collect();
     let mut case_offsets = Vec::with_capacity(subjects + 1);
     let mut next = 0usize;
     case_offsets.push(0u32);
@@ -566,34 +747,41 @@ fn group_events(
         }
         case_offsets.push(next as u32);
     }
+    (cases, case_offsets, by_key)
+}
 
-    pending.sort_unstable_by(|a, b| {
-        (a.subject, a.event.kind, a.event.date, &a.event.id).cmp(&(
-            b.subject,
-            b.event.kind,
-            b.event.date,
-            &b.event.id,
-        ))
-    });
-    let width = kinds.len();
-    let mut event_offsets = Vec::with_capacity(subjects * width + 1);
-    event_offsets.push(0u32);
-    let mut next = 0usize;
-    for subject in 0..subjects {
-        for kind in 0..width {
-            while next < pending.len()
-                && (
-                    pending[next].subject as usize,
-                    pending[next].event.kind as usize,
-                ) <= (subject, kind)
-            {
-                next += 1;
-            }
-            event_offsets.push(next as u32);
+/// Sorts events by subject, kind, date and id: a counting sort into one run per (subject,
+/// kind), then each run (a few events) by date and id. Returns the events and the offsets of
+/// the runs.
+fn sort_events(
+    pending: Vec<PendingEvent>,
+    width: usize,
+    subjects: usize,
+) -> (Vec<Event>, Vec<u32>) {
+    let bucket = |p: &PendingEvent| p.subject as usize * width + p.event.kind as usize;
+    let mut event_offsets = vec![0u32; subjects * width + 1];
+    for p in &pending {
+        event_offsets[bucket(p) + 1] += 1;
+    }
+    for i in 1..event_offsets.len() {
+        event_offsets[i] += event_offsets[i - 1];
+    }
+    let mut next: Vec<u32> = event_offsets.clone();
+    let mut slots: Vec<Option<Event>> = Vec::new();
+    slots.resize_with(pending.len(), || None);
+    for p in pending {
+        let at = &mut next[bucket(&p)];
+        slots[*at as usize] = Some(p.event);
+        *at += 1;
+    }
+    let mut events: Vec<Event> = slots.into_iter().flatten().collect();
+    for run in event_offsets.windows(2) {
+        let run = &mut events[run[0] as usize..run[1] as usize];
+        if run.len() > 1 {
+            run.sort_unstable_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         }
     }
-    let events = pending.into_iter().map(|p| p.event).collect();
-    (events, event_offsets, cases, case_offsets)
+    (events, event_offsets)
 }
 
 #[cfg(test)]
@@ -614,6 +802,19 @@ mod tests {
         assert_eq!(columns.get(3, oct.offset(1)), None);
         assert_eq!(columns.get(3, jan.offset(-1)), None);
         assert_eq!(columns.columns.len(), 10);
+    }
+
+    #[test]
+    fn interner_numbers_ids_once_short_or_long() {
+        let mut ids = Interner::default();
+        let long = "a-case-id-longer-than-sixteen-bytes";
+        assert_eq!(ids.key("c1"), 0);
+        assert_eq!(ids.key(long), 1);
+        assert_eq!(ids.key("c2"), 2);
+        assert_eq!(ids.key("c1"), 0);
+        assert_eq!(ids.key(long), 1);
+        assert_eq!((ids.name(1), ids.name(2), ids.name(9)), (long, "c2", ""));
+        assert_eq!(ids.len(), 3);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::trace::{DeadlineSeen, DeadlineState, EventSeen, Read, Tracer};
 use super::value::{Truth, Val};
 use crate::ast::{AggregateFn, DueUnit, Span};
 use crate::calendar::Deadline;
-use crate::data::Event;
+use crate::data::{CaseIndex, Event};
 use crate::program::{
     DateRefDef, EventField, EventRefDef, EventSetDef, FieldRead, RefPick, SpanAmountDef, SpanDef,
     StatusTest, WindowDef,
@@ -22,6 +22,34 @@ enum Members<'a> {
     Known(Vec<&'a Event>),
     /// The anchor found no event of these kinds.
     AnchorAbsent(Vec<usize>),
+}
+
+/// A subject's events of one kind in a condition's scope, dated on or before a day, sorted
+/// by date then id: a slice of the dataset, read for one case when `case` is set. Nothing is
+/// copied or allocated.
+#[derive(Clone, Copy)]
+struct Scoped<'a> {
+    events: &'a [Event],
+    case: Option<CaseIndex>,
+}
+
+impl<'a> Scoped<'a> {
+    /// The events, in order.
+    fn iter(self) -> impl DoubleEndedIterator<Item = &'a Event> {
+        let case = self.case;
+        self.events
+            .iter()
+            .filter(move |e| case.is_none() || e.case == case)
+    }
+
+    /// The events dated on or after `start` (a binary search).
+    fn from(self, start: NaiveDate) -> Scoped<'a> {
+        let first = self.events.partition_point(|e| e.date < start);
+        Scoped {
+            events: &self.events[first..],
+            case: self.case,
+        }
+    }
 }
 
 /// A date from a date reference.
@@ -48,16 +76,16 @@ enum Outcome<'a> {
 impl<'a> Interp<'a> {
     /// The subject's events of `kind` that a condition sees: in a case-scoped rule, only the
     /// case's own events for kinds of its case kind; dated on or before `until`.
-    fn scoped_events(&self, kind: usize, ctx: Ctx, until: NaiveDate) -> Vec<&'a Event> {
+    fn scoped_events(&self, kind: usize, ctx: Ctx, until: NaiveDate) -> Scoped<'a> {
         let all = self.data.events(self.subject, kind);
         let end = all.partition_point(|e| e.date <= until);
-        let own_case = ctx.case.filter(|&c| {
+        let case = ctx.case.filter(|&c| {
             let case_kind = self.data.case(c).kind as usize;
             self.program.schema.event_kinds[kind].case == Some(case_kind)
         });
-        match own_case {
-            Some(case) => all[..end].iter().filter(|e| e.case == Some(case)).collect(),
-            None => all[..end].iter().collect(),
+        Scoped {
+            events: &all[..end],
+            case,
         }
     }
 
@@ -89,10 +117,15 @@ impl<'a> Interp<'a> {
         let mut members: Vec<&Event> = Vec::new();
         for &kind in &set.kinds {
             let events = self.scoped_events(kind, ctx, until);
-            members.extend(events.into_iter().filter(|e| match from {
-                None => true,
-                Some(from) => after_start(e, from, anchor, &set.kinds),
-            }));
+            match from {
+                None => members.extend(events.iter()),
+                Some(from) => members.extend(
+                    events
+                        .from(from)
+                        .iter()
+                        .filter(|e| after_start(e, from, anchor, &set.kinds)),
+                ),
+            }
         }
         if set.kinds.len() > 1 {
             members.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
@@ -399,9 +432,8 @@ impl<'a> Interp<'a> {
         let today = self.evaluation_date(ctx.month);
         let mut met_by: Option<&Event> = None;
         for &kind in &def.awaited.kinds {
-            let candidates = self.scoped_events(kind, ctx, today);
-            let from = candidates.partition_point(|e| e.date < start);
-            for event in &candidates[from..] {
+            let candidates = self.scoped_events(kind, ctx, today).from(start);
+            for event in candidates.iter() {
                 if !after_start(event, start, start_event, &def.awaited.kinds) {
                     continue;
                 }
