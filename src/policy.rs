@@ -121,8 +121,7 @@ impl Policy {
         as_of: crate::month::Month,
         options: &crate::eval::EvalOptions,
     ) -> crate::eval::Evaluation {
-        let mut evaluation =
-            crate::eval::evaluate(&self.program, data, as_of, options);
+        let mut evaluation = crate::eval::evaluate(&self.program, data, as_of, options);
         evaluation.diagnostics = self.warning_records();
         let data_warnings = data.warnings().iter().map(diagnostic::data_warning_record);
         evaluation.diagnostics.extend(data_warnings);

@@ -9,10 +9,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use super::format_float as format_number;
 use crate::data::Dataset;
-use crate::eval::format_number;
 use crate::history::{Agreement, Backtest, Comparison, Status};
 use crate::month::Month;
+use crate::number::Figure;
 use crate::program::{CmpOp, Expr, ExprKind, Program};
 use crate::report::backtest::{reason_words, BacktestReport};
 use crate::schema::{MetricDef, MetricKind};
@@ -594,14 +595,18 @@ fn collect_thresholds(expr: &Expr, found: &mut Vec<Vec<Threshold>>) {
 /// `metric op number` or `number op metric`, written with the metric on the left.
 fn metric_against_number(op: CmpOp, a: &Expr, b: &Expr) -> Option<(usize, Threshold)> {
     match (&a.kind, &b.kind) {
-        (ExprKind::Metric(m), ExprKind::Number(value)) => {
-            Some((*m, Threshold { op, value: *value }))
-        }
+        (ExprKind::Metric(m), ExprKind::Number(value)) => Some((
+            *m,
+            Threshold {
+                op,
+                value: Figure::from(*value).to_f64(),
+            },
+        )),
         (ExprKind::Number(value), ExprKind::Metric(m)) => Some((
             *m,
             Threshold {
                 op: flipped(op),
-                value: *value,
+                value: Figure::from(*value).to_f64(),
             },
         )),
         _ => None,
@@ -796,6 +801,7 @@ fn write_subject(
     for (m, metric) in program.schema.metrics.iter().enumerate() {
         let values: Vec<Option<f64>> = (0..b.months.len())
             .map(|i| index.and_then(|s| data.metric_value(m, s, b.from.offset(i as i32))))
+            .map(|v| v.map(|v| Figure::from(v).to_f64()))
             .collect();
         let chart = Timeline {
             metric,
