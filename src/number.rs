@@ -332,7 +332,10 @@ mod tests {
         assert_eq!(third.compare(Num::new(dec("1.333333"))), Ordering::Greater);
         assert_eq!(third.compare(Num::new(dec("1.333334"))), Ordering::Less);
         assert_eq!(third.to_string(), "1.333333");
-        assert_eq!(third.checked_mul(Num::from_i64(3)).unwrap().to_string(), "4");
+        assert_eq!(
+            third.checked_mul(Num::from_i64(3)).unwrap().to_string(),
+            "4"
+        );
         assert_eq!(Num::from_i64(1).checked_div(Num::ZERO), None);
         let seven_halves = Num::new(dec("7.5")).checked_div(Num::from_i64(3)).unwrap();
         assert_eq!(seven_halves.to_string(), "2.5");

@@ -41,7 +41,15 @@ fn escalate(args: &[&str]) -> (String, i32) {
     (text, output.status.code().unwrap_or(-1))
 }
 
-/// Every month equals `eval` for that month, and status/resolved follow from the month before.
+/// An action's subject, rule and case: what identifies it from month to month.
+type Key = (String, String, Option<String>);
+
+fn action_key(a: &escalate::eval::Action) -> Key {
+    (a.subject.clone(), a.rule.clone(), a.case.clone())
+}
+
+/// Every month equals `eval` for that month, and status/resolved follow from the month before,
+/// actions of different cases being different actions.
 fn assert_consistent(policy: &Policy, data: &Dataset, backtest: &Backtest) {
     let mut previous = policy.evaluate(data, backtest.from.offset(-1), &EvalOptions::default());
     for m in &backtest.months {
@@ -57,31 +65,24 @@ fn assert_consistent(policy: &Policy, data: &Dataset, backtest: &Backtest) {
             "{}: undecided differ",
             m.as_of
         );
-        let before: HashSet<(String, String)> = previous
-            .actions
-            .iter()
-            .map(|a| (a.subject.clone(), a.rule.clone()))
-            .collect();
-        let now: HashSet<(String, String)> = evaluation
-            .actions
-            .iter()
-            .map(|a| (a.subject.clone(), a.rule.clone()))
-            .collect();
+        let before: HashSet<Key> = previous.actions.iter().map(action_key).collect();
+        let now: HashSet<Key> = evaluation.actions.iter().map(action_key).collect();
         for a in &m.actions {
-            let was = before.contains(&(a.action.subject.clone(), a.action.rule.clone()));
+            let was = before.contains(&action_key(&a.action));
             assert_eq!(
                 a.status == Status::Continuing,
                 was,
-                "{}: status of {} {}",
+                "{}: status of {} {} {:?}",
                 m.as_of,
                 a.action.subject,
-                a.action.rule
+                a.action.rule,
+                a.action.case
             );
         }
-        let resolved: HashSet<(String, String)> = m
+        let resolved: HashSet<Key> = m
             .resolved
             .iter()
-            .map(|r| (r.subject.clone(), r.rule.clone()))
+            .map(|r| (r.subject.clone(), r.rule.clone(), r.case.clone()))
             .collect();
         assert_eq!(
             resolved,
@@ -115,6 +116,262 @@ fn bundled_backtests_agree_with_eval_month_by_month() {
     }
 }
 
+const PSR: &str = "tests/fixtures/backtest/psr/policy.policy";
+const PSR_DATA: &str = "tests/fixtures/backtest/psr/data";
+
+#[test]
+fn v1_backtests_agree_with_eval_month_by_month() {
+    let cases = [
+        (PSR, PSR_DATA),
+        (
+            "tests/fixtures/backtest/v1/11-deadline-christmas/policy.policy",
+            "tests/fixtures/backtest/v1/11-deadline-christmas/data",
+        ),
+        (
+            "tests/fixtures/backtest/v1/13-review-cadence/policy.policy",
+            "tests/fixtures/backtest/v1/13-review-cadence/data",
+        ),
+    ];
+    for (file, dir) in cases {
+        let policy = policy(file);
+        let data = data(&policy, dir);
+        let backtest =
+            history::backtest(&policy, &data, month("2026-01"), month("2027-06"), &|_| {});
+        assert_consistent(&policy, &data, &backtest);
+    }
+}
+
+/// Each month of the PSR backtest as `subject rule case status` lines, then `- subject rule
+/// case: reason` lines for what was resolved.
+fn psr_months() -> Vec<(String, Vec<String>)> {
+    let policy = policy(PSR);
+    let data = data(&policy, PSR_DATA);
+    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
+    backtest
+        .months
+        .iter()
+        .map(|m| {
+            let case = |c: &Option<String>| c.clone().unwrap_or_else(|| "-".to_string());
+            let actions = m.actions.iter().map(|a| {
+                let status = match a.status {
+                    Status::New => "new",
+                    Status::Continuing => "continuing",
+                };
+                let (s, r, c) = (&a.action.subject, &a.action.rule, case(&a.action.case));
+                format!("{s} {r} {c} {status}")
+            });
+            let resolved = m.resolved.iter().map(|r| {
+                let why = escalate::report::backtest::reason_words(r.reason, None);
+                format!("- {} {} {}: {why}", r.subject, r.rule, case(&r.case))
+            });
+            (m.as_of.to_string(), actions.chain(resolved).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn case_actions_are_new_continuing_and_resolved_per_case() {
+    // Worked out by hand from tests/fixtures/backtest/psr (20 working days from the request;
+    // "due within 5 working days" while pending; reviews every 28 days once the plan exists;
+    // two requests within 6 calendar months).
+    let expected: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "2026-10",
+            vec![
+                // p01: accepted 5 Oct, plan due Mon 2 Nov: due within 5 working days of 31 Oct.
+                "p01 plan_due_soon psr-01 new",
+                // p02: accepted 1 Sep, plan due 29 Sep: already overdue on 30 Sep.
+                "p02 plan_overdue psr-02a continuing",
+            ],
+        ),
+        (
+            "2026-11",
+            vec![
+                "p01 plan_overdue psr-01 new",
+                // p02's second request (2 Nov) is due 30 Nov: pending on its due day.
+                "p02 plan_due_soon psr-02b new",
+                "p02 plan_overdue psr-02a continuing",
+                "p02 repeated_requests - new",
+                "- p01 plan_due_soon psr-01: no longer holds",
+            ],
+        ),
+        (
+            "2026-12",
+            vec![
+                // p01's plan, created 8 Dec, was late.
+                "p01 plan_was_late psr-01 new",
+                // The same rule for another case of p02 is a new action, not a continuing one.
+                "p02 plan_overdue psr-02b new",
+                "p02 repeated_requests - continuing",
+                "- p01 plan_overdue psr-01: no longer holds",
+                "- p02 plan_due_soon psr-02b: no longer holds",
+                // psr-02a was withdrawn on 7 Dec.
+                "- p02 plan_overdue psr-02a: case closed",
+            ],
+        ),
+        (
+            "2027-01",
+            vec![
+                "p01 plan_was_late psr-01 continuing",
+                // 54 days since the plan of 8 Dec, and no review.
+                "p01 review_overdue psr-01 new",
+                "p02 plan_overdue psr-02b continuing",
+                "p02 repeated_requests - continuing",
+                // p03: accepted 4 Jan, plan due Mon 1 Feb.
+                "p03 plan_due_soon psr-03 new",
+            ],
+        ),
+        (
+            "2027-02",
+            vec![
+                "p01 plan_was_late psr-01 continuing",
+                // psr-02b's plan was created on 3 Feb, after its due date.
+                "p02 plan_was_late psr-02b new",
+                "p02 repeated_requests - continuing",
+                // A review on 10 Feb.
+                "- p01 review_overdue psr-01: no longer holds",
+                "- p02 plan_overdue psr-02b: no longer holds",
+                // p03's plan was created on its due date.
+                "- p03 plan_due_soon psr-03: no longer holds",
+            ],
+        ),
+        (
+            "2027-03",
+            vec![
+                "p02 plan_was_late psr-02b continuing",
+                "p02 review_overdue psr-02b new",
+                "p03 review_overdue psr-03 new",
+                // psr-01 was completed on 15 Mar.
+                "- p01 plan_was_late psr-01: case closed",
+                // October 2026 to March 2027 holds one request of p02.
+                "- p02 repeated_requests -: no longer holds",
+            ],
+        ),
+    ];
+    let found = psr_months();
+    assert_eq!(found.len(), expected.len());
+    for ((month, lines), (want_month, want)) in found.iter().zip(&expected) {
+        assert_eq!(month, want_month);
+        assert_eq!(lines, want, "{month}");
+    }
+}
+
+#[test]
+fn the_summary_counts_actions_per_case() {
+    let policy = policy(PSR);
+    let data = data(&policy, PSR_DATA);
+    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
+    let rule = |id: &str| {
+        backtest
+            .summary
+            .rules
+            .iter()
+            .find(|r| r.rule == id)
+            .unwrap()
+    };
+    // psr-01 in 2026-11 and psr-02b in 2026-12: two actions of one subject each.
+    assert_eq!(rule("plan_overdue").new_per_month, [0, 1, 1, 0, 0, 0]);
+    assert_eq!(rule("plan_overdue").subjects_affected, 2);
+    // psr-02a 2 months (from before the range), psr-01 1 month, psr-02b 2 months.
+    assert_eq!(rule("plan_overdue").median_months_open, Some(2.0));
+    assert_eq!(backtest.summary.new_actions, 11);
+}
+
+#[test]
+fn psr_backtest_outputs_in_every_format() {
+    let base = [
+        "backtest", PSR, "--data", PSR_DATA, "--from", "2026-10", "--to", "2027-03",
+    ];
+    for format in ["human", "json", "csv"] {
+        let mut args = base.to_vec();
+        args.extend(["--format", format]);
+        let (text, code) = escalate(&args);
+        assert_eq!(code, 0, "{text}");
+        insta::assert_snapshot!(format!("psr_backtest.{format}"), text);
+    }
+}
+
+#[test]
+fn agreement_matches_the_case() {
+    let policy = policy(PSR);
+    let data = data(&policy, PSR_DATA);
+    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
+    let actual = history::load_actual(
+        &root().join("tests/fixtures/backtest/psr/actual.csv"),
+        policy.program(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let agreement = history::agreement(&backtest, &actual);
+    let rule = |id: &str| agreement.rules.iter().find(|r| r.rule == id).unwrap();
+    // psr-01's overdue plan was chased in 2026-12 (the next month): done. The row for psr-02a
+    // in 2026-12 matches no new action (psr-02a's was required before the range), and
+    // psr-02b's, new in 2026-12, was not chased.
+    let overdue = rule("plan_overdue");
+    assert_eq!(
+        (overdue.done, overdue.not_done, overdue.not_required),
+        (1, 1, 1)
+    );
+    let missed: Vec<(&str, Option<&str>, String)> = overdue
+        .missed
+        .iter()
+        .map(|m| (m.subject.as_str(), m.case.as_deref(), m.period.to_string()))
+        .collect();
+    assert_eq!(missed, [("p02", Some("psr-02b"), "2026-12".to_string())]);
+    assert_eq!(overdue.unrequired[0].case.as_deref(), Some("psr-02a"));
+    // A subject-scoped rule is matched without a case.
+    assert_eq!(rule("repeated_requests").done, 1);
+    insta::assert_json_snapshot!("psr_agreement", agreement);
+}
+
+#[test]
+fn an_actual_file_must_name_the_case_of_a_case_rule_only() {
+    let (text, code) = escalate(&[
+        "backtest",
+        PSR,
+        "--data",
+        PSR_DATA,
+        "--from",
+        "2026-10",
+        "--to",
+        "2027-03",
+        "--actual",
+        "tests/fixtures/backtest/psr/actual_bad.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let lines: Vec<u64> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2, 3]);
+    insta::assert_json_snapshot!("psr_actual_bad.diagnostics", json);
+}
+
+#[test]
+fn comparing_keys_actions_by_case() {
+    let (text, code) = escalate(&[
+        "backtest",
+        PSR,
+        "--data",
+        PSR_DATA,
+        "--from",
+        "2026-10",
+        "--to",
+        "2027-03",
+        "--compare",
+        "tests/fixtures/backtest/psr/policy_30_days.policy",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    insta::assert_json_snapshot!("psr_compare_30_days", json["compare"]);
+}
+
 #[test]
 fn first_month_status_counts_the_month_before_from() {
     // A concern stays on the record for 12 months, so its action continues from month to month.
@@ -144,6 +401,7 @@ fn resolved_actions_say_why() {
         .expect("gp04's first-month action ends in September");
     assert_eq!(gp04.reason, history::Reason::Replaced);
     assert_eq!(gp04.replaced_by.as_deref(), Some("second_month_gp"));
+    assert_eq!(gp04.case, None);
 }
 
 #[test]

@@ -1,6 +1,10 @@
 //! The founders' conformance cases (a verbatim copy of `shared/conformance/` in
-//! `tests/fixtures/conformance/`), run against the built `escalate` binary exactly as
-//! `shared/conformance/run` runs them.
+//! `tests/fixtures/conformance/`, and of `shared/conformance/v1/` in
+//! `tests/fixtures/conformance/v1/`), run against the built `escalate` binary exactly as
+//! `shared/conformance/run` runs them, with its version 1 rules: an action's and an undecided
+//! entry's `case` is compared, undecided entries are keyed by (subject, rule, case), missing
+//! events are matched on (kind, case, none recorded), and deadline evidence on deadline, due
+//! date, status and days overdue.
 //!
 //! Each case folder holds `args` (the command line after the binary, run inside the case
 //! folder) and either `expected.json` (an `eval` result) or `expected-diagnostics.json` (the
@@ -22,6 +26,17 @@ const CASES: &[&str] = &[
     "04-check-errors",
     "05-parse-error",
     "06-data-errors",
+];
+
+/// The version 1 cases, as named in `tests/fixtures/conformance/v1/`.
+const V1_CASES: &[&str] = &[
+    "11-deadline-christmas",
+    "12-concern-response",
+    "13-review-cadence",
+    "14-absent-reference",
+    "15-events-with-metrics",
+    "16-check-errors-v1",
+    "17-data-errors-v1",
 ];
 
 fn cases_dir() -> PathBuf {
@@ -151,8 +166,8 @@ fn check_eval(output: &Output, expected: &Value) -> Result<(), String> {
             ));
         }
     }
-    const FIELDS: [&str; 7] = [
-        "subject", "rule", "severity", "owner", "involve", "due", "replaces",
+    const FIELDS: [&str; 8] = [
+        "subject", "rule", "case", "severity", "owner", "involve", "due", "replaces",
     ];
     let tuple = |action: &Value| -> Vec<Value> {
         FIELDS
@@ -186,17 +201,33 @@ fn check_eval(output: &Output, expected: &Value) -> Result<(), String> {
         }
         return Err(message);
     }
-    let undecided = |value: &Value| -> BTreeMap<(String, String), Vec<Value>> {
-        array(get(value, "undecided"))
-            .iter()
-            .map(|u| {
-                let key = (get(u, "subject").to_string(), get(u, "rule").to_string());
-                (key, array(get(u, "missing")).to_vec())
-            })
-            .collect()
-    };
+    check_undecided(expected, &got)?;
+    check_deadline_evidence(expected, &got)
+}
+
+/// An undecided entry's key: subject, rule and, for a case-scoped rule, case (the runner's
+/// `ukey`; an absent case is JSON null).
+type UndecidedKey = (String, String, String);
+
+fn undecided(value: &Value) -> BTreeMap<UndecidedKey, Vec<Value>> {
+    array(get(value, "undecided"))
+        .iter()
+        .map(|u| {
+            let key = (
+                get(u, "subject").to_string(),
+                get(u, "rule").to_string(),
+                get(u, "case").to_string(),
+            );
+            (key, array(get(u, "missing")).to_vec())
+        })
+        .collect()
+}
+
+/// The same undecided entries, each naming at least one of the missing metric values and at
+/// least one of the missing events the expected entry lists.
+fn check_undecided(expected: &Value, got: &Value) -> Result<(), String> {
     let want_u = undecided(expected);
-    let have_u = undecided(&got);
+    let have_u = undecided(got);
     if want_u.keys().ne(have_u.keys()) {
         return Err(format!(
             "undecided differ: expected {:?}, found {:?}",
@@ -204,21 +235,69 @@ fn check_eval(output: &Output, expected: &Value) -> Result<(), String> {
             have_u.keys().collect::<Vec<_>>()
         ));
     }
-    let names = |missing: &[Value]| -> BTreeSet<(String, String)> {
-        missing
+    let is_event = |m: &&Value| m.get("event_kind").is_some();
+    let metric = |m: &Value| vec![get(m, "metric").to_string(), get(m, "period").to_string()];
+    let event = |m: &Value| {
+        ["event_kind", "case", "none_recorded"]
             .iter()
-            .map(|m| (get(m, "metric").to_string(), get(m, "period").to_string()))
-            .collect()
+            .map(|k| get(m, k).to_string())
+            .collect::<Vec<_>>()
     };
     for (key, missing) in &want_u {
-        if missing.is_empty() {
+        let (events, metrics): (Vec<&Value>, Vec<&Value>) = missing.iter().partition(is_event);
+        let have = &have_u[key];
+        if !metrics.is_empty() {
+            let wanted: BTreeSet<_> = metrics.iter().map(|m| metric(m)).collect();
+            let found: BTreeSet<_> = have.iter().map(metric).collect();
+            if wanted.is_disjoint(&found) {
+                return Err(format!(
+                    "undecided {key:?} names no missing value from {wanted:?}"
+                ));
+            }
+        }
+        if !events.is_empty() {
+            let wanted: BTreeSet<_> = events.iter().map(|m| event(m)).collect();
+            let found: BTreeSet<_> = have.iter().filter(is_event).map(event).collect();
+            if wanted.is_disjoint(&found) {
+                return Err(format!(
+                    "undecided {key:?} names no missing event from {wanted:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The deadline entries of an action's evidence, as the runner compares them.
+fn deadline_entries(action: &Value) -> Vec<Vec<String>> {
+    array(get(action, "evidence"))
+        .iter()
+        .filter(|e| e.get("deadline").is_some())
+        .map(|e| {
+            ["deadline", "due", "status", "days_overdue"]
+                .iter()
+                .map(|k| get(e, k).to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Where an expected action lists deadline evidence, the action found has the same deadline
+/// entries, in order, on `deadline`, `due`, `status` and `days_overdue`.
+fn check_deadline_evidence(expected: &Value, got: &Value) -> Result<(), String> {
+    let found = array(get(got, "actions"));
+    for (i, action) in array(get(expected, "actions")).iter().enumerate() {
+        let wanted = deadline_entries(action);
+        if wanted.is_empty() {
             continue;
         }
-        let wanted = names(missing);
-        let found = names(&have_u[key]);
-        if wanted.is_disjoint(&found) {
+        let have = found.get(i).map(deadline_entries).unwrap_or_default();
+        if wanted != have {
             return Err(format!(
-                "undecided {key:?} names no missing value from {wanted:?}"
+                "action {} {} {}: deadline evidence {wanted:?} expected, found {have:?}",
+                get(action, "subject"),
+                get(action, "rule"),
+                get(action, "case")
             ));
         }
     }
@@ -284,9 +363,11 @@ fn check_diagnostics(output: &Output, expected: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one case as the runner does, then snapshots its full JSON output.
-fn conformance(name: &str) {
-    let case = cases_dir().join(name);
+/// Runs one case (its folder under `tests/fixtures/conformance/`) as the runner does, then
+/// snapshots its full JSON output under the folder's name.
+fn conformance(folder: &str) {
+    let case = cases_dir().join(folder);
+    let name = folder.rsplit('/').next().expect("a folder name");
     assert!(
         case.join("args").is_file(),
         "{} has no `args` file",
@@ -304,7 +385,7 @@ fn conformance(name: &str) {
     let json = stdout_json(&output).expect("checked above");
     let mut settings = insta::Settings::clone_current();
     settings.set_description(format!(
-        "escalate {} (in tests/fixtures/conformance/{name})",
+        "escalate {} (in tests/fixtures/conformance/{folder})",
         std::fs::read_to_string(case.join("args"))
             .expect("args")
             .trim()
@@ -343,11 +424,45 @@ fn data_errors() {
     conformance("06-data-errors");
 }
 
-/// A case copied into the folder without a test of its own would be silently skipped.
 #[test]
-fn every_case_has_a_test() {
-    let mut found: Vec<String> = std::fs::read_dir(cases_dir())
-        .expect("tests/fixtures/conformance exists")
+fn deadline_christmas() {
+    conformance("v1/11-deadline-christmas");
+}
+
+#[test]
+fn concern_response() {
+    conformance("v1/12-concern-response");
+}
+
+#[test]
+fn review_cadence() {
+    conformance("v1/13-review-cadence");
+}
+
+#[test]
+fn absent_reference() {
+    conformance("v1/14-absent-reference");
+}
+
+#[test]
+fn events_with_metrics() {
+    conformance("v1/15-events-with-metrics");
+}
+
+#[test]
+fn check_errors_v1() {
+    conformance("v1/16-check-errors-v1");
+}
+
+#[test]
+fn data_errors_v1() {
+    conformance("v1/17-data-errors-v1");
+}
+
+/// The case folders found in `dir`, sorted.
+fn case_folders(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| path.join("args").is_file())
         .map(|path| {
@@ -358,9 +473,21 @@ fn every_case_has_a_test() {
         })
         .collect();
     found.sort();
+    found
+}
+
+/// A case copied into the folder without a test of its own would be silently skipped.
+#[test]
+fn every_case_has_a_test() {
     assert_eq!(
-        found, CASES,
+        case_folders(&cases_dir()),
+        CASES,
         "add a #[test] for each case folder (and to CASES)"
+    );
+    assert_eq!(
+        case_folders(&cases_dir().join("v1")),
+        V1_CASES,
+        "add a #[test] for each v1 case folder (and to V1_CASES)"
     );
 }
 

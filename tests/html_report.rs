@@ -250,3 +250,119 @@ fn a_comparison_and_an_agreement_get_tables() {
     assert!(page.contains("<h2>Agreement with what was done</h2>"));
     assert!(page.contains("<code>first_month</code>: 37 against 17"));
 }
+
+/// The HTML backtest of the PSR fixture (cases and deadlines), 2026-09 to 2027-04.
+fn psr(extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(["backtest", "tests/fixtures/backtest/psr/policy.policy"])
+        .args(["--data", "tests/fixtures/backtest/psr/data"])
+        .args(["--from", "2026-09", "--to", "2027-04", "--format", "html"])
+        .args(extra)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "escalate failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("the page is UTF-8")
+}
+
+/// The page's text from `start` up to (not including) `end`.
+fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let from = page.find(start).unwrap_or_else(|| panic!("no {start}"));
+    let to = page[from..].find(end).unwrap_or_else(|| panic!("no {end}")) + from;
+    &page[from..to]
+}
+
+#[test]
+fn a_policy_with_cases_charts_open_cases_and_missed_deadlines() {
+    let page = psr(&[]);
+    let open = between(
+        &page,
+        "<h2>Open cases per month</h2>",
+        "<h2>Missed deadlines",
+    );
+    // psr-02a (1 Sep to 7 Dec), psr-01 (5 Oct to 15 Mar), psr-02b (from 2 Nov), psr-03
+    // (from 4 Jan), open on each month's last day; psr-04 opens after the range.
+    let counts: Vec<&str> = open
+        .split("<title>psr_plan, ")
+        .skip(1)
+        .map(|t| t.split("</title>").next().unwrap())
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            "2026-09: 1 open case",
+            "2026-10: 2 open cases",
+            "2026-11: 3 open cases",
+            "2026-12: 2 open cases",
+            "2027-01: 3 open cases",
+            "2027-02: 3 open cases",
+            "2027-03: 2 open cases",
+            "2027-04: 2 open cases",
+        ]
+    );
+    let missed = between(
+        &page,
+        "<h2>Missed deadlines per month</h2>",
+        "<h2>Subjects over time</h2>",
+    );
+    // Overdue plans (psr-02a from 2026-09; psr-01 in 2026-11; psr-02b in 2026-12 and 2027-01)
+    // and late ones (psr-01 from 2026-12 until it closed; psr-02b from 2027-02).
+    for bar in [
+        "plan_overdue, 2026-09: 1 action",
+        "plan_overdue, 2026-11: 2 actions",
+        "plan_overdue, 2026-12: 1 action",
+        "plan_was_late, 2026-12: 1 action",
+        "plan_was_late, 2027-02: 2 actions",
+        "plan_was_late, 2027-03: 1 action",
+    ] {
+        assert!(missed.contains(&format!("<title>{bar}</title>")), "{bar}");
+    }
+    assert!(
+        !missed.contains("plan_due_soon,"),
+        "a pending deadline is not missed"
+    );
+    assert!(
+        !missed.contains("review_overdue,"),
+        "review_overdue tests no deadline"
+    );
+}
+
+#[test]
+fn a_subject_timeline_shows_its_cases() {
+    let page = psr(&["--subject", "p02"]);
+    let sections = subject_sections(&page);
+    assert_eq!(sections.len(), 1);
+    let p02 = &sections[0].1;
+    let episodes = between(p02, "<ul class=\"legend episodes\">", "</ul>");
+    insta::assert_snapshot!("psr_p02_episodes", episodes.replace("</li>", "</li>\n"));
+    let figure = between(p02, "<figure class=\"cases\"", "</figure>");
+    // One row per case, and one for the action that is not of a case.
+    for label in ["psr-02a", "psr-02b", "not in a case"] {
+        assert!(
+            figure.contains(&format!("text-anchor=\"end\">{label}</text>")),
+            "{label}"
+        );
+    }
+    assert!(figure.contains("<title>case psr-02a: opened 2026-09-01, closed 2026-12-07</title>"));
+    assert!(figure.contains("<title>case psr-02b: opened 2026-11-02, still open</title>"));
+    assert!(
+        figure.contains("<title>plan_overdue for case psr-02a ended 2026-12: case closed</title>")
+    );
+    assert!(figure.contains("<title>plan_overdue for case psr-02b started 2026-12</title>"));
+    assert!(figure.contains("<title>repeated_requests started 2026-11</title>"));
+    // The policy declares no metric: no metric charts.
+    assert!(!p02.contains("<figure data-metric="));
+}
+
+#[test]
+fn a_policy_without_cases_has_no_case_charts() {
+    let page = ooh(&["--subject", "gp05"]);
+    assert!(!page.contains("Open cases per month"));
+    assert!(!page.contains("Missed deadlines per month"));
+    assert!(!page.contains("class=\"cases\""));
+}

@@ -169,15 +169,15 @@ pub enum CheckError {
     },
     /// A clause or declaration written twice where once is allowed.
     #[error("`{keyword}` is written twice{place}")]
-    #[diagnostic(
-        code(check::duplicate_clause),
-        help("keep one of them; a rule has each clause at most once")
-    )]
+    #[diagnostic(code(check::duplicate_clause))]
     DuplicateClause {
         /// The keyword.
         keyword: String,
         /// " in rule `x`", or empty.
         place: String,
+        /// Which one to keep.
+        #[help]
+        help: String,
         /// The second one.
         #[label(primary, "again here")]
         span: Span,

@@ -60,6 +60,8 @@ pub enum EventCode {
     EventOutOfPlace,
     /// A case kind without `opened by`.
     MissingOpener,
+    /// An event kind, case kind or deadline named `concern`, the built-in event kind.
+    BuiltinName,
 }
 
 impl EventCode {
@@ -91,6 +93,7 @@ impl EventCode {
             UnusedDeadline => "check::unused_deadline",
             EventOutOfPlace => "check::out_of_place",
             MissingOpener => "check::missing_clause",
+            BuiltinName => "check::duplicate_name",
         }
     }
 

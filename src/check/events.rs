@@ -1,7 +1,7 @@
 //! Version 1: `event`, `case` and `deadline` declarations, `for each`, and the expressions
 //! over events (sets, references, fields, elapsed time, deadline tests).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::event_errors::{EventCode, EventError};
 use super::expr::{field_ty, placeholder, ExprChecker, Scope, Ty, Unit};
@@ -47,8 +47,15 @@ pub(super) struct EventSymbols {
     pub(super) inline: Vec<DeadlineDef>,
     /// Whether some rule tests each declared deadline.
     used: Vec<bool>,
+    /// For each declared deadline, the scopes of the rules that test it.
+    pub(super) scopes: Vec<Vec<CaseCtx>>,
     /// Where each kind was declared (empty for `concern`).
     kind_spans: Vec<Span>,
+    /// Deadlines refused for their name (already reported): tests of them say nothing more.
+    refused_deadlines: HashSet<String>,
+    /// Case kinds without `opened by` (already reported): rules for each of them say
+    /// nothing more about scope.
+    openerless: HashSet<usize>,
 }
 
 impl Checker<'_> {
@@ -97,12 +104,17 @@ impl Checker<'_> {
                         .insert(deadline.id.value.clone(), events.deadline_decls.len());
                     events.deadline_decls.push(deadline.clone());
                 }
+                Item::Deadline(deadline) => {
+                    let refused = &mut self.events.refused_deadlines;
+                    refused.insert(deadline.id.value.clone());
+                }
                 _ => {}
             }
         }
         let count = self.events.deadline_decls.len();
         self.events.declared = vec![None; count];
         self.events.used = vec![false; count];
+        self.events.scopes = vec![Vec::new(); count];
         self.check_once_per_case(file);
     }
 
@@ -115,24 +127,27 @@ impl Checker<'_> {
 
     /// Claims a name among event kinds, case kinds and deadlines.
     fn claim_event_name(&mut self, names: &mut HashMap<String, Span>, name: &ast::Ident) -> bool {
-        if let Some(&first) = names.get(&name.value) {
-            let help = match first.is_empty() {
-                true => format!(
-                    "`{}` is built in: concern records are its events; choose another name",
-                    name.value
-                ),
-                false => "choose a different name for one of them".to_string(),
-            };
+        let Some(&first) = names.get(&name.value) else {
+            names.insert(name.value.clone(), name.span);
+            return true;
+        };
+        if first.is_empty() {
+            self.error(event_error(
+                EventCode::BuiltinName,
+                format!("`{}` is already an event kind: each concern record is a `{}` event", name.value, name.value),
+                name.span,
+                "built in",
+                Some("choose another name; to follow concerns up, write `opened by concern` in a case".to_string()),
+            ));
+        } else {
             self.error(CheckError::DuplicateName {
                 name: name.value.clone(),
                 span: name.span,
                 first,
-                help: Some(help),
+                help: Some("choose a different name for one of them".to_string()),
             });
-            return false;
         }
-        names.insert(name.value.clone(), name.span);
-        true
+        false
     }
 
     /// The fields of an event kind: positions in the shared table of event fields.
@@ -167,10 +182,16 @@ impl Checker<'_> {
             match self.schema.event_field_index(&field.name.value) {
                 Some(g) if self.schema.event_fields[g].ty != ty => {
                     let first = &self.schema.event_fields[g];
+                    let owner = self
+                        .schema
+                        .event_kinds
+                        .iter()
+                        .find(|k| k.fields.contains(&g))
+                        .map_or("another event kind", |k| k.id.as_str());
                     let mut error = EventError::new(
                         EventCode::FieldTypeClash,
                         format!(
-                            "`{}` is declared as {} here and as {} by another event kind",
+                            "`{}` is declared `{}` here, but `{owner}` declares it `{}`",
                             field.name.value, ty, first.ty
                         ),
                         field.ty.span,
@@ -208,7 +229,6 @@ impl Checker<'_> {
                         .to_string(),
                 ),
             ));
-            return;
         }
         if !self.claim_event_name(names, &case.id) {
             return;
@@ -243,6 +263,7 @@ impl Checker<'_> {
             }
         }
         if opener_line.is_none() {
+            self.events.openerless.insert(index);
             self.error(event_error(
                 EventCode::MissingOpener,
                 format!("case `{}` has no `opened by`", case.id.value),
@@ -384,6 +405,13 @@ impl Checker<'_> {
             return (CaseCtx::Subject, None);
         };
         match self.events.cases.get(&case.value) {
+            Some(&case_kind) if self.events.openerless.contains(&case_kind) => (
+                CaseCtx::Unknown,
+                Some(CaseScope {
+                    case_kind,
+                    open_only,
+                }),
+            ),
             Some(&case_kind) => (
                 CaseCtx::Case(case_kind),
                 Some(CaseScope {
@@ -421,6 +449,11 @@ impl Checker<'_> {
         self.events.deadlines.get(name).copied()
     }
 
+    /// The scopes of the rules that test a declared deadline.
+    pub(super) fn deadline_scopes(&self, index: usize) -> &[CaseCtx] {
+        &self.events.scopes[index]
+    }
+
     /// The names of the declared deadlines, in declaration order.
     pub(super) fn deadline_names(&self) -> Vec<String> {
         self.events
@@ -436,16 +469,20 @@ impl Checker<'_> {
             .filter(|&k| !self.schema.event_kinds[k].builtin)
     }
 
-    /// Checks the declared deadlines no rule tests (in subject scope) and warns about them;
-    /// returns every deadline, declared first.
+    /// Checks the declared deadlines no rule tests (in the scope their events suggest) and
+    /// warns about them; returns every deadline, declared first.
     pub(super) fn finish_deadlines(&mut self) -> Vec<DeadlineDef> {
         for index in 0..self.events.deadline_decls.len() {
             if self.events.declared[index].is_none() {
                 let decl = self.events.deadline_decls[index].clone();
-                let def = self.check_declared_deadline(&decl, CaseCtx::Subject);
+                let scope = self.untested_scope(&decl.body);
+                let def = self.check_declared_deadline(&decl, scope);
                 self.events.declared[index] = def;
             }
-            if !self.events.used[index] {
+            let suggested = self
+                .suggested
+                .contains(&self.events.deadline_decls[index].id.value);
+            if !self.events.used[index] && !suggested {
                 let decl = &self.events.deadline_decls[index];
                 let (name, span) = (decl.id.value.clone(), decl.id.span);
                 self.error(event_error(
@@ -468,6 +505,28 @@ impl Checker<'_> {
         all
     }
 
+    /// The scope a deadline no rule tests is checked in: for each case of the case kind its
+    /// awaited or start events belong to (so that a bare opener is not reported as
+    /// ambiguous), else per subject.
+    fn untested_scope(&self, body: &ast::WindowDeadline) -> CaseCtx {
+        let mut kinds: Vec<&ast::Ident> = target_kinds(&body.awaited);
+        match &body.start {
+            ast::DateRef::Event(reference) => kinds.extend(target_kinds(&reference.target)),
+            ast::DateRef::Field(field) => kinds.extend(target_kinds(&field.of.target)),
+            ast::DateRef::Date(_) => {}
+        }
+        kinds
+            .iter()
+            .filter_map(|kind| self.events.kinds.get(&kind.value))
+            .find_map(|&k| self.schema.event_kinds[k].case)
+            .map_or(CaseCtx::Subject, |case| {
+                match self.events.openerless.contains(&case) {
+                    true => CaseCtx::Unknown,
+                    false => CaseCtx::Case(case),
+                }
+            })
+    }
+
     fn check_declared_deadline(
         &mut self,
         decl: &ast::DeadlineDecl,
@@ -477,6 +536,14 @@ impl Checker<'_> {
         let mut def = cx.window_deadline(&decl.body)?;
         def.name = Some(decl.id.value.clone());
         Some(def)
+    }
+}
+
+/// The kinds an event target names.
+fn target_kinds(target: &ast::EventTarget) -> Vec<&ast::Ident> {
+    match target {
+        ast::EventTarget::Kind(kind) => vec![kind],
+        ast::EventTarget::Set(set) => set.kinds.iter().collect(),
     }
 }
 
@@ -602,7 +669,8 @@ impl ExprChecker<'_, '_> {
     /// A name that is an event kind standing alone (a bare reference: a date), or a declared
     /// deadline used without `is ...`; `None` when it is neither.
     pub(super) fn event_name(&mut self, name: &str, span: Span) -> Option<(Expr, Ty)> {
-        if self.checker.events.deadlines.contains_key(name) {
+        if let Some(&index) = self.checker.events.deadlines.get(name) {
+            self.checker.events.used[index] = true;
             self.checker.error(untested_deadline(name, span));
             return Some((placeholder(), Ty::Error));
         }
@@ -672,6 +740,9 @@ impl ExprChecker<'_, '_> {
     /// A declared deadline tested by name: checked in this rule's scope; its position.
     pub(super) fn named_deadline(&mut self, name: &ast::Ident) -> Option<usize> {
         let Some(&index) = self.checker.events.deadlines.get(&name.value) else {
+            if self.checker.events.refused_deadlines.contains(&name.value) {
+                return None;
+            }
             let names: Vec<String> = self
                 .checker
                 .events
@@ -695,6 +766,9 @@ impl ExprChecker<'_, '_> {
             return None;
         };
         self.checker.events.used[index] = true;
+        if !self.checker.events.scopes[index].contains(&self.case) {
+            self.checker.events.scopes[index].push(self.case);
+        }
         let decl = self.checker.events.deadline_decls[index].clone();
         let def = self.window_deadline(&decl.body);
         if self.checker.events.declared[index].is_none() {
@@ -835,7 +909,11 @@ impl ExprChecker<'_, '_> {
                 amount.span,
                 "less than zero",
                 Some(format!(
-                    "windows run forward from their start: write `{}`",
+                    "{}: write `{}`",
+                    match written.starts_with("in last") {
+                        true => "`in last` already counts back from the evaluation date",
+                        false => "windows run forward from their start",
+                    },
                     written.replacen(&amount.value, amount.value.trim_start_matches('-'), 1)
                 )),
             ));
@@ -851,7 +929,10 @@ impl ExprChecker<'_, '_> {
                 format!("`{written}` is a window of no time: it never holds an event"),
                 amount.span,
                 "zero",
-                Some("write a window of at least 1, such as `in last 1 months`".to_string()),
+                Some(format!(
+                    "write a window of at least 1, such as `{}`",
+                    written.replacen(&amount.value, "1", 1)
+                )),
             ));
         }
         Some(n)
@@ -1122,13 +1203,13 @@ impl ExprChecker<'_, '_> {
         }
     }
 
-    /// `check::date_as_number` for a date beside a number or in arithmetic.
+    /// `check::date_as_number` for a date beside a number or in arithmetic; the label sits
+    /// on the date.
     pub(super) fn date_as_number(
         &self,
         date: &ast::Expr,
         op: &str,
         other: &ast::Expr,
-        span: Span,
     ) -> CheckError {
         let written = collapse(self.text(date.span));
         let other_text = collapse(self.text(other.span));
@@ -1139,9 +1220,25 @@ impl ExprChecker<'_, '_> {
         event_error(
             EventCode::DateAsNumber,
             format!("`{written}` is a date, not a number"),
-            span,
-            "a date here",
+            date.span,
+            "a date",
             Some(format!("to count the time since it, write `{example}`")),
+        )
+    }
+
+    /// `check::date_as_number` for one date taken from another (`plan_created -
+    /// request_accepted`): the help counts the days between them.
+    pub(super) fn date_difference(&self, later: &ast::Expr, earlier: &ast::Expr) -> CheckError {
+        let later_text = collapse(self.text(later.span));
+        let earlier_text = collapse(self.text(earlier.span));
+        event_error(
+            EventCode::DateAsNumber,
+            format!("`{later_text}` and `{earlier_text}` are dates: one cannot be taken from the other"),
+            Span::new(later.span.start, earlier.span.end),
+            "dates, not numbers",
+            Some(format!(
+                "to count the time from one to the other, write `days between {earlier_text} and {later_text}` (or `working days between ...`, `weeks between ...`)"
+            )),
         )
     }
 

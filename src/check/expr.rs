@@ -456,8 +456,11 @@ impl ExprChecker<'_, '_> {
         };
         let ty = match (&lt, &rt) {
             (Ty::Error, _) | (_, Ty::Error) => Ty::Error,
-            (Ty::Date, _) => return self.error(self.date_as_number(lhs, op.value.symbol(), rhs, op.span)),
-            (_, Ty::Date) => return self.error(self.date_as_number(rhs, op.value.symbol(), lhs, op.span)),
+            (Ty::Date, Ty::Date) if arith == ArithOp::Sub => {
+                return self.error(self.date_difference(lhs, rhs))
+            }
+            (Ty::Date, _) => return self.error(self.date_as_number(lhs, op.value.symbol(), rhs)),
+            (_, Ty::Date) => return self.error(self.date_as_number(rhs, op.value.symbol(), lhs)),
             (Ty::Number(a), Ty::Number(b)) => match arith_unit(arith, *a, *b) {
                 Some(unit) => Ty::Number(unit),
                 None => {
@@ -536,11 +539,11 @@ impl ExprChecker<'_, '_> {
             }
             (Ty::Number(_), Ty::Number(_)) | (Ty::Date, Ty::Date) => {}
             (Ty::Date, Ty::Number(_)) => {
-                let error = self.date_as_number(lhs, op.symbol(), rhs, op_span);
+                let error = self.date_as_number(lhs, op.symbol(), rhs);
                 self.checker.error(error);
             }
             (Ty::Number(_), Ty::Date) => {
-                let error = self.date_as_number(rhs, op.symbol(), lhs, op_span);
+                let error = self.date_as_number(rhs, op.symbol(), lhs);
                 self.checker.error(error);
             }
             (Ty::Level(a), Ty::Level(b)) if a == b => {}

@@ -220,9 +220,15 @@ impl<'s> Checker<'s> {
     }
 
     fn duplicate_clause(&mut self, keyword: &str, place: String, span: Span, first: Span) {
+        let help = match keyword {
+            "opened by" => "keep one of them: each case is opened by one kind of event; list the other kinds under `events`",
+            _ if place.starts_with(" in rule") => "keep one of them; a rule has each clause at most once",
+            _ => "keep one of them",
+        };
         self.error(CheckError::DuplicateClause {
             keyword: keyword.to_string(),
             place,
+            help: help.to_string(),
             span,
             first,
         });

@@ -198,6 +198,7 @@ impl Checker<'_> {
             _ => {}
         }
         let mut given: Vec<String> = Vec::new();
+        let mut unknown = false;
         for (name, value) in fields {
             let declared = def
                 .fields
@@ -210,17 +211,18 @@ impl Checker<'_> {
                     .iter()
                     .map(|&g| self.schema.event_fields[g].name.clone())
                     .collect();
-                let help = self.suggest(&name.value, &names);
-                self.error(CheckError::UnknownConcernField {
-                    name: name.value.clone(),
-                    span: name.span,
-                    help: help.or_else(|| {
-                        Some(format!(
-                            "`{}` has no field called `{}`",
-                            kind.value, name.value
-                        ))
-                    }),
-                });
+                let help = match names.is_empty() {
+                    true => Some(format!("`{}` has no fields: remove `with ...`", kind.value)),
+                    false => self.suggest(&name.value, &names),
+                };
+                self.error(super::events::event_error(
+                    super::EventCode::UnknownEventField,
+                    format!("`{}` is not a field of `{}`", name.value, kind.value),
+                    name.span,
+                    "not a field of this event",
+                    help,
+                ));
+                unknown = true;
                 continue;
             };
             given.push(self.schema.event_fields[g].name.clone());
@@ -233,7 +235,8 @@ impl Checker<'_> {
             .map(|&g| self.schema.event_fields[g].name.clone())
             .filter(|n| !given.contains(n))
             .collect();
-        if let Some(first) = missing.first() {
+        // A misspelt field is reported once, not again as the field it should have been.
+        if let Some(first) = missing.first().filter(|_| !unknown) {
             self.bad_test(
                 format!("event `{}` has no value for `{first}`", id.value),
                 id.span,
@@ -247,9 +250,13 @@ impl Checker<'_> {
         match expectation {
             Expectation::Nothing => {}
             Expectation::Deadline {
-                deadline, status, ..
+                deadline,
+                status,
+                case,
             } => {
-                if self.deadline_index(&deadline.value).is_none() {
+                if let Some(index) = self.deadline_index(&deadline.value) {
+                    self.check_deadline_scope(deadline, index, case.as_ref());
+                } else {
                     let names = self.deadline_names();
                     let help = self.suggest(&deadline.value, &names);
                     self.error(super::events::event_error(
@@ -307,6 +314,43 @@ impl Checker<'_> {
                     });
                 }
             }
+        }
+    }
+
+    /// `for case C` exactly when the rules that test the deadline are for each case.
+    fn check_deadline_scope(
+        &mut self,
+        deadline: &ast::Ident,
+        index: usize,
+        case: Option<&Spanned<String>>,
+    ) {
+        use super::events::CaseCtx;
+        let scopes = self.deadline_scopes(index).to_vec();
+        let per_subject = scopes.contains(&CaseCtx::Subject);
+        let per_case = scopes.iter().find_map(|s| match s {
+            CaseCtx::Case(c) => Some(*c),
+            _ => None,
+        });
+        match (case, per_subject, per_case) {
+            (None, false, Some(c)) => self.bad_test(
+                format!(
+                    "`{}` is tested for each `{}` case, so the test must say which case",
+                    deadline.value, self.schema.case_kinds[c].id
+                ),
+                deadline.span,
+                "which case?",
+                "add `for case ...` with the case id, as in `expect p01 plan_due is overdue for case psr-01`",
+            ),
+            (Some(case), true, None) => self.bad_test(
+                format!(
+                    "`{}` is tested only in rules about the whole subject, so it has no case",
+                    deadline.value
+                ),
+                case.span,
+                "no case here",
+                "remove `for case ...`",
+            ),
+            _ => {}
         }
     }
 

@@ -419,6 +419,7 @@ impl Run<'_> {
                 format!("no {} recorded", kinds.join(" or "))
             }
             Read::Deadline(seen) => self.describe_deadline(seen),
+            Read::Computed { span, value } => format!("{} = {value}", program.text(*span)),
         }
     }
 

@@ -289,16 +289,60 @@ impl<'a> Interp<'a> {
             } => self.concerns(*func, *months, filter.as_deref(), ctx.month, e.span, t),
             ExprKind::Events { func, set } => self.event_aggregate(*func, set, ctx, e.span, t),
             ExprKind::EventDate(reference) => self.event_date(reference, ctx, t),
-            ExprKind::EventField(read) => self.event_field(read, ctx, t),
+            ExprKind::EventField(read) => {
+                let value = self.event_field(read, ctx, t);
+                self.computed(e.span, &value, Some(read.field), t);
+                value
+            }
             ExprKind::EventAttr(field) => match ctx.event {
                 Some(event) => self.field_of_event(event, *field, ctx, t),
                 None => Val::Unknown,
             },
             ExprKind::Elapsed { unit, from, to } => {
-                self.elapsed(*unit, from, to.as_deref(), ctx, t)
+                let value = self.elapsed(*unit, from, to.as_deref(), ctx, t);
+                self.computed(e.span, &value, None, t);
+                value
             }
             ExprKind::Deadline(deadline, test) => self.deadline_test(*deadline, test, ctx, t),
         }
+    }
+
+    /// Tells the tracer the value worked out for a field of an event or an elapsed time, so
+    /// an explanation can show it.
+    fn computed<T: Tracer>(
+        &self,
+        span: Span,
+        value: &Val,
+        field: Option<crate::program::EventField>,
+        t: &mut T,
+    ) {
+        if !T::ACTIVE || *value == Val::Unknown {
+            return;
+        }
+        use crate::program::EventField;
+        let schema = &self.program.schema;
+        let name_in = |ty: &crate::schema::FieldType, i: u32| match ty {
+            crate::schema::FieldType::OneOf(names) => names.get(i as usize).cloned(),
+            _ => None,
+        };
+        let text = match (value, field) {
+            (Val::Enum(i), Some(EventField::Declared(g))) => {
+                name_in(&schema.event_fields[g].ty, *i).unwrap_or_default()
+            }
+            (Val::Enum(i), Some(EventField::Concern(ConcernAttr::Field(f)))) => {
+                name_in(&schema.concern_fields[f].ty, *i).unwrap_or_default()
+            }
+            (Val::Level(l), Some(EventField::Concern(ConcernAttr::Grade(g)))) => {
+                let levels = &self.program.grades[g].levels;
+                levels.get(*l as usize).cloned().unwrap_or_default()
+            }
+            (Val::Num(n), _) => n.to_string(),
+            (Val::Flag(b), _) => if *b { "yes" } else { "no" }.to_string(),
+            (Val::Date(d), _) => d.to_string(),
+            (Val::Text(text), _) => text.to_string(),
+            (other, _) => format!("{other:?}"),
+        };
+        t.read(Read::Computed { span, value: text });
     }
 
     fn metric<T: Tracer>(

@@ -57,6 +57,14 @@ pub enum Read {
     },
     /// A deadline's status in the as-of month.
     Deadline(Box<DeadlineSeen>),
+    /// A value worked out from events (a field of an event, an elapsed time), for
+    /// explanations.
+    Computed {
+        /// The part of the condition.
+        span: Span,
+        /// Its value, as people write it.
+        value: String,
+    },
 }
 
 /// An event, as evidence.

@@ -1,4 +1,5 @@
-//! The file of what was actually done: `subject,period,rule[,note]`, one action a row.
+//! The file of what was actually done: `subject,period,rule[,case][,note]`, one action a row.
+//! The `case` column names the case of an action of a rule evaluated for each case.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,8 @@ pub struct ActualAction {
     pub period: Month,
     /// The rule it answered.
     pub rule: String,
+    /// The case, for a rule evaluated for each case.
+    pub case: Option<String>,
     /// Free text, if the file has a fourth column.
     pub note: Option<String>,
 }
@@ -39,7 +42,7 @@ pub enum ActualError {
     #[error("`{}` has no `{column}` column", file.display())]
     #[diagnostic(
         code(actual::missing_column),
-        help("the first line must name the columns `subject,period,rule` (and optionally a fourth, free-text column)")
+        help("the first line must name the columns `subject,period,rule` (and optionally `case` and a free-text column)")
     )]
     MissingColumn {
         /// The file.
@@ -116,68 +119,111 @@ pub fn load_actual(path: &Path, program: &Program) -> Result<Vec<ActualAction>, 
         return Err(ActualErrors(missing));
     }
     let [subject, period, rule] = columns.map(|c| c.expect("checked above"));
-    let note = (0..headers.len()).find(|i| ![subject, period, rule].contains(i));
+    let case = column("case").ok();
+    let note =
+        (0..headers.len()).find(|i| ![subject, period, rule].contains(i) && Some(*i) != case);
+    let columns = Columns {
+        subject,
+        period,
+        rule,
+        case,
+        note,
+    };
     let mut actions = Vec::new();
     let mut errors = Vec::new();
     for record in reader.byte_records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(bad_csv(path, &e));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let cell = |i: usize| {
-            String::from_utf8_lossy(record.get(i).unwrap_or_default())
-                .trim()
-                .to_string()
-        };
-        let bad = |column: usize, message: String, help: &str| ActualError::BadValue {
-            file: path.to_path_buf(),
-            line,
-            column: column + 1,
-            message,
-            help: Some(help.to_string()),
-        };
-        let (subject_id, period_text, rule_id) = (cell(subject), cell(period), cell(rule));
-        if subject_id.is_empty() {
-            errors.push(bad(
-                subject,
-                "the subject is empty".to_string(),
-                "give the subject's id",
-            ));
-            continue;
+        let row = record
+            .map_err(|e| bad_csv(path, &e))
+            .and_then(|r| read_row(&r, &columns, program, path));
+        match row {
+            Ok(action) => actions.push(action),
+            Err(e) => errors.push(e),
         }
-        let Ok(month) = period_text.parse::<Month>() else {
-            errors.push(bad(
-                period,
-                format!("`{period_text}` is not a month"),
-                "write the month as YYYY-MM, e.g. `2026-10`",
-            ));
-            continue;
-        };
-        if program.rule_index(&rule_id).is_none() {
-            let help =
-                crate::suggest::did_you_mean(&rule_id, program.rules.iter().map(|r| r.id.as_str()))
-                    .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
-            errors.push(bad(
-                rule,
-                format!("the policy has no rule `{rule_id}`"),
-                &help,
-            ));
-            continue;
-        }
-        actions.push(ActualAction {
-            subject: subject_id,
-            period: month,
-            rule: rule_id,
-            note: note.map(cell).filter(|n| !n.is_empty()),
-        });
     }
     match errors.is_empty() {
         true => Ok(actions),
         false => Err(ActualErrors(errors)),
+    }
+}
+
+/// Where each column of the file is (0-based).
+struct Columns {
+    subject: usize,
+    period: usize,
+    rule: usize,
+    case: Option<usize>,
+    note: Option<usize>,
+}
+
+/// One row of the file, checked against the policy: a subject, a month, one of its rules, and
+/// a case exactly when the rule is evaluated for each case.
+fn read_row(
+    record: &csv::ByteRecord,
+    columns: &Columns,
+    program: &Program,
+    path: &Path,
+) -> Result<ActualAction, ActualError> {
+    let line = record.position().map_or(0, |p| p.line() as usize);
+    let cell = |i: usize| {
+        String::from_utf8_lossy(record.get(i).unwrap_or_default())
+            .trim()
+            .to_string()
+    };
+    let bad = |column: usize, message: String, help: &str| ActualError::BadValue {
+        file: path.to_path_buf(),
+        line,
+        column: column + 1,
+        message,
+        help: Some(help.to_string()),
+    };
+    let (subject, period, rule) = (
+        cell(columns.subject),
+        cell(columns.period),
+        cell(columns.rule),
+    );
+    if subject.is_empty() {
+        return Err(bad(
+            columns.subject,
+            "the subject is empty".to_string(),
+            "give the subject's id",
+        ));
+    }
+    let Ok(month) = period.parse::<Month>() else {
+        return Err(bad(
+            columns.period,
+            format!("`{period}` is not a month"),
+            "write the month as YYYY-MM, e.g. `2026-10`",
+        ));
+    };
+    let Some(index) = program.rule_index(&rule) else {
+        let help = crate::suggest::did_you_mean(&rule, program.rules.iter().map(|r| r.id.as_str()))
+            .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
+        return Err(bad(
+            columns.rule,
+            format!("the policy has no rule `{rule}`"),
+            &help,
+        ));
+    };
+    let case = columns.case.map(cell).filter(|c| !c.is_empty());
+    let case_column = columns.case.unwrap_or(columns.rule);
+    match (program.rules[index].for_each.is_some(), &case) {
+        (true, None) => Err(bad(
+            case_column,
+            format!("rule `{rule}` is followed for each case, and this row names no case"),
+            "give the case's id in a `case` column",
+        )),
+        (false, Some(c)) => Err(bad(
+            case_column,
+            format!("rule `{rule}` is followed once per subject, not per case, but this row names case `{c}`"),
+            "leave the case empty for this rule",
+        )),
+        _ => Ok(ActualAction {
+            subject,
+            period: month,
+            rule,
+            case,
+            note: columns.note.map(cell).filter(|n| !n.is_empty()),
+        }),
     }
 }
 

@@ -144,9 +144,16 @@ fn phrase_for(rule: Rule) -> &'static str {
         aggregate_fn => "`count`, `any` or `all`",
         concern_window => "`in last N months`",
         concern_filter => "`where` and a condition on the concern",
-        due_unit | working_days | days | weeks | months_unit => {
+        due_unit | working_days | days | weeks | months_unit | span_unit | span_working
+        | span_days | span_weeks | span_months => {
             "a unit: `working days`, `days`, `weeks` or `months`"
         }
+        w_on => "`on` and the event's date, such as `on 2026-11-20`",
+        w_after => "`after` and the event or date the time counts from, such as `after request_accepted`",
+        w_opened | w_closed | w_events | opened_by | closed_by | case_events => {
+            "a line of the case (`opened by`, `closed by` or `events`)"
+        }
+        status | w_due | due_within => "a status (`met`, `late`, `pending`, `overdue`, `missed` or `due within ...`)",
         ident_list => "a list of names separated by commas",
         as_of | given_metric | given_field | given_concern | expect => {
             "a test line (`as of`, `given` or `expect`)"
@@ -184,6 +191,9 @@ pub(super) fn help_for(cx: &At) -> Option<String> {
     if cx.expects(due_unit) {
         return Some(due_unit_help(cx, cx.at));
     }
+    if let Some(help) = v1_help(cx, cx.at) {
+        return Some(help);
+    }
     let expects_number = cx
         .positives
         .iter()
@@ -196,7 +206,64 @@ pub(super) fn help_for(cx: &At) -> Option<String> {
 
 /// A hint for a line that ends before something it needs.
 pub(super) fn help_at_line_end(cx: &At, end: usize) -> Option<String> {
-    cx.expects(Rule::due_unit).then(|| due_unit_help(cx, end))
+    match cx.expects(Rule::due_unit) {
+        true => Some(due_unit_help(cx, end)),
+        false => v1_help(cx, end),
+    }
+}
+
+/// A hint for the version 1 forms, from what is expected and the words written before `at`.
+fn v1_help(cx: &At, at: usize) -> Option<String> {
+    use Rule::*;
+    let line_start = cx.source[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = cx.source[line_start..at].trim();
+    if cx.expects(span_unit) {
+        let amount = before.rsplit(char::is_whitespace).next().unwrap_or("20");
+        let amount = match amount.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            true => amount,
+            false => "20",
+        };
+        return Some(format!(
+            "write the unit after the number: `within {amount} working days` (or `days`, `weeks`, `months`)"
+        ));
+    }
+    if before.starts_with("for each") && cx.expects(ident) {
+        return Some(
+            "name the case kind the rule is for, as in `for each open psr_plan` (its cases still open) or `for each psr_plan` (all its cases)"
+                .to_string(),
+        );
+    }
+    if before.starts_with("deadline") && before.ends_with('{') {
+        return Some(
+            "write what is awaited, within how long, after what, as in `plan_created within 20 working days after request_accepted`"
+                .to_string(),
+        );
+    }
+    if cx.expects(w_after) {
+        return Some(
+            "a deadline counts from an event or a date: add `after request_accepted` (the event it starts from)"
+                .to_string(),
+        );
+    }
+    if cx.expects(w_on) {
+        return Some(
+            "write the event's date after its subject: `given event e1 request_accepted about p01 on 2026-11-20`"
+                .to_string(),
+        );
+    }
+    if cx.expects(w_opened) {
+        return Some(
+            "each line of a case is `opened by KIND`, `closed by KIND, ...` or `events KIND, ...`, each with its event kinds"
+                .to_string(),
+        );
+    }
+    if cx.expects(w_due) || before.ends_with(" is") {
+        return Some(
+            "say which status to test: `is overdue`, `is met`, `is late`, `is pending`, `is missed` or `is due within 5 working days`"
+                .to_string(),
+        );
+    }
+    None
 }
 
 /// "add the unit: `due 5 working days`", with the number written before `at`.

@@ -103,20 +103,29 @@ fn write_months(out: &mut String, b: &Backtest) {
             let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  + {:<10} {} (due {due}, {})",
-                a.action.subject, a.action.rule, a.action.owner_name
+                "  + {:<10} {}{} (due {due}, {})",
+                a.action.subject,
+                a.action.rule,
+                for_case(a.action.case.as_deref()),
+                a.action.owner_name
             );
         }
         for r in &month.resolved {
             let _ = writeln!(
                 out,
-                "  - {:<10} {}: {}",
+                "  - {:<10} {}{}: {}",
                 r.subject,
                 r.rule,
+                for_case(r.case.as_deref()),
                 reason_words(r.reason, r.replaced_by.as_deref())
             );
         }
     }
+}
+
+/// " for case psr-01" after a rule evaluated for each case; nothing otherwise.
+pub fn for_case(case: Option<&str>) -> String {
+    case.map(|c| format!(" for case {c}")).unwrap_or_default()
 }
 
 /// Why an action stopped being required, in words.
@@ -125,6 +134,7 @@ pub fn reason_words(reason: Reason, by: Option<&str>) -> String {
         Reason::Replaced => format!("replaced by {}", by.unwrap_or("another rule")),
         Reason::NoLongerHolds => "no longer holds".to_string(),
         Reason::NowUndecided => "now undecided (data missing)".to_string(),
+        Reason::CaseClosed => "case closed".to_string(),
     }
 }
 
@@ -156,7 +166,7 @@ fn write_comparison(out: &mut String, c: &Comparison) {
     {
         let list = |v: &[crate::history::SubjectRule]| {
             v.iter()
-                .map(|p| format!("{} {}", p.subject, p.rule))
+                .map(|p| format!("{} {}{}", p.subject, p.rule, for_case(p.case.as_deref())))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -195,10 +205,11 @@ fn write_agreement(out: &mut String, a: &Agreement) {
     }
 }
 
-/// One row per month and action (new, continuing) or resolved action, for spreadsheets.
+/// One row per month and action (new, continuing) or resolved action, for spreadsheets; the
+/// `case` column is empty for a rule evaluated once per subject.
 pub fn csv(report: &BacktestReport) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 9]| {
+    let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 10]| {
         w.write_record(row).expect("writing to memory cannot fail")
     };
     write(
@@ -207,6 +218,7 @@ pub fn csv(report: &BacktestReport) -> String {
             "as_of",
             "subject",
             "rule",
+            "case",
             "status",
             "severity",
             "owner",
@@ -229,6 +241,7 @@ pub fn csv(report: &BacktestReport) -> String {
                     &as_of,
                     &a.action.subject,
                     &a.action.rule,
+                    a.action.case.as_deref().unwrap_or_default(),
                     status,
                     a.action.severity.name(),
                     &a.action.owner,
@@ -244,7 +257,16 @@ pub fn csv(report: &BacktestReport) -> String {
             write(
                 &mut writer,
                 [
-                    &as_of, &r.subject, &r.rule, "resolved", "", "", "", &reason, by,
+                    &as_of,
+                    &r.subject,
+                    &r.rule,
+                    r.case.as_deref().unwrap_or_default(),
+                    "resolved",
+                    "",
+                    "",
+                    "",
+                    &reason,
+                    by,
                 ],
             );
         }

@@ -1,0 +1,143 @@
+//! The policy's history against what was actually done (`--actual`).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::{key, ActionKey, ActualAction, Backtest, Status};
+use crate::month::Month;
+
+/// How the policy's history agrees with what was actually done.
+#[derive(Clone, Debug, Serialize)]
+pub struct Agreement {
+    /// Per rule.
+    pub rules: Vec<RuleAgreement>,
+    /// Required actions done in the same or the next month, all rules.
+    pub done: usize,
+    /// Required and not done.
+    pub not_done: usize,
+    /// Done and not required.
+    pub not_required: usize,
+    /// done / (done + not done + done but not required), as a percentage.
+    pub agreement_percent: f64,
+}
+
+/// Agreement for one rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleAgreement {
+    /// The rule.
+    pub rule: String,
+    /// New actions the policy required that were done in the same or the next month.
+    pub done: usize,
+    /// New actions the policy required that were not done.
+    pub not_done: usize,
+    /// Actions done that the policy did not require.
+    pub not_required: usize,
+    /// done / (done + not done + not required), as a percentage; `None` when all are 0.
+    pub agreement_percent: Option<f64>,
+    /// The required-but-not-done actions.
+    pub missed: Vec<SubjectMonth>,
+    /// The done-but-not-required actions.
+    pub unrequired: Vec<SubjectMonth>,
+}
+
+/// A subject (and, for a rule evaluated for each case, a case) in a month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectMonth {
+    /// The subject.
+    pub subject: String,
+    /// The case (absent for a rule evaluated once per subject).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The month.
+    pub period: Month,
+}
+
+/// Compares the backtest's new actions with what was done. A required action counts as done
+/// when the file has the same subject, rule and case in the month it became required or the
+/// next.
+pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
+    let in_range = |m: Month| m >= backtest.from && m <= backtest.to;
+    let mut unused: Vec<bool> = actual.iter().map(|a| in_range(a.period)).collect();
+    let mut by_key: HashMap<ActionKey, Vec<usize>> = HashMap::new();
+    for (i, a) in actual.iter().enumerate() {
+        by_key
+            .entry((a.subject.as_str(), a.rule.as_str(), a.case.as_deref()))
+            .or_default()
+            .push(i);
+    }
+    let mut rules: Vec<RuleAgreement> = backtest
+        .summary
+        .rules
+        .iter()
+        .map(|r| RuleAgreement {
+            rule: r.rule.clone(),
+            done: 0,
+            not_done: 0,
+            not_required: 0,
+            agreement_percent: None,
+            missed: Vec::new(),
+            unrequired: Vec::new(),
+        })
+        .collect();
+    for month in &backtest.months {
+        for a in month.actions.iter().filter(|a| a.status == Status::New) {
+            let Some(r) = rules.iter().position(|r| r.rule == a.action.rule) else {
+                continue;
+            };
+            let matched = by_key.get(&key(&a.action)).and_then(|candidates| {
+                candidates.iter().copied().find(|&i| {
+                    unused[i]
+                        && (actual[i].period == month.as_of
+                            || actual[i].period == month.as_of.offset(1))
+                })
+            });
+            match matched {
+                Some(i) => {
+                    unused[i] = false;
+                    rules[r].done += 1;
+                }
+                None => {
+                    rules[r].not_done += 1;
+                    rules[r].missed.push(SubjectMonth {
+                        subject: a.action.subject.clone(),
+                        case: a.action.case.clone(),
+                        period: month.as_of,
+                    });
+                }
+            }
+        }
+    }
+    for a in actual
+        .iter()
+        .zip(&unused)
+        .filter(|(_, u)| **u)
+        .map(|(a, _)| a)
+    {
+        if let Some(r) = rules.iter().position(|r| r.rule == a.rule) {
+            rules[r].not_required += 1;
+            rules[r].unrequired.push(SubjectMonth {
+                subject: a.subject.clone(),
+                case: a.case.clone(),
+                period: a.period,
+            });
+        }
+    }
+    for r in &mut rules {
+        r.agreement_percent = percent(r.done, r.done + r.not_done + r.not_required);
+    }
+    let done = rules.iter().map(|r| r.done).sum();
+    let not_done = rules.iter().map(|r| r.not_done).sum();
+    let not_required = rules.iter().map(|r| r.not_required).sum();
+    Agreement {
+        agreement_percent: percent(done, done + not_done + not_required).unwrap_or(100.0),
+        rules,
+        done,
+        not_done,
+        not_required,
+    }
+}
+
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+}

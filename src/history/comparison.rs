@@ -1,0 +1,209 @@
+//! Two policies replayed over the same months: the actions only one of them requires, month
+//! by month, and each rule's counts under each.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use super::{Backtest, BacktestMonth};
+use crate::month::Month;
+
+/// The differences between two policies' histories over the same months.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// The first policy's name.
+    pub first: String,
+    /// The second policy's name.
+    pub second: String,
+    /// Each month: the actions only one of the two requires.
+    pub months: Vec<MonthDifference>,
+    /// Per rule over the range: new actions under each policy, and subjects affected.
+    pub rules: Vec<RuleDifference>,
+    /// Actions (subject, rule, case, month) only the first requires, over the range.
+    pub only_first: usize,
+    /// Actions only the second requires, over the range.
+    pub only_second: usize,
+    /// A paragraph for people.
+    pub summary: String,
+}
+
+/// One month of a comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthDifference {
+    /// The month.
+    pub as_of: Month,
+    /// (subject, rule, case) required only by the first policy.
+    pub only_first: Vec<SubjectRule>,
+    /// (subject, rule, case) required only by the second policy.
+    pub only_second: Vec<SubjectRule>,
+}
+
+/// A subject, a rule and, for a rule evaluated for each case, the case: one action.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SubjectRule {
+    /// The subject.
+    pub subject: String,
+    /// The rule.
+    pub rule: String,
+    /// The case (absent for a rule evaluated once per subject).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+}
+
+/// A rule's counts under each policy.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleDifference {
+    /// The rule's id.
+    pub rule: String,
+    /// Its title (from whichever policy has it).
+    pub title: String,
+    /// New actions under the first policy.
+    pub first_new: usize,
+    /// New actions under the second policy.
+    pub second_new: usize,
+    /// Subjects with an action of this rule under the first policy.
+    pub first_subjects: usize,
+    /// Subjects with an action of this rule under the second policy.
+    pub second_subjects: usize,
+}
+
+/// Compares two backtests over the same months.
+pub fn compare(first: &Backtest, second: &Backtest) -> Comparison {
+    let pairs = |m: &BacktestMonth| -> HashSet<SubjectRule> {
+        m.actions
+            .iter()
+            .map(|a| SubjectRule {
+                subject: a.action.subject.clone(),
+                rule: a.action.rule.clone(),
+                case: a.action.case.clone(),
+            })
+            .collect()
+    };
+    let months: Vec<MonthDifference> = first
+        .months
+        .iter()
+        .zip(&second.months)
+        .map(|(a, b)| {
+            let (pa, pb) = (pairs(a), pairs(b));
+            let mut only_first: Vec<SubjectRule> = pa.difference(&pb).cloned().collect();
+            let mut only_second: Vec<SubjectRule> = pb.difference(&pa).cloned().collect();
+            only_first.sort();
+            only_second.sort();
+            MonthDifference {
+                as_of: a.as_of,
+                only_first,
+                only_second,
+            }
+        })
+        .collect();
+    let rules = rule_differences(first, second);
+    let mut comparison = Comparison {
+        first: first.policy.clone(),
+        second: second.policy.clone(),
+        only_first: months.iter().map(|m| m.only_first.len()).sum(),
+        only_second: months.iter().map(|m| m.only_second.len()).sum(),
+        months,
+        rules,
+        summary: String::new(),
+    };
+    comparison.summary = comparison_paragraph(&comparison, first.from, first.to);
+    comparison
+}
+
+fn rule_differences(first: &Backtest, second: &Backtest) -> Vec<RuleDifference> {
+    let mut rules: BTreeMap<usize, RuleDifference> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (side, backtest) in [first, second].into_iter().enumerate() {
+        for r in &backtest.summary.rules {
+            let position = order.iter().position(|o| *o == r.rule).unwrap_or_else(|| {
+                order.push(r.rule.clone());
+                order.len() - 1
+            });
+            let entry = rules.entry(position).or_insert_with(|| RuleDifference {
+                rule: r.rule.clone(),
+                title: r.title.clone(),
+                first_new: 0,
+                second_new: 0,
+                first_subjects: 0,
+                second_subjects: 0,
+            });
+            match side {
+                0 => (entry.first_new, entry.first_subjects) = (r.new_actions, r.subjects_affected),
+                _ => {
+                    (entry.second_new, entry.second_subjects) = (r.new_actions, r.subjects_affected)
+                }
+            }
+        }
+    }
+    rules.into_values().collect()
+}
+
+/// "Over 2024-01 to 2026-10, the second policy asks for 14 more `Root-cause review` actions
+/// (second_month), for 9 more subjects; ..."
+fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
+    let mut changed: Vec<&RuleDifference> = c
+        .rules
+        .iter()
+        .filter(|r| r.first_new != r.second_new || r.first_subjects != r.second_subjects)
+        .collect();
+    if changed.is_empty() && c.only_first == 0 && c.only_second == 0 {
+        return format!(
+            "From {from} to {to}, \"{}\" and \"{}\" require exactly the same actions.",
+            c.first, c.second
+        );
+    }
+    changed.sort_by_key(|r| std::cmp::Reverse(r.first_new.abs_diff(r.second_new)));
+    let sentences: Vec<String> = changed
+        .iter()
+        .take(5)
+        .map(|r| {
+            format!(
+                "{} \"{}\" actions (`{}`: {} against {}), {}",
+                difference(r.first_new, r.second_new),
+                r.title,
+                r.rule,
+                r.second_new,
+                r.first_new,
+                subjects_difference(r.first_subjects, r.second_subjects)
+            )
+        })
+        .collect();
+    format!(
+        "From {from} to {to}, \"{}\" asks, compared with \"{}\", for {}. Month by month, {} actions are required only by \"{}\" and {} only by \"{}\".",
+        c.second,
+        c.first,
+        join_sentences(&sentences),
+        c.only_second,
+        c.second,
+        c.only_first,
+        c.first
+    )
+}
+
+/// "for 9 more subjects (31 against 22)", or "for the same number of subjects (22)".
+fn subjects_difference(first: usize, second: usize) -> String {
+    match first == second {
+        true => format!("for the same number of subjects ({first})"),
+        false => format!(
+            "for {} subjects ({second} against {first})",
+            difference(first, second)
+        ),
+    }
+}
+
+/// "14 more", "3 fewer" or "as many".
+fn difference(first: usize, second: usize) -> String {
+    match second.cmp(&first) {
+        std::cmp::Ordering::Greater => format!("{} more", second - first),
+        std::cmp::Ordering::Less => format!("{} fewer", first - second),
+        std::cmp::Ordering::Equal => "as many".to_string(),
+    }
+}
+
+fn join_sentences(parts: &[String]) -> String {
+    match parts {
+        [] => "no different actions".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}; and {last}", init.join("; ")),
+    }
+}
