@@ -25,17 +25,18 @@
 //!     }
 //! "#).expect("the policy checks cleanly");
 //!
-//! let record = |subject: &str, period: &str, value: f64| PerformanceRecord {
+//! // Figures are exact decimals, parsed from their text.
+//! let record = |subject: &str, period: &str, value: &str| PerformanceRecord {
 //!     subject: subject.into(),
 //!     period: period.parse().unwrap(),
 //!     metric: "callback_in_time".into(),
-//!     value: Some(value),
+//!     value: Some(value.parse().unwrap()),
 //! };
 //! let performance = [
-//!     record("c1", "2026-09", 78.0),
-//!     record("c1", "2026-10", 76.0),
-//!     record("c2", "2026-09", 91.0),
-//!     record("c2", "2026-10", 79.0),
+//!     record("c1", "2026-09", "78"),
+//!     record("c1", "2026-10", "76.5"),
+//!     record("c2", "2026-09", "91"),
+//!     record("c2", "2026-10", "79"),
 //! ];
 //! let data = Dataset::from_records(&policy.program().schema, &performance, &[], &[], &[])
 //!     .expect("the records are valid");
@@ -61,6 +62,7 @@ pub mod eval;
 pub mod fmt;
 pub mod history;
 pub mod month;
+pub mod number;
 pub mod parse;
 pub mod policy;
 pub mod program;

@@ -383,8 +383,8 @@ pub enum ConcernAttr {
 /// What a resolved expression computes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    /// A number; percentages are stored as written (`80%` is 80.0).
-    Number(f64),
+    /// A number, exactly as written; percentages as their number (`80%` is 80).
+    Number(rust_decimal::Decimal),
     /// yes / no.
     Flag(bool),
     /// A quoted text.

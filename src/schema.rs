@@ -208,8 +208,8 @@ impl Schema {
 /// A typed value of a subject or concern field.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    /// A number (also whole numbers of `integer` fields).
-    Number(f64),
+    /// A number, exactly as written (also whole numbers of `integer` fields).
+    Number(rust_decimal::Decimal),
     /// yes / no.
     Flag(bool),
     /// Free text.

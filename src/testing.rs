@@ -397,10 +397,13 @@ fn build_data(policy: &Policy, test: &ast::Test) -> (Dataset, Vec<TestFailure>) 
     (builder.finish(), failures)
 }
 
-fn literal_number(literal: &LiteralKind) -> f64 {
+/// A test literal as an exact number (the checker made sure it is one).
+fn literal_number(literal: &LiteralKind) -> rust_decimal::Decimal {
     match literal {
-        LiteralKind::Number(t) | LiteralKind::Percent(t) => t.parse().unwrap_or(f64::NAN),
-        _ => f64::NAN,
+        LiteralKind::Number(t) | LiteralKind::Percent(t) => {
+            crate::number::parse_decimal(t).unwrap_or_default()
+        }
+        _ => rust_decimal::Decimal::ZERO,
     }
 }
 
@@ -413,7 +416,7 @@ fn literal_value(ty: &FieldType, literal: &LiteralKind) -> Value {
         (_, LiteralKind::Flag(b)) => Value::Flag(*b),
         (_, LiteralKind::Date(d)) => Value::Date(*d),
         (_, LiteralKind::Number(t) | LiteralKind::Percent(t)) => {
-            Value::Number(t.parse().unwrap_or(0.0))
+            Value::Number(crate::number::parse_decimal(t).unwrap_or_default())
         }
         (_, LiteralKind::Text(t) | LiteralKind::Name(t)) => Value::Text(t.as_str().into()),
     }

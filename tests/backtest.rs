@@ -535,17 +535,21 @@ fn generated_data(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
             let id = format!("s{s}");
             for m in 0..10 {
                 let period = month("2026-01").offset(m as i32);
-                let record = |metric: &str, value: Option<f64>| PerformanceRecord {
-                    subject: id.clone(),
-                    period,
-                    metric: metric.to_string(),
-                    value,
-                };
+                let record =
+                    |metric: &str, value: Option<rust_decimal::Decimal>| PerformanceRecord {
+                        subject: id.clone(),
+                        period,
+                        metric: metric.to_string(),
+                        value,
+                    };
                 performance.push(record(
                     "callback_in_time",
-                    percent[m].map(|p| (p * 10.0).round() / 10.0),
+                    percent[m].map(|p| rust_decimal::Decimal::new((p * 10.0).round() as i64, 1)),
                 ));
-                performance.push(record("callbacks", counts[m].map(f64::from)));
+                performance.push(record(
+                    "callbacks",
+                    counts[m].map(rust_decimal::Decimal::from),
+                ));
             }
             if let Some(g) = group {
                 let mut fields = std::collections::BTreeMap::new();

@@ -1,5 +1,6 @@
 //! Loading performance, concern and subject data: formats, errors and equivalences.
 
+use rust_decimal::Decimal;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -243,7 +244,10 @@ fn partial_load_keeps_good_rows_and_counts_rejected_ones() {
         (5, 4, 1)
     );
     let c05 = data.subject_index("c05").unwrap();
-    assert_eq!(data.metric_value(0, c05, month("2026-10")), Some(75.0));
+    assert_eq!(
+        data.metric_value(0, c05, month("2026-10")),
+        Some(dec("75.0"))
+    );
 }
 
 #[test]
@@ -252,8 +256,14 @@ fn conformance_01_wide_file_with_unused_columns() {
     let data = load_dir(&schema, &fixture("01-callbacks")).unwrap();
     assert_eq!(data.subject_count(), 12);
     let c02 = data.subject_index("c02").unwrap();
-    assert_eq!(data.metric_value(0, c02, month("2026-10")), Some(76.0));
-    assert_eq!(data.metric_value(1, c02, month("2026-10")), Some(40.0));
+    assert_eq!(
+        data.metric_value(0, c02, month("2026-10")),
+        Some(dec("76.0"))
+    );
+    assert_eq!(
+        data.metric_value(1, c02, month("2026-10")),
+        Some(dec("40.0"))
+    );
     assert_eq!(data.metric_value(0, c02, month("2026-11")), None);
     assert_eq!(data.months(), Some((month("2026-05"), month("2026-10"))));
     let c05 = data.subject_index("c05").unwrap();
@@ -282,8 +292,14 @@ fn conformance_03_long_file() {
     assert_eq!(summary.layout, Some(Layout::Long));
     assert_eq!(summary.rows_used, summary.rows_read);
     let p2 = data.subject_index("p2").unwrap();
-    assert_eq!(data.metric_value(0, p2, month("2026-08")), Some(65.0));
-    assert_eq!(data.metric_value(2, p2, month("2026-11")), Some(34.0));
+    assert_eq!(
+        data.metric_value(0, p2, month("2026-08")),
+        Some(dec("65.0"))
+    );
+    assert_eq!(
+        data.metric_value(2, p2, month("2026-11")),
+        Some(dec("34.0"))
+    );
 
     // Rows for metrics a policy does not declare are skipped and counted.
     let fewer = Schema {
@@ -337,12 +353,12 @@ fn reads_bom_crlf_quotes_spaces_and_uk_dates() {
     let c03 = data.subject_index("c03").unwrap();
     let c09 = data.subject_index("c09").unwrap();
     let sep = month("2026-09");
-    assert_eq!(data.metric_value(0, c01, sep), Some(79.5));
-    assert_eq!(data.metric_value(1, c01, sep), Some(40.0));
-    assert_eq!(data.metric_value(2, c01, sep), Some(2.5));
-    assert_eq!(data.metric_value(0, c02, sep), Some(100.0));
-    assert_eq!(data.metric_value(1, c02, sep), Some(0.0));
-    assert_eq!(data.metric_value(2, c02, sep), Some(-1.5));
+    assert_eq!(data.metric_value(0, c01, sep), Some(dec("79.5")));
+    assert_eq!(data.metric_value(1, c01, sep), Some(dec("40.0")));
+    assert_eq!(data.metric_value(2, c01, sep), Some(dec("2.5")));
+    assert_eq!(data.metric_value(0, c02, sep), Some(dec("100.0")));
+    assert_eq!(data.metric_value(1, c02, sep), Some(dec("0.0")));
+    assert_eq!(data.metric_value(2, c02, sep), Some(dec("-1.5")));
     assert_eq!(data.metric_value(0, c03, sep), None);
     assert_eq!(data.subject_field(c01, 0), Some(&Value::Enum(0)));
     assert_eq!(
@@ -355,7 +371,7 @@ fn reads_bom_crlf_quotes_spaces_and_uk_dates() {
             chrono::NaiveDate::from_ymd_opt(2020, 4, 1).unwrap()
         ))
     );
-    assert_eq!(data.subject_field(c01, 3), Some(&Value::Number(0.8)));
+    assert_eq!(data.subject_field(c01, 3), Some(&Value::Number(dec("0.8"))));
     assert_eq!(data.subject_field(c01, 4), Some(&Value::Flag(true)));
     assert_eq!(data.subject_field(c02, 1), None);
     assert_eq!(data.subject_field(c02, 3), None);
@@ -434,7 +450,7 @@ fn wide_and_long_give_the_same_dataset() {
     assert_eq!(long.summary().files[0].layout, Some(Layout::Long));
     assert_eq!(long.summary().files[0].rows_ignored, 1);
     let snap = snapshot(&schema, &wide);
-    assert!(snap.contains("callback_in_time 2026-09 = 88.0"), "{snap}");
+    assert!(snap.contains("callback_in_time 2026-09 = 88\n"), "{snap}");
     assert!(snap.contains("subject c04 row=false"), "{snap}");
     assert_eq!(snap, snapshot(&schema, &long));
 }
@@ -562,20 +578,20 @@ fn records_give_the_same_dataset_as_csv() {
 #[test]
 fn records_are_checked_like_files() {
     let schema = callbacks_schema();
-    let record = |subject: &str, metric: &str, value: f64| PerformanceRecord {
+    let record = |subject: &str, metric: &str, value: Decimal| PerformanceRecord {
         subject: subject.into(),
         period: month("2026-10"),
         metric: metric.into(),
         value: Some(value),
     };
     let performance = vec![
-        record("c01", "callback_in_time", 120.0),
-        record("c01", "callbacks", 2.5),
-        record("c02", "callbacks", f64::NAN),
-        record("c03", "callbacks", -1.0),
-        record("c04", "callbacks", 4.0),
-        record("c04", "callbacks", 5.0),
-        record("c05", "unknown", 5.0),
+        record("c01", "callback_in_time", dec("120")),
+        record("c01", "callbacks", dec("2.5")),
+        record("c02", "callbacks", Decimal::MAX),
+        record("c03", "callbacks", dec("-1")),
+        record("c04", "callbacks", dec("4")),
+        record("c04", "callbacks", dec("5")),
+        record("c05", "unknown", dec("5")),
     ];
     let subjects = vec![SubjectRecord {
         subject: "c01".into(),
@@ -955,12 +971,14 @@ fn builder_builds_what_the_loader_would() {
     let c1 = builder.add_subject("c1");
     assert_eq!(builder.add_subject("c2"), c2);
     let oct = month("2026-10");
-    builder.set_metric(c1, 0, oct, 75.0).unwrap();
-    builder.set_metric(c1, 0, oct.offset(-30), 70.0).unwrap();
-    assert!(builder.set_metric(c1, 0, oct, 76.0).is_err());
-    assert!(builder.set_metric(c1, 9, oct, 76.0).is_err());
-    assert!(builder.set_metric(99, 0, oct, 76.0).is_err());
-    assert!(builder.set_metric(c2, 0, oct, f64::NAN).is_err());
+    builder.set_metric(c1, 0, oct, dec("75.0")).unwrap();
+    builder
+        .set_metric(c1, 0, oct.offset(-30), dec("70.0"))
+        .unwrap();
+    assert!(builder.set_metric(c1, 0, oct, dec("76.0")).is_err());
+    assert!(builder.set_metric(c1, 9, oct, dec("76.0")).is_err());
+    assert!(builder.set_metric(99, 0, oct, dec("76.0")).is_err());
+    assert!(builder.set_metric(c2, 0, oct, Decimal::MAX).is_err());
     builder.set_subject_fields(c2, vec![Some(Value::Enum(2))]);
     let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
     builder.add_concern(c1, "b", date("2026-01-01"), vec![]);
@@ -969,8 +987,8 @@ fn builder_builds_what_the_loader_would() {
     builder.add_concern(c2, "d", date("2024-01-01"), vec![]);
     let data = builder.finish();
     assert_eq!(data.subject_count(), 2);
-    assert_eq!(data.metric_value(0, c1, oct), Some(75.0));
-    assert_eq!(data.metric_value(0, c1, oct.offset(-30)), Some(70.0));
+    assert_eq!(data.metric_value(0, c1, oct), Some(dec("75.0")));
+    assert_eq!(data.metric_value(0, c1, oct.offset(-30)), Some(dec("70.0")));
     assert_eq!(data.metric_value(0, c1, oct.offset(-29)), None);
     assert_eq!(data.metric_value(0, c2, oct), None);
     assert_eq!(data.metric_value(5, c2, oct), None);
@@ -1153,7 +1171,7 @@ fn region_scale_load() {
     let s = data.subject_index("clin012345").unwrap();
     assert_eq!(
         data.metric_value(1, s, month("2024-03")),
-        Some(((12345 + 2) % 60) as f64)
+        Some(Decimal::from((12345 + 2) % 60))
     );
 }
 
@@ -1641,7 +1659,7 @@ fn good_events_make_events_and_cases() {
     let c1 = reviews[0].case.unwrap();
     assert_eq!(&*data.case(c1).id, "c-1");
     let visits = data.events(s1, 5);
-    assert_eq!(&*visits[0].fields, &[Value::Number(4.0)]);
+    assert_eq!(&*visits[0].fields, &[Value::Number(dec("4.0"))]);
     assert_eq!(visits[0].case, None);
     // The concerns are events of the `concern` kind, and open concern_followup cases.
     let concerns = data.events(s1, 0);
@@ -1853,4 +1871,9 @@ proptest! {
             load_events_bytes(&dir, name, &bytes);
         }
     }
+}
+
+/// An exact decimal from its text.
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("a decimal")
 }

@@ -626,11 +626,13 @@ fn check_actions_hold(case: &Case, evaluation: &Evaluation) -> Result<(), String
             {
                 let offset = period.months_since(as_of());
                 let actual = match metric.as_str() {
-                    "callback_in_time" => in_time(offset).map(|t| f64::from(t) / 10.0),
-                    "callbacks" => callbacks(offset).map(f64::from),
+                    "callback_in_time" => {
+                        in_time(offset).map(|t| rust_decimal::Decimal::new(i64::from(t), 1))
+                    }
+                    "callbacks" => callbacks(offset).map(rust_decimal::Decimal::from),
                     _ => None,
                 };
-                if actual.is_none_or(|a| (a - value).abs() > 1e-9) {
+                if actual.is_none_or(|a| a != value.0) {
                     return Err(format!(
                         "evidence {metric} {period} = {value} for {} but the data has {actual:?}",
                         action.subject

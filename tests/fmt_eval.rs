@@ -1,6 +1,7 @@
 //! Formatting never changes what a policy decides: every policy that checks, before and after
 //! `fmt`, gives the same evaluation on generated data.
 
+use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
 use escalate::data::Dataset;
@@ -61,9 +62,9 @@ fn generate(schema: &Schema, seed: u64) -> Dataset {
                     continue;
                 }
                 let value = match metric.kind {
-                    MetricKind::Percent => f64::from(rng.u8(50..=100)),
-                    MetricKind::Count => f64::from(rng.u8(0..60)),
-                    MetricKind::Number => f64::from(rng.u8(0..50)) / 10.0,
+                    MetricKind::Percent => Decimal::from(rng.u8(50..=100)),
+                    MetricKind::Count => Decimal::from(rng.u8(0..60)),
+                    MetricKind::Number => Decimal::new(i64::from(rng.u8(0..50)), 1),
                 };
                 builder
                     .set_metric(subject, m, first.offset(month), value)
@@ -94,14 +95,14 @@ fn generate(schema: &Schema, seed: u64) -> Dataset {
 fn value(ty: &FieldType, rng: &mut fastrand::Rng) -> Value {
     match ty {
         FieldType::Text => Value::Text(["a", "b"][rng.usize(..2)].into()),
-        FieldType::Number => Value::Number(f64::from(rng.u8(..100))),
+        FieldType::Number => Value::Number(Decimal::from(rng.u8(..100))),
         FieldType::Flag => Value::Flag(rng.bool()),
         FieldType::Date => Value::Date(
             "2026-01-01".parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(rng.u64(..300)),
         ),
         FieldType::Integer { min, max } => {
             let (lo, hi) = ((*min).max(-1000), (*max).min(1000));
-            Value::Number(rng.i64(lo..=hi.max(lo)) as f64)
+            Value::Number(Decimal::from(rng.i64(lo..=hi.max(lo))))
         }
         FieldType::OneOf(values) => Value::Enum(rng.u32(..values.len().max(1) as u32)),
     }

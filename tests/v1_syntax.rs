@@ -217,9 +217,9 @@ fn generate(schema: &Schema, seed: u64) -> Dataset {
                     continue;
                 }
                 let value = match metric.kind {
-                    MetricKind::Percent => f64::from(rng.u8(30..=100)),
-                    MetricKind::Count => f64::from(rng.u8(0..15)),
-                    MetricKind::Number => f64::from(rng.u8(0..50)) / 10.0,
+                    MetricKind::Percent => rust_decimal::Decimal::from(rng.u8(30..=100)),
+                    MetricKind::Count => rust_decimal::Decimal::from(rng.u8(0..15)),
+                    MetricKind::Number => rust_decimal::Decimal::new(i64::from(rng.u8(0..50)), 1),
                 };
                 builder
                     .set_metric(subject, m, start.offset(month), value)

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
+
 use super::events::CaseCtx;
 use super::{CheckError, Checker, MAX_WINDOW_MONTHS};
 use crate::ast::{self, AggregateFn, BinaryOp, ExprKind as A, Span, Spanned};
@@ -238,7 +240,7 @@ impl ExprChecker<'_, '_> {
             return Err(self.error(number_too_large(text, span)));
         };
         let value = if negative { -n } else { n };
-        if !(0.0..=100.0).contains(&value) {
+        if value.is_sign_negative() && !value.is_zero() || value > Decimal::ONE_HUNDRED {
             return Err(self.error(CheckError::BadNumber {
                 message: format!("`{}` is not a percentage from 0% to 100%", self.text(span)),
                 span,
@@ -682,22 +684,21 @@ pub(super) fn placeholder() -> Expr {
     }
 }
 
-pub(super) fn parse_number(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|n| n.is_finite())
+/// A number written in the policy, exactly (the grammar allows only plain decimals).
+pub(super) fn parse_number(text: &str) -> Option<Decimal> {
+    crate::number::parse_decimal(text).ok()
 }
 
 fn number_too_large(text: &str, span: Span) -> CheckError {
     CheckError::BadNumber {
-        message: format!("`{text}` is too large a number"),
+        message: format!("`{text}` has too many digits"),
         span,
-        label: "too large".to_string(),
-        help: Some("use a smaller number".to_string()),
+        label: "too many digits".to_string(),
+        help: Some(format!(
+            "a number has at most {} significant digits",
+            crate::number::MAX_DIGITS
+        )),
     }
-}
-
-pub(super) fn trim_float(n: f64) -> String {
-    let s = format!("{n:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn unit_of(kind: MetricKind) -> Unit {

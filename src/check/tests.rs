@@ -5,8 +5,10 @@ use super::{CheckError, Checker};
 use crate::ast::{
     self, Expectation, Item, LiteralKind, PolicyFile, Span, Spanned, TestStatementKind,
 };
+use crate::number::parse_decimal;
 use crate::schema::{FieldType, MetricKind};
 use crate::suggest::did_you_mean;
+use rust_decimal::Decimal;
 
 impl Checker<'_> {
     pub(super) fn check_tests(&mut self, file: &PolicyFile) -> Vec<ast::Test> {
@@ -358,16 +360,16 @@ impl Checker<'_> {
         };
         let problem = match (&value.kind, kind) {
             (LiteralKind::Percent(text) | LiteralKind::Number(text), MetricKind::Percent) => {
-                let n: f64 = text.parse().unwrap_or(f64::NAN);
-                (!(0.0..=100.0).contains(&n))
-                    .then(|| format!("`{text}%` is not a percentage from 0% to 100%"))
+                let fits = parse_decimal(text)
+                    .is_ok_and(|n| n >= Decimal::ZERO && n <= Decimal::ONE_HUNDRED);
+                (!fits).then(|| format!("`{text}%` is not a percentage from 0% to 100%"))
             }
             (LiteralKind::Number(text), MetricKind::Count) => {
                 let whole = text.parse::<u64>().is_ok();
                 (!whole).then(|| format!("`{text}` is not a count (a whole number, 0 or more)"))
             }
             (LiteralKind::Number(text), MetricKind::Number) => {
-                let ok = text.parse::<f64>().is_ok_and(f64::is_finite);
+                let ok = parse_decimal(text).is_ok();
                 (!ok).then(|| format!("`{text}` is not a number"))
             }
             (LiteralKind::Percent(text), _) => Some(format!(
@@ -386,9 +388,7 @@ impl Checker<'_> {
     fn check_field_literal(&mut self, ty: &FieldType, field: &str, value: &ast::Literal) {
         let fits = match (ty, &value.kind) {
             (FieldType::Text, LiteralKind::Text(_) | LiteralKind::Name(_)) => true,
-            (FieldType::Number, LiteralKind::Number(t)) => {
-                t.parse::<f64>().is_ok_and(f64::is_finite)
-            }
+            (FieldType::Number, LiteralKind::Number(t)) => parse_decimal(t).is_ok(),
             (FieldType::Flag, LiteralKind::Flag(_)) => true,
             (FieldType::Date, LiteralKind::Date(_)) => true,
             (FieldType::Integer { min, max }, LiteralKind::Number(t)) => {
@@ -424,21 +424,24 @@ impl Checker<'_> {
 /// How to write a value of a metric's kind, with an example close to what was written.
 fn metric_value_help(metric: &str, kind: MetricKind, written: &LiteralKind) -> String {
     let number = match written {
-        LiteralKind::Number(t) | LiteralKind::Percent(t) => t.parse::<f64>().ok(),
+        LiteralKind::Number(t) | LiteralKind::Percent(t) => parse_decimal(t).ok(),
         _ => None,
-    }
-    .filter(|n| n.is_finite());
+    };
     match kind {
         MetricKind::Count => {
-            let example = number.filter(|n| *n >= 0.0).map_or(40.0, f64::trunc);
+            let example = number
+                .filter(|n| !n.is_sign_negative())
+                .map_or(Decimal::from(40), |n| n.trunc());
             format!("`{metric}` is a count: write a whole number such as `{example}`")
         }
         MetricKind::Percent => {
-            let example = number.filter(|n| (0.0..=100.0).contains(n)).unwrap_or(80.0);
+            let example = number
+                .filter(|n| *n >= Decimal::ZERO && *n <= Decimal::ONE_HUNDRED)
+                .unwrap_or(Decimal::from(80));
             format!("`{metric}` is a percentage: write one from 0% to 100% such as `{example}%`")
         }
         MetricKind::Number => {
-            let example = number.unwrap_or(2.5);
+            let example = number.unwrap_or(Decimal::new(25, 1));
             format!("`{metric}` is a number: write a number such as `{example}`")
         }
     }

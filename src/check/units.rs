@@ -2,7 +2,7 @@
 
 use miette::LabeledSpan;
 
-use super::expr::{parse_number, trim_float, ExprChecker, Unit};
+use super::expr::{parse_number, ExprChecker, Unit};
 use super::CheckError;
 use crate::ast::{self, ExprKind as A};
 use crate::schema::MetricKind;
@@ -46,14 +46,15 @@ impl ExprChecker<'_, '_> {
 
     fn unit_help(&self, percent_side: &ast::Expr, plain_side: &ast::Expr) -> String {
         if let A::Number(text) = &plain_side.kind {
-            let value = parse_number(text).unwrap_or(0.0);
-            let as_percent = match value > 0.0 && value <= 1.0 {
-                true => value * 100.0,
-                false => value,
-            };
+            let value = parse_number(text).unwrap_or_default();
+            let as_percent =
+                match value > rust_decimal::Decimal::ZERO && value <= rust_decimal::Decimal::ONE {
+                    true => value * rust_decimal::Decimal::ONE_HUNDRED,
+                    false => value,
+                };
             return format!(
                 "write the percentage with `%`: `{}%`",
-                trim_float(as_percent)
+                as_percent.normalize()
             );
         }
         if let A::Percent(text) = &percent_side.kind {

@@ -5,14 +5,21 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use rust_decimal::Decimal;
+
 use super::error::{DataError, Site};
 use crate::month::Month;
+use crate::number::{parse_decimal, NumberProblem, Packed};
 use crate::schema::{parse_flag, FieldType, MetricKind, Value};
 
 /// Why a cell's text is not a value of its column's type.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Problem {
     NotANumber,
+    /// Written with an exponent, such as `1e3`.
+    Exponent,
+    /// More significant digits than a figure may have.
+    TooManyDigits,
     BadMonth,
     PercentAbove,
     PercentBelow,
@@ -21,7 +28,10 @@ pub(crate) enum Problem {
     UnknownValue,
     BadFlag,
     BadDate,
-    OutOfRange { min: i64, max: i64 },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
 }
 
 /// What a column holds, for the help text.
@@ -33,36 +43,21 @@ pub(crate) enum Expect<'a> {
     Date,
 }
 
-/// Parses a finite number: digits, an optional sign, decimal point and exponent. `NaN`,
-/// `inf` and numbers too large to hold are not numbers.
-pub(crate) fn parse_number(text: &str) -> Result<f64, Problem> {
-    if let Some(value) = fast_decimal(text.as_bytes()) {
-        return Ok(value);
-    }
-    // Only characters that can appear in a plain decimal number; this also keeps out
-    // `inf`, `infinity` and `nan`, which Rust's parser would otherwise accept.
-    if text.is_empty()
-        || !text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
-    {
-        return Err(Problem::NotANumber);
-    }
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(if v == 0.0 { 0.0 } else { v }),
-        _ => Err(Problem::NotANumber),
-    }
+/// Parses a plain decimal number exactly (see [`crate::number::parse_decimal`]): no exponent,
+/// no `NaN` or `inf`, at most [`crate::number::MAX_DIGITS`] significant digits.
+pub(crate) fn parse_number(text: &str) -> Result<Decimal, Problem> {
+    parse_decimal(text).map_err(|problem| match problem {
+        NumberProblem::NotANumber => Problem::NotANumber,
+        NumberProblem::Exponent => Problem::Exponent,
+        NumberProblem::TooManyDigits => Problem::TooManyDigits,
+    })
 }
 
-/// Exactly parses a plain decimal such as `79.5` or `-12` with at most 15 digits, the
-/// common case: the digits form an integer below 2^53 and the scale a power of ten below
-/// 10^22, both exact in an `f64`, so one division gives the correctly rounded result.
-/// Anything else is left to the standard parser.
+/// Parses a plain decimal such as `79.5` or `-12` straight into its packed form, the common
+/// case of a metric cell: at most 15 digits, a point with a digit on both sides. Anything else
+/// is left to [`parse_number`], so the results are the same either way.
 #[inline]
-pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<f64> {
-    const POWERS: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
+pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<Packed> {
     let (negative, digits) = match bytes.first()? {
         b'-' => (true, &bytes[1..]),
         _ => (false, bytes),
@@ -70,18 +65,17 @@ pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<f64> {
     if digits.is_empty() || digits.len() > 16 {
         return None;
     }
-    let mut mantissa: u64 = 0;
+    let mut mantissa: i64 = 0;
     let mut count = 0usize;
-    let mut scale: Option<usize> = None;
+    let mut scale: Option<u32> = None;
     for (i, &b) in digits.iter().enumerate() {
         match b {
             b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
+                mantissa = mantissa * 10 + i64::from(b - b'0');
                 count += 1;
             }
-            // A point needs a digit on both sides here (`5.`, `.5` go the slow way).
             b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
-                scale = Some(digits.len() - i - 1);
+                scale = Some((digits.len() - i - 1) as u32);
             }
             _ => return None,
         }
@@ -89,16 +83,12 @@ pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<f64> {
     if count == 0 || count > 15 {
         return None;
     }
-    let value = mantissa as f64 / POWERS[scale.unwrap_or(0)];
-    Some(if negative && value != 0.0 {
-        -value
-    } else {
-        value
-    })
+    let signed = if negative { -mantissa } else { mantissa };
+    Packed::new(Decimal::new(signed, scale.unwrap_or(0)))
 }
 
 /// Parses a metric's cell (trimmed, not empty). A percent may end in `%`.
-pub(crate) fn parse_metric(kind: MetricKind, text: &str) -> Result<f64, Problem> {
+pub(crate) fn parse_metric(kind: MetricKind, text: &str) -> Result<Decimal, Problem> {
     let number = match text.strip_suffix('%') {
         Some(rest) if kind == MetricKind::Percent => rest.trim_end(),
         Some(_) => return Err(Problem::NotANumber),
@@ -111,12 +101,15 @@ pub(crate) fn parse_metric(kind: MetricKind, text: &str) -> Result<f64, Problem>
 /// directly, anything else through [`parse_metric`]. `Ok(None)` for a cell that is empty
 /// once Unicode spaces are trimmed too.
 #[inline]
-pub(crate) fn parse_metric_bytes(kind: MetricKind, bytes: &[u8]) -> Result<Option<f64>, Problem> {
+pub(crate) fn parse_metric_bytes(
+    kind: MetricKind,
+    bytes: &[u8],
+) -> Result<Option<Decimal>, Problem> {
     let digits = match (kind, bytes) {
         (MetricKind::Percent, [rest @ .., b'%']) => rest.trim_ascii_end(),
         _ => bytes,
     };
-    if let Some(value) = fast_decimal(digits) {
+    if let Some(value) = fast_decimal(digits).and_then(Packed::get) {
         return check_metric(kind, value).map(Some);
     }
     match std::str::from_utf8(bytes).map(str::trim) {
@@ -126,13 +119,17 @@ pub(crate) fn parse_metric_bytes(kind: MetricKind, bytes: &[u8]) -> Result<Optio
     }
 }
 
-/// Checks a finite number against a metric's kind.
-pub(crate) fn check_metric(kind: MetricKind, value: f64) -> Result<f64, Problem> {
+/// Checks a number against a metric's kind.
+pub(crate) fn check_metric(kind: MetricKind, value: Decimal) -> Result<Decimal, Problem> {
     match kind {
-        MetricKind::Percent if value > 100.0 => Err(Problem::PercentAbove),
-        MetricKind::Percent if value < 0.0 => Err(Problem::PercentBelow),
-        MetricKind::Count if value < 0.0 => Err(Problem::NegativeCount),
-        MetricKind::Count if value.fract() != 0.0 => Err(Problem::NotWhole),
+        MetricKind::Percent if value > Decimal::ONE_HUNDRED => Err(Problem::PercentAbove),
+        MetricKind::Percent if value.is_sign_negative() && !value.is_zero() => {
+            Err(Problem::PercentBelow)
+        }
+        MetricKind::Count if value.is_sign_negative() && !value.is_zero() => {
+            Err(Problem::NegativeCount)
+        }
+        MetricKind::Count if !value.fract().is_zero() => Err(Problem::NotWhole),
         _ => Ok(value),
     }
 }
@@ -206,10 +203,10 @@ pub(crate) fn parse_field(ty: &FieldType, text: &str) -> Result<Value, Problem> 
         FieldType::Date => parse_date(text).map(Value::Date),
         FieldType::Integer { min, max } => {
             let value = parse_number(text)?;
-            if value.fract() != 0.0 {
+            if !value.fract().is_zero() {
                 return Err(Problem::NotWhole);
             }
-            if value < *min as f64 || value > *max as f64 {
+            if value < Decimal::from(*min) || value > Decimal::from(*max) {
                 return Err(Problem::OutOfRange {
                     min: *min,
                     max: *max,
@@ -277,6 +274,19 @@ pub(crate) fn problem_error(
     let column = column.to_string();
     let (label, help) = match &problem {
         Problem::NotANumber => ("not a number", example_help(&column, expect)),
+        Problem::Exponent => (
+            "written with an exponent",
+            "write the number out in full, with digits and an optional decimal point \
+             (`1000`, not `1e3`): figures are read exactly as written"
+                .to_string(),
+        ),
+        Problem::TooManyDigits => (
+            "too many digits",
+            format!(
+                "a figure has at most {} significant digits; round it in the spreadsheet",
+                crate::number::MAX_DIGITS
+            ),
+        ),
         Problem::BadMonth => ("not a month", example_help(&column, expect)),
         Problem::PercentAbove => (
             "more than 100%",
@@ -307,7 +317,9 @@ pub(crate) fn problem_error(
     at.label = Some(label.to_string());
     at.help = Some(help);
     match problem {
-        Problem::NotANumber => DataError::NotANumber { text, column, at },
+        Problem::NotANumber | Problem::Exponent | Problem::TooManyDigits => {
+            DataError::NotANumber { text, column, at }
+        }
         Problem::BadMonth => DataError::BadMonth { text, column, at },
         Problem::PercentAbove => DataError::PercentOutOfRange {
             text,
@@ -351,23 +363,29 @@ pub(crate) fn problem_error(
 mod tests {
     use super::*;
 
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
     #[test]
     fn numbers() {
-        assert_eq!(parse_number("80"), Ok(80.0));
-        assert_eq!(parse_number("-2.5"), Ok(-2.5));
-        assert_eq!(parse_number("1e3"), Ok(1000.0));
-        assert_eq!(parse_number("-0"), Ok(0.0));
-        assert!(parse_number("-0").unwrap().is_sign_positive());
+        assert_eq!(parse_number("80"), Ok(dec("80")));
+        assert_eq!(parse_number("-2.5"), Ok(dec("-2.5")));
+        assert_eq!(parse_number("1e3"), Err(Problem::Exponent));
+        assert_eq!(parse_number("-0"), Ok(Decimal::ZERO));
+        assert_eq!(
+            parse_number("1234567890123456"),
+            Err(Problem::TooManyDigits)
+        );
         for bad in [
-            "8O", "NaN", "nan", "inf", "-inf", "infinity", "1e400", "1,234", "", "1 2", "0x10",
-            "e", ".",
+            "8O", "NaN", "nan", "inf", "-inf", "infinity", "1,234", "", "1 2", "0x10", "e", ".",
         ] {
             assert_eq!(parse_number(bad), Err(Problem::NotANumber), "{bad}");
         }
     }
 
     #[test]
-    fn fast_path_agrees_with_the_standard_parser() {
+    fn fast_path_agrees_with_the_exact_parser() {
         for text in [
             "0",
             "7",
@@ -388,13 +406,12 @@ mod tests {
             "1e3",
             "+5",
         ] {
-            let fast = fast_decimal(text.as_bytes());
-            if let Some(fast) = fast {
-                let slow: f64 = text.parse().unwrap();
-                assert_eq!(fast.to_bits(), (slow + 0.0).to_bits(), "{text}");
-            }
-            if let Ok(slow) = text.parse::<f64>() {
-                assert_eq!(parse_number(text), Ok(slow + 0.0), "{text}");
+            if let Some(fast) = fast_decimal(text.as_bytes()) {
+                assert_eq!(
+                    fast.get(),
+                    parse_number(text).ok().map(|d| d.normalize()),
+                    "{text}"
+                );
             }
         }
     }
@@ -402,20 +419,20 @@ mod tests {
     #[test]
     fn metrics() {
         use MetricKind::*;
-        assert_eq!(parse_metric(Percent, "79.5%"), Ok(79.5));
-        assert_eq!(parse_metric(Percent, "79.5 %"), Ok(79.5));
-        assert_eq!(parse_metric(Percent, "100"), Ok(100.0));
+        assert_eq!(parse_metric(Percent, "79.5%"), Ok(dec("79.5")));
+        assert_eq!(parse_metric(Percent, "79.5 %"), Ok(dec("79.5")));
+        assert_eq!(parse_metric(Percent, "100"), Ok(dec("100")));
         assert_eq!(parse_metric(Percent, "120%"), Err(Problem::PercentAbove));
         assert_eq!(parse_metric(Percent, "-1"), Err(Problem::PercentBelow));
         assert_eq!(parse_metric(Percent, "%"), Err(Problem::NotANumber));
-        assert_eq!(parse_metric(Count, "40"), Ok(40.0));
-        assert_eq!(parse_metric(Count, "40.0"), Ok(40.0));
+        assert_eq!(parse_metric(Count, "40"), Ok(dec("40")));
+        assert_eq!(parse_metric(Count, "40.0"), Ok(dec("40.0")));
         assert_eq!(parse_metric(Count, "40.5"), Err(Problem::NotWhole));
         assert_eq!(parse_metric(Count, "-3"), Err(Problem::NegativeCount));
         assert_eq!(parse_metric(Count, "40%"), Err(Problem::NotANumber));
         assert_eq!(parse_metric(Count, "forty"), Err(Problem::NotANumber));
-        assert_eq!(parse_metric(Number, "-2.5"), Ok(-2.5));
-        assert_eq!(parse_metric(Number, "1e308"), Ok(1e308));
+        assert_eq!(parse_metric(Number, "-2.5"), Ok(dec("-2.5")));
+        assert_eq!(parse_metric(Number, "1e308"), Err(Problem::Exponent));
     }
 
     #[test]
@@ -446,7 +463,7 @@ mod tests {
             Err(Problem::UnknownValue)
         );
         let int = FieldType::Integer { min: 1, max: 5 };
-        assert_eq!(parse_field(&int, "5"), Ok(Value::Number(5.0)));
+        assert_eq!(parse_field(&int, "5"), Ok(Value::Number(dec("5"))));
         assert_eq!(
             parse_field(&int, "6"),
             Err(Problem::OutOfRange { min: 1, max: 5 })

@@ -46,10 +46,11 @@
 //!   them).
 //!
 //! `period` is a month written `YYYY-MM` (`2026-10`). An empty cell is a missing value
-//! (unknown, never zero). Figures are written with digits: a `percent` is from 0 to 100
-//! and may end with `%` (`79.5%`); a `count` is a whole number, 0 or more; a `number` is
-//! any number. `NaN` and `inf` are not numbers. A subject may have only one figure per
-//! metric and month.
+//! (unknown, never zero). Figures are plain decimals, read exactly as written (never through
+//! floating point): an optional sign, digits and an optional fraction, at most 15 significant
+//! digits. A `percent` is from 0 to 100 and may end with `%` (`79.5%`); a `count` is a whole
+//! number, 0 or more; a `number` is any number. An exponent (`1e3`), `NaN` and `inf` are not
+//! figures. A subject may have only one figure per metric and month.
 //!
 //! ## The concerns file
 //!
@@ -388,7 +389,12 @@ impl Dataset {
     /// The value of a metric (by its position in the schema) for a subject and month, or
     /// `None` when there is none. Constant time; allocates nothing.
     #[inline]
-    pub fn metric_value(&self, metric: usize, subject: SubjectIndex, month: Month) -> Option<f64> {
+    pub fn metric_value(
+        &self,
+        metric: usize,
+        subject: SubjectIndex,
+        month: Month,
+    ) -> Option<rust_decimal::Decimal> {
         self.metrics.get(metric)?.get(subject, month)
     }
 

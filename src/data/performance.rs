@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect};
+use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect, Problem};
 use super::error::DataError;
 use super::store::DatasetBuilder;
 use super::summary::Layout;
@@ -12,6 +12,7 @@ use super::table::{
 };
 use super::SubjectIndex;
 use crate::month::Month;
+use crate::number::Packed;
 use crate::schema::{MetricKind, Schema};
 
 /// Which columns hold what.
@@ -120,7 +121,7 @@ pub(crate) struct PerformanceHandler<'a> {
     /// The metric named last in a long file: its index, or why its rows are left out.
     last_metric: String,
     last_metric_index: Result<usize, Arc<str>>,
-    values: Vec<f64>,
+    values: Vec<Packed>,
 }
 
 /// A row's subject: the one stored last, or a new id.
@@ -214,8 +215,8 @@ impl<'a> PerformanceHandler<'a> {
         }
     }
 
-    /// A metric's value from its cell (the `slot`th number parsed ahead, if it was): NaN
-    /// when empty, `None` (after reporting) when bad.
+    /// A metric's value from its cell (the `slot`th number parsed ahead, if it was):
+    /// [`Packed::MISSING`] when empty, `None` (after reporting) when bad.
     #[inline]
     fn value<R: Row + ?Sized>(
         row: &R,
@@ -223,22 +224,24 @@ impl<'a> PerformanceHandler<'a> {
         slot: usize,
         kind: MetricKind,
         ctx: &mut Ctx,
-    ) -> Option<f64> {
-        if let Some(value) = row.prepared_number(slot) {
-            if value.is_nan() {
-                return Some(value);
-            }
-            if let Ok(value) = check_metric(kind, value) {
-                return Some(value);
+    ) -> Option<Packed> {
+        if let Some(packed) = row.prepared_number(slot) {
+            match packed.get() {
+                None => return Some(packed),
+                Some(value) if check_metric(kind, value).is_ok() => return Some(packed),
+                Some(_) => {}
             }
         }
         let bytes = cell_bytes(row, field);
         if bytes.is_empty() {
-            return Some(f64::NAN);
+            return Some(Packed::MISSING);
         }
-        match parse_metric_bytes(kind, bytes) {
-            Ok(Some(value)) => Some(value),
-            Ok(None) => Some(f64::NAN),
+        let parsed = parse_metric_bytes(kind, bytes).and_then(|value| match value {
+            Some(value) => Packed::new(value).ok_or(Problem::TooManyDigits),
+            None => Ok(Packed::MISSING),
+        });
+        match parsed {
+            Ok(packed) => Some(packed),
             Err(problem) => {
                 let text = String::from_utf8_lossy(bytes);
                 ctx.problem(field, problem, text.trim(), Expect::Metric(kind));
@@ -316,20 +319,19 @@ impl<'a> PerformanceHandler<'a> {
                 Some(value) => values.push(value),
                 None => {
                     ok = false;
-                    values.push(f64::NAN);
+                    values.push(Packed::MISSING);
                 }
             }
         }
         let outcome = match (ok, subject, month) {
             (true, Some(subject), Some(month)) => {
                 let index = self.intern(subject);
-                let clash = values
-                    .iter()
-                    .enumerate()
-                    .any(|(m, v)| !v.is_nan() && self.data.metric_value(index, m, month).is_some());
+                let clash = values.iter().enumerate().any(|(m, v)| {
+                    *v != Packed::MISSING && self.data.metric_value(index, m, month).is_some()
+                });
                 if !clash {
                     for (metric, &value) in values.iter().enumerate() {
-                        if !value.is_nan() {
+                        if value != Packed::MISSING {
                             self.data.put_metric(index, metric, month, value);
                         }
                     }
@@ -337,7 +339,8 @@ impl<'a> PerformanceHandler<'a> {
                 } else {
                     let clashes: Vec<usize> = (0..values.len())
                         .filter(|&m| {
-                            !values[m].is_nan() && self.data.metric_value(index, m, month).is_some()
+                            values[m] != Packed::MISSING
+                                && self.data.metric_value(index, m, month).is_some()
                         })
                         .collect();
                     let fields: Vec<usize> = clashes.iter().map(|&m| columns[m]).collect();
@@ -391,7 +394,7 @@ impl<'a> PerformanceHandler<'a> {
             return Outcome::Rejected;
         };
         let index = self.intern(subject);
-        if value.is_nan() {
+        if value == Packed::MISSING {
             return Outcome::Used;
         }
         if self.data.metric_value(index, metric, month).is_some() {

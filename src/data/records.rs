@@ -22,9 +22,14 @@ pub struct PerformanceRecord {
     pub period: Month,
     /// The metric's id.
     pub metric: String,
-    /// The figure; `None` (JSON `null`, or left out) when missing.
-    #[serde(default)]
-    pub value: Option<f64>,
+    /// The figure, exactly; `None` (JSON `null`, or left out) when missing. In JSON it may
+    /// be a number or a string (`78.5` or `"78.5"`).
+    #[serde(
+        default,
+        deserialize_with = "deserialize_figure",
+        serialize_with = "serialize_figure"
+    )]
+    pub value: Option<rust_decimal::Decimal>,
 }
 
 /// A subject's declared fields by name. Values are JSON numbers, strings, booleans or
@@ -78,6 +83,34 @@ pub struct EventRecord {
     /// The kind's declared fields, by name (in JSON, the other keys of the object).
     #[serde(flatten)]
     pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// A figure from JSON: a number (read from its shortest decimal form, which is the number as
+/// written for figures of up to 15 significant digits) or a string, parsed exactly.
+fn deserialize_figure<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<rust_decimal::Decimal>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    let text = match value {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::String(text)) => text,
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "`{other}` is not a figure: write a number such as 78.5"
+            )))
+        }
+    };
+    crate::number::parse_decimal(text.trim())
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a plain decimal number")))
+}
+
+fn serialize_figure<S: Serializer>(
+    value: &Option<rust_decimal::Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    value.map(crate::number::Figure::from).serialize(serializer)
 }
 
 fn deserialize_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {

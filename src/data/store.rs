@@ -10,7 +10,9 @@ use super::error::DataWarning;
 use super::summary::LoadSummary;
 use super::{Case, CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
+use crate::number::Packed;
 use crate::schema::{Schema, Value};
+use rust_decimal::Decimal;
 
 /// A small, fast, non-cryptographic hasher for subject ids (the FxHash mix followed by a
 /// final avalanche, so that the high bits the hash table uses are well spread).
@@ -191,25 +193,24 @@ impl Interner {
 }
 
 /// One metric's values, month-major: `columns[m][s]` is the value for subject `s` in month
-/// `start + m`; NaN (or a column too short to reach `s`) means "no value".
+/// `start + m`; [`Packed::MISSING`] (or a column too short to reach `s`) means "no value".
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MetricColumns {
     /// The month index (see [`Month::index`]) of `columns[0]`.
     pub start: i32,
-    pub columns: Vec<Vec<f64>>,
+    pub columns: Vec<Vec<Packed>>,
 }
 
 impl MetricColumns {
     #[inline]
-    pub fn get(&self, subject: SubjectIndex, month: Month) -> Option<f64> {
+    pub fn get(&self, subject: SubjectIndex, month: Month) -> Option<Decimal> {
         let offset = usize::try_from(month.index().checked_sub(self.start)?).ok()?;
-        let value = *self.columns.get(offset)?.get(subject as usize)?;
-        (!value.is_nan()).then_some(value)
+        self.columns.get(offset)?.get(subject as usize)?.get()
     }
 
     /// The column for a month, widening the month range as needed.
     #[inline]
-    fn column_mut(&mut self, month: Month) -> &mut Vec<f64> {
+    fn column_mut(&mut self, month: Month) -> &mut Vec<Packed> {
         let m = month.index();
         if self.columns.is_empty() {
             self.start = m;
@@ -228,7 +229,7 @@ impl MetricColumns {
     }
 
     #[inline]
-    fn set(&mut self, subject: SubjectIndex, month: Month, value: f64) {
+    fn set(&mut self, subject: SubjectIndex, month: Month, value: Packed) {
         // The common case: the month's column exists and already reaches the subject.
         let offset = month.index().wrapping_sub(self.start) as usize;
         if let Some(slot) = self
@@ -242,7 +243,7 @@ impl MetricColumns {
         let column = self.column_mut(month);
         let s = subject as usize;
         if column.len() <= s {
-            column.resize(s + 1, f64::NAN);
+            column.resize(s + 1, Packed::MISSING);
         }
         column[s] = value;
     }
@@ -261,10 +262,10 @@ pub enum SetMetricError {
     /// The subject already has a value for this metric in this month.
     AlreadySet {
         /// The value set earlier.
-        existing: f64,
+        existing: Decimal,
     },
-    /// The value is NaN or infinite.
-    NotFinite,
+    /// The value has more significant digits than a figure may have.
+    TooManyDigits,
     /// There is no metric at this position in the schema.
     NoSuchMetric,
     /// The subject index was not returned by [`DatasetBuilder::add_subject`].
@@ -277,7 +278,11 @@ impl fmt::Display for SetMetricError {
             SetMetricError::AlreadySet { existing } => {
                 write!(f, "there is already a value ({existing}) for this month")
             }
-            SetMetricError::NotFinite => f.write_str("the value is not a finite number"),
+            SetMetricError::TooManyDigits => write!(
+                f,
+                "the value has more than {} significant digits",
+                crate::number::MAX_DIGITS
+            ),
             SetMetricError::NoSuchMetric => f.write_str("the policy declares no such metric"),
             SetMetricError::NoSuchSubject => f.write_str("no such subject"),
         }
@@ -305,10 +310,10 @@ impl std::error::Error for SetMetricError {}
 /// let mut builder = Dataset::builder(&schema);
 /// let c1 = builder.add_subject("c1");
 /// let october = "2026-10".parse().unwrap();
-/// builder.set_metric(c1, 0, october, 41.0).unwrap();
-/// assert!(builder.set_metric(c1, 0, october, 42.0).is_err());
+/// builder.set_metric(c1, 0, october, "41".parse().unwrap()).unwrap();
+/// assert!(builder.set_metric(c1, 0, october, "42".parse().unwrap()).is_err());
 /// let data = builder.finish();
-/// assert_eq!(data.metric_value(0, c1, october), Some(41.0));
+/// assert_eq!(data.metric_value(0, c1, october), Some("41".parse().unwrap()));
 /// ```
 #[derive(Debug)]
 pub struct DatasetBuilder {
@@ -479,19 +484,25 @@ impl DatasetBuilder {
     }
 
     /// The value already set for a metric, if any.
-    pub fn metric_value(&self, subject: SubjectIndex, metric: usize, month: Month) -> Option<f64> {
+    pub fn metric_value(
+        &self,
+        subject: SubjectIndex,
+        metric: usize,
+        month: Month,
+    ) -> Option<Decimal> {
         self.metrics.get(metric)?.get(subject, month)
     }
 
     /// Sets a subject's value of a metric (by its position in the schema) for a month.
-    /// A second value for the same subject, metric and month is refused, as are NaN and
-    /// infinities; the value is not otherwise checked against the metric's kind.
+    /// A second value for the same subject, metric and month is refused, as is one with more
+    /// significant digits than a figure may have; the value is not otherwise checked against
+    /// the metric's kind.
     pub fn set_metric(
         &mut self,
         subject: SubjectIndex,
         metric: usize,
         month: Month,
-        value: f64,
+        value: Decimal,
     ) -> Result<(), SetMetricError> {
         if metric >= self.metrics.len() {
             return Err(SetMetricError::NoSuchMetric);
@@ -499,24 +510,24 @@ impl DatasetBuilder {
         if subject as usize >= self.ids.len() {
             return Err(SetMetricError::NoSuchSubject);
         }
-        if !value.is_finite() {
-            return Err(SetMetricError::NotFinite);
-        }
+        let Some(packed) = Packed::new(value) else {
+            return Err(SetMetricError::TooManyDigits);
+        };
         if let Some(existing) = self.metrics[metric].get(subject, month) {
             return Err(SetMetricError::AlreadySet { existing });
         }
-        self.put_metric(subject, metric, month, value);
+        self.put_metric(subject, metric, month, packed);
         Ok(())
     }
 
-    /// Stores a value already checked (finite, not a duplicate, indices in range).
+    /// Stores a value already checked (not a duplicate, indices in range).
     #[inline]
     pub(crate) fn put_metric(
         &mut self,
         subject: SubjectIndex,
         metric: usize,
         month: Month,
-        value: f64,
+        value: Packed,
     ) {
         self.metrics[metric].set(subject, month, value);
         match self.first_month {
@@ -793,10 +804,11 @@ mod tests {
         let mut columns = MetricColumns::default();
         let oct: Month = "2026-10".parse().unwrap();
         let jan: Month = "2026-01".parse().unwrap();
-        columns.set(3, oct, 1.0);
-        columns.set(0, jan, 2.0);
-        assert_eq!(columns.get(3, oct), Some(1.0));
-        assert_eq!(columns.get(0, jan), Some(2.0));
+        let packed = |n: i64| Packed::new(Decimal::from(n)).unwrap();
+        columns.set(3, oct, packed(1));
+        columns.set(0, jan, packed(2));
+        assert_eq!(columns.get(3, oct), Some(Decimal::from(1)));
+        assert_eq!(columns.get(0, jan), Some(Decimal::from(2)));
         assert_eq!(columns.get(0, oct), None);
         assert_eq!(columns.get(9, oct), None);
         assert_eq!(columns.get(3, oct.offset(1)), None);

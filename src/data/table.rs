@@ -18,6 +18,7 @@ use super::error::{Anchor, DataError, DataLocation, Site, Snippet};
 use super::store::IdHasher;
 use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::month::Month;
+use crate::number::Packed;
 
 /// At most this many errors are listed per file; the rest are counted.
 pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
@@ -33,9 +34,9 @@ pub(crate) trait Row {
         None
     }
     /// The `slot`th number of [`Prepare::numbers`], when the reading thread already parsed
-    /// it: NaN for an empty cell. `None` means "read the cell yourself".
+    /// it: [`Packed::MISSING`] for an empty cell. `None` means "read the cell yourself".
     #[inline]
-    fn prepared_number(&self, _slot: usize) -> Option<f64> {
+    fn prepared_number(&self, _slot: usize) -> Option<Packed> {
         None
     }
 }
@@ -54,7 +55,7 @@ pub(crate) struct Prepare {
 struct PreparedRow<'a> {
     record: &'a ByteRecord,
     month: Option<Month>,
-    numbers: &'a [Option<f64>],
+    numbers: &'a [Option<Packed>],
 }
 
 impl Row for PreparedRow<'_> {
@@ -71,7 +72,7 @@ impl Row for PreparedRow<'_> {
         self.month
     }
     #[inline]
-    fn prepared_number(&self, slot: usize) -> Option<f64> {
+    fn prepared_number(&self, slot: usize) -> Option<Packed> {
         self.numbers.get(slot).copied().flatten()
     }
 }
@@ -606,7 +607,7 @@ struct Batch {
     /// Each record's month, if parsed ahead.
     months: Vec<Option<Month>>,
     /// `width` numbers per record, if parsed ahead.
-    numbers: Vec<Option<f64>>,
+    numbers: Vec<Option<Packed>>,
     width: usize,
     /// Set when the file ended (or could not be read further) after these records.
     end: Option<Result<(), csv::Error>>,
@@ -673,7 +674,7 @@ impl Batch {
             for &field in &prepare.numbers {
                 let bytes = cell_bytes(record, field);
                 self.numbers.push(if bytes.is_empty() {
-                    Some(f64::NAN)
+                    Some(Packed::MISSING)
                 } else {
                     fast_decimal(bytes)
                 });

@@ -12,6 +12,7 @@ use super::value::{Truth, Val};
 use crate::ast::{AggregateFn, DueUnit, Span};
 use crate::calendar::Deadline;
 use crate::data::{CaseIndex, Event};
+use crate::number::Num;
 use crate::program::{
     DateRefDef, EventField, EventRefDef, EventSetDef, FieldRead, RefPick, SpanAmountDef, SpanDef,
     StatusTest, WindowDef,
@@ -190,7 +191,7 @@ impl<'a> Interp<'a> {
         }
         match func {
             AggregateFn::Count if unknowns > 0 => Val::Unknown,
-            AggregateFn::Count => Val::Num(f64::from(trues)),
+            AggregateFn::Count => Val::Num(Num::from_i64(i64::from(trues))),
             AggregateFn::Any if trues > 0 => Val::Flag(true),
             AggregateFn::All if falses > 0 => Val::Flag(false),
             _ if unknowns > 0 => Val::Unknown,
@@ -316,7 +317,10 @@ impl<'a> Interp<'a> {
             SpanAmountDef::Field(read) => {
                 let event = self.pick(&read.of, ctx, t)?;
                 match self.field_of_event(event, read.field, ctx, t) {
-                    Val::Num(n) if n >= 0.0 && n <= f64::from(u32::MAX) => n as u32,
+                    Val::Num(n) => match n.to_i64().map(u32::try_from) {
+                        Some(Ok(n)) => n,
+                        _ => return Err(read.of.set.kinds.clone()),
+                    },
                     _ => return Err(read.of.set.kinds.clone()),
                 }
             }
@@ -353,7 +357,7 @@ impl<'a> Interp<'a> {
             DueUnit::Months => whole_months(from, to),
             DueUnit::WorkingDays => self.calendar.working_days_between(from, to),
         };
-        Val::Num(count as f64)
+        Val::Num(Num::from_i64(count))
     }
 
     /// A date reference's date for elapsed time, recording the event or its absence.

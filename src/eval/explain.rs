@@ -510,7 +510,7 @@ fn describe_result(value: &Val) -> String {
     match value {
         Val::Flag(b) => b.to_string(),
         Val::Unknown => "unknown".to_string(),
-        Val::Num(n) => format_number(*n),
+        Val::Num(n) => n.to_string(),
         Val::Text(t) => format!("\"{t}\""),
         Val::Date(d) => d.to_string(),
         Val::Enum(i) => format!("value {i}"),

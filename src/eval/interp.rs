@@ -1,11 +1,13 @@
 //! The expression interpreter: one subject, one month at a time, with three-valued logic.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::ast::{AggregateFn, Span, WindowFn};
 use crate::calendar::Calendar;
 use crate::data::{CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
+use crate::number::Num;
 use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind, Program, RuleDef};
 use crate::schema::Direction;
 
@@ -202,7 +204,7 @@ impl<'a> Interp<'a> {
 
     fn eval_kind<T: Tracer>(&self, e: &Expr, ctx: Ctx, t: &mut T) -> Val {
         match &e.kind {
-            ExprKind::Number(n) => Val::Num(*n),
+            ExprKind::Number(n) => Val::Num(Num::new(*n)),
             ExprKind::Flag(b) => Val::Flag(*b),
             ExprKind::Text(text) => Val::Text(text.clone()),
             ExprKind::Date(d) => Val::Date(*d),
@@ -210,7 +212,7 @@ impl<'a> Interp<'a> {
             ExprKind::Level(l) => Val::Level(*l),
             ExprKind::Metric(m) => self
                 .metric(*m, ctx.month, ctx.context, t)
-                .map_or(Val::Unknown, Val::Num),
+                .map_or(Val::Unknown, |v| Val::Num(Num::new(v))),
             ExprKind::SubjectField(f) => self.subject_field(*f, t),
             ExprKind::Grade(g) => {
                 let level = match T::INSIDE_GRADES {
@@ -228,7 +230,7 @@ impl<'a> Interp<'a> {
             }
             ExprKind::Concern(attr) => self.concern_attr(*attr, ctx, t),
             ExprKind::Neg(inner) => match self.eval(inner, ctx, t) {
-                Val::Num(n) => Val::Num(-n),
+                Val::Num(n) => Val::Num(n.negate()),
                 _ => Val::Unknown,
             },
             ExprKind::Not(inner) => match self.eval(inner, ctx, t).truth() {
@@ -334,7 +336,7 @@ impl<'a> Interp<'a> {
                 let levels = &self.program.grades[g].levels;
                 levels.get(*l as usize).cloned().unwrap_or_default()
             }
-            (Val::Num(n), _) => super::format_number(*n),
+            (Val::Num(n), _) => n.to_string(),
             (Val::Flag(b), _) => if *b { "yes" } else { "no" }.to_string(),
             (Val::Date(d), _) => d.to_string(),
             (Val::Text(text), _) => text.to_string(),
@@ -349,7 +351,7 @@ impl<'a> Interp<'a> {
         month: Month,
         context: Span,
         t: &mut T,
-    ) -> Option<f64> {
+    ) -> Option<Decimal> {
         let value = self.data.metric_value(metric, self.subject, month);
         if T::ACTIVE {
             t.read(Read::Metric {
@@ -509,25 +511,27 @@ impl<'a> Interp<'a> {
         span: Span,
         t: &mut T,
     ) -> Val {
-        let (mut count, mut sum) = (0u32, 0.0);
-        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut count = 0i64;
+        let mut sum = Some(Decimal::ZERO);
+        let (mut min, mut max): (Option<Decimal>, Option<Decimal>) = (None, None);
         for back in (0..n).rev() {
             if let Some(v) = self.metric(metric, month.offset(-(back as i32)), span, t) {
                 count += 1;
-                sum += v;
-                min = min.min(v);
-                max = max.max(v);
+                sum = sum.and_then(|s| s.checked_add(v));
+                min = Some(min.map_or(v, |m| m.min(v)));
+                max = Some(max.map_or(v, |m| m.max(v)));
             }
         }
         if count == 0 {
             return Val::Unknown;
         }
-        Val::Num(match func {
-            WindowFn::Average => sum / f64::from(count),
-            WindowFn::Sum => sum,
-            WindowFn::Min => min,
-            WindowFn::Max => max,
-        })
+        let value = match func {
+            WindowFn::Average => sum.and_then(|s| Num::ratio(s, Decimal::from(count))),
+            WindowFn::Sum => sum.map(Num::new),
+            WindowFn::Min => min.map(Num::new),
+            WindowFn::Max => max.map(Num::new),
+        };
+        value.map_or(Val::Unknown, Val::Num)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -609,7 +613,7 @@ impl<'a> Interp<'a> {
         }
         match func {
             AggregateFn::Count if unknowns > 0 => Val::Unknown,
-            AggregateFn::Count => Val::Num(f64::from(trues)),
+            AggregateFn::Count => Val::Num(Num::from_i64(i64::from(trues))),
             AggregateFn::Any if trues > 0 => Val::Flag(true),
             AggregateFn::All if falses > 0 => Val::Flag(false),
             _ if unknowns > 0 => Val::Unknown,
@@ -628,23 +632,20 @@ pub(crate) fn and(a: Truth, b: Truth) -> Truth {
     }
 }
 
-fn arith(op: ArithOp, a: f64, b: f64) -> Val {
+/// Exact arithmetic; a division by zero (or a result too large to hold) is unknown.
+fn arith(op: ArithOp, a: Num, b: Num) -> Val {
     let result = match op {
-        ArithOp::Add => a + b,
-        ArithOp::Sub => a - b,
-        ArithOp::Mul => a * b,
-        ArithOp::Div if b == 0.0 => return Val::Unknown,
-        ArithOp::Div => a / b,
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div => a.checked_div(b),
     };
-    match result.is_finite() {
-        true => Val::Num(result),
-        false => Val::Unknown,
-    }
+    result.map_or(Val::Unknown, Val::Num)
 }
 
 fn compare(op: CmpOp, a: &Val, b: &Val) -> Val {
     let ordering = match (a, b) {
-        (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
+        (Val::Num(x), Val::Num(y)) => Some(x.compare(*y)),
         (Val::Flag(x), Val::Flag(y)) => Some(x.cmp(y)),
         (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
         (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),

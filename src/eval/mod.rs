@@ -104,8 +104,8 @@ pub enum Evidence {
         metric: String,
         /// The month.
         period: Month,
-        /// Its value.
-        value: f64,
+        /// Its value, exactly.
+        value: crate::number::Figure,
         /// The part of the condition it was read for.
         condition: String,
     },
@@ -542,7 +542,7 @@ impl Run<'_> {
                 } => Evidence::Metric {
                     metric: program.schema.metrics[metric].id.clone(),
                     period: month,
-                    value,
+                    value: value.into(),
                     condition: program.text(context),
                 },
                 Read::Field {

@@ -19,7 +19,7 @@ pub enum Read {
         /// The month.
         month: Month,
         /// The value found.
-        value: Option<f64>,
+        value: Option<rust_decimal::Decimal>,
         /// The comparison or function it was read for.
         context: Span,
     },

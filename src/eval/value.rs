@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use rust_decimal::Decimal;
+
+use crate::number::Num;
 use crate::schema::Value;
 
 /// A value during evaluation. Missing data and division by zero give [`Val::Unknown`].
@@ -12,8 +15,8 @@ use crate::schema::Value;
 pub enum Val {
     /// Not known: missing data, or a division by zero.
     Unknown,
-    /// A number (percentages as written: 80% is 80).
-    Num(f64),
+    /// An exact number (percentages as written: 80% is 80).
+    Num(Num),
     /// yes / no.
     Flag(bool),
     /// Text.
@@ -49,7 +52,7 @@ impl Val {
     }
 
     /// The value as a number, if it is one.
-    pub fn num(&self) -> Option<f64> {
+    pub fn num(&self) -> Option<Num> {
         match self {
             Val::Num(n) => Some(*n),
             _ => None,
@@ -70,7 +73,7 @@ impl From<Truth> for Val {
 impl From<&Value> for Val {
     fn from(value: &Value) -> Val {
         match value {
-            Value::Number(n) => Val::Num(*n),
+            Value::Number(n) => Val::Num(Num::new(*n)),
             Value::Flag(b) => Val::Flag(*b),
             Value::Text(t) => Val::Text(t.clone()),
             Value::Enum(i) => Val::Enum(*i),
@@ -89,11 +92,7 @@ impl fmt::Display for Truth {
     }
 }
 
-/// Writes a number the way people write it: no trailing zeros.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        return format!("{}", n as i64);
-    }
-    let text = format!("{n:.4}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
+/// Writes a number the way people write it: exactly, with no trailing zeros (`2.5`, `78`).
+pub fn format_number(n: Decimal) -> String {
+    n.normalize().to_string()
 }

@@ -64,7 +64,7 @@ fn write_summary(out: &mut String, b: &Backtest) {
     );
     for r in &b.summary.rules {
         let median = r.median_months_open.map_or("-".to_string(), |m| {
-            format!("{} mo", crate::eval::format_number(m))
+            format!("{} mo", super::format_float(m))
         });
         let per_month: Vec<String> = r.new_per_month.iter().map(|n| n.to_string()).collect();
         let _ = writeln!(

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::eval::{
-    format_number, Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing,
-};
+use crate::eval::{Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing};
 use crate::program::Program;
 
 pub mod backtest;
@@ -209,10 +207,7 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
                 period,
                 value,
                 condition,
-            } => push(
-                condition,
-                format!("{metric} {period} = {}", format_number(*value)),
-            ),
+            } => push(condition, format!("{metric} {period} = {value}")),
             Evidence::Field { field, value } => push("", format!("{field} = {value}")),
             Evidence::Concerns {
                 concerns,
@@ -331,6 +326,16 @@ fn write_grades(out: &mut String, evaluation: &Evaluation) {
             plural(n, "subject", "subjects")
         );
     }
+}
+
+/// A statistic or a chart coordinate (not a figure: those print exactly): at most 4 decimal
+/// places, no trailing zeros.
+pub(crate) fn format_float(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        return format!("{}", n as i64);
+    }
+    let text = format!("{n:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

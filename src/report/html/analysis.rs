@@ -5,12 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::data::Dataset;
-use crate::eval::format_number;
 use crate::eval::{Action, DeadlineState, Evidence};
 use crate::history::{Backtest, Status};
 use crate::month::Month;
+use crate::number::Figure;
 use crate::program::{CmpOp, Expr, ExprKind, Program};
 use crate::report::backtest::{for_case, reason_words};
+use crate::report::format_float as format_number;
 use crate::schema::MetricKind;
 
 /// How many subjects get a timeline when none are chosen.
@@ -63,14 +64,18 @@ fn collect_thresholds(expr: &Expr, found: &mut Vec<Vec<Threshold>>) {
 /// `metric op number` or `number op metric`, written with the metric on the left.
 fn metric_against_number(op: CmpOp, a: &Expr, b: &Expr) -> Option<(usize, Threshold)> {
     match (&a.kind, &b.kind) {
-        (ExprKind::Metric(m), ExprKind::Number(value)) => {
-            Some((*m, Threshold { op, value: *value }))
-        }
+        (ExprKind::Metric(m), ExprKind::Number(value)) => Some((
+            *m,
+            Threshold {
+                op,
+                value: Figure::from(*value).to_f64(),
+            },
+        )),
         (ExprKind::Number(value), ExprKind::Metric(m)) => Some((
             *m,
             Threshold {
                 op: flipped(op),
-                value: *value,
+                value: Figure::from(*value).to_f64(),
             },
         )),
         _ => None,

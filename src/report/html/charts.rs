@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use super::analysis::{busiest_month, threshold_text, CaseRow, Event, Threshold};
 use super::{case_kind_colour, escape, plural, rule_colour};
-use crate::eval::format_number;
 use crate::month::Month;
+use crate::report::format_float as format_number;
 use crate::schema::{MetricDef, MetricKind};
 
 // ------------------------------------------------------------------------- scales, axes

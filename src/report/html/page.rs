@@ -11,10 +11,10 @@ use super::analysis::{
 use super::charts::{CaseTimeline, Series, StackedBars, Timeline};
 use super::{case_kind_colour, escape, plural, rule_colour};
 use crate::data::Dataset;
-use crate::eval::format_number;
 use crate::history::{Agreement, Backtest, Comparison};
 use crate::month::Month;
 use crate::program::Program;
+use crate::report::format_float as format_number;
 use crate::schema::MetricKind;
 
 const STYLE: &str = r#"
@@ -444,6 +444,7 @@ fn write_subject(
     for (m, metric) in program.schema.metrics.iter().enumerate() {
         let values: Vec<Option<f64>> = (0..b.months.len())
             .map(|i| index.and_then(|s| data.metric_value(m, s, b.from.offset(i as i32))))
+            .map(|v| v.map(|v| crate::number::Figure::from(v).to_f64()))
             .collect();
         let chart = Timeline {
             metric,

@@ -1,0 +1,362 @@
+//! Exact figures (spec §4): every number in a policy or in the data is the decimal written,
+//! and arithmetic and comparisons are exact, as a person with a calculator would do them.
+//!
+//! - [`parse_decimal`] reads a plain decimal (`-12`, `79.5`) from text, never through `f64`;
+//! - [`Packed`] holds one figure in 8 bytes, for the dense stores of metric values;
+//! - [`Num`] is a value while evaluating: a fraction of two decimals, so that `average` and
+//!   `/` compare exactly even when the quotient does not end (`4 / 3`);
+//! - [`Figure`] is a figure in results: printed as written (`2.5`, `78`), in JSON as a number.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+
+/// The most significant digits a figure in the data may have: enough for any real measure,
+/// and few enough that every figure prints and reads back exactly in JSON.
+pub const MAX_DIGITS: u32 = 15;
+
+/// Why a text is not a plain decimal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberProblem {
+    /// Not a number at all (`8O`, `NaN`, `1,234`, empty).
+    NotANumber,
+    /// Written with an exponent (`1e3`): write the number out.
+    Exponent,
+    /// More than [`MAX_DIGITS`] significant digits.
+    TooManyDigits,
+}
+
+/// Parses a plain decimal: an optional sign, digits, and an optional fraction (`-12`,
+/// `79.5`, `+3`, `.5`, `5.`). An exponent, `NaN`, `inf` or separators are refused.
+pub fn parse_decimal(text: &str) -> Result<Decimal, NumberProblem> {
+    let bytes = text.as_bytes();
+    let (negative, rest) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let mut mantissa: i128 = 0;
+    let mut digits = 0u32;
+    let mut significant = 0u32;
+    let mut scale: Option<u32> = None;
+    for &b in rest {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if mantissa != 0 || b != b'0' {
+                    significant += 1;
+                }
+                if significant > MAX_DIGITS {
+                    return Err(NumberProblem::TooManyDigits);
+                }
+                mantissa = mantissa * 10 + i128::from(b - b'0');
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            b'.' if scale.is_none() => scale = Some(0),
+            b'e' | b'E' if digits > 0 => return Err(NumberProblem::Exponent),
+            _ => return Err(NumberProblem::NotANumber),
+        }
+    }
+    if digits == 0 {
+        return Err(NumberProblem::NotANumber);
+    }
+    let scale = scale.unwrap_or(0);
+    if scale > 28 {
+        return Err(NumberProblem::TooManyDigits);
+    }
+    let signed = if negative { -mantissa } else { mantissa };
+    let value = Decimal::try_from_i128_with_scale(signed, scale)
+        .map_err(|_| NumberProblem::TooManyDigits)?;
+    Ok(value)
+}
+
+/// One exact figure in 8 bytes: a 59-bit mantissa and a 5-bit scale; or missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Packed(i64);
+
+impl Packed {
+    /// No figure.
+    pub const MISSING: Packed = Packed(i64::MIN);
+
+    /// Packs a figure; `None` when it has more digits than fit (the parser never makes one).
+    pub fn new(value: Decimal) -> Option<Packed> {
+        let value = value.normalize();
+        let scale = value.scale();
+        let mantissa = i64::try_from(value.mantissa()).ok()?;
+        let limit = 1i64 << 58;
+        if !(-limit..limit).contains(&mantissa) || scale > 31 {
+            return None;
+        }
+        Some(Packed((mantissa << 5) | i64::from(scale)))
+    }
+
+    /// The figure, or `None` when missing.
+    #[inline]
+    pub fn get(self) -> Option<Decimal> {
+        if self == Packed::MISSING {
+            return None;
+        }
+        Some(Decimal::new(self.0 >> 5, (self.0 & 31) as u32))
+    }
+}
+
+/// An exact number while evaluating: `n / d` with `d > 0`. Numbers read or written are whole
+/// decimals (`d = 1`); `average` and `/` make fractions, compared by cross-multiplying.
+#[derive(Clone, Copy, Debug)]
+pub struct Num {
+    n: Decimal,
+    d: Decimal,
+}
+
+impl Num {
+    /// Zero.
+    pub const ZERO: Num = Num {
+        n: Decimal::ZERO,
+        d: Decimal::ONE,
+    };
+
+    /// A decimal.
+    pub fn new(value: Decimal) -> Num {
+        Num {
+            n: value,
+            d: Decimal::ONE,
+        }
+    }
+
+    /// A whole number.
+    pub fn from_i64(value: i64) -> Num {
+        Num::new(Decimal::from(value))
+    }
+
+    /// `n / d`, made a plain decimal when the quotient ends; `None` when `d` is zero.
+    pub fn ratio(n: Decimal, d: Decimal) -> Option<Num> {
+        if d.is_zero() {
+            return None;
+        }
+        let (n, d) = if d.is_sign_negative() {
+            (-n, -d)
+        } else {
+            (n, d)
+        };
+        if d == Decimal::ONE {
+            return Some(Num::new(n));
+        }
+        if let Some(q) = n.checked_div(d) {
+            if q.checked_mul(d) == Some(n) {
+                return Some(Num::new(q));
+            }
+        }
+        Some(Num { n, d })
+    }
+
+    /// `self + other`; `None` on overflow.
+    pub fn checked_add(self, other: Num) -> Option<Num> {
+        if self.d == other.d {
+            return Num::ratio(self.n.checked_add(other.n)?, self.d);
+        }
+        let n = self
+            .n
+            .checked_mul(other.d)?
+            .checked_add(other.n.checked_mul(self.d)?)?;
+        Num::ratio(n, self.d.checked_mul(other.d)?)
+    }
+
+    /// `self - other`; `None` on overflow.
+    pub fn checked_sub(self, other: Num) -> Option<Num> {
+        self.checked_add(other.negate())
+    }
+
+    /// `self × other`; `None` on overflow.
+    pub fn checked_mul(self, other: Num) -> Option<Num> {
+        Num::ratio(self.n.checked_mul(other.n)?, self.d.checked_mul(other.d)?)
+    }
+
+    /// `self ÷ other`; `None` when dividing by zero or on overflow.
+    pub fn checked_div(self, other: Num) -> Option<Num> {
+        Num::ratio(self.n.checked_mul(other.d)?, self.d.checked_mul(other.n)?)
+    }
+
+    /// `-self`.
+    pub fn negate(self) -> Num {
+        Num {
+            n: -self.n,
+            d: self.d,
+        }
+    }
+
+    /// Compares exactly, as fractions (falls back to 28-digit quotients on overflow, far
+    /// beyond any figure's digits).
+    pub fn compare(self, other: Num) -> Ordering {
+        if self.d == other.d {
+            return self.n.cmp(&other.n);
+        }
+        match (self.n.checked_mul(other.d), other.n.checked_mul(self.d)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => (self.n / self.d).cmp(&(other.n / other.d)),
+        }
+    }
+
+    /// The value as a decimal: exact when it ends, otherwise rounded half to even at 6
+    /// decimal places (spec §4).
+    pub fn to_decimal(self) -> Decimal {
+        if self.d == Decimal::ONE {
+            return self.n.normalize();
+        }
+        (self.n / self.d)
+            .round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven)
+            .normalize()
+    }
+
+    /// The value as a whole number, when it is one.
+    pub fn to_i64(self) -> Option<i64> {
+        let value = self.to_decimal();
+        (value.fract().is_zero() && self.d == Decimal::ONE)
+            .then(|| i64::try_from(value).ok())
+            .flatten()
+    }
+
+    /// The value rounded to the nearest `f64`, for drawing charts (never for deciding).
+    pub fn to_f64(self) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        self.to_decimal().to_f64().unwrap_or(0.0)
+    }
+}
+
+impl PartialEq for Num {
+    fn eq(&self, other: &Num) -> bool {
+        self.compare(*other) == Ordering::Equal
+    }
+}
+
+impl From<Decimal> for Num {
+    fn from(value: Decimal) -> Num {
+        Num::new(value)
+    }
+}
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_decimal())
+    }
+}
+
+/// A figure in results: printed as its exact decimal (`2.5`, `78`), serialised in JSON as a
+/// number that reads back to the same decimal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Figure(pub Decimal);
+
+impl Figure {
+    /// The value rounded to the nearest `f64`, for drawing charts (never for deciding).
+    pub fn to_f64(self) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        self.0.to_f64().unwrap_or(0.0)
+    }
+}
+
+impl From<Num> for Figure {
+    fn from(value: Num) -> Figure {
+        Figure(value.to_decimal())
+    }
+}
+
+impl From<Decimal> for Figure {
+    fn from(value: Decimal) -> Figure {
+        Figure(value.normalize())
+    }
+}
+
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for Figure {
+    /// A whole number as an integer; otherwise the nearest `f64`, whose shortest form is the
+    /// decimal itself for figures of at most [`MAX_DIGITS`] digits.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = self.0.normalize();
+        if value.scale() == 0 {
+            if let Ok(whole) = i64::try_from(value) {
+                return serializer.serialize_i64(whole);
+            }
+        }
+        serializer.serialize_f64(self.to_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        parse_decimal(text).unwrap()
+    }
+
+    #[test]
+    fn parses_plain_decimals_exactly() {
+        assert_eq!(dec("2.3").to_string(), "2.3");
+        assert_eq!(dec("-12").to_string(), "-12");
+        assert_eq!(dec("+0.50").normalize().to_string(), "0.5");
+        assert_eq!(dec(".5").to_string(), "0.5");
+        assert_eq!(dec("5.").to_string(), "5");
+        assert_eq!(parse_decimal("1e3"), Err(NumberProblem::Exponent));
+        assert_eq!(parse_decimal("NaN"), Err(NumberProblem::NotANumber));
+        assert_eq!(parse_decimal("1,234"), Err(NumberProblem::NotANumber));
+        assert_eq!(parse_decimal("-"), Err(NumberProblem::NotANumber));
+        assert_eq!(parse_decimal("1.2.3"), Err(NumberProblem::NotANumber));
+        assert_eq!(
+            parse_decimal("1234567890123456"),
+            Err(NumberProblem::TooManyDigits)
+        );
+        assert!(parse_decimal("0.000000000000001").is_ok());
+    }
+
+    #[test]
+    fn the_average_of_the_spec_is_exactly_two_and_a_half() {
+        let sum = [dec("2.8"), dec("2.4"), dec("2.3")]
+            .into_iter()
+            .fold(Num::ZERO, |a, b| a.checked_add(Num::new(b)).unwrap());
+        let average = Num::ratio(sum.to_decimal(), Decimal::from(3)).unwrap();
+        assert_eq!(average.compare(Num::new(dec("2.5"))), Ordering::Equal);
+        assert_eq!(average.to_string(), "2.5");
+    }
+
+    #[test]
+    fn fractions_compare_exactly_and_print_rounded() {
+        let third = Num::from_i64(4).checked_div(Num::from_i64(3)).unwrap();
+        assert_eq!(third.compare(Num::new(dec("1.333333"))), Ordering::Greater);
+        assert_eq!(third.compare(Num::new(dec("1.333334"))), Ordering::Less);
+        assert_eq!(third.to_string(), "1.333333");
+        assert_eq!(
+            third.checked_mul(Num::from_i64(3)).unwrap().to_string(),
+            "4"
+        );
+        assert_eq!(Num::from_i64(1).checked_div(Num::ZERO), None);
+        let seven_halves = Num::new(dec("7.5")).checked_div(Num::from_i64(3)).unwrap();
+        assert_eq!(seven_halves.to_string(), "2.5");
+    }
+
+    #[test]
+    fn packs_and_unpacks() {
+        for text in ["0", "78", "-12.25", "0.000001", "123456789012345", "99.999"] {
+            let value = dec(text);
+            assert_eq!(Packed::new(value).unwrap().get(), Some(value.normalize()));
+        }
+        assert_eq!(Packed::MISSING.get(), None);
+    }
+
+    #[test]
+    fn figures_serialise_as_numbers_that_read_back() {
+        let json = |text: &str| serde_json::to_string(&Figure::from(dec(text))).unwrap();
+        assert_eq!(json("78"), "78");
+        assert_eq!(json("78.0"), "78");
+        assert_eq!(json("2.5"), "2.5");
+        assert_eq!(json("0.1"), "0.1");
+        assert_eq!(json("123456.789012345"), "123456.789012345");
+    }
+}
