@@ -164,7 +164,7 @@ fn actual_record(error: &history::ActualError) -> DiagnosticRecord {
 fn write_output(out: Option<&PathBuf>, text: &str) -> u8 {
     match out {
         None => {
-            print!("{text}");
+            outp!("{text}");
             SUCCESS
         }
         Some(path) => match std::fs::write(path, text) {

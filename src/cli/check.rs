@@ -38,7 +38,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         };
         if args.format == Format::Human {
             eprint!("{rendered}");
-            println!(
+            outln!(
                 "{}",
                 summary_line(&file.display().to_string(), &file_records)
             );

@@ -86,10 +86,10 @@ pub fn run(args: &EvalArgs) -> u8 {
     let evaluation = policy.evaluate(&data, args.as_of, &options);
     match args.format {
         EvalFormat::Json => print_json(&evaluation),
-        EvalFormat::Csv => print!("{}", report::csv(&evaluation)),
+        EvalFormat::Csv => outp!("{}", report::csv(&evaluation)),
         EvalFormat::Human => {
             eprint!("{}", policy.render_warnings(super::colour_stderr()));
-            print!("{}", report::human(&evaluation, policy.program()));
+            outp!("{}", report::human(&evaluation, policy.program()));
         }
     }
     super::drop_in_background((evaluation, data));

@@ -68,7 +68,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
         Ok(explanation) => {
             match args.format {
                 Format::Json => print_json(&explanation),
-                Format::Human => print!("{}", report::explanation(&explanation)),
+                Format::Human => outp!("{}", report::explanation(&explanation)),
             }
             SUCCESS
         }

@@ -36,10 +36,10 @@ pub fn run(args: &FmtArgs) -> u8 {
         match format_file(file, args.check) {
             Outcome::Unchanged => {}
             Outcome::Changed if args.check => {
-                println!("{}", file.display());
+                outln!("{}", file.display());
                 failed = true;
             }
-            Outcome::Changed => println!("{}: reformatted", file.display()),
+            Outcome::Changed => outln!("{}: reformatted", file.display()),
             Outcome::Failed => failed = true,
         }
     }

@@ -1,5 +1,19 @@
 //! The command line: `escalate check`, `escalate eval`, `escalate explain`.
 
+/// `print!` to standard output through [`out`], so that a failed write is noticed.
+macro_rules! outp {
+    ($($arg:tt)*) => {
+        $crate::cli::out(&format!($($arg)*))
+    };
+}
+
+/// `println!` to standard output through [`out`], so that a failed write is noticed.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::out(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod backtest;
 mod check;
 mod eval;
@@ -8,8 +22,9 @@ mod fmt;
 mod inputs;
 mod test;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -68,7 +83,37 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Backtest(args) => backtest::run(&args),
     };
-    ExitCode::from(code)
+    match OUTPUT_FAILED.load(Ordering::SeqCst) {
+        true => ExitCode::from(FAILURE),
+        false => ExitCode::from(code),
+    }
+}
+
+/// Set when writing to standard output failed: the command then exits with [`FAILURE`],
+/// whatever it found, so a script never takes cut-off output for a result.
+static OUTPUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes text to standard output. A failure is reported once on standard error (a closed
+/// pipe, as with `| head`, silently) and makes the command exit with [`FAILURE`].
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(error) = written {
+        output_failed(&error);
+    }
+}
+
+/// Records a failure to write the output, saying so once.
+fn output_failed(error: &std::io::Error) {
+    let first = !OUTPUT_FAILED.swap(true, Ordering::SeqCst);
+    if first && error.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!(
+            "error: cannot write the output: {}",
+            error.to_string().to_lowercase()
+        );
+    }
 }
 
 /// Whether to colour what goes to standard error.
@@ -94,12 +139,6 @@ fn print_json(value: &impl serde::Serialize) {
         .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
         .and_then(|()| std::io::Write::flush(&mut out));
     if let Err(error) = written {
-        // A closed pipe (`| head`) is not worth a complaint; anything else is.
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!(
-                "error: cannot write the output: {}",
-                error.to_string().to_lowercase()
-            );
-        }
+        output_failed(&error);
     }
 }

@@ -61,7 +61,7 @@ pub fn run(args: &TestArgs) -> u8 {
             passed,
             failed,
         }),
-        Format::Human => println!("{passed} passed, {failed} failed"),
+        Format::Human => outln!("{passed} passed, {failed} failed"),
     }
     match failed > 0 || below_minimum {
         true => FAILURE,
@@ -70,16 +70,16 @@ pub fn run(args: &TestArgs) -> u8 {
 }
 
 fn print_human(policy: &crate::policy::Policy, report: &TestReport, args: &TestArgs, colour: bool) {
-    println!("{}", report.file);
+    outln!("{}", report.file);
     for test in &report.tests {
         let mark = if test.passed { "ok  " } else { "FAIL" };
-        println!("  {mark}  {}", test.name);
+        outln!("  {mark}  {}", test.name);
         if !test.passed {
-            print!("{}", indent(&test.render(policy, colour)));
+            outp!("{}", indent(&test.render(policy, colour)));
         }
     }
     if report.tests.is_empty() {
-        println!("  (no tests)");
+        outln!("  (no tests)");
     }
     if args.coverage || args.min_coverage.is_some() {
         print_coverage(policy, report, args, colour);
@@ -98,14 +98,14 @@ fn print_coverage(
         .iter()
         .map(|c| usize::from(c.fired) + usize::from(c.not_fired))
         .sum();
-    println!(
+    outln!(
         "  coverage: {:.1}% ({covered} of {directions}: each rule and grade arm made to fire and not to fire)",
         report.coverage_percent
     );
     if args.coverage {
         for item in &report.coverage {
             let yes_no = |b: bool| if b { "yes" } else { "NO " };
-            println!(
+            outln!(
                 "    {:<5} {:<40} fires: {}  does not fire: {}",
                 item.kind,
                 item.name,
@@ -115,7 +115,7 @@ fn print_coverage(
         }
     }
     for uncovered in report.uncovered() {
-        print!(
+        outp!(
             "{}",
             indent(&diagnostic::render(
                 &policy.source().attach(&uncovered),
@@ -125,7 +125,7 @@ fn print_coverage(
     }
     if let Some(min) = args.min_coverage {
         if report.coverage_percent + 1e-9 < f64::from(min) {
-            println!(
+            outln!(
                 "  coverage {:.1}% is below the minimum of {min}%",
                 report.coverage_percent
             );
