@@ -32,7 +32,7 @@ const PREPARED_CASE: usize = 1;
 /// A row that passed the checks of a single row, kept until every row is read.
 struct Pending {
     line: usize,
-    anchor: Anchor,
+    anchor: RowAnchor,
     id: Box<str>,
     /// The subject's key in [`EventHandler::subjects`].
     subject: u32,
@@ -42,6 +42,15 @@ struct Pending {
     case: Option<u32>,
     fields: Box<[Value]>,
     rejected: bool,
+}
+
+/// Where a [`Pending`] row is in its file, for messages: a CSV record's first byte (as
+/// [`Anchor::Csv`] with no field), or else a position in [`EventHandler::anchors`]. Small, as
+/// a million rows may be kept.
+#[derive(Clone, Copy)]
+enum RowAnchor {
+    Csv(u64),
+    Kept(usize),
 }
 
 /// What is known of a case while the rows are checked.
@@ -82,6 +91,8 @@ pub(crate) struct EventHandler<'a, D = ()> {
     rejected_openers: IdMap<usize>,
     /// The rows' ids, once indexed (see [`EventHandler::index_ids`]).
     ids: Option<IdIndex>,
+    /// The anchors of rows not in a CSV file (see [`RowAnchor`]).
+    anchors: Vec<Anchor>,
 }
 
 /// The rows' event ids, indexed to find those used twice: the first row of each id, by the
@@ -107,6 +118,7 @@ impl<'a> EventHandler<'a> {
             file_cases: Interner::default(),
             rejected_openers: IdMap::default(),
             ids: None,
+            anchors: Vec::new(),
         }
     }
 
@@ -435,6 +447,17 @@ impl EventHandler<'_> {
             .unwrap_or_else(|| self.subjects.key(subject))
     }
 
+    /// The anchor of the row being read, kept (see [`RowAnchor`]).
+    fn row_anchor(&mut self, ctx: &Ctx) -> RowAnchor {
+        match ctx.anchor {
+            Anchor::Csv { byte, field: None } => RowAnchor::Csv(byte),
+            ref anchor => {
+                self.anchors.push(anchor.clone());
+                RowAnchor::Kept(self.anchors.len() - 1)
+            }
+        }
+    }
+
     /// The key of a row's case id in [`EventHandler::file_cases`].
     fn case_key<R: Row + ?Sized>(&mut self, row: &R, case: &str) -> u32 {
         row.prepared_id(PREPARED_CASE)
@@ -504,9 +527,10 @@ impl Handler for EventHandler<'_> {
             (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
                 let subject = self.subject_key(row, subject);
                 let case = case.map(|case| self.case_key(row, case));
+                let anchor = self.row_anchor(ctx);
                 self.rows.push(Pending {
                     line: ctx.line,
-                    anchor: ctx.anchor.clone(),
+                    anchor,
                     id: id.into(),
                     subject,
                     kind,
@@ -543,6 +567,7 @@ impl<'a> EventHandler<'a> {
             file_cases,
             rejected_openers,
             ids,
+            anchors,
         } = self;
         let mut checker = EventHandler {
             schema,
@@ -555,6 +580,7 @@ impl<'a> EventHandler<'a> {
             file_cases,
             rejected_openers,
             ids,
+            anchors,
         };
         checker.number_cases();
         checker.check(ctx);
@@ -609,7 +635,10 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let row = &mut self.rows[i];
         row.rejected = true;
         ctx.line = row.line;
-        ctx.anchor = row.anchor.clone();
+        ctx.anchor = match row.anchor {
+            RowAnchor::Csv(byte) => Anchor::Csv { byte, field: None },
+            RowAnchor::Kept(at) => self.anchors.get(at).cloned().unwrap_or_default(),
+        };
         ctx.report(column, make);
     }
 
