@@ -222,9 +222,13 @@ pub enum Value {
 
 /// The words accepted for a flag in data and in tests, in any case.
 pub fn parse_flag(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "yes" | "true" | "y" | "1" => Some(true),
-        "no" | "false" | "n" | "0" => Some(false),
-        _ => None,
+    let text = text.trim();
+    let is = |words: [&str; 4]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if is(["yes", "true", "y", "1"]) {
+        Some(true)
+    } else if is(["no", "false", "n", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }

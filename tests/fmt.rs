@@ -531,6 +531,28 @@ fn policy_with(condition: &str) -> String {
     )
 }
 
+/// `for each open CASE` may have a comment (and a line break) between `open` and the case
+/// kind, as anywhere else between two words (found by the property below).
+#[test]
+fn a_comment_after_open_in_for_each_keeps_the_case_open() {
+    let policy = |gap: &str| {
+        format!(
+            "policy \"p\"\nversion \"1\"\nrole r \"R\"\nevent opened_it \"Opened\"\n\
+             case plan \"Plan\" {{\n  opened by opened_it\n}}\n\
+             rule late \"Late\" {{\n  for each open{gap}plan\n  \
+             when days since opened_it > 3\n  severity low\n  require \"Act\"\n  owner r\n  \
+             due 5 days\n}}\n"
+        )
+    };
+    let plain = tree_without_spans(&policy(" "));
+    assert_eq!(
+        tree_without_spans(&policy(" # after a token\n      ")),
+        plain
+    );
+    // `open` was written (a span, emptied above), not left out (`null`).
+    assert!(plain.to_string().contains("\"open\":{}"), "{plain}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 

@@ -7,16 +7,14 @@
 //! do the good rows go to the dataset.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 use chrono::NaiveDate;
 
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, Site};
-use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdHasher, IdMap, Interner};
+use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdMap, Interner};
 use super::summary::FileFormat;
-use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Prepare, Row};
 use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
@@ -26,10 +24,15 @@ const SUBJECT: usize = 1;
 const KIND: usize = 2;
 const DATE: usize = 3;
 
+/// The slots of [`Prepare::ids`]: the subject ids go to [`EventHandler::subjects`], the case
+/// ids to [`EventHandler::file_cases`].
+const PREPARED_SUBJECT: usize = 0;
+const PREPARED_CASE: usize = 1;
+
 /// A row that passed the checks of a single row, kept until every row is read.
 struct Pending {
     line: usize,
-    anchor: Anchor,
+    anchor: RowAnchor,
     id: Box<str>,
     /// The subject's key in [`EventHandler::subjects`].
     subject: u32,
@@ -39,6 +42,15 @@ struct Pending {
     case: Option<u32>,
     fields: Box<[Value]>,
     rejected: bool,
+}
+
+/// Where a [`Pending`] row is in its file, for messages: a CSV record's first byte (as
+/// [`Anchor::Csv`] with no field), or else a position in [`EventHandler::anchors`]. Small, as
+/// a million rows may be kept.
+#[derive(Clone, Copy)]
+enum RowAnchor {
+    Csv(u64),
+    Kept(usize),
 }
 
 /// What is known of a case while the rows are checked.
@@ -56,10 +68,12 @@ struct CaseState {
     once: Vec<(usize, usize)>,
 }
 
-/// Reads event rows into a dataset.
-pub(crate) struct EventHandler<'a> {
+/// Reads event rows, then (given the dataset: see [`EventHandler::finish`]) checks them
+/// and adds the good ones to it. `D` is the dataset: `()` while the rows are read, which
+/// needs nothing of the dataset, so an events file can be read while other files are.
+pub(crate) struct EventHandler<'a, D = ()> {
     schema: &'a Schema,
-    data: &'a mut DatasetBuilder,
+    data: D,
     /// id, subject, kind and date.
     columns: [usize; 4],
     /// The `case` column, when the file has one.
@@ -69,24 +83,81 @@ pub(crate) struct EventHandler<'a> {
     rows: Vec<Pending>,
     /// The subject ids of the rows, each kept once, by key.
     subjects: Interner,
+    /// The case ids of the rows, each kept once, by key (numbered on the reading thread of a
+    /// CSV file, in [`PREPARED_CASE`]). [`Pending::case`] holds these keys until
+    /// [`EventHandler::finish`] changes them to the dataset's.
+    file_cases: Interner,
     /// For each case id whose opening row was rejected, that row's line.
     rejected_openers: IdMap<usize>,
+    /// The rows' ids, once indexed (see [`EventHandler::index_ids`]).
+    ids: Option<IdIndex>,
+    /// The anchors of rows not in a CSV file (see [`RowAnchor`]).
+    anchors: Vec<Anchor>,
+}
+
+/// The rows' event ids, indexed to find those used twice: the first row of each id, by the
+/// id's hash ([`id_hash`]) and, for ids whose hash an earlier different id has, by text; and
+/// each later row with an id used before, with that first row, in row order.
+#[derive(Default)]
+struct IdIndex {
+    first: HashMapByHash<usize>,
+    collided: IdMap<usize>,
+    repeats: Vec<(usize, usize)>,
 }
 
 impl<'a> EventHandler<'a> {
-    pub fn new(schema: &'a Schema, data: &'a mut DatasetBuilder) -> Self {
+    pub fn new(schema: &'a Schema) -> Self {
         EventHandler {
             schema,
-            data,
+            data: (),
             columns: [0; 4],
             case_column: None,
             field_columns: Vec::new(),
             rows: Vec::new(),
             subjects: Interner::default(),
+            file_cases: Interner::default(),
             rejected_openers: IdMap::default(),
+            ids: None,
+            anchors: Vec::new(),
         }
     }
 
+    /// Indexes the rows' ids (see [`IdIndex`]), so that [`EventHandler::finish`] need only look
+    /// up the concerns' ids. Called once every row is read, on the thread that read them.
+    pub fn index_ids(&mut self) {
+        self.ids = Some(index_ids(&self.rows));
+    }
+}
+
+/// See [`IdIndex`]. Ids are compared only when their hashes agree, which for unique ids is
+/// almost never.
+fn index_ids(rows: &[Pending]) -> IdIndex {
+    let mut index = IdIndex {
+        first: HashMapByHash::with_capacity_and_hasher(rows.len(), Default::default()),
+        ..IdIndex::default()
+    };
+    for (at, row) in rows.iter().enumerate() {
+        let id = &*row.id;
+        let earlier = match index.first.entry(id_hash(id)) {
+            Entry::Vacant(slot) => {
+                slot.insert(at);
+                continue;
+            }
+            Entry::Occupied(found) if *rows[*found.get()].id == *id => *found.get(),
+            Entry::Occupied(_) => match index.collided.get(id) {
+                None => {
+                    index.collided.insert(id.into(), at);
+                    continue;
+                }
+                Some(&first) => first,
+            },
+        };
+        index.repeats.push((at, earlier));
+    }
+    index
+}
+
+impl<D> EventHandler<'_, D> {
     /// Whether some declared kind has the event field at `field`.
     fn field_needed(&self, field: usize) -> bool {
         self.schema
@@ -369,7 +440,54 @@ impl<'a> EventHandler<'a> {
     }
 }
 
+impl EventHandler<'_> {
+    /// The key of a row's subject id in [`EventHandler::subjects`].
+    fn subject_key<R: Row + ?Sized>(&mut self, row: &R, subject: &str) -> u32 {
+        row.prepared_id(PREPARED_SUBJECT)
+            .unwrap_or_else(|| self.subjects.key(subject))
+    }
+
+    /// The anchor of the row being read, kept (see [`RowAnchor`]).
+    fn row_anchor(&mut self, ctx: &Ctx) -> RowAnchor {
+        match ctx.anchor {
+            Anchor::Csv { byte, field: None } => RowAnchor::Csv(byte),
+            ref anchor => {
+                self.anchors.push(anchor.clone());
+                RowAnchor::Kept(self.anchors.len() - 1)
+            }
+        }
+    }
+
+    /// The key of a row's case id in [`EventHandler::file_cases`].
+    fn case_key<R: Row + ?Sized>(&mut self, row: &R, case: &str) -> u32 {
+        row.prepared_id(PREPARED_CASE)
+            .unwrap_or_else(|| self.file_cases.key(case))
+    }
+}
+
 impl Handler for EventHandler<'_> {
+    fn prepare(&self) -> Prepare {
+        let mut ids = vec![self.columns[SUBJECT]];
+        ids.extend(self.case_column);
+        Prepare {
+            ids,
+            ..Prepare::default()
+        }
+    }
+
+    fn lend_interners(&mut self) -> Vec<Interner> {
+        vec![
+            std::mem::take(&mut self.subjects),
+            std::mem::take(&mut self.file_cases),
+        ]
+    }
+
+    fn return_interners(&mut self, interners: Vec<Interner>) {
+        let mut interners = interners.into_iter();
+        self.subjects = interners.next().unwrap_or_default();
+        self.file_cases = interners.next().unwrap_or_default();
+    }
+
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
         let needed = self.needed(ctx.format == FileFormat::Csv);
         let Some(found) = ctx.require_columns(header, &needed) else {
@@ -407,11 +525,12 @@ impl Handler for EventHandler<'_> {
         let case = kind.map(|k| self.case(row, k, ctx));
         match (id, subject, kind, date, fields, case) {
             (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
-                let subject = self.subjects.key(subject);
-                let case = case.map(|case| self.data.case_key(case));
+                let subject = self.subject_key(row, subject);
+                let case = case.map(|case| self.case_key(row, case));
+                let anchor = self.row_anchor(ctx);
                 self.rows.push(Pending {
                     line: ctx.line,
-                    anchor: ctx.anchor.clone(),
+                    anchor,
                     id: id.into(),
                     subject,
                     kind,
@@ -433,14 +552,65 @@ impl Handler for EventHandler<'_> {
     }
 }
 
-impl EventHandler<'_> {
+impl<'a> EventHandler<'a> {
     /// Checks the problems between rows, then adds every good row to the dataset. Errors
     /// are left in line order; rows rejected here are counted as rejected.
-    pub fn finish(mut self, ctx: &mut Ctx) {
+    pub fn finish(self, data: &mut DatasetBuilder, ctx: &mut Ctx) {
+        let EventHandler {
+            schema,
+            data: (),
+            columns,
+            case_column,
+            field_columns,
+            rows,
+            subjects,
+            file_cases,
+            rejected_openers,
+            ids,
+            anchors,
+        } = self;
+        let mut checker = EventHandler {
+            schema,
+            data,
+            columns,
+            case_column,
+            field_columns,
+            rows,
+            subjects,
+            file_cases,
+            rejected_openers,
+            ids,
+            anchors,
+        };
+        checker.number_cases();
+        checker.check(ctx);
+    }
+}
+
+impl EventHandler<'_, &mut DatasetBuilder> {
+    /// Gives the rows' cases the dataset's keys (see [`DatasetBuilder::case_key`]), in the
+    /// order of each case's first row.
+    fn number_cases(&mut self) {
+        let mut keys = vec![u32::MAX; self.file_cases.len()];
+        for row in &mut self.rows {
+            let Some(local) = row.case else { continue };
+            let Some(key) = keys.get_mut(local as usize) else {
+                continue;
+            };
+            if *key == u32::MAX {
+                *key = self.data.case_key(self.file_cases.name(local));
+            }
+            row.case = Some(*key);
+        }
+    }
+
+    /// See [`EventHandler::finish`].
+    fn check(mut self, ctx: &mut Ctx) {
         self.check_ids(ctx);
         self.check_cases(ctx);
         // Subjects are added in the order of their first good row, as each row is added.
         let mut subjects: Vec<Option<SubjectIndex>> = vec![None; self.subjects.len()];
+        self.data.reserve_events(self.rows.len());
         for row in std::mem::take(&mut self.rows) {
             if row.rejected {
                 ctx.reject_later(row.line);
@@ -465,7 +635,10 @@ impl EventHandler<'_> {
         let row = &mut self.rows[i];
         row.rejected = true;
         ctx.line = row.line;
-        ctx.anchor = row.anchor.clone();
+        ctx.anchor = match row.anchor {
+            RowAnchor::Csv(byte) => Anchor::Csv { byte, field: None },
+            RowAnchor::Kept(at) => self.anchors.get(at).cloned().unwrap_or_default(),
+        };
         ctx.report(column, make);
     }
 
@@ -495,43 +668,40 @@ impl EventHandler<'_> {
     }
 
     /// The rows whose id was used before, each with the line that used it first (`None` for a
-    /// concern), in row order. The table holds hashes and positions; ids are compared only
-    /// when their hashes agree, which for unique ids is almost never.
-    fn duplicate_ids(&self) -> Vec<(usize, Option<usize>)> {
-        let concerns: Vec<&str> = self.data.added_concerns().map(|(_, c)| &*c.id).collect();
-        // A position: a row below `row_limit`, else a concern.
-        let row_limit = self.rows.len();
-        let text = |at: usize| match at.checked_sub(row_limit) {
-            None => &*self.rows[at].id,
-            Some(concern) => concerns[concern],
+    /// concern), in row order.
+    fn duplicate_ids(&mut self) -> Vec<(usize, Option<usize>)> {
+        let index = match self.ids.take() {
+            Some(index) => index,
+            None => index_ids(&self.rows),
         };
-        let line = |at: usize| (at < row_limit).then(|| self.rows[at].line);
-        let mut first: HashMapByHash<usize> =
-            HashMapByHash::with_capacity_and_hasher(row_limit + concerns.len(), Default::default());
-        let mut collided: HashMap<&str, usize, BuildHasherDefault<IdHasher>> = HashMap::default();
-        let mut duplicates = Vec::new();
-        let positions = (row_limit..row_limit + concerns.len()).chain(0..row_limit);
-        for at in positions {
-            let id = text(at);
-            let earlier = match first.entry(id_hash(id)) {
-                Entry::Vacant(slot) => {
-                    slot.insert(at);
-                    continue;
-                }
-                Entry::Occupied(found) if text(*found.get()) == id => *found.get(),
-                Entry::Occupied(_) => match collided.entry(id) {
-                    Entry::Vacant(slot) => {
-                        slot.insert(at);
-                        continue;
-                    }
-                    Entry::Occupied(found) => *found.get(),
-                },
+        // The first rows of ids a concern has: they and their repeats are reported.
+        let mut clash: Vec<bool> = Vec::new();
+        for (_, concern) in self.data.added_concerns() {
+            let id = &*concern.id;
+            let first = match index.first.get(&id_hash(id)) {
+                Some(&at) if *self.rows[at].id == *id => Some(at),
+                Some(_) => index.collided.get(id).copied(),
+                None => None,
             };
-            // Concerns repeating each other are the concerns file's business.
-            if at < row_limit {
-                duplicates.push((at, line(earlier)));
+            if let Some(at) = first {
+                if clash.len() <= at {
+                    clash.resize(at + 1, false);
+                }
+                clash[at] = true;
             }
         }
+        let clashes = |at: usize| clash.get(at).copied().unwrap_or(false);
+        let mut duplicates: Vec<(usize, Option<usize>)> = index
+            .repeats
+            .iter()
+            .map(|&(at, first)| (at, (!clashes(first)).then(|| self.rows[first].line)))
+            .collect();
+        duplicates.extend(
+            (0..clash.len())
+                .filter(|&at| clash[at])
+                .map(|at| (at, None)),
+        );
+        duplicates.sort_unstable_by_key(|&(at, _)| at);
         duplicates
     }
 

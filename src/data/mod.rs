@@ -266,24 +266,40 @@ impl Dataset {
     pub fn load_partial(schema: &Schema, sources: &DataSources) -> (Dataset, Vec<DataError>) {
         let mut builder = DatasetBuilder::new(schema);
         let mut errors = Vec::new();
-        let files = [
-            (FileKind::Performance, &sources.performance),
-            (FileKind::Concerns, &sources.concerns),
-            (FileKind::Subjects, &sources.subjects),
-        ];
-        for (kind, path) in files {
-            if let Some(path) = path {
-                errors.extend(load_file(kind, path, schema, &mut builder));
+        let events = sources.events.as_deref();
+        std::thread::scope(|scope| {
+            // The events file's rows are read on a thread of their own while the other files
+            // load; they are checked and added last, as their ids and cases are checked against
+            // the concerns. Should no thread be available, they are read in turn.
+            let reading = events.filter(|_| schema.reads_events()).and_then(|path| {
+                std::thread::Builder::new()
+                    .name("escalate-events".into())
+                    .spawn_scoped(scope, move || read_events(path, schema))
+                    .ok()
+            });
+            let files = [
+                (FileKind::Performance, &sources.performance),
+                (FileKind::Concerns, &sources.concerns),
+                (FileKind::Subjects, &sources.subjects),
+            ];
+            for (kind, path) in files {
+                if let Some(path) = path {
+                    errors.extend(load_file(kind, path, schema, &mut builder));
+                }
             }
-        }
-        // Events last: their ids and cases are checked against the concerns.
-        if let Some(path) = &sources.events {
-            if schema.reads_events() {
-                errors.extend(load_file(FileKind::Events, path, schema, &mut builder));
-            } else {
+            let Some(path) = events else { return };
+            if !schema.reads_events() {
                 builder.warnings.push(events_not_read(path));
+                return;
             }
-        }
+            let read = match reading {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => read_events(path, schema),
+            };
+            errors.extend(finish_events(read, &mut builder));
+        });
         (builder.finish(), errors)
     }
 
@@ -635,16 +651,50 @@ fn load_file(
         }
         FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
         FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
-        FileKind::Events => {
-            let mut handler = EventHandler::new(schema, data);
-            let json = read(&mut handler, &mut ctx);
-            handler.finish(&mut ctx);
-            json
-        }
+        FileKind::Events => return finish_events(read_events(path, schema), data),
     };
     match &json {
         Some(table) => table::attach_json_snippets(path, &table.text, &mut ctx.errors),
         None => table::attach_csv_snippets(path, &mut ctx.errors),
+    }
+    let mut errors = Vec::new();
+    finish_file(ctx, data, &mut errors);
+    errors
+}
+
+/// An events file's rows, read but not yet checked against each other and the other files.
+struct EventsRead<'a> {
+    handler: EventHandler<'a>,
+    ctx: Ctx,
+    json: Option<table::JsonTable>,
+}
+
+/// Reads the rows of an events file (see [`finish_events`] for the rest).
+fn read_events<'a>(path: &Path, schema: &'a Schema) -> EventsRead<'a> {
+    let format = if is_json(path) {
+        FileFormat::Json
+    } else {
+        FileFormat::Csv
+    };
+    let mut ctx = Ctx::new(path.to_path_buf(), FileKind::Events, format);
+    let mut handler = EventHandler::new(schema);
+    let json = read(&mut handler, &mut ctx);
+    handler.index_ids();
+    EventsRead { handler, ctx, json }
+}
+
+/// Checks the rows of an events file between themselves and against the concerns, adds the
+/// good ones to the dataset, and returns the file's errors.
+fn finish_events(read: EventsRead<'_>, data: &mut DatasetBuilder) -> Vec<DataError> {
+    let EventsRead {
+        handler,
+        mut ctx,
+        json,
+    } = read;
+    handler.finish(data, &mut ctx);
+    match &json {
+        Some(table) => table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors),
+        None => table::attach_csv_snippets(&ctx.path, &mut ctx.errors),
     }
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
@@ -686,9 +736,9 @@ fn read_event_records(
         return;
     }
     let mut ctx = Ctx::new(table.path.clone(), FileKind::Events, FileFormat::Records);
-    let mut handler = EventHandler::new(schema, builder);
+    let mut handler = EventHandler::new(schema);
     read_record_table(&mut handler, &mut ctx, &table);
-    handler.finish(&mut ctx);
+    handler.finish(builder, &mut ctx);
     finish_file(ctx, builder, errors);
 }
 

@@ -419,10 +419,12 @@ impl Handler for PerformanceHandler<'_> {
             }) => Prepare {
                 month: Some(*period),
                 numbers: metrics.clone(),
+                ids: Vec::new(),
             },
             Some(Plan::Long { period, value, .. }) => Prepare {
                 month: Some(*period),
                 numbers: vec![*value],
+                ids: Vec::new(),
             },
             None => Prepare::default(),
         }

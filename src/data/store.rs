@@ -444,6 +444,11 @@ impl DatasetBuilder {
         });
     }
 
+    /// Makes room for `additional` more events (see [`DatasetBuilder::add_keyed_event`]).
+    pub(crate) fn reserve_events(&mut self, additional: usize) {
+        self.events.reserve(additional);
+    }
+
     /// The key of a case id: the same number for the same id (compared exactly), so the
     /// loaders and [`DatasetBuilder::finish`] hash each case id once.
     pub(crate) fn case_key(&mut self, id: &str) -> u32 {

@@ -15,7 +15,7 @@ use miette::SourceSpan;
 
 use super::cell::{fast_decimal, parse_month, problem_error, Expect, Problem};
 use super::error::{Anchor, DataError, DataLocation, Site, Snippet};
-use super::store::IdHasher;
+use super::store::{IdHasher, Interner};
 use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::month::Month;
 use crate::number::Packed;
@@ -39,6 +39,13 @@ pub(crate) trait Row {
     fn prepared_number(&self, _slot: usize) -> Option<Packed> {
         None
     }
+    /// The key of the `slot`th id of [`Prepare::ids`] in its interner (see
+    /// [`Handler::lend_interners`]), when the reading thread already numbered it. `None` for
+    /// an empty cell, text that is not UTF-8, or a row not read by [`read_csv`].
+    #[inline]
+    fn prepared_id(&self, _slot: usize) -> Option<u32> {
+        None
+    }
 }
 
 /// Cells a handler wants parsed ahead, on the thread that reads the CSV: the column of a
@@ -49,6 +56,10 @@ pub(crate) trait Row {
 pub(crate) struct Prepare {
     pub month: Option<usize>,
     pub numbers: Vec<usize>,
+    /// Columns of ids to number on the reading thread, each with its own interner (the
+    /// handler's, lent for the reading: see [`Handler::lend_interners`]). The text numbered
+    /// is that of [`cell_text`].
+    pub ids: Vec<usize>,
 }
 
 /// A record with the cells parsed ahead.
@@ -56,6 +67,7 @@ struct PreparedRow<'a> {
     record: &'a ByteRecord,
     month: Option<Month>,
     numbers: &'a [Option<Packed>],
+    ids: &'a [Option<u32>],
 }
 
 impl Row for PreparedRow<'_> {
@@ -74,6 +86,10 @@ impl Row for PreparedRow<'_> {
     #[inline]
     fn prepared_number(&self, slot: usize) -> Option<Packed> {
         self.numbers.get(slot).copied().flatten()
+    }
+    #[inline]
+    fn prepared_id(&self, slot: usize) -> Option<u32> {
+        self.ids.get(slot).copied().flatten()
     }
 }
 
@@ -151,6 +167,13 @@ pub(crate) trait Handler {
     fn prepare(&self) -> Prepare {
         Prepare::default()
     }
+    /// The interners of [`Prepare::ids`], one per column, lent to the reading thread while
+    /// a CSV file is read and given back with [`Handler::return_interners`].
+    fn lend_interners(&mut self) -> Vec<Interner> {
+        Vec::new()
+    }
+    /// Takes back the interners of [`Handler::lend_interners`], with the ids read added.
+    fn return_interners(&mut self, _interners: Vec<Interner>) {}
 }
 
 /// The state of reading one file: where we are, the errors so far, and the summary.
@@ -380,14 +403,9 @@ pub(crate) fn cell_text<'r, R: Row + ?Sized>(
     field: usize,
     ctx: &mut Ctx,
 ) -> Result<&'r str, ()> {
-    let bytes = cell_bytes(row, field);
-    match std::str::from_utf8(bytes) {
-        // Only text with non-ASCII at either end needs Unicode trimming.
-        Ok(text) => Ok(match (bytes.first(), bytes.last()) {
-            (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => text.trim(),
-            _ => text,
-        }),
-        Err(_) => {
+    match trimmed_text(cell_bytes(row, field)) {
+        Some(text) => Ok(text),
+        None => {
             let column = ctx.column(field).to_string();
             ctx.report(Some(field), |mut at| {
                 at.label = Some("not UTF-8".into());
@@ -402,6 +420,18 @@ pub(crate) fn cell_text<'r, R: Row + ?Sized>(
             Err(())
         }
     }
+}
+
+/// The text of a cell's bytes (see [`cell_bytes`]), trimmed of Unicode spaces too; `None`
+/// when it is not UTF-8.
+#[inline]
+fn trimmed_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    // Only text with non-ASCII at either end needs Unicode trimming.
+    Some(match (bytes.first(), bytes.last()) {
+        (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => text.trim(),
+        _ => text,
+    })
 }
 
 fn is_blank(bytes: &[u8]) -> bool {
@@ -520,18 +550,21 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     // while this one checks and stores the previous batch. Should no thread be available,
     // the same work is done here, one batch after another.
     let prepare = handler.prepare();
+    let mut interners = handler.lend_interners();
+    interners.resize_with(prepare.ids.len(), Interner::default);
     let threaded = std::thread::scope(|scope| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
         let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
         let reader = &mut reader;
         let prepare = &prepare;
+        let interners = &mut interners;
         let spawned = std::thread::Builder::new()
             .name("escalate-csv".into())
             .spawn_scoped(scope, move || {
                 let mut months = MonthCache::default();
                 loop {
                     let mut batch = empty_rx.try_recv().unwrap_or_default();
-                    batch.fill(reader, prepare, &mut months);
+                    batch.fill(reader, prepare, &mut months, interners);
                     let done = batch.end.is_some();
                     if full_tx.send(batch).is_err() || done {
                         break;
@@ -554,17 +587,18 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
         let mut months = MonthCache::default();
         let mut batch = Batch::default();
         loop {
-            batch.fill(&mut reader, &prepare, &mut months);
+            batch.fill(&mut reader, &prepare, &mut months, &mut interners);
             if !take_batch(&mut batch, width, handler, ctx) {
                 break;
             }
         }
     }
+    handler.return_interners(interners);
 }
 
 /// Hands a batch's records to the handler; false when the file has ended.
 fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx: &mut Ctx) -> bool {
-    let numbers = batch.width;
+    let (numbers, ids) = (batch.width, batch.id_width);
     for (i, record) in batch.records[..batch.len].iter().enumerate() {
         let row = PreparedRow {
             record,
@@ -573,6 +607,7 @@ fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx:
                 .numbers
                 .get(i * numbers..(i + 1) * numbers)
                 .unwrap_or(&[]),
+            ids: batch.ids.get(i * ids..(i + 1) * ids).unwrap_or(&[]),
         };
         if let Some(position) = record.position() {
             ctx.line = position.line() as usize;
@@ -609,6 +644,9 @@ struct Batch {
     /// `width` numbers per record, if parsed ahead.
     numbers: Vec<Option<Packed>>,
     width: usize,
+    /// `id_width` id keys per record (see [`Prepare::ids`]).
+    ids: Vec<Option<u32>>,
+    id_width: usize,
     /// Set when the file ended (or could not be read further) after these records.
     end: Option<Result<(), csv::Error>>,
 }
@@ -645,12 +683,15 @@ impl Batch {
         reader: &mut csv::Reader<R>,
         prepare: &Prepare,
         months: &mut MonthCache,
+        interners: &mut [Interner],
     ) {
         self.len = 0;
         self.end = None;
         self.months.clear();
         self.numbers.clear();
+        self.ids.clear();
         self.width = prepare.numbers.len();
+        self.id_width = prepare.ids.len();
         while self.len < Batch::SIZE {
             if self.records.len() == self.len {
                 self.records.push(ByteRecord::new());
@@ -678,6 +719,10 @@ impl Batch {
                 } else {
                     fast_decimal(bytes)
                 });
+            }
+            for (&field, interner) in prepare.ids.iter().zip(interners.iter_mut()) {
+                let text = trimmed_text(cell_bytes(record, field)).filter(|t| !t.is_empty());
+                self.ids.push(text.map(|text| interner.key(text)));
             }
         }
     }
