@@ -160,30 +160,17 @@ pub fn render(diagnostic: &dyn Diagnostic, colour: bool) -> String {
     out
 }
 
-/// The JSON record of a problem in a data file: it names the file, line and column itself.
-pub fn data_record(error: &crate::data::DataError) -> DiagnosticRecord {
-    let location = error.location();
+/// The JSON record of a diagnostic whose place is known apart from any source text (a row of
+/// a data file): `None` for a problem with no place (a folder), recorded as line 0, column 0.
+pub fn record_at(
+    diagnostic: &dyn Diagnostic,
+    place: Option<(&str, usize, usize)>,
+) -> DiagnosticRecord {
+    let (file, line, column) = place.unwrap_or(("", 0, 0));
     DiagnosticRecord {
-        file: location
-            .as_ref()
-            .map(|l| l.file.display().to_string())
-            .unwrap_or_default(),
-        line: location.as_ref().map_or(0, |l| l.line),
-        column: location.as_ref().map_or(0, |l| l.column),
-        ..record(error, "")
-    }
-}
-
-/// The JSON record of a warning about the data: it names the file itself.
-pub fn data_warning_record(warning: &crate::data::DataWarning) -> DiagnosticRecord {
-    let location = warning.location();
-    DiagnosticRecord {
-        file: location
-            .as_ref()
-            .map(|l| l.file.display().to_string())
-            .unwrap_or_default(),
-        line: location.as_ref().map_or(0, |l| l.line),
-        column: location.as_ref().map_or(0, |l| l.column),
-        ..record(warning, "")
+        file: file.to_string(),
+        line,
+        column,
+        ..record(diagnostic, "")
     }
 }

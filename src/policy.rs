@@ -123,7 +123,7 @@ impl Policy {
     ) -> crate::eval::Evaluation {
         let mut evaluation = crate::eval::evaluate(&self.program, data, as_of, options);
         evaluation.diagnostics = self.warning_records();
-        let data_warnings = data.warnings().iter().map(diagnostic::data_warning_record);
+        let data_warnings = data.warnings().iter().map(crate::data::DataWarning::record);
         evaluation.diagnostics.extend(data_warnings);
         evaluation
     }

@@ -1799,7 +1799,7 @@ fn an_events_file_alone_is_data() {
         warning.to_string(),
         "the policy declares no event kind or case, so `Events.CSV` was not read"
     );
-    let record = escalate::diagnostic::data_warning_record(warning);
+    let record = warning.record();
     assert_eq!(record.severity, escalate::diagnostic::Level::Warning);
     assert!(record.file.ends_with("Events.CSV"));
 

@@ -67,7 +67,7 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
         Ok(sources) => sources,
         Err(error) => {
             let rendered = diagnostic::render(&error, colour_stderr());
-            report_problems(format, vec![diagnostic::data_record(&error)], rendered);
+            report_problems(format, vec![error.record()], rendered);
             return None;
         }
     };
@@ -83,7 +83,7 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
         }
         Err(errors) => {
             let colour = colour_stderr();
-            let records = errors.iter().map(diagnostic::data_record).collect();
+            let records = errors.iter().map(crate::data::DataError::record).collect();
             let rendered = errors
                 .iter()
                 .map(|e| diagnostic::render(e, colour))

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use rust_decimal::Decimal;
 
-use super::error::{DataError, Site};
+use super::error::{DataError, DataErrorKind, Site};
 use crate::month::Month;
 use crate::number::{parse_decimal, NumberProblem, Packed};
 use crate::schema::{parse_flag, FieldType, MetricKind, Value};
@@ -318,44 +318,52 @@ pub(crate) fn problem_error(
     at.help = Some(help);
     match problem {
         Problem::NotANumber | Problem::Exponent | Problem::TooManyDigits => {
-            DataError::NotANumber { text, column, at }
+            DataError::new(DataErrorKind::NotANumber { text, column }, at)
         }
-        Problem::BadMonth => DataError::BadMonth { text, column, at },
-        Problem::PercentAbove => DataError::PercentOutOfRange {
-            text,
-            column,
-            above: true,
+        Problem::BadMonth => DataError::new(DataErrorKind::BadMonth { text, column }, at),
+        Problem::PercentAbove => DataError::new(
+            DataErrorKind::PercentOutOfRange {
+                text,
+                column,
+                above: true,
+            },
             at,
-        },
-        Problem::PercentBelow => DataError::PercentOutOfRange {
-            text,
-            column,
-            above: false,
+        ),
+        Problem::PercentBelow => DataError::new(
+            DataErrorKind::PercentOutOfRange {
+                text,
+                column,
+                above: false,
+            },
             at,
-        },
-        Problem::NegativeCount => DataError::NegativeCount { text, column, at },
-        Problem::NotWhole => DataError::NotWhole { text, column, at },
+        ),
+        Problem::NegativeCount => DataError::new(DataErrorKind::NegativeCount { text, column }, at),
+        Problem::NotWhole => DataError::new(DataErrorKind::NotWhole { text, column }, at),
         Problem::UnknownValue => {
             let allowed = match expect {
                 Expect::Field(FieldType::OneOf(names)) => names.clone(),
                 _ => Vec::new(),
             };
-            DataError::UnknownValue {
+            DataError::new(
+                DataErrorKind::UnknownValue {
+                    text,
+                    column,
+                    allowed,
+                },
+                at,
+            )
+        }
+        Problem::BadFlag => DataError::new(DataErrorKind::BadFlag { text, column }, at),
+        Problem::BadDate => DataError::new(DataErrorKind::BadDate { text, column }, at),
+        Problem::OutOfRange { min, max } => DataError::new(
+            DataErrorKind::OutOfRange {
                 text,
                 column,
-                allowed,
-                at,
-            }
-        }
-        Problem::BadFlag => DataError::BadFlag { text, column, at },
-        Problem::BadDate => DataError::BadDate { text, column, at },
-        Problem::OutOfRange { min, max } => DataError::OutOfRange {
-            text,
-            column,
-            min,
-            max,
+                min,
+                max,
+            },
             at,
-        },
+        ),
     }
 }
 

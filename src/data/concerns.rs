@@ -1,7 +1,7 @@
 //! The concerns file: `id,subject,raised_on,<declared fields>`.
 
 use super::cell::{parse_date, parse_field, Expect};
-use super::error::DataError;
+use super::error::{DataError, DataErrorKind};
 use super::store::{DatasetBuilder, IdMap};
 use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
 use crate::schema::{Schema, Value};
@@ -129,11 +129,13 @@ impl Handler for ConcernHandler<'_> {
                 at.help = Some(format!(
                     "line {first} has the same id; every concern needs its own id"
                 ));
-                DataError::DuplicateConcern {
-                    id,
-                    first_line: Some(first),
+                DataError::new(
+                    DataErrorKind::DuplicateConcern {
+                        id,
+                        first_line: Some(first),
+                    },
                     at,
-                }
+                )
             });
             return Outcome::Rejected;
         }

@@ -159,12 +159,13 @@ fn or_above(above: &bool) -> &'static str {
     }
 }
 
-/// One problem found in a data file (or folder). Every kind of problem has its own variant
-/// and a stable code (`data::...`, see [`DataError::code`]); messages are written for the
-/// people who keep the spreadsheets.
+/// What is wrong, for one problem found in a data file (or folder). Every kind of problem has
+/// its own variant and a stable code (`data::...`, see [`DataError::code`]); messages are
+/// written for the people who keep the spreadsheets. Where it is, and how to fix it, are the
+/// error's [`Site`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum DataError {
+pub enum DataErrorKind {
     /// A figure or number field that is not a number (`8O`, `NaN`, `1,234`).
     #[error("`{text}` is not a number")]
     NotANumber {
@@ -172,8 +173,6 @@ pub enum DataError {
         text: String,
         /// The column.
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A `period` that is not a month of the form `YYYY-MM`.
     #[error("`{text}` is not a month")]
@@ -182,8 +181,6 @@ pub enum DataError {
         text: String,
         /// The column.
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A percentage above 100 or below 0.
     #[error("`{text}` is {}", or_above(above))]
@@ -194,8 +191,6 @@ pub enum DataError {
         column: String,
         /// Above 100 (rather than below 0).
         above: bool,
-        /// Where.
-        at: Box<Site>,
     },
     /// A count below zero.
     #[error("`{text}` is below zero")]
@@ -204,8 +199,6 @@ pub enum DataError {
         text: String,
         /// The column (metric).
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A count or integer field that is not a whole number.
     #[error("`{text}` is not a whole number")]
@@ -214,8 +207,6 @@ pub enum DataError {
         text: String,
         /// The column.
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A second value for the same subject, metric and month.
     #[error(
@@ -232,8 +223,6 @@ pub enum DataError {
         month: Month,
         /// The line that gave the first value, when it could be found.
         first_line: Option<usize>,
-        /// Where (the second value).
-        at: Box<Site>,
     },
     /// A second row for the same subject in the subjects file.
     #[error("`{subject}` has more than one row{}", other_line(first_line))]
@@ -242,8 +231,6 @@ pub enum DataError {
         subject: String,
         /// The line of the first row.
         first_line: Option<usize>,
-        /// Where (the second row).
-        at: Box<Site>,
     },
     /// A concern id used twice.
     #[error("concern id `{id}` is used more than once{}", other_line(first_line))]
@@ -252,16 +239,12 @@ pub enum DataError {
         id: String,
         /// The line of the first concern with this id.
         first_line: Option<usize>,
-        /// Where (the second one).
-        at: Box<Site>,
     },
     /// An event whose kind the policy does not declare (language v1).
     #[error("`{kind}` is not an event kind the policy declares")]
     UnknownEventKind {
         /// The kind as written.
         kind: String,
-        /// Where (the `kind` cell).
-        at: Box<Site>,
     },
     /// An event id used twice, in the events file or also in the concerns file.
     #[error("event id `{id}` is used more than once{}", other_line(first_line))]
@@ -270,8 +253,6 @@ pub enum DataError {
         id: String,
         /// The line of the first event with this id (`None` when it is a concern's id).
         first_line: Option<usize>,
-        /// Where (the second one).
-        at: Box<Site>,
     },
     /// A value in an event field column that the row's kind does not declare.
     #[error("`{kind}` events have no `{column}`, but the row gives `{text}`")]
@@ -282,8 +263,6 @@ pub enum DataError {
         column: String,
         /// The cell as written.
         text: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// An event of a kind that belongs to a case, with no case id.
     #[error("`{kind}` events belong to a `{case_kind}` case, but the `case` column is empty")]
@@ -292,8 +271,6 @@ pub enum DataError {
         kind: String,
         /// The case kind it belongs to.
         case_kind: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// An event of a kind that belongs to no case, with a case id.
     #[error("`{kind}` events belong to no case, but the row names case `{case}`")]
@@ -302,8 +279,6 @@ pub enum DataError {
         kind: String,
         /// The case id as written.
         case: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A case id with no opening event.
     #[error("case `{case}` is never opened: there is no `{opener}` event for it")]
@@ -312,8 +287,6 @@ pub enum DataError {
         case: String,
         /// The kind whose event opens such a case.
         opener: String,
-        /// Where (an event of the case).
-        at: Box<Site>,
     },
     /// A second opening event for one case id.
     #[error("case `{case}` is opened more than once{}", other_line(first_line))]
@@ -322,8 +295,6 @@ pub enum DataError {
         case: String,
         /// The line of the first opening event (`None` when a concern opened it).
         first_line: Option<usize>,
-        /// Where (the second opening event).
-        at: Box<Site>,
     },
     /// A second closing event for one case.
     #[error("case `{case}` is closed more than once{}", other_line(first_line))]
@@ -332,8 +303,6 @@ pub enum DataError {
         case: String,
         /// The line of the first closing event.
         first_line: Option<usize>,
-        /// Where (the second closing event).
-        at: Box<Site>,
     },
     /// An event of one case kind naming a case of another kind.
     #[error(
@@ -348,8 +317,6 @@ pub enum DataError {
         case: String,
         /// The kind of case its opening event opened.
         opened_as: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// Events of one case about different subjects.
     #[error(
@@ -365,8 +332,6 @@ pub enum DataError {
         case_subject: String,
         /// The line of the opening event (`None` when a concern opened the case).
         first_line: Option<usize>,
-        /// Where.
-        at: Box<Site>,
     },
     /// A case event dated before its case was opened or after it was closed.
     #[error(
@@ -383,8 +348,6 @@ pub enum DataError {
         before: bool,
         /// The date of the opening or closing event.
         bound: chrono::NaiveDate,
-        /// Where (the date).
-        at: Box<Site>,
     },
     /// A `once per case` kind twice in one case.
     #[error(
@@ -398,31 +361,22 @@ pub enum DataError {
         case: String,
         /// The line of the first such event.
         first_line: Option<usize>,
-        /// Where (the second one).
-        at: Box<Site>,
     },
     /// A column the policy needs that the file lacks.
     #[error("the file has no `{column}` column")]
     MissingColumn {
         /// The column's name.
         column: String,
-        /// Where (the header).
-        at: Box<Site>,
     },
     /// Two columns with the same heading, where the policy needs that column.
     #[error("the file has two columns headed `{column}`")]
     DuplicateColumn {
         /// The heading.
         column: String,
-        /// Where (the second column).
-        at: Box<Site>,
     },
     /// An empty file: there is not even a header row.
     #[error("the file is empty")]
-    MissingHeader {
-        /// Where.
-        at: Box<Site>,
-    },
+    MissingHeader,
     /// A value that is not one of a `one of` field's names.
     #[error("`{text}` is not one of the values allowed for `{column}`")]
     UnknownValue {
@@ -432,8 +386,6 @@ pub enum DataError {
         column: String,
         /// The names allowed.
         allowed: Vec<String>,
-        /// Where.
-        at: Box<Site>,
     },
     /// A flag that is not yes or no.
     #[error("`{text}` is not yes or no")]
@@ -442,8 +394,6 @@ pub enum DataError {
         text: String,
         /// The column.
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A date that is not a real date in a form we read.
     #[error("`{text}` is not a date")]
@@ -452,16 +402,12 @@ pub enum DataError {
         text: String,
         /// The column.
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// An empty cell where a value is required.
     #[error("no value in column `{column}`")]
     MissingValue {
         /// The column.
         column: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A whole number outside an `integer A..B` field's range.
     #[error("`{text}` is outside the range {min} to {max}")]
@@ -474,8 +420,6 @@ pub enum DataError {
         min: i64,
         /// Largest allowed.
         max: i64,
-        /// Where.
-        at: Box<Site>,
     },
     /// A file or folder that cannot be read.
     #[error("cannot read `{}`: {reason}", path.display())]
@@ -484,24 +428,18 @@ pub enum DataError {
         path: PathBuf,
         /// Why, as the operating system put it.
         reason: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// Text that is not UTF-8.
     #[error("{what} is not UTF-8 text")]
     InvalidUtf8 {
         /// What is not: a column's value, or the file.
         what: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A JSON file that is not an array of objects of plain values.
     #[error("{reason}")]
     BadJson {
         /// What is wrong.
         reason: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// A row with more or fewer values than the header has columns.
     #[error("the row has {found} values but the header has {expected} columns")]
@@ -510,16 +448,12 @@ pub enum DataError {
         expected: usize,
         /// Values in the row.
         found: usize,
-        /// Where.
-        at: Box<Site>,
     },
     /// No data files where data was expected.
     #[error("no data files found in `{}`", dir.display())]
     NoData {
         /// The folder.
         dir: PathBuf,
-        /// Where.
-        at: Box<Site>,
     },
     /// A folder holding two files for the same records (`performance.csv` and
     /// `performance.json`).
@@ -531,8 +465,6 @@ pub enum DataError {
         first: String,
         /// The other's.
         second: String,
-        /// Where.
-        at: Box<Site>,
     },
     /// More errors in a file than are worth listing.
     #[error("{more} more problems in `{}` are not listed", file.display())]
@@ -541,137 +473,99 @@ pub enum DataError {
         file: PathBuf,
         /// How many were left out.
         more: usize,
-        /// Where (the first one left out).
-        at: Box<Site>,
     },
 }
 
+/// One problem found in a data file (or folder): what is wrong ([`DataErrorKind`]) and where
+/// it is, with help and the line to show ([`Site`]).
+#[derive(Debug)]
+pub struct DataError {
+    kind: DataErrorKind,
+    at: Box<Site>,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for DataError {}
+
 impl DataError {
+    /// A problem of this kind at this site.
+    pub(crate) fn new(kind: DataErrorKind, at: Box<Site>) -> DataError {
+        DataError { kind, at }
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &DataErrorKind {
+        &self.kind
+    }
+
     /// The common part: location, help and the line to show.
     pub fn site(&self) -> &Site {
-        match self {
-            DataError::NotANumber { at, .. }
-            | DataError::BadMonth { at, .. }
-            | DataError::PercentOutOfRange { at, .. }
-            | DataError::NegativeCount { at, .. }
-            | DataError::NotWhole { at, .. }
-            | DataError::DuplicateValue { at, .. }
-            | DataError::DuplicateSubject { at, .. }
-            | DataError::DuplicateConcern { at, .. }
-            | DataError::UnknownEventKind { at, .. }
-            | DataError::DuplicateEvent { at, .. }
-            | DataError::UnexpectedValue { at, .. }
-            | DataError::MissingCase { at, .. }
-            | DataError::UnexpectedCase { at, .. }
-            | DataError::CaseNotOpened { at, .. }
-            | DataError::CaseOpenedTwice { at, .. }
-            | DataError::CaseClosedTwice { at, .. }
-            | DataError::WrongCaseKind { at, .. }
-            | DataError::CaseSubjectMismatch { at, .. }
-            | DataError::EventOutsideCase { at, .. }
-            | DataError::RepeatedOncePerCase { at, .. }
-            | DataError::MissingColumn { at, .. }
-            | DataError::DuplicateColumn { at, .. }
-            | DataError::MissingHeader { at }
-            | DataError::UnknownValue { at, .. }
-            | DataError::BadFlag { at, .. }
-            | DataError::BadDate { at, .. }
-            | DataError::MissingValue { at, .. }
-            | DataError::OutOfRange { at, .. }
-            | DataError::UnreadableFile { at, .. }
-            | DataError::InvalidUtf8 { at, .. }
-            | DataError::BadJson { at, .. }
-            | DataError::MalformedRow { at, .. }
-            | DataError::NoData { at, .. }
-            | DataError::ConflictingFiles { at, .. }
-            | DataError::TooManyErrors { at, .. } => at,
-        }
+        &self.at
     }
 
     pub(crate) fn site_mut(&mut self) -> &mut Site {
-        match self {
-            DataError::NotANumber { at, .. }
-            | DataError::BadMonth { at, .. }
-            | DataError::PercentOutOfRange { at, .. }
-            | DataError::NegativeCount { at, .. }
-            | DataError::NotWhole { at, .. }
-            | DataError::DuplicateValue { at, .. }
-            | DataError::DuplicateSubject { at, .. }
-            | DataError::DuplicateConcern { at, .. }
-            | DataError::UnknownEventKind { at, .. }
-            | DataError::DuplicateEvent { at, .. }
-            | DataError::UnexpectedValue { at, .. }
-            | DataError::MissingCase { at, .. }
-            | DataError::UnexpectedCase { at, .. }
-            | DataError::CaseNotOpened { at, .. }
-            | DataError::CaseOpenedTwice { at, .. }
-            | DataError::CaseClosedTwice { at, .. }
-            | DataError::WrongCaseKind { at, .. }
-            | DataError::CaseSubjectMismatch { at, .. }
-            | DataError::EventOutsideCase { at, .. }
-            | DataError::RepeatedOncePerCase { at, .. }
-            | DataError::MissingColumn { at, .. }
-            | DataError::DuplicateColumn { at, .. }
-            | DataError::MissingHeader { at }
-            | DataError::UnknownValue { at, .. }
-            | DataError::BadFlag { at, .. }
-            | DataError::BadDate { at, .. }
-            | DataError::MissingValue { at, .. }
-            | DataError::OutOfRange { at, .. }
-            | DataError::UnreadableFile { at, .. }
-            | DataError::InvalidUtf8 { at, .. }
-            | DataError::BadJson { at, .. }
-            | DataError::MalformedRow { at, .. }
-            | DataError::NoData { at, .. }
-            | DataError::ConflictingFiles { at, .. }
-            | DataError::TooManyErrors { at, .. } => at,
-        }
+        &mut self.at
+    }
+
+    /// What is wrong and where, both to change (the loader fills in details it learns later).
+    pub(crate) fn parts_mut(&mut self) -> (&mut DataErrorKind, &mut Site) {
+        (&mut self.kind, &mut self.at)
     }
 
     /// The stable code, such as `data::not_a_number`.
     pub fn code(&self) -> &'static str {
-        match self {
-            DataError::NotANumber { .. } => "data::not_a_number",
-            DataError::BadMonth { .. } => "data::bad_month",
-            DataError::PercentOutOfRange { .. } => "data::percent_out_of_range",
-            DataError::NegativeCount { .. } => "data::negative_count",
-            DataError::NotWhole { .. } => "data::not_whole",
-            DataError::DuplicateValue { .. } => "data::duplicate_value",
-            DataError::DuplicateSubject { .. } => "data::duplicate_subject",
-            DataError::DuplicateConcern { .. } => "data::duplicate_concern",
-            DataError::UnknownEventKind { .. } => "data::unknown_event_kind",
-            DataError::DuplicateEvent { .. } => "data::duplicate_event",
-            DataError::UnexpectedValue { .. } => "data::unexpected_value",
-            DataError::MissingCase { .. } => "data::missing_case",
-            DataError::UnexpectedCase { .. } => "data::unexpected_case",
-            DataError::CaseNotOpened { .. } => "data::case_not_opened",
-            DataError::CaseOpenedTwice { .. } => "data::case_opened_twice",
-            DataError::CaseClosedTwice { .. } => "data::case_closed_twice",
-            DataError::WrongCaseKind { .. } => "data::wrong_case_kind",
-            DataError::CaseSubjectMismatch { .. } => "data::case_subject_mismatch",
-            DataError::EventOutsideCase { .. } => "data::event_outside_case",
-            DataError::RepeatedOncePerCase { .. } => "data::repeated_once_per_case",
-            DataError::MissingColumn { .. } => "data::missing_column",
-            DataError::DuplicateColumn { .. } => "data::duplicate_column",
-            DataError::MissingHeader { .. } => "data::missing_header",
-            DataError::UnknownValue { .. } => "data::unknown_value",
-            DataError::BadFlag { .. } => "data::bad_flag",
-            DataError::BadDate { .. } => "data::bad_date",
-            DataError::MissingValue { .. } => "data::missing_value",
-            DataError::OutOfRange { .. } => "data::out_of_range",
-            DataError::UnreadableFile { .. } => "data::unreadable_file",
-            DataError::InvalidUtf8 { .. } => "data::invalid_utf8",
-            DataError::BadJson { .. } => "data::bad_json",
-            DataError::MalformedRow { .. } => "data::malformed_row",
-            DataError::NoData { .. } => "data::no_data",
-            DataError::ConflictingFiles { .. } => "data::conflicting_files",
-            DataError::TooManyErrors { .. } => "data::too_many_errors",
+        match &self.kind {
+            DataErrorKind::NotANumber { .. } => "data::not_a_number",
+            DataErrorKind::BadMonth { .. } => "data::bad_month",
+            DataErrorKind::PercentOutOfRange { .. } => "data::percent_out_of_range",
+            DataErrorKind::NegativeCount { .. } => "data::negative_count",
+            DataErrorKind::NotWhole { .. } => "data::not_whole",
+            DataErrorKind::DuplicateValue { .. } => "data::duplicate_value",
+            DataErrorKind::DuplicateSubject { .. } => "data::duplicate_subject",
+            DataErrorKind::DuplicateConcern { .. } => "data::duplicate_concern",
+            DataErrorKind::UnknownEventKind { .. } => "data::unknown_event_kind",
+            DataErrorKind::DuplicateEvent { .. } => "data::duplicate_event",
+            DataErrorKind::UnexpectedValue { .. } => "data::unexpected_value",
+            DataErrorKind::MissingCase { .. } => "data::missing_case",
+            DataErrorKind::UnexpectedCase { .. } => "data::unexpected_case",
+            DataErrorKind::CaseNotOpened { .. } => "data::case_not_opened",
+            DataErrorKind::CaseOpenedTwice { .. } => "data::case_opened_twice",
+            DataErrorKind::CaseClosedTwice { .. } => "data::case_closed_twice",
+            DataErrorKind::WrongCaseKind { .. } => "data::wrong_case_kind",
+            DataErrorKind::CaseSubjectMismatch { .. } => "data::case_subject_mismatch",
+            DataErrorKind::EventOutsideCase { .. } => "data::event_outside_case",
+            DataErrorKind::RepeatedOncePerCase { .. } => "data::repeated_once_per_case",
+            DataErrorKind::MissingColumn { .. } => "data::missing_column",
+            DataErrorKind::DuplicateColumn { .. } => "data::duplicate_column",
+            DataErrorKind::MissingHeader => "data::missing_header",
+            DataErrorKind::UnknownValue { .. } => "data::unknown_value",
+            DataErrorKind::BadFlag { .. } => "data::bad_flag",
+            DataErrorKind::BadDate { .. } => "data::bad_date",
+            DataErrorKind::MissingValue { .. } => "data::missing_value",
+            DataErrorKind::OutOfRange { .. } => "data::out_of_range",
+            DataErrorKind::UnreadableFile { .. } => "data::unreadable_file",
+            DataErrorKind::InvalidUtf8 { .. } => "data::invalid_utf8",
+            DataErrorKind::BadJson { .. } => "data::bad_json",
+            DataErrorKind::MalformedRow { .. } => "data::malformed_row",
+            DataErrorKind::NoData { .. } => "data::no_data",
+            DataErrorKind::ConflictingFiles { .. } => "data::conflicting_files",
+            DataErrorKind::TooManyErrors { .. } => "data::too_many_errors",
         }
     }
 
     /// The file, line and column of the problem; `None` for a problem with a folder.
     pub fn location(&self) -> Option<DataLocation> {
         self.site().location.clone()
+    }
+
+    /// The JSON record of the problem, naming its file, line and column.
+    pub fn record(&self) -> crate::diagnostic::DiagnosticRecord {
+        record_at(self, self.site())
     }
 
     /// Advice on how to fix the problem.
@@ -801,6 +695,11 @@ impl DataWarning {
         self.site().location.clone()
     }
 
+    /// The JSON record of the warning, naming its file, line and column.
+    pub fn record(&self) -> crate::diagnostic::DiagnosticRecord {
+        record_at(self, self.site())
+    }
+
     /// Advice.
     pub fn help_text(&self) -> Option<&str> {
         self.site().help.as_deref()
@@ -822,4 +721,15 @@ impl Diagnostic for DataWarning {
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
+}
+
+/// The JSON record of a diagnostic about data, at its site's place.
+fn record_at(diagnostic: &dyn Diagnostic, site: &Site) -> crate::diagnostic::DiagnosticRecord {
+    let file = site.location.as_ref().map(|l| l.file.display().to_string());
+    let place = site
+        .location
+        .as_ref()
+        .zip(file.as_deref())
+        .map(|(l, file)| (file, l.line, l.column));
+    crate::diagnostic::record_at(diagnostic, place)
 }

@@ -11,7 +11,7 @@ use std::collections::hash_map::Entry;
 use chrono::NaiveDate;
 
 use super::cell::{parse_date, parse_field, Expect};
-use super::error::{metric_list, Anchor, DataError, Site};
+use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
 use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdMap, Interner};
 use super::summary::FileFormat;
 use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Prepare, Row};
@@ -257,7 +257,7 @@ impl<D> EventHandler<'_, D> {
             ctx.report(Some(column), |mut at| {
                 at.label = Some("not a declared kind".into());
                 at.help = Some(help);
-                DataError::UnknownEventKind { kind, at }
+                DataError::new(DataErrorKind::UnknownEventKind { kind }, at)
             });
         }
         found
@@ -347,12 +347,14 @@ impl<D> EventHandler<'_, D> {
                     ctx.report(Some(column), |mut at| {
                         at.label = Some("not a field of this kind".into());
                         at.help = Some(help);
-                        DataError::UnexpectedValue {
-                            kind,
-                            column: column_name,
-                            text,
+                        DataError::new(
+                            DataErrorKind::UnexpectedValue {
+                                kind,
+                                column: column_name,
+                                text,
+                            },
                             at,
-                        }
+                        )
                     });
                 }
                 Err(()) => ok = false,
@@ -402,11 +404,7 @@ impl<D> EventHandler<'_, D> {
                         "write in the `case` column the id of the `{case_kind}` case this event \
                          belongs to"
                     ));
-                    DataError::MissingCase {
-                        kind,
-                        case_kind,
-                        at,
-                    }
+                    DataError::new(DataErrorKind::MissingCase { kind, case_kind }, at)
                 });
                 Err(())
             }
@@ -418,7 +416,7 @@ impl<D> EventHandler<'_, D> {
                         "`{kind}` events are about the subject, not a case: leave the `case` \
                          column empty (or check the kind)"
                     ));
-                    DataError::UnexpectedCase { kind, case, at }
+                    DataError::new(DataErrorKind::UnexpectedCase { kind, case }, at)
                 });
                 Err(())
             }
@@ -658,11 +656,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                          concerns need ids of their own"
                     ),
                 });
-                DataError::DuplicateEvent {
-                    id,
-                    first_line: first,
+                DataError::new(
+                    DataErrorKind::DuplicateEvent {
+                        id,
+                        first_line: first,
+                    },
                     at,
-                }
+                )
             });
         }
     }
@@ -808,11 +808,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                     format!("concern `{case}` opens a case with this id; give each case its own id")
                 }
             });
-            DataError::CaseOpenedTwice {
-                case,
-                first_line: first,
+            DataError::new(
+                DataErrorKind::CaseOpenedTwice {
+                    case,
+                    first_line: first,
+                },
                 at,
-            }
+            )
         });
     }
 
@@ -833,11 +835,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
             at.help = Some(format!(
                 "line {first} already closes case `{case}`; a case is closed only once"
             ));
-            DataError::CaseClosedTwice {
-                case,
-                first_line: Some(first),
+            DataError::new(
+                DataErrorKind::CaseClosedTwice {
+                    case,
+                    first_line: Some(first),
+                },
                 at,
-            }
+            )
         });
     }
 
@@ -873,12 +877,14 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 "`{kind}` happens at most once per case, and line {first} already has one \
                  for case `{case}`; remove one, or check the case id"
             ));
-            DataError::RepeatedOncePerCase {
-                kind,
-                case,
-                first_line: Some(first),
+            DataError::new(
+                DataErrorKind::RepeatedOncePerCase {
+                    kind,
+                    case,
+                    first_line: Some(first),
+                },
                 at,
-            }
+            )
         });
     }
 
@@ -941,13 +947,15 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 Box::new(move |mut at| {
                     at.label = Some("another kind of case".into());
                     at.help = Some(help);
-                    DataError::WrongCaseKind {
-                        kind,
-                        case_kind,
-                        case,
-                        opened_as,
+                    DataError::new(
+                        DataErrorKind::WrongCaseKind {
+                            kind,
+                            case_kind,
+                            case,
+                            opened_as,
+                        },
                         at,
-                    }
+                    )
                 }),
             );
         }
@@ -965,13 +973,15 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 Box::new(move |mut at| {
                     at.label = Some("another subject".into());
                     at.help = Some(help);
-                    DataError::CaseSubjectMismatch {
-                        case,
-                        subject,
-                        case_subject,
-                        first_line,
+                    DataError::new(
+                        DataErrorKind::CaseSubjectMismatch {
+                            case,
+                            subject,
+                            case_subject,
+                            first_line,
+                        },
                         at,
-                    }
+                    )
                 }),
             );
         }
@@ -1006,7 +1016,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         self.reject(ctx, i, self.case_column, |mut at| {
             at.label = Some("never opened".into());
             at.help = Some(help);
-            DataError::CaseNotOpened { case, opener, at }
+            DataError::new(DataErrorKind::CaseNotOpened { case, opener }, at)
         });
     }
 }
@@ -1024,13 +1034,15 @@ fn outside(
         "case `{case}` was {} on {bound}; check the event's date or its case id",
         if before { "opened" } else { "closed" }
     ));
-    DataError::EventOutsideCase {
-        case,
-        date,
-        before,
-        bound,
+    DataError::new(
+        DataErrorKind::EventOutsideCase {
+            case,
+            date,
+            before,
+            bound,
+        },
         at,
-    }
+    )
 }
 
 /// Reports a declared field left out of a JSON record (or in-memory record) that needs it.
@@ -1040,6 +1052,6 @@ fn missing_key(ctx: &mut Ctx, field: &str, kind: &str) {
     ctx.report(None, |mut at| {
         at.label = Some("no value".into());
         at.help = Some(help);
-        DataError::MissingValue { column, at }
+        DataError::new(DataErrorKind::MissingValue { column }, at)
     });
 }

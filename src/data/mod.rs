@@ -139,7 +139,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use error::{DataError, DataErrors, DataLocation, DataWarning, Site, Snippet};
+pub use error::{DataError, DataErrorKind, DataErrors, DataLocation, DataWarning, Site, Snippet};
 pub use records::{ConcernRecord, EventRecord, PerformanceRecord, SubjectRecord};
 pub use store::{DatasetBuilder, SetMetricError};
 pub use summary::{FileFormat, FileKind, FileSummary, IgnoredRows, Layout, LoadSummary};
@@ -517,14 +517,18 @@ impl DataSources {
     /// any case) in a folder. An error if the folder cannot be read, holds two files of one
     /// kind, or holds no performance, concerns or events file.
     pub fn from_dir(dir: &Path) -> Result<DataSources, DataError> {
-        let entries = std::fs::read_dir(dir).map_err(|error| DataError::UnreadableFile {
-            path: dir.to_path_buf(),
-            reason: error.to_string().to_lowercase(),
-            at: error::Site::nowhere(Some(
-                "--data must name a folder holding performance.csv (or .json), and optionally \
+        let entries = std::fs::read_dir(dir).map_err(|error| {
+            DataError::new(
+                DataErrorKind::UnreadableFile {
+                    path: dir.to_path_buf(),
+                    reason: error.to_string().to_lowercase(),
+                },
+                error::Site::nowhere(Some(
+                    "--data must name a folder holding performance.csv (or .json), and optionally \
                  concerns.csv, subjects.csv and events.csv"
-                    .into(),
-            )),
+                        .into(),
+                )),
+            )
         })?;
         let kinds = [
             FileKind::Performance,
@@ -562,15 +566,17 @@ impl DataSources {
                 [] => {}
                 [(_, path)] => chosen[i] = Some(path.clone()),
                 [(first, _), (second, _), ..] => {
-                    return Err(DataError::ConflictingFiles {
-                        dir: dir.to_path_buf(),
-                        first: first.clone(),
-                        second: second.clone(),
-                        at: error::Site::nowhere(Some(format!(
+                    return Err(DataError::new(
+                        DataErrorKind::ConflictingFiles {
+                            dir: dir.to_path_buf(),
+                            first: first.clone(),
+                            second: second.clone(),
+                        },
+                        error::Site::nowhere(Some(format!(
                             "keep only one {} file, so it is clear which to read",
                             kinds[i].name()
                         ))),
-                    });
+                    ));
                 }
             }
         }
@@ -590,14 +596,16 @@ impl DataSources {
                     present.iter().take(10).map(|n| format!("`{n}`")).collect();
                 format!("the folder holds only {}", shown.join(", "))
             };
-            return Err(DataError::NoData {
-                dir: dir.to_path_buf(),
-                at: error::Site::nowhere(Some(format!(
+            return Err(DataError::new(
+                DataErrorKind::NoData {
+                    dir: dir.to_path_buf(),
+                },
+                error::Site::nowhere(Some(format!(
                     "{seen}; put the monthly figures in `performance.csv` (or \
                      `performance.json`), any concerns in `concerns.csv` and any dated events in \
                      `events.csv`"
                 ))),
-            });
+            ));
         }
         Ok(DataSources {
             performance,

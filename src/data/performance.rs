@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect, Problem};
-use super::error::DataError;
+use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
@@ -290,13 +290,15 @@ impl<'a> PerformanceHandler<'a> {
                  two rows"
                     .into(),
             );
-            DataError::DuplicateValue {
-                subject,
-                metrics: names,
-                month,
-                first_line: None,
+            DataError::new(
+                DataErrorKind::DuplicateValue {
+                    subject,
+                    metrics: names,
+                    month,
+                    first_line: None,
+                },
                 at,
-            }
+            )
         });
     }
 
@@ -533,12 +535,11 @@ fn targets(schema: &Schema, errors: &[DataError]) -> Vec<Target> {
     errors
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| match e {
-            DataError::DuplicateValue {
+        .filter_map(|(i, e)| match e.kind() {
+            DataErrorKind::DuplicateValue {
                 subject,
                 metrics,
                 month,
-                at,
                 ..
             } => Some(Target {
                 error: i,
@@ -548,7 +549,7 @@ fn targets(schema: &Schema, errors: &[DataError]) -> Vec<Target> {
                     .iter()
                     .filter_map(|name| schema.metric_index(name))
                     .collect(),
-                line: at.location.as_ref().map_or(0, |l| l.line),
+                line: e.site().location.as_ref().map_or(0, |l| l.line),
                 first_line: None,
             }),
             _ => None,
@@ -580,13 +581,15 @@ pub(crate) fn fill_first_lines(
         let Some(first) = target.first_line else {
             continue;
         };
-        if let DataError::DuplicateValue {
-            first_line,
+        if let (
+            DataErrorKind::DuplicateValue {
+                first_line,
+                subject,
+                month,
+                metrics,
+            },
             at,
-            subject,
-            month,
-            metrics,
-        } = &mut errors[target.error]
+        ) = errors[target.error].parts_mut()
         {
             *first_line = Some(first);
             at.help = Some(format!(

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::cell::{parse_field, Expect};
-use super::error::DataError;
+use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
 use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
 use super::SubjectIndex;
@@ -96,11 +96,13 @@ impl Handler for SubjectHandler<'_> {
                         }
                         None => "keep one row per subject".to_string(),
                     });
-                    DataError::DuplicateSubject {
-                        subject: id,
-                        first_line: first,
+                    DataError::new(
+                        DataErrorKind::DuplicateSubject {
+                            subject: id,
+                            first_line: first,
+                        },
                         at,
-                    }
+                    )
                 });
                 return Outcome::Rejected;
             }

@@ -14,7 +14,7 @@ use csv::ByteRecord;
 use miette::SourceSpan;
 
 use super::cell::{fast_decimal, parse_month, problem_error, Expect, Problem};
-use super::error::{Anchor, DataError, DataLocation, Site, Snippet};
+use super::error::{Anchor, DataError, DataErrorKind, DataLocation, Site, Snippet};
 use super::store::{IdHasher, Interner};
 use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::month::Month;
@@ -301,11 +301,13 @@ impl Ctx {
                 )),
                 ..Site::default()
             });
-            self.errors.push(DataError::TooManyErrors {
-                file: self.path.clone(),
-                more: self.more,
+            self.errors.push(DataError::new(
+                DataErrorKind::TooManyErrors {
+                    file: self.path.clone(),
+                    more: self.more,
+                },
                 at,
-            });
+            ));
         }
         (self.errors, self.summary)
     }
@@ -318,7 +320,7 @@ impl Ctx {
         self.report(Some(field), |mut at| {
             at.label = Some("empty".into());
             at.help = Some(help);
-            DataError::MissingValue { column, at }
+            DataError::new(DataErrorKind::MissingValue { column }, at)
         });
     }
 
@@ -349,7 +351,7 @@ impl Ctx {
                     self.report(None, |mut at| {
                         at.label = Some("the header".into());
                         at.help = Some(help);
-                        DataError::MissingColumn { column, at }
+                        DataError::new(DataErrorKind::MissingColumn { column }, at)
                     });
                 }
                 [one] => found.push(*one),
@@ -364,7 +366,7 @@ impl Ctx {
                             first + 1,
                             second + 1
                         ));
-                        DataError::DuplicateColumn { column, at }
+                        DataError::new(DataErrorKind::DuplicateColumn { column }, at)
                     });
                 }
             }
@@ -412,10 +414,12 @@ pub(crate) fn cell_text<'r, R: Row + ?Sized>(
                 at.help = Some(
                     "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8\")".to_string(),
                 );
-                DataError::InvalidUtf8 {
-                    what: format!("the value in column `{column}`"),
+                DataError::new(
+                    DataErrorKind::InvalidUtf8 {
+                        what: format!("the value in column `{column}`"),
+                    },
                     at,
-                }
+                )
             });
             Err(())
         }
@@ -459,11 +463,13 @@ fn check_shape<R: Row + ?Sized>(row: &R, width: usize, ctx: &mut Ctx) -> Option<
              that is not in \"quotes\" (the opening quote must come straight after the comma)"
                 .to_string()
         });
-        DataError::MalformedRow {
-            expected: width,
-            found: len,
+        DataError::new(
+            DataErrorKind::MalformedRow {
+                expected: width,
+                found: len,
+            },
             at,
-        }
+        )
     });
     Some(Outcome::Rejected)
 }
@@ -476,11 +482,13 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
     if let Some(location) = &mut at.location {
         location.line = line.max(1);
     }
-    DataError::UnreadableFile {
-        path: path.to_path_buf(),
-        reason: error.to_string().to_lowercase(),
+    DataError::new(
+        DataErrorKind::UnreadableFile {
+            path: path.to_path_buf(),
+            reason: error.to_string().to_lowercase(),
+        },
         at,
-    }
+    )
 }
 
 /// Reads a CSV file through a handler.
@@ -510,7 +518,8 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
                 &ctx.path,
                 Some("the first line must name the columns, such as `subject,period,...`".into()),
             );
-            ctx.errors.push(DataError::MissingHeader { at });
+            ctx.errors
+                .push(DataError::new(DataErrorKind::MissingHeader, at));
             return;
         }
         Err(error) => {
@@ -825,10 +834,12 @@ pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
             if let Some(location) = &mut at.location {
                 location.line = line;
             }
-            ctx.errors.push(DataError::InvalidUtf8 {
-                what: "the file".into(),
+            ctx.errors.push(DataError::new(
+                DataErrorKind::InvalidUtf8 {
+                    what: "the file".into(),
+                },
                 at,
-            });
+            ));
             return None;
         }
     };
@@ -865,10 +876,12 @@ pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
             )),
             anchor: Anchor::None,
         });
-        ctx.errors.push(DataError::BadJson {
-            reason: format!("the file is not valid JSON: {reason}"),
+        ctx.errors.push(DataError::new(
+            DataErrorKind::BadJson {
+                reason: format!("the file is not valid JSON: {reason}"),
+            },
             at,
-        });
+        ));
         return None;
     }
     let open = text.len() - text.trim_start().len();
@@ -881,10 +894,12 @@ pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
                     .to_string(),
             ),
         );
-        ctx.errors.push(DataError::BadJson {
-            reason: "the file is not a list of records".into(),
+        ctx.errors.push(DataError::new(
+            DataErrorKind::BadJson {
+                reason: "the file is not a list of records".into(),
+            },
             at,
-        });
+        ));
         return None;
     }
     let mut records = Vec::new();
@@ -979,10 +994,12 @@ pub(crate) fn read_json_table<H: Handler>(handler: &mut H, ctx: &mut Ctx, table:
                          {\"subject\": \"c01\", \"period\": \"2026-10\"}"
                             .into(),
                     );
-                    DataError::BadJson {
-                        reason: "this item is not a record".into(),
+                    DataError::new(
+                        DataErrorKind::BadJson {
+                            reason: "this item is not a record".into(),
+                        },
                         at,
-                    }
+                    )
                 });
                 Outcome::Rejected
             }
@@ -1024,10 +1041,12 @@ pub(crate) fn fill_row(
                     at.help = Some(format!(
                         "give `{key}` a single value: a number, some text in quotes, or null"
                     ));
-                    DataError::BadJson {
-                        reason: format!("the value of `{key}` is a list or a record"),
+                    DataError::new(
+                        DataErrorKind::BadJson {
+                            reason: format!("the value of `{key}` is a list or a record"),
+                        },
                         at,
-                    }
+                    )
                 });
             }
         }
@@ -1060,10 +1079,12 @@ pub(crate) fn read_rows<H: Handler>(
                     at.help = Some(format!(
                         "give `{key}` a single value: a number, some text, or null"
                     ));
-                    DataError::BadJson {
-                        reason: format!("the value of `{key}` is a list or a record"),
+                    DataError::new(
+                        DataErrorKind::BadJson {
+                            reason: format!("the value of `{key}` is a list or a record"),
+                        },
                         at,
-                    }
+                    )
                 });
                 Outcome::Rejected
             }
