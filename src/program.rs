@@ -32,8 +32,8 @@ pub struct Program {
     /// Deadlines (v1): the declared ones in declaration order, then those written in place
     /// inside conditions.
     pub deadlines: Vec<DeadlineDef>,
-    /// Test blocks, checked, in file order.
-    pub tests: Vec<crate::ast::Test>,
+    /// Test blocks, checked and resolved, in file order.
+    pub tests: Vec<TestDef>,
     /// The policy's text, for quoting the conditions evidence belongs to.
     pub source: Arc<str>,
 }
@@ -467,4 +467,129 @@ pub enum ExprKind {
     },
     /// A deadline's status test: a position in [`Program::deadlines`].
     Deadline(usize, StatusTest),
+}
+
+/// A checked `test` block: the data its `given` lines build and what its `expect` lines ask,
+/// every name resolved and every value typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestDef {
+    /// The test's name.
+    pub name: String,
+    /// Its `as of` month.
+    pub as_of: crate::month::Month,
+    /// Its `given` lines, in order.
+    pub givens: Vec<Given>,
+    /// Its `expect` lines, in order.
+    pub expects: Vec<ExpectDef>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// One `given` line of a test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Given {
+    /// What it gives.
+    pub kind: GivenKind,
+    /// The line.
+    pub span: Span,
+}
+
+/// What a `given` line gives.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GivenKind {
+    /// A metric's values by month: a position in [`Schema::metrics`].
+    Metric {
+        /// The subject's id.
+        subject: String,
+        /// The metric.
+        metric: usize,
+        /// The values.
+        values: Vec<(crate::month::Month, rust_decimal::Decimal)>,
+    },
+    /// A subject field: a position in [`Schema::subject_fields`].
+    Field {
+        /// The subject's id.
+        subject: String,
+        /// The field.
+        field: usize,
+        /// Its value.
+        value: crate::schema::Value,
+    },
+    /// A concern, with every declared field in schema order.
+    Concern {
+        /// Its id.
+        id: String,
+        /// The subject's id.
+        subject: String,
+        /// The day it was raised.
+        raised_on: NaiveDate,
+        /// Its fields.
+        fields: Vec<crate::schema::Value>,
+    },
+    /// An event of a kind (a position in [`Schema::event_kinds`]), its fields in the kind's
+    /// order.
+    Event {
+        /// Its id.
+        id: String,
+        /// The subject's id.
+        subject: String,
+        /// Its kind.
+        kind: usize,
+        /// The day it happened.
+        date: NaiveDate,
+        /// Its case id.
+        case: Option<String>,
+        /// Its fields.
+        fields: Vec<crate::schema::Value>,
+    },
+}
+
+/// One `expect` line of a test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectDef {
+    /// The subject's id.
+    pub subject: String,
+    /// What is expected.
+    pub kind: ExpectKind,
+    /// The line.
+    pub span: Span,
+}
+
+/// What an `expect` line expects.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpectKind {
+    /// The rule's action is required (for the case, with the due date, when given).
+    Fires {
+        /// The rule's id.
+        rule: String,
+        /// The case id.
+        case: Option<String>,
+        /// The due date.
+        due: Option<NaiveDate>,
+    },
+    /// The rule's action is not required.
+    DoesNotFire {
+        /// The rule's id.
+        rule: String,
+    },
+    /// No action is required for the subject.
+    Nothing,
+    /// The subject's grade has this level.
+    Grade {
+        /// The grade's id.
+        grade: String,
+        /// The level.
+        level: String,
+    },
+    /// A deadline has this status (a position in [`Program::deadlines`]).
+    Deadline {
+        /// The deadline.
+        deadline: usize,
+        /// The status test.
+        test: StatusTest,
+        /// The status as written, for messages.
+        written: String,
+        /// The case id.
+        case: Option<String>,
+    },
 }

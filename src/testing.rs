@@ -6,14 +6,15 @@ use chrono::NaiveDate;
 use miette::Diagnostic;
 use serde::Serialize;
 
-use crate::ast::{self, Expectation, Item, LiteralKind, Span, TestStatementKind};
+use crate::ast::{Item, Span};
 use crate::data::{Dataset, SubjectIndex};
 use crate::diagnostic::{self, DiagnosticRecord};
 use crate::eval::{explain, EvalOptions, Evaluation, Exercised, Outcome};
 use crate::month::Month;
 use crate::policy::Policy;
+use crate::program::{ExpectKind, GivenKind, TestDef};
 use crate::report::describe_missing;
-use crate::schema::{FieldType, Value};
+use crate::schema::Value;
 
 /// Why an `expect` line (or a `given` line) failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
@@ -221,7 +222,7 @@ pub fn run(policy: &Policy) -> TestReport {
             }
             let source = policy.source();
             TestResult {
-                name: test.name.value.clone(),
+                name: test.name.clone(),
                 line: line_of(source.text(), test.span.start),
                 passed: failures.is_empty(),
                 failures: failures
@@ -264,73 +265,58 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Runs one test: its failures, and the data it built with its as-of month.
-fn run_test(policy: &Policy, test: &ast::Test) -> (Vec<TestFailure>, Option<Dataset>, Month) {
-    let as_of = test
-        .statements
-        .iter()
-        .find_map(|s| match &s.kind {
-            TestStatementKind::AsOf(m) => Some(m.value),
-            _ => None,
-        })
-        .expect("the checker makes every test have an `as of` line");
+fn run_test(policy: &Policy, test: &TestDef) -> (Vec<TestFailure>, Option<Dataset>, Month) {
+    let as_of = test.as_of;
     let (data, mut failures) = build_data(policy, test);
     let evaluation = policy.evaluate(&data, as_of, &EvalOptions::default());
-    for statement in &test.statements {
-        if let TestStatementKind::Expect {
-            subject,
-            expectation,
-        } = &statement.kind
-        {
-            let check = Expect {
-                policy,
-                data: &data,
-                evaluation: &evaluation,
-                as_of,
-                subject: &subject.value,
-                span: statement.span,
-            };
-            failures.extend(check.failure(expectation));
-        }
+    for expect in &test.expects {
+        let check = Expect {
+            policy,
+            data: &data,
+            evaluation: &evaluation,
+            as_of,
+            subject: &expect.subject,
+            span: expect.span,
+        };
+        failures.extend(check.failure(&expect.kind));
     }
     (failures, Some(data), as_of)
 }
 
-/// Builds a test's data from its `given` lines.
-fn build_data(policy: &Policy, test: &ast::Test) -> (Dataset, Vec<TestFailure>) {
+/// Builds a test's data from its `given` lines (every subject an `expect` line names is in
+/// it too, with no data).
+fn build_data(policy: &Policy, test: &TestDef) -> (Dataset, Vec<TestFailure>) {
     let program = policy.program();
     let schema = &program.schema;
     let mut builder = Dataset::builder(schema);
     let mut failures = Vec::new();
     let mut fields: Vec<(SubjectIndex, Vec<Option<Value>>)> = Vec::new();
-    for statement in &test.statements {
-        match &statement.kind {
-            TestStatementKind::GivenMetric {
+    for given in &test.givens {
+        match &given.kind {
+            GivenKind::Metric {
                 subject,
                 metric,
                 values,
             } => {
-                let s = builder.add_subject(&subject.value);
-                let m = schema.metric_index(&metric.value).expect("checked");
-                for (month, literal) in values {
-                    let value = literal_number(&literal.kind);
-                    if builder.set_metric(s, m, month.value, value).is_err() {
+                let s = builder.add_subject(subject);
+                for (month, value) in values {
+                    if builder.set_metric(s, *metric, *month, *value).is_err() {
                         failures.push(TestFailure::BadGiven {
                             message: format!(
-                                "`{}` is given two values for `{}` in {}",
-                                subject.value, metric.value, month.value
+                                "`{subject}` is given two values for `{}` in {month}",
+                                schema.metrics[*metric].id
                             ),
-                            span: statement.span,
+                            span: given.span,
                         });
                     }
                 }
             }
-            TestStatementKind::GivenField {
+            GivenKind::Field {
                 subject,
                 field,
                 value,
             } => {
-                let s = builder.add_subject(&subject.value);
-                let f = schema.subject_field_index(&field.value).expect("checked");
+                let s = builder.add_subject(subject);
                 let row = match fields.iter_mut().find(|(id, _)| *id == s) {
                     Some((_, row)) => row,
                     None => {
@@ -338,126 +324,37 @@ fn build_data(policy: &Policy, test: &ast::Test) -> (Dataset, Vec<TestFailure>) 
                         &mut fields.last_mut().expect("just pushed").1
                     }
                 };
-                row[f] = Some(literal_value(&schema.subject_fields[f].ty, &value.kind));
+                row[*field] = Some(value.clone());
             }
-            TestStatementKind::GivenConcern {
+            GivenKind::Concern {
                 id,
                 subject,
                 raised_on,
-                fields: given,
+                fields: values,
             } => {
-                let s = builder.add_subject(&subject.value);
-                let values = schema
-                    .concern_fields
-                    .iter()
-                    .map(|def| {
-                        given
-                            .iter()
-                            .find(|(name, _)| name.value == def.name)
-                            .map(|(_, literal)| literal_value(&def.ty, &literal.kind))
-                            .expect("the checker makes every concern give every field")
-                    })
-                    .collect();
-                builder.add_concern(s, &id.value, raised_on.value, values);
+                let s = builder.add_subject(subject);
+                builder.add_concern(s, id, *raised_on, values.clone());
             }
-            TestStatementKind::GivenEvent {
+            GivenKind::Event {
                 id,
-                kind,
                 subject,
+                kind,
                 date,
                 case,
-                fields: given,
+                fields: values,
             } => {
-                let s = builder.add_subject(&subject.value);
-                let k = schema.event_kind_index(&kind.value).expect("checked");
-                let values = schema.event_kinds[k]
-                    .fields
-                    .iter()
-                    .map(|&g| {
-                        let def = &schema.event_fields[g];
-                        given
-                            .iter()
-                            .find(|(name, _)| name.value == def.name)
-                            .map(|(_, literal)| literal_value(&def.ty, &literal.kind))
-                            .expect("the checker makes every event give every field")
-                    })
-                    .collect();
-                let case = case.as_ref().map(|c| c.value.as_str());
-                builder.add_event(s, &id.value, k, date.value, case, values);
+                let s = builder.add_subject(subject);
+                builder.add_event(s, id, *kind, *date, case.as_deref(), values.clone());
             }
-            TestStatementKind::Expect { subject, .. } => {
-                builder.add_subject(&subject.value);
-            }
-            TestStatementKind::AsOf(_) => {}
         }
+    }
+    for expect in &test.expects {
+        builder.add_subject(&expect.subject);
     }
     for (subject, row) in fields {
         builder.set_subject_fields(subject, row);
     }
     (builder.finish(), failures)
-}
-
-/// A test literal as an exact number (the checker made sure it is one).
-fn literal_number(literal: &LiteralKind) -> rust_decimal::Decimal {
-    match literal {
-        LiteralKind::Number(t) | LiteralKind::Percent(t) => {
-            crate::number::parse_decimal(t).unwrap_or_default()
-        }
-        _ => rust_decimal::Decimal::ZERO,
-    }
-}
-
-/// A test literal as a typed value of a field (the checker made sure it fits).
-fn literal_value(ty: &FieldType, literal: &LiteralKind) -> Value {
-    match (ty, literal) {
-        (FieldType::OneOf(values), LiteralKind::Name(name)) => {
-            Value::Enum(values.iter().position(|v| v == name).unwrap_or(0) as u32)
-        }
-        (_, LiteralKind::Flag(b)) => Value::Flag(*b),
-        (_, LiteralKind::Date(d)) => Value::Date(*d),
-        (_, LiteralKind::Number(t) | LiteralKind::Percent(t)) => {
-            Value::Number(crate::number::parse_decimal(t).unwrap_or_default())
-        }
-        (_, LiteralKind::Text(t) | LiteralKind::Name(t)) => Value::Text(t.as_str().into()),
-    }
-}
-
-/// The status test an `expect ... is STATUS` line asks for.
-fn status_test(status: &ast::StatusWord) -> crate::program::StatusTest {
-    use crate::program::{SpanAmountDef, SpanDef, StatusTest};
-    match status {
-        ast::StatusWord::Word(word) => match word.as_str() {
-            "met" => StatusTest::Met,
-            "late" => StatusTest::Late,
-            "pending" => StatusTest::Pending,
-            "overdue" => StatusTest::Overdue,
-            _ => StatusTest::Missed,
-        },
-        ast::StatusWord::DueWithin(span) => {
-            let n = match &span.amount {
-                ast::SpanAmount::Literal(n) => n.value.parse().unwrap_or(0),
-                ast::SpanAmount::Field(_) => 0,
-            };
-            StatusTest::DueWithin(SpanDef {
-                amount: SpanAmountDef::Fixed(n),
-                unit: span.unit.value,
-            })
-        }
-    }
-}
-
-/// A status as written in a test.
-fn status_text(status: &ast::StatusWord) -> String {
-    match status {
-        ast::StatusWord::Word(word) => word.clone(),
-        ast::StatusWord::DueWithin(span) => {
-            let n = match &span.amount {
-                ast::SpanAmount::Literal(n) => n.value.clone(),
-                ast::SpanAmount::Field(f) => format!("({} of ...)", f.field.value),
-            };
-            format!("due within {n} {}", span.unit.value.word(n == "1"))
-        }
-    }
 }
 
 /// One `expect` line against an evaluation.
@@ -471,25 +368,18 @@ struct Expect<'a> {
 }
 
 impl Expect<'_> {
-    fn failure(&self, expectation: &Expectation) -> Option<TestFailure> {
+    fn failure(&self, expectation: &ExpectKind) -> Option<TestFailure> {
         match expectation {
-            Expectation::Fires { rule, case, due } => self.fires(
-                &rule.value,
-                case.as_ref().map(|c| c.value.as_str()),
-                due.as_ref().map(|d| d.value),
-            ),
-            Expectation::Deadline {
+            ExpectKind::Fires { rule, case, due } => self.fires(rule, case.as_deref(), *due),
+            ExpectKind::Deadline {
                 deadline,
-                status,
+                test,
+                written,
                 case,
-            } => self.deadline(
-                &deadline.value,
-                &status.value,
-                case.as_ref().map(|c| c.value.as_str()),
-            ),
-            Expectation::DoesNotFire { rule } => self.does_not_fire(&rule.value),
-            Expectation::Nothing => self.nothing(),
-            Expectation::Grade { grade, level } => self.grade(&grade.value, &level.value),
+            } => self.deadline(*deadline, test, written, case.as_deref()),
+            ExpectKind::DoesNotFire { rule } => self.does_not_fire(rule),
+            ExpectKind::Nothing => self.nothing(),
+            ExpectKind::Grade { grade, level } => self.grade(grade, level),
         }
     }
 
@@ -505,18 +395,14 @@ impl Expect<'_> {
     /// `expect S D is STATUS [for case C]`.
     fn deadline(
         &self,
-        name: &str,
-        status: &ast::StatusWord,
+        index: usize,
+        test: &crate::program::StatusTest,
+        written: &str,
         case: Option<&str>,
     ) -> Option<TestFailure> {
         let program = self.policy.program();
-        let index = program
-            .deadlines
-            .iter()
-            .position(|d| d.name.as_deref() == Some(name))
-            .expect("the checker makes sure the deadline exists");
-        let test = status_test(status);
-        let expected = status_text(status);
+        let name = program.deadlines[index].name.clone().unwrap_or_default();
+        let expected = written.to_string();
         let found = crate::eval::check_deadline(
             program,
             self.data,
@@ -525,7 +411,7 @@ impl Expect<'_> {
             &crate::eval::DeadlineQuery {
                 subject: self.subject,
                 deadline: index,
-                test: &test,
+                test,
                 case,
             },
         );

@@ -6,12 +6,13 @@ use crate::ast::{
     self, Expectation, Item, LiteralKind, PolicyFile, Span, Spanned, TestStatementKind,
 };
 use crate::number::parse_decimal;
+use crate::program::{ExpectDef, ExpectKind, Given, GivenKind, StatusTest, TestDef};
 use crate::schema::{FieldType, MetricKind};
 use crate::suggest::did_you_mean;
 use rust_decimal::Decimal;
 
 impl Checker<'_> {
-    pub(super) fn check_tests(&mut self, file: &PolicyFile) -> Vec<ast::Test> {
+    pub(super) fn check_tests(&mut self, file: &PolicyFile) -> Vec<TestDef> {
         let mut names: std::collections::HashMap<String, Span> = Default::default();
         let mut tests = Vec::new();
         for item in &file.items {
@@ -28,9 +29,144 @@ impl Checker<'_> {
             }
             names.insert(test.name.value.clone(), test.name.span);
             self.check_test(test);
-            tests.push(test.clone());
+            tests.push(self.test_def(test));
         }
         tests
+    }
+
+    /// A checked test block resolved for running. Anything the checker refused (reported
+    /// already, so the program is never run) is left out.
+    fn test_def(&self, test: &ast::Test) -> TestDef {
+        let mut def = TestDef {
+            name: test.name.value.clone(),
+            as_of: crate::month::Month::of_date(chrono::NaiveDate::default()),
+            givens: Vec::new(),
+            expects: Vec::new(),
+            span: test.span,
+        };
+        for statement in &test.statements {
+            let span = statement.span;
+            match &statement.kind {
+                TestStatementKind::AsOf(month) => def.as_of = month.value,
+                TestStatementKind::Expect {
+                    subject,
+                    expectation,
+                } => def
+                    .expects
+                    .extend(self.expect_def(expectation).map(|kind| ExpectDef {
+                        subject: subject.value.clone(),
+                        kind,
+                        span,
+                    })),
+                given => def
+                    .givens
+                    .extend(self.given_kind(given).map(|kind| Given { kind, span })),
+            }
+        }
+        def
+    }
+
+    fn given_kind(&self, given: &TestStatementKind) -> Option<GivenKind> {
+        let schema = &self.schema;
+        let field_values = |defs: Vec<&crate::schema::FieldDef>,
+                            given: &[(ast::Ident, ast::Literal)]| {
+            defs.into_iter()
+                .map(|def| {
+                    let (_, literal) = given.iter().find(|(name, _)| name.value == def.name)?;
+                    Some(literal_value(&def.ty, &literal.kind))
+                })
+                .collect::<Option<Vec<_>>>()
+        };
+        Some(match given {
+            TestStatementKind::GivenMetric {
+                subject,
+                metric,
+                values,
+            } => GivenKind::Metric {
+                subject: subject.value.clone(),
+                metric: schema.metric_index(&metric.value)?,
+                values: values
+                    .iter()
+                    .map(|(month, literal)| (month.value, literal_number(&literal.kind)))
+                    .collect(),
+            },
+            TestStatementKind::GivenField {
+                subject,
+                field,
+                value,
+            } => {
+                let index = schema.subject_field_index(&field.value)?;
+                GivenKind::Field {
+                    subject: subject.value.clone(),
+                    field: index,
+                    value: literal_value(&schema.subject_fields[index].ty, &value.kind),
+                }
+            }
+            TestStatementKind::GivenConcern {
+                id,
+                subject,
+                raised_on,
+                fields,
+            } => GivenKind::Concern {
+                id: id.value.clone(),
+                subject: subject.value.clone(),
+                raised_on: raised_on.value,
+                fields: field_values(schema.concern_fields.iter().collect(), fields)?,
+            },
+            TestStatementKind::GivenEvent {
+                id,
+                kind,
+                subject,
+                date,
+                case,
+                fields,
+            } => {
+                let index = schema.event_kind_index(&kind.value)?;
+                let defs = schema.event_kinds[index]
+                    .fields
+                    .iter()
+                    .map(|&g| &schema.event_fields[g])
+                    .collect();
+                GivenKind::Event {
+                    id: id.value.clone(),
+                    subject: subject.value.clone(),
+                    kind: index,
+                    date: date.value,
+                    case: case.as_ref().map(|c| c.value.clone()),
+                    fields: field_values(defs, fields)?,
+                }
+            }
+            TestStatementKind::AsOf(_) | TestStatementKind::Expect { .. } => return None,
+        })
+    }
+
+    fn expect_def(&self, expectation: &Expectation) -> Option<ExpectKind> {
+        let case_id = |case: &Option<Spanned<String>>| case.as_ref().map(|c| c.value.clone());
+        Some(match expectation {
+            Expectation::Fires { rule, case, due } => ExpectKind::Fires {
+                rule: rule.value.clone(),
+                case: case_id(case),
+                due: due.as_ref().map(|d| d.value),
+            },
+            Expectation::DoesNotFire { rule } => ExpectKind::DoesNotFire {
+                rule: rule.value.clone(),
+            },
+            Expectation::Nothing => ExpectKind::Nothing,
+            Expectation::Grade { grade, level } => ExpectKind::Grade {
+                grade: grade.value.clone(),
+                level: level.value.clone(),
+            },
+            Expectation::Deadline {
+                deadline,
+                status,
+                case,
+            } => ExpectKind::Deadline {
+                deadline: self.deadline_index(&deadline.value)?,
+                test: status_test(&status.value),
+                written: status_text(&status.value),
+                case: case_id(case),
+            },
+        })
     }
 
     fn check_test(&mut self, test: &ast::Test) {
@@ -455,5 +591,67 @@ fn describe_type(ty: &FieldType) -> String {
         FieldType::Date => "a date".to_string(),
         FieldType::Integer { min, max } => format!("a whole number from {min} to {max}"),
         FieldType::OneOf(values) => format!("one of {}", values.join(", ")),
+    }
+}
+
+/// A test literal as an exact number (the checker made sure it is one).
+fn literal_number(literal: &LiteralKind) -> Decimal {
+    match literal {
+        LiteralKind::Number(t) | LiteralKind::Percent(t) => parse_decimal(t).unwrap_or_default(),
+        _ => Decimal::ZERO,
+    }
+}
+
+/// A test literal as a typed value of a field (the checker made sure it fits).
+fn literal_value(ty: &FieldType, literal: &LiteralKind) -> crate::schema::Value {
+    use crate::schema::Value;
+    match (ty, literal) {
+        (FieldType::OneOf(values), LiteralKind::Name(name)) => {
+            Value::Enum(values.iter().position(|v| v == name).unwrap_or(0) as u32)
+        }
+        (_, LiteralKind::Flag(b)) => Value::Flag(*b),
+        (_, LiteralKind::Date(d)) => Value::Date(*d),
+        (_, LiteralKind::Number(t) | LiteralKind::Percent(t)) => {
+            Value::Number(parse_decimal(t).unwrap_or_default())
+        }
+        (_, LiteralKind::Text(t) | LiteralKind::Name(t)) => Value::Text(t.as_str().into()),
+    }
+}
+
+/// The status test an `expect ... is STATUS` line asks for.
+fn status_test(status: &ast::StatusWord) -> StatusTest {
+    use crate::program::{SpanAmountDef, SpanDef};
+    match status {
+        ast::StatusWord::Word(word) => match word.as_str() {
+            "met" => StatusTest::Met,
+            "late" => StatusTest::Late,
+            "pending" => StatusTest::Pending,
+            "overdue" => StatusTest::Overdue,
+            _ => StatusTest::Missed,
+        },
+        ast::StatusWord::DueWithin(span) => {
+            let n = match &span.amount {
+                ast::SpanAmount::Literal(n) => n.value.parse().unwrap_or(0),
+                ast::SpanAmount::Field(_) => 0,
+            };
+            StatusTest::DueWithin(SpanDef {
+                amount: SpanAmountDef::Fixed(n),
+                unit: span.unit.value,
+            })
+        }
+    }
+}
+
+/// A status as written in a test.
+fn status_text(status: &ast::StatusWord) -> String {
+    match status {
+        ast::StatusWord::Word(word) => word.clone(),
+        ast::StatusWord::DueWithin(span) => {
+            let n = match &span.amount {
+                ast::SpanAmount::Literal(n) => n.value.clone(),
+                ast::SpanAmount::Field(f) => format!("({} of ...)", f.field.value),
+            };
+            format!("due within {n} {}", span.unit.value.word(n == "1"))
+        }
     }
 }
