@@ -148,16 +148,20 @@ impl<'a> Interp<'a> {
         members
             .iter()
             .map(|event| {
-                let concern = event.concern.and_then(|i| self.data.concern(i));
-                let ctx = Ctx {
-                    event: Some(event),
-                    concern,
-                    context: filter.span,
-                    ..ctx
-                };
-                self.eval(filter, ctx, t).truth()
+                self.eval(filter, self.event_ctx(event, filter, ctx), t)
+                    .truth()
             })
             .collect()
+    }
+
+    /// Where a filter is evaluated for one event: the event (and, for a concern, its record).
+    fn event_ctx(&self, event: &'a Event, filter: &crate::program::Expr, ctx: Ctx<'a>) -> Ctx<'a> {
+        Ctx {
+            event: Some(event),
+            concern: event.concern.and_then(|i| self.data.concern(i)),
+            context: filter.span,
+            ..ctx
+        }
     }
 
     /// `count`, `any` or `all` over an event set.
@@ -189,15 +193,7 @@ impl<'a> Interp<'a> {
                 t.read(Read::Event(seen(event)));
             }
         }
-        match func {
-            AggregateFn::Count if unknowns > 0 => Val::Unknown,
-            AggregateFn::Count => Val::Num(Num::from_i64(i64::from(trues))),
-            AggregateFn::Any if trues > 0 => Val::Flag(true),
-            AggregateFn::All if falses > 0 => Val::Flag(false),
-            _ if unknowns > 0 => Val::Unknown,
-            AggregateFn::Any => Val::Flag(false),
-            AggregateFn::All => Val::Flag(true),
-        }
+        super::interp::aggregate(func, trues, falses, unknowns)
     }
 
     /// The event a reference picks, or the kinds it looked for when it finds none.
@@ -473,13 +469,7 @@ impl<'a> Interp<'a> {
         t: &mut T,
     ) -> bool {
         let Some(filter) = filter else { return true };
-        let concern = event.concern.and_then(|i| self.data.concern(i));
-        let ctx = Ctx {
-            event: Some(event),
-            concern,
-            context: filter.span,
-            ..ctx
-        };
+        let ctx = self.event_ctx(event, filter, ctx);
         let start = t.mark();
         let holds = self.eval(filter, ctx, t).truth() == Truth::True;
         t.forget(start, t.mark());

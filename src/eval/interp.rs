@@ -611,15 +611,21 @@ impl<'a> Interp<'a> {
                 context: span,
             });
         }
-        match func {
-            AggregateFn::Count if unknowns > 0 => Val::Unknown,
-            AggregateFn::Count => Val::Num(Num::from_i64(i64::from(trues))),
-            AggregateFn::Any if trues > 0 => Val::Flag(true),
-            AggregateFn::All if falses > 0 => Val::Flag(false),
-            _ if unknowns > 0 => Val::Unknown,
-            AggregateFn::Any => Val::Flag(false),
-            AggregateFn::All => Val::Flag(true),
-        }
+        aggregate(func, trues, falses, unknowns)
+    }
+}
+
+/// `count`, `any` or `all` of members whose filter was true, false or unknown this many times
+/// (three-valued: a count is never a guess; `all` of nothing is true).
+pub(super) fn aggregate(func: AggregateFn, trues: u32, falses: u32, unknowns: u32) -> Val {
+    match func {
+        AggregateFn::Count if unknowns > 0 => Val::Unknown,
+        AggregateFn::Count => Val::Num(Num::from_i64(i64::from(trues))),
+        AggregateFn::Any if trues > 0 => Val::Flag(true),
+        AggregateFn::All if falses > 0 => Val::Flag(false),
+        _ if unknowns > 0 => Val::Unknown,
+        AggregateFn::Any => Val::Flag(false),
+        AggregateFn::All => Val::Flag(true),
     }
 }
 
