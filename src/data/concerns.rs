@@ -3,7 +3,7 @@
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::{DatasetBuilder, IdMap};
-use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::table::{normalise_heading, required_text, Ctx, Handler, Header, Outcome, Row};
 use crate::schema::{Schema, Value};
 
 /// Reads concern rows into a dataset.
@@ -23,22 +23,6 @@ impl<'a> ConcernHandler<'a> {
             data,
             columns: Vec::new(),
             seen: IdMap::default(),
-        }
-    }
-
-    fn required<'r, R: Row + ?Sized>(
-        row: &'r R,
-        field: usize,
-        ctx: &mut Ctx,
-        help: impl FnOnce() -> String,
-    ) -> Option<&'r str> {
-        match cell_text(row, field, ctx) {
-            Ok("") => {
-                ctx.missing(field, help());
-                None
-            }
-            Ok(text) => Some(text),
-            Err(()) => None,
         }
     }
 }
@@ -82,14 +66,14 @@ impl Handler for ConcernHandler<'_> {
     }
 
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
-        let id = Self::required(row, self.columns[0], ctx, || {
+        let id = required_text(row, self.columns[0], ctx, || {
             "every concern needs an id".into()
         });
-        let subject = Self::required(row, self.columns[1], ctx, || {
+        let subject = required_text(row, self.columns[1], ctx, || {
             "every concern needs the id of the subject it is about".into()
         });
         let raised_field = self.columns[2];
-        let raised_on = Self::required(row, raised_field, ctx, || {
+        let raised_on = required_text(row, raised_field, ctx, || {
             "every concern needs the date it was raised, such as `2026-03-02`".into()
         })
         .and_then(|text| match parse_date(text) {
@@ -108,7 +92,7 @@ impl Handler for ConcernHandler<'_> {
                     def.name, def.ty
                 )
             };
-            match Self::required(row, field, ctx, help) {
+            match required_text(row, field, ctx, help) {
                 Some(text) => match parse_field(&def.ty, text) {
                     Ok(value) => fields.push(value),
                     Err(problem) => {

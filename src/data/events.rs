@@ -14,7 +14,9 @@ use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
 use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdMap, Interner};
 use super::summary::FileFormat;
-use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Prepare, Row};
+use super::table::{
+    cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome, Prepare, Row,
+};
 use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
@@ -224,26 +226,10 @@ impl<D> EventHandler<'_, D> {
         needed
     }
 
-    fn required<'r, R: Row + ?Sized>(
-        row: &'r R,
-        field: usize,
-        ctx: &mut Ctx,
-        help: impl FnOnce() -> String,
-    ) -> Option<&'r str> {
-        match cell_text(row, field, ctx) {
-            Ok("") => {
-                ctx.missing(field, help());
-                None
-            }
-            Ok(text) => Some(text),
-            Err(()) => None,
-        }
-    }
-
     /// The row's kind: a declared kind other than the built-in `concern`.
     fn kind<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<usize> {
         let column = self.columns[KIND];
-        let text = Self::required(row, column, ctx, || {
+        let text = required_text(row, column, ctx, || {
             "every event needs its kind, as declared in the policy".into()
         })?;
         let found = self
@@ -282,7 +268,7 @@ impl<D> EventHandler<'_, D> {
 
     fn date<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<NaiveDate> {
         let column = self.columns[DATE];
-        let text = Self::required(row, column, ctx, || {
+        let text = required_text(row, column, ctx, || {
             "every event needs the day it happened, such as `2026-03-02`".into()
         })?;
         match parse_date(text) {
@@ -313,7 +299,7 @@ impl<D> EventHandler<'_, D> {
                     def.id, field.name, field.ty
                 )
             };
-            match Self::required(row, column, ctx, help) {
+            match required_text(row, column, ctx, help) {
                 Some(text) => match parse_field(&field.ty, text) {
                     Ok(value) => values.push(value),
                     Err(problem) => {
@@ -511,10 +497,10 @@ impl Handler for EventHandler<'_> {
     }
 
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
-        let id = Self::required(row, self.columns[ID], ctx, || {
+        let id = required_text(row, self.columns[ID], ctx, || {
             "every event needs an id".into()
         });
-        let subject = Self::required(row, self.columns[SUBJECT], ctx, || {
+        let subject = required_text(row, self.columns[SUBJECT], ctx, || {
             "every event needs the id of the subject it is about".into()
         });
         let kind = self.kind(row, ctx);

@@ -372,16 +372,14 @@ impl DatasetBuilder {
             event_kinds: schema
                 .event_kinds
                 .iter()
-                .map(|kind| KindShape {
+                .enumerate()
+                .map(|(index, kind)| KindShape {
                     case: kind.case,
-                    opens: schema.case_kinds.iter().any(|c| {
-                        schema.event_kinds.get(c.opened_by).map(|k| &k.id) == Some(&kind.id)
-                    }),
-                    closes: schema.case_kinds.iter().any(|c| {
-                        c.closed_by
-                            .iter()
-                            .any(|&k| schema.event_kinds.get(k).map(|k| &k.id) == Some(&kind.id))
-                    }),
+                    opens: schema.case_kinds.iter().any(|c| c.opened_by == index),
+                    closes: schema
+                        .case_kinds
+                        .iter()
+                        .any(|c| c.closed_by.contains(&index)),
                 })
                 .collect(),
             concern_kind: schema.concern_kind(),

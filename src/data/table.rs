@@ -397,6 +397,24 @@ pub(crate) fn cell_bytes<R: Row + ?Sized>(row: &R, field: usize) -> &[u8] {
     }
 }
 
+/// The trimmed text of a cell that must have a value: `None` after reporting it as missing
+/// (with `help`) when empty, or as not UTF-8.
+pub(crate) fn required_text<'r, R: Row + ?Sized>(
+    row: &'r R,
+    field: usize,
+    ctx: &mut Ctx,
+    help: impl FnOnce() -> String,
+) -> Option<&'r str> {
+    match cell_text(row, field, ctx) {
+        Ok("") => {
+            ctx.missing(field, help());
+            None
+        }
+        Ok(text) => Some(text),
+        Err(()) => None,
+    }
+}
+
 /// The trimmed text of a cell (see [`cell_bytes`]), `""` when empty; reports text that is
 /// not UTF-8.
 #[inline]
