@@ -6,7 +6,7 @@ use crate::ast::{
     self, Expectation, Item, LiteralKind, PolicyFile, Span, Spanned, TestStatementKind,
 };
 use crate::number::parse_decimal;
-use crate::program::{ExpectDef, ExpectKind, Given, GivenKind, StatusTest, TestDef};
+use crate::program::{ExpectDef, ExpectKind, Given, GivenKind, TestDef};
 use crate::schema::{FieldType, MetricKind};
 use crate::suggest::did_you_mean;
 use rust_decimal::Decimal;
@@ -36,7 +36,7 @@ impl Checker<'_> {
 
     /// A checked test block resolved for running. Anything the checker refused (reported
     /// already, so the program is never run) is left out.
-    fn test_def(&self, test: &ast::Test) -> TestDef {
+    fn test_def(&mut self, test: &ast::Test) -> TestDef {
         let mut def = TestDef {
             name: test.name.value.clone(),
             as_of: crate::month::Month::of_date(chrono::NaiveDate::default()),
@@ -140,7 +140,8 @@ impl Checker<'_> {
         })
     }
 
-    fn expect_def(&self, expectation: &Expectation) -> Option<ExpectKind> {
+    /// What an `expect` line asks; its status word (`is ...`) is checked here.
+    fn expect_def(&mut self, expectation: &Expectation) -> Option<ExpectKind> {
         let case_id = |case: &Option<Spanned<String>>| case.as_ref().map(|c| c.value.clone());
         Some(match expectation {
             Expectation::Fires { rule, case, due } => ExpectKind::Fires {
@@ -160,12 +161,22 @@ impl Checker<'_> {
                 deadline,
                 status,
                 case,
-            } => ExpectKind::Deadline {
-                deadline: self.deadline_index(&deadline.value)?,
-                test: status_test(&status.value),
-                written: status_text(&status.value),
-                case: case_id(case),
-            },
+            } => {
+                let mut cx = super::expr::ExprChecker::new(
+                    self,
+                    super::expr::Scope::Subject,
+                    None,
+                    super::events::CaseCtx::Subject,
+                );
+                let test = cx.status(status);
+                let written = super::events::collapse(cx.text(status.span));
+                ExpectKind::Deadline {
+                    deadline: self.deadline_index(&deadline.value)?,
+                    test: test?,
+                    written,
+                    case: case_id(case),
+                }
+            }
         })
     }
 
@@ -385,11 +396,8 @@ impl Checker<'_> {
     fn check_expectation(&mut self, expectation: &Expectation) {
         match expectation {
             Expectation::Nothing => {}
-            Expectation::Deadline {
-                deadline,
-                status,
-                case,
-            } => {
+            Expectation::Deadline { deadline, case, .. } => {
+                // The status word is checked where the line is resolved (`expect_def`).
                 if let Some(index) = self.deadline_index(&deadline.value) {
                     self.check_deadline_scope(deadline, index, case.as_ref());
                 } else {
@@ -403,13 +411,6 @@ impl Checker<'_> {
                         help,
                     ));
                 }
-                let mut cx = super::expr::ExprChecker::new(
-                    self,
-                    super::expr::Scope::Subject,
-                    None,
-                    super::events::CaseCtx::Subject,
-                );
-                cx.status(status);
             }
             Expectation::Fires { rule, .. } | Expectation::DoesNotFire { rule } => {
                 self.resolve_rule(rule);
@@ -615,43 +616,5 @@ fn literal_value(ty: &FieldType, literal: &LiteralKind) -> crate::schema::Value 
             Value::Number(parse_decimal(t).unwrap_or_default())
         }
         (_, LiteralKind::Text(t) | LiteralKind::Name(t)) => Value::Text(t.as_str().into()),
-    }
-}
-
-/// The status test an `expect ... is STATUS` line asks for.
-fn status_test(status: &ast::StatusWord) -> StatusTest {
-    use crate::program::{SpanAmountDef, SpanDef};
-    match status {
-        ast::StatusWord::Word(word) => match word.as_str() {
-            "met" => StatusTest::Met,
-            "late" => StatusTest::Late,
-            "pending" => StatusTest::Pending,
-            "overdue" => StatusTest::Overdue,
-            _ => StatusTest::Missed,
-        },
-        ast::StatusWord::DueWithin(span) => {
-            let n = match &span.amount {
-                ast::SpanAmount::Literal(n) => n.value.parse().unwrap_or(0),
-                ast::SpanAmount::Field(_) => 0,
-            };
-            StatusTest::DueWithin(SpanDef {
-                amount: SpanAmountDef::Fixed(n),
-                unit: span.unit.value,
-            })
-        }
-    }
-}
-
-/// A status as written in a test.
-fn status_text(status: &ast::StatusWord) -> String {
-    match status {
-        ast::StatusWord::Word(word) => word.clone(),
-        ast::StatusWord::DueWithin(span) => {
-            let n = match &span.amount {
-                ast::SpanAmount::Literal(n) => n.value.clone(),
-                ast::SpanAmount::Field(f) => format!("({} of ...)", f.field.value),
-            };
-            format!("due within {n} {}", span.unit.value.word(n == "1"))
-        }
     }
 }

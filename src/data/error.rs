@@ -129,6 +129,13 @@ impl Site {
         self.help.as_deref()
     }
 
+    /// The help, for [`Diagnostic::help`].
+    fn help_display<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
     /// The line shown under the error, if it could be read back.
     pub fn snippet(&self) -> Option<&Snippet> {
         self.snippet.as_ref().map(|(s, _)| s)
@@ -580,10 +587,7 @@ impl Diagnostic for DataError {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.site()
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+        self.site().help_display()
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -716,10 +720,7 @@ impl Diagnostic for DataWarning {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.site()
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+        self.site().help_display()
     }
 }
 

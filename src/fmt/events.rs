@@ -17,7 +17,7 @@ impl Printer<'_> {
             ExprKind::Pick(reference) => self.write_ref(reference, out),
             ExprKind::FieldOf(field) => self.write_field_of(field, out),
             ExprKind::Elapsed { unit, from, to } => {
-                out.push_str(unit_word(unit.value, false));
+                out.push_str(unit.value.word(false));
                 match to {
                     None => {
                         out.push_str(" since ");
@@ -97,7 +97,7 @@ impl Printer<'_> {
             }
         };
         out.push(' ');
-        out.push_str(unit_word(span.unit.value, one));
+        out.push_str(span.unit.value.word(one));
     }
 
     fn write_set(&self, set: &EventSet, out: &mut String) {
@@ -110,7 +110,7 @@ impl Printer<'_> {
                     out.push_str(&format!(
                         "in last {} {}",
                         amount.value,
-                        unit_word(unit.value, is_one(&amount.value))
+                        unit.value.word(is_one(&amount.value))
                     ));
                 }
                 SetWindowKind::Since(start) => {
@@ -163,9 +163,4 @@ impl Printer<'_> {
         out.push_str(" of ");
         self.write_ref(&field.of, out);
     }
-}
-
-/// A span's unit, singular after a count of one.
-pub(super) fn unit_word(unit: DueUnit, one: bool) -> &'static str {
-    unit.word(one)
 }

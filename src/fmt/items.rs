@@ -2,7 +2,6 @@
 //! grade arm and test statement, with columns aligned within groups.
 
 use super::comments::{has_blank_line, next_code_byte};
-use super::events::unit_word;
 use super::expr::{flag_as_written, is_one, quoted, Chain, Printer};
 use super::lines::{Gap, Line, Place};
 use super::MAX_WIDTH;
@@ -667,5 +666,5 @@ fn names(names: &[Ident]) -> String {
 
 /// The unit of a `due` clause, singular after a count of one.
 fn due_unit(due: &Due) -> &'static str {
-    unit_word(due.unit.value, is_one(&due.amount.value))
+    due.unit.value.word(is_one(&due.amount.value))
 }
