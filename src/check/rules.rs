@@ -323,37 +323,48 @@ impl Checker<'_> {
         });
     }
 
+    /// Warns once for each rule that can never be reported: a rule that replaces it (directly
+    /// or through others) has the same condition and applies at least as widely. The first
+    /// such rule in the file is named; a long chain of look-alike rules gives one warning per
+    /// rule, not one per pair.
     pub(super) fn warn_never_reported(&mut self, decls: &[&ast::Rule], rules: &[RuleDef]) {
+        let when = self.condition_texts(decls, "when");
+        let applies = self.condition_texts(decls, "applies to");
+        let mut warned = vec![false; rules.len()];
         for (a, rule) in rules.iter().enumerate() {
             for &b in &rule.displaces {
-                let same_when =
-                    self.same_text(clause_expr(decls[a], "when"), clause_expr(decls[b], "when"));
-                let applies_a = clause_expr(decls[a], "applies to");
-                let same_scope = applies_a.is_none()
-                    || self.same_text(applies_a, clause_expr(decls[b], "applies to"));
-                if same_when && same_scope {
-                    self.error(CheckError::NeverReported {
-                        name: rules[b].id.clone(),
-                        by: rule.id.clone(),
-                        span: decls[b].id.span,
-                        by_span: replaces_span(decls[a]),
-                    });
+                let same_when = when[a].is_some() && when[a] == when[b];
+                let same_scope = applies[a].is_none() || applies[a] == applies[b];
+                if warned[b] || !same_when || !same_scope {
+                    continue;
                 }
+                warned[b] = true;
+                self.error(CheckError::NeverReported {
+                    name: rules[b].id.clone(),
+                    by: rule.id.clone(),
+                    span: decls[b].id.span,
+                    by_span: replaces_span(decls[a]),
+                });
             }
         }
     }
 
-    /// Whether two conditions are written the same, spacing aside.
-    fn same_text(&self, a: Option<Span>, b: Option<Span>) -> bool {
-        let words = |s: Span| {
-            self.source[s.start..s.end]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-        };
-        match (a, b) {
-            (Some(a), Some(b)) => words(a) == words(b),
-            _ => false,
-        }
+    /// Each rule's condition for one clause, spacing aside, as a number: rules whose
+    /// conditions are written the same get the same number.
+    fn condition_texts(&self, decls: &[&ast::Rule], keyword: &str) -> Vec<Option<usize>> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        decls
+            .iter()
+            .map(|rule| {
+                let span = clause_expr(rule, keyword)?;
+                let words = self.source[span.start..span.end]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let next = seen.len();
+                Some(*seen.entry(words).or_insert(next))
+            })
+            .collect()
     }
 }
 
