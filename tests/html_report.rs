@@ -148,8 +148,44 @@ fn a_chosen_subject_gets_a_timeline_per_metric() {
     assert!(gp05.contains("&lt; 80%"));
     assert!(gp05.contains("&gt;= 20"));
     // gp05: first_month started in 2026-08 and was replaced in 2026-09.
-    assert!(gp05.contains("<title>first_month started 2026-08</title>"));
-    assert!(gp05.contains("<title>first_month ended 2026-09: replaced by second_month_gp</title>"));
+    assert!(gp05.contains("<title>“Call-backs below 80% this month” started 2026-08</title>"));
+    assert!(gp05.contains(
+        "<title>“Call-backs below 80% this month” ended 2026-09: \
+         replaced by “Second consecutive month below 80% (GP)”</title>"
+    ));
+}
+
+/// The threshold lines drawn in the figure for `metric` within `section`, by their tooltips.
+fn threshold_lines(section: &str, metric: &str) -> Vec<String> {
+    let figure = section
+        .split(&format!("<figure data-metric=\"{metric}\">"))
+        .nth(1)
+        .and_then(|f| f.split("</figure>").next())
+        .unwrap_or_else(|| panic!("no figure for {metric}"));
+    figure
+        .split("<line class=\"threshold\"")
+        .skip(1)
+        .filter_map(|line| line.split("<title>").nth(1)?.split("</title>").next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_rule_draws_its_thresholds_only_for_the_subjects_it_applies_to() {
+    // `cases_per_hour < 2` is only in the rules that apply to GPs (`staff_group = "gp"`).
+    let page = ooh(&["--subject", "gp05", "--subject", "anp04"]);
+    let sections = subject_sections(&page);
+    let section = |id: &str| &sections.iter().find(|(s, _)| s == id).unwrap().1;
+    assert_eq!(
+        threshold_lines(section("gp05"), "cases_per_hour"),
+        ["threshold: &lt; 2"]
+    );
+    assert!(threshold_lines(section("anp04"), "cases_per_hour").is_empty());
+    // Call-backs are compared in rules for everyone.
+    assert_eq!(
+        threshold_lines(section("anp04"), "callback_in_time"),
+        ["threshold: &lt; 80%, &gt;= 80%"]
+    );
 }
 
 #[test]
@@ -351,10 +387,14 @@ fn a_subject_timeline_shows_its_cases() {
     assert!(figure.contains("<title>case psr-02a: opened 2026-09-01, closed 2026-12-07</title>"));
     assert!(figure.contains("<title>case psr-02b: opened 2026-11-02, still open</title>"));
     assert!(
-        figure.contains("<title>plan_overdue for case psr-02a ended 2026-12: case closed</title>")
+        figure.contains("<title>“Plan not created within 20 working days” for case psr-02a ended 2026-12: case closed</title>")
     );
-    assert!(figure.contains("<title>plan_overdue for case psr-02b started 2026-12</title>"));
-    assert!(figure.contains("<title>repeated_requests started 2026-11</title>"));
+    assert!(figure.contains(
+        "<title>“Plan not created within 20 working days” for case psr-02b started 2026-12</title>"
+    ));
+    assert!(figure.contains(
+        "<title>“Two requests for an action plan within 6 months” started 2026-11</title>"
+    ));
     // The policy declares no metric: no metric charts.
     assert!(!p02.contains("<figure data-metric="));
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::data::Dataset;
-use crate::eval::{Action, DeadlineState, Evidence};
+use crate::eval::{explain, Action, DeadlineState, EvalOptions, Evidence, Outcome};
 use crate::history::{Backtest, Status};
 use crate::month::Month;
 use crate::number::Figure;
@@ -31,11 +31,18 @@ pub struct Threshold {
 /// For each metric (by position in the schema), the distinct thresholds the policy compares
 /// it with, in rules and grades, in the order first written.
 pub fn thresholds(program: &Program) -> Vec<Vec<Threshold>> {
+    thresholds_of_rules(program, &vec![true; program.rules.len()])
+}
+
+/// [`thresholds`], counting only the rules marked in `rules` (by position), and every grade.
+pub(super) fn thresholds_of_rules(program: &Program, rules: &[bool]) -> Vec<Vec<Threshold>> {
     let mut found = vec![Vec::new(); program.schema.metrics.len()];
     let rules = program
         .rules
         .iter()
-        .flat_map(|r| r.applies_to.iter().chain([&r.when]));
+        .zip(rules)
+        .filter(|(_, &counted)| counted)
+        .flat_map(|(r, _)| r.applies_to.iter().chain([&r.when]));
     let arms = program
         .grades
         .iter()
@@ -44,6 +51,46 @@ pub fn thresholds(program: &Program) -> Vec<Vec<Threshold>> {
         collect_thresholds(expr, &mut found);
     }
     found
+}
+
+/// For each rule (by position), whether it applies to the subject in some month of the
+/// range: a rule whose `applies to` excludes the subject every month (a GP-only rule, for a
+/// pharmacist) has no business drawing its thresholds on the subject's charts.
+pub(super) fn rules_applying(
+    b: &Backtest,
+    program: &Program,
+    data: &Dataset,
+    subject: &str,
+) -> Vec<bool> {
+    let mut applying: Vec<bool> = program
+        .rules
+        .iter()
+        .map(|r| r.applies_to.is_none() && r.for_each.is_none())
+        .collect();
+    if applying.iter().all(|&a| a) {
+        return applying;
+    }
+    for month in &b.months {
+        let Ok(explanation) = explain(
+            program,
+            data,
+            month.as_of,
+            &EvalOptions::default(),
+            subject,
+            None,
+            None,
+        ) else {
+            break;
+        };
+        for rule in explanation.rules {
+            if rule.outcome != Outcome::DoesNotApply {
+                if let Some(index) = program.rule_index(&rule.rule) {
+                    applying[index] = true;
+                }
+            }
+        }
+    }
+    applying
 }
 
 fn collect_thresholds(expr: &Expr, found: &mut Vec<Vec<Threshold>>) {
@@ -158,6 +205,8 @@ pub(super) struct Event {
     pub rule: usize,
     /// The rule's id.
     pub rule_id: String,
+    /// The rule's title.
+    pub title: String,
     /// The case, for a rule evaluated for each case.
     pub case: Option<String>,
     /// `None` when the action started; why it ended otherwise.
@@ -165,9 +214,9 @@ pub(super) struct Event {
 }
 
 impl Event {
-    /// "first_month", or "plan_overdue for case psr-01".
+    /// "“Call-backs below 80% this month”", or "“Plan overdue” for case psr-01".
     pub fn action(&self) -> String {
-        format!("{}{}", self.rule_id, for_case(self.case.as_deref()))
+        format!("“{}”{}", self.title, for_case(self.case.as_deref()))
     }
 }
 
@@ -181,6 +230,11 @@ pub(super) fn subject_events(b: &Backtest, subject: &str) -> Vec<Event> {
         .enumerate()
         .map(|(i, r)| (r.rule.as_str(), i))
         .collect();
+    let title = |rule: &str| {
+        rule_index
+            .get(rule)
+            .map_or(rule.to_string(), |&i| b.summary.rules[i].title.clone())
+    };
     let mut events = Vec::new();
     for (m, month) in b.months.iter().enumerate() {
         let started = month
@@ -196,7 +250,13 @@ pub(super) fn subject_events(b: &Backtest, subject: &str) -> Vec<Event> {
                 (
                     r.rule.as_str(),
                     &r.case,
-                    Some(reason_words(r.reason, r.replaced_by.as_deref())),
+                    Some(reason_words(
+                        r.reason,
+                        r.replaced_by
+                            .as_deref()
+                            .map(|by| format!("“{}”", title(by)))
+                            .as_deref(),
+                    )),
                 )
             });
         for (rule, case, ended) in started.chain(ended) {
@@ -204,6 +264,7 @@ pub(super) fn subject_events(b: &Backtest, subject: &str) -> Vec<Event> {
                 month: m,
                 rule: rule_index.get(rule).copied().unwrap_or(0),
                 rule_id: rule.to_string(),
+                title: title(rule),
                 case: case.clone(),
                 ended,
             });

@@ -268,15 +268,18 @@ pub(super) struct Timeline<'a> {
 
 const TIMELINE_WIDTH: f64 = 420.0;
 const PLOT_HEIGHT: f64 = 130.0;
-const EVENT_ROW: f64 = 13.0;
+const EVENT_ROW: f64 = 16.0;
 const LABEL_GAP: f64 = 11.0;
+/// Space between the plot and the strip of action markers, so that the lowest value on the
+/// axis and the strip's title do not touch.
+const STRIP_GAP: f64 = 8.0;
 
 impl Timeline<'_> {
     /// The chart as an SVG element.
     pub fn svg(&self) -> String {
         let (left, right, top) = (46.0, 50.0, 10.0);
         let strip = busiest_month(self.events) as f64 * EVENT_ROW + 6.0;
-        let height = top + PLOT_HEIGHT + strip + 34.0;
+        let height = top + PLOT_HEIGHT + STRIP_GAP + strip + 34.0;
         let axis = MonthAxis {
             first: self.first,
             count: self.values.len(),
@@ -308,8 +311,9 @@ impl Timeline<'_> {
                 top + PLOT_HEIGHT * 0.35
             );
         }
-        self.write_event_strip(&mut svg, &axis, scale.bottom, strip);
-        write_month_labels(&mut svg, &axis, scale.bottom + strip + 13.0, 26.0);
+        let strip_top = scale.bottom + STRIP_GAP;
+        self.write_event_strip(&mut svg, &axis, strip_top, strip);
+        write_month_labels(&mut svg, &axis, strip_top + strip + 13.0, 26.0);
         svg.push_str("</svg>");
         svg
     }
@@ -468,19 +472,19 @@ fn write_marker(out: &mut String, e: &Event, x: f64, y: f64, first: Month) {
                 "<path class=\"marker started\" fill=\"{colour}\" d=\"M{:.1},{:.1}L{:.1},{:.1}L{:.1},{:.1}Z\">\
                  <title>{rule} started {month}</title></path>",
                 x,
-                y - 5.0,
-                x + 5.0,
-                y + 4.0,
-                x - 5.0,
-                y + 4.0
+                y - 6.5,
+                x + 6.5,
+                y + 5.0,
+                x - 6.5,
+                y + 5.0
             );
         }
         Some(why) => {
             let _ = write!(
                 out,
                 "<g><title>{rule} ended {month}: {}</title>\
-                 <circle class=\"ring\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5.3\"/>\
-                 <circle class=\"ended\" style=\"stroke:{colour}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.8\"/></g>",
+                 <circle class=\"ring\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6.6\"/>\
+                 <circle class=\"ended\" style=\"stroke:{colour}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.8\"/></g>",
                 escape(why)
             );
         }

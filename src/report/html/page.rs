@@ -5,14 +5,13 @@
 use std::fmt::Write as _;
 
 use super::analysis::{
-    chosen_subjects, episodes, missed_deadlines, open_cases, subject_cases, subject_events,
-    thresholds, Event, Threshold,
+    chosen_subjects, episodes, missed_deadlines, open_cases, rules_applying, subject_cases,
+    subject_events, thresholds_of_rules, Event, Threshold,
 };
 use super::charts::{CaseTimeline, Series, StackedBars, Timeline};
 use super::{case_kind_colour, escape, plural, rule_colour};
 use crate::data::Dataset;
 use crate::history::{Agreement, Backtest, Comparison};
-use crate::month::Month;
 use crate::program::Program;
 use crate::report::format_float as format_number;
 use crate::schema::MetricKind;
@@ -134,10 +133,10 @@ fn write_legend(out: &mut String, b: &Backtest) {
     for (i, r) in b.summary.rules.iter().enumerate() {
         let _ = write!(
             out,
-            "<li title=\"{}\">{}<code>{}</code></li>",
-            escape(&r.title),
+            "<li title=\"rule {}\">{}{}</li>",
+            escape(&r.rule),
             swatch(i),
-            escape(&r.rule)
+            escape(&r.title)
         );
     }
     out.push_str("</ul>\n");
@@ -398,9 +397,10 @@ pub(super) fn write_timelines(
         }
     );
     write_legend(out, b);
-    let thresholds = thresholds(program);
     out.push_str("<div class=\"subjects\">\n");
     for subject in &subjects {
+        let applying = rules_applying(b, program, data, subject);
+        let thresholds = thresholds_of_rules(program, &applying);
         write_subject(out, b, program, data, subject, &thresholds);
     }
     out.push_str("</div>\n");
@@ -421,7 +421,7 @@ fn write_subject(
         "<section class=\"subject\" data-subject=\"{0}\">\n<h3>{0}</h3>",
         escape(subject)
     );
-    write_episodes(out, &events, b.from);
+    write_episodes(out, b, &events);
     if index.is_none() {
         out.push_str("<p class=\"note\">This subject is not in the data.</p>\n");
     }
@@ -467,8 +467,18 @@ fn write_subject(
     out.push_str("</div>\n</section>\n");
 }
 
+/// A rule's title, for a person to read (its id when the backtest does not know it).
+fn title_of<'b>(b: &'b Backtest, rule: &'b str) -> &'b str {
+    b.summary
+        .rules
+        .iter()
+        .find(|r| r.rule == rule)
+        .map_or(rule, |r| r.title.as_str())
+}
+
 /// The subject's actions in the range, one item each: rule, months required, how it ended.
-fn write_episodes(out: &mut String, events: &[Event], first: Month) {
+fn write_episodes(out: &mut String, b: &Backtest, events: &[Event]) {
+    let first = b.from;
     if events.is_empty() {
         out.push_str("<p class=\"note\">No action started or ended in this range.</p>\n");
         return;
@@ -481,9 +491,10 @@ fn write_episodes(out: &mut String, events: &[Event], first: Month) {
             .unwrap_or_default();
         let _ = write!(
             out,
-            "<li>{}<code>{}</code>{case}&nbsp;{}</li>",
-            swatch(episode.rule),
+            "<li title=\"rule {}\">{}{}{case}:&nbsp;{}</li>",
             escape(episode.rule_id),
+            swatch(episode.rule),
+            escape(title_of(b, episode.rule_id)),
             escape(&episode.describe(first))
         );
     }
