@@ -57,15 +57,17 @@ pub enum ParseError {
         span: Span,
     },
     /// One condition has too many parts, or too many levels.
-    #[error(
-        "this condition is too long: a condition may have at most {MAX_EXPRESSION_PARTS} parts and {MAX_EXPRESSION_DEPTH} levels (each `and`, `or`, `not` or operator in a chain is a level)"
-    )]
+    #[error("this condition is too long: it {what}: `{excerpt}`")]
     #[diagnostic(
         code(parse::too_long),
-        help("split the condition into several rules, or give part of it a name with a grade")
+        help("a condition may have at most {MAX_EXPRESSION_PARTS} parts and {MAX_EXPRESSION_DEPTH} levels (each `and`, `or`, `not` or operator in a chain is a level, so a chain of `and`s has at most {MAX_EXPRESSION_DEPTH} terms); split the condition into several rules, or give part of it a name with a grade")
     )]
     TooLong {
-        /// The condition.
+        /// Which limit it passes, and by how much.
+        what: String,
+        /// The start of the condition.
+        excerpt: String,
+        /// The start of the condition.
         #[label("this condition")]
         span: Span,
     },
@@ -114,7 +116,7 @@ impl ParseError {
             ParseError::Unexpected { span, .. }
             | ParseError::UnterminatedText { span }
             | ParseError::TooDeep { span }
-            | ParseError::TooLong { span }
+            | ParseError::TooLong { span, .. }
             | ParseError::InvalidDate { span, .. }
             | ParseError::InvalidMonth { span, .. } => Some(*span),
             ParseError::FileTooLarge { .. } => None,
