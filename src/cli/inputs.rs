@@ -94,7 +94,8 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
     }
 }
 
-fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataError> {
+/// The data files the arguments name (`--data`'s files, overridden by those given one by one).
+pub(super) fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataError> {
     let mut sources = match &args.data {
         Some(dir) => DataSources::from_dir(dir)?,
         None => DataSources::default(),
