@@ -90,6 +90,18 @@ pub struct ActualErrors(#[related] pub Vec<ActualError>);
 /// Reads the file of actions taken, checking each rule against the policy.
 pub fn load_actual(path: &Path, program: &Program) -> Result<Vec<ActualAction>, ActualErrors> {
     let one = |e| ActualErrors(vec![e]);
+    // Read whole, so its size is checked first, with the limit of a JSON data file.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > crate::data::MAX_JSON_BYTES {
+        return Err(one(ActualError::Unreadable {
+            file: path.to_path_buf(),
+            reason: format!(
+                "the file has {} bytes, more than a file of actions may have ({} bytes)",
+                crate::quote::thousands(size),
+                crate::quote::thousands(crate::data::MAX_JSON_BYTES)
+            ),
+        }));
+    }
     let text = std::fs::read(path).map_err(|e| {
         one(ActualError::Unreadable {
             file: path.to_path_buf(),

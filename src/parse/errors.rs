@@ -72,7 +72,11 @@ pub enum ParseError {
         span: Span,
     },
     /// The file is too large to be a policy.
-    #[error("the file has {bytes} bytes, more than a policy may have ({MAX_POLICY_BYTES})")]
+    #[error(
+        "the file has {} bytes, more than a policy may have ({} bytes)",
+        crate::quote::thousands(*bytes as u64),
+        crate::quote::thousands(MAX_POLICY_BYTES as u64)
+    )]
     #[diagnostic(
         code(parse::file_too_large),
         help("check that this is the policy file and not a data file")
