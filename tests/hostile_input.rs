@@ -232,3 +232,37 @@ fn a_policy_file_over_the_limit_is_refused_before_it_is_read() {
     assert_eq!(code, 1);
     insta::assert_snapshot!(message);
 }
+
+#[test]
+fn actual_rows_with_control_characters_or_long_values_are_refused_short() {
+    let case = Path::new("tests/fixtures/conformance/01-callbacks");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = std::fs::read(root.join(case).join("policy.policy")).unwrap();
+    let performance = std::fs::read(root.join(case).join("data/performance.csv")).unwrap();
+    let actual = format!(
+        "subject,period,rule\n\"c0\n1\",2026-09,first_month\nc01,2026-09,{}\n",
+        "x".repeat(500)
+    );
+    let dir = folder(&[
+        ("policy.policy", &policy),
+        ("performance.csv", &performance),
+        ("actual.csv", actual.as_bytes()),
+    ]);
+    let (code, message) = run(
+        &dir,
+        &[
+            "backtest",
+            "policy.policy",
+            "--performance",
+            "performance.csv",
+            "--from",
+            "2026-08",
+            "--to",
+            "2026-10",
+            "--actual",
+            "actual.csv",
+        ],
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
