@@ -36,6 +36,18 @@ impl Span {
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
+
+    /// The start of the span, given the text it covers: its first line, at most
+    /// [`crate::quote::MAX_QUOTED_CHARS`] characters. A label on a huge condition underlines
+    /// this rather than the whole.
+    pub fn head(self, text: &str) -> Span {
+        let line = text.split(['\n', '\r']).next().unwrap_or_default();
+        let end = line
+            .char_indices()
+            .nth(crate::quote::MAX_QUOTED_CHARS)
+            .map_or(line.len(), |(at, _)| at);
+        Span::new(self.start, self.start + end.max(text.len().min(1)))
+    }
 }
 
 impl From<Span> for miette::SourceSpan {

@@ -66,6 +66,7 @@ pub mod number;
 pub mod parse;
 pub mod policy;
 pub mod program;
+pub mod quote;
 pub mod report;
 pub mod schema;
 pub mod suggest;

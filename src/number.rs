@@ -17,6 +17,10 @@ use serde::{Serialize, Serializer};
 /// and few enough that every figure prints and reads back exactly in JSON.
 pub const MAX_DIGITS: u32 = 15;
 
+/// The help for a number written with an exponent, in data and in policies alike.
+pub const EXPONENT_HELP: &str = "write the number out in full, with digits and an optional \
+     decimal point (`1000`, not `1e3`): figures are read exactly as written";
+
 /// Why a text is not a plain decimal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NumberProblem {

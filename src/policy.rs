@@ -158,12 +158,21 @@ pub fn read_policy_text(path: &Path) -> Result<String, PolicyError> {
         source: SourceFile::new(name.clone(), ""),
         problems: vec![problem],
     };
-    let bytes = std::fs::read(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         fail(PolicyProblem::Unreadable {
             path: name.clone(),
             reason: e.to_string().to_lowercase(),
         })
-    })?;
+    };
+    // The size is checked before the file is read: a data file passed by mistake, or a huge
+    // one, is refused without being held in memory.
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > crate::parse::MAX_POLICY_BYTES as u64 {
+        return Err(fail(PolicyProblem::Parse(ParseError::FileTooLarge {
+            bytes: usize::try_from(size).unwrap_or(usize::MAX),
+        })));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;

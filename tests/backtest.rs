@@ -578,3 +578,52 @@ proptest! {
         assert_consistent(&policy, &data, &backtest);
     }
 }
+
+#[test]
+fn actual_rows_outside_the_window_and_repeated_rows_are_counted_not_compared() {
+    let policy = policy("policies/ooh_callbacks.policy");
+    let data = data(&policy, "examples/data/ooh");
+    let backtest = history::backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
+    let load = |file: &str| {
+        history::load_actual(
+            &root().join("tests/fixtures/backtest").join(file),
+            policy.program(),
+        )
+        .unwrap()
+    };
+    let plain = history::agreement(&backtest, &load("actual.csv"));
+    let messy = history::agreement(&backtest, &load("actual_outside_and_repeated.csv"));
+    // 2025-01, 2027-05 and the unanswering row of 2026-11 are outside; one row is repeated.
+    assert_eq!((messy.outside_window, messy.duplicates), (3, 1));
+    assert_eq!((plain.outside_window, plain.duplicates), (0, 0));
+    // The repeated row does not count twice: gp04's first-month action is done once.
+    let first = |a: &history::Agreement| {
+        let r = a.rules.iter().find(|r| r.rule == "first_month").unwrap();
+        (r.done, r.not_required)
+    };
+    assert_eq!(first(&messy).0, first(&plain).0);
+    assert_eq!(
+        first(&messy).1,
+        0,
+        "only gp02's 2026-06 row was unrequired, and it is gone"
+    );
+
+    let (text, code) = escalate(&[
+        "backtest",
+        "policies/ooh_callbacks.policy",
+        "--data",
+        "examples/data/ooh",
+        "--from",
+        "2026-06",
+        "--to",
+        "2026-10",
+        "--actual",
+        "tests/fixtures/backtest/actual_outside_and_repeated.csv",
+    ]);
+    assert_eq!(code, 0);
+    let note = text
+        .lines()
+        .find(|l| l.contains("not compared"))
+        .expect("the human output says what was left out");
+    insta::assert_snapshot!(note);
+}

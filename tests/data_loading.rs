@@ -786,7 +786,7 @@ fn row_errors_of_every_kind() {
         ("performance.csv", 7, 1, "data::malformed_row"),
         ("performance.csv", 8, 1, "data::malformed_row"),
         ("performance.csv", 10, 3, "data::not_a_number"),
-        ("performance.csv", 10, 4, "data::not_a_number"),
+        ("performance.csv", 10, 4, "data::exponent"),
         ("concerns.csv", 2, 3, "data::bad_date"),
         ("concerns.csv", 3, 4, "data::unknown_value"),
         ("concerns.csv", 3, 5, "data::bad_flag"),

@@ -278,6 +278,24 @@ pub enum CheckError {
         #[help]
         help: Option<String>,
     },
+    /// A condition whose evaluation could take too many steps (windows nested in windows,
+    /// grades that read grades): see [`super::cost::MAX_CONDITION_STEPS`].
+    #[error("this condition can take up to {steps} steps for each subject and month, more than the limit of {limit}: `{excerpt}`")]
+    #[diagnostic(
+        code(check::too_much_work),
+        help("windows inside windows multiply: `X in 1 of the last 600 months` inside another 600-month window looks at X 360,000 times; shorten the windows, or write the condition without nesting them (a grade counts what its arms cost, each time it is read)")
+    )]
+    TooMuchWork {
+        /// The most steps it can take, written out.
+        steps: String,
+        /// The limit, written out.
+        limit: String,
+        /// The start of the condition.
+        excerpt: String,
+        /// The condition.
+        #[label("too much work to evaluate")]
+        span: Span,
+    },
     /// Rules that replace each other in a loop.
     #[error("rules replace each other in a cycle: {cycle}")]
     #[diagnostic(
@@ -492,6 +510,7 @@ impl CheckError {
             | OutOfPlace { span, .. }
             | NoDirection { span, .. }
             | BadNumber { span, .. }
+            | TooMuchWork { span, .. }
             | ReplacesCycle { span, .. }
             | ReplacesItself { span, .. }
             | EmptyText { span, .. }

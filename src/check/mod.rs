@@ -1,6 +1,7 @@
 //! Syntax tree to [`Program`]: name resolution, units, types and the rules' structure, with
 //! every problem collected in one pass and sorted by position.
 
+pub mod cost;
 mod errors;
 mod event_errors;
 mod events;
@@ -165,7 +166,7 @@ impl<'s> Checker<'s> {
         let deadlines = self.finish_deadlines();
         let tests = self.check_tests(file);
         self.warn_unused(file);
-        Program {
+        let program = Program {
             name: file.name.value.clone(),
             version: settings.version,
             calendar: settings.calendar,
@@ -176,7 +177,11 @@ impl<'s> Checker<'s> {
             deadlines,
             tests,
             source: std::sync::Arc::from(self.source),
+        };
+        if !self.errors.iter().any(CheckError::is_error) {
+            self.errors.extend(cost::too_much_work(&program));
         }
+        program
     }
 
     // ------------------------------------------------------------ settings

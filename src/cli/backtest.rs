@@ -1,11 +1,12 @@
 //! `escalate backtest POLICY --data DIR --from YYYY-MM --to YYYY-MM [--compare OTHER]
 //! [--actual FILE] [--format human|json|csv|html] [--out FILE]`
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 
 use super::inputs::{load_data, load_policy, report_problems, DataArgs};
-use super::{colour_stderr, Format, FAILURE, SUCCESS, USAGE};
+use super::{colour_stderr, files, Format, FAILURE, SUCCESS, USAGE};
 use crate::data::Dataset;
 use crate::diagnostic::{self, DiagnosticRecord, Level};
 use crate::history::{self, Backtest};
@@ -54,9 +55,13 @@ pub struct BacktestArgs {
     /// with the most new actions.
     #[arg(long = "subject", value_name = "ID")]
     pub timeline_subjects: Vec<String>,
-    /// Write the result to this file instead of standard output.
+    /// Write the result to this file instead of standard output (never over one of the
+    /// run's inputs; over an existing file only with --force).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Let --out replace a file that already exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Replays the policy; returns the exit code.
@@ -68,6 +73,17 @@ pub fn run(args: &BacktestArgs) -> u8 {
     if args.to < args.from {
         eprintln!("error: --to ({}) is before --from ({})", args.to, args.from);
         return USAGE;
+    }
+    if let Some(months) = too_many_months(args) {
+        eprintln!("error: {months}");
+        return USAGE;
+    }
+    if let Some(out) = &args.out {
+        let inputs = inputs(args);
+        if let Err(refused) = files::check_output(out, &inputs, args.force) {
+            eprintln!("error: {refused}");
+            return USAGE;
+        }
     }
     let Some(policy) = load_policy(&args.policy, problems) else {
         return FAILURE;
@@ -94,7 +110,17 @@ pub fn run(args: &BacktestArgs) -> u8 {
     let agreement = match &args.actual {
         None => None,
         Some(path) => match history::load_actual(path, policy.program()) {
-            Ok(actual) => Some(history::agreement(&backtest, &actual)),
+            Ok(actual) => {
+                let agreement = history::agreement(&backtest, &actual);
+                if agreement.outside_window > 0 || agreement.duplicates > 0 {
+                    eprintln!(
+                        "note: `{}`: {}",
+                        path.display(),
+                        render::agreement_note(&agreement)
+                    );
+                }
+                Some(agreement)
+            }
             Err(errors) => {
                 let colour = colour_stderr();
                 let records = errors.0.iter().map(actual_record).collect();
@@ -115,19 +141,67 @@ pub fn run(args: &BacktestArgs) -> u8 {
     };
     let text = match args.format {
         BacktestFormat::Human => render::human(&report),
-        BacktestFormat::Json if args.out.is_none() => {
-            super::print_json(&report);
-            return SUCCESS;
-        }
         BacktestFormat::Json => {
-            serde_json::to_string_pretty(&report).expect("output types always serialize") + "\n"
+            // Streamed, not built as one string: a region's backtest is hundreds of megabytes.
+            return match &args.out {
+                None => {
+                    super::print_json(&report);
+                    SUCCESS
+                }
+                Some(path) => write_file(path, |out| {
+                    serde_json::to_writer_pretty(&mut *out, &report)?;
+                    out.write_all(b"\n")
+                }),
+            };
         }
         BacktestFormat::Csv => render::csv(&report),
         BacktestFormat::Html => {
             crate::report::html::backtest(&report, policy.program(), &data, &args.timeline_subjects)
         }
     };
-    write_output(args.out.as_ref(), &text)
+    match &args.out {
+        None => {
+            outp!("{text}");
+            SUCCESS
+        }
+        Some(path) => write_file(path, |out| out.write_all(text.as_bytes())),
+    }
+}
+
+/// The files this run reads, which `--out` must not name.
+fn inputs(args: &BacktestArgs) -> Vec<PathBuf> {
+    let mut inputs = vec![args.policy.clone()];
+    inputs.extend(args.compare.clone());
+    inputs.extend(args.actual.clone());
+    inputs.extend(args.data.holidays.clone());
+    // A folder that cannot be read is reported when the data is loaded.
+    if let Ok(sources) = super::inputs::sources(&args.data) {
+        inputs.extend(sources.performance);
+        inputs.extend(sources.concerns);
+        inputs.extend(sources.subjects);
+        inputs.extend(sources.events);
+    }
+    inputs
+}
+
+/// The longest backtest, in months: fifty years, the longest window a condition may have
+/// ([`crate::check::MAX_WINDOW_MONTHS`]). Each month is a full evaluation and a section of
+/// the output, so a mistyped year (`0001-01`) would otherwise run for hours and write
+/// gigabytes.
+pub const MAX_BACKTEST_MONTHS: u32 = crate::check::MAX_WINDOW_MONTHS;
+
+/// Why the range from `--from` to `--to` is too long, if it is.
+fn too_many_months(args: &BacktestArgs) -> Option<String> {
+    let months = history::month_range(args.from, args.to).count();
+    (months > MAX_BACKTEST_MONTHS as usize).then(|| {
+        format!(
+            "--from {} to --to {} is {} months, more than a backtest may have \
+             ({MAX_BACKTEST_MONTHS}, fifty years); check the years, or replay a shorter range",
+            args.from,
+            args.to,
+            crate::quote::thousands(months as u64)
+        )
+    })
 }
 
 /// Replays with a progress bar on standard error when it is a terminal.
@@ -161,25 +235,24 @@ fn actual_record(error: &history::ActualError) -> DiagnosticRecord {
     }
 }
 
-fn write_output(out: Option<&PathBuf>, text: &str) -> u8 {
-    match out {
-        None => {
-            outp!("{text}");
+/// Writes the result to `--out` (see [`files::write_atomically`]); returns the exit code.
+fn write_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> u8 {
+    match files::write_atomically(path, write) {
+        Ok(()) => {
+            eprintln!("wrote {}", path.display());
             SUCCESS
         }
-        Some(path) => match std::fs::write(path, text) {
-            Ok(()) => {
-                eprintln!("wrote {}", path.display());
-                SUCCESS
-            }
-            Err(e) => {
-                eprintln!(
-                    "error: cannot write `{}`: {}",
-                    path.display(),
-                    e.to_string().to_lowercase()
-                );
-                FAILURE
-            }
-        },
+        Err(e) => {
+            let kept = match path.exists() {
+                true => "; the file is as it was",
+                false => "",
+            };
+            eprintln!(
+                "error: cannot write `{}`: {}{kept}",
+                path.display(),
+                e.to_string().to_lowercase()
+            );
+            FAILURE
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `escalate fmt [--check] FILE...`
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{colour_stderr, FAILURE, SUCCESS};
@@ -75,7 +76,8 @@ fn format_file(path: &Path, check_only: bool) -> Outcome {
     if check_only {
         return Outcome::Changed;
     }
-    match std::fs::write(path, formatted) {
+    // Written beside the file and renamed over it, so a full disk leaves it as it was.
+    match super::files::write_atomically(path, |out| out.write_all(formatted.as_bytes())) {
         Ok(()) => Outcome::Changed,
         Err(e) => {
             eprintln!("{name}: cannot write: {}", e.to_string().to_lowercase());

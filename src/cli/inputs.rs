@@ -94,7 +94,8 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
     }
 }
 
-fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataError> {
+/// The data files the arguments name (`--data`'s files, overridden by those given one by one).
+pub(super) fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataError> {
     let mut sources = match &args.data {
         Some(dir) => DataSources::from_dir(dir)?,
         None => DataSources::default(),
@@ -120,7 +121,17 @@ pub fn load_holidays(args: &DataArgs, format: Format) -> Option<Vec<chrono::Naiv
         return Some(Vec::new());
     };
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    // Read whole, so its size is checked first: the official file has a few kilobytes.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let text = match size > crate::parse::MAX_POLICY_BYTES as u64 {
+        true => Err(std::io::Error::other(format!(
+            "the file has {} bytes, more than a holidays file may have ({} bytes)",
+            crate::quote::thousands(size),
+            crate::quote::thousands(crate::parse::MAX_POLICY_BYTES as u64)
+        ))),
+        false => std::fs::read_to_string(path),
+    };
+    let text = match text {
         Ok(text) => text,
         Err(e) => {
             let problem = crate::policy::PolicyProblem::Unreadable {

@@ -18,6 +18,7 @@ mod backtest;
 mod check;
 mod eval;
 mod explain;
+mod files;
 mod fmt;
 mod inputs;
 mod test;

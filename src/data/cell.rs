@@ -270,15 +270,13 @@ pub(crate) fn problem_error(
     expect: Expect<'_>,
     mut at: Box<Site>,
 ) -> DataError {
-    let text = text.to_string();
+    let text = crate::quote::shorten(text);
     let column = column.to_string();
     let (label, help) = match &problem {
         Problem::NotANumber => ("not a number", example_help(&column, expect)),
         Problem::Exponent => (
             "written with an exponent",
-            "write the number out in full, with digits and an optional decimal point \
-             (`1000`, not `1e3`): figures are read exactly as written"
-                .to_string(),
+            crate::number::EXPONENT_HELP.to_string(),
         ),
         Problem::TooManyDigits => (
             "too many digits",
@@ -317,7 +315,8 @@ pub(crate) fn problem_error(
     at.label = Some(label.to_string());
     at.help = Some(help);
     match problem {
-        Problem::NotANumber | Problem::Exponent | Problem::TooManyDigits => {
+        Problem::Exponent => DataError::new(DataErrorKind::Exponent { text, column }, at),
+        Problem::NotANumber | Problem::TooManyDigits => {
             DataError::new(DataErrorKind::NotANumber { text, column }, at)
         }
         Problem::BadMonth => DataError::new(DataErrorKind::BadMonth { text, column }, at),

@@ -68,10 +68,12 @@ impl Handler for ConcernHandler<'_> {
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
         let id = required_text(row, self.columns[0], ctx, || {
             "every concern needs an id".into()
-        });
+        })
+        .filter(|id| ctx.id_ok(self.columns[0], id));
         let subject = required_text(row, self.columns[1], ctx, || {
             "every concern needs the id of the subject it is about".into()
-        });
+        })
+        .filter(|subject| ctx.id_ok(self.columns[1], subject));
         let raised_field = self.columns[2];
         let raised_on = required_text(row, raised_field, ctx, || {
             "every concern needs the date it was raised, such as `2026-03-02`".into()

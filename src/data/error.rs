@@ -181,6 +181,25 @@ pub enum DataErrorKind {
         /// The column.
         column: String,
     },
+    /// A figure written with an exponent (`1e3`): figures are written out in full, in the
+    /// data as in policies.
+    #[error("`{text}` is written with an exponent")]
+    Exponent {
+        /// The cell as written.
+        text: String,
+        /// The column.
+        column: String,
+    },
+    /// An id with a control character in it (a NUL, a line break, a tab).
+    #[error("the id `{id}` in column `{column}` holds the control character {character}")]
+    ControlCharacterInId {
+        /// The id, shortened, its control characters shown as symbols.
+        id: String,
+        /// The column.
+        column: String,
+        /// The first control character, as `U+0000 (NUL)`.
+        character: String,
+    },
     /// A `period` that is not a month of the form `YYYY-MM`.
     #[error("`{text}` is not a month")]
     BadMonth {
@@ -436,6 +455,55 @@ pub enum DataErrorKind {
         /// Why, as the operating system put it.
         reason: String,
     },
+    /// A data file that is a link to nothing.
+    #[error("`{}` is a link to `{}`, which does not exist", path.display(), target.display())]
+    BrokenLink {
+        /// The link.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// A file too large to be read whole.
+    #[error(
+        "`{}` has {} bytes, more than a JSON data file may have ({} bytes)",
+        path.display(),
+        crate::quote::thousands(*bytes),
+        crate::quote::thousands(*limit)
+    )]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A CSV row longer than [`crate::data::MAX_ROW_BYTES`].
+    #[error(
+        "the row starting on line {line} of `{}` is longer than {} bytes, the most one row may have",
+        path.display(),
+        crate::quote::thousands(*limit)
+    )]
+    RowTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The row's first line.
+        line: usize,
+        /// The limit.
+        limit: u64,
+    },
+    /// A file of UTF-16 text.
+    #[error("`{}` is UTF-16 text, not UTF-8", path.display())]
+    Utf16 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file whose lines end with CR alone.
+    #[error("the lines of `{}` end with CR alone, so it reads as one long line", path.display())]
+    CrLineEnds {
+        /// The file.
+        path: PathBuf,
+    },
     /// Text that is not UTF-8.
     #[error("{what} is not UTF-8 text")]
     InvalidUtf8 {
@@ -528,6 +596,8 @@ impl DataError {
     pub fn code(&self) -> &'static str {
         match &self.kind {
             DataErrorKind::NotANumber { .. } => "data::not_a_number",
+            DataErrorKind::Exponent { .. } => "data::exponent",
+            DataErrorKind::ControlCharacterInId { .. } => "data::control_character",
             DataErrorKind::BadMonth { .. } => "data::bad_month",
             DataErrorKind::PercentOutOfRange { .. } => "data::percent_out_of_range",
             DataErrorKind::NegativeCount { .. } => "data::negative_count",
@@ -557,6 +627,11 @@ impl DataError {
             DataErrorKind::OutOfRange { .. } => "data::out_of_range",
             DataErrorKind::UnreadableFile { .. } => "data::unreadable_file",
             DataErrorKind::InvalidUtf8 { .. } => "data::invalid_utf8",
+            DataErrorKind::BrokenLink { .. } => "data::broken_link",
+            DataErrorKind::FileTooLarge { .. } => "data::file_too_large",
+            DataErrorKind::Utf16 { .. } => "data::utf16",
+            DataErrorKind::RowTooLong { .. } => "data::row_too_long",
+            DataErrorKind::CrLineEnds { .. } => "data::cr_line_ends",
             DataErrorKind::BadJson { .. } => "data::bad_json",
             DataErrorKind::MalformedRow { .. } => "data::malformed_row",
             DataErrorKind::NoData { .. } => "data::no_data",

@@ -373,7 +373,13 @@ impl<D> EventHandler<'_, D> {
         ctx: &mut Ctx,
     ) -> Result<Option<&'r str>, ()> {
         let text = match self.case_column {
-            Some(column) => cell_text(row, column, ctx)?,
+            Some(column) => {
+                let text = cell_text(row, column, ctx)?;
+                if !ctx.id_ok(column, text) {
+                    return Err(());
+                }
+                text
+            }
             None => "",
         };
         let column = self.case_column;
@@ -499,10 +505,12 @@ impl Handler for EventHandler<'_> {
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
         let id = required_text(row, self.columns[ID], ctx, || {
             "every event needs an id".into()
-        });
+        })
+        .filter(|id| ctx.id_ok(self.columns[ID], id));
         let subject = required_text(row, self.columns[SUBJECT], ctx, || {
             "every event needs the id of the subject it is about".into()
-        });
+        })
+        .filter(|subject| ctx.id_ok(self.columns[SUBJECT], subject));
         let kind = self.kind(row, ctx);
         let date = self.date(row, ctx);
         let fields = kind.and_then(|k| self.fields(row, k, ctx));

@@ -128,12 +128,15 @@ mod cell;
 mod concerns;
 mod error;
 mod events;
+mod open;
 mod performance;
 mod records;
 mod store;
 mod subjects;
 mod summary;
 mod table;
+
+pub use open::{MAX_JSON_BYTES, MAX_ROW_BYTES};
 
 use std::path::{Path, PathBuf};
 
@@ -543,7 +546,9 @@ impl DataSources {
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                 continue;
             };
-            if !path.is_file() {
+            // A link to nothing is kept, so that reading it says so.
+            let broken_link = entry.file_type().is_ok_and(|t| t.is_symlink()) && !path.exists();
+            if !path.is_file() && !broken_link {
                 continue;
             }
             let lower = name.to_lowercase();

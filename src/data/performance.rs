@@ -166,8 +166,8 @@ impl<'a> PerformanceHandler<'a> {
                 );
                 None
             }
-            Ok(text) => Some(SubjectCell::New(text)),
-            Err(()) => None,
+            Ok(text) if ctx.id_ok(field, text) => Some(SubjectCell::New(text)),
+            Ok(_) | Err(()) => None,
         }
     }
 

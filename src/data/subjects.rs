@@ -63,8 +63,8 @@ impl Handler for SubjectHandler<'_> {
                 ctx.missing(subject_field, "every row needs the subject's id".into());
                 None
             }
-            Ok(text) => Some(text),
-            Err(()) => None,
+            Ok(text) if ctx.id_ok(subject_field, text) => Some(text),
+            Ok(_) | Err(()) => None,
         };
         let mut fields: Vec<Option<Value>> = Vec::with_capacity(self.schema.subject_fields.len());
         let mut ok = subject.is_some();

@@ -314,6 +314,35 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// Whether an id (of a subject, concern, event or case) is free of control characters
+    /// (a NUL, a line break, a tab, ...); reports it when not. Ids are matched exactly and
+    /// printed in reports, where such a character would be invisible or break the layout.
+    #[inline]
+    pub fn id_ok(&mut self, field: usize, text: &str) -> bool {
+        let Some(bad) = text.chars().find(|c| c.is_control()) else {
+            return true;
+        };
+        let column = self.column(field).to_string();
+        let id = crate::quote::shorten(text);
+        self.report(Some(field), |mut at| {
+            at.label = Some("control character".into());
+            at.help = Some(
+                "remove it: an id cannot hold line breaks, tabs or other invisible characters \
+                 (check for a stray quote mark that joined two rows)"
+                    .into(),
+            );
+            DataError::new(
+                DataErrorKind::ControlCharacterInId {
+                    id,
+                    column,
+                    character: control_name(bad),
+                },
+                at,
+            )
+        });
+        false
+    }
+
     /// Reports an empty cell where a value is required.
     pub fn missing(&mut self, field: usize, help: String) {
         let column = self.column(field).to_string();
@@ -460,6 +489,17 @@ fn is_blank(bytes: &[u8]) -> bool {
     bytes.iter().all(|b| b.is_ascii_whitespace())
 }
 
+/// A control character as people can look it up: `U+000A (a line break)`.
+fn control_name(c: char) -> String {
+    let name = match c {
+        '\0' => " (NUL)",
+        '\n' | '\r' => " (a line break)",
+        '\t' => " (a tab)",
+        _ => "",
+    };
+    format!("U+{:04X}{name}", c as u32)
+}
+
 /// Blank rows are skipped; rows with too few values, or with extra values that are not
 /// blank, are rejected.
 fn check_shape<R: Row + ?Sized>(row: &R, width: usize, ctx: &mut Ctx) -> Option<Outcome> {
@@ -511,11 +551,10 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
 
 /// Reads a CSV file through a handler.
 pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
-    let file = match File::open(&ctx.path) {
-        Ok(file) => file,
+    let file = match super::open::open_data_file(&ctx.path, false) {
+        Ok(file) => super::open::RowLimit::new(file),
         Err(error) => {
-            let e = unreadable(&ctx.path, 1, &error);
-            ctx.errors.push(e);
+            ctx.errors.push(error);
             return;
         }
     };
@@ -542,7 +581,8 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
         }
         Err(error) => {
             let line = error.position().map_or(1, |p| p.line() as usize);
-            let e = unreadable(&ctx.path, line, &error);
+            let e = super::open::row_too_long(&ctx.path, &error)
+                .unwrap_or_else(|| unreadable(&ctx.path, line, &error));
             ctx.errors.push(e);
             return;
         }
@@ -652,7 +692,8 @@ fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx:
     match batch.end.take() {
         Some(Err(error)) => {
             let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
-            let e = unreadable(&ctx.path, line, &error);
+            let e = super::open::row_too_long(&ctx.path, &error)
+                .unwrap_or_else(|| unreadable(&ctx.path, line, &error));
             ctx.errors.push(e);
             false
         }
@@ -834,7 +875,14 @@ fn array_elements(text: &str, open: usize) -> Vec<(usize, usize)> {
 /// `ctx`; `None` means the file cannot be used.
 pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
     let mut bytes = Vec::new();
-    if let Err(error) = File::open(&ctx.path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+    let mut file = match super::open::open_data_file(&ctx.path, true) {
+        Ok(file) => file,
+        Err(error) => {
+            ctx.errors.push(error);
+            return None;
+        }
+    };
+    if let Err(error) = file.read_to_end(&mut bytes) {
         let e = unreadable(&ctx.path, 1, &error);
         ctx.errors.push(e);
         return None;

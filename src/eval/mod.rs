@@ -281,6 +281,40 @@ pub fn evaluate(
     evaluation
 }
 
+/// For each subject-scoped condition of the program (every grade arm's, then each rule's
+/// `applies to` and `when`, in that order), the most steps its evaluation took for any
+/// subject in `as_of` (see [`trace::Steps`]). The checker promises that this never exceeds
+/// [`crate::check::cost::MAX_CONDITION_STEPS`] outside concern and event filters, whose work
+/// grows with the concerns and events examined; tests hold it to that promise.
+pub fn condition_steps(program: &Program, data: &Dataset, as_of: Month) -> Vec<u64> {
+    let calendar = calendar_for(program, &EvalOptions::default());
+    let run = Run {
+        program,
+        data,
+        as_of,
+        decided_on: as_of.last_day(),
+        calendar: &calendar,
+    };
+    let mut conditions: Vec<&crate::program::Expr> = Vec::new();
+    for grade in program.grades.iter().filter(|g| !g.per_concern) {
+        conditions.extend(grade.arms.iter().filter_map(|arm| arm.condition.as_ref()));
+    }
+    for rule in program.rules.iter().filter(|r| r.for_each.is_none()) {
+        conditions.extend(rule.applies_to.iter());
+        conditions.push(&rule.when);
+    }
+    let mut most = vec![0; conditions.len()];
+    for (subject, _) in data.subjects() {
+        let interp = run.interp(subject);
+        for (condition, most) in conditions.iter().zip(&mut most) {
+            let mut steps = trace::Steps::default();
+            interp.condition(condition, as_of, None, &mut steps);
+            *most = steps.steps.max(*most);
+        }
+    }
+    most
+}
+
 /// The policy's calendar with the options' extra holidays.
 fn calendar_for<'p>(
     program: &'p Program,

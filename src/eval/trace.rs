@@ -181,6 +181,29 @@ impl Tracer for Reads {
     }
 }
 
+/// Counts the interpreter's steps: each part of a condition it starts on, and each value it
+/// reads. The checker bounds this count for every condition
+/// ([`crate::check::cost::MAX_CONDITION_STEPS`]); see [`super::condition_steps`].
+#[derive(Default)]
+pub struct Steps {
+    /// The steps so far.
+    pub steps: u64,
+}
+
+impl Tracer for Steps {
+    const ACTIVE: bool = true;
+    fn read(&mut self, _: Read) {
+        self.steps += 1;
+    }
+    fn mark(&self) -> usize {
+        0
+    }
+    fn forget(&mut self, _: usize, _: usize) {}
+    fn enter(&mut self, _: Span, _: Month, _: bool) {
+        self.steps += 1;
+    }
+}
+
 /// One part of a condition as evaluated, for `explain`.
 #[derive(Clone, Debug)]
 pub struct Node {

@@ -7,6 +7,7 @@ use miette::Diagnostic;
 
 use crate::month::Month;
 use crate::program::Program;
+use crate::quote::shorten;
 
 /// An action that was actually taken.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -90,6 +91,18 @@ pub struct ActualErrors(#[related] pub Vec<ActualError>);
 /// Reads the file of actions taken, checking each rule against the policy.
 pub fn load_actual(path: &Path, program: &Program) -> Result<Vec<ActualAction>, ActualErrors> {
     let one = |e| ActualErrors(vec![e]);
+    // Read whole, so its size is checked first, with the limit of a JSON data file.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > crate::data::MAX_JSON_BYTES {
+        return Err(one(ActualError::Unreadable {
+            file: path.to_path_buf(),
+            reason: format!(
+                "the file has {} bytes, more than a file of actions may have ({} bytes)",
+                crate::quote::thousands(size),
+                crate::quote::thousands(crate::data::MAX_JSON_BYTES)
+            ),
+        }));
+    }
     let text = std::fs::read(path).map_err(|e| {
         one(ActualError::Unreadable {
             file: path.to_path_buf(),
@@ -188,10 +201,28 @@ fn read_row(
             "give the subject's id",
         ));
     }
+    let case_cell = columns.case.map(cell);
+    let mut ids = vec![(columns.subject, "subject", subject.as_str())];
+    if let (Some(column), Some(case)) = (columns.case, &case_cell) {
+        ids.push((column, "case", case.as_str()));
+    }
+    for (column, what, id) in ids {
+        if let Some(control) = id.chars().find(|c| c.is_control()) {
+            return Err(bad(
+                column,
+                format!(
+                    "the {what} `{}` holds the control character U+{:04X}",
+                    shorten(id),
+                    control as u32
+                ),
+                "remove it: an id cannot hold line breaks, tabs or other invisible characters",
+            ));
+        }
+    }
     let Ok(month) = period.parse::<Month>() else {
         return Err(bad(
             columns.period,
-            format!("`{period}` is not a month"),
+            format!("`{}` is not a month", shorten(&period)),
             "write the month as YYYY-MM, e.g. `2026-10`",
         ));
     };
@@ -200,11 +231,11 @@ fn read_row(
             .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
         return Err(bad(
             columns.rule,
-            format!("the policy has no rule `{rule}`"),
+            format!("the policy has no rule `{}`", shorten(&rule)),
             &help,
         ));
     };
-    let case = columns.case.map(cell).filter(|c| !c.is_empty());
+    let case = case_cell.filter(|c| !c.is_empty());
     let case_column = columns.case.unwrap_or(columns.rule);
     match (program.rules[index].for_each.is_some(), &case) {
         (true, None) => Err(bad(
@@ -214,7 +245,7 @@ fn read_row(
         )),
         (false, Some(c)) => Err(bad(
             case_column,
-            format!("rule `{rule}` is followed once per subject, not per case, but this row names case `{c}`"),
+            format!("rule `{rule}` is followed once per subject, not per case, but this row names case `{}`", shorten(c)),
             "leave the case empty for this rule",
         )),
         _ => Ok(ActualAction {

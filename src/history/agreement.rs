@@ -1,6 +1,6 @@
 //! The policy's history against what was actually done (`--actual`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -20,6 +20,13 @@ pub struct Agreement {
     pub not_required: usize,
     /// done / (done + not done + done but not required), as a percentage.
     pub agreement_percent: f64,
+    /// Rows of the file not compared because their month is outside the backtest's window
+    /// (`--from` to the month after `--to`: an action required in the last month may be done
+    /// in the next).
+    pub outside_window: usize,
+    /// Rows that repeat an earlier row (same subject, month, rule and case): each action is
+    /// counted once.
+    pub duplicates: usize,
 }
 
 /// Agreement for one rule.
@@ -55,10 +62,22 @@ pub struct SubjectMonth {
 
 /// Compares the backtest's new actions with what was done. A required action counts as done
 /// when the file has the same subject, rule and case in the month it became required or the
-/// next.
+/// next. Rows outside the window and repeated rows are counted, not compared (see
+/// [`Agreement::outside_window`] and [`Agreement::duplicates`]); a row of the month after
+/// `--to` that answers no action is outside the window, not "done but not required".
 pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
-    let in_range = |m: Month| m >= backtest.from && m <= backtest.to;
-    let mut unused: Vec<bool> = actual.iter().map(|a| in_range(a.period)).collect();
+    let window = |m: Month| m >= backtest.from && m <= backtest.to.offset(1);
+    let mut seen = HashSet::new();
+    let mut duplicates = 0;
+    let mut outside_window = 0;
+    // Whether each row may still answer a required action.
+    let mut unused: Vec<bool> = Vec::with_capacity(actual.len());
+    for a in actual {
+        let fresh = seen.insert((&a.subject, a.period, &a.rule, &a.case));
+        duplicates += usize::from(!fresh);
+        outside_window += usize::from(fresh && !window(a.period));
+        unused.push(fresh && window(a.period));
+    }
     let mut by_key: HashMap<ActionKey, Vec<usize>> = HashMap::new();
     for (i, a) in actual.iter().enumerate() {
         by_key
@@ -114,6 +133,10 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
         .filter(|(_, u)| **u)
         .map(|(a, _)| a)
     {
+        if a.period > backtest.to {
+            outside_window += 1;
+            continue;
+        }
         if let Some(r) = rules.iter().position(|r| r.rule == a.rule) {
             rules[r].not_required += 1;
             rules[r].unrequired.push(SubjectMonth {
@@ -135,6 +158,8 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
         done,
         not_done,
         not_required,
+        outside_window,
+        duplicates,
     }
 }
 

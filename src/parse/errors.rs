@@ -57,20 +57,26 @@ pub enum ParseError {
         span: Span,
     },
     /// One condition has too many parts, or too many levels.
-    #[error(
-        "this condition is too long: a condition may have at most {MAX_EXPRESSION_PARTS} parts and {MAX_EXPRESSION_DEPTH} levels (each `and`, `or`, `not` or operator in a chain is a level)"
-    )]
+    #[error("this condition is too long: it {what}: `{excerpt}`")]
     #[diagnostic(
         code(parse::too_long),
-        help("split the condition into several rules, or give part of it a name with a grade")
+        help("a condition may have at most {MAX_EXPRESSION_PARTS} parts and {MAX_EXPRESSION_DEPTH} levels (each `and`, `or`, `not` or operator in a chain is a level, so a chain of `and`s has at most {MAX_EXPRESSION_DEPTH} terms); split the condition into several rules, or give part of it a name with a grade")
     )]
     TooLong {
-        /// The condition.
+        /// Which limit it passes, and by how much.
+        what: String,
+        /// The start of the condition.
+        excerpt: String,
+        /// The start of the condition.
         #[label("this condition")]
         span: Span,
     },
     /// The file is too large to be a policy.
-    #[error("the file has {bytes} bytes, more than a policy may have ({MAX_POLICY_BYTES})")]
+    #[error(
+        "the file has {} bytes, more than a policy may have ({} bytes)",
+        crate::quote::thousands(*bytes as u64),
+        crate::quote::thousands(MAX_POLICY_BYTES as u64)
+    )]
     #[diagnostic(
         code(parse::file_too_large),
         help("check that this is the policy file and not a data file")
@@ -114,7 +120,7 @@ impl ParseError {
             ParseError::Unexpected { span, .. }
             | ParseError::UnterminatedText { span }
             | ParseError::TooDeep { span }
-            | ParseError::TooLong { span }
+            | ParseError::TooLong { span, .. }
             | ParseError::InvalidDate { span, .. }
             | ParseError::InvalidMonth { span, .. } => Some(*span),
             ParseError::FileTooLarge { .. } => None,

@@ -7,6 +7,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::{build_ident, build_raw, build_text, span_of, Builder, ParseError, Rule};
 use crate::ast::{AggregateFn, BinaryOp, Expr, ExprKind, Span, Spanned, WindowFn};
+use crate::quote::{shorten, thousands};
 
 /// Loosest first: `or`; `and`; `not`; temporal suffixes; comparisons; `+ -`; `* /`; unary `-`.
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
@@ -31,6 +32,7 @@ impl Builder {
     /// Builds an `expr` pair.
     pub(super) fn build_expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = span_of(&pair);
+        let text = pair.as_str();
         let parts = pair.into_inner();
         let too_long = || Expr {
             kind: ExprKind::Flag(false),
@@ -41,15 +43,30 @@ impl Builder {
             .clone()
             .filter(|p| matches!(p.as_rule(), Rule::not_op | Rule::neg))
             .count();
-        if parts.len() > super::MAX_EXPRESSION_PARTS || prefixes > super::MAX_EXPRESSION_DEPTH {
-            self.errors.push(ParseError::TooLong { span });
+        let what = if parts.len() > super::MAX_EXPRESSION_PARTS {
+            Some(format!(
+                "has {} parts, more than the {} allowed",
+                thousands(parts.len() as u64),
+                thousands(super::MAX_EXPRESSION_PARTS as u64)
+            ))
+        } else if prefixes > super::MAX_EXPRESSION_DEPTH {
+            Some(format!(
+                "has {prefixes} `not`s or minus signs in a row, more than the {} levels allowed",
+                super::MAX_EXPRESSION_DEPTH
+            ))
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            self.errors.push(too_long_error(what, text, span));
             return too_long();
         }
         let expr = self.build_operators(parts);
         // Checked at every bracket level, so no part handed up is deeper than the limit and
         // neither this walk nor dropping the tree recurses far.
         if depth(&expr) > super::MAX_EXPRESSION_DEPTH {
-            self.errors.push(ParseError::TooLong { span });
+            let what = format!("is more than {} levels deep", super::MAX_EXPRESSION_DEPTH);
+            self.errors.push(too_long_error(what, text, span));
             return too_long();
         }
         expr
@@ -163,6 +180,20 @@ impl Builder {
 }
 
 /// How many levels a condition has, counting each operator, suffix and function.
+/// `parse::too_long`, quoting and underlining only the start of the condition.
+fn too_long_error(what: String, text: &str, span: Span) -> ParseError {
+    ParseError::TooLong {
+        what,
+        excerpt: shorten(
+            text.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .as_str(),
+        ),
+        span: span.head(text),
+    }
+}
+
 fn depth(e: &Expr) -> usize {
     let inner = match &e.kind {
         ExprKind::Neg(x) | ExprKind::Not(x) => depth(x),

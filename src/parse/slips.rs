@@ -10,6 +10,7 @@ use crate::ast::Span;
 /// The slip at the stop, if it is one of the common ones.
 pub(super) fn recognise(cx: &At) -> Option<ParseError> {
     const RECOGNISERS: &[fn(&At) -> Option<ParseError>] = &[
+        number_with_exponent,
         unclosed_brace,
         operator_from_elsewhere,
         unknown_function,
@@ -32,6 +33,51 @@ fn slip(message: String, span: Span, label: &str, help: String) -> ParseError {
         others: Vec::new(),
         help: Some(help),
     }
+}
+
+// ------------------------------------------------------------------ numbers
+
+/// `1e3` or `2.5E-2` where the parse stopped (at its start, or inside it): numbers in a
+/// policy, as in the data, are written out in full.
+fn number_with_exponent(cx: &At) -> Option<ParseError> {
+    let bytes = cx.source.as_bytes();
+    let is_number_byte = |b: u8| b.is_ascii_digit() || b == b'.';
+    let mut start = cx.at.min(bytes.len());
+    while start > 0 && is_number_byte(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = start;
+    while end < bytes.len() && is_number_byte(bytes[end]) {
+        end += 1;
+    }
+    if end == start || !bytes[start..end].iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    if !matches!(bytes.get(end), Some(b'e' | b'E')) {
+        return None;
+    }
+    end += 1;
+    if matches!(bytes.get(end), Some(b'+' | b'-')) {
+        end += 1;
+    }
+    let digits = bytes[end..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || end + digits < cx.at {
+        return None;
+    }
+    let end = end + digits;
+    let written = &cx.source[start..end];
+    Some(slip(
+        format!(
+            "`{}` is written with an exponent",
+            crate::quote::shorten(written)
+        ),
+        Span::new(start, end),
+        "written with an exponent",
+        crate::number::EXPONENT_HELP.to_string(),
+    ))
 }
 
 // ------------------------------------------------------------------ operators

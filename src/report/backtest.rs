@@ -187,12 +187,37 @@ fn or_none(text: String) -> String {
     }
 }
 
+/// What was left out of the agreement: rows outside the window, repeated rows.
+pub fn agreement_note(a: &Agreement) -> String {
+    let rows = |n: usize| match n {
+        1 => "1 row".to_string(),
+        n => format!("{n} rows"),
+    };
+    let mut parts = Vec::new();
+    if a.outside_window > 0 {
+        parts.push(format!(
+            "{} of the file outside the backtest's months (and the month after) not compared",
+            rows(a.outside_window)
+        ));
+    }
+    if a.duplicates > 0 {
+        parts.push(format!(
+            "{} repeating an earlier row counted once",
+            rows(a.duplicates)
+        ));
+    }
+    parts.join("; ")
+}
+
 fn write_agreement(out: &mut String, a: &Agreement) {
     let _ = writeln!(
         out,
         "\nAgreement with what was done: {:.1}% ({} done, {} required but not done, {} done but not required)",
         a.agreement_percent, a.done, a.not_done, a.not_required
     );
+    if a.outside_window > 0 || a.duplicates > 0 {
+        let _ = writeln!(out, "  {}", agreement_note(a));
+    }
     for r in &a.rules {
         let rate = r
             .agreement_percent

@@ -1,0 +1,268 @@
+//! One test per hostile input of issue 11: each asserts the exit code, that no input changed,
+//! and the message (a snapshot of what escalate prints on standard error, no colour).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const POLICY: &str = "policy \"Hostile\"\nrole r \"R\"\nmetric m \"M\" percent\n\
+rule a \"A\" {\n  when m < 80%\n  severity low\n  require \"x\"\n  owner r\n  due 5 working days\n}\n";
+
+/// A fresh folder holding `files` (name, bytes).
+fn folder(files: &[(&str, &[u8])]) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "hostile-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    dir
+}
+
+/// Runs escalate in `dir`: exit code and standard error. Checks that no file in `dir` changed.
+fn run(dir: &Path, args: &[&str]) -> (i32, String) {
+    let before = contents(dir);
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("escalate runs");
+    assert_eq!(contents(dir), before, "an input changed");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn contents(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).ok();
+            (path, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn eval(dir: &Path, performance: &str) -> (i32, String) {
+    run(
+        dir,
+        &[
+            "eval",
+            "p.policy",
+            "--performance",
+            performance,
+            "--as-of",
+            "2026-10",
+        ],
+    )
+}
+
+#[test]
+fn nested_temporal_suffixes_are_refused_by_check() {
+    let rule = "((m < 80%) in 1 of the last 600 months) in 1 of the last 600 months";
+    let policy = POLICY.replace("m < 80%", &format!("{rule} in 1 of the last 600 months"));
+    let dir = folder(&[("p.policy", policy.as_bytes())]);
+    let (code, message) = run(&dir, &["check", "p.policy"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn a_fifty_megabyte_cell_is_refused_without_being_read_whole() {
+    let mut csv = b"subject,period,m\ns1,2026-01,".to_vec();
+    csv.resize(csv.len() + 50 * 1024 * 1024, b'9');
+    csv.push(b'\n');
+    let dir = folder(&[("p.policy", POLICY.as_bytes()), ("big.csv", &csv)]);
+    let (code, message) = eval(&dir, "big.csv");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn a_long_bad_cell_is_quoted_short() {
+    let csv = format!("subject,period,m\ns1,2026-01,{}x\n", "9".repeat(300_000));
+    let dir = folder(&[
+        ("p.policy", POLICY.as_bytes()),
+        ("long.csv", csv.as_bytes()),
+    ]);
+    let (code, message) = run(
+        &dir,
+        &[
+            "eval",
+            "p.policy",
+            "--performance",
+            "long.csv",
+            "--as-of",
+            "2026-10",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1);
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args([
+            "eval",
+            "p.policy",
+            "--performance",
+            "long.csv",
+            "--as-of",
+            "2026-10",
+            "--format",
+            "json",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.is_empty(), "{message}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn control_characters_in_ids_are_refused_with_line_and_column() {
+    let csv = b"subject,period,m\n\"s\n1\",2026-01,70\n\"a\0b\",2026-02,75\nok,2026-03,70\n";
+    let dir = folder(&[("p.policy", POLICY.as_bytes()), ("ids.csv", csv)]);
+    let (code, message) = eval(&dir, "ids.csv");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn an_exponent_is_named_in_policies_and_data_alike() {
+    let huge = POLICY.replace("m < 80%", "m < 1e400");
+    let small = POLICY
+        .replace("metric m \"M\" percent", "metric m \"M\" number")
+        .replace("m < 80%", "m < 1e2");
+    let dir = folder(&[
+        ("huge.policy", huge.as_bytes()),
+        ("small.policy", small.as_bytes()),
+        ("p.policy", POLICY.as_bytes()),
+        ("e.csv", b"subject,period,m\ns1,2026-01,1e2\n"),
+    ]);
+    let (code, huge) = run(&dir, &["check", "huge.policy"]);
+    assert_eq!(code, 1);
+    let (code, small) = run(&dir, &["check", "small.policy"]);
+    assert_eq!(code, 1);
+    let (code, data) = eval(&dir, "e.csv");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(format!("{huge}\n{small}\n{data}"));
+}
+
+#[test]
+fn cr_only_and_utf16_files_are_named_for_what_they_are() {
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(
+            "subject,period,m\ns1,2026-01,70\n"
+                .bytes()
+                .flat_map(|b| [b, 0]),
+        )
+        .collect();
+    let dir = folder(&[
+        ("p.policy", POLICY.as_bytes()),
+        ("cr.csv", b"subject,period,m\rs1,2026-01,70\r"),
+        ("utf16.csv", &utf16),
+    ]);
+    let (code, cr) = eval(&dir, "cr.csv");
+    assert_eq!(code, 1);
+    let (code, wide) = eval(&dir, "utf16.csv");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(format!("{cr}\n{wide}"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_data_file_is_read_and_a_broken_link_is_named() {
+    let dir = folder(&[
+        ("p.policy", POLICY.as_bytes()),
+        ("real.csv", b"subject,period,m\ns1,2026-10,70\n"),
+    ]);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::os::unix::fs::symlink("../real.csv", dir.join("data/performance.csv")).unwrap();
+    let (code, message) = run(
+        &dir,
+        &["eval", "p.policy", "--data", "data", "--as-of", "2026-10"],
+    );
+    assert_eq!(code, 0, "{message}");
+    std::fs::remove_file(dir.join("real.csv")).unwrap();
+    let (code, message) = run(
+        &dir,
+        &["eval", "p.policy", "--data", "data", "--as-of", "2026-10"],
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn a_long_and_chain_names_the_limit_and_quotes_a_short_excerpt() {
+    let chain = vec!["m < 80%"; 101].join(" and ");
+    let policy = POLICY.replace("m < 80%", &chain);
+    let dir = folder(&[("p.policy", policy.as_bytes())]);
+    let (code, message) = run(&dir, &["check", "p.policy", "--format", "json"]);
+    assert_eq!(code, 1);
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(["check", "p.policy", "--format", "json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let record = &json["diagnostics"][0];
+    assert_eq!(record["code"], "parse::too_long");
+    assert!(message.is_empty(), "{message}");
+    insta::assert_snapshot!(format!("{}\nhelp: {}", record["message"], record["help"]));
+}
+
+#[test]
+fn a_policy_file_over_the_limit_is_refused_before_it_is_read() {
+    let mut big = POLICY.as_bytes().to_vec();
+    big.resize(escalate::parse::MAX_POLICY_BYTES + 1, b'#');
+    let dir = folder(&[("big.policy", &big)]);
+    let (code, message) = run(&dir, &["check", "big.policy"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn actual_rows_with_control_characters_or_long_values_are_refused_short() {
+    let case = Path::new("tests/fixtures/conformance/01-callbacks");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = std::fs::read(root.join(case).join("policy.policy")).unwrap();
+    let performance = std::fs::read(root.join(case).join("data/performance.csv")).unwrap();
+    let actual = format!(
+        "subject,period,rule\n\"c0\n1\",2026-09,first_month\nc01,2026-09,{}\n",
+        "x".repeat(500)
+    );
+    let dir = folder(&[
+        ("policy.policy", &policy),
+        ("performance.csv", &performance),
+        ("actual.csv", actual.as_bytes()),
+    ]);
+    let (code, message) = run(
+        &dir,
+        &[
+            "backtest",
+            "policy.policy",
+            "--performance",
+            "performance.csv",
+            "--from",
+            "2026-08",
+            "--to",
+            "2026-10",
+            "--actual",
+            "actual.csv",
+        ],
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
