@@ -6,13 +6,11 @@
 //! dates, `once per case` kinds), each reported on the later row in file order. Only then
 //! do the good rows go to the dataset.
 
-use std::collections::hash_map::Entry;
-
 use chrono::NaiveDate;
 
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
-use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdMap, Interner};
+use super::store::{id_hash, DatasetBuilder, IdMap, Interner, PositionsByHash};
 use super::summary::FileFormat;
 use super::table::{
     cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome, Prepare, Row,
@@ -102,7 +100,7 @@ pub(crate) struct EventHandler<'a, D = ()> {
 /// each later row with an id used before, with that first row, in row order.
 #[derive(Default)]
 struct IdIndex {
-    first: HashMapByHash<usize>,
+    first: PositionsByHash,
     collided: IdMap<usize>,
     repeats: Vec<(usize, usize)>,
 }
@@ -132,31 +130,44 @@ impl<'a> EventHandler<'a> {
 }
 
 /// See [`IdIndex`]. Ids are compared only when their hashes agree, which for unique ids is
-/// almost never.
+/// almost never. The rows are taken a batch at a time, with their slots read ahead.
 fn index_ids(rows: &[Pending]) -> IdIndex {
     let mut index = IdIndex {
-        first: HashMapByHash::with_capacity_and_hasher(rows.len(), Default::default()),
+        first: PositionsByHash::with_capacity(rows.len()),
         ..IdIndex::default()
     };
-    for (at, row) in rows.iter().enumerate() {
-        let id = &*row.id;
-        let earlier = match index.first.entry(id_hash(id)) {
-            Entry::Vacant(slot) => {
-                slot.insert(at);
-                continue;
+    let mut hashes = Vec::with_capacity(ID_BATCH);
+    for (batch, chunk) in rows.chunks(ID_BATCH).enumerate() {
+        hashes.clear();
+        hashes.extend(chunk.iter().map(|row| id_hash(&row.id)));
+        index.first.warm(&hashes);
+        for (offset, &hash) in hashes.iter().enumerate() {
+            let at = batch * ID_BATCH + offset;
+            if let Some(earlier) = index_id(&mut index, rows, at, hash) {
+                index.repeats.push((at, earlier));
             }
-            Entry::Occupied(found) if *rows[*found.get()].id == *id => *found.get(),
-            Entry::Occupied(_) => match index.collided.get(id) {
-                None => {
-                    index.collided.insert(id.into(), at);
-                    continue;
-                }
-                Some(&first) => first,
-            },
-        };
-        index.repeats.push((at, earlier));
+        }
     }
     index
+}
+
+/// How many ids [`index_ids`] hashes and reads ahead at a time.
+const ID_BATCH: usize = 256;
+
+/// Indexes row `at`'s id (whose hash is `hash`): the first row with that id, if another.
+fn index_id(index: &mut IdIndex, rows: &[Pending], at: usize, hash: u64) -> Option<usize> {
+    let id = &*rows[at].id;
+    let first = index.first.first_or_insert(hash, at as u32)? as usize;
+    if *rows[first].id == *id {
+        return Some(first);
+    }
+    match index.collided.get(id) {
+        Some(&earlier) => Some(earlier),
+        None => {
+            index.collided.insert(id.into(), at);
+            None
+        }
+    }
 }
 
 impl<D> EventHandler<'_, D> {
@@ -664,8 +675,8 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let mut clash: Vec<bool> = Vec::new();
         for (_, concern) in self.data.added_concerns() {
             let id = &*concern.id;
-            let first = match index.first.get(&id_hash(id)) {
-                Some(&at) if *self.rows[at].id == *id => Some(at),
+            let first = match index.first.get(id_hash(id)).map(|at| at as usize) {
+                Some(at) if *self.rows[at].id == *id => Some(at),
                 Some(_) => index.collided.get(id).copied(),
                 None => None,
             };

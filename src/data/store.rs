@@ -77,31 +77,89 @@ pub(crate) fn id_hash(id: &str) -> u64 {
     BuildHasherDefault::<IdHasher>::default().hash_one(id)
 }
 
-/// A hasher for keys that are already hashes ([`id_hash`]): it passes them through.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct HashIsKey(u64);
+/// Positions (of rows, say) keyed by an id's [`id_hash`]: the first position given for each
+/// hash. The table is open-addressed (linear probing, at most half full) and each slot holds
+/// the hash and the position in 16 bytes, so that, as with [`Interner`], a batch of lookups can
+/// have its slots read ahead ([`PositionsByHash::warm`]).
+#[derive(Debug, Default)]
+pub(crate) struct PositionsByHash {
+    /// A power of two in length (or empty); a position of `u32::MAX` marks a free slot.
+    slots: Vec<(u64, u32)>,
+    len: usize,
+}
 
-impl Hasher for HashIsKey {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+impl PositionsByHash {
+    const FREE: (u64, u32) = (0, u32::MAX);
+
+    /// A table with room for `count` hashes.
+    pub fn with_capacity(count: usize) -> PositionsByHash {
+        let size = (count * 2).next_power_of_two().max(64);
+        PositionsByHash {
+            slots: vec![PositionsByHash::FREE; size],
+            len: 0,
         }
     }
 
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    /// The position first given for `hash`; `None` (recording `position` for it) when it is
+    /// new.
+    pub fn first_or_insert(&mut self, hash: u64, position: u32) -> Option<u32> {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let at = self.find(hash);
+        match self.slots[at] {
+            (_, u32::MAX) => {
+                self.slots[at] = (hash, position);
+                self.len += 1;
+                None
+            }
+            (_, first) => Some(first),
+        }
     }
 
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    /// The position first given for `hash`.
+    pub fn get(&self, hash: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let (_, position) = self.slots[self.find(hash)];
+        (position != u32::MAX).then_some(position)
+    }
+
+    /// Reads the first slot of each hash, so that lookups that follow find them in the cache
+    /// (see [`Interner::warm`]).
+    pub fn warm(&self, hashes: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let sum = hashes.iter().fold(0u32, |sum, &hash| {
+            sum.wrapping_add(self.slots[(hash as usize) & mask].1)
+        });
+        std::hint::black_box(sum);
+    }
+
+    /// The slot holding `hash`, or the free slot where it would go.
+    fn find(&self, hash: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = (hash as usize) & mask;
+        while self.slots[at].1 != u32::MAX && self.slots[at].0 != hash {
+            at = (at + 1) & mask;
+        }
+        at
+    }
+
+    /// Doubles the table (or makes its first), placing every entry again.
+    fn grow(&mut self) {
+        let mut bigger = PositionsByHash::with_capacity(self.slots.len().max(32));
+        for &(hash, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
+            let at = bigger.find(hash);
+            bigger.slots[at] = (hash, position);
+        }
+        bigger.len = self.len;
+        *self = bigger;
     }
 }
-
-/// A table keyed by [`id_hash`] values.
-pub(crate) type HashMapByHash<V> = HashMap<u64, V, BuildHasherDefault<HashIsKey>>;
 
 /// Text ids, each kept once in one buffer and numbered in the order first seen. The table is
 /// open-addressed (linear probing, at most half full), and each slot holds an id's hash, its
@@ -823,8 +881,8 @@ fn build_cases(
 }
 
 /// Sorts events by subject, kind, date and id: a counting sort of the events' positions into
-/// one run per (subject, kind), then each run (a few events) by date and id; the events are
-/// then moved once, in that order. Returns the events and the offsets of the runs.
+/// one run per (subject, kind), the events moved once into that order, then each run (a few
+/// events) sorted by date and id. Returns the events and the offsets of the runs.
 fn sort_events(
     mut pending: Vec<PendingEvent>,
     width: usize,
@@ -846,21 +904,32 @@ fn sort_events(
         *at += 1;
     }
     drop(next);
-    let key = |i: &u32| {
-        let event = &pending[*i as usize].event;
-        (event.date, &event.id)
-    };
+    let mut events: Vec<Event> = Vec::with_capacity(order.len());
+    for chunk in order.chunks(64) {
+        warm_events(&pending, chunk);
+        events.extend(
+            chunk
+                .iter()
+                .map(|&i| std::mem::take(&mut pending[i as usize].event)),
+        );
+    }
     for run in event_offsets.windows(2) {
-        let run = &mut order[run[0] as usize..run[1] as usize];
+        let run = &mut events[run[0] as usize..run[1] as usize];
         if run.len() > 1 {
-            run.sort_by(|a, b| key(a).cmp(&key(b)));
+            run.sort_unstable_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         }
     }
-    let events = order
-        .iter()
-        .map(|&i| std::mem::take(&mut pending[i as usize].event))
-        .collect();
     (events, event_offsets)
+}
+
+/// Reads a word of each event at `positions`, and nothing else: the reads do not depend on
+/// each other, so the processor makes them all at once, and the events are then in the cache
+/// when they are moved (the positions jump about a list too large for the cache).
+fn warm_events(pending: &[PendingEvent], positions: &[u32]) {
+    let sum = positions.iter().fold(0u32, |sum, &i| {
+        sum.wrapping_add(pending[i as usize].subject)
+    });
+    std::hint::black_box(sum);
 }
 
 #[cfg(test)]
