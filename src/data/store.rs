@@ -967,6 +967,38 @@ mod tests {
     }
 
     #[test]
+    fn interner_keeps_numbers_as_its_table_grows() {
+        let mut ids = Interner::default();
+        let names: Vec<String> = (0..5_000).map(|i| format!("c{i:06}")).collect();
+        let keys: Vec<u32> = names.iter().map(|n| ids.key(n)).collect();
+        assert_eq!(keys, (0..5_000).collect::<Vec<u32>>());
+        for (name, key) in names.iter().zip(&keys).rev() {
+            assert_eq!(ids.key_hashed(id_hash(name), name), *key);
+            assert_eq!(ids.name(*key), name);
+        }
+        ids.warm(&[0, u64::MAX, id_hash("c000001")]);
+        assert_eq!(ids.len(), 5_000);
+    }
+
+    #[test]
+    fn positions_by_hash_keep_the_first_position() {
+        let mut table = PositionsByHash::default();
+        assert_eq!(table.get(7), None);
+        table.warm(&[7]);
+        for position in 0..1_000u32 {
+            assert_eq!(table.first_or_insert(u64::from(position) * 64, position), None);
+        }
+        // Hashes that share their low bits, and so their first slot, are told apart.
+        assert_eq!(table.first_or_insert(64, 5_000), Some(1));
+        assert_eq!(table.first_or_insert(1_000 * 64, 5_001), None);
+        assert_eq!(table.get(999 * 64), Some(999));
+        assert_eq!(table.get(1_000 * 64), Some(5_001));
+        assert_eq!(table.get(3), None);
+        let sized = PositionsByHash::with_capacity(10);
+        assert_eq!(sized.get(0), None);
+    }
+
+    #[test]
     fn hasher_spreads_similar_ids() {
         use std::hash::BuildHasher;
         let build = BuildHasherDefault::<IdHasher>::default();
