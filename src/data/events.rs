@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
-use super::store::{id_hash, DatasetBuilder, IdMap, Interner, PositionsByHash};
+use super::store::{id_hash, DatasetBuilder, IdMap, Interner, PendingEvent, PositionsByHash};
 use super::summary::FileFormat;
 use super::table::{
     cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome, Prepare, Row,
@@ -605,17 +605,22 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         self.check_cases(ctx);
         // Subjects are added in the order of their first good row, as each row is added.
         let mut subjects: Vec<Option<SubjectIndex>> = vec![None; self.subjects.len()];
-        self.data.reserve_events(self.rows.len());
-        for row in std::mem::take(&mut self.rows) {
-            if row.rejected {
-                ctx.reject_later(row.line);
-                continue;
-            }
-            let subject = *subjects[row.subject as usize]
-                .get_or_insert_with(|| self.data.add_subject(self.subjects.name(row.subject)));
-            self.data
-                .add_keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields);
-        }
+        let (data, names) = (&mut *self.data, &self.subjects);
+        // Collected from `into_iter().filter_map` of a list of larger rows, the events are
+        // written over the rows' own memory rather than into a new list.
+        let events: Vec<PendingEvent> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .filter_map(|row| {
+                if row.rejected {
+                    ctx.reject_later(row.line);
+                    return None;
+                }
+                let subject = *subjects[row.subject as usize]
+                    .get_or_insert_with(|| data.add_subject(names.name(row.subject)));
+                data.keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields)
+            })
+            .collect();
+        data.add_keyed_events(events);
         ctx.sort_errors();
     }
 

@@ -465,7 +465,7 @@ struct KindShape {
 
 /// An event as added, with the key of its case id (see [`DatasetBuilder::case_key`]).
 #[derive(Debug)]
-struct PendingEvent {
+pub(crate) struct PendingEvent {
     subject: SubjectIndex,
     event: Event,
     case: Option<u32>,
@@ -520,7 +520,7 @@ impl DatasetBuilder {
         fields: Vec<Value>,
     ) {
         let case = case.map(|case| self.case_key(case));
-        self.add_keyed_event(
+        let event = self.keyed_event(
             subject,
             id.into(),
             kind,
@@ -528,23 +528,25 @@ impl DatasetBuilder {
             case,
             fields.into_boxed_slice(),
         );
+        self.events.extend(event);
     }
 
-    /// [`DatasetBuilder::add_event`] with the id already owned and the case id already turned
-    /// into its key, for the loaders.
-    pub(crate) fn add_keyed_event(
-        &mut self,
+    /// An event to add with [`DatasetBuilder::add_keyed_events`]: [`DatasetBuilder::add_event`]
+    /// with the id already owned and the case id already turned into its key, for the loaders.
+    /// `None` for a subject not added or a kind not declared.
+    pub(crate) fn keyed_event(
+        &self,
         subject: SubjectIndex,
         id: Box<str>,
         kind: usize,
         date: NaiveDate,
         case: Option<u32>,
         fields: Box<[Value]>,
-    ) {
+    ) -> Option<PendingEvent> {
         if subject as usize >= self.ids.len() || kind >= self.event_kinds.len() {
-            return;
+            return None;
         }
-        self.events.push(PendingEvent {
+        Some(PendingEvent {
             subject,
             event: Event {
                 id,
@@ -555,12 +557,17 @@ impl DatasetBuilder {
                 concern: None,
             },
             case,
-        });
+        })
     }
 
-    /// Makes room for `additional` more events (see [`DatasetBuilder::add_keyed_event`]).
-    pub(crate) fn reserve_events(&mut self, additional: usize) {
-        self.events.reserve(additional);
+    /// Adds events made by [`DatasetBuilder::keyed_event`]; the list is kept as it is when no
+    /// event was added before (as when the events file is added), rather than copied.
+    pub(crate) fn add_keyed_events(&mut self, events: Vec<PendingEvent>) {
+        if self.events.is_empty() {
+            self.events = events;
+        } else {
+            self.events.extend(events);
+        }
     }
 
     /// The key of a case id: the same number for the same id (compared exactly), so the
