@@ -993,7 +993,10 @@ mod tests {
         assert_eq!(table.get(7), None);
         table.warm(&[7]);
         for position in 0..1_000u32 {
-            assert_eq!(table.first_or_insert(u64::from(position) * 64, position), None);
+            assert_eq!(
+                table.first_or_insert(u64::from(position) * 64, position),
+                None
+            );
         }
         // Hashes that share their low bits, and so their first slot, are told apart.
         assert_eq!(table.first_or_insert(64, 5_000), Some(1));
