@@ -6,13 +6,11 @@
 //! dates, `once per case` kinds), each reported on the later row in file order. Only then
 //! do the good rows go to the dataset.
 
-use std::collections::hash_map::Entry;
-
 use chrono::NaiveDate;
 
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
-use super::store::{id_hash, DatasetBuilder, HashMapByHash, IdMap, Interner};
+use super::store::{id_hash, DatasetBuilder, IdMap, Interner, PendingEvent, PositionsByHash};
 use super::summary::FileFormat;
 use super::table::{
     cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome, Prepare, Row,
@@ -102,7 +100,7 @@ pub(crate) struct EventHandler<'a, D = ()> {
 /// each later row with an id used before, with that first row, in row order.
 #[derive(Default)]
 struct IdIndex {
-    first: HashMapByHash<usize>,
+    first: PositionsByHash,
     collided: IdMap<usize>,
     repeats: Vec<(usize, usize)>,
 }
@@ -132,31 +130,44 @@ impl<'a> EventHandler<'a> {
 }
 
 /// See [`IdIndex`]. Ids are compared only when their hashes agree, which for unique ids is
-/// almost never.
+/// almost never. The rows are taken a batch at a time, with their slots read ahead.
 fn index_ids(rows: &[Pending]) -> IdIndex {
     let mut index = IdIndex {
-        first: HashMapByHash::with_capacity_and_hasher(rows.len(), Default::default()),
+        first: PositionsByHash::with_capacity(rows.len()),
         ..IdIndex::default()
     };
-    for (at, row) in rows.iter().enumerate() {
-        let id = &*row.id;
-        let earlier = match index.first.entry(id_hash(id)) {
-            Entry::Vacant(slot) => {
-                slot.insert(at);
-                continue;
+    let mut hashes = Vec::with_capacity(ID_BATCH);
+    for (batch, chunk) in rows.chunks(ID_BATCH).enumerate() {
+        hashes.clear();
+        hashes.extend(chunk.iter().map(|row| id_hash(&row.id)));
+        index.first.warm(&hashes);
+        for (offset, &hash) in hashes.iter().enumerate() {
+            let at = batch * ID_BATCH + offset;
+            if let Some(earlier) = index_id(&mut index, rows, at, hash) {
+                index.repeats.push((at, earlier));
             }
-            Entry::Occupied(found) if *rows[*found.get()].id == *id => *found.get(),
-            Entry::Occupied(_) => match index.collided.get(id) {
-                None => {
-                    index.collided.insert(id.into(), at);
-                    continue;
-                }
-                Some(&first) => first,
-            },
-        };
-        index.repeats.push((at, earlier));
+        }
     }
     index
+}
+
+/// How many ids [`index_ids`] hashes and reads ahead at a time.
+const ID_BATCH: usize = 256;
+
+/// Indexes row `at`'s id (whose hash is `hash`): the first row with that id, if another.
+fn index_id(index: &mut IdIndex, rows: &[Pending], at: usize, hash: u64) -> Option<usize> {
+    let id = &*rows[at].id;
+    let first = index.first.first_or_insert(hash, at as u32)? as usize;
+    if *rows[first].id == *id {
+        return Some(first);
+    }
+    match index.collided.get(id) {
+        Some(&earlier) => Some(earlier),
+        None => {
+            index.collided.insert(id.into(), at);
+            None
+        }
+    }
 }
 
 impl<D> EventHandler<'_, D> {
@@ -602,17 +613,22 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         self.check_cases(ctx);
         // Subjects are added in the order of their first good row, as each row is added.
         let mut subjects: Vec<Option<SubjectIndex>> = vec![None; self.subjects.len()];
-        self.data.reserve_events(self.rows.len());
-        for row in std::mem::take(&mut self.rows) {
-            if row.rejected {
-                ctx.reject_later(row.line);
-                continue;
-            }
-            let subject = *subjects[row.subject as usize]
-                .get_or_insert_with(|| self.data.add_subject(self.subjects.name(row.subject)));
-            self.data
-                .add_keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields);
-        }
+        let (data, names) = (&mut *self.data, &self.subjects);
+        // Collected from `into_iter().filter_map` of a list of larger rows, the events are
+        // written over the rows' own memory rather than into a new list.
+        let events: Vec<PendingEvent> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .filter_map(|row| {
+                if row.rejected {
+                    ctx.reject_later(row.line);
+                    return None;
+                }
+                let subject = *subjects[row.subject as usize]
+                    .get_or_insert_with(|| data.add_subject(names.name(row.subject)));
+                data.keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields)
+            })
+            .collect();
+        data.add_keyed_events(events);
         ctx.sort_errors();
     }
 
@@ -672,8 +688,8 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let mut clash: Vec<bool> = Vec::new();
         for (_, concern) in self.data.added_concerns() {
             let id = &*concern.id;
-            let first = match index.first.get(&id_hash(id)) {
-                Some(&at) if *self.rows[at].id == *id => Some(at),
+            let first = match index.first.get(id_hash(id)).map(|at| at as usize) {
+                Some(at) if *self.rows[at].id == *id => Some(at),
                 Some(_) => index.collided.get(id).copied(),
                 None => None,
             };

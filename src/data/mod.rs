@@ -177,7 +177,7 @@ pub type CaseIndex = u32;
 
 /// A dated event (language v1): a row of the events file, or a concern record seen as an
 /// event of the built-in kind `concern`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Event {
     /// Its id, unique across the events and concerns files.
     pub id: Box<str>,

@@ -15,6 +15,10 @@ use crate::month::Month;
 use crate::number::Packed;
 use crate::schema::{MetricKind, Schema};
 
+/// At most this many metric names of a long file are remembered (see
+/// [`PerformanceHandler::metric_index`]).
+const MAX_METRIC_NAMES: usize = 32;
+
 /// Which columns hold what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Plan {
@@ -118,9 +122,9 @@ pub(crate) struct PerformanceHandler<'a> {
     last_index: Option<SubjectIndex>,
     /// Periods already read, by their seven bytes.
     months: MonthCache,
-    /// The metric named last in a long file: its index, or why its rows are left out.
-    last_metric: String,
-    last_metric_index: Result<usize, Arc<str>>,
+    /// The metric names met in a long file, as written, each with its index or why its rows
+    /// are left out (a few names, which long files usually cycle through row by row).
+    metric_names: Vec<(String, Result<usize, Arc<str>>)>,
     values: Vec<Packed>,
 }
 
@@ -139,8 +143,7 @@ impl<'a> PerformanceHandler<'a> {
             last_subject: Vec::new(),
             last_index: None,
             months: MonthCache::default(),
-            last_metric: String::new(),
-            last_metric_index: Err(Arc::from("")),
+            metric_names: Vec::new(),
             values: Vec::new(),
         }
     }
@@ -253,21 +256,25 @@ impl<'a> PerformanceHandler<'a> {
     /// The index of a metric named in a long file, or why rows naming it are left out.
     #[inline]
     fn metric_index(&mut self, name: &str) -> Result<usize, Arc<str>> {
-        if self.last_metric != name || self.last_metric.is_empty() {
-            self.last_metric_index = self
-                .schema
-                .metrics
-                .iter()
-                .position(|m| m.id.trim().eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    Arc::from(format!(
-                        "rows for `{name}`, which is not a metric of this policy"
-                    ))
-                });
-            self.last_metric.clear();
-            self.last_metric.push_str(name);
+        if let Some((_, found)) = self.metric_names.iter().find(|(n, _)| n == name) {
+            return found.clone();
         }
-        self.last_metric_index.clone()
+        let found = self
+            .schema
+            .metrics
+            .iter()
+            .position(|m| m.id.trim().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                Arc::from(format!(
+                    "rows for `{name}`, which is not a metric of this policy"
+                ))
+            });
+        // Bounded, should a file hold many different names.
+        if self.metric_names.len() >= MAX_METRIC_NAMES {
+            self.metric_names.clear();
+        }
+        self.metric_names.push((name.to_string(), found.clone()));
+        found
     }
 
     fn duplicate(

@@ -77,42 +77,100 @@ pub(crate) fn id_hash(id: &str) -> u64 {
     BuildHasherDefault::<IdHasher>::default().hash_one(id)
 }
 
-/// A hasher for keys that are already hashes ([`id_hash`]): it passes them through.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct HashIsKey(u64);
+/// Positions (of rows, say) keyed by an id's [`id_hash`]: the first position given for each
+/// hash. The table is open-addressed (linear probing, at most half full) and each slot holds
+/// the hash and the position in 16 bytes, so that, as with [`Interner`], a batch of lookups can
+/// have its slots read ahead ([`PositionsByHash::warm`]).
+#[derive(Debug, Default)]
+pub(crate) struct PositionsByHash {
+    /// A power of two in length (or empty); a position of `u32::MAX` marks a free slot.
+    slots: Vec<(u64, u32)>,
+    len: usize,
+}
 
-impl Hasher for HashIsKey {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+impl PositionsByHash {
+    const FREE: (u64, u32) = (0, u32::MAX);
+
+    /// A table with room for `count` hashes.
+    pub fn with_capacity(count: usize) -> PositionsByHash {
+        let size = (count * 2).next_power_of_two().max(64);
+        PositionsByHash {
+            slots: vec![PositionsByHash::FREE; size],
+            len: 0,
         }
     }
 
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    /// The position first given for `hash`; `None` (recording `position` for it) when it is
+    /// new.
+    pub fn first_or_insert(&mut self, hash: u64, position: u32) -> Option<u32> {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let at = self.find(hash);
+        match self.slots[at] {
+            (_, u32::MAX) => {
+                self.slots[at] = (hash, position);
+                self.len += 1;
+                None
+            }
+            (_, first) => Some(first),
+        }
     }
 
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    /// The position first given for `hash`.
+    pub fn get(&self, hash: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let (_, position) = self.slots[self.find(hash)];
+        (position != u32::MAX).then_some(position)
+    }
+
+    /// Reads the first slot of each hash, so that lookups that follow find them in the cache
+    /// (see [`Interner::warm`]).
+    pub fn warm(&self, hashes: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let sum = hashes.iter().fold(0u32, |sum, &hash| {
+            sum.wrapping_add(self.slots[(hash as usize) & mask].1)
+        });
+        std::hint::black_box(sum);
+    }
+
+    /// The slot holding `hash`, or the free slot where it would go.
+    fn find(&self, hash: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = (hash as usize) & mask;
+        while self.slots[at].1 != u32::MAX && self.slots[at].0 != hash {
+            at = (at + 1) & mask;
+        }
+        at
+    }
+
+    /// Doubles the table (or makes its first), placing every entry again.
+    fn grow(&mut self) {
+        let mut bigger = PositionsByHash::with_capacity(self.slots.len().max(32));
+        for &(hash, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
+            let at = bigger.find(hash);
+            bigger.slots[at] = (hash, position);
+        }
+        bigger.len = self.len;
+        *self = bigger;
     }
 }
 
-/// A table keyed by [`id_hash`] values.
-pub(crate) type HashMapByHash<V> = HashMap<u64, V, BuildHasherDefault<HashIsKey>>;
-
 /// Text ids, each kept once in one buffer and numbered in the order first seen. The table is
-/// keyed by each id's hash and holds its number and, for ids of up to [`INLINE`] bytes (almost
-/// all), its text: a lookup reads one table slot and nothing else, rather than following a
-/// pointer per probe. This keeps interning fast when ids come in no particular order, as in an
-/// events file sorted by date.
+/// open-addressed (linear probing, at most half full), and each slot holds an id's hash, its
+/// number and, for ids of up to [`INLINE`] bytes (almost all), its text, in 32 bytes aligned to
+/// 32: a lookup usually reads one cache line and nothing else. This keeps interning fast when
+/// ids come in no particular order, as in an events file sorted by date, where each lookup in a
+/// table of 100,000 subjects misses the cache.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    by_hash: HashMapByHash<Slot>,
-    /// Ids whose hash an earlier, different id already has (almost never any).
-    collided: IdMap<u32>,
+    /// A power of two in length (or empty); [`Slot::EMPTY`] marks a free slot.
+    slots: Vec<Slot>,
     text: String,
     /// `ends[k]` is where id `k` ends in `text`; it starts where id `k - 1` ends.
     ends: Vec<usize>,
@@ -121,9 +179,11 @@ pub(crate) struct Interner {
 /// Ids up to this many bytes are kept in the table itself.
 const INLINE: usize = 16;
 
-/// An id's number and, when it is short, its bytes.
+/// An id's hash, its number and, when it is short, its bytes.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(32))]
 struct Slot {
+    hash: u64,
     key: u32,
     /// The id's length when at most [`INLINE`], else `u8::MAX`.
     len: u8,
@@ -131,8 +191,16 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(key: u32, id: &str) -> Slot {
+    const EMPTY: Slot = Slot {
+        hash: 0,
+        key: u32::MAX,
+        len: 0,
+        bytes: [0; INLINE],
+    };
+
+    fn new(hash: u64, key: u32, id: &str) -> Slot {
         let mut slot = Slot {
+            hash,
             key,
             len: u8::MAX,
             bytes: [0; INLINE],
@@ -143,28 +211,76 @@ impl Slot {
         }
         slot
     }
+
+    fn is_empty(&self) -> bool {
+        self.key == u32::MAX
+    }
 }
 
 impl Interner {
     /// The number of an id, adding it if it is new.
     pub fn key(&mut self, id: &str) -> u32 {
-        let next = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
-        let hash = id_hash(id);
-        match self.by_hash.get(&hash) {
-            Some(slot) if self.holds(slot, id) => return slot.key,
-            Some(_) => match self.collided.get(id) {
-                Some(&key) => return key,
-                None => {
-                    self.collided.insert(id.into(), next);
-                }
-            },
-            None => {
-                self.by_hash.insert(hash, Slot::new(next, id));
-            }
+        self.key_hashed(id_hash(id), id)
+    }
+
+    /// [`Interner::key`] of an id whose [`id_hash`] is `hash`.
+    pub fn key_hashed(&mut self, hash: u64, id: &str) -> u32 {
+        if self.ends.len() * 2 >= self.slots.len() {
+            self.grow();
         }
+        let at = self.find(hash, id);
+        let slot = self.slots[at];
+        if !slot.is_empty() {
+            return slot.key;
+        }
+        let next = u32::try_from(self.ends.len()).unwrap_or(u32::MAX - 1);
+        self.slots[at] = Slot::new(hash, next, id);
         self.text.push_str(id);
         self.ends.push(self.text.len());
         next
+    }
+
+    /// Reads the first slot each hash would look at, and nothing else. The reads do not
+    /// depend on each other, so the processor makes many at once; lookups of a batch of ids
+    /// that follow then find their slots in the cache, instead of waiting for memory one id
+    /// at a time (the ids of an events file come in no particular order).
+    pub fn warm(&self, hashes: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let sum = hashes.iter().fold(0u32, |sum, &hash| {
+            sum.wrapping_add(self.slots[(hash as usize) & mask].key)
+        });
+        std::hint::black_box(sum);
+    }
+
+    /// The position of `id`'s slot, or of the free slot where it would go.
+    #[inline]
+    fn find(&self, hash: u64, id: &str) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = (hash as usize) & mask;
+        loop {
+            let slot = &self.slots[at];
+            if slot.is_empty() || (slot.hash == hash && self.holds(slot, id)) {
+                return at;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Doubles the table (or makes its first), placing every id again.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::EMPTY; size]);
+        let mask = size - 1;
+        for slot in old.into_iter().filter(|s| !s.is_empty()) {
+            let mut at = (slot.hash as usize) & mask;
+            while !self.slots[at].is_empty() {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
     }
 
     /// Whether `slot` is that of `id` (rather than of another id with the same hash).
@@ -349,7 +465,7 @@ struct KindShape {
 
 /// An event as added, with the key of its case id (see [`DatasetBuilder::case_key`]).
 #[derive(Debug)]
-struct PendingEvent {
+pub(crate) struct PendingEvent {
     subject: SubjectIndex,
     event: Event,
     case: Option<u32>,
@@ -404,7 +520,7 @@ impl DatasetBuilder {
         fields: Vec<Value>,
     ) {
         let case = case.map(|case| self.case_key(case));
-        self.add_keyed_event(
+        let event = self.keyed_event(
             subject,
             id.into(),
             kind,
@@ -412,23 +528,25 @@ impl DatasetBuilder {
             case,
             fields.into_boxed_slice(),
         );
+        self.events.extend(event);
     }
 
-    /// [`DatasetBuilder::add_event`] with the id already owned and the case id already turned
-    /// into its key, for the loaders.
-    pub(crate) fn add_keyed_event(
-        &mut self,
+    /// An event to add with [`DatasetBuilder::add_keyed_events`]: [`DatasetBuilder::add_event`]
+    /// with the id already owned and the case id already turned into its key, for the loaders.
+    /// `None` for a subject not added or a kind not declared.
+    pub(crate) fn keyed_event(
+        &self,
         subject: SubjectIndex,
         id: Box<str>,
         kind: usize,
         date: NaiveDate,
         case: Option<u32>,
         fields: Box<[Value]>,
-    ) {
+    ) -> Option<PendingEvent> {
         if subject as usize >= self.ids.len() || kind >= self.event_kinds.len() {
-            return;
+            return None;
         }
-        self.events.push(PendingEvent {
+        Some(PendingEvent {
             subject,
             event: Event {
                 id,
@@ -439,12 +557,17 @@ impl DatasetBuilder {
                 concern: None,
             },
             case,
-        });
+        })
     }
 
-    /// Makes room for `additional` more events (see [`DatasetBuilder::add_keyed_event`]).
-    pub(crate) fn reserve_events(&mut self, additional: usize) {
-        self.events.reserve(additional);
+    /// Adds events made by [`DatasetBuilder::keyed_event`]; the list is kept as it is when no
+    /// event was added before (as when the events file is added), rather than copied.
+    pub(crate) fn add_keyed_events(&mut self, events: Vec<PendingEvent>) {
+        if self.events.is_empty() {
+            self.events = events;
+        } else {
+            self.events.extend(events);
+        }
     }
 
     /// The key of a case id: the same number for the same id (compared exactly), so the
@@ -764,11 +887,11 @@ fn build_cases(
     (cases, case_offsets, by_key)
 }
 
-/// Sorts events by subject, kind, date and id: a counting sort into one run per (subject,
-/// kind), then each run (a few events) by date and id. Returns the events and the offsets of
-/// the runs.
+/// Sorts events by subject, kind, date and id: a counting sort of the events' positions into
+/// one run per (subject, kind), the events moved once into that order, then each run (a few
+/// events) sorted by date and id. Returns the events and the offsets of the runs.
 fn sort_events(
-    pending: Vec<PendingEvent>,
+    mut pending: Vec<PendingEvent>,
     width: usize,
     subjects: usize,
 ) -> (Vec<Event>, Vec<u32>) {
@@ -781,14 +904,22 @@ fn sort_events(
         event_offsets[i] += event_offsets[i - 1];
     }
     let mut next: Vec<u32> = event_offsets.clone();
-    let mut slots: Vec<Option<Event>> = Vec::new();
-    slots.resize_with(pending.len(), || None);
-    for p in pending {
-        let at = &mut next[bucket(&p)];
-        slots[*at as usize] = Some(p.event);
+    let mut order = vec![0u32; pending.len()];
+    for (i, p) in pending.iter().enumerate() {
+        let at = &mut next[bucket(p)];
+        order[*at as usize] = i as u32;
         *at += 1;
     }
-    let mut events: Vec<Event> = slots.into_iter().flatten().collect();
+    drop(next);
+    let mut events: Vec<Event> = Vec::with_capacity(order.len());
+    for chunk in order.chunks(64) {
+        warm_events(&pending, chunk);
+        events.extend(
+            chunk
+                .iter()
+                .map(|&i| std::mem::take(&mut pending[i as usize].event)),
+        );
+    }
     for run in event_offsets.windows(2) {
         let run = &mut events[run[0] as usize..run[1] as usize];
         if run.len() > 1 {
@@ -796,6 +927,16 @@ fn sort_events(
         }
     }
     (events, event_offsets)
+}
+
+/// Reads a word of each event at `positions`, and nothing else: the reads do not depend on
+/// each other, so the processor makes them all at once, and the events are then in the cache
+/// when they are moved (the positions jump about a list too large for the cache).
+fn warm_events(pending: &[PendingEvent], positions: &[u32]) {
+    let sum = positions.iter().fold(0u32, |sum, &i| {
+        sum.wrapping_add(pending[i as usize].subject)
+    });
+    std::hint::black_box(sum);
 }
 
 #[cfg(test)]
@@ -830,6 +971,41 @@ mod tests {
         assert_eq!(ids.key(long), 1);
         assert_eq!((ids.name(1), ids.name(2), ids.name(9)), (long, "c2", ""));
         assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn interner_keeps_numbers_as_its_table_grows() {
+        let mut ids = Interner::default();
+        let names: Vec<String> = (0..5_000).map(|i| format!("c{i:06}")).collect();
+        let keys: Vec<u32> = names.iter().map(|n| ids.key(n)).collect();
+        assert_eq!(keys, (0..5_000).collect::<Vec<u32>>());
+        for (name, key) in names.iter().zip(&keys).rev() {
+            assert_eq!(ids.key_hashed(id_hash(name), name), *key);
+            assert_eq!(ids.name(*key), name);
+        }
+        ids.warm(&[0, u64::MAX, id_hash("c000001")]);
+        assert_eq!(ids.len(), 5_000);
+    }
+
+    #[test]
+    fn positions_by_hash_keep_the_first_position() {
+        let mut table = PositionsByHash::default();
+        assert_eq!(table.get(7), None);
+        table.warm(&[7]);
+        for position in 0..1_000u32 {
+            assert_eq!(
+                table.first_or_insert(u64::from(position) * 64, position),
+                None
+            );
+        }
+        // Hashes that share their low bits, and so their first slot, are told apart.
+        assert_eq!(table.first_or_insert(64, 5_000), Some(1));
+        assert_eq!(table.first_or_insert(1_000 * 64, 5_001), None);
+        assert_eq!(table.get(999 * 64), Some(999));
+        assert_eq!(table.get(1_000 * 64), Some(5_001));
+        assert_eq!(table.get(3), None);
+        let sized = PositionsByHash::with_capacity(10);
+        assert_eq!(sized.get(0), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use miette::SourceSpan;
 
 use super::cell::{fast_decimal, parse_month, problem_error, Expect, Problem};
 use super::error::{Anchor, DataError, DataErrorKind, DataLocation, Site, Snippet};
-use super::store::{IdHasher, Interner};
+use super::store::{id_hash, IdHasher, Interner};
 use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::month::Month;
 use crate::number::Packed;
@@ -769,11 +769,11 @@ impl Batch {
                 Ok(true) => self.len += 1,
                 Ok(false) => {
                     self.end = Some(Ok(()));
-                    return;
+                    break;
                 }
                 Err(error) => {
                     self.end = Some(Err(error));
-                    return;
+                    break;
                 }
             }
             let record = &*record;
@@ -788,12 +788,36 @@ impl Batch {
                     fast_decimal(bytes)
                 });
             }
-            for (&field, interner) in prepare.ids.iter().zip(interners.iter_mut()) {
-                let text = trimmed_text(cell_bytes(record, field)).filter(|t| !t.is_empty());
-                self.ids.push(text.map(|text| interner.key(text)));
+        }
+        self.number_ids(prepare, interners);
+    }
+
+    /// Numbers the ids of [`Prepare::ids`] in the batch's records, a column at a time: the
+    /// ids' hashes first, and their slots read ahead (see [`Interner::warm`]), then the keys.
+    fn number_ids(&mut self, prepare: &Prepare, interners: &mut [Interner]) {
+        let width = prepare.ids.len();
+        if width == 0 {
+            return;
+        }
+        let records = &self.records[..self.len];
+        self.ids.resize(self.len * width, None);
+        let mut hashes = Vec::with_capacity(self.len);
+        for (column, (&field, interner)) in prepare.ids.iter().zip(interners).enumerate() {
+            let id = |record| batch_id(record, field);
+            hashes.clear();
+            hashes.extend(records.iter().map(|r| id(r).map_or(0, id_hash)));
+            interner.warm(&hashes);
+            for (row, (record, &hash)) in records.iter().zip(&hashes).enumerate() {
+                self.ids[row * width + column] = id(record).map(|id| interner.key_hashed(hash, id));
             }
         }
     }
+}
+
+/// The id in a record's `field` for [`Batch::number_ids`]: the text [`cell_text`] gives, or
+/// `None` when it is empty or not UTF-8 (the handler then reads and reports it).
+fn batch_id(record: &ByteRecord, field: usize) -> Option<&str> {
+    trimmed_text(cell_bytes(record, field)).filter(|t| !t.is_empty())
 }
 
 /// A parsed JSON file: its text and its records (line, byte range, key/value pairs).
