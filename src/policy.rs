@@ -78,13 +78,12 @@ impl Policy {
     pub fn parse(name: impl Into<String>, text: impl Into<String>) -> Result<Policy, PolicyError> {
         let text: String = text.into();
         let source = SourceFile::new(name, text.as_str());
-        let syntax = match parse::parse(&text) {
-            Ok(syntax) => syntax,
-            Err(errors) => {
-                let problems = errors.0.into_iter().map(PolicyProblem::Parse).collect();
-                return Err(PolicyError { source, problems });
-            }
-        };
+        let recovered = parse::parse_recovering(&text);
+        if !recovered.errors.is_empty() {
+            let problems = problems_of_broken_policy(recovered, &text);
+            return Err(PolicyError { source, problems });
+        }
+        let syntax = recovered.policy;
         match check::check(&syntax, &text) {
             Ok(checked) => Ok(Policy {
                 source,
@@ -148,6 +147,44 @@ impl Policy {
             .map(|w| diagnostic::render(&self.source.attach(w), colour))
             .collect()
     }
+}
+
+/// The problems of a policy with syntax errors: those errors, and the checker's errors in the
+/// items that did parse (so one broken rule does not hide the mistakes in the others), in
+/// order of position. Left out, as they would only echo the syntax errors: warnings (a role
+/// may look unused because the rule that uses it is broken) and errors that name a broken
+/// item (`replaces` naming a rule that did not parse), and those that depend on every case
+/// being known (`once per case` for an event whose case is broken).
+fn problems_of_broken_policy(recovered: parse::Recovered, text: &str) -> Vec<PolicyProblem> {
+    let check_errors = match check::check(&recovered.policy, text) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    };
+    let echoes_a_broken_item = |error: &CheckError| {
+        if let CheckError::Event(e) = error {
+            if e.code == check::EventCode::OnceOutsideCase {
+                return true;
+            }
+        }
+        let message = error.to_string();
+        recovered
+            .broken_names
+            .iter()
+            .any(|name| message.contains(&format!("`{name}`")))
+    };
+    let mut problems: Vec<(usize, PolicyProblem)> = recovered
+        .errors
+        .into_iter()
+        .map(|e| (e.span().map_or(0, |s| s.start), PolicyProblem::Parse(e)))
+        .collect();
+    problems.extend(
+        check_errors
+            .into_iter()
+            .filter(|e| e.is_error() && !echoes_a_broken_item(e))
+            .map(|e| (e.span().start, PolicyProblem::Check(e))),
+    );
+    problems.sort_by_key(|(at, _)| *at);
+    problems.into_iter().map(|(_, p)| p).collect()
 }
 
 /// The text of a policy file, or why it cannot be read (unreadable, or not UTF-8: with the

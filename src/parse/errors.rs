@@ -108,6 +108,20 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// The same problem found in a part of the file that starts at byte `offset` (for the
+    /// lexical problems, whose spans come from that part alone).
+    pub(super) fn shifted(self, offset: usize) -> ParseError {
+        let shift = |span: Span| Span::new(span.start + offset, span.end + offset);
+        match self {
+            ParseError::UnterminatedText { span } => {
+                ParseError::UnterminatedText { span: shift(span) }
+            }
+            ParseError::TooDeep { span } => ParseError::TooDeep { span: shift(span) },
+            ParseError::TooLong { span } => ParseError::TooLong { span: shift(span) },
+            other => other,
+        }
+    }
+
     /// Where the problem is, when it has a place in the file.
     pub fn span(&self) -> Option<Span> {
         match self {
@@ -124,11 +138,18 @@ impl ParseError {
 
 /// Turns pest's error into one a person can act on: a common slip when one is recognised,
 /// otherwise what was expected and what was found.
-pub(super) fn from_pest(source: &str, error: pest::error::Error<Rule>) -> ParseError {
-    let at = match error.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
+///
+/// `error` comes from parsing the part of `source` that starts at byte `offset`.
+pub(super) fn from_pest(
+    source: &str,
+    offset: usize,
+    error: pest::error::Error<Rule>,
+) -> ParseError {
+    let at = offset
+        + match error.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
     let positives = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
