@@ -61,6 +61,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
 pub mod history;
+pub mod lines;
 pub mod month;
 pub mod number;
 pub mod parse;
