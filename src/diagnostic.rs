@@ -44,7 +44,8 @@ pub struct DiagnosticRecord {
 /// A policy's text with the name it is shown under, for diagnostics that point into it.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
-    source: NamedSource<IndexedText>,
+    // Shared, so that a source (and the errors that carry one) stays small to move.
+    source: NamedSource<Arc<IndexedText>>,
     name: String,
 }
 
@@ -55,7 +56,7 @@ impl SourceFile {
         let text = text.into();
         let lines = LineIndex::new(&text);
         SourceFile {
-            source: NamedSource::new(name.clone(), IndexedText { text, lines }),
+            source: NamedSource::new(name.clone(), Arc::new(IndexedText { text, lines })),
             name,
         }
     }
@@ -128,7 +129,7 @@ impl SourceCode for IndexedText {
 /// A diagnostic shown against a source text it does not carry itself.
 pub struct WithSource<'a> {
     diagnostic: &'a dyn Diagnostic,
-    source: &'a NamedSource<IndexedText>,
+    source: &'a NamedSource<Arc<IndexedText>>,
 }
 
 impl fmt::Debug for WithSource<'_> {

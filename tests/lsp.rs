@@ -2,7 +2,7 @@
 //! standard input and output. Every wait has a timeout, so a hung server fails the test.
 #![cfg(feature = "lsp")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};

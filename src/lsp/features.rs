@@ -162,7 +162,7 @@ pub fn completion(doc: &Document, position: Position) -> Vec<CompletionItem> {
         doc.names
             .iter()
             .filter(|d| kinds.contains(&d.kind))
-            .map(|d| name_item(d))
+            .map(name_item)
             .collect()
     };
     if words_before.is_empty() {

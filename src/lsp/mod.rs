@@ -239,3 +239,5 @@ fn file_name(uri: &Url) -> String {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|()| uri.to_string())
 }
+#[cfg(test)]
+mod tests;
