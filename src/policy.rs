@@ -76,26 +76,45 @@ impl Policy {
 
     /// Parses and checks a policy's text; `name` is how diagnostics refer to it.
     pub fn parse(name: impl Into<String>, text: impl Into<String>) -> Result<Policy, PolicyError> {
+        Policy::analyse(name, text).0
+    }
+
+    /// As [`Policy::parse`], for editors: when the policy has errors, also the syntax tree of
+    /// every item that parses (on success the tree is in the policy).
+    pub fn analyse(
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> (Result<Policy, PolicyError>, Option<crate::ast::PolicyFile>) {
         let text: String = text.into();
         let source = SourceFile::new(name, text.as_str());
-        let recovered = parse::parse_recovering(&text);
+        let mut recovered = parse::parse_recovering(&text);
         if !recovered.errors.is_empty() {
-            let problems = problems_of_broken_policy(recovered, &text);
-            return Err(PolicyError { source, problems });
+            let syntax = std::mem::replace(&mut recovered.policy, empty_syntax());
+            let checked = check::check(&syntax, &text);
+            let problems = problems_of_broken_policy(recovered, checked);
+            return (Err(PolicyError { source, problems }), Some(syntax));
         }
         let syntax = recovered.policy;
         match check::check(&syntax, &text) {
-            Ok(checked) => Ok(Policy {
-                source,
-                syntax,
-                program: checked.program,
-                warnings: checked.warnings,
-            }),
+            Ok(checked) => {
+                let policy = Policy {
+                    source,
+                    syntax,
+                    program: checked.program,
+                    warnings: checked.warnings,
+                };
+                (Ok(policy), None)
+            }
             Err(errors) => {
                 let problems = errors.0.into_iter().map(PolicyProblem::Check).collect();
-                Err(PolicyError { source, problems })
+                (Err(PolicyError { source, problems }), Some(syntax))
             }
         }
+    }
+
+    /// The syntax tree, given up (an editor keeps it after taking the warnings).
+    pub fn into_syntax(self) -> crate::ast::PolicyFile {
+        self.syntax
     }
 
     /// The checked program the interpreter runs.
@@ -155,8 +174,11 @@ impl Policy {
 /// may look unused because the rule that uses it is broken) and errors that name a broken
 /// item (`replaces` naming a rule that did not parse), and those that depend on every case
 /// being known (`once per case` for an event whose case is broken).
-fn problems_of_broken_policy(recovered: parse::Recovered, text: &str) -> Vec<PolicyProblem> {
-    let check_errors = match check::check(&recovered.policy, text) {
+fn problems_of_broken_policy(
+    recovered: parse::Recovered,
+    checked: Result<check::Checked, check::CheckErrors>,
+) -> Vec<PolicyProblem> {
+    let check_errors = match checked {
         Ok(_) => Vec::new(),
         Err(errors) => errors.0,
     };
@@ -185,6 +207,13 @@ fn problems_of_broken_policy(recovered: parse::Recovered, text: &str) -> Vec<Pol
     );
     problems.sort_by_key(|(at, _)| *at);
     problems.into_iter().map(|(_, p)| p).collect()
+}
+
+fn empty_syntax() -> crate::ast::PolicyFile {
+    crate::ast::PolicyFile {
+        name: crate::ast::Spanned::new(String::new(), crate::ast::Span::new(0, 0)),
+        items: Vec::new(),
+    }
 }
 
 /// The text of a policy file, or why it cannot be read (unreadable, or not UTF-8: with the

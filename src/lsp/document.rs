@@ -110,14 +110,16 @@ impl Document {
     /// Analyses a policy's text; `name` is how diagnostics refer to it.
     pub fn new(name: &str, text: String) -> Document {
         let lines = LineIndex::new(&text);
-        let (syntax, problems) = match Policy::parse(name, text.as_str()) {
-            Ok(policy) => {
+        let (syntax, problems) = match Policy::analyse(name, text.as_str()) {
+            (Ok(policy), _) => {
                 let problems = policy.warnings().iter().map(|w| problem(w)).collect();
-                (policy.syntax().clone(), problems)
+                (policy.into_syntax(), problems)
             }
-            Err(error) => {
+            (Err(error), partial) => {
                 let problems = error.problems.iter().map(|p| problem(p)).collect();
-                (parse::parse_recovering(&text).policy, problems)
+                // Only a file that cannot be read has no tree.
+                let syntax = partial.unwrap_or_else(|| parse::parse_recovering(&text).policy);
+                (syntax, problems)
             }
         };
         let names = declared_names(&syntax, &text);

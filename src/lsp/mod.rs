@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument,
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, LogMessage,
     Notification as NotificationTrait, PublishDiagnostics,
 };
 use lsp_types::request::{
@@ -83,33 +83,33 @@ pub struct Server {
 }
 
 impl Server {
-    /// Handles a notification (open, change, close): the diagnostics to publish.
+    /// Handles a notification (open, change, close): the diagnostics to publish, or a log
+    /// message saying why a notification could not be read.
     pub fn notification(&mut self, notification: Notification) -> Vec<Notification> {
         let method = notification.method.clone();
-        let method = method.as_str();
-        let opened_or_changed = match method {
+        let opened_or_changed = match method.as_str() {
             DidOpenTextDocument::METHOD => notification
-                .extract::<lsp_types::DidOpenTextDocumentParams>(method)
-                .ok()
-                .map(|p| (p.text_document.uri, p.text_document.text)),
+                .extract::<lsp_types::DidOpenTextDocumentParams>(&method)
+                .map(|p| Some((p.text_document.uri, p.text_document.text))),
             DidChangeTextDocument::METHOD => notification
-                .extract::<lsp_types::DidChangeTextDocumentParams>(method)
-                .ok()
-                .and_then(|mut p| Some((p.text_document.uri, p.content_changes.pop()?.text))),
-            DidCloseTextDocument::METHOD => {
-                if let Ok(p) = notification
-                    .extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
-                {
+                .extract::<lsp_types::DidChangeTextDocumentParams>(&method)
+                .map(|mut p| Some((p.text_document.uri, p.content_changes.pop()?.text))),
+            DidCloseTextDocument::METHOD => notification
+                .extract::<lsp_types::DidCloseTextDocumentParams>(&method)
+                .map(|p| {
                     self.documents.remove(&p.text_document.uri);
-                    return vec![publish(p.text_document.uri, Vec::new())];
-                }
-                None
-            }
-            _ => None,
+                    Some((p.text_document.uri, String::new()))
+                }),
+            _ => return Vec::new(),
         };
-        let Some((uri, text)) = opened_or_changed else {
-            return Vec::new();
+        let (uri, text) = match opened_or_changed {
+            Ok(Some(document)) => document,
+            Ok(None) => return Vec::new(),
+            Err(error) => return vec![log_error(&format!("cannot read `{method}`: {error}"))],
         };
+        if method == DidCloseTextDocument::METHOD {
+            return vec![publish(uri, Vec::new())];
+        }
         let document = Document::new(&file_name(&uri), text);
         let diagnostics = features::diagnostics(&document, &uri);
         self.documents.insert(uri.clone(), document);
@@ -222,6 +222,15 @@ impl Server {
             )
         })
     }
+}
+
+/// A message for the editor's log (VS Code shows it in the server's output channel).
+fn log_error(message: &str) -> Notification {
+    let params = lsp_types::LogMessageParams {
+        typ: lsp_types::MessageType::ERROR,
+        message: message.to_string(),
+    };
+    Notification::new(LogMessage::METHOD.to_string(), params)
 }
 
 fn publish(uri: Url, diagnostics: Vec<lsp_types::Diagnostic>) -> Notification {

@@ -231,3 +231,44 @@ fn secondary_labels_become_related_information() {
     let owner = text.find("owner medical_lead").unwrap() + "owner ".len();
     assert_eq!(related[0].location.range.start, d.position(owner));
 }
+
+#[test]
+fn the_server_publishes_diagnostics_and_logs_what_it_cannot_read() {
+    use lsp_server::{Notification, Request, RequestId};
+    use serde_json::json;
+    let mut server = super::Server::default();
+    let open = Notification::new(
+        "textDocument/didOpen".to_string(),
+        json!({"textDocument": {"uri": uri(), "languageId": "escalate", "version": 1, "text": POLICY}}),
+    );
+    let out = server.notification(open);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].method, "textDocument/publishDiagnostics");
+    assert_eq!(out[0].params["diagnostics"].as_array().unwrap().len(), 3);
+
+    let garbled = Notification::new(
+        "textDocument/didChange".to_string(),
+        json!({"nonsense": true}),
+    );
+    let out = server.notification(garbled);
+    assert_eq!(out[0].method, "window/logMessage");
+    assert!(out[0].params["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("cannot read `textDocument/didChange`"));
+
+    let hover = |uri: &str| {
+        Request::new(
+            RequestId::from(7),
+            "textDocument/hover".to_string(),
+            json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 7}}),
+        )
+    };
+    let answer = server.request(hover(uri().as_str()));
+    assert!(answer.error.is_none());
+    let unknown = server.request(hover("file:///elsewhere.policy"));
+    assert_eq!(
+        unknown.error.unwrap().message,
+        "`file:///elsewhere.policy` is not open"
+    );
+}

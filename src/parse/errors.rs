@@ -156,6 +156,7 @@ pub(super) fn from_pest(
     };
     let cx = At {
         source,
+        piece_start: offset,
         at,
         positives: &positives,
         found: token_at(source, at),
@@ -190,6 +191,9 @@ fn unexpected(cx: &At) -> ParseError {
 pub(super) struct At<'a> {
     /// The policy's text.
     pub source: &'a str,
+    /// Where the part of the text that was being parsed starts: the file's start, or the
+    /// start of the item being parsed on its own.
+    pub piece_start: usize,
     /// The byte where the parse stopped.
     pub at: usize,
     /// The grammar rules that could have come next.

@@ -12,8 +12,12 @@ const ITEM_WORDS: &[&str] = &[
 /// line whose first word is an item word, outside any block, or at the very start of a line
 /// even inside a block (a block left open by mistake must not swallow the rest of the file).
 /// The first item (normally the `policy` line) starts at offset 0 and is not listed.
-pub(super) fn item_starts(source: &str) -> Vec<usize> {
+///
+/// Also says whether any item was started inside a block: such a split is a guess (the
+/// block may be one left open, or the word may be a name at the start of a line).
+pub(super) fn item_starts(source: &str) -> (Vec<usize>, bool) {
     let mut starts = Vec::new();
+    let mut guessed = false;
     let mut depth = 0usize;
     let mut seen_text = false;
     let mut line_start = 0;
@@ -22,6 +26,7 @@ pub(super) fn item_starts(source: &str) -> Vec<usize> {
         let indent = line.len() - trimmed.len();
         if seen_text && starts_item(trimmed) && (depth == 0 || indent == 0) {
             starts.push(line_start + indent);
+            guessed |= depth > 0;
             depth = 0;
         }
         let (net, has_text) = braces_and_text(trimmed);
@@ -29,7 +34,7 @@ pub(super) fn item_starts(source: &str) -> Vec<usize> {
         depth = depth.saturating_add_signed(net);
         line_start += line.len();
     }
-    starts
+    (starts, guessed)
 }
 
 /// The name an item declares: the word after its first (`low_callbacks` in
@@ -88,7 +93,8 @@ mod tests {
     #[test]
     fn items_start_at_their_words_outside_blocks() {
         let source = "# a comment\npolicy \"P\"\nrole a \"A\"\nrule r \"R\" {\n  when x > 1\n  owner a\n}\n  grade g \"G\" { a otherwise }\n";
-        let starts = item_starts(source);
+        let (starts, guessed) = item_starts(source);
+        assert!(!guessed);
         let words: Vec<&str> = starts.iter().map(|&s| &source[s..s + 4]).collect();
         assert_eq!(words, ["role", "rule", "grad"]);
     }
@@ -96,7 +102,7 @@ mod tests {
     #[test]
     fn words_inside_blocks_and_texts_do_not_start_items() {
         let source = "policy \"P\"\nrule r \"R {\" {\n  require \"rule the { world\"\n  test\n}\n";
-        assert_eq!(item_starts(source), vec![11]);
+        assert_eq!(item_starts(source), (vec![11], false));
     }
 
     #[test]
@@ -113,6 +119,6 @@ mod tests {
     #[test]
     fn a_block_left_open_ends_at_the_next_item_at_the_start_of_a_line() {
         let source = "policy \"P\"\nrule r \"R\" {\n  owner a\nrule s \"S\" {\n}\n";
-        assert_eq!(item_starts(source), vec![11, 34]);
+        assert_eq!(item_starts(source), (vec![11, 34], true));
     }
 }

@@ -80,15 +80,21 @@ pub fn parse_recovering(source: &str) -> Recovered {
         });
         return builder.recovered(empty());
     }
-    let whole = scan::check_lexical_limits(source)
-        .ok()
-        .and_then(|()| PolicyGrammar::parse(Rule::file, source).ok());
-    if let Some(mut pairs) = whole {
-        let policy = builder.build_file(pairs.next().expect("the file rule yields one pair"));
-        return builder.recovered(policy);
+    // Each item is parsed on its own, which costs no more than parsing the whole file and
+    // keeps the errors of every item. Where an item had to be started inside a block (one
+    // left open, or a name at the start of a line), the whole file is tried first, so that a
+    // valid policy never depends on that guess.
+    let (mut starts, guessed) = items::item_starts(source);
+    if guessed {
+        let whole = scan::check_lexical_limits(source)
+            .ok()
+            .and_then(|()| PolicyGrammar::parse(Rule::file, source).ok());
+        if let Some(mut pairs) = whole {
+            let policy = builder.build_file(pairs.next().expect("the file rule yields one pair"));
+            return builder.recovered(policy);
+        }
     }
     let mut policy = empty();
-    let mut starts = items::item_starts(source);
     starts.push(source.len());
     let mut from = 0;
     for (index, to) in starts.into_iter().enumerate() {
