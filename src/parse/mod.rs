@@ -14,6 +14,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 use crate::ast::*;
+use crate::lines::LineIndex;
 use crate::month::Month;
 use crate::schema::Direction;
 
@@ -157,6 +158,8 @@ struct Builder {
     errors: Vec<ParseError>,
     /// The names of items that did not parse.
     broken_names: Vec<String>,
+    /// Where the lines of the file start, once an error needs them.
+    lines: Option<LineIndex>,
     /// Where the text being built starts in the file (items are parsed one by one).
     offset: usize,
 }
@@ -184,8 +187,12 @@ impl Builder {
         let parsed = scan::check_lexical_limits(piece)
             .map_err(|error| error.shifted(range.start))
             .and_then(|()| {
-                PolicyGrammar::parse(rule, piece)
-                    .map_err(|error| errors::from_pest(source, range.start, error))
+                PolicyGrammar::parse(rule, piece).map_err(|error| {
+                    // Built once, at the first error: messages name lines ("the `{` on
+                    // line 12"), and counting from the top for each would be quadratic.
+                    let lines = self.lines.get_or_insert_with(|| LineIndex::new(source));
+                    errors::from_pest(source, lines, range.start, error)
+                })
             });
         let mut pairs = match parsed {
             Ok(pairs) => pairs,
