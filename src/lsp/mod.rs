@@ -1,7 +1,6 @@
 //! `escalate lsp`: a language server over standard input and output, for editors. It is
-//! synchronous (rust-analyzer's `lsp-server`): one message at a time, each document
-//! analysed again in full on every change (a 2,000-rule policy takes milliseconds; see
-//! `benches/check.rs`).
+//! synchronous (rust-analyzer's `lsp-server`): one message at a time, each document analysed
+//! again in full on every change, as `escalate check` would (see `benches/check.rs`).
 //!
 //! [`Server`] holds the open documents and turns each request into its response without
 //! doing any I/O; [`run`] connects it to standard input and output.
