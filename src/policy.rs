@@ -85,9 +85,22 @@ impl Policy {
         name: impl Into<String>,
         text: impl Into<String>,
     ) -> (Result<Policy, PolicyError>, Option<crate::ast::PolicyFile>) {
+        Policy::analyse_cached(name, text, None)
+    }
+
+    /// As [`Policy::analyse`], parsing again only the items whose text is not in `cache`
+    /// (see [`parse::parse_recovering_cached`]): what an editor does on every change.
+    pub fn analyse_cached(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        cache: Option<&mut parse::ItemCache>,
+    ) -> (Result<Policy, PolicyError>, Option<crate::ast::PolicyFile>) {
         let text: String = text.into();
         let source = SourceFile::new(name, text.as_str());
-        let mut recovered = parse::parse_recovering(&text);
+        let mut recovered = match cache {
+            Some(cache) => parse::parse_recovering_cached(&text, cache),
+            None => parse::parse_recovering(&text),
+        };
         if !recovered.errors.is_empty() {
             let syntax = std::mem::replace(&mut recovered.policy, empty_syntax());
             let checked = check::check(&syntax, &text);

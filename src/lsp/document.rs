@@ -104,13 +104,22 @@ pub struct Document {
     pub problems: Vec<Problem>,
     /// The names it declares, in file order.
     pub names: Vec<Declared>,
+    /// Its items by their text, so that the next version parses only what changed.
+    pub cache: parse::ItemCache,
 }
 
 impl Document {
     /// Analyses a policy's text; `name` is how diagnostics refer to it.
     pub fn new(name: &str, text: String) -> Document {
+        Document::changed(name, text, parse::ItemCache::default())
+    }
+
+    /// Analyses a new version of a policy's text, parsing again only the items not in
+    /// `cache` (the previous version's).
+    pub fn changed(name: &str, text: String, mut cache: parse::ItemCache) -> Document {
         let lines = LineIndex::new(&text);
-        let (syntax, problems) = match Policy::analyse(name, text.as_str()) {
+        let analysis = Policy::analyse_cached(name, text.as_str(), Some(&mut cache));
+        let (syntax, problems) = match analysis {
             (Ok(policy), _) => {
                 let problems = policy.warnings().iter().map(|w| problem(w)).collect();
                 (policy.into_syntax(), problems)
@@ -129,6 +138,7 @@ impl Document {
             syntax,
             problems,
             names,
+            cache,
         }
     }
 

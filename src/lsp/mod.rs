@@ -1,6 +1,7 @@
 //! `escalate lsp`: a language server over standard input and output, for editors. It is
 //! synchronous (rust-analyzer's `lsp-server`): one message at a time, each document analysed
-//! again in full on every change, as `escalate check` would (see `benches/check.rs`).
+//! again on every change as `escalate check` would, except that only the items whose text
+//! changed are parsed again (see `benches/check.rs`).
 //!
 //! [`Server`] holds the open documents and turns each request into its response without
 //! doing any I/O; [`run`] connects it to standard input and output.
@@ -109,7 +110,12 @@ impl Server {
         if method == DidCloseTextDocument::METHOD {
             return vec![publish(uri, Vec::new())];
         }
-        let document = Document::new(&file_name(&uri), text);
+        let cache = self
+            .documents
+            .remove(&uri)
+            .map(|previous| previous.cache)
+            .unwrap_or_default();
+        let document = Document::changed(&file_name(&uri), text, cache);
         let diagnostics = features::diagnostics(&document, &uri);
         self.documents.insert(uri.clone(), document);
         vec![publish(uri, diagnostics)]

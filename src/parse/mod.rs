@@ -7,7 +7,10 @@ mod expected;
 mod expr;
 mod items;
 mod scan;
+mod shift;
 mod slips;
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use pest::iterators::Pair;
@@ -70,6 +73,24 @@ pub struct Recovered {
 /// with a syntax error is left out) and every problem found, in file order. Editors use the
 /// partial tree to keep checking, hovering and completing around a broken item.
 pub fn parse_recovering(source: &str) -> Recovered {
+    parse_items(source, None)
+}
+
+/// Items parsed before, by their text: what an editor keeps between changes, so that only the
+/// items whose text changed are parsed again.
+#[derive(Clone, Debug, Default)]
+pub struct ItemCache {
+    /// An item's text → where it was, and what it parsed to (items without problems only).
+    items: HashMap<String, (usize, Vec<Item>)>,
+}
+
+/// As [`parse_recovering`], parsing again only the items not in `cache` (and the first, the
+/// `policy` line's); `cache` then holds the items of `source`.
+pub fn parse_recovering_cached(source: &str, cache: &mut ItemCache) -> Recovered {
+    parse_items(source, Some(cache))
+}
+
+fn parse_items(source: &str, mut cache: Option<&mut ItemCache>) -> Recovered {
     let mut builder = Builder::default();
     let empty = || PolicyFile {
         name: Spanned::new(String::new(), Span::new(0, 0)),
@@ -96,15 +117,40 @@ pub fn parse_recovering(source: &str) -> Recovered {
         }
     }
     let mut policy = empty();
+    let mut previous = cache.as_deref_mut().map(|c| std::mem::take(&mut c.items));
+    let mut kept = HashMap::new();
     starts.push(source.len());
     let mut from = 0;
     for (index, to) in starts.into_iter().enumerate() {
-        let rule = match index {
-            0 => Rule::file,
-            _ => Rule::items,
+        let text = &source[from..to];
+        let cached = match index {
+            0 => None,
+            _ => previous.as_mut().and_then(|p| p.remove(text)),
         };
-        builder.parse_piece(source, from..to, rule, &mut policy);
+        if let Some((at, items)) = cached {
+            let by = from as isize - at as isize;
+            policy.items.extend(items.iter().cloned().map(|mut item| {
+                shift::Shift::shift(&mut item, by);
+                item
+            }));
+            kept.insert(text.to_string(), (at, items));
+        } else {
+            let rule = match index {
+                0 => Rule::file,
+                _ => Rule::items,
+            };
+            let before = (builder.errors.len(), builder.broken_names.len());
+            let items = policy.items.len();
+            builder.parse_piece(source, from..to, rule, &mut policy);
+            let clean = (builder.errors.len(), builder.broken_names.len()) == before;
+            if cache.is_some() && index > 0 && clean {
+                kept.insert(text.to_string(), (from, policy.items[items..].to_vec()));
+            }
+        }
         from = to;
+    }
+    if let Some(cache) = cache {
+        cache.items = kept;
     }
     builder.recovered(policy)
 }
