@@ -4,6 +4,12 @@
 //! per concern), subject and concern fields, `replaces` chains, temporal suffixes, windows,
 //! trends and concern aggregates. The target is under 100 ms for parse + check.
 //!
+//! With the `lsp` feature, it also measures what the language server does on every keystroke:
+//! analysing the document again after a one-character change (a threshold edited, or a typo
+//! that breaks one rule's syntax), parsing again only the item that changed. The target is
+//! well under 100 ms. And it measures rendering every diagnostic of a policy with 2,000 errors
+//! (linear in their number, thanks to the line index).
+//!
 //! Run with `cargo bench --bench check`.
 
 use std::time::Duration;
@@ -192,7 +198,69 @@ fn bench_check(c: &mut Criterion) {
     group.bench_function("parse + check 2000 rules", |b| {
         b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
     });
+    #[cfg(feature = "lsp")]
+    bench_typing(&mut group, &text);
+    bench_rendering(&mut group, &text);
     group.finish();
+}
+
+/// Re-analysing the document after one character changes, as the language server does on
+/// every keystroke.
+#[cfg(feature = "lsp")]
+fn bench_typing(
+    group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    text: &str,
+) {
+    use escalate::lsp::document::Document;
+    // A character removed from the first rule, and put back: every later item moves.
+    let edited = text.replacen("metric_0 < 60%", "metric_0 < 6%", 1);
+    assert_ne!(edited, text, "the edit applies");
+    let typo = text.replacen("  severity moderate\n", "  severity moderate)\n", 1);
+    assert_ne!(typo, text, "the typo applies");
+    assert_eq!(
+        Document::new("bench.policy", typo.clone()).problems.len(),
+        1,
+        "one syntax error, nothing else"
+    );
+    for (name, other) in [
+        ("lsp: a one-character change in a 2000-rule policy", &edited),
+        ("lsp: a typo that breaks one rule of 2000", &typo),
+    ] {
+        // The server keeps the previous version's items: alternate between the two texts.
+        let mut document = Document::new("bench.policy", text.to_string());
+        let mut flip = false;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                flip = !flip;
+                let next = if flip { other } else { text };
+                let cache = std::mem::take(&mut document.cache);
+                document = Document::changed("bench.policy", black_box(next.to_string()), cache);
+            })
+        });
+    }
+}
+
+/// Rendering every diagnostic of a policy where each of the 2,000 rules names an unknown
+/// metric.
+fn bench_rendering(
+    group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    text: &str,
+) {
+    let broken = text
+        .replace("metric_", "metrik_")
+        .replace("metric metrik_", "metric metric_");
+    let error = Policy::parse("bench.policy", broken).expect_err("unknown metrics");
+    assert!(
+        error.problems.len() > RULES / 2,
+        "{} problems",
+        error.problems.len()
+    );
+    group.bench_function("render 2000 diagnostics", |b| {
+        b.iter(|| black_box(error.render(false)))
+    });
+    group.bench_function("records of 2000 diagnostics", |b| {
+        b.iter(|| black_box(error.records()))
+    });
 }
 
 criterion_group!(benches, bench_check);

@@ -5,9 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 use serde::Serialize;
+
+use crate::lines::LineIndex;
 
 /// Whether a diagnostic stops the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,7 +44,8 @@ pub struct DiagnosticRecord {
 /// A policy's text with the name it is shown under, for diagnostics that point into it.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
-    source: NamedSource<Arc<str>>,
+    // Shared, so that a source (and the errors that carry one) stays small to move.
+    source: NamedSource<Arc<IndexedText>>,
     name: String,
 }
 
@@ -49,8 +53,10 @@ impl SourceFile {
     /// A source named `name` (usually its path) with its text.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let name = name.into();
+        let text = text.into();
+        let lines = LineIndex::new(&text);
         SourceFile {
-            source: NamedSource::new(name.clone(), text.into()),
+            source: NamedSource::new(name.clone(), Arc::new(IndexedText { text, lines })),
             name,
         }
     }
@@ -62,7 +68,12 @@ impl SourceFile {
 
     /// Its text.
     pub fn text(&self) -> &str {
-        self.source.inner()
+        &self.source.inner().text
+    }
+
+    /// Where its lines start.
+    pub fn lines(&self) -> &LineIndex {
+        &self.source.inner().lines
     }
 
     /// Lets a diagnostic that carries only spans be shown against this source.
@@ -74,10 +85,51 @@ impl SourceFile {
     }
 }
 
+/// A text with its line index. miette finds a span's lines by counting from the top of the
+/// text, which made showing many diagnostics of one file quadratic; this starts from the
+/// first line shown instead.
+#[derive(Clone, Debug)]
+struct IndexedText {
+    text: Arc<str>,
+    lines: LineIndex,
+}
+
+impl SourceCode for IndexedText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        if span.offset() > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // miette's own reading, from the first line it will show: the same result, without
+        // the lines above.
+        let first_line = self
+            .lines
+            .line_of(span.offset())
+            .saturating_sub(context_lines_before);
+        let from = self.lines.line_start(first_line);
+        let shifted = SourceSpan::new((span.offset() - from).into(), span.len());
+        let contents =
+            self.text[from..].read_span(&shifted, context_lines_before, context_lines_after)?;
+        let data: &'a [u8] = contents.data();
+        let start = contents.span().offset() + from;
+        Ok(Box::new(MietteSpanContents::new(
+            data,
+            SourceSpan::new(start.into(), contents.span().len()),
+            contents.line() + first_line,
+            contents.column(),
+            contents.line_count() + first_line,
+        )))
+    }
+}
+
 /// A diagnostic shown against a source text it does not carry itself.
 pub struct WithSource<'a> {
     diagnostic: &'a dyn Diagnostic,
-    source: &'a NamedSource<Arc<str>>,
+    source: &'a NamedSource<Arc<IndexedText>>,
 }
 
 impl fmt::Debug for WithSource<'_> {

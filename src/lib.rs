@@ -61,6 +61,9 @@ pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
 pub mod history;
+pub mod lines;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod month;
 pub mod number;
 pub mod parse;

@@ -76,27 +76,58 @@ impl Policy {
 
     /// Parses and checks a policy's text; `name` is how diagnostics refer to it.
     pub fn parse(name: impl Into<String>, text: impl Into<String>) -> Result<Policy, PolicyError> {
+        Policy::analyse(name, text).0
+    }
+
+    /// As [`Policy::parse`], for editors: when the policy has errors, also the syntax tree of
+    /// every item that parses (on success the tree is in the policy).
+    pub fn analyse(
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> (Result<Policy, PolicyError>, Option<crate::ast::PolicyFile>) {
+        Policy::analyse_cached(name, text, None)
+    }
+
+    /// As [`Policy::analyse`], parsing again only the items whose text is not in `cache`
+    /// (see [`parse::parse_recovering_cached`]): what an editor does on every change.
+    pub fn analyse_cached(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        cache: Option<&mut parse::ItemCache>,
+    ) -> (Result<Policy, PolicyError>, Option<crate::ast::PolicyFile>) {
         let text: String = text.into();
         let source = SourceFile::new(name, text.as_str());
-        let syntax = match parse::parse(&text) {
-            Ok(syntax) => syntax,
-            Err(errors) => {
-                let problems = errors.0.into_iter().map(PolicyProblem::Parse).collect();
-                return Err(PolicyError { source, problems });
-            }
+        let mut recovered = match cache {
+            Some(cache) => parse::parse_recovering_cached(&text, cache),
+            None => parse::parse_recovering(&text),
         };
+        if !recovered.errors.is_empty() {
+            let syntax = std::mem::replace(&mut recovered.policy, empty_syntax());
+            let checked = check::check(&syntax, &text);
+            let problems = problems_of_broken_policy(recovered, checked);
+            return (Err(PolicyError { source, problems }), Some(syntax));
+        }
+        let syntax = recovered.policy;
         match check::check(&syntax, &text) {
-            Ok(checked) => Ok(Policy {
-                source,
-                syntax,
-                program: checked.program,
-                warnings: checked.warnings,
-            }),
+            Ok(checked) => {
+                let policy = Policy {
+                    source,
+                    syntax,
+                    program: checked.program,
+                    warnings: checked.warnings,
+                };
+                (Ok(policy), None)
+            }
             Err(errors) => {
                 let problems = errors.0.into_iter().map(PolicyProblem::Check).collect();
-                Err(PolicyError { source, problems })
+                (Err(PolicyError { source, problems }), Some(syntax))
             }
         }
+    }
+
+    /// The syntax tree, given up (an editor keeps it after taking the warnings).
+    pub fn into_syntax(self) -> crate::ast::PolicyFile {
+        self.syntax
     }
 
     /// The checked program the interpreter runs.
@@ -147,6 +178,54 @@ impl Policy {
             .iter()
             .map(|w| diagnostic::render(&self.source.attach(w), colour))
             .collect()
+    }
+}
+
+/// The problems of a policy with syntax errors: those errors, and the checker's errors in the
+/// items that did parse (so one broken rule does not hide the mistakes in the others), in
+/// order of position. Left out, as they would only echo the syntax errors: warnings (a role
+/// may look unused because the rule that uses it is broken) and errors that name a broken
+/// item (`replaces` naming a rule that did not parse), and those that depend on every case
+/// being known (`once per case` for an event whose case is broken).
+fn problems_of_broken_policy(
+    recovered: parse::Recovered,
+    checked: Result<check::Checked, check::CheckErrors>,
+) -> Vec<PolicyProblem> {
+    let check_errors = match checked {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    };
+    let echoes_a_broken_item = |error: &CheckError| {
+        if let CheckError::Event(e) = error {
+            if e.code == check::EventCode::OnceOutsideCase {
+                return true;
+            }
+        }
+        let message = error.to_string();
+        recovered
+            .broken_names
+            .iter()
+            .any(|name| message.contains(&format!("`{name}`")))
+    };
+    let mut problems: Vec<(usize, PolicyProblem)> = recovered
+        .errors
+        .into_iter()
+        .map(|e| (e.span().map_or(0, |s| s.start), PolicyProblem::Parse(e)))
+        .collect();
+    problems.extend(
+        check_errors
+            .into_iter()
+            .filter(|e| e.is_error() && !echoes_a_broken_item(e))
+            .map(|e| (e.span().start, PolicyProblem::Check(e))),
+    );
+    problems.sort_by_key(|(at, _)| *at);
+    problems.into_iter().map(|(_, p)| p).collect()
+}
+
+fn empty_syntax() -> crate::ast::PolicyFile {
+    crate::ast::PolicyFile {
+        name: crate::ast::Spanned::new(String::new(), crate::ast::Span::new(0, 0)),
+        items: Vec::new(),
     }
 }
 

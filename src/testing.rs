@@ -223,7 +223,7 @@ pub fn run(policy: &Policy) -> TestReport {
             let source = policy.source();
             TestResult {
                 name: test.name.clone(),
-                line: line_of(source.text(), test.span.start),
+                line: source.lines().line_of(test.span.start) + 1,
                 passed: failures.is_empty(),
                 failures: failures
                     .iter()
@@ -258,10 +258,6 @@ impl TestResult {
             .map(|f| diagnostic::render(&policy.source().attach(f), colour))
             .collect()
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// Runs one test: its failures, and the data it built with its as-of month.

@@ -54,6 +54,9 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Run the `test` blocks of policy files, and measure what they cover.
     Test(test::TestArgs),
+    /// Serve editors over standard input and output (the Language Server Protocol).
+    #[cfg(feature = "lsp")]
+    Lsp,
 }
 
 /// How results and problems are written.
@@ -83,10 +86,24 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp => run_lsp(),
     };
     match OUTPUT_FAILED.load(Ordering::SeqCst) {
         true => ExitCode::from(FAILURE),
         false => ExitCode::from(code),
+    }
+}
+
+/// Runs the language server until the editor closes it.
+#[cfg(feature = "lsp")]
+fn run_lsp() -> u8 {
+    match crate::lsp::run() {
+        Ok(()) => SUCCESS,
+        Err(error) => {
+            eprintln!("error: the language server stopped: {error}");
+            FAILURE
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use super::{
     MAX_POLICY_BYTES,
 };
 use crate::ast::Span;
+use crate::lines::LineIndex;
 
 /// Everything wrong with a policy's text.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -114,6 +115,28 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// The same problem found in a part of the file that starts at byte `offset` (for the
+    /// lexical problems, whose spans come from that part alone).
+    pub(super) fn shifted(self, offset: usize) -> ParseError {
+        let shift = |span: Span| Span::new(span.start + offset, span.end + offset);
+        match self {
+            ParseError::UnterminatedText { span } => {
+                ParseError::UnterminatedText { span: shift(span) }
+            }
+            ParseError::TooDeep { span } => ParseError::TooDeep { span: shift(span) },
+            ParseError::TooLong {
+                what,
+                excerpt,
+                span,
+            } => ParseError::TooLong {
+                what,
+                excerpt,
+                span: shift(span),
+            },
+            other => other,
+        }
+    }
+
     /// Where the problem is, when it has a place in the file.
     pub fn span(&self) -> Option<Span> {
         match self {
@@ -130,17 +153,28 @@ impl ParseError {
 
 /// Turns pest's error into one a person can act on: a common slip when one is recognised,
 /// otherwise what was expected and what was found.
-pub(super) fn from_pest(source: &str, error: pest::error::Error<Rule>) -> ParseError {
-    let at = match error.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
+///
+/// `error` comes from parsing the part of `source` that starts at byte `offset`; `lines`
+/// indexes `source`.
+pub(super) fn from_pest(
+    source: &str,
+    lines: &LineIndex,
+    offset: usize,
+    error: pest::error::Error<Rule>,
+) -> ParseError {
+    let at = offset
+        + match error.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
     let positives = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let cx = At {
         source,
+        lines,
+        piece_start: offset,
         at,
         positives: &positives,
         found: token_at(source, at),
@@ -175,6 +209,11 @@ fn unexpected(cx: &At) -> ParseError {
 pub(super) struct At<'a> {
     /// The policy's text.
     pub source: &'a str,
+    /// Where the text's lines start.
+    pub lines: &'a LineIndex,
+    /// Where the part of the text that was being parsed starts: the file's start, or the
+    /// start of the item being parsed on its own.
+    pub piece_start: usize,
     /// The byte where the parse stopped.
     pub at: usize,
     /// The grammar rules that could have come next.
@@ -215,7 +254,7 @@ impl At<'_> {
 
     /// The 1-based number of the line holding byte `offset`.
     pub fn line_number(&self, offset: usize) -> usize {
-        self.source[..offset].matches('\n').count() + 1
+        self.lines.line_of(offset) + 1
     }
 
     /// The line holding the stop, from its start to the stop.

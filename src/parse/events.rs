@@ -3,23 +3,21 @@
 
 use pest::iterators::Pair;
 
-use super::{
-    build_ident, build_ident_list, build_raw, build_text, first_inner, span_of, Builder, Rule,
-};
+use super::{first_inner, Builder, Rule};
 use crate::ast::*;
 
 impl Builder {
     pub(super) fn build_event_decl(&mut self, pair: Pair<Rule>) -> EventDecl {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let id = build_ident(inner.next().expect("event kind"));
-        let description = build_text(inner.next().expect("event description"));
+        let id = self.build_ident(inner.next().expect("event kind"));
+        let description = self.build_text(inner.next().expect("event description"));
         let mut once_per_case = None;
         let mut fields = None;
         for part in inner {
             match part.as_rule() {
-                Rule::once_per_case => once_per_case = Some(span_of(&part)),
-                _ => fields = Some(super::build_field_block_body(part)),
+                Rule::once_per_case => once_per_case = Some(self.span_of(&part)),
+                _ => fields = Some(self.build_field_block_body(part)),
             }
         }
         EventDecl {
@@ -32,23 +30,23 @@ impl Builder {
     }
 
     pub(super) fn build_case_decl(&mut self, pair: Pair<Rule>) -> CaseDecl {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let id = build_ident(inner.next().expect("case kind"));
-        let title = build_text(inner.next().expect("case title"));
+        let id = self.build_ident(inner.next().expect("case kind"));
+        let title = self.build_text(inner.next().expect("case title"));
         let mut items = Vec::new();
         let mut close = span;
         for part in inner {
-            let item_span = span_of(&part);
+            let item_span = self.span_of(&part);
             let kind = match part.as_rule() {
                 Rule::open_brace => continue,
                 Rule::close_brace => {
                     close = item_span;
                     continue;
                 }
-                Rule::opened_by => CaseItemKind::OpenedBy(build_ident(first_inner(part))),
-                Rule::closed_by => CaseItemKind::ClosedBy(build_ident_list(first_inner(part))),
-                _ => CaseItemKind::Events(build_ident_list(first_inner(part))),
+                Rule::opened_by => CaseItemKind::OpenedBy(self.build_ident(first_inner(part))),
+                Rule::closed_by => CaseItemKind::ClosedBy(self.build_ident_list(first_inner(part))),
+                _ => CaseItemKind::Events(self.build_ident_list(first_inner(part))),
             };
             items.push(CaseItem {
                 kind,
@@ -65,10 +63,10 @@ impl Builder {
     }
 
     pub(super) fn build_deadline_decl(&mut self, pair: Pair<Rule>) -> DeadlineDecl {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let id = build_ident(inner.next().expect("deadline name"));
-        let title = build_text(inner.next().expect("deadline title"));
+        let id = self.build_ident(inner.next().expect("deadline name"));
+        let title = self.build_text(inner.next().expect("deadline title"));
         let body = inner
             .find(|p| p.as_rule() == Rule::window_deadline)
             .map(|p| self.build_window_deadline(p))
@@ -86,8 +84,8 @@ impl Builder {
         let mut case = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::open_word => open = Some(span_of(&part)),
-                _ => case = Some(build_ident(part)),
+                Rule::open_word => open = Some(self.span_of(&part)),
+                _ => case = Some(self.build_ident(part)),
             }
         }
         ClauseKind::ForEach {
@@ -97,7 +95,7 @@ impl Builder {
     }
 
     pub(super) fn build_window_deadline(&mut self, pair: Pair<Rule>) -> WindowDeadline {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
         let awaited = self.build_target(inner.next().expect("awaited events"));
         let within = self.build_span(inner.next().expect("span"));
@@ -116,31 +114,31 @@ impl Builder {
         match pair.as_rule() {
             Rule::awaited => self.build_target(first_inner(pair)),
             Rule::event_set => EventTarget::Set(self.build_event_set(pair)),
-            _ => EventTarget::Kind(build_ident(pair)),
+            _ => EventTarget::Kind(self.build_ident(pair)),
         }
     }
 
     pub(super) fn build_span(&mut self, pair: Pair<Rule>) -> SpanExpr {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
         let amount_pair = inner.next().expect("span amount");
         let amount = match amount_pair.as_rule() {
             Rule::field_of => SpanAmount::Field(Box::new(self.build_field_of(amount_pair))),
-            _ => SpanAmount::Literal(build_raw(amount_pair)),
+            _ => SpanAmount::Literal(self.build_raw(amount_pair)),
         };
-        let unit = build_span_unit(inner.next().expect("span unit"));
+        let unit = self.build_span_unit(inner.next().expect("span unit"));
         SpanExpr { amount, unit, span }
     }
 
     pub(super) fn build_event_set(&mut self, pair: Pair<Rule>) -> EventSet {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut kinds = Vec::new();
         let mut window = None;
         let mut filter = None;
         for part in pair.into_inner() {
-            let part_span = span_of(&part);
+            let part_span = self.span_of(&part);
             match part.as_rule() {
-                Rule::ident_list => kinds = build_ident_list(part),
+                Rule::ident_list => kinds = self.build_ident_list(part),
                 Rule::event_filter => {
                     filter = Some(Box::new(self.build_expr(first_inner(part))));
                 }
@@ -165,9 +163,9 @@ impl Builder {
         let mut inner = pair.into_inner();
         match rule {
             Rule::in_last => {
-                let amount = build_raw(inner.next().expect("window length"));
+                let amount = self.build_raw(inner.next().expect("window length"));
                 let unit_pair = inner.next().expect("window unit");
-                let unit = Spanned::new(unit_of(unit_pair.as_rule()), span_of(&unit_pair));
+                let unit = Spanned::new(unit_of(unit_pair.as_rule()), self.span_of(&unit_pair));
                 SetWindowKind::InLast { amount, unit }
             }
             Rule::since_window => {
@@ -182,12 +180,12 @@ impl Builder {
     }
 
     pub(super) fn build_event_ref(&mut self, pair: Pair<Rule>) -> EventRef {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut pick = None;
         let mut target = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::pick => pick = Some(build_pick(&part)),
+                Rule::pick => pick = Some(self.build_pick(&part)),
                 _ => target = Some(self.build_target(part)),
             }
         }
@@ -211,9 +209,9 @@ impl Builder {
     }
 
     pub(super) fn build_field_of(&mut self, pair: Pair<Rule>) -> FieldOf {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let field = build_ident(inner.next().expect("field"));
+        let field = self.build_ident(inner.next().expect("field"));
         let of = self.build_event_ref(inner.next().expect("event"));
         FieldOf { field, of, span }
     }
@@ -221,13 +219,13 @@ impl Builder {
     /// The v1 primaries of a condition.
     pub(super) fn build_event_primary(&mut self, pair: Pair<Rule>) -> ExprKind {
         let rule = pair.as_rule();
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         match rule {
             Rule::pick_date => ExprKind::Pick(self.build_event_ref(pair)),
             Rule::field_of => ExprKind::FieldOf(Box::new(self.build_field_of(pair))),
             Rule::elapsed => {
                 let mut inner = pair.into_inner();
-                let unit = build_span_unit(inner.next().expect("unit"));
+                let unit = self.build_span_unit(inner.next().expect("unit"));
                 let from = self.build_date_ref(inner.next().expect("from"));
                 let to = inner.next().map(|p| self.build_date_ref(p));
                 ExprKind::Elapsed { unit, from, to }
@@ -239,7 +237,7 @@ impl Builder {
                     Rule::window_deadline => {
                         DeadlineTarget::Inline(Box::new(self.build_window_deadline(target)))
                     }
-                    _ => DeadlineTarget::Named(build_ident(target)),
+                    _ => DeadlineTarget::Named(self.build_ident(target)),
                 };
                 let status = self.build_status(inner.next().expect("status"));
                 ExprKind::DeadlineTest { deadline, status }
@@ -255,7 +253,7 @@ impl Builder {
     }
 
     pub(super) fn build_status(&mut self, pair: Pair<Rule>) -> Spanned<StatusWord> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let inner = first_inner(pair);
         let word = match inner.as_rule() {
             Rule::due_within => StatusWord::DueWithin(self.build_span(first_inner(inner))),
@@ -265,17 +263,19 @@ impl Builder {
     }
 }
 
-fn build_pick(pair: &Pair<Rule>) -> Spanned<Pick> {
-    let pick = match pair.as_str() {
-        "first" => Pick::First,
-        _ => Pick::Latest,
-    };
-    Spanned::new(pick, span_of(pair))
-}
+impl Builder {
+    fn build_pick(&self, pair: &Pair<Rule>) -> Spanned<Pick> {
+        let pick = match pair.as_str() {
+            "first" => Pick::First,
+            _ => Pick::Latest,
+        };
+        Spanned::new(pick, self.span_of(pair))
+    }
 
-fn build_span_unit(pair: Pair<Rule>) -> Spanned<DueUnit> {
-    let span = span_of(&pair);
-    Spanned::new(unit_of(first_inner(pair).as_rule()), span)
+    fn build_span_unit(&self, pair: Pair<Rule>) -> Spanned<DueUnit> {
+        let span = self.span_of(&pair);
+        Spanned::new(unit_of(first_inner(pair).as_rule()), span)
+    }
 }
 
 fn unit_of(rule: Rule) -> DueUnit {

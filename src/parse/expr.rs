@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
-use super::{build_ident, build_raw, build_text, span_of, Builder, ParseError, Rule};
+use super::{Builder, ParseError, Rule};
 use crate::ast::{AggregateFn, BinaryOp, Expr, ExprKind, Span, Spanned, WindowFn};
 use crate::quote::{shorten, thousands};
 
@@ -31,7 +31,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 impl Builder {
     /// Builds an `expr` pair.
     pub(super) fn build_expr(&mut self, pair: Pair<Rule>) -> Expr {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let text = pair.as_str();
         let parts = pair.into_inner();
         let too_long = || Expr {
@@ -78,7 +78,7 @@ impl Builder {
         let expr = PRATT
             .map_primary(|p| this.borrow_mut().build_primary(p))
             .map_prefix(|op, rhs| {
-                let span = span_of(&op).to(rhs.span);
+                let span = this.borrow().span_of(&op).to(rhs.span);
                 let kind = match op.as_rule() {
                     Rule::not_op => ExprKind::Not(Box::new(rhs)),
                     _ => ExprKind::Neg(Box::new(rhs)),
@@ -86,18 +86,18 @@ impl Builder {
                 Expr { kind, span }
             })
             .map_postfix(|lhs, op| this.borrow_mut().build_postfix(lhs, op))
-            .map_infix(|lhs, op, rhs| build_binary(lhs, op, rhs))
+            .map_infix(|lhs, op, rhs| this.borrow().build_binary(lhs, op, rhs))
             .parse(parts);
         expr
     }
 
     fn build_postfix(&mut self, lhs: Expr, op: Pair<Rule>) -> Expr {
-        let span = lhs.span.to(span_of(&op));
+        let span = lhs.span.to(self.span_of(&op));
         let rule = op.as_rule();
         let mut inner = op.into_inner();
         let kind = match rule {
             Rule::for_months => {
-                let months = build_raw(inner.next().expect("month count"));
+                let months = self.build_raw(inner.next().expect("month count"));
                 let consecutive = inner.next().is_some();
                 ExprKind::For {
                     expr: Box::new(lhs),
@@ -107,8 +107,8 @@ impl Builder {
             }
             Rule::in_k_of_n => ExprKind::InKOfN {
                 expr: Box::new(lhs),
-                k: build_raw(inner.next().expect("k")),
-                n: build_raw(inner.next().expect("n")),
+                k: self.build_raw(inner.next().expect("k")),
+                n: self.build_raw(inner.next().expect("n")),
             },
             _ => ExprKind::InList {
                 expr: Box::new(lhs),
@@ -119,7 +119,7 @@ impl Builder {
     }
 
     fn build_primary(&mut self, pair: Pair<Rule>) -> Expr {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let kind = match pair.as_rule() {
             Rule::paren => {
                 let inner = super::first_inner(pair);
@@ -131,11 +131,11 @@ impl Builder {
             Rule::number => ExprKind::Number(pair.as_str().to_string()),
             Rule::percent => ExprKind::Percent(pair.as_str().trim_end_matches('%').to_string()),
             Rule::flag => ExprKind::Flag(super::build_flag(&pair)),
-            Rule::string => ExprKind::Text(build_text(pair).value),
+            Rule::string => ExprKind::Text(self.build_text(pair).value),
             Rule::date => ExprKind::Date(self.build_date(pair).value),
             Rule::name | Rule::ident => ExprKind::Name(pair.as_str().to_string()),
-            Rule::window => build_window(pair),
-            Rule::trend => build_trend(pair),
+            Rule::window => self.build_window(pair),
+            Rule::trend => self.build_trend(pair),
             Rule::aggregate => self.build_aggregate(pair),
             Rule::pick_date
             | Rule::field_of
@@ -156,7 +156,7 @@ impl Builder {
             "any" => AggregateFn::Any,
             _ => AggregateFn::All,
         };
-        let func = Spanned::new(func, span_of(&func_pair));
+        let func = Spanned::new(func, self.span_of(&func_pair));
         if let Some(set) = inner.clone().find(|p| p.as_rule() == Rule::event_set) {
             return ExprKind::Events {
                 func,
@@ -167,7 +167,7 @@ impl Builder {
         let mut filter = None;
         for part in inner {
             match part.as_rule() {
-                Rule::concern_window => months = Some(build_raw(super::first_inner(part))),
+                Rule::concern_window => months = Some(self.build_raw(super::first_inner(part))),
                 _ => filter = Some(Box::new(self.build_expr(super::first_inner(part)))),
             }
         }
@@ -209,58 +209,60 @@ fn depth(e: &Expr) -> usize {
     inner + 1
 }
 
-fn build_binary(lhs: Expr, op: Pair<Rule>, rhs: Expr) -> Expr {
-    let op_span = span_of(&op);
-    let op = match op.as_rule() {
-        Rule::or_op => BinaryOp::Or,
-        Rule::and_op => BinaryOp::And,
-        Rule::lt => BinaryOp::Lt,
-        Rule::le => BinaryOp::Le,
-        Rule::gt => BinaryOp::Gt,
-        Rule::ge => BinaryOp::Ge,
-        Rule::eq => BinaryOp::Eq,
-        Rule::ne => BinaryOp::Ne,
-        Rule::add => BinaryOp::Add,
-        Rule::sub => BinaryOp::Sub,
-        Rule::mul => BinaryOp::Mul,
-        Rule::div => BinaryOp::Div,
-        other => unreachable!("the grammar has no operator {other:?}"),
-    };
-    let span: Span = lhs.span.to(rhs.span);
-    Expr {
-        kind: ExprKind::Binary {
-            op: Spanned::new(op, op_span),
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        },
-        span,
+impl Builder {
+    fn build_binary(&self, lhs: Expr, op: Pair<Rule>, rhs: Expr) -> Expr {
+        let op_span = self.span_of(&op);
+        let op = match op.as_rule() {
+            Rule::or_op => BinaryOp::Or,
+            Rule::and_op => BinaryOp::And,
+            Rule::lt => BinaryOp::Lt,
+            Rule::le => BinaryOp::Le,
+            Rule::gt => BinaryOp::Gt,
+            Rule::ge => BinaryOp::Ge,
+            Rule::eq => BinaryOp::Eq,
+            Rule::ne => BinaryOp::Ne,
+            Rule::add => BinaryOp::Add,
+            Rule::sub => BinaryOp::Sub,
+            Rule::mul => BinaryOp::Mul,
+            Rule::div => BinaryOp::Div,
+            other => unreachable!("the grammar has no operator {other:?}"),
+        };
+        let span: Span = lhs.span.to(rhs.span);
+        Expr {
+            kind: ExprKind::Binary {
+                op: Spanned::new(op, op_span),
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            span,
+        }
     }
-}
 
-fn build_window(pair: Pair<Rule>) -> ExprKind {
-    let mut inner = pair.into_inner();
-    let func_pair = inner.next().expect("window function");
-    let func = match func_pair.as_str() {
-        "average" => WindowFn::Average,
-        "min" => WindowFn::Min,
-        "max" => WindowFn::Max,
-        _ => WindowFn::Sum,
-    };
-    ExprKind::Window {
-        func: Spanned::new(func, span_of(&func_pair)),
-        metric: build_ident(inner.next().expect("metric")),
-        months: build_raw(inner.next().expect("months")),
+    fn build_window(&self, pair: Pair<Rule>) -> ExprKind {
+        let mut inner = pair.into_inner();
+        let func_pair = inner.next().expect("window function");
+        let func = match func_pair.as_str() {
+            "average" => WindowFn::Average,
+            "min" => WindowFn::Min,
+            "max" => WindowFn::Max,
+            _ => WindowFn::Sum,
+        };
+        ExprKind::Window {
+            func: Spanned::new(func, self.span_of(&func_pair)),
+            metric: self.build_ident(inner.next().expect("metric")),
+            months: self.build_raw(inner.next().expect("months")),
+        }
     }
-}
 
-fn build_trend(pair: Pair<Rule>) -> ExprKind {
-    let mut inner = pair.into_inner();
-    let metric = build_ident(inner.next().expect("metric"));
-    let improved = inner.next().expect("direction").as_str() == "improved";
-    let months = build_raw(inner.next().expect("months"));
-    ExprKind::Trend {
-        metric,
-        improved,
-        months,
+    fn build_trend(&self, pair: Pair<Rule>) -> ExprKind {
+        let mut inner = pair.into_inner();
+        let metric = self.build_ident(inner.next().expect("metric"));
+        let improved = inner.next().expect("direction").as_str() == "improved";
+        let months = self.build_raw(inner.next().expect("months"));
+        ExprKind::Trend {
+            metric,
+            improved,
+            months,
+        }
     }
 }

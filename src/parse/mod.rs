@@ -5,14 +5,19 @@ mod errors;
 mod events;
 mod expected;
 mod expr;
+mod items;
 mod scan;
+mod shift;
 mod slips;
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
 use crate::ast::*;
+use crate::lines::LineIndex;
 use crate::month::Month;
 use crate::schema::Direction;
 
@@ -41,24 +46,118 @@ use grammar::{PolicyGrammar, Rule};
 
 /// Parses a policy's source text into its syntax tree.
 ///
-/// Returns every problem found: a syntax error stops the parse, but values that do not fit
-/// (a date that does not exist, say) are collected across the whole file.
+/// Returns every problem found: a syntax error in one item (declaration, grade, rule, test)
+/// does not hide those in the others, and values that do not fit (a date that does not
+/// exist, say) are collected across the whole file.
 pub fn parse(source: &str) -> Result<PolicyFile, ParseErrors> {
-    scan::check_lexical_limits(source).map_err(|e| ParseErrors(vec![e]))?;
-    let mut pairs = PolicyGrammar::parse(Rule::file, source)
-        .map_err(|e| ParseErrors(vec![errors::from_pest(source, e)]))?;
-    let file = pairs.next().expect("the file rule always yields one pair");
-    let mut builder = Builder::default();
-    let policy = builder.build_file(file);
-    match builder.errors.is_empty() {
-        true => Ok(policy),
-        false => Err(ParseErrors(builder.errors)),
+    let recovered = parse_recovering(source);
+    match recovered.errors.is_empty() {
+        true => Ok(recovered.policy),
+        false => Err(ParseErrors(recovered.errors)),
     }
+}
+
+/// What [`parse_recovering`] could read of a policy.
+#[derive(Clone, Debug)]
+pub struct Recovered {
+    /// Every item that parses; an item with a syntax error is left out.
+    pub policy: PolicyFile,
+    /// Every problem found, in file order.
+    pub errors: Vec<ParseError>,
+    /// The names of the items left out (`low_callbacks` for a broken `rule low_callbacks`),
+    /// so that later stages need not report them as unknown.
+    pub broken_names: Vec<String>,
+}
+
+/// Parses as much of a policy as can be parsed: the tree of every item that parses (an item
+/// with a syntax error is left out) and every problem found, in file order. Editors use the
+/// partial tree to keep checking, hovering and completing around a broken item.
+pub fn parse_recovering(source: &str) -> Recovered {
+    parse_items(source, None)
+}
+
+/// Items parsed before, by their text: what an editor keeps between changes, so that only the
+/// items whose text changed are parsed again.
+#[derive(Clone, Debug, Default)]
+pub struct ItemCache {
+    /// An item's text → where it was, and what it parsed to (items without problems only).
+    items: HashMap<String, (usize, Vec<Item>)>,
+}
+
+/// As [`parse_recovering`], parsing again only the items not in `cache` (and the first, the
+/// `policy` line's); `cache` then holds the items of `source`.
+pub fn parse_recovering_cached(source: &str, cache: &mut ItemCache) -> Recovered {
+    parse_items(source, Some(cache))
+}
+
+fn parse_items(source: &str, mut cache: Option<&mut ItemCache>) -> Recovered {
+    let mut builder = Builder::default();
+    let empty = || PolicyFile {
+        name: Spanned::new(String::new(), Span::new(0, 0)),
+        items: Vec::new(),
+    };
+    if source.len() > MAX_POLICY_BYTES {
+        builder.errors.push(ParseError::FileTooLarge {
+            bytes: source.len(),
+        });
+        return builder.recovered(empty());
+    }
+    // Each item is parsed on its own, which costs no more than parsing the whole file and
+    // keeps the errors of every item. Where an item had to be started inside a block (one
+    // left open, or a name at the start of a line), the whole file is tried first, so that a
+    // valid policy never depends on that guess.
+    let (mut starts, guessed) = items::item_starts(source);
+    if guessed {
+        let whole = scan::check_lexical_limits(source)
+            .ok()
+            .and_then(|()| PolicyGrammar::parse(Rule::file, source).ok());
+        if let Some(mut pairs) = whole {
+            let policy = builder.build_file(pairs.next().expect("the file rule yields one pair"));
+            return builder.recovered(policy);
+        }
+    }
+    let mut policy = empty();
+    let mut previous = cache.as_deref_mut().map(|c| std::mem::take(&mut c.items));
+    let mut kept = HashMap::new();
+    starts.push(source.len());
+    let mut from = 0;
+    for (index, to) in starts.into_iter().enumerate() {
+        let text = &source[from..to];
+        let cached = match index {
+            0 => None,
+            _ => previous.as_mut().and_then(|p| p.remove(text)),
+        };
+        if let Some((at, items)) = cached {
+            let by = from as isize - at as isize;
+            policy.items.extend(items.iter().cloned().map(|mut item| {
+                shift::Shift::shift(&mut item, by);
+                item
+            }));
+            kept.insert(text.to_string(), (at, items));
+        } else {
+            let rule = match index {
+                0 => Rule::file,
+                _ => Rule::items,
+            };
+            let before = (builder.errors.len(), builder.broken_names.len());
+            let items = policy.items.len();
+            builder.parse_piece(source, from..to, rule, &mut policy);
+            let clean = (builder.errors.len(), builder.broken_names.len()) == before;
+            if cache.is_some() && index > 0 && clean {
+                kept.insert(text.to_string(), (from, policy.items[items..].to_vec()));
+            }
+        }
+        from = to;
+    }
+    if let Some(cache) = cache {
+        cache.items = kept;
+    }
+    builder.recovered(policy)
 }
 
 /// The pair's span without the spaces and comments pest may keep at its end (after a
 /// repetition that found nothing more).
-fn span_of(pair: &Pair<Rule>) -> Span {
+fn relative_span(pair: &Pair<Rule>) -> Span {
     let s = pair.as_span();
     Span::new(
         s.start(),
@@ -103,13 +202,73 @@ fn first_inner(pair: Pair<Rule>) -> Pair<Rule> {
 #[derive(Default)]
 struct Builder {
     errors: Vec<ParseError>,
+    /// The names of items that did not parse.
+    broken_names: Vec<String>,
+    /// Where the lines of the file start, once an error needs them.
+    lines: Option<LineIndex>,
+    /// Where the text being built starts in the file (items are parsed one by one).
+    offset: usize,
 }
 
 impl Builder {
+    fn recovered(self, policy: PolicyFile) -> Recovered {
+        Recovered {
+            policy,
+            errors: self.errors,
+            broken_names: self.broken_names,
+        }
+    }
+
+    /// Parses `source[range]` as the grammar's `rule` (`file` for the first piece, `items`
+    /// after it), adding what it holds to `policy` or its problems to the builder's.
+    fn parse_piece(
+        &mut self,
+        source: &str,
+        range: std::ops::Range<usize>,
+        rule: Rule,
+        policy: &mut PolicyFile,
+    ) {
+        let piece = &source[range.clone()];
+        self.offset = range.start;
+        let parsed = scan::check_lexical_limits(piece)
+            .map_err(|error| error.shifted(range.start))
+            .and_then(|()| {
+                PolicyGrammar::parse(rule, piece).map_err(|error| {
+                    // Built once, at the first error: messages name lines ("the `{` on
+                    // line 12"), and counting from the top for each would be quadratic.
+                    let lines = self.lines.get_or_insert_with(|| LineIndex::new(source));
+                    errors::from_pest(source, lines, range.start, error)
+                })
+            });
+        let mut pairs = match parsed {
+            Ok(pairs) => pairs,
+            Err(error) => {
+                self.errors.push(error);
+                self.broken_names.extend(items::item_name(piece));
+                return;
+            }
+        };
+        match rule {
+            Rule::file => *policy = self.build_file(pairs.next().expect("a file yields one pair")),
+            _ => {
+                for pair in pairs.filter(|p| p.as_rule() != Rule::EOI) {
+                    let item = self.build_item(pair);
+                    policy.items.push(item);
+                }
+            }
+        }
+    }
+
+    /// The pair's span in the whole file.
+    fn span_of(&self, pair: &Pair<Rule>) -> Span {
+        let s = relative_span(pair);
+        Span::new(s.start + self.offset, s.end + self.offset)
+    }
+
     fn build_file(&mut self, file: Pair<Rule>) -> PolicyFile {
         let mut inner = file.into_inner();
         let policy = inner.next().expect("a file starts with its policy line");
-        let name = build_text(first_inner(policy));
+        let name = self.build_text(first_inner(policy));
         let items = inner
             .filter(|p| p.as_rule() != Rule::EOI)
             .map(|p| self.build_item(p))
@@ -118,25 +277,25 @@ impl Builder {
     }
 
     fn build_item(&mut self, pair: Pair<Rule>) -> Item {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         match pair.as_rule() {
-            Rule::version_decl => Item::Version(build_text(first_inner(pair))),
-            Rule::calendar_decl => Item::Calendar(build_ident(first_inner(pair))),
+            Rule::version_decl => Item::Version(self.build_text(first_inner(pair))),
+            Rule::calendar_decl => Item::Calendar(self.build_ident(first_inner(pair))),
             Rule::holiday_decl => {
                 let mut inner = pair.into_inner();
                 let date = self.build_date(inner.next().expect("holiday date"));
-                let reason = build_text(inner.next().expect("holiday name"));
+                let reason = self.build_text(inner.next().expect("holiday name"));
                 Item::Holiday(Holiday { date, reason, span })
             }
             Rule::role_decl => {
                 let mut inner = pair.into_inner();
-                let id = build_ident(inner.next().expect("role id"));
-                let display = build_text(inner.next().expect("role name"));
+                let id = self.build_ident(inner.next().expect("role id"));
+                let display = self.build_text(inner.next().expect("role name"));
                 Item::Role(Role { id, display, span })
             }
-            Rule::metric_decl => Item::Metric(build_metric(pair)),
-            Rule::subjects_decl => Item::Subjects(build_field_block(pair)),
-            Rule::concerns_decl => Item::Concerns(build_field_block(pair)),
+            Rule::metric_decl => Item::Metric(self.build_metric(pair)),
+            Rule::subjects_decl => Item::Subjects(self.build_field_block(pair)),
+            Rule::concerns_decl => Item::Concerns(self.build_field_block(pair)),
             Rule::grade_decl => Item::Grade(self.build_grade(pair)),
             Rule::rule_decl => Item::Rule(self.build_rule(pair)),
             Rule::test_decl => Item::Test(self.build_test(pair)),
@@ -148,15 +307,15 @@ impl Builder {
     }
 
     fn build_grade(&mut self, pair: Pair<Rule>) -> Grade {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let id = build_ident(inner.next().expect("grade id"));
-        let title = build_text(inner.next().expect("grade title"));
+        let id = self.build_ident(inner.next().expect("grade id"));
+        let title = self.build_text(inner.next().expect("grade title"));
         let mut for_each_concern = None;
         let mut arms = Vec::new();
         for part in inner {
             match part.as_rule() {
-                Rule::for_each_concern => for_each_concern = Some(span_of(&part)),
+                Rule::for_each_concern => for_each_concern = Some(self.span_of(&part)),
                 Rule::grade_arm => arms.push(self.build_grade_arm(part)),
                 _ => {}
             }
@@ -171,9 +330,9 @@ impl Builder {
     }
 
     fn build_grade_arm(&mut self, pair: Pair<Rule>) -> GradeArm {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let level = build_ident(inner.next().expect("grade level"));
+        let level = self.build_ident(inner.next().expect("grade level"));
         let condition_pair = inner.next().expect("when or otherwise");
         let condition = match condition_pair.as_rule() {
             Rule::otherwise => None,
@@ -187,16 +346,16 @@ impl Builder {
     }
 
     fn build_rule(&mut self, pair: Pair<Rule>) -> Rule_ {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let id = build_ident(inner.next().expect("rule id"));
-        let title = build_text(inner.next().expect("rule title"));
+        let id = self.build_ident(inner.next().expect("rule id"));
+        let title = self.build_text(inner.next().expect("rule title"));
         let mut clauses = Vec::new();
         let mut close = span;
         for part in inner {
             match part.as_rule() {
                 Rule::open_brace => {}
-                Rule::close_brace => close = span_of(&part),
+                Rule::close_brace => close = self.span_of(&part),
                 _ => clauses.push(self.build_clause(part)),
             }
         }
@@ -210,7 +369,7 @@ impl Builder {
     }
 
     fn build_clause(&mut self, pair: Pair<Rule>) -> Clause {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let rule = pair.as_rule();
         if rule == Rule::for_each_clause {
             let kind = self.build_for_each(pair);
@@ -221,15 +380,15 @@ impl Builder {
         let kind = match rule {
             Rule::when_clause => ClauseKind::When(self.build_expr(next())),
             Rule::applies_clause => ClauseKind::AppliesTo(self.build_expr(next())),
-            Rule::severity_clause => ClauseKind::Severity(build_ident(next())),
-            Rule::require_clause => ClauseKind::Require(build_text(next())),
-            Rule::owner_clause => ClauseKind::Owner(build_ident(next())),
-            Rule::involve_clause => ClauseKind::Involve(build_ident_list(next())),
-            Rule::replaces_clause => ClauseKind::Replaces(build_ident_list(next())),
+            Rule::severity_clause => ClauseKind::Severity(self.build_ident(next())),
+            Rule::require_clause => ClauseKind::Require(self.build_text(next())),
+            Rule::owner_clause => ClauseKind::Owner(self.build_ident(next())),
+            Rule::involve_clause => ClauseKind::Involve(self.build_ident_list(next())),
+            Rule::replaces_clause => ClauseKind::Replaces(self.build_ident_list(next())),
 
             Rule::due_clause => {
-                let amount = build_raw(next());
-                let unit = build_due_unit(next());
+                let amount = self.build_raw(next());
+                let unit = self.build_due_unit(next());
                 ClauseKind::Due(Due { amount, unit })
             }
             other => unreachable!("the grammar has no clause {other:?}"),
@@ -238,9 +397,9 @@ impl Builder {
     }
 
     fn build_test(&mut self, pair: Pair<Rule>) -> Test {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
-        let name = build_text(inner.next().expect("test name"));
+        let name = self.build_text(inner.next().expect("test name"));
         let statements = inner
             .filter(|p| !matches!(p.as_rule(), Rule::open_brace | Rule::close_brace))
             .map(|p| self.build_test_statement(p))
@@ -253,14 +412,14 @@ impl Builder {
     }
 
     fn build_test_statement(&mut self, pair: Pair<Rule>) -> TestStatement {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let rule = pair.as_rule();
         let mut inner = pair.into_inner();
         let kind = match rule {
             Rule::as_of => TestStatementKind::AsOf(self.build_month(inner.next().expect("month"))),
             Rule::given_metric => {
-                let subject = build_test_subject(inner.next().expect("subject"));
-                let metric = build_ident(inner.next().expect("metric"));
+                let subject = self.build_test_subject(inner.next().expect("subject"));
+                let metric = self.build_ident(inner.next().expect("metric"));
                 let values = inner.map(|mv| self.build_month_value(mv)).collect();
                 TestStatementKind::GivenMetric {
                     subject,
@@ -269,8 +428,8 @@ impl Builder {
                 }
             }
             Rule::given_field => {
-                let subject = build_test_subject(inner.next().expect("subject"));
-                let field = build_ident(inner.next().expect("field"));
+                let subject = self.build_test_subject(inner.next().expect("subject"));
+                let field = self.build_ident(inner.next().expect("field"));
                 let value = self.build_literal(inner.next().expect("value"));
                 TestStatementKind::GivenField {
                     subject,
@@ -279,8 +438,8 @@ impl Builder {
                 }
             }
             Rule::given_concern => {
-                let id = build_test_subject(inner.next().expect("concern id"));
-                let subject = build_test_subject(inner.next().expect("subject"));
+                let id = self.build_test_subject(inner.next().expect("concern id"));
+                let subject = self.build_test_subject(inner.next().expect("subject"));
                 let raised_on = self.build_date(inner.next().expect("date"));
                 let fields = inner.map(|fv| self.build_field_value(fv)).collect();
                 TestStatementKind::GivenConcern {
@@ -291,15 +450,15 @@ impl Builder {
                 }
             }
             Rule::given_event => {
-                let id = build_test_subject(inner.next().expect("event id"));
-                let kind = build_ident(inner.next().expect("kind"));
-                let subject = build_test_subject(inner.next().expect("subject"));
+                let id = self.build_test_subject(inner.next().expect("event id"));
+                let kind = self.build_ident(inner.next().expect("kind"));
+                let subject = self.build_test_subject(inner.next().expect("subject"));
                 let date = self.build_date(inner.next().expect("date"));
                 let mut case = None;
                 let mut fields = Vec::new();
                 for part in inner {
                     match part.as_rule() {
-                        Rule::test_subject => case = Some(build_test_subject(part)),
+                        Rule::test_subject => case = Some(self.build_test_subject(part)),
                         _ => fields.push(self.build_field_value(part)),
                     }
                 }
@@ -313,7 +472,7 @@ impl Builder {
                 }
             }
             Rule::expect => {
-                let subject = build_test_subject(inner.next().expect("subject"));
+                let subject = self.build_test_subject(inner.next().expect("subject"));
                 let expectation = self.build_expectation(inner.next().expect("expectation"));
                 TestStatementKind::Expect {
                     subject,
@@ -331,28 +490,30 @@ impl Builder {
         match rule {
             Rule::expect_nothing => Expectation::Nothing,
             Rule::expect_not => Expectation::DoesNotFire {
-                rule: build_ident(inner.next().expect("rule")),
+                rule: self.build_ident(inner.next().expect("rule")),
             },
             Rule::expect_grade => Expectation::Grade {
-                grade: build_ident(inner.next().expect("grade")),
-                level: build_ident(inner.next().expect("level")),
+                grade: self.build_ident(inner.next().expect("grade")),
+                level: self.build_ident(inner.next().expect("level")),
             },
             Rule::expect_rule => {
-                let rule = build_ident(inner.next().expect("rule"));
+                let rule = self.build_ident(inner.next().expect("rule"));
                 let mut case = None;
                 let mut due = None;
                 for part in inner {
                     match part.as_rule() {
-                        Rule::for_case => case = Some(build_test_subject(first_inner(part))),
+                        Rule::for_case => case = Some(self.build_test_subject(first_inner(part))),
                         _ => due = Some(self.build_date(part)),
                     }
                 }
                 Expectation::Fires { rule, case, due }
             }
             Rule::expect_deadline => {
-                let deadline = build_ident(inner.next().expect("deadline"));
+                let deadline = self.build_ident(inner.next().expect("deadline"));
                 let status = self.build_status(inner.next().expect("status"));
-                let case = inner.next().map(|p| build_test_subject(first_inner(p)));
+                let case = inner
+                    .next()
+                    .map(|p| self.build_test_subject(first_inner(p)));
                 Expectation::Deadline {
                     deadline,
                     status,
@@ -372,20 +533,20 @@ impl Builder {
 
     fn build_field_value(&mut self, pair: Pair<Rule>) -> (Ident, Literal) {
         let mut inner = pair.into_inner();
-        let field = build_ident(inner.next().expect("field"));
+        let field = self.build_ident(inner.next().expect("field"));
         let value = self.build_literal(inner.next().expect("value"));
         (field, value)
     }
 
     fn build_literal(&mut self, pair: Pair<Rule>) -> Literal {
         let value = first_inner(pair);
-        let span = span_of(&value);
+        let span = self.span_of(&value);
         let kind = match value.as_rule() {
             Rule::date => LiteralKind::Date(self.build_date(value).value),
             Rule::percent => LiteralKind::Percent(value.as_str().trim_end_matches('%').to_string()),
             Rule::negative_number | Rule::number => LiteralKind::Number(value.as_str().to_string()),
             Rule::flag => LiteralKind::Flag(build_flag(&value)),
-            Rule::string => LiteralKind::Text(build_text(value).value),
+            Rule::string => LiteralKind::Text(self.build_text(value).value),
             Rule::ident => LiteralKind::Name(value.as_str().to_string()),
             other => unreachable!("the grammar has no literal {other:?}"),
         };
@@ -393,7 +554,7 @@ impl Builder {
     }
 
     fn build_date(&mut self, pair: Pair<Rule>) -> Spanned<NaiveDate> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let text = pair.as_str();
         let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|_| {
             self.errors.push(ParseError::InvalidDate {
@@ -406,7 +567,7 @@ impl Builder {
     }
 
     fn build_month(&mut self, pair: Pair<Rule>) -> Spanned<Month> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let text = pair.as_str();
         let month = text.parse::<Month>().unwrap_or_else(|_| {
             self.errors.push(ParseError::InvalidMonth {
@@ -422,104 +583,116 @@ impl Builder {
 // `Rule` is pest's name for grammar rules; the policy rule is called `Rule_` inside this module.
 use crate::ast::Rule as Rule_;
 
-fn build_metric(pair: Pair<Rule>) -> Metric {
-    let span = span_of(&pair);
-    let mut inner = pair.into_inner();
-    let id = build_ident(inner.next().expect("metric id"));
-    let description = build_text(inner.next().expect("metric description"));
-    let kind = build_ident(inner.next().expect("metric kind"));
-    let direction = inner.next().map(|d| {
-        let span = span_of(&d);
-        let value = match first_inner(d).as_rule() {
-            Rule::higher_is_better => Direction::HigherIsBetter,
-            _ => Direction::LowerIsBetter,
-        };
-        Spanned::new(value, span)
-    });
-    Metric {
-        id,
-        description,
-        kind,
-        direction,
-        span,
-    }
-}
-
-fn build_field_block(pair: Pair<Rule>) -> FieldBlock {
-    let span = span_of(&pair);
-    FieldBlock {
-        span,
-        ..build_field_block_body(first_inner(pair))
-    }
-}
-
-/// A `field_block` pair: `{ FIELD: TYPE, ... }`.
-fn build_field_block_body(block: Pair<Rule>) -> FieldBlock {
-    let span = span_of(&block);
-    let fields = block
-        .into_inner()
-        .filter(|p| p.as_rule() == Rule::field_decl)
-        .map(build_field_decl)
-        .collect();
-    FieldBlock { fields, span }
-}
-
-fn build_field_decl(pair: Pair<Rule>) -> FieldDecl {
-    let mut inner = pair.into_inner();
-    let name = build_ident(inner.next().expect("field name"));
-    let ty_pair = inner.next().expect("field type");
-    let ty_span = span_of(&ty_pair);
-    let ty_inner = first_inner(ty_pair);
-    let ty = match ty_inner.as_rule() {
-        Rule::integer_type => {
-            let mut bounds = ty_inner.into_inner();
-            TypeExpr::Integer {
-                min: build_raw(bounds.next().expect("lower bound")),
-                max: build_raw(bounds.next().expect("upper bound")),
-            }
+impl Builder {
+    fn build_metric(&self, pair: Pair<Rule>) -> Metric {
+        let span = self.span_of(&pair);
+        let mut inner = pair.into_inner();
+        let id = self.build_ident(inner.next().expect("metric id"));
+        let description = self.build_text(inner.next().expect("metric description"));
+        let kind = self.build_ident(inner.next().expect("metric kind"));
+        let direction = inner.next().map(|d| {
+            let span = self.span_of(&d);
+            let value = match first_inner(d).as_rule() {
+                Rule::higher_is_better => Direction::HigherIsBetter,
+                _ => Direction::LowerIsBetter,
+            };
+            Spanned::new(value, span)
+        });
+        Metric {
+            id,
+            description,
+            kind,
+            direction,
+            span,
         }
-        Rule::one_of_type => TypeExpr::OneOf(ty_inner.into_inner().map(build_ident).collect()),
-        _ => TypeExpr::Named(ty_inner.as_str().to_string()),
-    };
-    FieldDecl {
-        name,
-        ty: Spanned::new(ty, ty_span),
     }
-}
 
-fn build_due_unit(pair: Pair<Rule>) -> Spanned<DueUnit> {
-    let span = span_of(&pair);
-    let unit = match first_inner(pair).as_rule() {
-        Rule::working_days => DueUnit::WorkingDays,
-        Rule::days => DueUnit::Days,
-        Rule::weeks => DueUnit::Weeks,
-        _ => DueUnit::Months,
-    };
-    Spanned::new(unit, span)
-}
+    fn build_field_block(&self, pair: Pair<Rule>) -> FieldBlock {
+        let span = self.span_of(&pair);
+        FieldBlock {
+            span,
+            ..self.build_field_block_body(first_inner(pair))
+        }
+    }
 
-fn build_ident(pair: Pair<Rule>) -> Ident {
-    build_raw(pair)
-}
+    /// A `field_block` pair: `{ FIELD: TYPE, ... }`.
+    fn build_field_block_body(&self, block: Pair<Rule>) -> FieldBlock {
+        let span = self.span_of(&block);
+        let fields = block
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::field_decl)
+            .map(|p| self.build_field_decl(p))
+            .collect();
+        FieldBlock { fields, span }
+    }
 
-fn build_ident_list(pair: Pair<Rule>) -> Vec<Ident> {
-    pair.into_inner().map(build_ident).collect()
-}
+    fn build_field_decl(&self, pair: Pair<Rule>) -> FieldDecl {
+        let mut inner = pair.into_inner();
+        let name = self.build_ident(inner.next().expect("field name"));
+        let ty_pair = inner.next().expect("field type");
+        let ty_span = self.span_of(&ty_pair);
+        let ty_inner = first_inner(ty_pair);
+        let ty = match ty_inner.as_rule() {
+            Rule::integer_type => {
+                let mut bounds = ty_inner.into_inner();
+                TypeExpr::Integer {
+                    min: self.build_raw(bounds.next().expect("lower bound")),
+                    max: self.build_raw(bounds.next().expect("upper bound")),
+                }
+            }
+            Rule::one_of_type => {
+                TypeExpr::OneOf(ty_inner.into_inner().map(|p| self.build_ident(p)).collect())
+            }
+            _ => TypeExpr::Named(ty_inner.as_str().to_string()),
+        };
+        FieldDecl {
+            name,
+            ty: Spanned::new(ty, ty_span),
+        }
+    }
 
-/// The text of a pair exactly as written.
-fn build_raw(pair: Pair<Rule>) -> Spanned<String> {
-    Spanned::new(pair.as_str().to_string(), span_of(&pair))
+    fn build_due_unit(&self, pair: Pair<Rule>) -> Spanned<DueUnit> {
+        let span = self.span_of(&pair);
+        let unit = match first_inner(pair).as_rule() {
+            Rule::working_days => DueUnit::WorkingDays,
+            Rule::days => DueUnit::Days,
+            Rule::weeks => DueUnit::Weeks,
+            _ => DueUnit::Months,
+        };
+        Spanned::new(unit, span)
+    }
+
+    fn build_ident(&self, pair: Pair<Rule>) -> Ident {
+        self.build_raw(pair)
+    }
+
+    fn build_ident_list(&self, pair: Pair<Rule>) -> Vec<Ident> {
+        pair.into_inner().map(|p| self.build_ident(p)).collect()
+    }
+
+    /// The text of a pair exactly as written.
+    fn build_raw(&self, pair: Pair<Rule>) -> Spanned<String> {
+        Spanned::new(pair.as_str().to_string(), self.span_of(&pair))
+    }
+
+    /// A quoted text with its escapes resolved; the span includes the quotes.
+    fn build_text(&self, pair: Pair<Rule>) -> Spanned<String> {
+        let span = self.span_of(&pair);
+        let body = first_inner(pair).as_str();
+        Spanned::new(unescape(body), span)
+    }
+
+    fn build_test_subject(&self, pair: Pair<Rule>) -> Spanned<String> {
+        let inner = first_inner(pair);
+        match inner.as_rule() {
+            Rule::string => self.build_text(inner),
+            _ => self.build_raw(inner),
+        }
+    }
 }
 
 fn build_flag(pair: &Pair<Rule>) -> bool {
     matches!(pair.as_str(), "yes" | "true")
-}
-
-/// A quoted text with its escapes resolved; the span includes the quotes.
-fn build_text(pair: Pair<Rule>) -> Spanned<String> {
-    let span = span_of(&pair);
-    let body = first_inner(pair).as_str();
-    Spanned::new(unescape(body), span)
 }
 
 fn unescape(body: &str) -> String {
@@ -532,12 +705,4 @@ fn unescape(body: &str) -> String {
         }
     }
     text
-}
-
-fn build_test_subject(pair: Pair<Rule>) -> Spanned<String> {
-    let inner = first_inner(pair);
-    match inner.as_rule() {
-        Rule::string => build_text(inner),
-        _ => build_raw(inner),
-    }
 }

@@ -511,7 +511,9 @@ fn unclosed_brace(cx: &At) -> Option<ParseError> {
     if cx.found.is_some_and(|f| !DECLARATION_WORDS.contains(&f)) {
         return None;
     }
-    let open = scan::unclosed_brace_before(cx.source, cx.at)?;
+    // Blocks do not span items, so the search starts at the item's start, not the file's.
+    let piece = &cx.source[cx.piece_start..];
+    let open = cx.piece_start + scan::unclosed_brace_before(piece, cx.at - cx.piece_start)?;
     let line_start = cx.line_start(open);
     let header = cx.source[line_start..open].trim();
     let line = cx.line_number(open);
