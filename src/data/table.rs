@@ -4,7 +4,6 @@
 //! line shown under each error.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::BuildHasherDefault;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -180,6 +179,8 @@ pub(crate) trait Handler {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     pub path: PathBuf,
+    /// The contents, when they are in memory rather than in the file at `path`.
+    pub bytes: Option<Arc<[u8]>>,
     pub format: FileFormat,
     pub line: usize,
     pub anchor: Anchor,
@@ -199,6 +200,7 @@ impl Ctx {
         Ctx {
             summary: FileSummary::new(path.clone(), kind, format),
             path,
+            bytes: None,
             format,
             line: 0,
             anchor: Anchor::None,
@@ -511,7 +513,7 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
 
 /// Reads a CSV file through a handler.
 pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
-    let file = match File::open(&ctx.path) {
+    let file = match super::input::open(&ctx.path, ctx.bytes.as_ref()) {
         Ok(file) => file,
         Err(error) => {
             let e = unreadable(&ctx.path, 1, &error);
@@ -834,7 +836,9 @@ fn array_elements(text: &str, open: usize) -> Vec<(usize, usize)> {
 /// `ctx`; `None` means the file cannot be used.
 pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
     let mut bytes = Vec::new();
-    if let Err(error) = File::open(&ctx.path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+    if let Err(error) = super::input::open(&ctx.path, ctx.bytes.as_ref())
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+    {
         let e = unreadable(&ctx.path, 1, &error);
         ctx.errors.push(e);
         return None;
@@ -1150,7 +1154,11 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// Fills in the offending line under each CSV error, reading the lines back from the file.
-pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
+pub(crate) fn attach_csv_snippets(
+    path: &Path,
+    bytes: Option<&Arc<[u8]>>,
+    errors: &mut [DataError],
+) {
     const MAX_LINE: usize = 8 * 1024;
     if !errors
         .iter()
@@ -1158,7 +1166,9 @@ pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
     {
         return;
     }
-    let Ok(file) = File::open(path) else { return };
+    let Ok(file) = super::input::open(path, bytes) else {
+        return;
+    };
     let mut file = BufReader::new(file);
     let name = path.display().to_string();
     for error in errors.iter_mut() {

@@ -1,7 +1,8 @@
 //! Program + dataset + as-of month to required actions: every rule and grade per subject,
 //! `replaces` applied, deadlines from the decision date, and the evidence for each action.
 //!
-//! Subjects are independent, so they are evaluated in parallel. Each rule is first evaluated
+//! Subjects are independent, so they are evaluated in parallel (with the `parallel`
+//! feature, on by default through `cli`). Each rule is first evaluated
 //! with no tracing at all; only the rules that fire or stay undecided are evaluated again,
 //! recording what they read, to give their evidence and missing values.
 
@@ -12,6 +13,7 @@ pub mod trace;
 pub mod value;
 
 use chrono::NaiveDate;
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -261,7 +263,10 @@ pub fn evaluate(
         decided_on,
         calendar: &calendar,
     };
+    #[cfg(feature = "parallel")]
     let outcomes: Vec<SubjectOutcome> = subjects.par_iter().map(|&s| run.subject(s)).collect();
+    #[cfg(not(feature = "parallel"))]
+    let outcomes: Vec<SubjectOutcome> = subjects.iter().map(|&s| run.subject(s)).collect();
     let mut evaluation = Evaluation {
         policy: program.name.clone(),
         as_of,
