@@ -7,10 +7,10 @@ use std::sync::Arc;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Whether a diagnostic stops the command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// The policy or data cannot be used.
@@ -20,7 +20,7 @@ pub enum Level {
 }
 
 /// A diagnostic as printed by `--format json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiagnosticRecord {
     /// `error` or `warning`.
     pub severity: Level,

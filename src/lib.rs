@@ -19,8 +19,8 @@
 //!   ([`eval::evaluate`]); [`policy::Policy::evaluate`] adds the checker's warnings.
 //!   [`eval::explain`] says why a rule did or did not fire; [`history::backtest`] replays
 //!   months.
-//! - **Results** ([`eval::Evaluation`] and the rest) are `serde::Serialize`: their JSON is the
-//!   command line's `--format json`. Problems are concrete error types implementing
+//! - **Results** ([`eval::Evaluation`] and the rest) are `serde::Serialize` and
+//!   `serde::Deserialize`: their JSON is the command line's `--format json`, and reads back. Problems are concrete error types implementing
 //!   `miette::Diagnostic`; [`diagnostic`] renders them or turns them into JSON records.
 //!
 //! # Features

@@ -9,7 +9,7 @@ use crate::month::Month;
 use crate::program::Program;
 
 /// An action that was actually taken.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActualAction {
     /// The subject.
     pub subject: String,
