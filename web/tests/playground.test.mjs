@@ -61,6 +61,7 @@ test("the playground shows actions, live diagnostics with lines, and recovers", 
     await page.locator("#diagnostics li.ok").waitFor({ timeout: 10_000 });
     await page.waitForFunction((n) => document.querySelectorAll("#actions tbody tr").length === n, before);
     assert.equal(await rows.count(), before);
+    await page.evaluate(() => { document.querySelector(".code").scrollTop = 0; });
     await page.screenshot({ path: join(artefacts, "playground.png"), fullPage: true });
     // The copy in docs/ is refreshed on request (ESCALATE_UPDATE_SCREENSHOT=1), not by CI.
     if (process.env.ESCALATE_UPDATE_SCREENSHOT) copyFileSync(join(artefacts, "playground.png"), docsShot);
