@@ -17,11 +17,11 @@
 //! performance file (rows a second), and evaluating the call-back policy with evaluating it
 //! with the events rules too.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use escalate::data::{DataSources, Dataset};
+use escalate::data::{DataInput, DataSources, Dataset};
 use escalate::eval::EvalOptions;
 use escalate::month::Month;
 use escalate::policy::Policy;
@@ -109,9 +109,10 @@ fn load(policy: &Policy, sources: &DataSources) -> Dataset {
         .unwrap_or_else(|e| panic!("the bench data loads: {e:?}"))
 }
 
-fn file_size(path: &Option<PathBuf>) -> u64 {
-    path.as_deref()
-        .and_then(|p: &Path| std::fs::metadata(p).ok())
+fn file_size(input: &Option<DataInput>) -> u64 {
+    input
+        .as_ref()
+        .and_then(|i| std::fs::metadata(i.name()).ok())
         .map_or(0, |m| m.len())
 }
 

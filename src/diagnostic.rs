@@ -8,12 +8,12 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lines::LineIndex;
 
 /// Whether a diagnostic stops the command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// The policy or data cannot be used.
@@ -23,7 +23,7 @@ pub enum Level {
 }
 
 /// A diagnostic as printed by `--format json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiagnosticRecord {
     /// `error` or `warning`.
     pub severity: Level,

@@ -7,6 +7,33 @@
 //! [`program::Program`]) → [`eval`] (the interpreter, with [`data`] as input) → [`report`].
 //! [`policy::Policy`] does reading, parsing and checking in one call.
 //!
+//! # Guide
+//!
+//! - **Policies**: [`policy::Policy::parse`] (text) or [`policy::Policy::from_path`];
+//!   [`policy::check_text`] lists a text's errors and warnings without failing.
+//! - **Data**: [`data::Dataset::load`] reads [`data::DataSources`], each a
+//!   [`data::DataInput`]: a file, CSV or JSON text in memory, or whatever a
+//!   [`std::io::Read`] gives; [`data::Dataset::from_records`] takes typed records. All go
+//!   through the same loaders, with the same checks and error locations.
+//! - **Evaluation** needs only the checked [`program::Program`] and the data
+//!   ([`eval::evaluate`]); [`policy::Policy::evaluate`] adds the checker's warnings.
+//!   [`eval::explain`] says why a rule did or did not fire; [`history::backtest`] replays
+//!   months.
+//! - **Results** ([`eval::Evaluation`] and the rest) are `serde::Serialize` and
+//!   `serde::Deserialize`: their JSON is the command line's `--format json`, and reads back. Problems are concrete error types implementing
+//!   `miette::Diagnostic`; [`diagnostic`] renders them or turns them into JSON records.
+//!
+//! # Features
+//!
+//! - `cli` (default): the `escalate` command and the `cli` module; turns on `parallel` and
+//!   `html`.
+//! - `parallel`: subjects evaluated on all cores (rayon).
+//! - `html`: `report::html`, the HTML backtest report.
+//!
+//! With `default-features = false` the library builds for `wasm32-unknown-unknown`. Python
+//! bindings (`bindings/python`) and WebAssembly bindings (`bindings/wasm`) are crates of
+//! their own; see the README's "Embedding".
+//!
 //! ```
 //! use escalate::data::{Dataset, PerformanceRecord};
 //! use escalate::eval::EvalOptions;
@@ -55,6 +82,7 @@
 pub mod ast;
 pub mod calendar;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
 pub mod diagnostic;

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The most significant digits a figure in the data may have: enough for any real measure,
 /// and few enough that every figure prints and reads back exactly in JSON.
@@ -290,6 +290,35 @@ impl Serialize for Figure {
             }
         }
         serializer.serialize_f64(self.to_f64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Figure {
+    /// A figure read back from its serialised form: an integer, a number (read from its
+    /// shortest decimal form, which is the figure as written), or a string, parsed exactly.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Figure, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Figure;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Figure, E> {
+                Ok(Figure(Decimal::from(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Figure, E> {
+                Ok(Figure(Decimal::from(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Figure, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Figure, E> {
+                parse_decimal(v.trim())
+                    .map(Figure::from)
+                    .map_err(|_| E::custom(format!("`{v}` is not a plain decimal number")))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 

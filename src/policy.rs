@@ -229,6 +229,22 @@ fn empty_syntax() -> crate::ast::PolicyFile {
     }
 }
 
+/// Every problem in a policy's text, errors and warnings, as JSON records in order of
+/// position: empty when the policy is clean. What `escalate check --format json` lists.
+///
+/// ```
+/// let records = escalate::policy::check_text("p.policy", "policy \"P\"\nmetric x \"X\" percent\n");
+/// assert!(records.iter().all(|r| r.file == "p.policy"));
+/// let broken = escalate::policy::check_text("p.policy", "policy \"P\"\nrule r {");
+/// assert_eq!((broken[0].line, broken[0].severity), (2, escalate::diagnostic::Level::Error));
+/// ```
+pub fn check_text(name: &str, text: &str) -> Vec<DiagnosticRecord> {
+    match Policy::parse(name, text) {
+        Ok(policy) => policy.warning_records(),
+        Err(error) => error.records(),
+    }
+}
+
 /// The text of a policy file, or why it cannot be read (unreadable, or not UTF-8: with the
 /// line and column of the first bad byte).
 pub fn read_policy_text(path: &Path) -> Result<String, PolicyError> {

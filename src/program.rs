@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ast::{AggregateFn, DueUnit, Span, WindowFn};
 use crate::calendar::{Calendar, Deadline};
@@ -57,7 +57,7 @@ impl Program {
 }
 
 /// `role ID "Display name"`
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoleDef {
     /// The identifier.
     pub id: String,
@@ -66,7 +66,7 @@ pub struct RoleDef {
 }
 
 /// How serious a rule's action is, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// `low`

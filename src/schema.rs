@@ -6,10 +6,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kind of a metric, which fixes its unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     /// A percentage, 0 to 100; compared with literals such as `80%`.
@@ -31,7 +31,7 @@ impl fmt::Display for MetricKind {
 }
 
 /// Which way a metric is better, for `improved` and `worsened`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// `higher is better`
@@ -41,7 +41,7 @@ pub enum Direction {
 }
 
 /// The declared type of a subject or concern field.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Free text.
@@ -77,7 +77,7 @@ impl fmt::Display for FieldType {
 }
 
 /// A metric as the data loader needs it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricDef {
     /// The metric's identifier, also its column name in wide files.
     pub id: String,
@@ -90,7 +90,7 @@ pub struct MetricDef {
 }
 
 /// A declared subject or concern field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldDef {
     /// The field's name, also its column name.
     pub name: String,
@@ -99,7 +99,7 @@ pub struct FieldDef {
 }
 
 /// Everything a policy declares about the shape of its data.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     /// Metrics in declaration order; a metric's position is its id in the data store.
     pub metrics: Vec<MetricDef>,
@@ -122,7 +122,7 @@ pub const CONCERN_KIND: &str = "concern";
 
 /// An event kind: `event ID "Description" [once per case] [{ FIELD: TYPE, ... }]`, or the
 /// built-in `concern`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventKindDef {
     /// The kind's identifier, as written in the `kind` column.
     pub id: String,
@@ -143,7 +143,7 @@ pub struct EventKindDef {
 }
 
 /// A case kind: `case ID "Title" { opened by K  closed by K, ...  events K, ... }`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseKindDef {
     /// The identifier.
     pub id: String,

@@ -944,8 +944,8 @@ fn finding_the_data_files() {
     write(&dir, "Concerns.CSV", "id,subject,raised_on\n");
     let sources = DataSources::from_dir(&dir).unwrap();
     assert_eq!(sources.performance, None);
-    assert_eq!(sources.concerns, Some(dir.join("Concerns.CSV")));
-    assert_eq!(sources.subjects, Some(dir.join("subjects.csv")));
+    assert_eq!(sources.concerns, Some(dir.join("Concerns.CSV").into()));
+    assert_eq!(sources.subjects, Some(dir.join("subjects.csv").into()));
 
     write(&dir, "performance.csv", "subject,period\n");
     write(&dir, "performance.json", "[]");
@@ -955,7 +955,7 @@ fn finding_the_data_files() {
 
     // A file that vanished between finding and reading.
     let sources = DataSources {
-        performance: Some(dir.join("gone.csv")),
+        performance: Some(dir.join("gone.csv").into()),
         ..DataSources::default()
     };
     let errors = Dataset::load(&callbacks_schema(), &sources).unwrap_err();
@@ -1007,10 +1007,10 @@ fn load_bytes(schema: &Schema, dir: &Path, name: &str, bytes: &[u8]) {
     let path = write(dir, name, bytes);
     let kind = name.split('.').next().unwrap();
     let sources = DataSources {
-        performance: (kind == "performance").then(|| path.clone()),
-        concerns: (kind == "concerns").then(|| path.clone()),
-        subjects: (kind == "subjects").then(|| path.clone()),
-        events: (kind == "events").then(|| path.clone()),
+        performance: (kind == "performance").then(|| path.clone().into()),
+        concerns: (kind == "concerns").then(|| path.clone().into()),
+        subjects: (kind == "subjects").then(|| path.clone().into()),
+        events: (kind == "events").then(|| path.clone().into()),
     };
     match Dataset::load(schema, &sources) {
         Ok(data) => {
@@ -1260,8 +1260,8 @@ fn events_schema() -> Schema {
 /// Loads `tests/fixtures/data/events/<name>` with the events fixtures' concerns file.
 fn load_events(name: &str) -> (Dataset, Vec<DataError>) {
     let sources = DataSources {
-        concerns: Some(fixture("events/concerns.csv")),
-        events: Some(fixture(&format!("events/{name}"))),
+        concerns: Some(fixture("events/concerns.csv").into()),
+        events: Some(fixture(&format!("events/{name}")).into()),
         ..DataSources::default()
     };
     Dataset::load_partial(&events_schema(), &sources)
@@ -1279,7 +1279,7 @@ fn lines_and_codes(errors: &[DataError]) -> Vec<(usize, &'static str)> {
 fn conformance_17_reports_every_event_error() {
     let dir = fixture("17-data-errors-v1");
     let sources = DataSources::from_dir(&dir).unwrap();
-    assert_eq!(sources.events, Some(dir.join("events.csv")));
+    assert_eq!(sources.events, Some(dir.join("events.csv").into()));
     let (data, errors) = Dataset::load_partial(&conformance_17_schema(), &sources);
     let expected: Vec<(&str, usize, usize, &str, &str)> = vec![
         (
@@ -1780,7 +1780,7 @@ fn an_events_file_alone_is_data() {
         "id,subject,kind,date,case,outcome,visits\nE1,s1,visit,2026-09-01,,,2\n",
     );
     let sources = DataSources::from_dir(&dir).unwrap();
-    assert_eq!(sources.events, Some(dir.join("Events.CSV")));
+    assert_eq!(sources.events, Some(dir.join("Events.CSV").into()));
     assert_eq!(
         (sources.performance.clone(), sources.concerns.clone()),
         (None, None)
@@ -1836,8 +1836,8 @@ fn events_like() -> impl Strategy<Value = Vec<u8>> {
 fn load_events_bytes(dir: &Path, name: &str, bytes: &[u8]) {
     let path = write(dir, name, bytes);
     let sources = DataSources {
-        concerns: Some(fixture("events/concerns.csv")),
-        events: Some(path),
+        concerns: Some(fixture("events/concerns.csv").into()),
+        events: Some(path.into()),
         ..DataSources::default()
     };
     let (data, errors) = Dataset::load_partial(&events_schema(), &sources);

@@ -176,10 +176,13 @@ fn inputs(args: &BacktestArgs) -> Vec<PathBuf> {
     inputs.extend(args.data.holidays.clone());
     // A folder that cannot be read is reported when the data is loaded.
     if let Ok(sources) = super::inputs::sources(&args.data) {
-        inputs.extend(sources.performance);
-        inputs.extend(sources.concerns);
-        inputs.extend(sources.subjects);
-        inputs.extend(sources.events);
+        let files = [
+            sources.performance,
+            sources.concerns,
+            sources.subjects,
+            sources.events,
+        ];
+        inputs.extend(files.iter().flatten().map(|input| input.name().to_path_buf()));
     }
     inputs
 }

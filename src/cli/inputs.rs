@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{colour_stderr, print_json, Format};
 use crate::calendar::holidays_from_govuk_json;
-use crate::data::{DataSources, Dataset};
+use crate::data::{DataInput, DataSources, Dataset};
 use crate::diagnostic::{self, DiagnosticRecord};
 use crate::policy::Policy;
 
@@ -100,17 +100,17 @@ pub(super) fn sources(args: &DataArgs) -> Result<DataSources, crate::data::DataE
         Some(dir) => DataSources::from_dir(dir)?,
         None => DataSources::default(),
     };
-    if args.performance.is_some() {
-        sources.performance = args.performance.clone();
+    if let Some(path) = &args.performance {
+        sources.performance = Some(DataInput::file(path));
     }
-    if args.concerns.is_some() {
-        sources.concerns = args.concerns.clone();
+    if let Some(path) = &args.concerns {
+        sources.concerns = Some(DataInput::file(path));
     }
-    if args.subjects.is_some() {
-        sources.subjects = args.subjects.clone();
+    if let Some(path) = &args.subjects {
+        sources.subjects = Some(DataInput::file(path));
     }
-    if args.events.is_some() {
-        sources.events = args.events.clone();
+    if let Some(path) = &args.events {
+        sources.events = Some(DataInput::file(path));
     }
     Ok(sources)
 }

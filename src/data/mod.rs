@@ -128,6 +128,7 @@ mod cell;
 mod concerns;
 mod error;
 mod events;
+mod input;
 mod open;
 mod performance;
 mod records;
@@ -143,6 +144,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub use error::{DataError, DataErrorKind, DataErrors, DataLocation, DataWarning, Site, Snippet};
+pub use input::DataInput;
 pub use records::{ConcernRecord, EventRecord, PerformanceRecord, SubjectRecord};
 pub use store::{DatasetBuilder, SetMetricError};
 pub use summary::{FileFormat, FileKind, FileSummary, IgnoredRows, Layout, LoadSummary};
@@ -269,15 +271,15 @@ impl Dataset {
     pub fn load_partial(schema: &Schema, sources: &DataSources) -> (Dataset, Vec<DataError>) {
         let mut builder = DatasetBuilder::new(schema);
         let mut errors = Vec::new();
-        let events = sources.events.as_deref();
+        let events = sources.events.as_ref();
         std::thread::scope(|scope| {
             // The events file's rows are read on a thread of their own while the other files
             // load; they are checked and added last, as their ids and cases are checked against
             // the concerns. Should no thread be available, they are read in turn.
-            let reading = events.filter(|_| schema.reads_events()).and_then(|path| {
+            let reading = events.filter(|_| schema.reads_events()).and_then(|input| {
                 std::thread::Builder::new()
                     .name("escalate-events".into())
-                    .spawn_scoped(scope, move || read_events(path, schema))
+                    .spawn_scoped(scope, move || read_events(input, schema))
                     .ok()
             });
             let files = [
@@ -285,21 +287,21 @@ impl Dataset {
                 (FileKind::Concerns, &sources.concerns),
                 (FileKind::Subjects, &sources.subjects),
             ];
-            for (kind, path) in files {
-                if let Some(path) = path {
-                    errors.extend(load_file(kind, path, schema, &mut builder));
+            for (kind, input) in files {
+                if let Some(input) = input {
+                    errors.extend(load_file(kind, input, schema, &mut builder));
                 }
             }
-            let Some(path) = events else { return };
+            let Some(input) = events else { return };
             if !schema.reads_events() {
-                builder.warnings.push(events_not_read(path));
+                builder.warnings.push(events_not_read(input.name()));
                 return;
             }
             let read = match reading {
                 Some(thread) => thread
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => read_events(path, schema),
+                None => read_events(input, schema),
             };
             errors.extend(finish_events(read, &mut builder));
         });
@@ -502,17 +504,29 @@ impl Dataset {
     }
 }
 
-/// The data files to read. Paths are used as given (and named so in errors).
+/// The data files to read: files (paths are used as given, and named so in errors) or text
+/// in memory ([`DataInput`]).
+///
+/// ```
+/// use escalate::data::{DataInput, DataSources};
+///
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", "subject,period,callbacks\n")),
+///     events: Some(DataInput::file("data/events.json")),
+///     ..DataSources::default()
+/// };
+/// assert!(sources.concerns.is_none());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DataSources {
     /// The performance file (`.csv` or `.json`).
-    pub performance: Option<PathBuf>,
+    pub performance: Option<DataInput>,
     /// The concerns file.
-    pub concerns: Option<PathBuf>,
+    pub concerns: Option<DataInput>,
     /// The subjects file.
-    pub subjects: Option<PathBuf>,
+    pub subjects: Option<DataInput>,
     /// The events file (language v1).
-    pub events: Option<PathBuf>,
+    pub events: Option<DataInput>,
 }
 
 impl DataSources {
@@ -564,12 +578,12 @@ impl DataSources {
                 None => others.push(name),
             }
         }
-        let mut chosen: [Option<PathBuf>; 4] = Default::default();
+        let mut chosen: [Option<DataInput>; 4] = Default::default();
         for (i, files) in found.iter_mut().enumerate() {
             files.sort();
             match files.as_slice() {
                 [] => {}
-                [(_, path)] => chosen[i] = Some(path.clone()),
+                [(_, path)] => chosen[i] = Some(DataInput::file(path)),
                 [(first, _), (second, _), ..] => {
                     return Err(DataError::new(
                         DataErrorKind::ConflictingFiles {
@@ -589,8 +603,8 @@ impl DataSources {
         if performance.is_none() && concerns.is_none() && events.is_none() {
             others.sort();
             let mut present: Vec<String> = others;
-            if let Some(path) = &subjects {
-                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            if let Some(input) = &subjects {
+                if let Some(name) = input.name().file_name().and_then(|n| n.to_str()) {
                     present.insert(0, name.to_string());
                 }
             }
@@ -621,25 +635,21 @@ impl DataSources {
     }
 }
 
-fn is_json(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+/// The reading state for one input, named as the input is.
+fn input_ctx(input: &DataInput, kind: FileKind) -> Ctx {
+    let mut ctx = Ctx::new(input.name().to_path_buf(), kind, input.format());
+    ctx.bytes = input.shared_bytes();
+    ctx
 }
 
 /// Reads one file through its kind's handler.
 fn load_file(
     kind: FileKind,
-    path: &Path,
+    input: &DataInput,
     schema: &Schema,
     data: &mut DatasetBuilder,
 ) -> Vec<DataError> {
-    let format = if is_json(path) {
-        FileFormat::Json
-    } else {
-        FileFormat::Csv
-    };
-    let mut ctx = Ctx::new(path.to_path_buf(), kind, format);
+    let mut ctx = input_ctx(input, kind);
     let json = match kind {
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
@@ -652,7 +662,7 @@ fn load_file(
                     ..
                 } = &mut ctx;
                 fill_first_lines(schema, plan, errors, rejected_lines, |finder| {
-                    let mut scratch = Ctx::new(path.to_path_buf(), kind, format);
+                    let mut scratch = input_ctx(input, kind);
                     let mut finder: &mut dyn DynHandler = finder;
                     match &json {
                         Some(table) => table::read_json_table(&mut finder, &mut scratch, table),
@@ -664,11 +674,11 @@ fn load_file(
         }
         FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
         FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
-        FileKind::Events => return finish_events(read_events(path, schema), data),
+        FileKind::Events => return finish_events(read_events(input, schema), data),
     };
     match &json {
-        Some(table) => table::attach_json_snippets(path, &table.text, &mut ctx.errors),
-        None => table::attach_csv_snippets(path, &mut ctx.errors),
+        Some(table) => table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors),
+        None => table::attach_csv_snippets(&ctx.path, ctx.bytes.as_ref(), &mut ctx.errors),
     }
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
@@ -683,13 +693,8 @@ struct EventsRead<'a> {
 }
 
 /// Reads the rows of an events file (see [`finish_events`] for the rest).
-fn read_events<'a>(path: &Path, schema: &'a Schema) -> EventsRead<'a> {
-    let format = if is_json(path) {
-        FileFormat::Json
-    } else {
-        FileFormat::Csv
-    };
-    let mut ctx = Ctx::new(path.to_path_buf(), FileKind::Events, format);
+fn read_events<'a>(input: &DataInput, schema: &'a Schema) -> EventsRead<'a> {
+    let mut ctx = input_ctx(input, FileKind::Events);
     let mut handler = EventHandler::new(schema);
     let json = read(&mut handler, &mut ctx);
     handler.index_ids();
@@ -707,7 +712,7 @@ fn finish_events(read: EventsRead<'_>, data: &mut DatasetBuilder) -> Vec<DataErr
     handler.finish(data, &mut ctx);
     match &json {
         Some(table) => table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors),
-        None => table::attach_csv_snippets(&ctx.path, &mut ctx.errors),
+        None => table::attach_csv_snippets(&ctx.path, ctx.bytes.as_ref(), &mut ctx.errors),
     }
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);

@@ -5,8 +5,10 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use super::error::{DataError, DataErrorKind, Site};
+use super::input::Contents;
 
 /// The most bytes a JSON data file may have: it is read whole (and its values take several
 /// times that in memory). CSV files are read row by row and have no such limit.
@@ -19,27 +21,25 @@ pub const MAX_ROW_BYTES: usize = 1024 * 1024;
 /// How much of the start of a file is looked at for its encoding and line ends.
 const PEEK_BYTES: usize = 64 * 1024;
 
-/// Opens a data file for reading from its start, or says why it cannot be used.
-pub(crate) fn open_data_file(path: &Path, read_whole: bool) -> Result<File, DataError> {
-    let mut file = File::open(path).map_err(|error| match broken_link(path) {
-        Some(target) => unusable(
-            path,
-            DataErrorKind::BrokenLink {
-                path: path.to_path_buf(),
-                target,
-            },
-            "point the link at the data file, or name the file itself",
+/// Opens a data file's contents for reading from their start (the bytes in memory when
+/// given, else the file at `path`), or says why they cannot be used. `read_whole`: the
+/// contents will be read whole (JSON), so their size is limited.
+pub(crate) fn open_data_file(
+    path: &Path,
+    bytes: Option<&Arc<[u8]>>,
+    read_whole: bool,
+) -> Result<Box<dyn Contents>, DataError> {
+    let (mut file, size): (Box<dyn Contents>, u64) = match bytes {
+        Some(bytes) => (
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            bytes.len() as u64,
         ),
-        None => unusable(
-            path,
-            DataErrorKind::UnreadableFile {
-                path: path.to_path_buf(),
-                reason: error.to_string().to_lowercase(),
-            },
-            "check that the file exists and can be opened",
-        ),
-    })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        None => {
+            let file = open_file(path)?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            (Box::new(file), size)
+        }
+    };
     if read_whole && size > MAX_JSON_BYTES {
         return Err(unusable(
             path,
@@ -88,6 +88,28 @@ pub(crate) fn open_data_file(path: &Path, read_whole: bool) -> Result<File, Data
         ));
     }
     Ok(file)
+}
+
+/// The file at `path`, or why it cannot be opened (a link to nothing named as such).
+fn open_file(path: &Path) -> Result<File, DataError> {
+    File::open(path).map_err(|error| match broken_link(path) {
+        Some(target) => unusable(
+            path,
+            DataErrorKind::BrokenLink {
+                path: path.to_path_buf(),
+                target,
+            },
+            "point the link at the data file, or name the file itself",
+        ),
+        None => unusable(
+            path,
+            DataErrorKind::UnreadableFile {
+                path: path.to_path_buf(),
+                reason: error.to_string().to_lowercase(),
+            },
+            "check that the file exists and can be opened",
+        ),
+    })
 }
 
 /// Where `path` points, when it is a symbolic link to nothing.

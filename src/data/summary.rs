@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which kind of records a file holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     /// Monthly performance figures.
@@ -31,7 +31,7 @@ impl FileKind {
 }
 
 /// How a file was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
     /// Comma-separated values with a header row.
@@ -43,7 +43,7 @@ pub enum FileFormat {
 }
 
 /// The layout of a performance file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
     /// `subject,period,<metric>,...`: one column per metric.
@@ -53,7 +53,7 @@ pub enum Layout {
 }
 
 /// Rows left out for one reason, such as rows of a metric the policy does not declare.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IgnoredRows {
     /// Why they were left out, in words for a contract manager.
     pub reason: String,
@@ -62,7 +62,7 @@ pub struct IgnoredRows {
 }
 
 /// What happened to the rows of one file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSummary {
     /// The file as it was named (for records: `performance records` and so on).
     pub path: PathBuf,
@@ -131,7 +131,7 @@ impl FileSummary {
 }
 
 /// What was read from each file, in the order the files were read.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadSummary {
     /// One entry per file (or list of records) read.
     pub files: Vec<FileSummary>,

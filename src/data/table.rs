@@ -4,7 +4,6 @@
 //! line shown under each error.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::BuildHasherDefault;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -180,6 +179,8 @@ pub(crate) trait Handler {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     pub path: PathBuf,
+    /// The contents, when they are in memory rather than in the file at `path`.
+    pub bytes: Option<Arc<[u8]>>,
     pub format: FileFormat,
     pub line: usize,
     pub anchor: Anchor,
@@ -199,6 +200,7 @@ impl Ctx {
         Ctx {
             summary: FileSummary::new(path.clone(), kind, format),
             path,
+            bytes: None,
             format,
             line: 0,
             anchor: Anchor::None,
@@ -551,7 +553,7 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
 
 /// Reads a CSV file through a handler.
 pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
-    let file = match super::open::open_data_file(&ctx.path, false) {
+    let file = match super::open::open_data_file(&ctx.path, ctx.bytes.as_ref(), false) {
         Ok(file) => super::open::RowLimit::new(file),
         Err(error) => {
             ctx.errors.push(error);
@@ -899,7 +901,7 @@ fn array_elements(text: &str, open: usize) -> Vec<(usize, usize)> {
 /// `ctx`; `None` means the file cannot be used.
 pub(crate) fn parse_json(ctx: &mut Ctx) -> Option<JsonTable> {
     let mut bytes = Vec::new();
-    let mut file = match super::open::open_data_file(&ctx.path, true) {
+    let mut file = match super::open::open_data_file(&ctx.path, ctx.bytes.as_ref(), true) {
         Ok(file) => file,
         Err(error) => {
             ctx.errors.push(error);
@@ -1222,7 +1224,11 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// Fills in the offending line under each CSV error, reading the lines back from the file.
-pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
+pub(crate) fn attach_csv_snippets(
+    path: &Path,
+    bytes: Option<&Arc<[u8]>>,
+    errors: &mut [DataError],
+) {
     const MAX_LINE: usize = 8 * 1024;
     if !errors
         .iter()
@@ -1230,7 +1236,9 @@ pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
     {
         return;
     }
-    let Ok(file) = File::open(path) else { return };
+    let Ok(file) = super::open::open_data_file(path, bytes, false) else {
+        return;
+    };
     let mut file = BufReader::new(file);
     let name = path.display().to_string();
     for error in errors.iter_mut() {

@@ -3,7 +3,7 @@
 //! them; and what replaced what. Written to be shown to the person concerned.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::interp::Interp;
 use super::trace::{Node, Read, Tree};
@@ -51,7 +51,7 @@ pub enum LookupError {
 }
 
 /// The explanation of one subject's evaluation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Explanation {
     /// The policy's name.
     pub policy: String,
@@ -70,7 +70,7 @@ pub struct Explanation {
 }
 
 /// A subject field's value.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FieldValue {
     /// The field.
     pub field: String,
@@ -79,7 +79,7 @@ pub struct FieldValue {
 }
 
 /// What became of a rule for the subject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Its action is required.
@@ -95,7 +95,7 @@ pub enum Outcome {
 }
 
 /// One rule's evaluation for the subject.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleExplanation {
     /// The rule's id.
     pub rule: String,
@@ -121,7 +121,7 @@ pub struct RuleExplanation {
 }
 
 /// One part of a condition, evaluated.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Step {
     /// The part as written in the policy.
     pub text: String,
@@ -136,7 +136,7 @@ pub struct Step {
 }
 
 /// One grade's evaluation for the subject.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GradeExplanation {
     /// The grade's id.
     pub grade: String,
@@ -149,7 +149,7 @@ pub struct GradeExplanation {
 }
 
 /// One arm of a grade, as tried.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArmExplanation {
     /// The level this arm gives.
     pub level: String,

@@ -1,7 +1,8 @@
 //! Program + dataset + as-of month to required actions: every rule and grade per subject,
 //! `replaces` applied, deadlines from the decision date, and the evidence for each action.
 //!
-//! Subjects are independent, so they are evaluated in parallel. Each rule is first evaluated
+//! Subjects are independent, so they are evaluated in parallel (with the `parallel`
+//! feature, on by default through `cli`). Each rule is first evaluated
 //! with no tracing at all; only the rules that fire or stay undecided are evaluated again,
 //! recording what they read, to give their evidence and missing values.
 
@@ -12,8 +13,9 @@ pub mod trace;
 pub mod value;
 
 use chrono::NaiveDate;
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::{CaseIndex, Dataset, SubjectIndex};
 use crate::diagnostic::DiagnosticRecord;
@@ -42,7 +44,7 @@ pub struct EvalOptions {
 }
 
 /// The result of evaluating a policy for one as-of month (spec §9).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The policy's name.
     pub policy: String,
@@ -65,7 +67,7 @@ pub struct Evaluation {
 }
 
 /// One required action.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// The subject's id.
     pub subject: String,
@@ -95,7 +97,7 @@ pub struct Action {
 }
 
 /// A piece of data that made a condition true.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Evidence {
     /// A metric's value in a month.
@@ -149,7 +151,7 @@ pub enum Evidence {
 }
 
 /// A deadline as evidence (spec §15).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeadlineEvidence {
     /// The declared name; `None` for a deadline written in place.
     pub deadline: Option<String>,
@@ -181,7 +183,7 @@ pub struct DeadlineEvidence {
 }
 
 /// A rule left unknown for a subject.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Undecided {
     /// The subject's id.
     pub subject: String,
@@ -195,7 +197,7 @@ pub struct Undecided {
 }
 
 /// A value a condition needed and did not find.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Missing {
     /// A metric in a month.
@@ -223,7 +225,7 @@ pub enum Missing {
 }
 
 /// A subject's level of a grade.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GradeResult {
     /// The subject's id.
     pub subject: String,
@@ -232,7 +234,7 @@ pub struct GradeResult {
     /// The level, or `None` when unknown.
     pub level: Option<String>,
     /// For an unknown grade, the values it needed and did not find.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<Missing>,
 }
 
@@ -261,7 +263,10 @@ pub fn evaluate(
         decided_on,
         calendar: &calendar,
     };
+    #[cfg(feature = "parallel")]
     let outcomes: Vec<SubjectOutcome> = subjects.par_iter().map(|&s| run.subject(s)).collect();
+    #[cfg(not(feature = "parallel"))]
+    let outcomes: Vec<SubjectOutcome> = subjects.iter().map(|&s| run.subject(s)).collect();
     let mut evaluation = Evaluation {
         policy: program.name.clone(),
         as_of,

@@ -81,7 +81,7 @@ pub struct EventSeen {
 }
 
 /// Where a deadline stands at an evaluation date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineState {
     /// The awaited event happened by the due date.

@@ -30,7 +30,7 @@ pub enum Val {
 }
 
 /// Three-valued truth, for conditions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Truth {
     /// The condition holds.

@@ -10,7 +10,7 @@ use crate::program::Program;
 use crate::quote::shorten;
 
 /// An action that was actually taken.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActualAction {
     /// The subject.
     pub subject: String,

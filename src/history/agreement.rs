@@ -2,13 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{key, ActionKey, ActualAction, Backtest, Status};
 use crate::month::Month;
 
 /// How the policy's history agrees with what was actually done.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Agreement {
     /// Per rule.
     pub rules: Vec<RuleAgreement>,
@@ -30,7 +30,7 @@ pub struct Agreement {
 }
 
 /// Agreement for one rule.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleAgreement {
     /// The rule.
     pub rule: String,
@@ -49,7 +49,7 @@ pub struct RuleAgreement {
 }
 
 /// A subject (and, for a rule evaluated for each case, a case) in a month.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectMonth {
     /// The subject.
     pub subject: String,

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Backtest, BacktestMonth};
 use crate::month::Month;
 
 /// The differences between two policies' histories over the same months.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparison {
     /// The first policy's name.
     pub first: String,
@@ -28,7 +28,7 @@ pub struct Comparison {
 }
 
 /// One month of a comparison.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MonthDifference {
     /// The month.
     pub as_of: Month,
@@ -39,7 +39,7 @@ pub struct MonthDifference {
 }
 
 /// A subject, a rule and, for a rule evaluated for each case, the case: one action.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SubjectRule {
     /// The subject.
     pub subject: String,
@@ -51,7 +51,7 @@ pub struct SubjectRule {
 }
 
 /// A rule's counts under each policy.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleDifference {
     /// The rule's id.
     pub rule: String,

@@ -11,7 +11,7 @@ mod comparison;
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::eval::{explain, Action, EvalOptions, Evaluation, Outcome, Undecided};
@@ -23,7 +23,7 @@ pub use agreement::{agreement, Agreement, RuleAgreement, SubjectMonth};
 pub use comparison::{compare, Comparison, MonthDifference, RuleDifference, SubjectRule};
 
 /// The replay of a policy over a range of months.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Backtest {
     /// The policy's name.
     pub policy: String,
@@ -38,7 +38,7 @@ pub struct Backtest {
 }
 
 /// One month of a backtest.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestMonth {
     /// The month.
     pub as_of: Month,
@@ -53,7 +53,7 @@ pub struct BacktestMonth {
 }
 
 /// An action of a backtest month.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestAction {
     /// The action, as `eval` gives it.
     #[serde(flatten)]
@@ -63,7 +63,7 @@ pub struct BacktestAction {
 }
 
 /// Whether an action is new this month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not required the month before.
@@ -73,7 +73,7 @@ pub enum Status {
 }
 
 /// An action required the month before and not this month.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolved {
     /// The subject.
     pub subject: String,
@@ -90,7 +90,7 @@ pub struct Resolved {
 }
 
 /// Why an action stopped being required.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// A rule that now holds replaces it (an escalation, usually).
@@ -104,7 +104,7 @@ pub enum Reason {
 }
 
 /// Counts per rule over the range.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// One entry per rule, in file order.
     pub rules: Vec<RuleSummary>,
@@ -115,7 +115,7 @@ pub struct Summary {
 }
 
 /// A rule's history over the range.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleSummary {
     /// The rule's id.
     pub rule: String,

@@ -2,12 +2,12 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::history::{Agreement, Backtest, Comparison, Reason, Status};
 
 /// A backtest with its optional comparison and agreement: what `escalate backtest` prints.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestReport {
     /// The replay.
     #[serde(flatten)]

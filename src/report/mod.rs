@@ -8,6 +8,7 @@ use crate::eval::{Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence,
 use crate::program::Program;
 
 pub mod backtest;
+#[cfg(feature = "html")]
 pub mod html;
 
 /// The evaluation as text for people: who must do what by when, grouped by the owning role,
