@@ -63,8 +63,9 @@ pub fn run(args: &EvalArgs) -> u8 {
     let Some(extra_holidays) = load_holidays(&args.data, problems) else {
         return FAILURE;
     };
-    let Some(data) = load_data(&policy, &args.data, problems) else {
-        return FAILURE;
+    let data = match load_data(&policy, &args.data, problems) {
+        Ok(data) => data,
+        Err(code) => return code,
     };
     for subject in &args.only_subjects {
         if let Err(error) = crate::eval::find_subject(&data, subject) {
@@ -83,7 +84,10 @@ pub fn run(args: &EvalArgs) -> u8 {
         subjects: args.only_subjects.clone(),
         extra_holidays,
     };
-    let evaluation = policy.evaluate(&data, args.as_of, &options);
+    let mut evaluation = policy.evaluate(&data, args.as_of, &options);
+    evaluation
+        .diagnostics
+        .extend(data.warnings().iter().map(crate::data::DataWarning::record));
     match args.format {
         EvalFormat::Json => print_json(&evaluation),
         EvalFormat::Csv => outp!("{}", report::csv(&evaluation)),

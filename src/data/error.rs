@@ -677,13 +677,68 @@ pub enum DataWarning {
         /// Where (the start of the file).
         at: Box<Site>,
     },
+    /// Every figure of a percent metric lies between 0 and 1: almost surely fractions, as
+    /// Excel exports a column formatted as a percentage (`0.78` for 78%).
+    #[error(
+        "every figure of the percent metric `{metric}` in `{}` lies between 0 and 1: they look like fractions, not percentages",
+        file_name(path)
+    )]
+    PercentAsFractions {
+        /// The file (or records).
+        path: PathBuf,
+        /// The metric.
+        metric: String,
+        /// Where (the column's heading).
+        at: Box<Site>,
+    },
+    /// A column (or JSON key) of the performance file that is not a metric the policy
+    /// declares, nor `subject` or `period`: it was not read.
+    #[error("column `{column}` of `{}` is not a metric of the policy, so it was not read", file_name(path))]
+    UndeclaredColumn {
+        /// The file (or records).
+        path: PathBuf,
+        /// The heading as written.
+        column: String,
+        /// Where (the heading).
+        at: Box<Site>,
+    },
+    /// Rows of a long performance file (or performance records) naming a metric the policy
+    /// does not declare: they were not read.
+    #[error(
+        "{rows} {} of `{}` {} for `{metric}`, which is not a metric of the policy, so {} not read",
+        if *rows == 1 { "row" } else { "rows" },
+        file_name(path),
+        if *rows == 1 { "is" } else { "are" },
+        if *rows == 1 { "it was" } else { "they were" }
+    )]
+    UndeclaredMetric {
+        /// The file (or records).
+        path: PathBuf,
+        /// The metric name as written in the first such row.
+        metric: String,
+        /// How many rows name it.
+        rows: usize,
+        /// Where (the first such row).
+        at: Box<Site>,
+    },
+}
+
+/// A file's name without its folder, for messages.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 impl DataWarning {
     /// The common part: location and help.
     pub fn site(&self) -> &Site {
         match self {
-            DataWarning::EventsNotRead { at, .. } => at,
+            DataWarning::EventsNotRead { at, .. }
+            | DataWarning::PercentAsFractions { at, .. }
+            | DataWarning::UndeclaredColumn { at, .. }
+            | DataWarning::UndeclaredMetric { at, .. } => at,
         }
     }
 
@@ -691,6 +746,9 @@ impl DataWarning {
     pub fn code(&self) -> &'static str {
         match self {
             DataWarning::EventsNotRead { .. } => "data::events_not_read",
+            DataWarning::PercentAsFractions { .. } => "data::percent_as_fractions",
+            DataWarning::UndeclaredColumn { .. } => "data::undeclared_column",
+            DataWarning::UndeclaredMetric { .. } => "data::undeclared_metric",
         }
     }
 

@@ -326,6 +326,7 @@ impl Dataset {
             );
             let mut handler = PerformanceHandler::new(schema, &mut builder);
             read_record_table(&mut handler, &mut ctx, &table);
+            handler.finish(&ctx);
             if let Some(plan) = handler.plan.clone() {
                 let Ctx {
                     errors,
@@ -639,6 +640,7 @@ fn load_file(
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
             let json = read(&mut handler, &mut ctx);
+            handler.finish(&ctx);
             let plan = handler.plan.clone();
             if let Some(plan) = plan {
                 let Ctx {

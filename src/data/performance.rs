@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect, Problem};
-use super::error::{DataError, DataErrorKind};
+use super::error::{DataError, DataErrorKind, DataWarning};
 use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
@@ -122,6 +122,41 @@ pub(crate) struct PerformanceHandler<'a> {
     last_metric: String,
     last_metric_index: Result<usize, Arc<str>>,
     values: Vec<Packed>,
+    /// For each metric, what its figures looked like so far (see [`FractionTally`]).
+    fractions: Vec<FractionTally>,
+    /// Metrics named in a long file that the policy does not declare: the name as first
+    /// written (lower case as key), how many rows, and the first row's site.
+    undeclared: Vec<(String, usize, Box<super::error::Site>)>,
+}
+
+/// Whether a percent metric's figures could all be fractions: none above 1, and some
+/// strictly between 0 and 1 (as Excel exports a column formatted as a percentage).
+#[derive(Clone, Copy, Debug, Default)]
+struct FractionTally {
+    /// The column (wide layout) the figures came from.
+    field: Option<usize>,
+    above_one: bool,
+    between: bool,
+}
+
+impl FractionTally {
+    #[inline]
+    fn note(&mut self, value: Packed) {
+        if self.above_one {
+            return;
+        }
+        if let Some(value) = value.get() {
+            if value > rust_decimal::Decimal::ONE {
+                self.above_one = true;
+            } else if value > rust_decimal::Decimal::ZERO && value < rust_decimal::Decimal::ONE {
+                self.between = true;
+            }
+        }
+    }
+
+    fn looks_like_fractions(&self) -> bool {
+        self.between && !self.above_one
+    }
 }
 
 /// A row's subject: the one stored last, or a new id.
@@ -142,6 +177,88 @@ impl<'a> PerformanceHandler<'a> {
             last_metric: String::new(),
             last_metric_index: Err(Arc::from("")),
             values: Vec::new(),
+            fractions: vec![FractionTally::default(); schema.metrics.len()],
+            undeclared: Vec::new(),
+        }
+    }
+
+    /// Adds the warnings about the whole file to the dataset: percent metrics whose figures
+    /// all look like fractions, and metrics named in rows that the policy does not declare.
+    pub fn finish(&mut self, ctx: &Ctx) {
+        for (metric, tally) in self.schema.metrics.iter().zip(&self.fractions) {
+            if metric.kind != MetricKind::Percent || !tally.looks_like_fractions() {
+                continue;
+            }
+            let mut at = ctx.site(tally.field);
+            at.location.as_mut().map(|l| l.line = ctx.header_line.max(1));
+            at.anchor = super::error::Anchor::None;
+            at.help = Some(format!(
+                "a percentage is written from 0 to 100: `78` or `78%` for 78%, not `0.78`; in \
+                 the spreadsheet, multiply the `{}` figures by 100 (or format the column as a \
+                 plain number showing 78) and save the file again",
+                metric.id
+            ));
+            self.data.warnings.push(DataWarning::PercentAsFractions {
+                path: ctx.path.clone(),
+                metric: metric.id.clone(),
+                at,
+            });
+        }
+        for (metric, rows, at) in std::mem::take(&mut self.undeclared) {
+            self.data.warnings.push(DataWarning::UndeclaredMetric {
+                path: ctx.path.clone(),
+                metric,
+                rows,
+                at,
+            });
+        }
+    }
+
+    /// The help for a column or metric name the policy does not declare.
+    fn undeclared_help(&self, name: &str, what: &str) -> String {
+        let declared: Vec<&str> = self.schema.metrics.iter().map(|m| m.id.as_str()).collect();
+        match crate::suggest::closest(&name.to_ascii_lowercase(), declared.iter().copied()) {
+            Some(best) => format!(
+                "did you mean `{best}`? rename the {what} to `{best}` so its figures are read, or \
+                 declare a metric `{name}` in the policy"
+            ),
+            None => format!(
+                "the policy's metrics are {}; declare `{name}` in the policy to use its figures, \
+                 or remove the {what} to silence this warning",
+                crate::suggest::quoted_list(&declared).replace("` or `", "` and `")
+            ),
+        }
+    }
+
+    /// Warns about the header's columns that are not read (wide: anything but `subject`,
+    /// `period` and the declared metrics; long: anything but the four columns).
+    fn warn_unused_columns(&mut self, ctx: &Ctx) {
+        let used: Vec<usize> = match &self.plan {
+            Some(Plan::Wide {
+                subject,
+                period,
+                metrics,
+            }) => [*subject, *period].iter().chain(metrics).copied().collect(),
+            Some(Plan::Long {
+                subject,
+                period,
+                metric,
+                value,
+            }) => vec![*subject, *period, *metric, *value],
+            None => return,
+        };
+        for (field, column) in ctx.columns.iter().enumerate() {
+            if used.contains(&field) || column.is_empty() {
+                continue;
+            }
+            let mut at = ctx.site(Some(field));
+            at.anchor = super::error::Anchor::None;
+            at.help = Some(self.undeclared_help(column, "column"));
+            self.data.warnings.push(DataWarning::UndeclaredColumn {
+                path: ctx.path.clone(),
+                column: column.clone(),
+                at,
+            });
         }
     }
 
@@ -270,6 +387,21 @@ impl<'a> PerformanceHandler<'a> {
         self.last_metric_index.clone()
     }
 
+    /// Counts a row naming a metric the policy does not declare (warned about at the end).
+    fn note_undeclared(&mut self, name: &str, field: usize, ctx: &Ctx) {
+        if let Some(entry) = self
+            .undeclared
+            .iter_mut()
+            .find(|(n, ..)| n.eq_ignore_ascii_case(name))
+        {
+            entry.1 += 1;
+            return;
+        }
+        let mut at = ctx.site(Some(field));
+        at.help = Some(self.undeclared_help(name, "metric in those rows"));
+        self.undeclared.push((name.to_string(), 1, at));
+    }
+
     fn duplicate(
         &self,
         subject: SubjectIndex,
@@ -334,6 +466,7 @@ impl<'a> PerformanceHandler<'a> {
                 if !clash {
                     for (metric, &value) in values.iter().enumerate() {
                         if value != Packed::MISSING {
+                            self.fractions[metric].note(value);
                             self.data.put_metric(index, metric, month, value);
                         }
                     }
@@ -373,6 +506,7 @@ impl<'a> PerformanceHandler<'a> {
             Ok(name) => match self.metric_index(name) {
                 Ok(index) => Some(index),
                 Err(reason) => {
+                    self.note_undeclared(name, metric_field, ctx);
                     // Not a metric of this policy: left out, but the subject still counts.
                     if let Ok(subject) = cell_text(row, subject_field, ctx) {
                         if !subject.is_empty() {
@@ -403,6 +537,7 @@ impl<'a> PerformanceHandler<'a> {
             self.duplicate(index, month, &[metric], &[value_field], ctx);
             return Outcome::Rejected;
         }
+        self.fractions[metric].note(value);
         self.data.put_metric(index, metric, month, value);
         Outcome::Used
     }
@@ -411,6 +546,13 @@ impl<'a> PerformanceHandler<'a> {
 impl Handler for PerformanceHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
         self.plan = plan(self.schema, header, ctx);
+        if let Some(Plan::Wide { metrics, .. }) = &self.plan {
+            for (tally, &field) in self.fractions.iter_mut().zip(metrics) {
+                tally.field = Some(field);
+            }
+        }
+        ctx.header_line = header.line;
+        self.warn_unused_columns(ctx);
         self.plan.is_some()
     }
 

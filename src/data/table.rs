@@ -182,6 +182,8 @@ pub(crate) struct Ctx {
     pub path: PathBuf,
     pub format: FileFormat,
     pub line: usize,
+    /// The line of the header (1 for records).
+    pub header_line: usize,
     pub anchor: Anchor,
     pub columns: Vec<String>,
     pub errors: Vec<DataError>,
@@ -201,6 +203,7 @@ impl Ctx {
             path,
             format,
             line: 0,
+            header_line: 1,
             anchor: Anchor::None,
             columns: Vec::new(),
             errors: Vec::new(),
