@@ -84,10 +84,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         subjects: args.only_subjects.clone(),
         extra_holidays,
     };
-    let mut evaluation = policy.evaluate(&data, args.as_of, &options);
-    evaluation
-        .diagnostics
-        .extend(data.warnings().iter().map(crate::data::DataWarning::record));
+    let evaluation = policy.evaluate(&data, args.as_of, &options);
     match args.format {
         EvalFormat::Json => print_json(&evaluation),
         EvalFormat::Csv => outp!("{}", report::csv(&evaluation)),

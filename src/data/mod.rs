@@ -17,8 +17,10 @@
 //! - UTF-8 text, with or without a byte-order mark (Excel's "CSV UTF-8" is fine); lines end
 //!   with LF or CRLF.
 //! - The first line is the header, naming the columns. Headings are matched without regard
-//!   to case or surrounding spaces. Columns the policy does not use are allowed and ignored,
-//!   in any order.
+//!   to case or surrounding spaces. Columns may come in any order. Columns of the
+//!   performance file that the policy does not declare are not read, with a warning
+//!   (`data::undeclared_column`, suggesting the declared metric it was likely meant to be);
+//!   other files' extra columns are ignored.
 //! - Values may be in double quotes (`"Smith, J"`; a quote inside is written twice).
 //!   Spaces around values are ignored, and so are the quotes of a value quoted after a
 //!   space (`c01, "80%"`), though such a value cannot contain a comma.
@@ -42,14 +44,17 @@
 //!   column for every metric the policy declares;
 //! - **long**: `subject,period,metric,value`, one row per figure. A file is read as long
 //!   when its header has `metric` and `value` columns and no column named after a declared
-//!   metric. Rows for metrics the policy does not declare are skipped (the summary counts
-//!   them).
+//!   metric. Rows for metrics the policy does not declare are skipped, with one warning per
+//!   metric name (`data::undeclared_metric`), in files and performance records alike.
 //!
 //! `period` is a month written `YYYY-MM` (`2026-10`). An empty cell is a missing value
 //! (unknown, never zero). Figures are plain decimals, read exactly as written (never through
 //! floating point): an optional sign, digits and an optional fraction, at most 15 significant
 //! digits. A `percent` is from 0 to 100 and may end with `%` (`79.5%`); a `count` is a whole
-//! number, 0 or more; a `number` is any number. An exponent (`1e3`), `NaN` and `inf` are not
+//! number, 0 or more; a `number` is any number. When every figure of a percent metric lies
+//! between 0 and 1 (some strictly between), they are almost surely fractions, as Excel writes a
+//! column formatted as a percentage (`0.78`): they are read as written, with a warning
+//! (`data::percent_as_fractions`) naming the file and the metric. An exponent (`1e3`), `NaN` and `inf` are not
 //! figures. A subject may have only one figure per metric and month.
 //!
 //! ## The concerns file

@@ -11,6 +11,12 @@ use crate::ast::Span;
 pub(super) fn recognise(cx: &At) -> Option<ParseError> {
     const RECOGNISERS: &[fn(&At) -> Option<ParseError>] = &[
         unclosed_brace,
+        upper_case_word,
+        symbol_comparison,
+        space_before_percent,
+        in_a_row,
+        due_in,
+        single_quotes,
         operator_from_elsewhere,
         unknown_function,
         reserved_word_as_name,
@@ -32,6 +38,157 @@ fn slip(message: String, span: Span, label: &str, help: String) -> ParseError {
         others: Vec::new(),
         help: Some(help),
     }
+}
+
+// ------------------------------------------------------------------ people's ways of writing
+
+/// `AND`, `OR`, `NOT` (and other words of the language) in capitals, as spreadsheet formulas
+/// write them.
+fn upper_case_word(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let lower = found.to_ascii_lowercase();
+    let is_word = found.len() > 1 && found.bytes().all(|b| b.is_ascii_uppercase());
+    if !is_word || !RESERVED.contains(&lower.as_str()) {
+        return None;
+    }
+    let span = cx.found_span();
+    let mut help = format!("the words of the language are written in lower case: `{lower}`");
+    if let Some(line) = rewritten_line(cx, span, &lower) {
+        help.push_str(&format!(", as in `{line}`"));
+    }
+    Some(slip(
+        format!("write `{lower}` in lower case, not `{found}`"),
+        span,
+        &format!("write `{lower}`"),
+        help,
+    ))
+}
+
+/// `≤`, `≥` and `≠`, as a word processor writes them.
+fn symbol_comparison(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let operator = match found {
+        "≤" => "<=",
+        "≥" => ">=",
+        "≠" => "!=",
+        _ => return None,
+    };
+    let span = cx.found_span();
+    let mut help = format!("write `{operator}` with the keyboard's own characters");
+    if let Some(line) = rewritten_line(cx, span, operator) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`{found}` is not an operator here; write `{operator}`"),
+        span,
+        &format!("write `{operator}`"),
+        help,
+    ))
+}
+
+/// `80.5 %`: a space between a number and its percent sign.
+fn space_before_percent(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("%") {
+        return None;
+    }
+    let before = &cx.source[..cx.at];
+    let number = before.trim_end_matches([' ', '\t']);
+    if number.len() == before.len() {
+        return None;
+    }
+    let (start, word) = super::errors::trailing_word(number);
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let span = Span::new(start, cx.at + 1);
+    let written = &cx.source[span.start..span.end];
+    let mut help = format!("write `{word}%`, with no space before `%`");
+    if let Some(line) = rewritten_line(cx, span, &format!("{word}%")) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`{written}` has a space before `%`; write `{word}%`"),
+        span,
+        &format!("write `{word}%`"),
+        help,
+    ))
+}
+
+/// `for 3 months in a row`, where the language says `for 3 consecutive months`.
+fn in_a_row(cx: &At) -> Option<ParseError> {
+    let line_start = cx.line_start(cx.at);
+    let line = cx.line();
+    let phrase_end = line.find(" in a row")? + " in a row".len();
+    let head = &line[..phrase_end - " in a row".len()];
+    let months_at = head.trim_end().rfind(' ')? + 1;
+    let unit = head[months_at..].trim_end();
+    if !matches!(unit, "months" | "month") {
+        return None;
+    }
+    let (count_at, count) = super::errors::trailing_word(head[..months_at].trim_end());
+    let for_at = head[..count_at].trim_end().strip_suffix("for")?.len();
+    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let span = Span::new(line_start + for_at, line_start + phrase_end);
+    if cx.at < span.start || cx.at > span.end {
+        return None;
+    }
+    let fixed = format!("for {count} consecutive months");
+    let mut help = format!("write `{fixed}`");
+    if let Some(line) = rewritten_line(cx, span, &fixed) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`for {count} {unit} in a row` is written `{fixed}`"),
+        span,
+        &format!("write `{fixed}`"),
+        help,
+    ))
+}
+
+/// `due in 3 working days`: the span follows `due` directly.
+fn due_in(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("in") || cx.word_before().map(|(_, w)| w) != Some("due") {
+        return None;
+    }
+    let after = &cx.source[cx.at + 2..];
+    let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let span = Span::new(cx.at, cx.at + 2 + spaces);
+    let mut help = "write the time allowed straight after `due`".to_string();
+    if let Some(line) = rewritten_line(cx, span, "") {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        "write `due` and then the time allowed, without `in`".to_string(),
+        span,
+        "leave out `in`",
+        help,
+    ))
+}
+
+/// `'Call-backs below 80%'`: text in single quotes.
+fn single_quotes(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("'") {
+        return None;
+    }
+    let rest = &cx.line()[cx.at - cx.line_start(cx.at) + 1..];
+    let inner = &rest[..rest.find('\'')?];
+    if inner.contains('"') {
+        return None;
+    }
+    let span = Span::new(cx.at, cx.at + inner.len() + 2);
+    let fixed = format!("\"{inner}\"");
+    let mut help = format!("write `{fixed}`");
+    if let Some(line) = rewritten_line(cx, span, &fixed) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        "text is written in double quotes (`\"`), not single quotes (`'`)".to_string(),
+        span,
+        "write this in double quotes",
+        help,
+    ))
 }
 
 // ------------------------------------------------------------------ operators
