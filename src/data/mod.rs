@@ -670,7 +670,7 @@ fn load_file(
     };
     match &json {
         Some(table) => table::attach_json_snippets(path, &table.text, &mut ctx.errors),
-        None => table::attach_csv_snippets(path, &mut ctx.errors),
+        None => table::attach_csv_snippets(path, ctx.delimiter, &mut ctx.errors),
     }
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
@@ -709,7 +709,7 @@ fn finish_events(read: EventsRead<'_>, data: &mut DatasetBuilder) -> Vec<DataErr
     handler.finish(data, &mut ctx);
     match &json {
         Some(table) => table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors),
-        None => table::attach_csv_snippets(&ctx.path, &mut ctx.errors),
+        None => table::attach_csv_snippets(&ctx.path, ctx.delimiter, &mut ctx.errors),
     }
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);

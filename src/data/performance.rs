@@ -60,7 +60,7 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
             ("metric".to_string(), String::new()),
             ("value".to_string(), String::new()),
         ];
-        let found = ctx.require_columns(header, &needed)?;
+        let found = ctx.require_columns_or_absent(header, &needed);
         Plan::Long {
             subject: found[0],
             period: found[1],
@@ -73,18 +73,30 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
             ("subject".to_string(), subject_help()),
             ("period".to_string(), period_help()),
         ];
+        let others: Vec<&str> = header
+            .names
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !matches!(*name, "subject" | "period") && !declared.iter().any(|d| d == name))
+            .collect();
         for metric in &schema.metrics {
-            needed.push((
-                normalise_heading(&metric.id),
-                format!(
+            let id = normalise_heading(&metric.id);
+            let help = match crate::suggest::closest(&id, others.iter().copied()) {
+                Some(near) => format!(
+                    "the policy declares the metric `{}` ({}); the file has a column headed \
+                     `{near}`: if that is it, rename the heading to `{}`",
+                    metric.id, metric.description, metric.id
+                ),
+                None => format!(
                     "the policy declares the metric `{}` ({}), so the file needs a column headed \
                      `{}`; or write the figures one per row with the columns \
                      `subject,period,metric,value`",
                     metric.id, metric.description, metric.id
                 ),
-            ));
+            };
+            needed.push((id, help));
         }
-        let found = ctx.require_columns(header, &needed)?;
+        let found = ctx.require_columns_or_absent(header, &needed);
         Plan::Wide {
             subject: found[0],
             period: found[1],
@@ -186,7 +198,8 @@ impl<'a> PerformanceHandler<'a> {
     /// all look like fractions, and metrics named in rows that the policy does not declare.
     pub fn finish(&mut self, ctx: &Ctx) {
         for (metric, tally) in self.schema.metrics.iter().zip(&self.fractions) {
-            if metric.kind != MetricKind::Percent || !tally.looks_like_fractions() {
+            let absent = tally.field == Some(super::table::ABSENT);
+            if metric.kind != MetricKind::Percent || !tally.looks_like_fractions() || absent {
                 continue;
             }
             let mut at = ctx.site(tally.field);

@@ -20,6 +20,11 @@ use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::month::Month;
 use crate::number::Packed;
 
+/// The position of a needed column that the file lacks (see
+/// [`Ctx::require_columns_or_absent`]): its cells read as empty, and their problems are not
+/// reported, the missing column having been.
+pub(crate) const ABSENT: usize = usize::MAX;
+
 /// At most this many errors are listed per file; the rest are counted.
 pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
 
@@ -158,8 +163,9 @@ pub(crate) enum Outcome {
 
 /// A handler turns a file's rows into data.
 pub(crate) trait Handler {
-    /// Reads the header. Returns false when the file cannot be used at all (a column is
-    /// missing), after reporting why.
+    /// Reads the header. Returns false when the rows cannot be read at all, after reporting
+    /// why. (A missing column does not stop the performance, concerns and subjects files:
+    /// their rows are still read, so that every problem is reported in one run.)
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
     /// Reads one data row.
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
@@ -186,6 +192,8 @@ pub(crate) struct Ctx {
     pub header_line: usize,
     pub anchor: Anchor,
     pub columns: Vec<String>,
+    /// The separator of a CSV file's values (see `sniff_delimiter`).
+    pub delimiter: u8,
     pub errors: Vec<DataError>,
     pub more: usize,
     pub first_more_line: usize,
@@ -206,6 +214,7 @@ impl Ctx {
             header_line: 1,
             anchor: Anchor::None,
             columns: Vec::new(),
+            delimiter: b',',
             errors: Vec::new(),
             more: 0,
             first_more_line: 0,
@@ -217,7 +226,7 @@ impl Ctx {
     pub fn site(&self, field: Option<usize>) -> Box<Site> {
         let column = match self.format {
             FileFormat::Json => 1,
-            _ => field.map_or(1, |f| f + 1),
+            _ => field.map_or(1, |f| f.saturating_add(1)),
         };
         let anchor = match &self.anchor {
             Anchor::None => Anchor::None,
@@ -241,6 +250,10 @@ impl Ctx {
 
     /// Reports an error at a field of the current row (built only if it will be listed).
     pub fn report(&mut self, field: Option<usize>, make: impl FnOnce(Box<Site>) -> DataError) {
+        if field == Some(ABSENT) {
+            // The column is missing, which was reported once, at the header.
+            return;
+        }
         if self.errors.len() >= MAX_ERRORS_PER_FILE {
             if self.more == 0 {
                 self.first_more_line = self.line;
@@ -342,6 +355,23 @@ impl Ctx {
         header: &Header,
         needed: &[(String, String)],
     ) -> Option<Vec<usize>> {
+        let (found, ok) = self.find_columns(header, needed);
+        ok.then_some(found)
+    }
+
+    /// Like [`Ctx::require_columns`], but a column the file lacks is given the position
+    /// [`ABSENT`], so that the rows are still read and every other problem in them is
+    /// reported in the same run (the file is still refused, for its missing column).
+    pub fn require_columns_or_absent(
+        &mut self,
+        header: &Header,
+        needed: &[(String, String)],
+    ) -> Vec<usize> {
+        self.find_columns(header, needed).0
+    }
+
+    /// The columns' positions ([`ABSENT`] for one missing), and whether all were found once.
+    fn find_columns(&mut self, header: &Header, needed: &[(String, String)]) -> (Vec<usize>, bool) {
         let mut found = Vec::with_capacity(needed.len());
         let mut ok = true;
         for (name, help) in needed {
@@ -356,10 +386,12 @@ impl Ctx {
                         at.help = Some(help);
                         DataError::new(DataErrorKind::MissingColumn { column }, at)
                     });
+                    found.push(ABSENT);
                 }
                 [one] => found.push(*one),
                 [first, second, ..] => {
                     ok = false;
+                    found.push(*first);
                     let column = self.column(*second).to_string();
                     let (first, second) = (*first, *second);
                     self.report(Some(second), |mut at| {
@@ -374,7 +406,7 @@ impl Ctx {
                 }
             }
         }
-        ok.then_some(found)
+        (found, ok)
     }
 
     /// Notes in the summary the columns a file has that are not used.
@@ -512,6 +544,43 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
     )
 }
 
+/// The separator of a CSV file's values, from its first line: a comma, or a semicolon or tab
+/// (as Excel writes "CSV" in languages where the comma is the decimal mark) when the first
+/// line has more of those than commas outside quotes. Comma when the file cannot be read
+/// (the reader then reports why).
+fn sniff_delimiter(path: &Path) -> u8 {
+    let mut first = Vec::with_capacity(1024);
+    let read = File::open(path).and_then(|file| {
+        let mut reader = BufReader::new(file).take(64 * 1024);
+        std::io::BufRead::read_until(&mut reader, b'\n', &mut first)
+    });
+    if read.is_err() {
+        return b',';
+    }
+    delimiter_of_line(&first)
+}
+
+/// The separator a header line uses: `,`, `;` or tab, the most frequent outside quotes
+/// (comma on a tie).
+fn delimiter_of_line(line: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    match counts {
+        [c, s, t] if s > c && s >= t => b';',
+        [c, s, t] if t > c && t > s => b'\t',
+        _ => b',',
+    }
+}
+
 /// Reads a CSV file through a handler.
 pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     let file = match File::open(&ctx.path) {
@@ -522,8 +591,11 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
             return;
         }
     };
+    let delimiter = sniff_delimiter(&ctx.path);
+    ctx.delimiter = delimiter;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .flexible(true)
         // Records end at LF; a CR before it is trimmed with the other spaces. (With the
         // default CRLF terminator, record positions after CRLF point at the LF and report
@@ -1115,7 +1187,7 @@ pub(crate) fn read_rows<H: Handler>(
 }
 
 /// The byte ranges of the fields of one CSV line (quotes respected, ranges trimmed).
-fn csv_field_spans(line: &str) -> Vec<(usize, usize)> {
+fn csv_field_spans(line: &str, delimiter: u8) -> Vec<(usize, usize)> {
     let bytes = line.as_bytes();
     let mut spans = Vec::new();
     let mut start = 0;
@@ -1125,7 +1197,7 @@ fn csv_field_spans(line: &str) -> Vec<(usize, usize)> {
         match bytes[i] {
             b'"' if in_quotes && bytes.get(i + 1) == Some(&b'"') => i += 1,
             b'"' => in_quotes = !in_quotes,
-            b',' if !in_quotes => {
+            b if b == delimiter && !in_quotes => {
                 spans.push((start, i));
                 start = i + 1;
             }
@@ -1153,7 +1225,7 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// Fills in the offending line under each CSV error, reading the lines back from the file.
-pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
+pub(crate) fn attach_csv_snippets(path: &Path, delimiter: u8, errors: &mut [DataError]) {
     const MAX_LINE: usize = 8 * 1024;
     if !errors
         .iter()
@@ -1186,7 +1258,7 @@ pub(crate) fn attach_csv_snippets(path: &Path, errors: &mut [DataError]) {
         }
         let text = String::from_utf8_lossy(&buffer);
         let text = text.trim_start_matches('\u{feff}').trim_end_matches('\r');
-        let spans = csv_field_spans(text);
+        let spans = csv_field_spans(text, delimiter);
         let (start, end) = match field {
             Some(f) => spans.get(f).copied().unwrap_or((text.len(), text.len())),
             None => (0, text.len()),
@@ -1250,9 +1322,20 @@ mod tests {
     #[test]
     fn field_spans_respect_quotes_and_spaces() {
         let line = r#"c01, "a, b" ,  80% ,"x""y""#;
-        let spans = csv_field_spans(line);
+        let spans = csv_field_spans(line, b',');
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
         assert_eq!(texts, vec!["c01", "\"a, b\"", "80%", "\"x\"\"y\""]);
+    }
+
+    #[test]
+    fn delimiters_are_sniffed_from_the_header() {
+        assert_eq!(delimiter_of_line(b"subject,period,callbacks\n"), b',');
+        assert_eq!(delimiter_of_line(b"subject;period;callbacks\r\n"), b';');
+        assert_eq!(delimiter_of_line(b"subject\tperiod\tcallbacks"), b'\t');
+        assert_eq!(delimiter_of_line(b"\"a;b\",c"), b',');
+        assert_eq!(delimiter_of_line(b"subject"), b',');
+        let spans = csv_field_spans("c01; 79,5 ;x", b';');
+        assert_eq!(spans, vec![(0, 3), (5, 9), (11, 12)]);
     }
 
     #[test]
