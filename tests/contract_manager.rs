@@ -61,3 +61,70 @@ fn every_case_prints_what_a_contract_manager_needs() {
         insta::assert_snapshot!(run_case(case));
     });
 }
+
+/// The `actions`, `undecided` and `grades` of an `eval --format json` run.
+fn decisions(args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the escalate binary runs");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("eval prints one JSON document");
+    serde_json::json!({
+        "actions": json["actions"],
+        "undecided": json["undecided"],
+        "grades": json["grades"],
+        "subjects_evaluated": json["subjects_evaluated"],
+    })
+}
+
+#[test]
+#[cfg(feature = "xlsx")]
+fn a_workbook_gives_the_same_actions_as_its_csv_export() {
+    let conformance = "tests/fixtures/conformance";
+    let eval = |policy: &str, data: &[&str]| {
+        let mut args = vec!["eval", policy, "--as-of", "2026-10", "--format", "json"];
+        args.extend_from_slice(data);
+        decisions(&args)
+    };
+    let callbacks = format!("{conformance}/01-callbacks/policy.policy");
+    let from_csv = eval(
+        &callbacks,
+        &["--data", "tests/fixtures/conformance/01-callbacks/data"],
+    );
+    assert!(!from_csv["actions"].as_array().unwrap().is_empty());
+    // A folder of workbooks, found as CSV files are.
+    assert_eq!(
+        from_csv,
+        eval(&callbacks, &["--data", "tests/fixtures/xlsx/callbacks"])
+    );
+    // One workbook with a sheet per kind of data.
+    let workbook = "tests/fixtures/xlsx/callbacks-workbook.xlsx";
+    assert_eq!(
+        from_csv,
+        eval(
+            &callbacks,
+            &["--performance", workbook, "--subjects", workbook]
+        )
+    );
+    // Dates typed as date cells.
+    let concerns = format!("{conformance}/02-concerns/policy.policy");
+    let from_csv = eval(
+        &concerns,
+        &["--data", "tests/fixtures/conformance/02-concerns/data"],
+    );
+    assert!(!from_csv["actions"].as_array().unwrap().is_empty());
+    assert_eq!(
+        from_csv,
+        eval(
+            &concerns,
+            &["--concerns", "tests/fixtures/xlsx/concerns/concerns.xlsx"]
+        )
+    );
+}

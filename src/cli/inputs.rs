@@ -13,11 +13,12 @@ use crate::policy::Policy;
 /// Where the data comes from: a folder, or files one by one.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DataArgs {
-    /// A folder holding performance.csv (or .json), and optionally concerns, subjects and events
-    /// files.
+    /// A folder holding performance.csv (or .json, or .xlsx), and optionally concerns, subjects
+    /// and events files.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// The performance file (instead of, or overriding, the one in --data).
+    /// The performance file: .csv, .json, or an .xlsx workbook (its sheet named `performance`,
+    /// or its only sheet); instead of, or overriding, the one in --data.
     #[arg(long, value_name = "FILE")]
     pub performance: Option<PathBuf>,
     /// The concerns file (instead of, or overriding, the one in --data).
@@ -121,7 +122,8 @@ fn no_data_given(policy: &Policy, args: &DataArgs, sources: &DataSources) -> Opt
     }
     let mut wanted = Vec::new();
     if !schema.metrics.is_empty() {
-        wanted.push("the monthly figures (`--performance FILE`, or `performance.csv` in the folder)");
+        wanted
+            .push("the monthly figures (`--performance FILE`, or `performance.csv` in the folder)");
     }
     wanted.push("the concerns (`--concerns FILE`, or `concerns.csv` in the folder)");
     if schema.reads_events() {

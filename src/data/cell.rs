@@ -331,7 +331,8 @@ fn month_day_year(text: &str) -> Option<String> {
     let [month, day, year] = parts.as_slice() else {
         return None;
     };
-    let (month, day, year): (u32, u32, i32) = (month.parse().ok()?, day.parse().ok()?, year.parse().ok()?);
+    let (month, day, year): (u32, u32, i32) =
+        (month.parse().ok()?, day.parse().ok()?, year.parse().ok()?);
     if year < 1000 || day <= 12 {
         return None;
     }
@@ -344,7 +345,10 @@ fn spreadsheet_month(text: &str) -> Option<String> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    let parts: Vec<&str> = text.split(['-', ' ', '/']).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = text
+        .split(['-', ' ', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
     let [a, b] = parts.as_slice() else {
         return None;
     };

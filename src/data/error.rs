@@ -30,6 +30,8 @@ pub struct Snippet {
     name: String,
     text: String,
     first_line: usize,
+    /// The 0-based column shown, when it is not the position in `text` (a sheet's column).
+    column: Option<usize>,
 }
 
 impl Snippet {
@@ -39,6 +41,20 @@ impl Snippet {
             name: name.into(),
             text: text.into(),
             first_line: line.saturating_sub(1),
+            column: None,
+        }
+    }
+
+    /// A snippet of a sheet's row, shown at the sheet's own 1-based row and column.
+    pub fn in_sheet(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        row: usize,
+        column: usize,
+    ) -> Snippet {
+        Snippet {
+            column: Some(column.saturating_sub(1)),
+            ..Snippet::new(name, text, row)
         }
     }
 
@@ -64,7 +80,7 @@ impl SourceCode for Snippet {
             inner.data(),
             *inner.span(),
             inner.line() + self.first_line,
-            inner.column(),
+            self.column.unwrap_or(inner.column()),
             inner.line_count(),
         )))
     }
@@ -85,6 +101,9 @@ pub(crate) enum Anchor {
         end: usize,
         key: Option<String>,
     },
+    /// A row of a workbook's sheet; `field` is the 0-based column.
+    #[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
+    Sheet { field: Option<usize> },
 }
 
 /// The common part of every [`DataError`]: where it is, help, and the line to show.
@@ -693,7 +712,10 @@ pub enum DataWarning {
     },
     /// A column (or JSON key) of the performance file that is not a metric the policy
     /// declares, nor `subject` or `period`: it was not read.
-    #[error("column `{column}` of `{}` is not a metric of the policy, so it was not read", file_name(path))]
+    #[error(
+        "column `{column}` of `{}` is not a metric of the policy, so it was not read",
+        file_name(path)
+    )]
     UndeclaredColumn {
         /// The file (or records).
         path: PathBuf,

@@ -77,7 +77,9 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
             .names
             .iter()
             .map(String::as_str)
-            .filter(|name| !matches!(*name, "subject" | "period") && !declared.iter().any(|d| d == name))
+            .filter(|name| {
+                !matches!(*name, "subject" | "period") && !declared.iter().any(|d| d == name)
+            })
             .collect();
         for metric in &schema.metrics {
             let id = normalise_heading(&metric.id);
@@ -203,7 +205,9 @@ impl<'a> PerformanceHandler<'a> {
                 continue;
             }
             let mut at = ctx.site(tally.field);
-            at.location.as_mut().map(|l| l.line = ctx.header_line.max(1));
+            if let Some(location) = at.location.as_mut() {
+                location.line = ctx.header_line.max(1);
+            }
             at.anchor = super::error::Anchor::None;
             at.help = Some(format!(
                 "a percentage is written from 0 to 100: `78` or `78%` for 78%, not `0.78`; in \

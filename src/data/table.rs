@@ -231,6 +231,7 @@ impl Ctx {
         let anchor = match &self.anchor {
             Anchor::None => Anchor::None,
             Anchor::Csv { byte, .. } => Anchor::Csv { byte: *byte, field },
+            Anchor::Sheet { .. } => Anchor::Sheet { field },
             Anchor::Json { start, end, .. } => Anchor::Json {
                 start: *start,
                 end: *end,
@@ -1183,6 +1184,79 @@ pub(crate) fn read_rows<H: Handler>(
             }
         };
         ctx.count(outcome);
+    }
+}
+
+/// Reads the rows of a workbook's sheet through a handler; errors are located at the
+/// sheet's rows and columns.
+#[cfg(feature = "xlsx")]
+pub(crate) fn read_sheet_rows<H: Handler>(
+    handler: &mut H,
+    ctx: &mut Ctx,
+    sheet: &super::xlsx::Sheet,
+) {
+    ctx.columns = sheet.shown.clone();
+    ctx.line = sheet.header.line;
+    ctx.header_line = sheet.header.line;
+    ctx.anchor = Anchor::Sheet { field: None };
+    if !handler.header(&sheet.header, ctx) {
+        return;
+    }
+    let width = sheet.header.names.len();
+    for (line, row) in &sheet.rows {
+        ctx.line = *line;
+        let outcome = match check_shape(row, width.max(row.len()), ctx) {
+            Some(outcome) => outcome,
+            None => handler.row(row, ctx),
+        };
+        ctx.count(outcome);
+    }
+}
+
+/// Fills in the offending row under each error about a sheet, its cells separated by commas,
+/// with the cell's reference (`C3`) in the label.
+#[cfg(feature = "xlsx")]
+pub(crate) fn attach_sheet_snippets(
+    name: &str,
+    sheet: &super::xlsx::Sheet,
+    errors: &mut [DataError],
+) {
+    for error in errors.iter_mut() {
+        let site = error.site_mut();
+        let Anchor::Sheet { field } = site.anchor else {
+            continue;
+        };
+        let Some(line) = site.location.as_ref().map(|l| l.line) else {
+            continue;
+        };
+        let cells: &[String] = if line == sheet.header.line {
+            &sheet.shown
+        } else {
+            match sheet.rows.binary_search_by_key(&line, |(l, _)| *l) {
+                Ok(i) => &sheet.rows[i].1 .0,
+                Err(_) => continue,
+            }
+        };
+        let mut text = String::new();
+        let mut span = None;
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            if Some(i) == field {
+                span = Some((text.len(), cell.len()));
+            }
+            text.push_str(cell);
+        }
+        let span = span.unwrap_or((0, text.len()));
+        let column = field.map_or(1, |f| f + 1);
+        if let (Some(label), Some(f)) = (&mut site.label, field) {
+            label.push_str(&format!(" (cell {}{line})", super::xlsx::column_letters(f)));
+        }
+        site.snippet = Some((
+            Snippet::in_sheet(name, text, line, column),
+            SourceSpan::from(span),
+        ));
     }
 }
 
