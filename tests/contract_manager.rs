@@ -128,3 +128,28 @@ fn a_workbook_gives_the_same_actions_as_its_csv_export() {
         )
     );
 }
+
+/// Standard output of a successful run.
+fn stdout_of(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .output()
+        .expect("the escalate binary runs");
+    assert!(output.status.success(), "{args:?} failed");
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn completions_and_manual_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = stdout_of(&["completions", shell]);
+        for word in ["escalate", "eval", "backtest", "as-of", "performance"] {
+            assert!(script.contains(word), "{shell} completions lack `{word}`");
+        }
+    }
+    let page = stdout_of(&["man"]);
+    assert!(page.starts_with(".ie"), "a roff page");
+    for text in [".TH escalate 1", ".SH SYNOPSIS", "backtest", "completions"] {
+        assert!(page.contains(text), "the manual page lacks `{text}`");
+    }
+}

@@ -1,4 +1,4 @@
-//! `escalate fmt [--check] FILE...`
+//! `escalate fmt [--check [--diff]] FILE...`
 
 use std::path::{Path, PathBuf};
 
@@ -16,14 +16,17 @@ pub struct FmtArgs {
     /// Change no file: list the files whose layout would change, and exit with 1 if any would.
     #[arg(long)]
     pub check: bool,
+    /// With --check: also show, for each file, the lines that would change (a unified diff).
+    #[arg(long, requires = "check")]
+    pub diff: bool,
 }
 
 /// What formatting one file came to.
 enum Outcome {
     /// It is already in the canonical layout.
     Unchanged,
-    /// Its layout changes (in `--check` mode, would change).
-    Changed,
+    /// Its layout changes (in `--check` mode, would change), from this text to that.
+    Changed { before: String, after: String },
     /// It could not be formatted; the reason has been reported.
     Failed,
 }
@@ -35,11 +38,14 @@ pub fn run(args: &FmtArgs) -> u8 {
     for file in &args.files {
         match format_file(file, args.check) {
             Outcome::Unchanged => {}
-            Outcome::Changed if args.check => {
+            Outcome::Changed { before, after } if args.check => {
                 outln!("{}", file.display());
+                if args.diff {
+                    outp!("{}", unified_diff(file, &before, &after));
+                }
                 failed = true;
             }
-            Outcome::Changed => outln!("{}: reformatted", file.display()),
+            Outcome::Changed { .. } => outln!("{}: reformatted", file.display()),
             Outcome::Failed => failed = true,
         }
     }
@@ -73,15 +79,45 @@ fn format_file(path: &Path, check_only: bool) -> Outcome {
         return Outcome::Failed;
     }
     if check_only {
-        return Outcome::Changed;
+        return Outcome::Changed {
+            before: text,
+            after: formatted,
+        };
     }
-    match std::fs::write(path, formatted) {
-        Ok(()) => Outcome::Changed,
+    match write_in_place(path, &formatted) {
+        Ok(()) => Outcome::Changed {
+            before: text,
+            after: formatted,
+        },
         Err(e) => {
             eprintln!("{name}: cannot write: {}", e.to_string().to_lowercase());
             Outcome::Failed
         }
     }
+}
+
+/// The lines that change, as a unified diff (`--- FILE`, `+++ FILE (formatted)`).
+fn unified_diff(path: &Path, before: &str, after: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(2)
+        .header(&name, &format!("{name} (formatted)"))
+        .to_string()
+}
+
+/// Writes the file through a temporary file in the same folder, renamed into place, so that
+/// a failed write never leaves a half-written policy.
+fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "policy".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = path.with_file_name(format!(".{name}.escalate-fmt.tmp"));
+    let written = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Reports a file that cannot be formatted, with the diagnostics `escalate check` gives.

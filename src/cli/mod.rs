@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod backtest;
 mod check;
+mod conventions;
 mod eval;
 mod explain;
 mod fmt;
@@ -53,6 +54,10 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Run the `test` blocks of policy files, and measure what they cover.
     Test(test::TestArgs),
+    /// Print a shell completion script (for bash, zsh, fish, elvish or powershell).
+    Completions(conventions::CompletionsArgs),
+    /// Print the manual page (roff), for `man`.
+    Man,
 }
 
 /// How results and problems are written.
@@ -82,6 +87,8 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Completions(args) => conventions::completions(&args),
+        Command::Man => conventions::man(),
     };
     match OUTPUT_FAILED.load(Ordering::SeqCst) {
         true => ExitCode::from(FAILURE),

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use chrono::Datelike as _;
+
 use crate::eval::{Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing};
 use crate::program::Program;
 
@@ -84,6 +86,30 @@ fn write_data_summary(out: &mut String, summary: &crate::data::LoadSummary) {
     }
 }
 
+/// A note when an action counted in calendar days or weeks falls due on a weekend or a
+/// holiday of the policy's calendar: nobody may be at work to do it that day. (Working days
+/// never fall on one; months are left alone, as "by the end of next month" is meant.)
+fn non_working_due(action: &Action, program: &Program) -> Option<String> {
+    let due = action.due?;
+    let rule = program.rules.iter().find(|r| r.id == action.rule)?;
+    let counted_in_days = matches!(
+        rule.due,
+        crate::calendar::Deadline::Days(_) | crate::calendar::Deadline::Weeks(_)
+    );
+    if !counted_in_days || program.calendar.is_working_day(due) {
+        return None;
+    }
+    let weekday = due.format("%A");
+    let what = match due.weekday().number_from_monday() >= 6 {
+        true => format!("a {weekday}"),
+        false => format!("a holiday ({weekday})"),
+    };
+    Some(format!(
+        "note: the due date is {what}, not a working day; the rule counts {}",
+        rule.due
+    ))
+}
+
 /// The actions grouped by owning role, roles in declaration order, actions by due date.
 fn by_owner<'e>(evaluation: &'e Evaluation, program: &Program) -> Vec<(usize, Vec<&'e Action>)> {
     let mut groups: BTreeMap<usize, Vec<&Action>> = BTreeMap::new();
@@ -120,6 +146,9 @@ fn write_action(out: &mut String, action: &Action, program: &Program) {
         action.severity.name()
     );
     let indent = " ".repeat(35);
+    if let Some(note) = non_working_due(action, program) {
+        let _ = writeln!(out, "{indent}{note}");
+    }
     let _ = writeln!(out, "{indent}{}", action.require);
     if !action.involve.is_empty() {
         let names: Vec<&str> = action
