@@ -26,6 +26,7 @@ pub(super) fn recognise(cx: &At) -> Option<ParseError> {
         names_without_commas,
         policy_line_twice,
         date_not_year_first,
+        newer_language,
     ];
     RECOGNISERS.iter().find_map(|recognise| recognise(cx))
 }
@@ -188,6 +189,54 @@ fn single_quotes(cx: &At) -> Option<ParseError> {
         span,
         "write this in double quotes",
         help,
+    ))
+}
+
+// ------------------------------------------------------------------ newer versions
+
+/// The version of the language this escalate reads (reference §1 to §18).
+const LANGUAGE_VERSION: u32 = 1;
+
+/// The words that start a declaration, and those that start a rule's clause.
+const DECLARATIONS: &[&str] = &[
+    "policy", "version", "calendar", "holiday", "role", "metric", "subjects", "concerns", "grade",
+    "rule", "test", "event", "case", "deadline",
+];
+const CLAUSES: &[&str] = &[
+    "when", "applies", "severity", "require", "owner", "involve", "due", "replaces", "for",
+];
+
+/// A word starting a line where a declaration or a rule's clause goes, that is no slip of a
+/// known one: most likely a construct of a later version of the language.
+fn newer_language(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let is_word = found.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !is_word || !cx.line_before().trim().is_empty() {
+        return None;
+    }
+    let (what, known) = if cx.expects(Rule::role_decl) {
+        ("declaration", DECLARATIONS)
+    } else if cx.expects(Rule::when_clause) {
+        ("rule clause", CLAUSES)
+    } else {
+        return None;
+    };
+    if crate::suggest::closest(found, known.iter().copied()).is_some() {
+        return None;
+    }
+    Some(slip(
+        format!(
+            "`{found}` is not a {what} of version {LANGUAGE_VERSION} of the policy language, the \
+             version this escalate reads"
+        ),
+        cx.found_span(),
+        &format!("not a {what} this escalate knows"),
+        format!(
+            "if the policy was written for a newer version of the language, update escalate \
+             (`escalate --version` says which release this is); otherwise, a {what} starts with \
+             one of {}",
+            crate::suggest::quoted_list(known)
+        ),
     ))
 }
 
