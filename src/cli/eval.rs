@@ -87,7 +87,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let evaluation = policy.evaluate(&data, args.as_of, &options);
     match args.format {
         EvalFormat::Json => print_json(&evaluation),
-        EvalFormat::Csv => outp!("{}", report::csv(&evaluation)),
+        EvalFormat::Csv => outp!("{}", report::csv(&evaluation, policy.program())),
         EvalFormat::Human => {
             eprint!("{}", policy.render_warnings(super::colour_stderr()));
             outp!("{}", report::human(&evaluation, policy.program()));

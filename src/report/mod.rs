@@ -418,8 +418,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// The actions as CSV, one action a row, for spreadsheets.
-pub fn csv(evaluation: &Evaluation) -> String {
+/// The actions as CSV, one action a row, for spreadsheets: ids (`owner`, `involve`) with the
+/// names people read beside them (`owner_name`, `involve_names`).
+pub fn csv(evaluation: &Evaluation, program: &Program) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
         "subject",
@@ -430,6 +431,7 @@ pub fn csv(evaluation: &Evaluation) -> String {
         "owner",
         "owner_name",
         "involve",
+        "involve_names",
         "due",
         "deadline_due",
         "replaces",
@@ -451,6 +453,11 @@ pub fn csv(evaluation: &Evaluation) -> String {
             &a.owner,
             &a.owner_name,
             &a.involve.join("; "),
+            &a.involve
+                .iter()
+                .map(|id| display_name(program, id))
+                .collect::<Vec<_>>()
+                .join("; "),
             &due,
             &deadline_due,
             &a.replaces.join("; "),
