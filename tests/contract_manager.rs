@@ -153,3 +153,33 @@ fn completions_and_manual_page() {
         assert!(page.contains(text), "the manual page lacks `{text}`");
     }
 }
+
+#[test]
+fn warnings_about_undeclared_columns_are_few_and_short() {
+    let policy = escalate::policy::Policy::from_path(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cm/callbacks.policy"),
+    )
+    .expect("the fixture policy checks");
+    let dir = std::env::temp_dir().join(format!("escalate-cm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let long_name = "x".repeat(200);
+    let extra: Vec<String> = (0..30).map(|i| format!("extra_{i}")).collect();
+    let header = format!(
+        "subject,period,callback_in_time,callbacks,{long_name},{}",
+        extra.join(",")
+    );
+    let row = format!("c01,2026-10,78,41,1,{}", vec!["1"; 30].join(","));
+    let path = dir.join("performance.csv");
+    std::fs::write(&path, format!("{header}\n{row}\n")).expect("the file is written");
+    let sources = escalate::data::DataSources {
+        performance: Some(path),
+        ..Default::default()
+    };
+    let data = escalate::data::Dataset::load(&policy.program().schema, &sources)
+        .expect("the file loads");
+    let _ = std::fs::remove_dir_all(&dir);
+    let messages: Vec<String> = data.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(messages.len(), 20, "{messages:#?}");
+    assert!(messages[0].contains(&format!("`{}…`", "x".repeat(80))), "{}", messages[0]);
+    assert!(messages.iter().all(|m| m.chars().count() < 200));
+}

@@ -143,6 +143,10 @@ pub(crate) struct PerformanceHandler<'a> {
     undeclared: Vec<(String, usize, Box<super::error::Site>)>,
 }
 
+/// At most this many columns, and metric names of a long file's rows, that the policy does not
+/// declare are warned about, one warning each (the summary lists them all).
+const MAX_UNDECLARED_WARNINGS: usize = 20;
+
 /// Whether a percent metric's figures could all be fractions: none above 1, and some
 /// strictly between 0 and 1 (as Excel exports a column formatted as a percentage).
 #[derive(Clone, Copy, Debug, Default)]
@@ -231,8 +235,17 @@ impl<'a> PerformanceHandler<'a> {
         }
     }
 
+    /// A name from the file as quoted in a message: at most 80 characters.
+    fn quoted_name(name: &str) -> String {
+        match name.char_indices().nth(80) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name.to_string(),
+        }
+    }
+
     /// The help for a column or metric name the policy does not declare.
     fn undeclared_help(&self, name: &str, what: &str) -> String {
+        let name = &Self::quoted_name(name);
         let declared: Vec<&str> = self.schema.metrics.iter().map(|m| m.id.as_str()).collect();
         match crate::suggest::closest(&name.to_ascii_lowercase(), declared.iter().copied()) {
             Some(best) => format!(
@@ -264,16 +277,18 @@ impl<'a> PerformanceHandler<'a> {
             }) => vec![*subject, *period, *metric, *value],
             None => return,
         };
-        for (field, column) in ctx.columns.iter().enumerate() {
-            if used.contains(&field) || column.is_empty() {
-                continue;
-            }
+        let unused = ctx
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(field, column)| !used.contains(field) && !column.is_empty());
+        for (field, column) in unused.take(MAX_UNDECLARED_WARNINGS) {
             let mut at = ctx.site(Some(field));
             at.anchor = super::error::Anchor::None;
             at.help = Some(self.undeclared_help(column, "column"));
             self.data.warnings.push(DataWarning::UndeclaredColumn {
                 path: ctx.path.clone(),
-                column: column.clone(),
+                column: Self::quoted_name(column),
                 at,
             });
         }
@@ -406,17 +421,23 @@ impl<'a> PerformanceHandler<'a> {
 
     /// Counts a row naming a metric the policy does not declare (warned about at the end).
     fn note_undeclared(&mut self, name: &str, field: usize, ctx: &Ctx) {
+        let quoted = Self::quoted_name(name);
         if let Some(entry) = self
             .undeclared
             .iter_mut()
-            .find(|(n, ..)| n.eq_ignore_ascii_case(name))
+            .find(|(n, ..)| n.eq_ignore_ascii_case(&quoted))
         {
             entry.1 += 1;
             return;
         }
+        // One warning per name, for the first few names: a file of many stray names is
+        // described well enough by them (and by the summary, which counts every row).
+        if self.undeclared.len() >= MAX_UNDECLARED_WARNINGS {
+            return;
+        }
         let mut at = ctx.site(Some(field));
         at.help = Some(self.undeclared_help(name, "metric in those rows"));
-        self.undeclared.push((name.to_string(), 1, at));
+        self.undeclared.push((Self::quoted_name(name), 1, at));
     }
 
     fn duplicate(
