@@ -175,11 +175,15 @@ fn warnings_about_undeclared_columns_are_few_and_short() {
         performance: Some(path),
         ..Default::default()
     };
-    let data = escalate::data::Dataset::load(&policy.program().schema, &sources)
-        .expect("the file loads");
+    let data =
+        escalate::data::Dataset::load(&policy.program().schema, &sources).expect("the file loads");
     let _ = std::fs::remove_dir_all(&dir);
     let messages: Vec<String> = data.warnings().iter().map(|w| w.to_string()).collect();
     assert_eq!(messages.len(), 20, "{messages:#?}");
-    assert!(messages[0].contains(&format!("`{}…`", "x".repeat(80))), "{}", messages[0]);
+    assert!(
+        messages[0].contains(&format!("`{}…`", "x".repeat(80))),
+        "{}",
+        messages[0]
+    );
     assert!(messages.iter().all(|m| m.chars().count() < 200));
 }

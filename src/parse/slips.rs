@@ -12,6 +12,11 @@ pub(super) fn recognise(cx: &At) -> Option<ParseError> {
     const RECOGNISERS: &[fn(&At) -> Option<ParseError>] = &[
         unclosed_brace,
         upper_case_word,
+        number_in_words,
+        display_name_unquoted,
+        colon_after_keyword,
+        out_of_the_last,
+        percent_in_words,
         symbol_comparison,
         space_before_percent,
         in_a_row,
@@ -48,8 +53,13 @@ fn slip(message: String, span: Span, label: &str, help: String) -> ParseError {
 fn upper_case_word(cx: &At) -> Option<ParseError> {
     let found = cx.found?;
     let lower = found.to_ascii_lowercase();
-    let is_word = found.len() > 1 && found.bytes().all(|b| b.is_ascii_uppercase());
-    if !is_word || !RESERVED.contains(&lower.as_str()) {
+    let capitals = found.len() > 1 && found.bytes().all(|b| b.is_ascii_uppercase());
+    let capitalised = found.as_bytes()[0].is_ascii_uppercase()
+        && found[1..].bytes().all(|b| b.is_ascii_lowercase());
+    let keyword = RESERVED.contains(&lower.as_str())
+        || ((capitals || capitalised)
+            && (DECLARATIONS.contains(&lower.as_str()) || CLAUSES.contains(&lower.as_str())));
+    if !(capitals || capitalised) || found == lower || !keyword {
         return None;
     }
     let span = cx.found_span();
@@ -61,6 +71,146 @@ fn upper_case_word(cx: &At) -> Option<ParseError> {
         format!("write `{lower}` in lower case, not `{found}`"),
         span,
         &format!("write `{lower}`"),
+        help,
+    ))
+}
+
+/// `due five working days`: a number in words.
+fn number_in_words(cx: &At) -> Option<ParseError> {
+    const WORDS: [&str; 21] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
+    let found = cx.found?;
+    let n = WORDS.iter().position(|w| w.eq_ignore_ascii_case(found))?;
+    if !cx.expects(Rule::integer) {
+        return None;
+    }
+    let span = cx.found_span();
+    let mut help = format!("write the number in digits: `{n}`");
+    if let Some(line) = rewritten_line(cx, span, &n.to_string()) {
+        help.push_str(&format!(", as in `{line}`"));
+    }
+    Some(slip(
+        format!("write numbers in digits: `{n}`, not `{found}`"),
+        span,
+        &format!("write `{n}`"),
+        help,
+    ))
+}
+
+/// `owner Medical Lead`: a role's display name, unquoted, where its id goes.
+fn display_name_unquoted(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let keyword = cx.first_word_of_line();
+    if !matches!(keyword, "owner" | "involve") || !found.starts_with(|c: char| c.is_uppercase()) {
+        return None;
+    }
+    let line_start = cx.line_start(cx.at);
+    let rest = cx.line()[cx.at - line_start..].trim_end();
+    let name = rest.split(',').next()?.trim();
+    let id = role_with_display_name(cx.source, name)?;
+    let span = Span::new(cx.at, cx.at + name.len());
+    Some(slip(
+        format!("`{name}` is the display name of the role `{id}`; write its id"),
+        span,
+        "a display name, not an id",
+        format!("write the role's id: `{keyword} {id}`"),
+    ))
+}
+
+/// `when: ...`, `owner: ...`: a colon after a clause's word.
+fn colon_after_keyword(cx: &At) -> Option<ParseError> {
+    if cx.found != Some(":") {
+        return None;
+    }
+    let (_, word) = cx.word_before()?;
+    if !CLAUSES.contains(&word) && !DECLARATIONS.contains(&word) && word != "to" {
+        return None;
+    }
+    let span = cx.found_span();
+    let mut help = format!("write the clause without a colon after `{word}`");
+    if let Some(line) = rewritten_line(cx, span, "") {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("no colon after `{word}`"),
+        span,
+        "leave out the colon",
+        help,
+    ))
+}
+
+/// `in 2 out of the last 3 months`, where the language says `in 2 of the last 3 months`.
+fn out_of_the_last(cx: &At) -> Option<ParseError> {
+    let line_start = cx.line_start(cx.at);
+    let line = cx.line();
+    let at = line.find(" out of the last ")?;
+    let span = Span::new(line_start + at + 1, line_start + at + " out of".len());
+    if cx.at + 1 < line_start + line[..at].rfind(" in ")? {
+        return None;
+    }
+    let mut help = "write `in K of the last N months`".to_string();
+    if let Some(fixed) = rewritten_line(cx, span, "of") {
+        help.push_str(&format!(": `{fixed}`"));
+    }
+    Some(slip(
+        "`out of the last` is written `of the last`".to_string(),
+        span,
+        "write `of`",
+        help,
+    ))
+}
+
+/// `80 percent`, where the language says `80%`.
+fn percent_in_words(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    if !matches!(found, "percent" | "per") {
+        return None;
+    }
+    let (start, number) = cx.word_before()?;
+    if !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let end = match found {
+        "per" => {
+            let rest = &cx.source[cx.at + 3..];
+            let cent = rest.trim_start_matches([' ', '\t']);
+            if !cent.starts_with("cent") {
+                return None;
+            }
+            cx.at + 3 + (rest.len() - cent.len()) + 4
+        }
+        _ => cx.at + found.len(),
+    };
+    let span = Span::new(start, end);
+    let mut help = format!("write `{number}%`");
+    if let Some(line) = rewritten_line(cx, span, &format!("{number}%")) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("write a percentage with `%`: `{number}%`"),
+        span,
+        &format!("write `{number}%`"),
         help,
     ))
 }
