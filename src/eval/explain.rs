@@ -372,6 +372,20 @@ impl Run<'_> {
     fn describe_read(&self, read: &Read) -> String {
         let program = self.program;
         match read {
+            Read::Comparison {
+                left,
+                op,
+                value,
+                threshold,
+                holds,
+                ..
+            } => super::comparison_words(
+                &program.text(*left),
+                &value.to_string(),
+                op.symbol(),
+                &threshold.to_string(),
+                *holds,
+            ),
             Read::Metric {
                 metric,
                 month,

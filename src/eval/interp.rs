@@ -252,8 +252,22 @@ impl<'a> Interp<'a> {
                     context: e.span,
                     ..ctx
                 };
-                let (a, b) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
-                compare(*op, &a, &b)
+                let (left, right) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
+                let result = compare(*op, &left, &right);
+                if T::ACTIVE && is_computed(a) {
+                    if let (Val::Num(value), Val::Num(threshold)) = (&left, &right) {
+                        t.read(Read::Comparison {
+                            context: e.span,
+                            left: a.span,
+                            month: ctx.month,
+                            op: *op,
+                            value: *value,
+                            threshold: *threshold,
+                            holds: result == Val::Flag(true),
+                        });
+                    }
+                }
+                result
             }
             ExprKind::InList(x, items) => {
                 let ctx = Ctx {
@@ -647,6 +661,24 @@ fn arith(op: ArithOp, a: Num, b: Num) -> Val {
         ArithOp::Div => a.checked_div(b),
     };
     result.map_or(Val::Unknown, Val::Num)
+}
+
+/// Whether an expression computes its value (an average, a count, arithmetic), rather than
+/// reading one value that evidence already shows (a metric, a field, a literal).
+fn is_computed(e: &Expr) -> bool {
+    !matches!(
+        e.kind,
+        ExprKind::Number(_)
+            | ExprKind::Flag(_)
+            | ExprKind::Text(_)
+            | ExprKind::Date(_)
+            | ExprKind::EnumValue(_)
+            | ExprKind::Level(_)
+            | ExprKind::Metric(_)
+            | ExprKind::SubjectField(_)
+            | ExprKind::Grade(_)
+            | ExprKind::Concern(_)
+    )
 }
 
 fn compare(op: CmpOp, a: &Val, b: &Val) -> Val {

@@ -267,6 +267,24 @@ pub fn evidence_lines_for(evidence: &[Evidence], program: Option<&Program>) -> V
                 }
                 None => push(condition, format!("{metric} {period} = {value}"), None),
             },
+            Evidence::Comparison {
+                expression,
+                value,
+                operator,
+                threshold,
+                holds,
+                ..
+            } => push(
+                "",
+                crate::eval::comparison_words(
+                    expression,
+                    &value.to_string(),
+                    operator,
+                    &threshold.to_string(),
+                    *holds,
+                ),
+                None,
+            ),
             Evidence::Field { field, value } => push("", format!("{field} = {value}"), None),
             Evidence::Concerns {
                 concerns,
