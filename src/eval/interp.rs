@@ -233,6 +233,30 @@ impl<'a> Interp<'a> {
                 Val::Num(n) => Val::Num(n.negate()),
                 _ => Val::Unknown,
             },
+            // A trend under `not` is quoted with its `not` in evidence, so that "did not
+            // improve" is never shown as "improved".
+            ExprKind::Not(inner) if T::ACTIVE && matches!(inner.kind, ExprKind::Trend { .. }) => {
+                let ExprKind::Trend {
+                    metric,
+                    improved,
+                    months,
+                    direction,
+                } = &inner.kind
+                else {
+                    unreachable!("matched just above")
+                };
+                // The same steps as `eval` of the trend, for explanations.
+                t.enter(inner.span, ctx.month, false);
+                let value = self.trend(
+                    *metric, *improved, *months, *direction, ctx.month, e.span, t,
+                );
+                t.exit(&value);
+                match value.truth() {
+                    Truth::True => Val::Flag(false),
+                    Truth::False => Val::Flag(true),
+                    Truth::Unknown => Val::Unknown,
+                }
+            }
             ExprKind::Not(inner) => match self.eval(inner, ctx, t).truth() {
                 Truth::True => Val::Flag(false),
                 Truth::False => Val::Flag(true),
