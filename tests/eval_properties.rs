@@ -369,6 +369,12 @@ fn json(evaluation: &Evaluation) -> Value {
     let mut value = serde_json::to_value(evaluation).expect("an evaluation serializes");
     if let Some(object) = value.as_object_mut() {
         object.remove("data");
+        // Warnings about the data (a column the policy does not declare, percent figures
+        // that look like fractions) point at the file's own columns, which differ between
+        // the layouts compared here; they have their own tests.
+        if let Some(Value::Array(diagnostics)) = object.get_mut("diagnostics") {
+            diagnostics.retain(|d| !d["code"].as_str().is_some_and(|c| c.starts_with("data::")));
+        }
     }
     value
 }

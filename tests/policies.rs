@@ -422,7 +422,10 @@ fn eval_outputs_in_every_format() {
             format!("{name}.eval.txt"),
             report::human(&e, policy.program())
         );
-        insta::assert_snapshot!(format!("{name}.eval.csv"), report::csv(&e));
+        insta::assert_snapshot!(
+            format!("{name}.eval.csv"),
+            report::csv(&e, policy.program())
+        );
     }
 }
 

@@ -595,8 +595,9 @@ fn decisions(evaluation: &Evaluation) -> Value {
     })
 }
 
-/// [`decisions`] without the policy text quoted in evidence (`condition`, and a deadline's
-/// `text`), which formatting may change (`1 weeks` is written `1 week`).
+/// [`decisions`] without the policy text quoted in evidence (`condition`, a comparison's
+/// `expression`, and a deadline's `text`), which formatting may change (`1 weeks` is written
+/// `1 week`).
 fn decisions_without_text(evaluation: &Evaluation) -> Value {
     let mut value = decisions(evaluation);
     for list in ["actions", "undecided"] {
@@ -605,6 +606,7 @@ fn decisions_without_text(evaluation: &Evaluation) -> Value {
                 if let Some(evidence) = evidence.as_object_mut() {
                     evidence.remove("text");
                     evidence.remove("condition");
+                    evidence.remove("expression");
                 }
             }
         }

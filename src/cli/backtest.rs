@@ -85,11 +85,24 @@ pub fn run(args: &BacktestArgs) -> u8 {
             return USAGE;
         }
     }
+    if args.format == BacktestFormat::Csv && (args.compare.is_some() || args.actual.is_some()) {
+        let option = match args.compare.is_some() {
+            true => "--compare",
+            false => "--actual",
+        };
+        eprintln!(
+            "error: `--format csv` has one row per month and action, with no place for what \
+             `{option}` finds\n  help: use `--format human`, `json` or `html` with `{option}`, \
+             or leave `{option}` out for the CSV"
+        );
+        return USAGE;
+    }
     let Some(policy) = load_policy(&args.policy, problems) else {
         return FAILURE;
     };
-    let Some(data) = load_data(&policy, &args.data, problems) else {
-        return FAILURE;
+    let data = match load_data(&policy, &args.data, problems) {
+        Ok(data) => data,
+        Err(code) => return code,
     };
     let backtest = replay(&policy, &data, args);
     let compare = match &args.compare {
@@ -98,8 +111,9 @@ pub fn run(args: &BacktestArgs) -> u8 {
             let Some(other) = load_policy(path, problems) else {
                 return FAILURE;
             };
-            let Some(other_data) = load_data(&other, &args.data, problems) else {
-                return FAILURE;
+            let other_data = match load_data(&other, &args.data, problems) {
+                Ok(data) => data,
+                Err(code) => return code,
             };
             Some(history::compare(
                 &backtest,

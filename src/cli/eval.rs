@@ -63,8 +63,9 @@ pub fn run(args: &EvalArgs) -> u8 {
     let Some(extra_holidays) = load_holidays(&args.data, problems) else {
         return FAILURE;
     };
-    let Some(data) = load_data(&policy, &args.data, problems) else {
-        return FAILURE;
+    let data = match load_data(&policy, &args.data, problems) {
+        Ok(data) => data,
+        Err(code) => return code,
     };
     for subject in &args.only_subjects {
         if let Err(error) = crate::eval::find_subject(&data, subject) {
@@ -86,7 +87,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let evaluation = policy.evaluate(&data, args.as_of, &options);
     match args.format {
         EvalFormat::Json => print_json(&evaluation),
-        EvalFormat::Csv => outp!("{}", report::csv(&evaluation)),
+        EvalFormat::Csv => outp!("{}", report::csv(&evaluation, policy.program())),
         EvalFormat::Human => {
             eprint!("{}", policy.render_warnings(super::colour_stderr()));
             outp!("{}", report::human(&evaluation, policy.program()));

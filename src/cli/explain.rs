@@ -47,8 +47,9 @@ pub fn run(args: &ExplainArgs) -> u8 {
     let Some(extra_holidays) = load_holidays(&args.data, args.format) else {
         return FAILURE;
     };
-    let Some(data) = load_data(&policy, &args.data, args.format) else {
-        return FAILURE;
+    let data = match load_data(&policy, &args.data, args.format) {
+        Ok(data) => data,
+        Err(code) => return code,
     };
     let options = EvalOptions {
         decided_on: args.on,

@@ -1,4 +1,4 @@
-//! `escalate fmt [--check] FILE...`
+//! `escalate fmt [--check [--diff]] FILE...`
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,14 +17,17 @@ pub struct FmtArgs {
     /// Change no file: list the files whose layout would change, and exit with 1 if any would.
     #[arg(long)]
     pub check: bool,
+    /// With --check: also show, for each file, the lines that would change (a unified diff).
+    #[arg(long, requires = "check")]
+    pub diff: bool,
 }
 
 /// What formatting one file came to.
 enum Outcome {
     /// It is already in the canonical layout.
     Unchanged,
-    /// Its layout changes (in `--check` mode, would change).
-    Changed,
+    /// Its layout changes (in `--check` mode, would change), from this text to that.
+    Changed { before: String, after: String },
     /// It could not be formatted; the reason has been reported.
     Failed,
 }
@@ -36,11 +39,14 @@ pub fn run(args: &FmtArgs) -> u8 {
     for file in &args.files {
         match format_file(file, args.check) {
             Outcome::Unchanged => {}
-            Outcome::Changed if args.check => {
+            Outcome::Changed { before, after } if args.check => {
                 outln!("{}", file.display());
+                if args.diff {
+                    outp!("{}", unified_diff(file, &before, &after));
+                }
                 failed = true;
             }
-            Outcome::Changed => outln!("{}: reformatted", file.display()),
+            Outcome::Changed { .. } => outln!("{}: reformatted", file.display()),
             Outcome::Failed => failed = true,
         }
     }
@@ -74,16 +80,32 @@ fn format_file(path: &Path, check_only: bool) -> Outcome {
         return Outcome::Failed;
     }
     if check_only {
-        return Outcome::Changed;
+        return Outcome::Changed {
+            before: text,
+            after: formatted,
+        };
     }
     // Written beside the file and renamed over it, so a full disk leaves it as it was.
     match super::files::write_atomically(path, |out| out.write_all(formatted.as_bytes())) {
-        Ok(()) => Outcome::Changed,
+        Ok(()) => Outcome::Changed {
+            before: text,
+            after: formatted,
+        },
         Err(e) => {
             eprintln!("{name}: cannot write: {}", e.to_string().to_lowercase());
             Outcome::Failed
         }
     }
+}
+
+/// The lines that change, as a unified diff (`--- FILE`, `+++ FILE (formatted)`).
+fn unified_diff(path: &Path, before: &str, after: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(2)
+        .header(&name, &format!("{name} (formatted)"))
+        .to_string()
 }
 
 /// Reports a file that cannot be formatted, with the diagnostics `escalate check` gives.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{colour_stderr, print_json, Format};
+use super::{colour_stderr, print_json, Format, FAILURE, USAGE};
 use crate::calendar::holidays_from_govuk_json;
 use crate::data::{DataInput, DataSources, Dataset};
 use crate::diagnostic::{self, DiagnosticRecord};
@@ -13,11 +13,12 @@ use crate::policy::Policy;
 /// Where the data comes from: a folder, or files one by one.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DataArgs {
-    /// A folder holding performance.csv (or .json), and optionally concerns, subjects and events
-    /// files.
+    /// A folder holding performance.csv (or .json, or .xlsx), and optionally concerns, subjects
+    /// and events files.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// The performance file (instead of, or overriding, the one in --data).
+    /// The performance file: .csv, .json, or an .xlsx workbook (its sheet named `performance`,
+    /// or its only sheet); instead of, or overriding, the one in --data.
     #[arg(long, value_name = "FILE")]
     pub performance: Option<PathBuf>,
     /// The concerns file (instead of, or overriding, the one in --data).
@@ -61,16 +62,32 @@ pub fn load_policy(path: &PathBuf, format: Format) -> Option<Policy> {
     }
 }
 
-/// Reads the data for a policy; on failure reports every problem and returns `None`.
-pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dataset> {
+/// No data the policy can read was given: a usage error (exit 2), never "0 actions".
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(usage::no_data), help("{help}"))]
+pub struct NoDataGiven {
+    message: String,
+    help: String,
+}
+
+/// Reads the data for a policy; on failure reports every problem and returns the exit code:
+/// [`USAGE`] when no data the policy reads was given, [`FAILURE`] for bad data.
+pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Result<Dataset, u8> {
     let sources = match sources(args) {
         Ok(sources) => sources,
         Err(error) => {
             let rendered = diagnostic::render(&error, colour_stderr());
             report_problems(format, vec![error.record()], rendered);
-            return None;
+            let no_files = matches!(error.kind(), crate::data::DataErrorKind::NoData { .. });
+            return Err(if no_files { USAGE } else { FAILURE });
         }
     };
+    if let Some(error) = no_data_given(policy, args, &sources) {
+        let rendered = diagnostic::render(&error, colour_stderr());
+        report_problems(format, vec![diagnostic::record(&error, "")], rendered);
+        return Err(USAGE);
+    }
     match Dataset::load(&policy.program().schema, &sources) {
         Ok(data) => {
             if format == Format::Human {
@@ -79,7 +96,7 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
                     eprint!("{}", diagnostic::render(warning, colour));
                 }
             }
-            Some(data)
+            Ok(data)
         }
         Err(errors) => {
             let colour = colour_stderr();
@@ -89,9 +106,45 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Option<Dat
                 .map(|e| diagnostic::render(e, colour))
                 .collect();
             report_problems(format, records, rendered);
-            None
+            Err(FAILURE)
         }
     }
+}
+
+/// The usage error when none of the files given is one the policy reads: performance (when
+/// it declares metrics), concerns, or events (when it declares event or case kinds).
+fn no_data_given(policy: &Policy, args: &DataArgs, sources: &DataSources) -> Option<NoDataGiven> {
+    let schema = &policy.program().schema;
+    let reads_performance = !schema.metrics.is_empty() && sources.performance.is_some();
+    let reads_events = schema.reads_events() && sources.events.is_some();
+    if reads_performance || sources.concerns.is_some() || reads_events {
+        return None;
+    }
+    let mut wanted = Vec::new();
+    if !schema.metrics.is_empty() {
+        wanted
+            .push("the monthly figures (`--performance FILE`, or `performance.csv` in the folder)");
+    }
+    wanted.push("the concerns (`--concerns FILE`, or `concerns.csv` in the folder)");
+    if schema.reads_events() {
+        wanted.push("the dated events (`--events FILE`, or `events.csv` in the folder)");
+    }
+    let message = match &args.data {
+        Some(dir) => format!(
+            "`{}` holds none of the data files this policy reads",
+            dir.display()
+        ),
+        None if sources == &DataSources::default() => {
+            "no data given: say where the data is with `--data DIR`".to_string()
+        }
+        None => "none of the data files given is one this policy reads".to_string(),
+    };
+    let help = format!(
+        "give the folder holding the data files with `--data DIR`, or the files one by one; \
+         this policy reads {}",
+        wanted.join(", ")
+    );
+    Some(NoDataGiven { message, help })
 }
 
 /// The data files the arguments name (`--data`'s files, overridden by those given one by one).

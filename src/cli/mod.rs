@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod backtest;
 mod check;
+mod conventions;
 mod eval;
 mod explain;
 mod files;
@@ -57,6 +58,10 @@ pub enum Command {
     /// Serve editors over standard input and output (the Language Server Protocol).
     #[cfg(feature = "lsp")]
     Lsp,
+    /// Print a shell completion script (for bash, zsh, fish, elvish or powershell).
+    Completions(conventions::CompletionsArgs),
+    /// Print the manual page (roff), for `man`.
+    Man,
 }
 
 /// How results and problems are written.
@@ -88,6 +93,8 @@ pub fn run() -> ExitCode {
         Command::Backtest(args) => backtest::run(&args),
         #[cfg(feature = "lsp")]
         Command::Lsp => run_lsp(),
+        Command::Completions(args) => conventions::completions(&args),
+        Command::Man => conventions::man(),
     };
     match OUTPUT_FAILED.load(Ordering::SeqCst) {
         true => ExitCode::from(FAILURE),

@@ -262,6 +262,122 @@ fn suggestion(text: &str, names: &[String]) -> Option<String> {
         .map(|(_, name)| name.clone())
 }
 
+/// Words spreadsheets and people put in a cell for "no figure".
+const MISSING_MARKERS: &[&str] = &[
+    "n/a", "na", "#n/a", "-", "–", "—", "--", "none", "null", "nil", "missing", "?",
+];
+
+/// A help for what a spreadsheet makes of a cell, when `text` looks like one of its habits:
+/// a word for a missing value, a decimal comma, a US month/day date, or a month turned into
+/// a date (`Oct-26`).
+fn spreadsheet_help(text: &str, problem: &Problem, column: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    if MISSING_MARKERS.contains(&lower.as_str()) {
+        return Some(format!(
+            "leave the cell empty for a missing value: `{text}` in column `{column}` is read as \
+             text, not as \"no figure\""
+        ));
+    }
+    if let Some(help) = decimal_comma_help(text) {
+        return Some(help);
+    }
+    if matches!(problem, Problem::BadDate) {
+        if let Some(iso) = month_day_year(text) {
+            return Some(format!(
+                "this looks like month/day/year, as US spreadsheets write dates; dates are \
+                 day/month/year or year-month-day: write `{iso}`"
+            ));
+        }
+    }
+    if matches!(problem, Problem::BadMonth | Problem::BadDate) {
+        if let Some(month) = spreadsheet_month(text) {
+            return Some(format!(
+                "the spreadsheet turned the month into a date and shows it as `{text}`: format \
+                 the column as text and type the month as `{month}`"
+            ));
+        }
+    }
+    None
+}
+
+/// `79,5` (or `79,5%`): a decimal comma, with the number as it should be written.
+fn decimal_comma_help(text: &str) -> Option<String> {
+    let (number, percent) = match text.strip_suffix('%') {
+        Some(rest) => (rest.trim_end(), "%"),
+        None => (text, ""),
+    };
+    let (whole, fraction) = number.split_once(',')?;
+    let whole_digits = whole.strip_prefix('-').unwrap_or(whole);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole_digits) || !digits(fraction) {
+        return None;
+    }
+    let point = format!("{whole}.{fraction}{percent}");
+    Some(match fraction.len() {
+        3 => format!(
+            "write figures without a thousands separator and with a decimal point: `{whole}{fraction}{percent}` \
+             if this is a thousands separator, `{point}` if it is a decimal comma"
+        ),
+        _ => format!(
+            "`{text}` is written with a decimal comma: write `{point}`, with a decimal point \
+             (spreadsheets set to a European language write commas; save the file with a point)"
+        ),
+    })
+}
+
+/// `10/14/2026`: month first (the day is above 12), as `2026-10-14`.
+fn month_day_year(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split('/').collect();
+    let [month, day, year] = parts.as_slice() else {
+        return None;
+    };
+    let (month, day, year): (u32, u32, i32) =
+        (month.parse().ok()?, day.parse().ok()?, year.parse().ok()?);
+    if year < 1000 || day <= 12 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year, month, day).map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// `Oct-26`, `Oct 2026` or `26-Oct`: a month as a spreadsheet shows it once it took it for a
+/// date, as `2026-10`.
+fn spreadsheet_month(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let parts: Vec<&str> = text
+        .split(['-', ' ', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [a, b] = parts.as_slice() else {
+        return None;
+    };
+    let month_of = |word: &str| {
+        let lower = word.to_lowercase();
+        (lower.len() >= 3 && lower.bytes().all(|b| b.is_ascii_alphabetic()))
+            .then(|| MONTHS.iter().position(|m| lower.starts_with(m)))
+            .flatten()
+    };
+    let year_of = |word: &str| -> Option<i32> {
+        let n: i32 = word.parse().ok()?;
+        match word.len() {
+            2 => Some(2000 + n),
+            4 => Some(n),
+            _ => None,
+        }
+    };
+    let (month, year) = match (month_of(a), month_of(b)) {
+        (Some(m), None) => (m, year_of(b)),
+        // `26-Oct` is more likely a day of October than a year.
+        (None, Some(m)) => (m, None),
+        _ => return None,
+    };
+    Some(match year {
+        Some(year) => format!("{year}-{:02}", month + 1),
+        None => format!("YYYY-{:02}", month + 1),
+    })
+}
+
 /// The error for a problem with a cell. `text` is the cell as written (trimmed).
 pub(crate) fn problem_error(
     problem: Problem,
@@ -313,7 +429,7 @@ pub(crate) fn problem_error(
         Problem::OutOfRange { .. } => ("out of range", example_help(&column, expect)),
     };
     at.label = Some(label.to_string());
-    at.help = Some(help);
+    at.help = Some(spreadsheet_help(&text, &problem, &column).unwrap_or(help));
     match problem {
         Problem::Exponent => DataError::new(DataErrorKind::Exponent { text, column }, at),
         Problem::NotANumber | Problem::TooManyDigits => {

@@ -55,14 +55,10 @@ impl Handler for ConcernHandler<'_> {
                 ),
             ));
         }
-        match ctx.require_columns(header, &needed) {
-            Some(columns) => {
-                ctx.note_unused(&columns);
-                self.columns = columns;
-                true
-            }
-            None => false,
-        }
+        let columns = ctx.require_columns_or_absent(header, &needed);
+        ctx.note_unused(&columns);
+        self.columns = columns;
+        true
     }
 
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {

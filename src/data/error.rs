@@ -30,6 +30,8 @@ pub struct Snippet {
     name: String,
     text: String,
     first_line: usize,
+    /// The 0-based column shown, when it is not the position in `text` (a sheet's column).
+    column: Option<usize>,
 }
 
 impl Snippet {
@@ -39,6 +41,20 @@ impl Snippet {
             name: name.into(),
             text: text.into(),
             first_line: line.saturating_sub(1),
+            column: None,
+        }
+    }
+
+    /// A snippet of a sheet's row, shown at the sheet's own 1-based row and column.
+    pub fn in_sheet(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        row: usize,
+        column: usize,
+    ) -> Snippet {
+        Snippet {
+            column: Some(column.saturating_sub(1)),
+            ..Snippet::new(name, text, row)
         }
     }
 
@@ -64,7 +80,7 @@ impl SourceCode for Snippet {
             inner.data(),
             *inner.span(),
             inner.line() + self.first_line,
-            inner.column(),
+            self.column.unwrap_or(inner.column()),
             inner.line_count(),
         )))
     }
@@ -85,6 +101,9 @@ pub(crate) enum Anchor {
         end: usize,
         key: Option<String>,
     },
+    /// A row of a workbook's sheet; `field` is the 0-based column.
+    #[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
+    Sheet { field: Option<usize> },
 }
 
 /// The common part of every [`DataError`]: where it is, help, and the line to show.
@@ -752,13 +771,71 @@ pub enum DataWarning {
         /// Where (the start of the file).
         at: Box<Site>,
     },
+    /// Every figure of a percent metric lies between 0 and 1: almost surely fractions, as
+    /// Excel exports a column formatted as a percentage (`0.78` for 78%).
+    #[error(
+        "every figure of the percent metric `{metric}` in `{}` lies between 0 and 1: they look like fractions, not percentages",
+        file_name(path)
+    )]
+    PercentAsFractions {
+        /// The file (or records).
+        path: PathBuf,
+        /// The metric.
+        metric: String,
+        /// Where (the column's heading).
+        at: Box<Site>,
+    },
+    /// A column (or JSON key) of the performance file that is not a metric the policy
+    /// declares, nor `subject` or `period`: it was not read.
+    #[error(
+        "column `{column}` of `{}` is not a metric of the policy, so it was not read",
+        file_name(path)
+    )]
+    UndeclaredColumn {
+        /// The file (or records).
+        path: PathBuf,
+        /// The heading as written.
+        column: String,
+        /// Where (the heading).
+        at: Box<Site>,
+    },
+    /// Rows of a long performance file (or performance records) naming a metric the policy
+    /// does not declare: they were not read.
+    #[error(
+        "{rows} {} of `{}` {} for `{metric}`, which is not a metric of the policy, so {} not read",
+        if *rows == 1 { "row" } else { "rows" },
+        file_name(path),
+        if *rows == 1 { "is" } else { "are" },
+        if *rows == 1 { "it was" } else { "they were" }
+    )]
+    UndeclaredMetric {
+        /// The file (or records).
+        path: PathBuf,
+        /// The metric name as written in the first such row.
+        metric: String,
+        /// How many rows name it.
+        rows: usize,
+        /// Where (the first such row).
+        at: Box<Site>,
+    },
+}
+
+/// A file's name without its folder, for messages.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 impl DataWarning {
     /// The common part: location and help.
     pub fn site(&self) -> &Site {
         match self {
-            DataWarning::EventsNotRead { at, .. } => at,
+            DataWarning::EventsNotRead { at, .. }
+            | DataWarning::PercentAsFractions { at, .. }
+            | DataWarning::UndeclaredColumn { at, .. }
+            | DataWarning::UndeclaredMetric { at, .. } => at,
         }
     }
 
@@ -766,6 +843,9 @@ impl DataWarning {
     pub fn code(&self) -> &'static str {
         match self {
             DataWarning::EventsNotRead { .. } => "data::events_not_read",
+            DataWarning::PercentAsFractions { .. } => "data::percent_as_fractions",
+            DataWarning::UndeclaredColumn { .. } => "data::undeclared_column",
+            DataWarning::UndeclaredMetric { .. } => "data::undeclared_metric",
         }
     }
 

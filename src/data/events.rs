@@ -490,7 +490,7 @@ impl Handler for EventHandler<'_> {
     }
 
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
-        let needed = self.needed(ctx.format == FileFormat::Csv);
+        let needed = self.needed(matches!(ctx.format, FileFormat::Csv | FileFormat::Xlsx));
         let Some(found) = ctx.require_columns(header, &needed) else {
             return false;
         };

@@ -33,15 +33,11 @@ pub struct DataInput {
 }
 
 impl DataInput {
-    /// A file, read when the data is loaded: JSON when its name ends in `.json` (any case),
-    /// CSV otherwise. Errors name it by its path.
+    /// A file, read when the data is loaded: JSON when its name ends in `.json`, an Excel
+    /// workbook when it ends in `.xlsx` (any case), CSV otherwise. Errors name it by its path.
     pub fn file(path: impl Into<PathBuf>) -> DataInput {
         let name = path.into();
-        let format = if is_json(&name) {
-            FileFormat::Json
-        } else {
-            FileFormat::Csv
-        };
+        let format = format_of(&name);
         DataInput {
             name,
             format,
@@ -59,7 +55,8 @@ impl DataInput {
         DataInput::in_memory(name, FileFormat::Json, text.into().into_bytes())
     }
 
-    /// Bytes in memory of the given format ([`FileFormat::Records`] is read as CSV).
+    /// Bytes in memory of the given format ([`FileFormat::Records`] and
+    /// [`FileFormat::Xlsx`] are read as CSV text: workbooks are read from files only).
     pub fn in_memory(
         name: impl Into<PathBuf>,
         format: FileFormat,
@@ -67,7 +64,7 @@ impl DataInput {
     ) -> DataInput {
         let format = match format {
             FileFormat::Json => FileFormat::Json,
-            FileFormat::Csv | FileFormat::Records => FileFormat::Csv,
+            FileFormat::Csv | FileFormat::Records | FileFormat::Xlsx => FileFormat::Csv,
         };
         DataInput {
             name: name.into(),
@@ -122,10 +119,16 @@ impl From<&Path> for DataInput {
     }
 }
 
-pub(crate) fn is_json(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+/// A file's format, by its extension: `.json`, `.xlsx`, or CSV for any other.
+pub(crate) fn format_of(path: &Path) -> FileFormat {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if extension.eq_ignore_ascii_case("json") {
+        FileFormat::Json
+    } else if extension.eq_ignore_ascii_case("xlsx") {
+        FileFormat::Xlsx
+    } else {
+        FileFormat::Csv
+    }
 }
 
 /// Something to read a data file's contents from, and seek in (to show an offending line).

@@ -7,7 +7,7 @@
 //! # Data files
 //!
 //! `--data DIR` reads, from the folder, files named `performance`, `concerns`, `subjects`
-//! and `events`, each either `.csv` or `.json` (names and extensions in any case). A folder
+//! and `events`, each either `.csv`, `.json` or `.xlsx` (names and extensions in any case). A folder
 //! holding both `performance.csv` and `performance.json` (or two of any other kind) is an
 //! error, and so is a folder with no performance, concerns or events file. Subjects are
 //! optional, and so are concerns and events when there is another file.
@@ -17,14 +17,33 @@
 //! - UTF-8 text, with or without a byte-order mark (Excel's "CSV UTF-8" is fine); lines end
 //!   with LF or CRLF.
 //! - The first line is the header, naming the columns. Headings are matched without regard
-//!   to case or surrounding spaces. Columns the policy does not use are allowed and ignored,
-//!   in any order.
+//!   to case or surrounding spaces. Columns may come in any order. Columns of the
+//!   performance file that the policy does not declare are not read, with a warning
+//!   (`data::undeclared_column`, suggesting the declared metric it was likely meant to be);
+//!   other files' extra columns are ignored.
 //! - Values may be in double quotes (`"Smith, J"`; a quote inside is written twice).
 //!   Spaces around values are ignored, and so are the quotes of a value quoted after a
 //!   space (`c01, "80%"`), though such a value cannot contain a comma.
 //! - Blank rows (including rows of nothing but commas) are skipped. A row with fewer values
 //!   than the header has columns is an error; extra values at the end of a row are allowed
 //!   only when they are empty.
+//!
+//! - Values are separated by commas; a file whose header line has more semicolons (or tabs)
+//!   than commas outside quotes is read as separated by those, as Excel writes "CSV" in
+//!   languages where the comma is the decimal mark.
+//! - A cell a spreadsheet filled in its own way gets a help saying so: `N/A`, `-` or `n/a`
+//!   for a missing value (leave the cell empty), a decimal comma (`79,5`), a date written
+//!   month first (`10/14/2026`), a month turned into a date (`Oct-26`).
+//!
+//! ## Excel workbooks (`.xlsx`, with the default `xlsx` feature)
+//!
+//! The sheet named like the data kind (`performance`, `concerns`, `subjects`, `events`, in
+//! any case) is read, or the only sheet, so one workbook can hold every kind (give it to
+//! each option). Its first used row is the header. Number cells are read as the decimal
+//! Excel shows (15 significant digits), date cells as `YYYY-MM-DD`, text as written:
+//! exactly what a CSV export of the sheet holds, so the workbook gives the same data as
+//! its CSV. Errors name the file and sheet, the sheet's row and column, and the cell
+//! (`C2`). A build without the feature refuses workbooks with a help to save them as CSV.
 //!
 //! ## JSON
 //!
@@ -42,14 +61,17 @@
 //!   column for every metric the policy declares;
 //! - **long**: `subject,period,metric,value`, one row per figure. A file is read as long
 //!   when its header has `metric` and `value` columns and no column named after a declared
-//!   metric. Rows for metrics the policy does not declare are skipped (the summary counts
-//!   them).
+//!   metric. Rows for metrics the policy does not declare are skipped, with one warning per
+//!   metric name (`data::undeclared_metric`), in files and performance records alike.
 //!
 //! `period` is a month written `YYYY-MM` (`2026-10`). An empty cell is a missing value
 //! (unknown, never zero). Figures are plain decimals, read exactly as written (never through
 //! floating point): an optional sign, digits and an optional fraction, at most 15 significant
 //! digits. A `percent` is from 0 to 100 and may end with `%` (`79.5%`); a `count` is a whole
-//! number, 0 or more; a `number` is any number. An exponent (`1e3`), `NaN` and `inf` are not
+//! number, 0 or more; a `number` is any number. When every figure of a percent metric lies
+//! between 0 and 1 (some strictly between), they are almost surely fractions, as Excel writes a
+//! column formatted as a percentage (`0.78`): they are read as written, with a warning
+//! (`data::percent_as_fractions`) naming the file and the metric. An exponent (`1e3`), `NaN` and `inf` are not
 //! figures. A subject may have only one figure per metric and month.
 //!
 //! ## The concerns file
@@ -136,6 +158,8 @@ mod store;
 mod subjects;
 mod summary;
 mod table;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 pub use open::{MAX_JSON_BYTES, MAX_ROW_BYTES};
 
@@ -331,6 +355,7 @@ impl Dataset {
             );
             let mut handler = PerformanceHandler::new(schema, &mut builder);
             read_record_table(&mut handler, &mut ctx, &table);
+            handler.finish(&ctx);
             if let Some(plan) = handler.plan.clone() {
                 let Ctx {
                     errors,
@@ -519,7 +544,7 @@ impl Dataset {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DataSources {
-    /// The performance file (`.csv` or `.json`).
+    /// The performance file (`.csv`, `.json` or `.xlsx`).
     pub performance: Option<DataInput>,
     /// The concerns file.
     pub concerns: Option<DataInput>,
@@ -530,8 +555,8 @@ pub struct DataSources {
 }
 
 impl DataSources {
-    /// Finds `performance`, `concerns`, `subjects` and `events` files (`.csv` or `.json`,
-    /// any case) in a folder. An error if the folder cannot be read, holds two files of one
+    /// Finds `performance`, `concerns`, `subjects` and `events` files (`.csv`, `.json` or
+    /// `.xlsx`, any case) in a folder. An error if the folder cannot be read, holds two files of one
     /// kind, or holds no performance, concerns or events file.
     pub fn from_dir(dir: &Path) -> Result<DataSources, DataError> {
         let entries = std::fs::read_dir(dir).map_err(|error| {
@@ -567,7 +592,7 @@ impl DataSources {
             }
             let lower = name.to_lowercase();
             let slot = lower.rsplit_once('.').and_then(|(stem, ext)| {
-                let ext_ok = ext == "csv" || ext == "json";
+                let ext_ok = matches!(ext, "csv" | "json" | "xlsx");
                 kinds
                     .iter()
                     .position(|k| k.name() == stem)
@@ -621,7 +646,7 @@ impl DataSources {
                 },
                 error::Site::nowhere(Some(format!(
                     "{seen}; put the monthly figures in `performance.csv` (or \
-                     `performance.json`), any concerns in `concerns.csv` and any dated events in \
+                     `performance.json` or `performance.xlsx`), any concerns in `concerns.csv` and any dated events in \
                      `events.csv`"
                 ))),
             ));
@@ -642,6 +667,51 @@ fn input_ctx(input: &DataInput, kind: FileKind) -> Ctx {
     ctx
 }
 
+/// A file as read, kept to show the offending lines under errors (and to read it again).
+enum Parsed {
+    /// A CSV file, read again from disk for its lines.
+    Csv,
+    Json(table::JsonTable),
+    #[cfg(feature = "xlsx")]
+    Sheet(xlsx::Sheet),
+    /// A file that could not be read at all (the error says why).
+    Nothing,
+}
+
+impl Parsed {
+    /// Reads the rows again through another handler (to find the first of two duplicates).
+    fn reread(&self, handler: &mut &mut dyn DynHandler, ctx: &mut Ctx) {
+        match self {
+            Parsed::Csv => table::read_csv(handler, ctx),
+            Parsed::Json(table) => table::read_json_table(handler, ctx, table),
+            #[cfg(feature = "xlsx")]
+            Parsed::Sheet(sheet) => table::read_sheet_rows(handler, ctx, sheet),
+            Parsed::Nothing => {}
+        }
+    }
+
+    /// Shows the offending line, record or row under each error.
+    fn attach_snippets(&self, ctx: &mut Ctx) {
+        match self {
+            Parsed::Csv => table::attach_csv_snippets(
+                &ctx.path,
+                ctx.bytes.as_ref(),
+                ctx.delimiter,
+                &mut ctx.errors,
+            ),
+            Parsed::Json(table) => {
+                table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors)
+            }
+            #[cfg(feature = "xlsx")]
+            Parsed::Sheet(sheet) => {
+                let name = ctx.path.display().to_string();
+                table::attach_sheet_snippets(&name, sheet, &mut ctx.errors)
+            }
+            Parsed::Nothing => {}
+        }
+    }
+}
+
 /// Reads one file through its kind's handler.
 fn load_file(
     kind: FileKind,
@@ -650,10 +720,11 @@ fn load_file(
     data: &mut DatasetBuilder,
 ) -> Vec<DataError> {
     let mut ctx = input_ctx(input, kind);
-    let json = match kind {
+    let parsed = match kind {
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
-            let json = read(&mut handler, &mut ctx);
+            let parsed = read(&mut handler, &mut ctx);
+            handler.finish(&ctx);
             let plan = handler.plan.clone();
             if let Some(plan) = plan {
                 let Ctx {
@@ -664,22 +735,16 @@ fn load_file(
                 fill_first_lines(schema, plan, errors, rejected_lines, |finder| {
                     let mut scratch = input_ctx(input, kind);
                     let mut finder: &mut dyn DynHandler = finder;
-                    match &json {
-                        Some(table) => table::read_json_table(&mut finder, &mut scratch, table),
-                        None => table::read_csv(&mut finder, &mut scratch),
-                    }
+                    parsed.reread(&mut finder, &mut scratch);
                 });
             }
-            json
+            parsed
         }
         FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
         FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
         FileKind::Events => return finish_events(read_events(input, schema), data),
     };
-    match &json {
-        Some(table) => table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors),
-        None => table::attach_csv_snippets(&ctx.path, ctx.bytes.as_ref(), &mut ctx.errors),
-    }
+    parsed.attach_snippets(&mut ctx);
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
     errors
@@ -689,16 +754,20 @@ fn load_file(
 struct EventsRead<'a> {
     handler: EventHandler<'a>,
     ctx: Ctx,
-    json: Option<table::JsonTable>,
+    parsed: Parsed,
 }
 
 /// Reads the rows of an events file (see [`finish_events`] for the rest).
 fn read_events<'a>(input: &DataInput, schema: &'a Schema) -> EventsRead<'a> {
     let mut ctx = input_ctx(input, FileKind::Events);
     let mut handler = EventHandler::new(schema);
-    let json = read(&mut handler, &mut ctx);
+    let parsed = read(&mut handler, &mut ctx);
     handler.index_ids();
-    EventsRead { handler, ctx, json }
+    EventsRead {
+        handler,
+        ctx,
+        parsed,
+    }
 }
 
 /// Checks the rows of an events file between themselves and against the concerns, adds the
@@ -707,13 +776,10 @@ fn finish_events(read: EventsRead<'_>, data: &mut DatasetBuilder) -> Vec<DataErr
     let EventsRead {
         handler,
         mut ctx,
-        json,
+        parsed,
     } = read;
     handler.finish(data, &mut ctx);
-    match &json {
-        Some(table) => table::attach_json_snippets(&ctx.path, &table.text, &mut ctx.errors),
-        None => table::attach_csv_snippets(&ctx.path, ctx.bytes.as_ref(), &mut ctx.errors),
-    }
+    parsed.attach_snippets(&mut ctx);
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
     errors
@@ -726,15 +792,103 @@ fn finish_file(ctx: Ctx, data: &mut DatasetBuilder, errors: &mut Vec<DataError>)
     errors.extend(file_errors);
 }
 
-/// Reads a file of the context's format; returns the JSON table when it was JSON.
-fn read<H: Handler>(handler: &mut H, ctx: &mut Ctx) -> Option<table::JsonTable> {
+/// Reads a file of the context's format.
+fn read<H: Handler>(handler: &mut H, ctx: &mut Ctx) -> Parsed {
     match ctx.format {
-        FileFormat::Json => table::read_json(handler, ctx),
+        FileFormat::Json => table::read_json(handler, ctx).map_or(Parsed::Nothing, Parsed::Json),
+        FileFormat::Xlsx => read_workbook(handler, ctx),
         _ => {
             table::read_csv(handler, ctx);
-            None
+            Parsed::Csv
         }
     }
+}
+
+/// Reads the sheet of a workbook that holds the context's kind of records; errors name the
+/// file and sheet (`performance.xlsx (sheet performance)`), the row and the column.
+#[cfg(feature = "xlsx")]
+fn read_workbook<H: Handler>(handler: &mut H, ctx: &mut Ctx) -> Parsed {
+    let kind = ctx.summary.kind;
+    let opened = std::fs::File::open(&ctx.path).map(std::io::BufReader::new);
+    let sheet = match opened {
+        Ok(file) => xlsx::read_sheet(file, kind),
+        Err(error) => Err(xlsx::SheetProblem::Unreadable(
+            error.to_string().to_lowercase(),
+        )),
+    };
+    match sheet {
+        Ok(sheet) => {
+            let named = PathBuf::from(format!("{} (sheet {})", ctx.path.display(), sheet.name));
+            ctx.summary.path = named.clone();
+            ctx.path = named;
+            table::read_sheet_rows(handler, ctx, &sheet);
+            Parsed::Sheet(sheet)
+        }
+        Err(problem) => {
+            let (reason, help) = sheet_problem_text(problem, kind);
+            let at = error::Site::file(&ctx.path, Some(help));
+            ctx.errors.push(DataError::new(
+                DataErrorKind::UnreadableFile {
+                    path: ctx.path.clone(),
+                    reason,
+                },
+                at,
+            ));
+            Parsed::Nothing
+        }
+    }
+}
+
+/// Why a workbook could not be read, and the help.
+#[cfg(feature = "xlsx")]
+fn sheet_problem_text(problem: xlsx::SheetProblem, kind: FileKind) -> (String, String) {
+    match problem {
+        xlsx::SheetProblem::Unreadable(reason) => (
+            reason,
+            "check that the file is an Excel workbook (.xlsx) and can be opened".to_string(),
+        ),
+        xlsx::SheetProblem::WhichSheet(names) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            (
+                format!(
+                    "the workbook has {} sheets and none is named `{}`",
+                    names.len(),
+                    kind.name()
+                ),
+                format!(
+                    "name the sheet holding the {} records `{}` (the sheets are {})",
+                    kind.name(),
+                    kind.name(),
+                    crate::suggest::quoted_list(&names).replace("` or `", "` and `")
+                ),
+            )
+        }
+        xlsx::SheetProblem::Empty(name) => (
+            format!("the sheet `{name}` is empty"),
+            "the first row must name the columns, such as `subject,period,...`".to_string(),
+        ),
+    }
+}
+
+/// Without the `xlsx` feature, a workbook is refused with a help saying how to read it.
+#[cfg(not(feature = "xlsx"))]
+fn read_workbook<H: Handler>(_handler: &mut H, ctx: &mut Ctx) -> Parsed {
+    let at = error::Site::file(
+        &ctx.path,
+        Some(
+            "this escalate was built without Excel support (the `xlsx` feature): save the sheet \
+             as \"CSV UTF-8\" and give that file instead"
+                .into(),
+        ),
+    );
+    ctx.errors.push(DataError::new(
+        DataErrorKind::UnreadableFile {
+            path: ctx.path.clone(),
+            reason: "Excel workbooks cannot be read by this build".into(),
+        },
+        at,
+    ));
+    Parsed::Nothing
 }
 
 fn read_record_table<H: Handler>(handler: &mut H, ctx: &mut Ctx, table: &RecordTable) {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect, Problem};
-use super::error::{DataError, DataErrorKind};
+use super::error::{DataError, DataErrorKind, DataWarning};
 use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
@@ -64,7 +64,7 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
             ("metric".to_string(), String::new()),
             ("value".to_string(), String::new()),
         ];
-        let found = ctx.require_columns(header, &needed)?;
+        let found = ctx.require_columns_or_absent(header, &needed);
         Plan::Long {
             subject: found[0],
             period: found[1],
@@ -77,18 +77,32 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
             ("subject".to_string(), subject_help()),
             ("period".to_string(), period_help()),
         ];
+        let others: Vec<&str> = header
+            .names
+            .iter()
+            .map(String::as_str)
+            .filter(|name| {
+                !matches!(*name, "subject" | "period") && !declared.iter().any(|d| d == name)
+            })
+            .collect();
         for metric in &schema.metrics {
-            needed.push((
-                normalise_heading(&metric.id),
-                format!(
+            let id = normalise_heading(&metric.id);
+            let help = match crate::suggest::closest(&id, others.iter().copied()) {
+                Some(near) => format!(
+                    "the policy declares the metric `{}` ({}); the file has a column headed \
+                     `{near}`: if that is it, rename the heading to `{}`",
+                    metric.id, metric.description, metric.id
+                ),
+                None => format!(
                     "the policy declares the metric `{}` ({}), so the file needs a column headed \
                      `{}`; or write the figures one per row with the columns \
                      `subject,period,metric,value`",
                     metric.id, metric.description, metric.id
                 ),
-            ));
+            };
+            needed.push((id, help));
         }
-        let found = ctx.require_columns(header, &needed)?;
+        let found = ctx.require_columns_or_absent(header, &needed);
         Plan::Wide {
             subject: found[0],
             period: found[1],
@@ -126,6 +140,45 @@ pub(crate) struct PerformanceHandler<'a> {
     /// are left out (a few names, which long files usually cycle through row by row).
     metric_names: Vec<(String, Result<usize, Arc<str>>)>,
     values: Vec<Packed>,
+    /// For each metric, what its figures looked like so far (see [`FractionTally`]).
+    fractions: Vec<FractionTally>,
+    /// Metrics named in a long file that the policy does not declare: the name as first
+    /// written (lower case as key), how many rows, and the first row's site.
+    undeclared: Vec<(String, usize, Box<super::error::Site>)>,
+}
+
+/// At most this many columns, and metric names of a long file's rows, that the policy does not
+/// declare are warned about, one warning each (the summary lists them all).
+const MAX_UNDECLARED_WARNINGS: usize = 20;
+
+/// Whether a percent metric's figures could all be fractions: none above 1, and some
+/// strictly between 0 and 1 (as Excel exports a column formatted as a percentage).
+#[derive(Clone, Copy, Debug, Default)]
+struct FractionTally {
+    /// The column (wide layout) the figures came from.
+    field: Option<usize>,
+    above_one: bool,
+    between: bool,
+}
+
+impl FractionTally {
+    #[inline]
+    fn note(&mut self, value: Packed) {
+        if self.above_one {
+            return;
+        }
+        if let Some(value) = value.get() {
+            if value > rust_decimal::Decimal::ONE {
+                self.above_one = true;
+            } else if value > rust_decimal::Decimal::ZERO && value < rust_decimal::Decimal::ONE {
+                self.between = true;
+            }
+        }
+    }
+
+    fn looks_like_fractions(&self) -> bool {
+        self.between && !self.above_one
+    }
 }
 
 /// A row's subject: the one stored last, or a new id.
@@ -145,6 +198,102 @@ impl<'a> PerformanceHandler<'a> {
             months: MonthCache::default(),
             metric_names: Vec::new(),
             values: Vec::new(),
+            fractions: vec![FractionTally::default(); schema.metrics.len()],
+            undeclared: Vec::new(),
+        }
+    }
+
+    /// Adds the warnings about the whole file to the dataset: percent metrics whose figures
+    /// all look like fractions, and metrics named in rows that the policy does not declare.
+    pub fn finish(&mut self, ctx: &Ctx) {
+        for (metric, tally) in self.schema.metrics.iter().zip(&self.fractions) {
+            let absent = tally.field == Some(super::table::ABSENT);
+            if metric.kind != MetricKind::Percent || !tally.looks_like_fractions() || absent {
+                continue;
+            }
+            let mut at = ctx.site(tally.field);
+            if let Some(location) = at.location.as_mut() {
+                location.line = ctx.header_line.max(1);
+            }
+            at.anchor = super::error::Anchor::None;
+            at.help = Some(format!(
+                "a percentage is written from 0 to 100: `78` or `78%` for 78%, not `0.78`; in \
+                 the spreadsheet, multiply the `{}` figures by 100 (or format the column as a \
+                 plain number showing 78) and save the file again",
+                metric.id
+            ));
+            self.data.warnings.push(DataWarning::PercentAsFractions {
+                path: ctx.path.clone(),
+                metric: metric.id.clone(),
+                at,
+            });
+        }
+        for (metric, rows, at) in std::mem::take(&mut self.undeclared) {
+            self.data.warnings.push(DataWarning::UndeclaredMetric {
+                path: ctx.path.clone(),
+                metric,
+                rows,
+                at,
+            });
+        }
+    }
+
+    /// A name from the file as quoted in a message: at most 80 characters.
+    fn quoted_name(name: &str) -> String {
+        match name.char_indices().nth(80) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name.to_string(),
+        }
+    }
+
+    /// The help for a column or metric name the policy does not declare.
+    fn undeclared_help(&self, name: &str, what: &str) -> String {
+        let name = &Self::quoted_name(name);
+        let declared: Vec<&str> = self.schema.metrics.iter().map(|m| m.id.as_str()).collect();
+        match crate::suggest::closest(&name.to_ascii_lowercase(), declared.iter().copied()) {
+            Some(best) => format!(
+                "did you mean `{best}`? rename the {what} to `{best}` so its figures are read, or \
+                 declare a metric `{name}` in the policy"
+            ),
+            None => format!(
+                "the policy's metrics are {}; declare `{name}` in the policy to use its figures, \
+                 or remove the {what} to silence this warning",
+                crate::suggest::quoted_list(&declared).replace("` or `", "` and `")
+            ),
+        }
+    }
+
+    /// Warns about the header's columns that are not read (wide: anything but `subject`,
+    /// `period` and the declared metrics; long: anything but the four columns).
+    fn warn_unused_columns(&mut self, ctx: &Ctx) {
+        let used: Vec<usize> = match &self.plan {
+            Some(Plan::Wide {
+                subject,
+                period,
+                metrics,
+            }) => [*subject, *period].iter().chain(metrics).copied().collect(),
+            Some(Plan::Long {
+                subject,
+                period,
+                metric,
+                value,
+            }) => vec![*subject, *period, *metric, *value],
+            None => return,
+        };
+        let unused = ctx
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(field, column)| !used.contains(field) && !column.is_empty());
+        for (field, column) in unused.take(MAX_UNDECLARED_WARNINGS) {
+            let mut at = ctx.site(Some(field));
+            at.anchor = super::error::Anchor::None;
+            at.help = Some(self.undeclared_help(column, "column"));
+            self.data.warnings.push(DataWarning::UndeclaredColumn {
+                path: ctx.path.clone(),
+                column: Self::quoted_name(column),
+                at,
+            });
         }
     }
 
@@ -277,6 +426,27 @@ impl<'a> PerformanceHandler<'a> {
         found
     }
 
+    /// Counts a row naming a metric the policy does not declare (warned about at the end).
+    fn note_undeclared(&mut self, name: &str, field: usize, ctx: &Ctx) {
+        let quoted = Self::quoted_name(name);
+        if let Some(entry) = self
+            .undeclared
+            .iter_mut()
+            .find(|(n, ..)| n.eq_ignore_ascii_case(&quoted))
+        {
+            entry.1 += 1;
+            return;
+        }
+        // One warning per name, for the first few names: a file of many stray names is
+        // described well enough by them (and by the summary, which counts every row).
+        if self.undeclared.len() >= MAX_UNDECLARED_WARNINGS {
+            return;
+        }
+        let mut at = ctx.site(Some(field));
+        at.help = Some(self.undeclared_help(name, "metric in those rows"));
+        self.undeclared.push((Self::quoted_name(name), 1, at));
+    }
+
     fn duplicate(
         &self,
         subject: SubjectIndex,
@@ -341,6 +511,7 @@ impl<'a> PerformanceHandler<'a> {
                 if !clash {
                     for (metric, &value) in values.iter().enumerate() {
                         if value != Packed::MISSING {
+                            self.fractions[metric].note(value);
                             self.data.put_metric(index, metric, month, value);
                         }
                     }
@@ -380,6 +551,7 @@ impl<'a> PerformanceHandler<'a> {
             Ok(name) => match self.metric_index(name) {
                 Ok(index) => Some(index),
                 Err(reason) => {
+                    self.note_undeclared(name, metric_field, ctx);
                     // Not a metric of this policy: left out, but the subject still counts.
                     if let Ok(subject) = cell_text(row, subject_field, ctx) {
                         if !subject.is_empty() {
@@ -410,6 +582,7 @@ impl<'a> PerformanceHandler<'a> {
             self.duplicate(index, month, &[metric], &[value_field], ctx);
             return Outcome::Rejected;
         }
+        self.fractions[metric].note(value);
         self.data.put_metric(index, metric, month, value);
         Outcome::Used
     }
@@ -418,6 +591,13 @@ impl<'a> PerformanceHandler<'a> {
 impl Handler for PerformanceHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
         self.plan = plan(self.schema, header, ctx);
+        if let Some(Plan::Wide { metrics, .. }) = &self.plan {
+            for (tally, &field) in self.fractions.iter_mut().zip(metrics) {
+                tally.field = Some(field);
+            }
+        }
+        ctx.header_line = header.line;
+        self.warn_unused_columns(ctx);
         self.plan.is_some()
     }
 

@@ -40,6 +40,8 @@ pub enum FileFormat {
     Json,
     /// Records handed over in memory ([`Dataset::from_records`](super::Dataset::from_records)).
     Records,
+    /// A sheet of an Excel workbook (`.xlsx`).
+    Xlsx,
 }
 
 /// The layout of a performance file.

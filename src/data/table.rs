@@ -19,6 +19,11 @@ use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::month::Month;
 use crate::number::Packed;
 
+/// The position of a needed column that the file lacks (see
+/// [`Ctx::require_columns_or_absent`]): its cells read as empty, and their problems are not
+/// reported, the missing column having been.
+pub(crate) const ABSENT: usize = usize::MAX;
+
 /// At most this many errors are listed per file; the rest are counted.
 pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
 
@@ -157,8 +162,9 @@ pub(crate) enum Outcome {
 
 /// A handler turns a file's rows into data.
 pub(crate) trait Handler {
-    /// Reads the header. Returns false when the file cannot be used at all (a column is
-    /// missing), after reporting why.
+    /// Reads the header. Returns false when the rows cannot be read at all, after reporting
+    /// why. (A missing column does not stop the performance, concerns and subjects files:
+    /// their rows are still read, so that every problem is reported in one run.)
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
     /// Reads one data row.
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
@@ -183,8 +189,12 @@ pub(crate) struct Ctx {
     pub bytes: Option<Arc<[u8]>>,
     pub format: FileFormat,
     pub line: usize,
+    /// The line of the header (1 for records).
+    pub header_line: usize,
     pub anchor: Anchor,
     pub columns: Vec<String>,
+    /// The separator of a CSV file's values (see `sniff_delimiter`).
+    pub delimiter: u8,
     pub errors: Vec<DataError>,
     pub more: usize,
     pub first_more_line: usize,
@@ -203,8 +213,10 @@ impl Ctx {
             bytes: None,
             format,
             line: 0,
+            header_line: 1,
             anchor: Anchor::None,
             columns: Vec::new(),
+            delimiter: b',',
             errors: Vec::new(),
             more: 0,
             first_more_line: 0,
@@ -216,11 +228,12 @@ impl Ctx {
     pub fn site(&self, field: Option<usize>) -> Box<Site> {
         let column = match self.format {
             FileFormat::Json => 1,
-            _ => field.map_or(1, |f| f + 1),
+            _ => field.map_or(1, |f| f.saturating_add(1)),
         };
         let anchor = match &self.anchor {
             Anchor::None => Anchor::None,
             Anchor::Csv { byte, .. } => Anchor::Csv { byte: *byte, field },
+            Anchor::Sheet { .. } => Anchor::Sheet { field },
             Anchor::Json { start, end, .. } => Anchor::Json {
                 start: *start,
                 end: *end,
@@ -240,6 +253,10 @@ impl Ctx {
 
     /// Reports an error at a field of the current row (built only if it will be listed).
     pub fn report(&mut self, field: Option<usize>, make: impl FnOnce(Box<Site>) -> DataError) {
+        if field == Some(ABSENT) {
+            // The column is missing, which was reported once, at the header.
+            return;
+        }
         if self.errors.len() >= MAX_ERRORS_PER_FILE {
             if self.more == 0 {
                 self.first_more_line = self.line;
@@ -370,6 +387,23 @@ impl Ctx {
         header: &Header,
         needed: &[(String, String)],
     ) -> Option<Vec<usize>> {
+        let (found, ok) = self.find_columns(header, needed);
+        ok.then_some(found)
+    }
+
+    /// Like [`Ctx::require_columns`], but a column the file lacks is given the position
+    /// [`ABSENT`], so that the rows are still read and every other problem in them is
+    /// reported in the same run (the file is still refused, for its missing column).
+    pub fn require_columns_or_absent(
+        &mut self,
+        header: &Header,
+        needed: &[(String, String)],
+    ) -> Vec<usize> {
+        self.find_columns(header, needed).0
+    }
+
+    /// The columns' positions ([`ABSENT`] for one missing), and whether all were found once.
+    fn find_columns(&mut self, header: &Header, needed: &[(String, String)]) -> (Vec<usize>, bool) {
         let mut found = Vec::with_capacity(needed.len());
         let mut ok = true;
         for (name, help) in needed {
@@ -384,10 +418,12 @@ impl Ctx {
                         at.help = Some(help);
                         DataError::new(DataErrorKind::MissingColumn { column }, at)
                     });
+                    found.push(ABSENT);
                 }
                 [one] => found.push(*one),
                 [first, second, ..] => {
                     ok = false;
+                    found.push(*first);
                     let column = self.column(*second).to_string();
                     let (first, second) = (*first, *second);
                     self.report(Some(second), |mut at| {
@@ -402,7 +438,7 @@ impl Ctx {
                 }
             }
         }
-        ok.then_some(found)
+        (found, ok)
     }
 
     /// Notes in the summary the columns a file has that are not used.
@@ -551,6 +587,45 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
     )
 }
 
+/// The separator of a CSV file's values, from its first line: a comma, or a semicolon or tab
+/// (as Excel writes "CSV" in languages where the comma is the decimal mark) when the first
+/// line has more of those than commas outside quotes. Comma when the file cannot be read
+/// (the reader then reports why).
+fn sniff_delimiter(path: &Path, bytes: Option<&Arc<[u8]>>) -> u8 {
+    let mut first = Vec::with_capacity(1024);
+    let read = super::open::open_data_file(path, bytes, false)
+        .map_err(|_| std::io::ErrorKind::InvalidData.into())
+        .and_then(|file| {
+            let mut reader = BufReader::new(file).take(64 * 1024);
+            std::io::BufRead::read_until(&mut reader, b'\n', &mut first)
+        });
+    if read.is_err() {
+        return b',';
+    }
+    delimiter_of_line(&first)
+}
+
+/// The separator a header line uses: `,`, `;` or tab, the most frequent outside quotes
+/// (comma on a tie).
+fn delimiter_of_line(line: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    match counts {
+        [c, s, t] if s > c && s >= t => b';',
+        [c, s, t] if t > c && t > s => b'\t',
+        _ => b',',
+    }
+}
+
 /// Reads a CSV file through a handler.
 pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     let file = match super::open::open_data_file(&ctx.path, ctx.bytes.as_ref(), false) {
@@ -560,8 +635,11 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
             return;
         }
     };
+    let delimiter = sniff_delimiter(&ctx.path, ctx.bytes.as_ref());
+    ctx.delimiter = delimiter;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .flexible(true)
         // Records end at LF; a CR before it is trimmed with the other spaces. (With the
         // default CRLF terminator, record positions after CRLF point at the LF and report
@@ -1185,8 +1263,81 @@ pub(crate) fn read_rows<H: Handler>(
     }
 }
 
+/// Reads the rows of a workbook's sheet through a handler; errors are located at the
+/// sheet's rows and columns.
+#[cfg(feature = "xlsx")]
+pub(crate) fn read_sheet_rows<H: Handler>(
+    handler: &mut H,
+    ctx: &mut Ctx,
+    sheet: &super::xlsx::Sheet,
+) {
+    ctx.columns = sheet.shown.clone();
+    ctx.line = sheet.header.line;
+    ctx.header_line = sheet.header.line;
+    ctx.anchor = Anchor::Sheet { field: None };
+    if !handler.header(&sheet.header, ctx) {
+        return;
+    }
+    let width = sheet.header.names.len();
+    for (line, row) in &sheet.rows {
+        ctx.line = *line;
+        let outcome = match check_shape(row, width.max(row.len()), ctx) {
+            Some(outcome) => outcome,
+            None => handler.row(row, ctx),
+        };
+        ctx.count(outcome);
+    }
+}
+
+/// Fills in the offending row under each error about a sheet, its cells separated by commas,
+/// with the cell's reference (`C3`) in the label.
+#[cfg(feature = "xlsx")]
+pub(crate) fn attach_sheet_snippets(
+    name: &str,
+    sheet: &super::xlsx::Sheet,
+    errors: &mut [DataError],
+) {
+    for error in errors.iter_mut() {
+        let site = error.site_mut();
+        let Anchor::Sheet { field } = site.anchor else {
+            continue;
+        };
+        let Some(line) = site.location.as_ref().map(|l| l.line) else {
+            continue;
+        };
+        let cells: &[String] = if line == sheet.header.line {
+            &sheet.shown
+        } else {
+            match sheet.rows.binary_search_by_key(&line, |(l, _)| *l) {
+                Ok(i) => &sheet.rows[i].1 .0,
+                Err(_) => continue,
+            }
+        };
+        let mut text = String::new();
+        let mut span = None;
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            if Some(i) == field {
+                span = Some((text.len(), cell.len()));
+            }
+            text.push_str(cell);
+        }
+        let span = span.unwrap_or((0, text.len()));
+        let column = field.map_or(1, |f| f + 1);
+        if let (Some(label), Some(f)) = (&mut site.label, field) {
+            label.push_str(&format!(" (cell {}{line})", super::xlsx::column_letters(f)));
+        }
+        site.snippet = Some((
+            Snippet::in_sheet(name, text, line, column),
+            SourceSpan::from(span),
+        ));
+    }
+}
+
 /// The byte ranges of the fields of one CSV line (quotes respected, ranges trimmed).
-fn csv_field_spans(line: &str) -> Vec<(usize, usize)> {
+fn csv_field_spans(line: &str, delimiter: u8) -> Vec<(usize, usize)> {
     let bytes = line.as_bytes();
     let mut spans = Vec::new();
     let mut start = 0;
@@ -1196,7 +1347,7 @@ fn csv_field_spans(line: &str) -> Vec<(usize, usize)> {
         match bytes[i] {
             b'"' if in_quotes && bytes.get(i + 1) == Some(&b'"') => i += 1,
             b'"' => in_quotes = !in_quotes,
-            b',' if !in_quotes => {
+            b if b == delimiter && !in_quotes => {
                 spans.push((start, i));
                 start = i + 1;
             }
@@ -1227,6 +1378,7 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 pub(crate) fn attach_csv_snippets(
     path: &Path,
     bytes: Option<&Arc<[u8]>>,
+    delimiter: u8,
     errors: &mut [DataError],
 ) {
     const MAX_LINE: usize = 8 * 1024;
@@ -1263,7 +1415,7 @@ pub(crate) fn attach_csv_snippets(
         }
         let text = String::from_utf8_lossy(&buffer);
         let text = text.trim_start_matches('\u{feff}').trim_end_matches('\r');
-        let spans = csv_field_spans(text);
+        let spans = csv_field_spans(text, delimiter);
         let (start, end) = match field {
             Some(f) => spans.get(f).copied().unwrap_or((text.len(), text.len())),
             None => (0, text.len()),
@@ -1327,9 +1479,20 @@ mod tests {
     #[test]
     fn field_spans_respect_quotes_and_spaces() {
         let line = r#"c01, "a, b" ,  80% ,"x""y""#;
-        let spans = csv_field_spans(line);
+        let spans = csv_field_spans(line, b',');
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
         assert_eq!(texts, vec!["c01", "\"a, b\"", "80%", "\"x\"\"y\""]);
+    }
+
+    #[test]
+    fn delimiters_are_sniffed_from_the_header() {
+        assert_eq!(delimiter_of_line(b"subject,period,callbacks\n"), b',');
+        assert_eq!(delimiter_of_line(b"subject;period;callbacks\r\n"), b';');
+        assert_eq!(delimiter_of_line(b"subject\tperiod\tcallbacks"), b'\t');
+        assert_eq!(delimiter_of_line(b"\"a;b\",c"), b',');
+        assert_eq!(delimiter_of_line(b"subject"), b',');
+        let spans = csv_field_spans("c01; 79,5 ;x", b';');
+        assert_eq!(spans, vec![(0, 3), (5, 9), (11, 12)]);
     }
 
     #[test]

@@ -305,7 +305,14 @@ impl Run<'_> {
                 .then(|| self.calendar.due_date(self.decided_on, rule.due))
                 .flatten(),
             owner: program.roles[rule.owner].display.clone(),
-            replaced_by: displaced_by[position].map(|r| program.rules[found[r].rule].id.clone()),
+            // The rule whose action the reader sees: following the chain when the displacing
+            // rule is itself displaced (first_month by second_month by third_month).
+            replaced_by: displaced_by[position].map(|mut r| {
+                while let Some(next) = displaced_by[r] {
+                    r = next;
+                }
+                program.rules[found[r].rule].id.clone()
+            }),
             replaces: rule
                 .displaces
                 .iter()
@@ -365,6 +372,20 @@ impl Run<'_> {
     fn describe_read(&self, read: &Read) -> String {
         let program = self.program;
         match read {
+            Read::Comparison {
+                left,
+                op,
+                value,
+                threshold,
+                holds,
+                ..
+            } => super::comparison_words(
+                &program.text(*left),
+                &value.to_string(),
+                op.symbol(),
+                &threshold.to_string(),
+                *holds,
+            ),
             Read::Metric {
                 metric,
                 month,

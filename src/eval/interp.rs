@@ -233,6 +233,30 @@ impl<'a> Interp<'a> {
                 Val::Num(n) => Val::Num(n.negate()),
                 _ => Val::Unknown,
             },
+            // A trend under `not` is quoted with its `not` in evidence, so that "did not
+            // improve" is never shown as "improved".
+            ExprKind::Not(inner) if T::ACTIVE && matches!(inner.kind, ExprKind::Trend { .. }) => {
+                let ExprKind::Trend {
+                    metric,
+                    improved,
+                    months,
+                    direction,
+                } = &inner.kind
+                else {
+                    unreachable!("matched just above")
+                };
+                // The same steps as `eval` of the trend, for explanations.
+                t.enter(inner.span, ctx.month, false);
+                let value = self.trend(
+                    *metric, *improved, *months, *direction, ctx.month, e.span, t,
+                );
+                t.exit(&value);
+                match value.truth() {
+                    Truth::True => Val::Flag(false),
+                    Truth::False => Val::Flag(true),
+                    Truth::Unknown => Val::Unknown,
+                }
+            }
             ExprKind::Not(inner) => match self.eval(inner, ctx, t).truth() {
                 Truth::True => Val::Flag(false),
                 Truth::False => Val::Flag(true),
@@ -252,8 +276,22 @@ impl<'a> Interp<'a> {
                     context: e.span,
                     ..ctx
                 };
-                let (a, b) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
-                compare(*op, &a, &b)
+                let (left, right) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
+                let result = compare(*op, &left, &right);
+                if T::ACTIVE && is_computed(a) {
+                    if let (Val::Num(value), Val::Num(threshold)) = (&left, &right) {
+                        t.read(Read::Comparison {
+                            context: e.span,
+                            left: a.span,
+                            month: ctx.month,
+                            op: *op,
+                            value: *value,
+                            threshold: *threshold,
+                            holds: result == Val::Flag(true),
+                        });
+                    }
+                }
+                result
             }
             ExprKind::InList(x, items) => {
                 let ctx = Ctx {
@@ -647,6 +685,24 @@ fn arith(op: ArithOp, a: Num, b: Num) -> Val {
         ArithOp::Div => a.checked_div(b),
     };
     result.map_or(Val::Unknown, Val::Num)
+}
+
+/// Whether an expression computes its value (an average, a count, arithmetic), rather than
+/// reading one value that evidence already shows (a metric, a field, a literal).
+fn is_computed(e: &Expr) -> bool {
+    !matches!(
+        e.kind,
+        ExprKind::Number(_)
+            | ExprKind::Flag(_)
+            | ExprKind::Text(_)
+            | ExprKind::Date(_)
+            | ExprKind::EnumValue(_)
+            | ExprKind::Level(_)
+            | ExprKind::Metric(_)
+            | ExprKind::SubjectField(_)
+            | ExprKind::Grade(_)
+            | ExprKind::Concern(_)
+    )
 }
 
 fn compare(op: CmpOp, a: &Val, b: &Val) -> Val {

@@ -111,6 +111,25 @@ pub enum Evidence {
         /// The part of the condition it was read for.
         condition: String,
     },
+    /// A computed number (an average, a sum, a count, arithmetic) and the threshold it was
+    /// compared with: the deciding number of a comparison that held.
+    Comparison {
+        /// The computed side, as written (`average(cases_per_hour over last 2 months)`).
+        expression: String,
+        /// The month it was computed for.
+        period: Month,
+        /// Its value, exactly (a fraction that does not end is rounded at 6 places).
+        value: crate::number::Figure,
+        /// The operator (`<`, `>=`, ...).
+        operator: String,
+        /// What it was compared with.
+        threshold: crate::number::Figure,
+        /// The whole comparison.
+        condition: String,
+        /// Whether it held (a comparison that did not hold decides through `not`, or a grade
+        /// arm not taken).
+        holds: bool,
+    },
     /// A subject field.
     Field {
         /// The field.
@@ -591,6 +610,25 @@ impl Run<'_> {
                     field: program.schema.subject_fields[field].name.clone(),
                     value,
                 },
+                // A grade's own comparisons are shown as the level it gave, not one by one.
+                Read::Comparison { context, .. } if self.inside_grade(context) => continue,
+                Read::Comparison {
+                    context,
+                    left,
+                    month,
+                    op,
+                    value,
+                    threshold,
+                    holds,
+                } => Evidence::Comparison {
+                    expression: program.text(left),
+                    period: month,
+                    value: value.into(),
+                    operator: op.symbol().to_string(),
+                    threshold: threshold.into(),
+                    condition: program.text(context),
+                    holds,
+                },
                 Read::Concerns { ids, context } => Evidence::Concerns {
                     concerns: ids,
                     condition: program.text(context),
@@ -625,6 +663,14 @@ impl Run<'_> {
         values.extend(events.into_iter().map(|e| self.event_evidence(e)));
         values.extend(deadlines.into_iter().map(|d| self.deadline_evidence(d)));
         values
+    }
+
+    /// Whether a part of the policy lies inside a grade's declaration.
+    fn inside_grade(&self, span: crate::ast::Span) -> bool {
+        self.program
+            .grades
+            .iter()
+            .any(|g| g.span.start <= span.start && span.end <= g.span.end)
     }
 
     fn event_evidence(&self, event: EventSeen) -> Evidence {
@@ -735,6 +781,21 @@ pub fn check_deadline(
         state: seen.as_ref().map(|d| d.state),
         due: seen.and_then(|d| d.due),
     })
+}
+
+/// A comparison with its deciding number: `average(m over last 2 months) = 1.885 < 2`, or,
+/// when it did not hold, `consequence * likelihood = 8, not >= 15`.
+pub fn comparison_words(
+    expression: &str,
+    value: &str,
+    operator: &str,
+    threshold: &str,
+    holds: bool,
+) -> String {
+    match holds {
+        true => format!("{expression} = {value} {operator} {threshold}"),
+        false => format!("{expression} = {value}, not {operator} {threshold}"),
+    }
 }
 
 /// The values a condition looked for and did not find, each once: metrics and fields in the

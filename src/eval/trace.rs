@@ -12,6 +12,24 @@ use super::value::Val;
 /// A value the interpreter looked up.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Read {
+    /// A comparison of a computed number (an average, a sum, a count, arithmetic) with
+    /// another that decided part of a condition: the deciding number and its threshold.
+    Comparison {
+        /// The whole comparison.
+        context: Span,
+        /// Its left side.
+        left: Span,
+        /// The month it was evaluated for.
+        month: Month,
+        /// The operator.
+        op: crate::program::CmpOp,
+        /// The left side's value.
+        value: crate::number::Num,
+        /// The right side's value.
+        threshold: crate::number::Num,
+        /// Whether the comparison held.
+        holds: bool,
+    },
     /// A metric's value in a month (`None`: no value).
     Metric {
         /// Position of the metric.

@@ -12,6 +12,17 @@ pub(super) fn recognise(cx: &At) -> Option<ParseError> {
     const RECOGNISERS: &[fn(&At) -> Option<ParseError>] = &[
         number_with_exponent,
         unclosed_brace,
+        upper_case_word,
+        number_in_words,
+        display_name_unquoted,
+        colon_after_keyword,
+        out_of_the_last,
+        percent_in_words,
+        symbol_comparison,
+        space_before_percent,
+        in_a_row,
+        due_in,
+        single_quotes,
         operator_from_elsewhere,
         unknown_function,
         reserved_word_as_name,
@@ -21,6 +32,7 @@ pub(super) fn recognise(cx: &At) -> Option<ParseError> {
         names_without_commas,
         policy_line_twice,
         date_not_year_first,
+        newer_language,
     ];
     RECOGNISERS.iter().find_map(|recognise| recognise(cx))
 }
@@ -77,6 +89,350 @@ fn number_with_exponent(cx: &At) -> Option<ParseError> {
         Span::new(start, end),
         "written with an exponent",
         crate::number::EXPONENT_HELP.to_string(),
+    ))
+}
+
+// ------------------------------------------------------------------ people's ways of writing
+
+/// `AND`, `OR`, `NOT` (and other words of the language) in capitals, as spreadsheet formulas
+/// write them.
+fn upper_case_word(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let lower = found.to_ascii_lowercase();
+    let capitals = found.len() > 1 && found.bytes().all(|b| b.is_ascii_uppercase());
+    let capitalised = found.as_bytes()[0].is_ascii_uppercase()
+        && found[1..].bytes().all(|b| b.is_ascii_lowercase());
+    let keyword = RESERVED.contains(&lower.as_str())
+        || ((capitals || capitalised)
+            && (DECLARATIONS.contains(&lower.as_str()) || CLAUSES.contains(&lower.as_str())));
+    if !(capitals || capitalised) || found == lower || !keyword {
+        return None;
+    }
+    let span = cx.found_span();
+    let mut help = format!("the words of the language are written in lower case: `{lower}`");
+    if let Some(line) = rewritten_line(cx, span, &lower) {
+        help.push_str(&format!(", as in `{line}`"));
+    }
+    Some(slip(
+        format!("write `{lower}` in lower case, not `{found}`"),
+        span,
+        &format!("write `{lower}`"),
+        help,
+    ))
+}
+
+/// `due five working days`: a number in words.
+fn number_in_words(cx: &At) -> Option<ParseError> {
+    const WORDS: [&str; 21] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
+    let found = cx.found?;
+    let n = WORDS.iter().position(|w| w.eq_ignore_ascii_case(found))?;
+    if !cx.expects(Rule::integer) {
+        return None;
+    }
+    let span = cx.found_span();
+    let mut help = format!("write the number in digits: `{n}`");
+    if let Some(line) = rewritten_line(cx, span, &n.to_string()) {
+        help.push_str(&format!(", as in `{line}`"));
+    }
+    Some(slip(
+        format!("write numbers in digits: `{n}`, not `{found}`"),
+        span,
+        &format!("write `{n}`"),
+        help,
+    ))
+}
+
+/// `owner Medical Lead`: a role's display name, unquoted, where its id goes.
+fn display_name_unquoted(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let keyword = cx.first_word_of_line();
+    if !matches!(keyword, "owner" | "involve") || !found.starts_with(|c: char| c.is_uppercase()) {
+        return None;
+    }
+    let line_start = cx.line_start(cx.at);
+    let rest = cx.line()[cx.at - line_start..].trim_end();
+    let name = rest.split(',').next()?.trim();
+    let id = role_with_display_name(cx.source, name)?;
+    let span = Span::new(cx.at, cx.at + name.len());
+    Some(slip(
+        format!("`{name}` is the display name of the role `{id}`; write its id"),
+        span,
+        "a display name, not an id",
+        format!("write the role's id: `{keyword} {id}`"),
+    ))
+}
+
+/// `when: ...`, `owner: ...`: a colon after a clause's word.
+fn colon_after_keyword(cx: &At) -> Option<ParseError> {
+    if cx.found != Some(":") {
+        return None;
+    }
+    let (_, word) = cx.word_before()?;
+    if !CLAUSES.contains(&word) && !DECLARATIONS.contains(&word) && word != "to" {
+        return None;
+    }
+    let span = cx.found_span();
+    let mut help = format!("write the clause without a colon after `{word}`");
+    if let Some(line) = rewritten_line(cx, span, "") {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("no colon after `{word}`"),
+        span,
+        "leave out the colon",
+        help,
+    ))
+}
+
+/// `in 2 out of the last 3 months`, where the language says `in 2 of the last 3 months`.
+fn out_of_the_last(cx: &At) -> Option<ParseError> {
+    let line_start = cx.line_start(cx.at);
+    let line = cx.line();
+    let at = line.find(" out of the last ")?;
+    let span = Span::new(line_start + at + 1, line_start + at + " out of".len());
+    if cx.at + 1 < line_start + line[..at].rfind(" in ")? {
+        return None;
+    }
+    let mut help = "write `in K of the last N months`".to_string();
+    if let Some(fixed) = rewritten_line(cx, span, "of") {
+        help.push_str(&format!(": `{fixed}`"));
+    }
+    Some(slip(
+        "`out of the last` is written `of the last`".to_string(),
+        span,
+        "write `of`",
+        help,
+    ))
+}
+
+/// `80 percent`, where the language says `80%`.
+fn percent_in_words(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    if !matches!(found, "percent" | "per") {
+        return None;
+    }
+    let (start, number) = cx.word_before()?;
+    if !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let end = match found {
+        "per" => {
+            let rest = &cx.source[cx.at + 3..];
+            let cent = rest.trim_start_matches([' ', '\t']);
+            if !cent.starts_with("cent") {
+                return None;
+            }
+            cx.at + 3 + (rest.len() - cent.len()) + 4
+        }
+        _ => cx.at + found.len(),
+    };
+    let span = Span::new(start, end);
+    let mut help = format!("write `{number}%`");
+    if let Some(line) = rewritten_line(cx, span, &format!("{number}%")) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("write a percentage with `%`: `{number}%`"),
+        span,
+        &format!("write `{number}%`"),
+        help,
+    ))
+}
+
+/// `≤`, `≥` and `≠`, as a word processor writes them.
+fn symbol_comparison(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let operator = match found {
+        "≤" => "<=",
+        "≥" => ">=",
+        "≠" => "!=",
+        _ => return None,
+    };
+    let span = cx.found_span();
+    let mut help = format!("write `{operator}` with the keyboard's own characters");
+    if let Some(line) = rewritten_line(cx, span, operator) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`{found}` is not an operator here; write `{operator}`"),
+        span,
+        &format!("write `{operator}`"),
+        help,
+    ))
+}
+
+/// `80.5 %`: a space between a number and its percent sign.
+fn space_before_percent(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("%") {
+        return None;
+    }
+    let before = &cx.source[..cx.at];
+    let number = before.trim_end_matches([' ', '\t']);
+    if number.len() == before.len() {
+        return None;
+    }
+    let (start, word) = super::errors::trailing_word(number);
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let span = Span::new(start, cx.at + 1);
+    let written = &cx.source[span.start..span.end];
+    let mut help = format!("write `{word}%`, with no space before `%`");
+    if let Some(line) = rewritten_line(cx, span, &format!("{word}%")) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`{written}` has a space before `%`; write `{word}%`"),
+        span,
+        &format!("write `{word}%`"),
+        help,
+    ))
+}
+
+/// `for 3 months in a row`, where the language says `for 3 consecutive months`.
+fn in_a_row(cx: &At) -> Option<ParseError> {
+    let line_start = cx.line_start(cx.at);
+    let line = cx.line();
+    let phrase_end = line.find(" in a row")? + " in a row".len();
+    let head = &line[..phrase_end - " in a row".len()];
+    let months_at = head.trim_end().rfind(' ')? + 1;
+    let unit = head[months_at..].trim_end();
+    if !matches!(unit, "months" | "month") {
+        return None;
+    }
+    let (count_at, count) = super::errors::trailing_word(head[..months_at].trim_end());
+    let for_at = head[..count_at].trim_end().strip_suffix("for")?.len();
+    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let span = Span::new(line_start + for_at, line_start + phrase_end);
+    if cx.at < span.start || cx.at > span.end {
+        return None;
+    }
+    let fixed = format!("for {count} consecutive months");
+    let mut help = format!("write `{fixed}`");
+    if let Some(line) = rewritten_line(cx, span, &fixed) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        format!("`for {count} {unit} in a row` is written `{fixed}`"),
+        span,
+        &format!("write `{fixed}`"),
+        help,
+    ))
+}
+
+/// `due in 3 working days`: the span follows `due` directly.
+fn due_in(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("in") || cx.word_before().map(|(_, w)| w) != Some("due") {
+        return None;
+    }
+    let after = &cx.source[cx.at + 2..];
+    let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let span = Span::new(cx.at, cx.at + 2 + spaces);
+    let mut help = "write the time allowed straight after `due`".to_string();
+    if let Some(line) = rewritten_line(cx, span, "") {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        "write `due` and then the time allowed, without `in`".to_string(),
+        span,
+        "leave out `in`",
+        help,
+    ))
+}
+
+/// `'Call-backs below 80%'`: text in single quotes.
+fn single_quotes(cx: &At) -> Option<ParseError> {
+    if cx.found != Some("'") {
+        return None;
+    }
+    let rest = &cx.line()[cx.at - cx.line_start(cx.at) + 1..];
+    let inner = &rest[..rest.find('\'')?];
+    if inner.contains('"') {
+        return None;
+    }
+    let span = Span::new(cx.at, cx.at + inner.len() + 2);
+    let fixed = format!("\"{inner}\"");
+    let mut help = format!("write `{fixed}`");
+    if let Some(line) = rewritten_line(cx, span, &fixed) {
+        help.push_str(&format!(": `{line}`"));
+    }
+    Some(slip(
+        "text is written in double quotes (`\"`), not single quotes (`'`)".to_string(),
+        span,
+        "write this in double quotes",
+        help,
+    ))
+}
+
+// ------------------------------------------------------------------ newer versions
+
+/// The version of the language this escalate reads (reference §1 to §18).
+const LANGUAGE_VERSION: u32 = 1;
+
+/// The words that start a declaration, and those that start a rule's clause.
+const DECLARATIONS: &[&str] = &[
+    "policy", "version", "calendar", "holiday", "role", "metric", "subjects", "concerns", "grade",
+    "rule", "test", "event", "case", "deadline",
+];
+const CLAUSES: &[&str] = &[
+    "when", "applies", "severity", "require", "owner", "involve", "due", "replaces", "for",
+];
+
+/// A word starting a line where a declaration or a rule's clause goes, that is no slip of a
+/// known one: most likely a construct of a later version of the language.
+fn newer_language(cx: &At) -> Option<ParseError> {
+    let found = cx.found?;
+    let is_word = found.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !is_word || !cx.line_before().trim().is_empty() {
+        return None;
+    }
+    let (what, known) = if cx.expects(Rule::role_decl) {
+        ("declaration", DECLARATIONS)
+    } else if cx.expects(Rule::when_clause) {
+        ("rule clause", CLAUSES)
+    } else {
+        return None;
+    };
+    if crate::suggest::closest(found, known.iter().copied()).is_some() {
+        return None;
+    }
+    Some(slip(
+        format!(
+            "`{found}` is not a {what} of version {LANGUAGE_VERSION} of the policy language, the \
+             version this escalate reads"
+        ),
+        cx.found_span(),
+        &format!("not a {what} this escalate knows"),
+        format!(
+            "if the policy was written for a newer version of the language, update escalate \
+             (`escalate --version` says which release this is); otherwise, a {what} starts with \
+             one of {}",
+            crate::suggest::quoted_list(known)
+        ),
     ))
 }
 

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use chrono::Datelike as _;
+
 use crate::eval::{Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing};
 use crate::program::Program;
 
@@ -24,13 +26,13 @@ pub fn human(evaluation: &Evaluation, program: &Program) -> String {
     );
     let _ = writeln!(
         out,
-        "{} for {} subject(s) evaluated; {} undecided\n",
+        "{} for {} evaluated; {} undecided\n",
         plural(
             evaluation.actions.len(),
             "required action",
             "required actions"
         ),
-        evaluation.subjects_evaluated,
+        plural(evaluation.subjects_evaluated, "subject", "subjects"),
         evaluation.undecided.len()
     );
     for (role, actions) in by_owner(evaluation, program) {
@@ -46,7 +48,7 @@ pub fn human(evaluation: &Evaluation, program: &Program) -> String {
         out.push('\n');
     }
     write_undecided(&mut out, evaluation);
-    write_grades(&mut out, evaluation);
+    write_grades(&mut out, evaluation, program);
     write_data_summary(&mut out, &evaluation.data);
     out
 }
@@ -61,7 +63,10 @@ fn write_data_summary(out: &mut String, summary: &crate::data::LoadSummary) {
         let ignored: Vec<String> = file
             .ignored
             .iter()
-            .map(|i| format!("{} {}", i.rows, i.reason))
+            .map(|i| match i.rows {
+                1 => format!("1 {}", i.reason.replacen("rows ", "row ", 1)),
+                n => format!("{n} {}", i.reason),
+            })
             .collect();
         let _ = write!(
             out,
@@ -83,6 +88,30 @@ fn write_data_summary(out: &mut String, summary: &crate::data::LoadSummary) {
             }
         }
     }
+}
+
+/// A note when an action counted in calendar days or weeks falls due on a weekend or a
+/// holiday of the policy's calendar: nobody may be at work to do it that day. (Working days
+/// never fall on one; months are left alone, as "by the end of next month" is meant.)
+fn non_working_due(action: &Action, program: &Program) -> Option<String> {
+    let due = action.due?;
+    let rule = program.rules.iter().find(|r| r.id == action.rule)?;
+    let counted_in_days = matches!(
+        rule.due,
+        crate::calendar::Deadline::Days(_) | crate::calendar::Deadline::Weeks(_)
+    );
+    if !counted_in_days || program.calendar.is_working_day(due) {
+        return None;
+    }
+    let weekday = due.format("%A");
+    let what = match due.weekday().number_from_monday() >= 6 {
+        true => format!("a {weekday}"),
+        false => format!("a holiday ({weekday})"),
+    };
+    Some(format!(
+        "note: the due date is {what}, not a working day; the rule counts {}",
+        rule.due
+    ))
 }
 
 /// The actions grouped by owning role, roles in declaration order, actions by due date.
@@ -121,6 +150,9 @@ fn write_action(out: &mut String, action: &Action, program: &Program) {
         action.severity.name()
     );
     let indent = " ".repeat(35);
+    if let Some(note) = non_working_due(action, program) {
+        let _ = writeln!(out, "{indent}{note}");
+    }
     let _ = writeln!(out, "{indent}{}", action.require);
     if !action.involve.is_empty() {
         let names: Vec<&str> = action
@@ -133,7 +165,7 @@ fn write_action(out: &mut String, action: &Action, program: &Program) {
     if !action.replaces.is_empty() {
         let _ = writeln!(out, "{indent}replaces: {}", action.replaces.join(", "));
     }
-    for line in evidence_lines(&action.evidence) {
+    for line in evidence_lines_for(&action.evidence, Some(program)) {
         let _ = writeln!(out, "{indent}because {line}");
     }
 }
@@ -192,15 +224,31 @@ pub fn deadline_words(d: &DeadlineEvidence) -> String {
     }
 }
 
-/// Evidence in short lines: each condition with the values that made it true.
+/// Evidence in short lines: each condition with the values that made it true, metrics by id
+/// (for CSV and test failures).
 pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
+    evidence_lines_for(evidence, None)
+}
+
+/// Evidence in short lines; with the policy's program, for people: each metric by its
+/// description, and a percentage with `%`.
+pub fn evidence_lines_for(evidence: &[Evidence], program: Option<&Program>) -> Vec<String> {
     let mut by_condition: Vec<(String, Vec<String>)> = Vec::new();
-    let mut push =
-        |condition: &str, item: String| match by_condition.iter_mut().find(|(c, _)| c == condition)
-        {
-            Some((_, items)) => items.push(item),
-            None => by_condition.push((condition.to_string(), vec![item])),
-        };
+    // `prefix` joins an item to the condition's last one when both start with it, so a metric's
+    // description is written once: "Call-backs made: 38 in 2026-08, 41 in 2026-09".
+    let mut push = |condition: &str, item: String, prefix: Option<&str>| match by_condition
+        .iter_mut()
+        .find(|(c, _)| c == condition)
+    {
+        Some((_, items)) => match (items.last_mut(), prefix) {
+            (Some(last), Some(prefix)) if last.starts_with(prefix) => {
+                last.push_str(", ");
+                last.push_str(&item[prefix.len()..]);
+            }
+            _ => items.push(item),
+        },
+        None => by_condition.push((condition.to_string(), vec![item])),
+    };
     for e in evidence {
         match e {
             Evidence::Metric {
@@ -208,8 +256,37 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
                 period,
                 value,
                 condition,
-            } => push(condition, format!("{metric} {period} = {value}")),
-            Evidence::Field { field, value } => push("", format!("{field} = {value}")),
+            } => match program.and_then(|p| p.schema.metrics.iter().find(|m| &m.id == metric)) {
+                Some(def) => {
+                    let percent = match def.kind {
+                        crate::schema::MetricKind::Percent => "%",
+                        _ => "",
+                    };
+                    let prefix = format!("{}: ", def.description);
+                    let item = format!("{prefix}{value}{percent} in {period}");
+                    push(condition, item, Some(&prefix))
+                }
+                None => push(condition, format!("{metric} {period} = {value}"), None),
+            },
+            Evidence::Comparison {
+                expression,
+                value,
+                operator,
+                threshold,
+                holds,
+                ..
+            } => push(
+                "",
+                crate::eval::comparison_words(
+                    expression,
+                    &value.to_string(),
+                    operator,
+                    &threshold.to_string(),
+                    *holds,
+                ),
+                None,
+            ),
+            Evidence::Field { field, value } => push("", format!("{field} = {value}"), None),
             Evidence::Concerns {
                 concerns,
                 condition,
@@ -218,13 +295,13 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
                     true => "none".to_string(),
                     false => concerns.join(", "),
                 };
-                push(condition, format!("concerns {ids}"))
+                push(condition, format!("concerns {ids}"), None)
             }
             Evidence::Grade {
                 grade,
                 period,
                 level,
-            } => push("", format!("{grade} is {level} in {period}")),
+            } => push("", format!("{grade} is {level} in {period}"), None),
             Evidence::Event {
                 event,
                 kind,
@@ -235,9 +312,9 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
                     .as_ref()
                     .map(|c| format!(" (case {c})"))
                     .unwrap_or_default();
-                push("", format!("{kind} {event} on {}{case}", day(*date)))
+                push("", format!("{kind} {event} on {}{case}", day(*date)), None)
             }
-            Evidence::Deadline(deadline) => push("", deadline_words(deadline)),
+            Evidence::Deadline(deadline) => push("", deadline_words(deadline), None),
         }
     }
     by_condition
@@ -309,18 +386,32 @@ pub fn describe_missing(missing: &[Missing]) -> String {
     }
 }
 
-fn write_grades(out: &mut String, evaluation: &Evaluation) {
-    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+fn write_grades(out: &mut String, evaluation: &Evaluation, program: &Program) {
+    // Grades in declaration order, levels in rank order (highest first), unknown last.
+    let rank = |grade: &str, level: Option<&str>| {
+        let g = program.grades.iter().position(|d| d.id == grade);
+        let l = g.and_then(|g| {
+            let levels = &program.grades[g].levels;
+            level.and_then(|level| levels.iter().position(|l| l == level))
+        });
+        (g.unwrap_or(usize::MAX), l.unwrap_or(usize::MAX))
+    };
+    let mut counts: BTreeMap<((usize, usize), &str, &str), usize> = BTreeMap::new();
     for g in &evaluation.grades {
+        let level = g.level.as_deref();
         *counts
-            .entry((g.grade.as_str(), g.level.as_deref().unwrap_or("unknown")))
+            .entry((
+                rank(&g.grade, level),
+                g.grade.as_str(),
+                level.unwrap_or("unknown"),
+            ))
             .or_default() += 1;
     }
     if counts.is_empty() {
         return;
     }
     let _ = writeln!(out, "Grades");
-    for ((grade, level), n) in counts {
+    for ((_, grade, level), n) in counts {
         let _ = writeln!(
             out,
             "  {grade:<20} {level:<20} {}",
@@ -346,8 +437,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// The actions as CSV, one action a row, for spreadsheets.
-pub fn csv(evaluation: &Evaluation) -> String {
+/// The actions as CSV, one action a row, for spreadsheets: ids (`owner`, `involve`) with the
+/// names people read beside them (`owner_name`, `involve_names`).
+pub fn csv(evaluation: &Evaluation, program: &Program) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
         "subject",
@@ -358,6 +450,7 @@ pub fn csv(evaluation: &Evaluation) -> String {
         "owner",
         "owner_name",
         "involve",
+        "involve_names",
         "due",
         "deadline_due",
         "replaces",
@@ -379,6 +472,11 @@ pub fn csv(evaluation: &Evaluation) -> String {
             &a.owner,
             &a.owner_name,
             &a.involve.join("; "),
+            &a.involve
+                .iter()
+                .map(|id| display_name(program, id))
+                .collect::<Vec<_>>()
+                .join("; "),
             &due,
             &deadline_due,
             &a.replaces.join("; "),
