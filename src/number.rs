@@ -150,7 +150,11 @@ impl Num {
             return Some(Num::new(n));
         }
         if let Some(q) = n.checked_div(d) {
-            if q.checked_mul(d) == Some(n) {
+            // A quotient that does not end fills every digit a decimal has, and multiplying
+            // it back can round to `n` (101 / 3 = 33.66…667, × 3 = 101): such a quotient is
+            // kept as the fraction it is.
+            let fills_every_digit = q.mantissa().unsigned_abs() >= 10u128.pow(26);
+            if !fills_every_digit && q.checked_mul(d) == Some(n) {
                 return Some(Num::new(q));
             }
         }
@@ -370,6 +374,8 @@ mod tests {
             "4"
         );
         assert_eq!(Num::from_i64(1).checked_div(Num::ZERO), None);
+        let hundred_and_one_thirds = Num::from_i64(101).checked_div(Num::from_i64(3)).unwrap();
+        assert_eq!(hundred_and_one_thirds.to_decimal(), dec("33.666667"));
         let seven_halves = Num::new(dec("7.5")).checked_div(Num::from_i64(3)).unwrap();
         assert_eq!(seven_halves.to_string(), "2.5");
     }

@@ -196,7 +196,12 @@ fn inputs(args: &BacktestArgs) -> Vec<PathBuf> {
             sources.subjects,
             sources.events,
         ];
-        inputs.extend(files.iter().flatten().map(|input| input.name().to_path_buf()));
+        inputs.extend(
+            files
+                .iter()
+                .flatten()
+                .map(|input| input.name().to_path_buf()),
+        );
     }
     inputs
 }
