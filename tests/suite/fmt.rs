@@ -165,7 +165,7 @@ fn formatted_policies_have_a_tidy_shape() {
 
 #[test]
 fn formatted_fixtures() {
-    insta::glob!("fixtures/fmt/{conformance,odd}/*.policy", |path| {
+    insta::glob!("../fixtures", "fmt/{conformance,odd}/*.policy", |path| {
         let text = std::fs::read_to_string(path).expect("a readable fixture");
         let mut settings = insta::Settings::clone_current();
         settings.set_omit_expression(true);

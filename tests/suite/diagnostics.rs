@@ -66,7 +66,7 @@ fn settings(description: String) -> insta::Settings {
 
 #[test]
 fn rendered() {
-    insta::glob!("fixtures/bad/*.policy", |path| {
+    insta::glob!("../fixtures", "bad/*.policy", |path| {
         let (_, description, result) = load(path);
         let shown = match result {
             Err(e) => e.render(false),
@@ -78,7 +78,7 @@ fn rendered() {
 
 #[test]
 fn records() {
-    insta::glob!("fixtures/bad/*.policy", |path| {
+    insta::glob!("../fixtures", "bad/*.policy", |path| {
         let (_, description, result) = load(path);
         let records = match result {
             Err(e) => e.records(),
@@ -139,7 +139,7 @@ fn every_mistake_is_an_error_and_nothing_panics() {
 
 #[test]
 fn every_record_names_the_file_and_has_a_code_and_message() {
-    insta::glob!("fixtures/bad/*.policy", |path| {
+    insta::glob!("../fixtures", "bad/*.policy", |path| {
         let (name, _, result) = load(path);
         let records = match result {
             Err(e) => e.records(),

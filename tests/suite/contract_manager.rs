@@ -56,7 +56,7 @@ fn run_case(case: &Path) -> String {
 
 #[test]
 fn every_case_prints_what_a_contract_manager_needs() {
-    insta::glob!("fixtures/cm/*/args", |path| {
+    insta::glob!("../fixtures", "cm/*/args", |path| {
         let case = path.parent().expect("args is in a case folder");
         insta::assert_snapshot!(run_case(case));
     });

@@ -28,7 +28,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::Value;
 
-const POLICY: &str = include_str!("fixtures/properties/callbacks.policy");
+const POLICY: &str = include_str!("../fixtures/properties/callbacks.policy");
 
 /// The longest run of months a case may hold.
 const MAX_MONTHS: usize = 8;

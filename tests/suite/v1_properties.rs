@@ -29,7 +29,7 @@ use escalate::policy::Policy;
 use proptest::prelude::*;
 use serde_json::Value;
 
-const POLICY: &str = include_str!("fixtures/properties/psr.policy");
+const POLICY: &str = include_str!("../fixtures/properties/psr.policy");
 
 fn policy() -> &'static Policy {
     static POLICY_CELL: OnceLock<Policy> = OnceLock::new();
