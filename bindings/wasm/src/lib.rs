@@ -113,7 +113,7 @@ fn run(policy_text: &str, texts: [Option<String>; 4], as_of: &str, on: Option<&s
         ..EvalOptions::default()
     };
     let evaluation = policy.evaluate(&data, as_of, &options);
-    let csv = escalate::report::csv(&evaluation);
+    let csv = escalate::report::csv(&evaluation, policy.program());
     Outcome::Ok { evaluation, csv }
 }
 
