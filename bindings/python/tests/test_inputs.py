@@ -21,8 +21,11 @@ def rows(path: Path):
 
 
 def results(evaluation: dict) -> dict:
-    """Everything but the data summary (which names the inputs and their formats)."""
-    return {k: v for k, v in evaluation.items() if k != "data"}
+    """Everything but what names the inputs: the data summary (the inputs and their formats),
+    and where each diagnostic was found (the same warnings must come, by severity and code)."""
+    kept = {k: v for k, v in evaluation.items() if k not in ("data", "diagnostics")}
+    kept["diagnostics"] = [(d["severity"], d["code"]) for d in evaluation.get("diagnostics", [])]
+    return kept
 
 
 @pytest.fixture(scope="module")
