@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
@@ -589,20 +589,14 @@ fn unreadable(path: &Path, line: usize, error: &dyn std::fmt::Display) -> DataEr
 
 /// The separator of a CSV file's values, from its first line: a comma, or a semicolon or tab
 /// (as Excel writes "CSV" in languages where the comma is the decimal mark) when the first
-/// line has more of those than commas outside quotes. Comma when the file cannot be read
-/// (the reader then reports why).
-fn sniff_delimiter(path: &Path, bytes: Option<&Arc<[u8]>>) -> u8 {
+/// line has more of those than commas outside quotes. Leaves `file` at its start again.
+fn sniff_delimiter<R: Read + Seek>(file: &mut R) -> std::io::Result<u8> {
     let mut first = Vec::with_capacity(1024);
-    let read = super::open::open_data_file(path, bytes, false)
-        .map_err(|_| std::io::ErrorKind::InvalidData.into())
-        .and_then(|file| {
-            let mut reader = BufReader::new(file).take(64 * 1024);
-            std::io::BufRead::read_until(&mut reader, b'\n', &mut first)
-        });
-    if read.is_err() {
-        return b',';
-    }
-    delimiter_of_line(&first)
+    BufReader::new(&mut *file)
+        .take(64 * 1024)
+        .read_until(b'\n', &mut first)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(delimiter_of_line(&first))
 }
 
 /// The separator a header line uses: `,`, `;` or tab, the most frequent outside quotes
@@ -628,15 +622,23 @@ fn delimiter_of_line(line: &[u8]) -> u8 {
 
 /// Reads a CSV file through a handler.
 pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
-    let file = match super::open::open_data_file(&ctx.path, ctx.bytes.as_ref(), false) {
-        Ok(file) => super::open::RowLimit::new(file),
+    let mut file = match super::open::open_data_file(&ctx.path, ctx.bytes.as_ref(), false) {
+        Ok(file) => file,
         Err(error) => {
             ctx.errors.push(error);
             return;
         }
     };
-    let delimiter = sniff_delimiter(&ctx.path, ctx.bytes.as_ref());
+    let delimiter = match sniff_delimiter(&mut file) {
+        Ok(delimiter) => delimiter,
+        Err(error) => {
+            let e = unreadable(&ctx.path, 1, &error);
+            ctx.errors.push(e);
+            return;
+        }
+    };
     ctx.delimiter = delimiter;
+    let file = super::open::RowLimit::new(file);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(delimiter)
