@@ -42,7 +42,14 @@ impl Program {
     /// The policy text of a span on one line (runs of whitespace made one space).
     pub fn text(&self, span: Span) -> String {
         let text = self.source.get(span.start..span.end).unwrap_or_default();
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        let mut words = String::with_capacity(text.len());
+        for word in text.split_whitespace() {
+            if !words.is_empty() {
+                words.push(' ');
+            }
+            words.push_str(word);
+        }
+        words
     }
 
     /// The position of a rule by id.
@@ -122,8 +129,6 @@ pub struct RuleDef {
     pub due: Deadline,
     /// `replaces`, directly: positions in [`Program::rules`].
     pub replaces: Vec<usize>,
-    /// Every rule this one displaces, directly or through others, in file order.
-    pub displaces: Vec<usize>,
     /// `for each [open] CASE` (v1): evaluated once per case rather than once per subject.
     pub for_each: Option<CaseScope>,
     /// The rule's declaration.

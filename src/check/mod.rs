@@ -150,17 +150,14 @@ impl<'s> Checker<'s> {
             .collect();
         self.declare_rules(&rule_decls);
         self.check_grade_arms(file);
-        let mut rules: Vec<RuleDef> = rule_decls
+        let rules: Vec<RuleDef> = rule_decls
             .iter()
             .filter_map(|r| self.check_rule(r))
             .collect();
         let graph = self.replaces_graph(&rule_decls);
         let has_cycle = self.report_replaces_cycles(&rule_decls, &graph);
         if rules.len() == rule_decls.len() && !has_cycle {
-            for (index, rule) in rules.iter_mut().enumerate() {
-                rule.displaces = reachable(&graph, index);
-            }
-            self.warn_never_reported(&rule_decls, &rules);
+            self.warn_never_reported(&rule_decls, &rules, &graph);
         }
         self.check_grade_cycles();
         let deadlines = self.finish_deadlines();
@@ -690,20 +687,6 @@ fn too_large(text: &Spanned<String>) -> CheckError {
     }
 }
 
-/// Every node reachable from `start` (not `start` itself unless on a cycle), sorted.
-fn reachable(graph: &[Vec<usize>], start: usize) -> Vec<usize> {
-    let mut seen = std::collections::HashSet::new();
-    let mut stack = graph[start].clone();
-    while let Some(node) = stack.pop() {
-        if seen.insert(node) {
-            stack.extend(&graph[node]);
-        }
-    }
-    let mut found: Vec<usize> = seen.into_iter().collect();
-    found.sort_unstable();
-    found
-}
-
 /// One cycle for each group of nodes that reach each other (and each node that reaches
 /// itself), listed from the group's smallest node; linear in the size of the graph.
 fn find_cycles(graph: &[Vec<usize>]) -> Vec<Vec<usize>> {
@@ -819,11 +802,5 @@ mod cycle_tests {
         graph[n - 1].push(0);
         let cycles = find_cycles(&graph);
         assert_eq!(cycles, vec![vec![0, n - 1]]);
-    }
-
-    #[test]
-    fn reachable_is_transitive_and_sorted() {
-        let graph = vec![vec![2], vec![], vec![1], vec![0]];
-        assert_eq!(reachable(&graph, 3), vec![0, 1, 2]);
     }
 }

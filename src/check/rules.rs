@@ -65,7 +65,6 @@ impl Checker<'_> {
             involve,
             due: due?,
             replaces,
-            displaces: Vec::new(),
             for_each,
             span: rule.span,
         })
@@ -326,26 +325,29 @@ impl Checker<'_> {
     /// Warns once for each rule that can never be reported: a rule that replaces it (directly
     /// or through others) has the same condition and applies at least as widely. The first
     /// such rule in the file is named; a long chain of look-alike rules gives one warning per
-    /// rule, not one per pair.
-    pub(super) fn warn_never_reported(&mut self, decls: &[&ast::Rule], rules: &[RuleDef]) {
+    /// rule, not one per pair. Warnings come in the order of the rule named, then of the rule
+    /// warned about.
+    pub(super) fn warn_never_reported(
+        &mut self,
+        decls: &[&ast::Rule],
+        rules: &[RuleDef],
+        graph: &[Vec<usize>],
+    ) {
         let when = self.condition_texts(decls, "when");
         let applies = self.condition_texts(decls, "applies to");
-        let mut warned = vec![false; rules.len()];
-        for (a, rule) in rules.iter().enumerate() {
-            for &b in &rule.displaces {
-                let same_when = when[a].is_some() && when[a] == when[b];
-                let same_scope = applies[a].is_none() || applies[a] == applies[b];
-                if warned[b] || !same_when || !same_scope {
-                    continue;
-                }
-                warned[b] = true;
-                self.error(CheckError::NeverReported {
-                    name: rules[b].id.clone(),
-                    by: rule.id.clone(),
-                    span: decls[b].id.span,
-                    by_span: replaces_span(decls[a]),
-                });
-            }
+        let mut warnings: Vec<(usize, usize)> = first_look_alike_replacers(graph, &when, &applies)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(replaced, by)| Some((by?, replaced)))
+            .collect();
+        warnings.sort_unstable();
+        for (a, b) in warnings {
+            self.error(CheckError::NeverReported {
+                name: rules[b].id.clone(),
+                by: rules[a].id.clone(),
+                span: decls[b].id.span,
+                by_span: replaces_span(decls[a]),
+            });
         }
     }
 
@@ -393,4 +395,77 @@ fn replaces_span(rule: &ast::Rule) -> Span {
         .iter()
         .find(|c| matches!(c.kind, ClauseKind::Replaces(_)))
         .map_or(rule.id.span, |c| c.span)
+}
+
+/// For each rule, the first rule in the file that replaces it, directly or through others,
+/// with the same `when` and an `applies to` that is absent or the same (`when` and `applies`
+/// number each rule's conditions: the same number for the same text).
+///
+/// Replacers are taken a group at a time: the rules with one `when` and one `applies to`. A
+/// search down `replaces` from each rule of the group, in file order, labels the rules not yet
+/// labelled, so each rule is visited once a group and is labelled by the first replacer that
+/// reaches it. A group is searched from only when it could find a rule other than its own
+/// first one, so a chain of rules with distinct conditions, or of look-alike rules, takes time
+/// linear in its length.
+fn first_look_alike_replacers(
+    graph: &[Vec<usize>],
+    when: &[Option<usize>],
+    applies: &[Option<usize>],
+) -> Vec<Option<usize>> {
+    let mut groups: HashMap<(usize, Option<usize>), Vec<usize>> = HashMap::new();
+    let mut same_when: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (rule, w) in when.iter().enumerate() {
+        if let Some(w) = *w {
+            groups.entry((w, applies[rule])).or_default().push(rule);
+            same_when.entry(w).or_default().push(rule);
+        }
+    }
+    let mut keys: Vec<(usize, Option<usize>)> = groups.keys().copied().collect();
+    keys.sort_unstable();
+    let mut first: Vec<Option<usize>> = vec![None; graph.len()];
+    let mut label: Vec<Option<usize>> = vec![None; graph.len()];
+    for key in keys {
+        let replacers = &groups[&key];
+        // A replacer without `applies to` applies at least as widely as any rule.
+        let candidates = match key.1 {
+            None => &same_when[&key.0],
+            Some(_) => replacers,
+        };
+        if candidates.len() < 2 {
+            continue;
+        }
+        let reached = label_reached(graph, replacers, &mut label);
+        for &rule in candidates {
+            if let Some(by) = label[rule] {
+                first[rule] = Some(first[rule].map_or(by, |f| f.min(by)));
+            }
+        }
+        for rule in reached {
+            label[rule] = None;
+        }
+    }
+    first
+}
+
+/// Labels each rule reached down `replaces` from `starts` (in file order, not counting a
+/// start itself unless another reaches it) with the first start that reaches it; returns the
+/// rules labelled.
+fn label_reached(
+    graph: &[Vec<usize>],
+    starts: &[usize],
+    label: &mut [Option<usize>],
+) -> Vec<usize> {
+    let mut reached = Vec::new();
+    for &start in starts {
+        let mut stack = graph[start].clone();
+        while let Some(rule) = stack.pop() {
+            if label[rule].is_some() {
+                continue;
+            }
+            label[rule] = Some(start);
+            reached.push(rule);
+            stack.extend(&graph[rule]);
+        }
+    }
+    reached
 }

@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::inputs::{load_data, load_policy, report_problems, DataArgs};
 use super::{colour_stderr, files, Format, FAILURE, SUCCESS, USAGE};
-use crate::data::Dataset;
 use crate::diagnostic::{self, DiagnosticRecord, Level};
-use crate::history::{self, Backtest};
+use crate::history;
 use crate::month::Month;
 use crate::policy::Policy;
 use crate::report::backtest::{self as render, BacktestReport};
@@ -104,7 +103,25 @@ pub fn run(args: &BacktestArgs) -> u8 {
         Ok(data) => data,
         Err(code) => return code,
     };
-    let backtest = replay(&policy, &data, args);
+    let bar = progress_bar(&policy, args);
+    let progress = |done: usize| bar.set_position(done as u64);
+    let replay = history::Replay::new(&policy, &data, args.from, args.to);
+    if args.compare.is_none() && args.actual.is_none() {
+        if let Some(streamed) = Streamed::of(args.format) {
+            // Written month by month: a region's backtest is hundreds of megabytes.
+            let code = match &args.out {
+                None => {
+                    super::print_with(|out| streamed.write(out, &replay, &progress));
+                    SUCCESS
+                }
+                Some(path) => write_file(path, |out| streamed.write(out, &replay, &progress)),
+            };
+            bar.finish_and_clear();
+            return code;
+        }
+    }
+    let backtest = replay.into_backtest(&progress);
+    bar.finish_and_clear();
     let compare = match &args.compare {
         None => None,
         Some(path) => {
@@ -115,10 +132,12 @@ pub fn run(args: &BacktestArgs) -> u8 {
                 Ok(data) => data,
                 Err(code) => return code,
             };
-            Some(history::compare(
-                &backtest,
-                &replay(&other, &other_data, args),
-            ))
+            let bar = progress_bar(&other, args);
+            let other_replay = history::Replay::new(&other, &other_data, args.from, args.to);
+            let other_backtest =
+                other_replay.into_backtest(&|done: usize| bar.set_position(done as u64));
+            bar.finish_and_clear();
+            Some(history::compare(&backtest, &other_backtest))
         }
     };
     let agreement = match &args.actual {
@@ -226,8 +245,48 @@ fn too_many_months(args: &BacktestArgs) -> Option<String> {
     })
 }
 
-/// Replays with a progress bar on standard error when it is a terminal.
-fn replay(policy: &Policy, data: &Dataset, args: &BacktestArgs) -> Backtest {
+/// The formats written month by month, as each month is written out in full.
+#[derive(Clone, Copy)]
+enum Streamed {
+    Json,
+    Csv,
+}
+
+impl Streamed {
+    fn of(format: BacktestFormat) -> Option<Streamed> {
+        match format {
+            BacktestFormat::Json => Some(Streamed::Json),
+            BacktestFormat::Csv => Some(Streamed::Csv),
+            BacktestFormat::Human | BacktestFormat::Html => None,
+        }
+    }
+
+    /// Writes the whole replay to `out`, telling `progress` after each month.
+    fn write(
+        self,
+        out: &mut impl std::io::Write,
+        replay: &history::Replay<'_>,
+        progress: &dyn Fn(usize),
+    ) -> std::io::Result<()> {
+        match self {
+            Streamed::Json => {
+                replay.write_json(out, progress)?;
+                out.write_all(b"\n")
+            }
+            Streamed::Csv => {
+                let mut csv = render::CsvWriter::new(out)?;
+                for index in 0..replay.month_count() {
+                    csv.month(&replay.month_outline(index))?;
+                    progress(index + 1);
+                }
+                csv.finish().map(drop)
+            }
+        }
+    }
+}
+
+/// A progress bar on standard error when it is a terminal, counting the months written.
+fn progress_bar(policy: &Policy, args: &BacktestArgs) -> indicatif::ProgressBar {
     let months = history::month_range(args.from, args.to).count() as u64;
     let bar = match std::io::stderr().is_terminal() && months > 1 {
         true => indicatif::ProgressBar::new(months),
@@ -239,11 +298,7 @@ fn replay(policy: &Policy, data: &Dataset, args: &BacktestArgs) -> Backtest {
             .progress_chars("=> "),
     );
     bar.set_message(format!("replaying {}", policy.program().name));
-    let backtest = history::backtest(policy, data, args.from, args.to, &|done| {
-        bar.set_position(done as u64)
-    });
-    bar.finish_and_clear();
-    backtest
+    bar
 }
 
 fn actual_record(error: &history::ActualError) -> DiagnosticRecord {

@@ -158,11 +158,21 @@ fn drop_in_background<T: Send + 'static>(values: T) {
 /// Prints a JSON document on standard output.
 fn print_json(value: &impl serde::Serialize) {
     // Streamed, not built as one string: a region's backtest is hundreds of megabytes.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = serde_json::to_writer_pretty(&mut out, value)
-        .map_err(std::io::Error::from)
-        .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
-        .and_then(|()| std::io::Write::flush(&mut out));
+    print_with(|out| write_json(out, value));
+}
+
+/// Writes a JSON document, laid out for people, and a last newline.
+fn write_json(mut out: impl std::io::Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")
+}
+
+/// Writes to standard output through a buffer; a failure is noted as [`out`] notes it.
+fn print_with(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = write(&mut out).and_then(|()| out.flush());
     if let Err(error) = written {
         output_failed(&error);
     }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::interp::Interp;
 use super::trace::{Node, Read, Tree};
-use super::value::{format_number, Truth, Val};
-use super::{describe_value, displaced, instances, Instance, Run};
+use super::value::{format_number, Val};
+use super::{describe_value, instances, outcome_for, seen_instead, Instance, Run};
 use crate::data::Dataset;
 use crate::month::Month;
 use crate::program::Program;
@@ -193,17 +193,13 @@ pub fn explain(
         })
         .transpose()?;
     let calendar = super::calendar_for(program, options);
-    let run = Run {
-        program,
-        data,
-        as_of,
-        decided_on: options.decided_on.unwrap_or_else(|| as_of.last_day()),
-        calendar: &calendar,
-    };
+    let decided_on = options.decided_on.unwrap_or_else(|| as_of.last_day());
+    let order = super::displace::ReplacesOrder::new(program);
+    let run = Run::new(program, data, as_of, decided_on, &calendar, &order);
     let interp = run.interp(index);
     let found = instances(&interp, data);
-    let displaced_by = displacers(program, &found);
-    let _ = displaced(program, &found);
+    let mut displaced_by = Vec::new();
+    run.order.displacers(program, &found, &mut displaced_by);
     let case_id = |i: &Instance| i.case.map(|c| data.case(c).id.to_string());
     if let Some(case) = case {
         if !found.iter().any(|i| case_id(i).as_deref() == Some(case)) {
@@ -255,20 +251,6 @@ pub fn find_subject(
         })
 }
 
-/// For each instance, the first instance that held and displaces it.
-fn displacers(program: &Program, found: &[Instance]) -> Vec<Option<usize>> {
-    found
-        .iter()
-        .map(|target| {
-            found.iter().position(|by| {
-                by.truth == Truth::True
-                    && program.rules[by.rule].displaces.contains(&target.rule)
-                    && super::same_target(program, by, target)
-            })
-        })
-        .collect()
-}
-
 impl Run<'_> {
     fn explain_rule(
         &self,
@@ -289,14 +271,7 @@ impl Run<'_> {
         let excluded = applies_to.as_ref().is_some_and(|s| s.result == "false");
         let unscoped = rule.for_each.is_some() && case.is_none();
         let when = (!excluded && !unscoped).then(|| self.step_of(interp, &rule.when, case));
-        let outcome = match (instance.truth, displaced_by[position]) {
-            _ if excluded => Outcome::DoesNotApply,
-            (Truth::True, Some(_)) => Outcome::Replaced,
-            (Truth::True, None) => Outcome::Required,
-            (Truth::False, _) => Outcome::NotRequired,
-            (Truth::Unknown, Some(_)) => Outcome::Replaced,
-            (Truth::Unknown, None) => Outcome::Undecided,
-        };
+        let outcome = outcome_for(instance.truth, displaced_by[position].is_some(), excluded);
         RuleExplanation {
             rule: rule.id.clone(),
             title: rule.title.clone(),
@@ -305,25 +280,13 @@ impl Run<'_> {
                 .then(|| self.calendar.due_date(self.decided_on, rule.due))
                 .flatten(),
             owner: program.roles[rule.owner].display.clone(),
-            // The rule whose action the reader sees: following the chain when the displacing
-            // rule is itself displaced (first_month by second_month by third_month).
-            replaced_by: displaced_by[position].map(|mut r| {
-                while let Some(next) = displaced_by[r] {
-                    r = next;
-                }
-                program.rules[found[r].rule].id.clone()
-            }),
-            replaces: rule
-                .displaces
-                .iter()
-                .filter(|&&d| {
-                    found.iter().any(|other| {
-                        other.rule == d
-                            && other.truth == Truth::True
-                            && super::same_target(program, &instance, other)
-                    })
-                })
-                .map(|&d| program.rules[d].id.clone())
+            replaced_by: seen_instead(found, displaced_by, position)
+                .map(|r| program.rules[r].id.clone()),
+            replaces: self
+                .order
+                .replaced_rules(program, found, position)
+                .into_iter()
+                .map(|d| program.rules[d].id.clone())
                 .collect(),
             case: case.map(|c| self.data.case(c).id.to_string()),
             applies_to,

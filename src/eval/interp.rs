@@ -1,5 +1,7 @@
 //! The expression interpreter: one subject, one month at a time, with three-valued logic.
 
+use std::cell::Cell;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -11,6 +13,7 @@ use crate::number::Num;
 use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind, Program, RuleDef};
 use crate::schema::Direction;
 
+use super::memo::Memo;
 use super::trace::{Read, Tracer};
 use super::value::{Truth, Val};
 
@@ -25,6 +28,9 @@ pub(crate) struct Interp<'a> {
     pub decided_on: NaiveDate,
     /// The working-day calendar, extra holidays included.
     pub calendar: &'a Calendar,
+    /// Truths kept from earlier months of the same subject, when evaluating consecutive
+    /// months (each decided on its last day).
+    pub memo: Option<&'a Memo<'a>>,
 }
 
 /// Where an expression is evaluated.
@@ -80,7 +86,7 @@ impl<'a> Interp<'a> {
             case,
             context: e.span,
         };
-        self.eval(e, ctx, t).truth()
+        self.month_truth(e, ctx, t)
     }
 
     /// A deadline's status test in the as-of month, for the subject or one of its cases.
@@ -132,7 +138,8 @@ impl<'a> Interp<'a> {
     /// A grade's level: grades are the subject's, whatever case is being evaluated.
     fn grade_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<u16> {
         let arms = &self.program.grades[grade].arms;
-        let ctx = match self.program.grades[grade].per_concern {
+        let per_concern = self.program.grades[grade].per_concern;
+        let ctx = match per_concern {
             true => Ctx { case: None, ..ctx },
             false => Ctx {
                 case: None,
@@ -141,7 +148,20 @@ impl<'a> Interp<'a> {
                 ..ctx
             },
         };
-        self.arm_at(grade, ctx, t).map(|arm| arms[arm].level)
+        let kept = match (T::ACTIVE || per_concern, self.memo) {
+            (false, Some(memo)) => memo.level_cell(grade, ctx.month),
+            _ => None,
+        };
+        match kept.map(Cell::get) {
+            Some(1) => return None,
+            Some(code @ 2..) => return Some((code - 2) as u16),
+            _ => {}
+        }
+        let level = self.arm_at(grade, ctx, t).map(|arm| arms[arm].level);
+        if let Some(cell) = kept {
+            cell.set(level.map_or(1, |l| u32::from(l) + 2));
+        }
+        level
     }
 
     /// Which arm of a per-subject grade decides its level in `month`; `None` when unknown.
@@ -435,12 +455,16 @@ impl<'a> Interp<'a> {
         }
     }
 
-    /// Kleene `and`. Both sides are evaluated, whatever the first gives, so evidence does not
-    /// depend on the order they are written in; when the result is false only the reads of
-    /// the false sides are kept.
+    /// Kleene `and`. When recording, both sides are evaluated, whatever the first gives, so
+    /// evidence does not depend on the order they are written in; when the result is false
+    /// only the reads of the false sides are kept.
     fn and<T: Tracer>(&self, a: &Expr, b: &Expr, ctx: Ctx, t: &mut T) -> Truth {
         let start = t.mark();
         let left = self.eval(a, ctx, t).truth();
+        // With nothing recorded, the second side cannot change a false first side.
+        if !T::ACTIVE && left == Truth::False {
+            return Truth::False;
+        }
         let middle = t.mark();
         let right = self.eval(b, ctx, t).truth();
         let result = and(left, right);
@@ -450,11 +474,14 @@ impl<'a> Interp<'a> {
         result
     }
 
-    /// Kleene `or`, both sides evaluated; when the result is true only the reads of the true
-    /// sides are kept.
+    /// Kleene `or`, both sides evaluated when recording; when the result is true only the
+    /// reads of the true sides are kept.
     fn or<T: Tracer>(&self, a: &Expr, b: &Expr, ctx: Ctx, t: &mut T) -> Truth {
         let start = t.mark();
         let left = self.eval(a, ctx, t).truth();
+        if !T::ACTIVE && left == Truth::True {
+            return Truth::True;
+        }
         let middle = t.mark();
         let right = self.eval(b, ctx, t).truth();
         let result = match (left, right) {
@@ -487,6 +514,32 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// The truth of a condition, or of the part of one that `for` or `in K of N` applies to,
+    /// in the month of `ctx`: kept in the memo, when there is one and it keeps that part, for
+    /// the later months that look back at it and the rules written alike.
+    fn month_truth<T: Tracer>(&self, inner: &Expr, ctx: Ctx, t: &mut T) -> Truth {
+        let subject_only = ctx.case.is_none() && ctx.concern.is_none() && ctx.event.is_none();
+        let kept = match (T::ACTIVE, self.memo) {
+            (false, Some(memo)) if subject_only => memo.truth_cell(inner, ctx.month),
+            _ => None,
+        };
+        match kept.map(Cell::get) {
+            Some(1) => return Truth::True,
+            Some(2) => return Truth::False,
+            Some(3) => return Truth::Unknown,
+            _ => {}
+        }
+        let truth = self.eval(inner, ctx, t).truth();
+        if let Some(cell) = kept {
+            cell.set(match truth {
+                Truth::True => 1,
+                Truth::False => 2,
+                Truth::Unknown => 3,
+            });
+        }
+        truth
+    }
+
     /// `X for N months`: false if any month is false, else unknown if any is unknown.
     fn for_months<T: Tracer>(&self, inner: &Expr, n: u32, ctx: Ctx, t: &mut T) -> Truth {
         let mut result = Truth::True;
@@ -496,7 +549,7 @@ impl<'a> Interp<'a> {
             if self.before_case(ctx) {
                 return Truth::False;
             }
-            match self.eval(inner, ctx, t).truth() {
+            match self.month_truth(inner, ctx, t) {
                 Truth::False => return Truth::False,
                 Truth::Unknown => result = Truth::Unknown,
                 Truth::True => {}
@@ -516,7 +569,7 @@ impl<'a> Interp<'a> {
             let ctx = Ctx { month, ..ctx };
             let truth = match self.before_case(ctx) {
                 true => Truth::False,
-                false => self.eval(inner, ctx, t).truth(),
+                false => self.month_truth(inner, ctx, t),
             };
             match truth {
                 Truth::True => trues += 1,
@@ -607,6 +660,15 @@ impl<'a> Interp<'a> {
         t: &mut T,
     ) -> Val {
         let all = self.data.concerns(self.subject);
+        if all.is_empty() {
+            if T::ACTIVE {
+                t.read(Read::Concerns {
+                    ids: Vec::new(),
+                    context: span,
+                });
+            }
+            return aggregate(func, 0, 0, 0);
+        }
         let last_day = month.last_day();
         let end = all.partition_point(|c| c.raised_on <= last_day);
         let start = match months {

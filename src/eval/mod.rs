@@ -6,9 +6,12 @@
 //! with no tracing at all; only the rules that fire or stay undecided are evaluated again,
 //! recording what they read, to give their evidence and missing values.
 
+mod displace;
 mod events;
 mod explain;
 mod interp;
+mod memo;
+mod months;
 pub mod trace;
 pub mod value;
 
@@ -23,11 +26,14 @@ use crate::month::Month;
 use crate::program::{CaseScope, Program, Severity};
 use crate::schema::{FieldType, Value};
 
+use displace::ReplacesOrder;
 pub use explain::{
     explain, find_subject, ArmExplanation, Explanation, FieldValue, GradeExplanation, LookupError,
     Outcome, RuleExplanation, Step,
 };
 use interp::Interp;
+pub(crate) use memo::Memo;
+pub(crate) use months::{MonthByMonth, RuleCase, SubjectInMonth};
 pub use trace::DeadlineState;
 use trace::{DeadlineSeen, EventSeen, NoTrace, Read, Reads};
 pub use value::{format_number, Truth, Val};
@@ -89,6 +95,7 @@ pub struct Action {
     /// The roles also involved, in the order written.
     pub involve: Vec<String>,
     /// When it is due (`None` only when the deadline falls after the year 9999).
+    #[serde(serialize_with = "crate::month::serialize_optional_date")]
     pub due: Option<NaiveDate>,
     /// Rules that fired for this subject and whose actions this one displaced, in file order.
     pub replaces: Vec<String>,
@@ -275,13 +282,8 @@ pub fn evaluate(
     let decided_on = options.decided_on.unwrap_or_else(|| as_of.last_day());
     let calendar = calendar_for(program, options);
     let subjects = subjects_in_order(data, &options.subjects);
-    let run = Run {
-        program,
-        data,
-        as_of,
-        decided_on,
-        calendar: &calendar,
-    };
+    let order = ReplacesOrder::new(program);
+    let run = Run::new(program, data, as_of, decided_on, &calendar, &order);
     #[cfg(feature = "parallel")]
     let outcomes: Vec<SubjectOutcome> = subjects.par_iter().map(|&s| run.subject(s)).collect();
     #[cfg(not(feature = "parallel"))]
@@ -312,13 +314,8 @@ pub fn evaluate(
 /// grows with the concerns and events examined; tests hold it to that promise.
 pub fn condition_steps(program: &Program, data: &Dataset, as_of: Month) -> Vec<u64> {
     let calendar = calendar_for(program, &EvalOptions::default());
-    let run = Run {
-        program,
-        data,
-        as_of,
-        decided_on: as_of.last_day(),
-        calendar: &calendar,
-    };
+    let order = ReplacesOrder::new(program);
+    let run = Run::new(program, data, as_of, as_of.last_day(), &calendar, &order);
     let mut conditions: Vec<&crate::program::Expr> = Vec::new();
     for grade in program.grades.iter().filter(|g| !g.per_concern) {
         conditions.extend(grade.arms.iter().filter_map(|arm| arm.condition.as_ref()));
@@ -367,6 +364,13 @@ struct Instance {
 /// Every rule's instances for the subject, in file order, then case order.
 fn instances(interp: &Interp, data: &Dataset) -> Vec<Instance> {
     let mut found = Vec::new();
+    instances_into(interp, data, &mut found);
+    found
+}
+
+/// [`instances`], into `found` (emptied first), which can be kept from one call to the next.
+fn instances_into(interp: &Interp, data: &Dataset, found: &mut Vec<Instance>) {
+    found.clear();
     for (index, rule) in interp.program.rules.iter().enumerate() {
         let Some(scope) = rule.for_each else {
             let truth = interp.rule_truth(rule, interp.as_of, None, &mut NoTrace);
@@ -397,7 +401,6 @@ fn instances(interp: &Interp, data: &Dataset) -> Vec<Instance> {
             }
         }
     }
-    found
 }
 
 /// The cases a `for each` rule visits: of its case kind, opened by the decision date, and
@@ -428,22 +431,35 @@ fn same_target(program: &Program, a: &Instance, b: &Instance) -> bool {
     }
 }
 
-/// For each instance, whether an instance that held displaces it.
-fn displaced(program: &Program, instances: &[Instance]) -> Vec<bool> {
-    instances
-        .iter()
-        .map(|target| {
-            instances.iter().any(|by| {
-                by.truth == Truth::True
-                    && program.rules[by.rule].displaces.contains(&target.rule)
-                    && same_target(program, by, target)
-            })
-        })
-        .collect()
+/// What became of an instance: `displaced` when an instance that held displaces it,
+/// `excluded` when the rule's `applies to` leaves the subject out.
+fn outcome_for(truth: Truth, displaced: bool, excluded: bool) -> Outcome {
+    match (truth, displaced) {
+        _ if excluded => Outcome::DoesNotApply,
+        (Truth::True | Truth::Unknown, true) => Outcome::Replaced,
+        (Truth::True, false) => Outcome::Required,
+        (Truth::False, _) => Outcome::NotRequired,
+        (Truth::Unknown, false) => Outcome::Undecided,
+    }
+}
+
+/// The rule whose action the reader sees in place of a displaced instance's: the rule of its
+/// displacer, following the chain when that one is itself displaced (first_month by
+/// second_month by third_month).
+fn seen_instead(
+    found: &[Instance],
+    displacers: &[Option<usize>],
+    position: usize,
+) -> Option<usize> {
+    let mut by = displacers[position]?;
+    while let Some(next) = displacers[by] {
+        by = next;
+    }
+    Some(found[by].rule)
 }
 
 /// The subjects to evaluate, ordered by id.
-fn subjects_in_order(data: &Dataset, only: &[String]) -> Vec<SubjectIndex> {
+pub(crate) fn subjects_in_order(data: &Dataset, only: &[String]) -> Vec<SubjectIndex> {
     let mut subjects: Vec<SubjectIndex> = match only.is_empty() {
         true => (0..data.subject_count() as SubjectIndex).collect(),
         false => only
@@ -463,9 +479,28 @@ struct Run<'a> {
     as_of: Month,
     decided_on: NaiveDate,
     calendar: &'a crate::calendar::Calendar,
+    order: &'a ReplacesOrder,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        program: &'a Program,
+        data: &'a Dataset,
+        as_of: Month,
+        decided_on: NaiveDate,
+        calendar: &'a crate::calendar::Calendar,
+        order: &'a ReplacesOrder,
+    ) -> Run<'a> {
+        Run {
+            program,
+            data,
+            as_of,
+            decided_on,
+            calendar,
+            order,
+        }
+    }
+
     fn interp(&self, subject: SubjectIndex) -> Interp<'_> {
         Interp {
             program: self.program,
@@ -474,23 +509,26 @@ impl Run<'_> {
             as_of: self.as_of,
             decided_on: self.decided_on,
             calendar: self.calendar,
+            memo: None,
         }
     }
 
     fn subject(&self, subject: SubjectIndex) -> SubjectOutcome {
         let interp = self.interp(subject);
         let found = instances(&interp, self.data);
-        let displaced = displaced(self.program, &found);
+        let mut displacers = Vec::new();
+        self.order.displacers(self.program, &found, &mut displacers);
         let mut outcome = SubjectOutcome::default();
-        for (instance, displaced) in found.iter().zip(displaced) {
-            match (instance.truth, displaced) {
-                (_, true) | (Truth::False, _) => {}
-                (Truth::True, false) => {
-                    outcome.actions.push(self.action(&interp, instance, &found))
+        for (position, instance) in found.iter().enumerate() {
+            match outcome_for(instance.truth, displacers[position].is_some(), false) {
+                Outcome::Required => {
+                    let replaced = self.order.replaced_rules(self.program, &found, position);
+                    outcome
+                        .actions
+                        .push(self.action(&interp, instance, &replaced))
                 }
-                (Truth::Unknown, false) => {
-                    outcome.undecided.push(self.undecided(&interp, instance))
-                }
+                Outcome::Undecided => outcome.undecided.push(self.undecided(&interp, instance)),
+                _ => {}
             }
         }
         outcome.grades = self.grades(&interp);
@@ -516,20 +554,26 @@ impl Run<'_> {
         case.map(|c| self.data.case(c).id.to_string())
     }
 
-    fn action(&self, interp: &Interp, instance: &Instance, all: &[Instance]) -> Action {
+    /// The action of an instance that is required; `replaced`: the rules whose held
+    /// instances it displaced, in file order.
+    fn action(&self, interp: &Interp, instance: &Instance, replaced: &[usize]) -> Action {
+        let evidence = self.evidence(self.reads(interp, instance));
+        self.action_with(interp.subject, instance, replaced, evidence)
+    }
+
+    /// [`Run::action`] with the evidence given.
+    fn action_with(
+        &self,
+        subject: SubjectIndex,
+        instance: &Instance,
+        replaced: &[usize],
+        evidence: Vec<Evidence>,
+    ) -> Action {
         let program = self.program;
         let rule = &program.rules[instance.rule];
-        let reads = self.reads(interp, instance);
         let role = |r: usize| program.roles[r].id.clone();
-        let replaced = rule.displaces.iter().filter(|&&d| {
-            all.iter().any(|other| {
-                other.rule == d
-                    && other.truth == Truth::True
-                    && same_target(program, instance, other)
-            })
-        });
         Action {
-            subject: self.data.subject_id(interp.subject).to_string(),
+            subject: self.data.subject_id(subject).to_string(),
             rule: rule.id.clone(),
             case: self.case_id(instance.case),
             title: rule.title.clone(),
@@ -539,19 +583,32 @@ impl Run<'_> {
             owner_name: program.roles[rule.owner].display.clone(),
             involve: rule.involve.iter().map(|&r| role(r)).collect(),
             due: self.calendar.due_date(self.decided_on, rule.due),
-            replaces: replaced.map(|&d| program.rules[d].id.clone()).collect(),
-            evidence: self.evidence(reads),
+            replaces: replaced
+                .iter()
+                .map(|&d| program.rules[d].id.clone())
+                .collect(),
+            evidence,
         }
     }
 
     fn undecided(&self, interp: &Interp, instance: &Instance) -> Undecided {
-        let rule = &self.program.rules[instance.rule];
         let reads = self.reads(interp, instance);
+        let missing = missing_values(self.program, self.data, &reads);
+        self.undecided_with(interp.subject, instance, missing)
+    }
+
+    /// [`Run::undecided`] with the missing values given.
+    fn undecided_with(
+        &self,
+        subject: SubjectIndex,
+        instance: &Instance,
+        missing: Vec<Missing>,
+    ) -> Undecided {
         Undecided {
-            subject: self.data.subject_id(interp.subject).to_string(),
-            rule: rule.id.clone(),
+            subject: self.data.subject_id(subject).to_string(),
+            rule: self.program.rules[instance.rule].id.clone(),
             case: self.case_id(instance.case),
-            missing: missing_values(self.program, self.data, &reads),
+            missing,
         }
     }
 
@@ -769,6 +826,7 @@ pub fn check_deadline(
         as_of,
         decided_on: options.decided_on.unwrap_or_else(|| as_of.last_day()),
         calendar: &calendar,
+        memo: None,
     };
     let mut reads = Reads::default();
     let holds = interp.deadline_truth(deadline, test, case, &mut reads);
@@ -897,6 +955,7 @@ impl Exercised {
                 as_of,
                 decided_on: as_of.last_day(),
                 calendar: &program.calendar,
+                memo: None,
             };
             for (index, rule) in program.rules.iter().enumerate() {
                 let cases = match rule.for_each {

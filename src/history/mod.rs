@@ -2,19 +2,22 @@
 //! actions were new and which continued, what stopped being required and why; compared with
 //! a second policy, and with what was actually done.
 //!
-//! The data is loaded once; each month is an ordinary evaluation (its decision date the
-//! month's last day), so a backtest month always agrees with `eval --as-of` that month.
+//! The data is loaded once; each month is decided as `eval --as-of` decides it (on the
+//! month's last day), so a backtest month always agrees with `eval` that month. Each subject
+//! is replayed over all the months at once, reusing the truths of earlier months, and the
+//! months are kept small (positions, no texts) until written out one at a time.
 
 mod actual;
 mod agreement;
 mod comparison;
+mod json;
 
-use std::collections::{HashMap, HashSet};
-
+#[cfg(feature = "parallel")]
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Dataset;
-use crate::eval::{explain, Action, EvalOptions, Evaluation, Outcome, Undecided};
+use crate::data::{Dataset, SubjectIndex};
+use crate::eval::{Action, MonthByMonth, Outcome, RuleCase, SubjectInMonth, Undecided};
 use crate::month::Month;
 use crate::policy::Policy;
 
@@ -43,6 +46,7 @@ pub struct BacktestMonth {
     /// The month.
     pub as_of: Month,
     /// Its decision date (the month's last day).
+    #[serde(serialize_with = "crate::month::serialize_date")]
     pub decided_on: chrono::NaiveDate,
     /// Exactly what `eval` gives for the month, each with its status.
     pub actions: Vec<BacktestAction>,
@@ -141,23 +145,7 @@ pub fn backtest(
     to: Month,
     progress: &dyn Fn(usize),
 ) -> Backtest {
-    let options = EvalOptions::default();
-    let mut previous = policy.evaluate(data, from.offset(-1), &options);
-    let mut months = Vec::new();
-    for (done, month) in month_range(from, to).enumerate() {
-        let evaluation = policy.evaluate(data, month, &options);
-        months.push(compare_with_previous(policy, data, &previous, &evaluation));
-        previous = evaluation;
-        progress(done + 1);
-    }
-    let summary = summarise(policy, &months);
-    Backtest {
-        policy: policy.program().name.clone(),
-        from,
-        to,
-        months,
-        summary,
-    }
+    Replay::new(policy, data, from, to).into_backtest(progress)
 }
 
 /// The months from `from` to `to`, inclusive.
@@ -178,158 +166,380 @@ pub fn key(action: &Action) -> ActionKey<'_> {
     )
 }
 
-fn compare_with_previous(
-    policy: &Policy,
-    data: &Dataset,
-    previous: &Evaluation,
-    current: &Evaluation,
-) -> BacktestMonth {
-    let before: HashSet<ActionKey> = previous.actions.iter().map(key).collect();
-    let now: HashSet<ActionKey> = current.actions.iter().map(key).collect();
-    let actions = current
-        .actions
-        .iter()
-        .map(|a| BacktestAction {
-            action: a.clone(),
-            status: match before.contains(&key(a)) {
-                true => Status::Continuing,
-                false => Status::New,
-            },
-        })
-        .collect();
-    let resolved = previous
-        .actions
-        .iter()
-        .filter(|a| !now.contains(&key(a)))
-        .map(|a| why_resolved(policy, data, current, a))
-        .collect();
-    BacktestMonth {
-        as_of: current.as_of,
-        decided_on: current.decided_on,
-        actions,
-        resolved,
-        undecided: current.undecided.clone(),
+/// A policy replayed over a range of months, kept small: for each month, the actions it
+/// requires (with their status), the actions it resolved (with the reason) and the rules it
+/// left undecided, each as positions of the subject, the rule and the case, with no texts
+/// and no evidence; and the summary. Each month is written out in full, evidence and all,
+/// only when asked for ([`Replay::month`]), so a long replay can be written month by month
+/// without holding every month's actions at once.
+///
+/// Subjects are replayed one at a time (in parallel with the `parallel` feature), each over
+/// every month in turn, so that a condition over several months reuses the truths of the
+/// months before (`X for 3 consecutive months` in one month needs `X` only for that month).
+pub struct Replay<'a> {
+    policy: &'a Policy,
+    data: &'a Dataset,
+    by_month: MonthByMonth<'a>,
+    from: Month,
+    to: Month,
+    months: Vec<KeptMonth>,
+    summary: Summary,
+}
+
+/// How many subjects are replayed before what they found is filed by month.
+const SUBJECTS_AT_ONCE: usize = 4096;
+
+/// One month of a [`Replay`], as positions.
+#[derive(Default)]
+struct KeptMonth {
+    actions: Vec<KeptAction>,
+    resolved: Vec<KeptResolved>,
+    undecided: Vec<(SubjectIndex, RuleCase)>,
+}
+
+struct KeptAction {
+    subject: SubjectIndex,
+    key: RuleCase,
+    status: Status,
+    /// The rules whose held instances it displaced, in file order.
+    replaced: Box<[usize]>,
+}
+
+struct KeptResolved {
+    subject: SubjectIndex,
+    key: RuleCase,
+    reason: Reason,
+    replaced_by: Option<usize>,
+}
+
+/// What one subject's replay found: for each month (counted from the first of the range),
+/// its actions, resolved actions and undecided rules, in that order; and the lengths of the
+/// runs of consecutive months its actions stayed required, by rule.
+#[derive(Default)]
+struct SubjectReplay {
+    kept: Vec<(usize, Kept)>,
+    episodes: Vec<(usize, usize)>,
+}
+
+enum Kept {
+    Action(KeptAction),
+    Resolved(KeptResolved),
+    Undecided(RuleCase),
+}
+
+impl<'a> Replay<'a> {
+    /// Replays `policy` on `data` for every month from `from` to `to` (the month before
+    /// `from` is evaluated too, to tell new actions from continuing ones).
+    pub fn new(policy: &'a Policy, data: &'a Dataset, from: Month, to: Month) -> Replay<'a> {
+        let program = policy.program();
+        let by_month = MonthByMonth::new(program, data, from.offset(-1), to.max(from.offset(-1)));
+        let subjects = crate::eval::subjects_in_order(data, &[]);
+        let replay_one = |memo: &mut crate::eval::Memo<'_>, subject: SubjectIndex| {
+            replay_subject(&by_month, data, subject, memo, from)
+        };
+        let month_count = month_range(from, to).count();
+        let mut months: Vec<KeptMonth> = (0..month_count).map(|_| KeptMonth::default()).collect();
+        let mut tally = Tally::new(program.rules.len(), month_count);
+        // A block of subjects at a time, so that what each found is filed by month before the
+        // next block is replayed.
+        for block in subjects.chunks(SUBJECTS_AT_ONCE) {
+            #[cfg(feature = "parallel")]
+            let replayed: Vec<SubjectReplay> = block
+                .par_iter()
+                .map_init(|| by_month.memo(), |memo, &s| replay_one(memo, s))
+                .collect();
+            #[cfg(not(feature = "parallel"))]
+            let replayed: Vec<SubjectReplay> = {
+                let mut memo = by_month.memo();
+                block.iter().map(|&s| replay_one(&mut memo, s)).collect()
+            };
+            for (&subject, replayed) in block.iter().zip(replayed) {
+                tally.subject(&replayed);
+                for (month, kept) in replayed.kept {
+                    let into = &mut months[month];
+                    match kept {
+                        Kept::Action(action) => into.actions.push(action),
+                        Kept::Resolved(resolved) => into.resolved.push(resolved),
+                        Kept::Undecided(key) => into.undecided.push((subject, key)),
+                    }
+                }
+            }
+        }
+        for month in &mut months {
+            month.actions.shrink_to_fit();
+            month.resolved.shrink_to_fit();
+            month.undecided.shrink_to_fit();
+        }
+        Replay {
+            policy,
+            data,
+            summary: tally.summary(program),
+            by_month,
+            from,
+            to,
+            months,
+        }
+    }
+
+    /// The summary: counts per rule over the range.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// How many months were replayed.
+    pub fn month_count(&self) -> usize {
+        self.months.len()
+    }
+
+    /// Month `index` of the range (0 is `from`) in full: exactly what `eval` gives for it,
+    /// each action with its status, and what was resolved since the month before, and why.
+    pub fn month(&self, index: usize) -> BacktestMonth {
+        let kept = &self.months[index];
+        let month = self.from.offset(index as i32);
+        let by_month = &self.by_month;
+        BacktestMonth {
+            as_of: month,
+            decided_on: month.last_day(),
+            actions: map_in_order(&kept.actions, |a| self.action(month, a)),
+            resolved: kept.resolved.iter().map(|r| self.resolved(r)).collect(),
+            undecided: map_in_order(&kept.undecided, |&(subject, key)| {
+                by_month.undecided(subject, month, key)
+            }),
+        }
+    }
+
+    /// Month `index` without its evidence and missing values (every list of them empty), for
+    /// outputs that show neither, such as the CSV: it is worked out without evaluating any
+    /// condition again.
+    pub fn month_outline(&self, index: usize) -> BacktestMonth {
+        let kept = &self.months[index];
+        let month = self.from.offset(index as i32);
+        BacktestMonth {
+            as_of: month,
+            decided_on: month.last_day(),
+            actions: kept
+                .actions
+                .iter()
+                .map(|a| BacktestAction {
+                    action: self
+                        .by_month
+                        .action_outline(a.subject, month, a.key, &a.replaced),
+                    status: a.status,
+                })
+                .collect(),
+            resolved: kept.resolved.iter().map(|r| self.resolved(r)).collect(),
+            undecided: kept
+                .undecided
+                .iter()
+                .map(|&(subject, key)| self.by_month.undecided_outline(subject, month, key))
+                .collect(),
+        }
+    }
+
+    fn action(&self, month: Month, kept: &KeptAction) -> BacktestAction {
+        BacktestAction {
+            action: self
+                .by_month
+                .action(kept.subject, month, kept.key, &kept.replaced),
+            status: kept.status,
+        }
+    }
+
+    fn resolved(&self, kept: &KeptResolved) -> Resolved {
+        let rules = &self.policy.program().rules;
+        Resolved {
+            subject: self.data.subject_id(kept.subject).to_string(),
+            rule: rules[kept.key.rule].id.clone(),
+            case: self.case_id(kept.key.case),
+            reason: kept.reason,
+            replaced_by: kept.replaced_by.map(|by| rules[by].id.clone()),
+        }
+    }
+
+    fn case_id(&self, case: Option<crate::data::CaseIndex>) -> Option<String> {
+        case.map(|c| self.data.case(c).id.to_string())
+    }
+
+    /// Every month in full, oldest first, telling `progress` after each.
+    pub fn into_backtest(self, progress: &dyn Fn(usize)) -> Backtest {
+        let months = (0..self.months.len())
+            .map(|index| {
+                let month = self.month(index);
+                progress(index + 1);
+                month
+            })
+            .collect();
+        Backtest {
+            policy: self.policy.program().name.clone(),
+            from: self.from,
+            to: self.to,
+            months,
+            summary: self.summary,
+        }
     }
 }
 
-/// Why `action`, required the month before, is not required in the month of `current`:
-/// replaced, its case closed, now undecided, or its condition no longer holds.
+/// `f` of each item, in order (on all cores with the `parallel` feature).
+fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    return items.par_iter().map(f).collect();
+    #[cfg(not(feature = "parallel"))]
+    return items.iter().map(f).collect();
+}
+
+/// Replays one subject: each month's actions (new or continuing), the actions of the month
+/// before that it no longer requires (and why), and its undecided rules.
+fn replay_subject(
+    by_month: &MonthByMonth<'_>,
+    data: &Dataset,
+    subject: SubjectIndex,
+    memo: &mut crate::eval::Memo<'_>,
+    from: Month,
+) -> SubjectReplay {
+    let mut replayed = SubjectReplay::default();
+    // The month before's actions (in key order, as months give them), with the number of
+    // months of the range each has been required so far.
+    let mut open: Vec<(RuleCase, usize)> = Vec::new();
+    by_month.subject(subject, memo, |month| {
+        let required: Vec<(RuleCase, usize)> = month.required().collect();
+        let Ok(index) = usize::try_from(month.month.months_since(from)) else {
+            open = required.into_iter().map(|(key, _)| (key, 0)).collect();
+            return;
+        };
+        let mut now: Vec<(RuleCase, usize)> = Vec::with_capacity(required.len());
+        for (key, position) in required {
+            let before = open
+                .binary_search_by_key(&key, |&(k, _)| k)
+                .ok()
+                .map(|i| open[i].1);
+            let status = match before {
+                Some(_) => Status::Continuing,
+                None => Status::New,
+            };
+            replayed.kept.push((
+                index,
+                Kept::Action(KeptAction {
+                    subject,
+                    key,
+                    status,
+                    replaced: month.replaced_rules(position).into(),
+                }),
+            ));
+            now.push((key, before.unwrap_or(0) + 1));
+        }
+        for &(key, months_open) in &open {
+            if now.binary_search_by_key(&key, |&(k, _)| k).is_ok() {
+                continue;
+            }
+            if months_open > 0 {
+                replayed.episodes.push((key.rule, months_open));
+            }
+            let (reason, replaced_by) = why_resolved(data, month, key);
+            replayed.kept.push((
+                index,
+                Kept::Resolved(KeptResolved {
+                    subject,
+                    key,
+                    reason,
+                    replaced_by,
+                }),
+            ));
+        }
+        for key in month.undecided() {
+            replayed.kept.push((index, Kept::Undecided(key)));
+        }
+        open = now;
+    });
+    replayed.episodes.extend(
+        open.iter()
+            .filter(|&&(_, months_open)| months_open > 0)
+            .map(|&(key, months_open)| (key.rule, months_open)),
+    );
+    replayed
+}
+
+/// Why an action required the month before is not required in `month`: replaced (and by the
+/// rule whose action is seen instead), its case closed, now undecided, or its condition no
+/// longer holds; as `explain` tells it for that month.
 fn why_resolved(
-    policy: &Policy,
     data: &Dataset,
-    current: &Evaluation,
-    action: &Action,
-) -> Resolved {
-    let program = policy.program();
-    let outcome = explain(
-        program,
-        data,
-        current.as_of,
-        &EvalOptions::default(),
-        &action.subject,
-        Some(&action.rule),
-        action.case.as_deref(),
-    )
-    .ok()
-    .and_then(|e| e.rules.into_iter().next());
-    let closed = action
+    month: &SubjectInMonth<'_>,
+    key: RuleCase,
+) -> (Reason, Option<usize>) {
+    let decided_on = month.month.last_day();
+    let closed = key
         .case
-        .as_deref()
-        .is_some_and(|case| case_closed_by(data, &action.subject, case, current.decided_on));
-    let (reason, replaced_by) = match outcome {
-        Some(rule) if rule.outcome == Outcome::Replaced => (Reason::Replaced, rule.replaced_by),
+        .is_some_and(|case| data.case(case).closed_on.is_some_and(|d| d <= decided_on));
+    match month.outcome_of(key) {
+        Some((Outcome::Replaced, by)) => (Reason::Replaced, by),
         _ if closed => (Reason::CaseClosed, None),
-        Some(rule) if rule.outcome == Outcome::Undecided => (Reason::NowUndecided, None),
+        Some((Outcome::Undecided, _)) => (Reason::NowUndecided, None),
         _ => (Reason::NoLongerHolds, None),
-    };
-    Resolved {
-        subject: action.subject.clone(),
-        rule: action.rule.clone(),
-        case: action.case.clone(),
-        reason,
-        replaced_by,
     }
 }
 
-/// Whether the subject's case `case` was closed on or before `date`.
-fn case_closed_by(data: &Dataset, subject: &str, case: &str, date: chrono::NaiveDate) -> bool {
-    data.subject_index(subject).is_some_and(|s| {
-        data.cases(s)
-            .any(|(_, c)| &*c.id == case && c.closed_on.is_some_and(|d| d <= date))
-    })
+/// The counts of the summary, gathered subject by subject.
+struct Tally {
+    new_per_month: Vec<Vec<usize>>,
+    subjects_per_rule: Vec<usize>,
+    subjects: usize,
+    episodes: Vec<Vec<usize>>,
 }
 
-fn summarise(policy: &Policy, months: &[BacktestMonth]) -> Summary {
-    let rules = &policy.program().rules;
-    let mut per_rule: Vec<RuleSummary> = rules
-        .iter()
-        .map(|r| RuleSummary {
-            rule: r.id.clone(),
-            title: r.title.clone(),
-            new_per_month: vec![0; months.len()],
-            new_actions: 0,
-            subjects_affected: 0,
-            median_months_open: None,
-        })
-        .collect();
-    let index: HashMap<&str, usize> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
-    let mut subjects_per_rule: Vec<HashSet<&str>> = vec![HashSet::new(); rules.len()];
-    let mut all_subjects: HashSet<&str> = HashSet::new();
-    for (m, month) in months.iter().enumerate() {
-        for a in &month.actions {
-            let r = index[a.action.rule.as_str()];
-            if a.status == Status::New {
-                per_rule[r].new_per_month[m] += 1;
-            }
-            subjects_per_rule[r].insert(&a.action.subject);
-            all_subjects.insert(&a.action.subject);
+impl Tally {
+    fn new(rules: usize, months: usize) -> Tally {
+        Tally {
+            new_per_month: vec![vec![0; months]; rules],
+            subjects_per_rule: vec![0; rules],
+            subjects: 0,
+            episodes: vec![Vec::new(); rules],
         }
     }
-    for (r, lengths) in episode_lengths(months, &index, rules.len())
-        .into_iter()
-        .enumerate()
-    {
-        per_rule[r].median_months_open = median(lengths);
-        per_rule[r].new_actions = per_rule[r].new_per_month.iter().sum();
-        per_rule[r].subjects_affected = subjects_per_rule[r].len();
-    }
-    Summary {
-        new_actions: per_rule.iter().map(|r| r.new_actions).sum(),
-        subjects_affected: all_subjects.len(),
-        rules: per_rule,
-    }
-}
 
-/// For each rule, the lengths (in months) of each run of consecutive months an action stayed
-/// required, including runs already open in the first month.
-fn episode_lengths(
-    months: &[BacktestMonth],
-    index: &HashMap<&str, usize>,
-    rules: usize,
-) -> Vec<Vec<usize>> {
-    let mut open: HashMap<ActionKey, usize> = HashMap::new();
-    let mut lengths: Vec<Vec<usize>> = vec![Vec::new(); rules];
-    for month in months {
-        let now: HashSet<ActionKey> = month.actions.iter().map(|a| key(&a.action)).collect();
-        open.retain(|k, length| {
-            let still_open = now.contains(k);
-            if !still_open {
-                lengths[index[k.1]].push(*length);
+    fn subject(&mut self, replayed: &SubjectReplay) {
+        let mut rules: Vec<usize> = Vec::new();
+        for (month, kept) in &replayed.kept {
+            let Kept::Action(action) = kept else { continue };
+            if action.status == Status::New {
+                self.new_per_month[action.key.rule][*month] += 1;
             }
-            still_open
-        });
-        for k in now {
-            *open.entry(k).or_insert(0) += 1;
+            rules.push(action.key.rule);
+        }
+        rules.sort_unstable();
+        rules.dedup();
+        for &rule in &rules {
+            self.subjects_per_rule[rule] += 1;
+        }
+        self.subjects += usize::from(!rules.is_empty());
+        for &(rule, length) in &replayed.episodes {
+            self.episodes[rule].push(length);
         }
     }
-    for ((_, rule, _), length) in open {
-        lengths[index[rule]].push(length);
+
+    fn summary(self, program: &crate::program::Program) -> Summary {
+        let rules: Vec<RuleSummary> = program
+            .rules
+            .iter()
+            .zip(self.new_per_month)
+            .zip(self.subjects_per_rule)
+            .zip(self.episodes)
+            .map(
+                |(((rule, new_per_month), subjects_affected), lengths)| RuleSummary {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    new_actions: new_per_month.iter().sum(),
+                    new_per_month,
+                    subjects_affected,
+                    median_months_open: median(lengths),
+                },
+            )
+            .collect();
+        Summary {
+            new_actions: rules.iter().map(|r| r.new_actions).sum(),
+            subjects_affected: self.subjects,
+            rules,
+        }
     }
-    lengths
 }
 
 fn median(mut values: Vec<usize>) -> Option<f64> {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::history::{Agreement, Backtest, Comparison, Reason, Status};
+use crate::history::{Agreement, Backtest, BacktestMonth, Comparison, Reason, Status};
 
 /// A backtest with its optional comparison and agreement: what `escalate backtest` prints.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -233,13 +233,24 @@ fn write_agreement(out: &mut String, a: &Agreement) {
 /// One row per month and action (new, continuing) or resolved action, for spreadsheets; the
 /// `case` column is empty for a rule evaluated once per subject.
 pub fn csv(report: &BacktestReport) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 10]| {
-        w.write_record(row).expect("writing to memory cannot fail")
-    };
-    write(
-        &mut writer,
-        [
+    let mut writer = CsvWriter::new(Vec::new()).expect("writing to memory cannot fail");
+    for month in &report.backtest.months {
+        writer.month(month).expect("writing to memory cannot fail");
+    }
+    String::from_utf8(writer.finish().expect("writing to memory cannot fail"))
+        .expect("UTF-8 in, UTF-8 out")
+}
+
+/// The CSV of [`csv`], written a month at a time as the months of a backtest come.
+pub struct CsvWriter<W: std::io::Write> {
+    writer: csv::Writer<W>,
+}
+
+impl<W: std::io::Write> CsvWriter<W> {
+    /// Writes the header line to `out`.
+    pub fn new(out: W) -> std::io::Result<CsvWriter<W>> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record([
             "as_of",
             "subject",
             "rule",
@@ -250,9 +261,12 @@ pub fn csv(report: &BacktestReport) -> String {
             "due",
             "reason",
             "replaced_by",
-        ],
-    );
-    for month in &report.backtest.months {
+        ])?;
+        Ok(CsvWriter { writer })
+    }
+
+    /// Writes a month's rows: its actions, then what it resolved.
+    pub fn month(&mut self, month: &BacktestMonth) -> std::io::Result<()> {
         let as_of = month.as_of.to_string();
         for a in &month.actions {
             let status = match a.status {
@@ -260,42 +274,40 @@ pub fn csv(report: &BacktestReport) -> String {
                 Status::Continuing => "continuing",
             };
             let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
-            write(
-                &mut writer,
-                [
-                    &as_of,
-                    &a.action.subject,
-                    &a.action.rule,
-                    a.action.case.as_deref().unwrap_or_default(),
-                    status,
-                    a.action.severity.name(),
-                    &a.action.owner,
-                    &due,
-                    "",
-                    "",
-                ],
-            );
+            self.writer.write_record([
+                &as_of,
+                &a.action.subject,
+                &a.action.rule,
+                a.action.case.as_deref().unwrap_or_default(),
+                status,
+                a.action.severity.name(),
+                &a.action.owner,
+                &due,
+                "",
+                "",
+            ])?;
         }
         for r in &month.resolved {
             let reason = reason_words(r.reason, None);
             let by = r.replaced_by.as_deref().unwrap_or_default();
-            write(
-                &mut writer,
-                [
-                    &as_of,
-                    &r.subject,
-                    &r.rule,
-                    r.case.as_deref().unwrap_or_default(),
-                    "resolved",
-                    "",
-                    "",
-                    "",
-                    &reason,
-                    by,
-                ],
-            );
+            self.writer.write_record([
+                &as_of,
+                &r.subject,
+                &r.rule,
+                r.case.as_deref().unwrap_or_default(),
+                "resolved",
+                "",
+                "",
+                "",
+                &reason,
+                by,
+            ])?;
         }
+        Ok(())
     }
-    String::from_utf8(writer.into_inner().expect("writing to memory cannot fail"))
-        .expect("UTF-8 in, UTF-8 out")
+
+    /// Writes out what is still buffered; gives back the output.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.writer.into_inner().map_err(|e| e.into_error())
+    }
 }

@@ -1,0 +1,233 @@
+//! Truths kept from month to month while one subject is evaluated for consecutive months (a
+//! backtest): `X for 3 consecutive months` in month m needs `X` in m−2 and m−1, which the
+//! evaluations of those months already worked out, and a grade read by several rules is
+//! worked out once a month.
+//!
+//! Only untraced evaluation reads and fills the memo, and only for the subject itself (not
+//! inside a case, a concern or an event). A month's value does not depend on the month being
+//! decided, as long as each month is decided on its last day: the evaluation date of an
+//! earlier month is its last day whatever the as-of month.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use crate::month::Month;
+use crate::program::{Expr, ExprKind, Program};
+
+/// The parts of a program's conditions whose month-by-month truths are kept: what `for N
+/// months` and `in K of the last N months` apply to, and the rules' conditions written the
+/// same as another kept part (the `when` of `first_month` is the part of `second_month`'s
+/// `for 2 consecutive months`; the rules of a chain of look-alike rules share one `when`).
+/// Parts written alike share their truths.
+pub(crate) struct MemoKeys {
+    /// By address, sorted: each part's place among the kept truths.
+    parts: Vec<(usize, usize)>,
+    /// How many distinct truths a month keeps.
+    slots: usize,
+    /// The most months any `for` or `in K of N` looks back.
+    lookback: u32,
+}
+
+impl MemoKeys {
+    /// The keys of `program`: every `for` and `in K of N` part of the rules' conditions and of
+    /// the per-subject grades' arms, and each rule's `when` and `applies to` written like
+    /// another of them.
+    pub fn new(program: &Program) -> MemoKeys {
+        let mut windowed: Vec<&Expr> = Vec::new();
+        let mut lookback = 0;
+        let mut conditions: Vec<&Expr> = Vec::new();
+        for rule in &program.rules {
+            conditions.push(&rule.when);
+            conditions.extend(rule.applies_to.as_ref());
+        }
+        for grade in program.grades.iter().filter(|g| !g.per_concern) {
+            conditions.extend(grade.arms.iter().filter_map(|a| a.condition.as_ref()));
+        }
+        for condition in &conditions {
+            collect_windowed(condition, &mut windowed, &mut lookback);
+        }
+        // Parts written alike, spacing aside, are compared part by part.
+        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut representatives: Vec<&Expr> = Vec::new();
+        let mut members: Vec<usize> = Vec::new();
+        let mut placed: Vec<(usize, usize, bool)> = Vec::new();
+        let candidates = windowed
+            .iter()
+            .map(|&e| (e, true))
+            .chain(conditions.iter().map(|&e| (e, false)));
+        for (part, windowed) in candidates {
+            let alike = by_text.entry(program.text(part.span)).or_default();
+            let slot = match alike.iter().find(|&&s| same(representatives[s], part)) {
+                Some(&slot) => slot,
+                None => {
+                    representatives.push(part);
+                    members.push(0);
+                    alike.push(representatives.len() - 1);
+                    representatives.len() - 1
+                }
+            };
+            members[slot] += 1;
+            placed.push((address(part), slot, windowed));
+        }
+        // A rule's condition written once is evaluated once a month anyway: not kept.
+        placed.retain(|&(_, slot, windowed)| windowed || members[slot] > 1);
+        let mut renumbered: HashMap<usize, usize> = HashMap::new();
+        let mut parts: Vec<(usize, usize)> = placed
+            .into_iter()
+            .map(|(part, slot, _)| {
+                let next = renumbered.len();
+                (part, *renumbered.entry(slot).or_insert(next))
+            })
+            .collect();
+        parts.sort_unstable();
+        parts.dedup_by_key(|&mut (part, _)| part);
+        MemoKeys {
+            parts,
+            slots: renumbered.len(),
+            lookback,
+        }
+    }
+
+    fn slot(&self, part: &Expr) -> Option<usize> {
+        let index = self
+            .parts
+            .binary_search_by_key(&address(part), |&(p, _)| p)
+            .ok()?;
+        Some(self.parts[index].1)
+    }
+}
+
+/// Every part of `e` that a `for` or `in K of N` applies to, and the most months they look
+/// back.
+fn collect_windowed<'p>(e: &'p Expr, found: &mut Vec<&'p Expr>, lookback: &mut u32) {
+    match &e.kind {
+        ExprKind::For(inner, n) | ExprKind::InKOfN(inner, _, n) => {
+            found.push(inner);
+            *lookback = (*lookback).max(*n);
+            collect_windowed(inner, found, lookback);
+        }
+        ExprKind::Neg(a) | ExprKind::Not(a) => collect_windowed(a, found, lookback),
+        ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Arith(_, a, b)
+        | ExprKind::Compare(_, a, b) => {
+            collect_windowed(a, found, lookback);
+            collect_windowed(b, found, lookback);
+        }
+        ExprKind::InList(a, items) => {
+            collect_windowed(a, found, lookback);
+            items
+                .iter()
+                .for_each(|item| collect_windowed(item, found, lookback));
+        }
+        _ => {}
+    }
+}
+
+/// Whether two parts of conditions compute the same thing for a subject in a month, being
+/// written alike (where aside). Only parts made of literals, metrics, subject fields, grades,
+/// arithmetic, comparisons, `and`, `or`, `not`, lists, windows, trends, `for` and `in K of N`
+/// are compared; a part with anything else is never the same as another.
+fn same(a: &Expr, b: &Expr) -> bool {
+    use ExprKind as K;
+    match (&a.kind, &b.kind) {
+        (K::Number(x), K::Number(y)) => x == y,
+        (K::Flag(x), K::Flag(y)) => x == y,
+        (K::Text(x), K::Text(y)) => x == y,
+        (K::Date(x), K::Date(y)) => x == y,
+        (K::EnumValue(x), K::EnumValue(y)) => x == y,
+        (K::Level(x), K::Level(y)) => x == y,
+        (K::Metric(x), K::Metric(y))
+        | (K::SubjectField(x), K::SubjectField(y))
+        | (K::Grade(x), K::Grade(y)) => x == y,
+        (K::Neg(x), K::Neg(y)) | (K::Not(x), K::Not(y)) => same(x, y),
+        (K::And(a1, b1), K::And(a2, b2)) | (K::Or(a1, b1), K::Or(a2, b2)) => {
+            same(a1, a2) && same(b1, b2)
+        }
+        (K::Arith(o1, a1, b1), K::Arith(o2, a2, b2)) => o1 == o2 && same(a1, a2) && same(b1, b2),
+        (K::Compare(o1, a1, b1), K::Compare(o2, a2, b2)) => {
+            o1 == o2 && same(a1, a2) && same(b1, b2)
+        }
+        (K::InList(x, xs), K::InList(y, ys)) => {
+            same(x, y) && xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
+        }
+        (K::For(x, n), K::For(y, m)) => n == m && same(x, y),
+        (K::InKOfN(x, k, n), K::InKOfN(y, l, m)) => k == l && n == m && same(x, y),
+        (K::Window(f, x, n), K::Window(g, y, m)) => f == g && x == y && n == m,
+        (
+            K::Trend {
+                metric,
+                improved,
+                months,
+                direction,
+            },
+            K::Trend {
+                metric: metric2,
+                improved: improved2,
+                months: months2,
+                direction: direction2,
+            },
+        ) => {
+            metric == metric2
+                && improved == improved2
+                && months == months2
+                && direction == direction2
+        }
+        _ => false,
+    }
+}
+
+fn address(e: &Expr) -> usize {
+    e as *const Expr as usize
+}
+
+/// One subject's kept truths and grade levels, for the months from `first` on.
+pub(crate) struct Memo<'k> {
+    keys: &'k MemoKeys,
+    first: Month,
+    months: usize,
+    /// By part, then month: 0 not worked out yet, else [`Truth`](super::Truth) code + 1.
+    truths: Vec<Cell<u8>>,
+    /// By grade, then month: 0 not worked out yet, 1 unknown, else the level + 2.
+    levels: Vec<Cell<u32>>,
+}
+
+impl<'k> Memo<'k> {
+    /// An empty memo for evaluating the months from `from` to `to` of one subject at a time
+    /// (the months a `for` looks back before `from` are kept too).
+    pub fn new(keys: &'k MemoKeys, program: &Program, from: Month, to: Month) -> Memo<'k> {
+        let first = from.offset(-(keys.lookback as i32));
+        let months = (to.months_since(first) + 1).max(0) as usize;
+        Memo {
+            keys,
+            first,
+            months,
+            truths: vec![Cell::new(0); keys.slots * months],
+            levels: vec![Cell::new(0); program.grades.len() * months],
+        }
+    }
+
+    /// Forgets everything, for the next subject.
+    pub fn clear(&mut self) {
+        self.truths.iter_mut().for_each(|c| *c.get_mut() = 0);
+        self.levels.iter_mut().for_each(|c| *c.get_mut() = 0);
+    }
+
+    fn month_index(&self, month: Month) -> Option<usize> {
+        let index = month.months_since(self.first);
+        (0..self.months as i32)
+            .contains(&index)
+            .then_some(index as usize)
+    }
+
+    /// Where the truth of `part` in `month` is kept, when it is.
+    pub(super) fn truth_cell(&self, part: &Expr, month: Month) -> Option<&Cell<u8>> {
+        let slot = self.keys.slot(part)?;
+        Some(&self.truths[slot * self.months + self.month_index(month)?])
+    }
+
+    /// Where the level of grade `grade` in `month` is kept, when it is.
+    pub(super) fn level_cell(&self, grade: usize, month: Month) -> Option<&Cell<u32>> {
+        Some(&self.levels[grade * self.months + self.month_index(month)?])
+    }
+}

@@ -1,0 +1,225 @@
+//! One subject's rules month after month, for a backtest. Each month is decided on its last
+//! day, exactly as [`super::evaluate`] decides it, but its truths reuse those the months
+//! before worked out (see [`super::memo`]); only the actions and undecided rules that are
+//! reported are evaluated again with a tracer, for their evidence and missing values.
+
+use super::displace::ReplacesOrder;
+use super::interp::Interp;
+use super::memo::{Memo, MemoKeys};
+use super::{
+    instances_into, outcome_for, seen_instead, Action, Instance, Outcome, Run, Truth, Undecided,
+};
+use crate::data::{CaseIndex, Dataset, SubjectIndex};
+use crate::month::Month;
+use crate::program::Program;
+
+/// A rule and, for a rule evaluated for each case, the case: what identifies an action or an
+/// undecided rule from month to month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct RuleCase {
+    /// A position in [`Program::rules`].
+    pub rule: usize,
+    /// The case.
+    pub case: Option<CaseIndex>,
+}
+
+/// A program evaluated on a dataset for the months from `first` to `last`, one subject at a
+/// time.
+pub(crate) struct MonthByMonth<'a> {
+    program: &'a Program,
+    data: &'a Dataset,
+    order: ReplacesOrder,
+    keys: MemoKeys,
+    first: Month,
+    last: Month,
+}
+
+impl<'a> MonthByMonth<'a> {
+    /// The months from `first` to `last` of `program` on `data`.
+    pub fn new(
+        program: &'a Program,
+        data: &'a Dataset,
+        first: Month,
+        last: Month,
+    ) -> MonthByMonth<'a> {
+        MonthByMonth {
+            program,
+            data,
+            order: ReplacesOrder::new(program),
+            keys: MemoKeys::new(program),
+            first,
+            last,
+        }
+    }
+
+    /// An empty memo for [`MonthByMonth::subject`], one for each thread.
+    pub fn memo(&self) -> Memo<'_> {
+        Memo::new(&self.keys, self.program, self.first, self.last)
+    }
+
+    /// Evaluates `subject` for each month in turn, oldest first, and gives each month to
+    /// `each`. `memo` is cleared first.
+    pub fn subject(
+        &self,
+        subject: SubjectIndex,
+        memo: &mut Memo<'_>,
+        mut each: impl FnMut(&SubjectInMonth<'_>),
+    ) {
+        memo.clear();
+        let memo = &*memo;
+        let mut found: Vec<Instance> = Vec::new();
+        let mut displacers: Vec<Option<usize>> = Vec::new();
+        let months = self.last.months_since(self.first).max(-1);
+        for month in (0..=months).map(|i| self.first.offset(i)) {
+            let interp = Interp {
+                program: self.program,
+                data: self.data,
+                subject,
+                as_of: month,
+                decided_on: month.last_day(),
+                calendar: &self.program.calendar,
+                memo: Some(memo),
+            };
+            instances_into(&interp, self.data, &mut found);
+            self.order.displacers(self.program, &found, &mut displacers);
+            each(&SubjectInMonth {
+                by_month: self,
+                month,
+                found: &found,
+                displacers: &displacers,
+            });
+        }
+    }
+
+    fn run(&self, month: Month) -> Run<'_> {
+        Run::new(
+            self.program,
+            self.data,
+            month,
+            month.last_day(),
+            &self.program.calendar,
+            &self.order,
+        )
+    }
+
+    /// The action of `key`, required for `subject` in `month` (as [`SubjectInMonth::required`]
+    /// says), with its evidence: exactly what [`super::evaluate`] gives for that month.
+    /// `replaced` is [`SubjectInMonth::replaced_rules`] of the action.
+    pub fn action(
+        &self,
+        subject: SubjectIndex,
+        month: Month,
+        key: RuleCase,
+        replaced: &[usize],
+    ) -> Action {
+        let run = self.run(month);
+        run.action(&run.interp(subject), &instance(key), replaced)
+    }
+
+    /// [`MonthByMonth::action`] without its evidence (empty), for outputs that do not show
+    /// it: nothing is evaluated again.
+    pub fn action_outline(
+        &self,
+        subject: SubjectIndex,
+        month: Month,
+        key: RuleCase,
+        replaced: &[usize],
+    ) -> Action {
+        let run = self.run(month);
+        run.action_with(subject, &instance(key), replaced, Vec::new())
+    }
+
+    /// The undecided rule `key` of `subject` in `month`, with the values it missed.
+    pub fn undecided(&self, subject: SubjectIndex, month: Month, key: RuleCase) -> Undecided {
+        let run = self.run(month);
+        run.undecided(&run.interp(subject), &instance(key))
+    }
+
+    /// [`MonthByMonth::undecided`] without the values it missed (none listed), for outputs
+    /// that do not show them: nothing is evaluated again.
+    pub fn undecided_outline(
+        &self,
+        subject: SubjectIndex,
+        month: Month,
+        key: RuleCase,
+    ) -> Undecided {
+        self.run(month)
+            .undecided_with(subject, &instance(key), Vec::new())
+    }
+}
+
+/// The instance of `key`, for evaluating it again with a tracer (which needs only its rule
+/// and case).
+fn instance(key: RuleCase) -> Instance {
+    Instance {
+        rule: key.rule,
+        case: key.case,
+        truth: Truth::Unknown,
+    }
+}
+
+/// One month of one subject: each of its rule instances and what became of it.
+pub(crate) struct SubjectInMonth<'s> {
+    by_month: &'s MonthByMonth<'s>,
+    /// The month, decided on its last day.
+    pub month: Month,
+    found: &'s [Instance],
+    displacers: &'s [Option<usize>],
+}
+
+impl SubjectInMonth<'_> {
+    fn key(&self, position: usize) -> RuleCase {
+        RuleCase {
+            rule: self.found[position].rule,
+            case: self.found[position].case,
+        }
+    }
+
+    fn with_outcome(&self, wanted: Outcome) -> impl Iterator<Item = usize> + '_ {
+        (0..self.found.len()).filter(move |&p| {
+            outcome_for(self.found[p].truth, self.displacers[p].is_some(), false) == wanted
+        })
+    }
+
+    /// The required actions, in the order [`super::evaluate`] gives them: each as its key and
+    /// its position, for [`SubjectInMonth::replaced_rules`].
+    pub fn required(&self) -> impl Iterator<Item = (RuleCase, usize)> + '_ {
+        self.with_outcome(Outcome::Required)
+            .map(|p| (self.key(p), p))
+    }
+
+    /// The undecided rules, in the order [`super::evaluate`] gives them.
+    pub fn undecided(&self) -> impl Iterator<Item = RuleCase> + '_ {
+        self.with_outcome(Outcome::Undecided).map(|p| self.key(p))
+    }
+
+    /// The rules whose held instances the required action at `position` displaced, in file
+    /// order.
+    pub fn replaced_rules(&self, position: usize) -> Vec<usize> {
+        let by_month = self.by_month;
+        by_month
+            .order
+            .replaced_rules(by_month.program, self.found, position)
+    }
+
+    /// What became of `key` this month, as [`super::explain`] tells it for the rule and case
+    /// (with `does not apply` told as `not required`), and the rule whose action is seen
+    /// instead when replaced; `None` when the month has no instance of it (the rule's `applies
+    /// to` left the subject out, or the case is not visited any more).
+    pub fn outcome_of(&self, key: RuleCase) -> Option<(Outcome, Option<usize>)> {
+        if let Some(case) = key.case {
+            if !self.found.iter().any(|i| i.case == Some(case)) {
+                return None;
+            }
+        }
+        let position = self.found.iter().position(|i| {
+            i.rule == key.rule && (key.case.is_none() || i.case.is_none() || i.case == key.case)
+        })?;
+        let outcome = outcome_for(
+            self.found[position].truth,
+            self.displacers[position].is_some(),
+            false,
+        );
+        Some((outcome, seen_instead(self.found, self.displacers, position)))
+    }
+}
