@@ -194,6 +194,41 @@ mod tests {
     }
 
     #[test]
+    fn months_and_dates_serialise_as_they_print() {
+        for month in [
+            Month(0),
+            Month(-1),
+            Month(-13),
+            Month(2026 * 12 + 9),
+            Month(9999 * 12 + 11),
+            Month(10_000 * 12),
+        ] {
+            assert_eq!(
+                serde_json::to_string(&month).unwrap(),
+                format!("\"{month}\"")
+            );
+        }
+        for (y, m, d) in [
+            (2026, 10, 31),
+            (1, 1, 1),
+            (0, 2, 29),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-1, 3, 4),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let chrono = serde_json::to_string(&date).unwrap();
+            let mut ours = Vec::new();
+            serialize_date(&date, &mut serde_json::Serializer::new(&mut ours)).unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), chrono);
+            let mut optional = Vec::new();
+            serialize_optional_date(&Some(date), &mut serde_json::Serializer::new(&mut optional))
+                .unwrap();
+            assert_eq!(String::from_utf8(optional).unwrap(), chrono);
+        }
+    }
+
+    #[test]
     fn rejects_malformed_months() {
         for bad in [
             "2026-13",

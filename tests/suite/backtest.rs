@@ -627,3 +627,105 @@ fn actual_rows_outside_the_window_and_repeated_rows_are_counted_not_compared() {
         .expect("the human output says what was left out");
     insta::assert_snapshot!(note);
 }
+
+/// The JSON written month by month, and the CSV written from outlines, are exactly what
+/// serialising the whole backtest gives.
+#[test]
+fn months_written_one_at_a_time_make_the_same_documents() {
+    let cases = [
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2025-11",
+            "2026-10",
+        ),
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2026-10",
+            "2026-10",
+        ),
+        // Months before any data: every list empty.
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2019-01",
+            "2019-03",
+        ),
+        (
+            "policies/contractor_concerns.policy",
+            "examples/data/contractors",
+            "2026-01",
+            "2026-10",
+        ),
+        (PSR, PSR_DATA, "2026-10", "2027-03"),
+    ];
+    for (file, dir, from, to) in cases {
+        let policy = policy(file);
+        let data = data(&policy, dir);
+        let replay = history::Replay::new(&policy, &data, month(from), month(to));
+        let mut streamed = Vec::new();
+        replay.write_json(&mut streamed, &|_| {}).unwrap();
+        let mut csv = escalate::report::backtest::CsvWriter::new(Vec::new()).unwrap();
+        for index in 0..replay.month_count() {
+            csv.month(&replay.month_outline(index)).unwrap();
+        }
+        let csv = String::from_utf8(csv.finish().unwrap()).unwrap();
+        let report = escalate::report::backtest::BacktestReport {
+            backtest: replay.into_backtest(&|_| {}),
+            compare: None,
+            agreement: None,
+        };
+        let whole = serde_json::to_string_pretty(&report).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            whole,
+            "{file} {from} {to}"
+        );
+        assert_eq!(
+            csv,
+            escalate::report::backtest::csv(&report),
+            "{file} {from} {to}"
+        );
+    }
+}
+
+/// A policy with a grade and three rules on random conditions (the second replacing the
+/// first, the third written like the first), for the months a backtest reuses.
+fn remembered_policy(grade: &str, first: &str, second: &str) -> String {
+    let rule = |id: &str, when: &str, replaces: &str| {
+        format!(
+            "rule {id} \"{id}\" {{\n  when {when}\n  severity low\n{replaces}  require \"x\"\n  \
+             owner r\n  due 5 working days\n}}\n"
+        )
+    };
+    format!(
+        "policy \"Memo\"\nrole r \"R\"\nmetric m \"M\" percent, higher is better\n\
+         metric n \"N\" count\ngrade g \"G\" {{\n  high when {grade}\n  low otherwise\n}}\n{}{}{}",
+        rule("a", first, ""),
+        rule("b", second, "  replaces a\n"),
+        rule("c", first, ""),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Truths kept from month to month (windows, `for`, `in K of N`, grades, rules written
+    /// alike) give every month exactly what `eval` gives for it.
+    #[test]
+    fn months_that_reuse_earlier_months_agree_with_eval(
+        grade in crate::work_bound::condition(false),
+        first in crate::work_bound::condition(true),
+        second in crate::work_bound::condition(true),
+    ) {
+        let text = remembered_policy(&grade, &first, &second);
+        // The only refusal a well-formed condition can get is the work bound.
+        let Ok(policy) = Policy::parse("memo.policy", text.as_str()) else {
+            return Ok(());
+        };
+        let data = crate::work_bound::data(&policy);
+        let backtest = history::backtest(&policy, &data, month("2026-05"), month("2026-10"), &|_| {});
+        assert_consistent(&policy, &data, &backtest);
+    }
+}

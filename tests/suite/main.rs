@@ -21,6 +21,7 @@ mod output_failures;
 mod output_files;
 mod policies;
 mod policy_tests;
+mod replaces;
 mod robustness;
 mod v1_properties;
 mod v1_syntax;

@@ -17,7 +17,7 @@ use proptest::test_runner::Config;
 /// A condition built recursively: comparisons of metrics and windows at the leaves, `and`,
 /// `or`, `not`, `for N months` and `in K of the last N months` above them, and the grade `g`
 /// (whose arms are conditions of the same kind) as a leaf.
-fn condition(grade_allowed: bool) -> BoxedStrategy<String> {
+pub(crate) fn condition(grade_allowed: bool) -> BoxedStrategy<String> {
     let months = prop_oneof![1u32..=6, 1u32..=40, Just(600u32)];
     let mut leaves = vec![
         Just("m < 80%".to_string()).boxed(),
@@ -61,7 +61,7 @@ fn policy_text(grade: &str, rule: &str) -> String {
 }
 
 /// Two subjects with figures in a few months around the as-of month, some missing.
-fn data(policy: &Policy) -> Dataset {
+pub(crate) fn data(policy: &Policy) -> Dataset {
     let mut records = Vec::new();
     for (s, subject) in ["s1", "s2"].into_iter().enumerate() {
         for back in 0..30 {
