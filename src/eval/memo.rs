@@ -97,29 +97,122 @@ impl MemoKeys {
     }
 }
 
+/// For a program whose conditions read nothing but subject fields and concerns (no metric,
+/// no event, no `for` over months, no rule for each case): the windows of its concern counts
+/// (`None` for all the concerns). A subject's truths then change only in the months where one
+/// of its concerns comes into a window or leaves one; in any other month they are the month
+/// before's.
+pub(crate) struct ConcernWindows {
+    windows: Vec<Option<u32>>,
+}
+
+impl ConcernWindows {
+    /// The windows of `program`, or `None` when its truths can change in any month.
+    pub fn of(program: &Program) -> Option<ConcernWindows> {
+        if program.rules.iter().any(|r| r.for_each.is_some()) {
+            return None;
+        }
+        let mut windows = Vec::new();
+        let conditions = program
+            .rules
+            .iter()
+            .flat_map(|r| std::iter::once(&r.when).chain(r.applies_to.as_ref()))
+            .chain(
+                program
+                    .grades
+                    .iter()
+                    .flat_map(|g| g.arms.iter().filter_map(|a| a.condition.as_ref())),
+            );
+        for condition in conditions {
+            if !only_fields_and_concerns(condition, &mut windows) {
+                return None;
+            }
+        }
+        windows.sort_unstable();
+        windows.dedup();
+        Some(ConcernWindows { windows })
+    }
+
+    /// The months in which a subject with these concerns may have truths other than the month
+    /// before's, sorted.
+    pub fn changes(&self, concerns: &[crate::data::Concern]) -> Vec<Month> {
+        let mut months: Vec<Month> = Vec::new();
+        for concern in concerns {
+            let raised = Month::of_date(concern.raised_on);
+            months.push(raised);
+            months.extend(
+                self.windows
+                    .iter()
+                    .flatten()
+                    .map(|&n| raised.offset(n as i32)),
+            );
+        }
+        months.sort_unstable();
+        months.dedup();
+        months
+    }
+}
+
+/// Whether `e` reads nothing but subject fields, concerns (their windows added to
+/// `windows`) and grades (whose own arms are checked apart).
+fn only_fields_and_concerns(e: &Expr, windows: &mut Vec<Option<u32>>) -> bool {
+    use ExprKind as K;
+    let mut only = true;
+    each_part(e, &mut |part| match &part.kind {
+        K::Number(_)
+        | K::Flag(_)
+        | K::Text(_)
+        | K::Date(_)
+        | K::EnumValue(_)
+        | K::Level(_)
+        | K::SubjectField(_)
+        | K::Grade(_)
+        | K::Concern(_)
+        | K::Neg(_)
+        | K::Not(_)
+        | K::And(..)
+        | K::Or(..)
+        | K::Arith(..)
+        | K::Compare(..)
+        | K::InList(..) => {}
+        K::Concerns { months, .. } => windows.push(*months),
+        _ => only = false,
+    });
+    only
+}
+
 /// Every part of `e` that a `for` or `in K of N` applies to, and the most months they look
 /// back.
 fn collect_windowed<'p>(e: &'p Expr, found: &mut Vec<&'p Expr>, lookback: &mut u32) {
-    match &e.kind {
-        ExprKind::For(inner, n) | ExprKind::InKOfN(inner, _, n) => {
+    each_part(e, &mut |part| {
+        if let ExprKind::For(inner, n) | ExprKind::InKOfN(inner, _, n) = &part.kind {
             found.push(inner);
             *lookback = (*lookback).max(*n);
-            collect_windowed(inner, found, lookback);
         }
-        ExprKind::Neg(a) | ExprKind::Not(a) => collect_windowed(a, found, lookback),
-        ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::Arith(_, a, b)
-        | ExprKind::Compare(_, a, b) => {
-            collect_windowed(a, found, lookback);
-            collect_windowed(b, found, lookback);
+    });
+}
+
+/// Calls `f` on `e` and on each of its parts, inside out: through literals, metrics, fields,
+/// grades, arithmetic, comparisons, `and`, `or`, `not`, lists, windows, trends, `for`, `in K
+/// of N` and concern counts with their filters; the parts of anything else (events,
+/// deadlines, elapsed times) are not visited.
+pub(crate) fn each_part<'p>(e: &'p Expr, f: &mut impl FnMut(&'p Expr)) {
+    use ExprKind as K;
+    f(e);
+    match &e.kind {
+        K::Neg(a) | K::Not(a) | K::For(a, _) | K::InKOfN(a, _, _) => each_part(a, f),
+        K::And(a, b) | K::Or(a, b) | K::Arith(_, a, b) | K::Compare(_, a, b) => {
+            each_part(a, f);
+            each_part(b, f);
         }
-        ExprKind::InList(a, items) => {
-            collect_windowed(a, found, lookback);
-            items
-                .iter()
-                .for_each(|item| collect_windowed(item, found, lookback));
+        K::InList(a, items) => {
+            each_part(a, f);
+            items.iter().for_each(|item| each_part(item, f));
         }
+        K::Concerns {
+            filter: Some(filter),
+            ..
+        } => each_part(filter, f),
         _ => {}
     }
 }

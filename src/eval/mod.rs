@@ -480,6 +480,39 @@ struct Run<'a> {
     decided_on: NaiveDate,
     calendar: &'a crate::calendar::Calendar,
     order: &'a ReplacesOrder,
+    /// The texts evidence quotes, when worked out beforehand.
+    texts: Option<&'a ConditionTexts>,
+}
+
+/// The texts evidence quotes ([`Program::text`] of the parts of conditions), worked out once
+/// for a program whose actions are written many times (a backtest) rather than once a piece
+/// of evidence: every part [`memo::each_part`] visits of the rules' conditions and the
+/// grades' arms.
+pub(crate) struct ConditionTexts(std::collections::HashMap<crate::ast::Span, String>);
+
+impl ConditionTexts {
+    /// The texts of `program`.
+    pub fn new(program: &Program) -> ConditionTexts {
+        let mut texts = std::collections::HashMap::new();
+        let conditions = program
+            .rules
+            .iter()
+            .flat_map(|r| std::iter::once(&r.when).chain(r.applies_to.as_ref()))
+            .chain(
+                program
+                    .grades
+                    .iter()
+                    .flat_map(|g| g.arms.iter().filter_map(|a| a.condition.as_ref())),
+            );
+        for condition in conditions {
+            memo::each_part(condition, &mut |part| {
+                texts
+                    .entry(part.span)
+                    .or_insert_with(|| program.text(part.span));
+            });
+        }
+        ConditionTexts(texts)
+    }
 }
 
 impl<'a> Run<'a> {
@@ -498,6 +531,15 @@ impl<'a> Run<'a> {
             decided_on,
             calendar,
             order,
+            texts: None,
+        }
+    }
+
+    /// The text of a part of a condition, as evidence quotes it.
+    fn text(&self, span: crate::ast::Span) -> String {
+        match self.texts.and_then(|t| t.0.get(&span)) {
+            Some(text) => text.clone(),
+            None => self.program.text(span),
         }
     }
 
@@ -658,7 +700,7 @@ impl<'a> Run<'a> {
                     metric: program.schema.metrics[metric].id.clone(),
                     period: month,
                     value: value.into(),
-                    condition: program.text(context),
+                    condition: self.text(context),
                 },
                 Read::Field {
                     field,
@@ -678,17 +720,17 @@ impl<'a> Run<'a> {
                     threshold,
                     holds,
                 } => Evidence::Comparison {
-                    expression: program.text(left),
+                    expression: self.text(left),
                     period: month,
                     value: value.into(),
                     operator: op.symbol().to_string(),
                     threshold: threshold.into(),
-                    condition: program.text(context),
+                    condition: self.text(context),
                     holds,
                 },
                 Read::Concerns { ids, context } => Evidence::Concerns {
                     concerns: ids,
-                    condition: program.text(context),
+                    condition: self.text(context),
                 },
                 Read::Grade {
                     grade,

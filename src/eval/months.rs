@@ -1,11 +1,14 @@
 //! One subject's rules month after month, for a backtest. Each month is decided on its last
 //! day, exactly as [`super::evaluate`] decides it, but its truths reuse those the months
-//! before worked out (see [`super::memo`]); only the actions and undecided rules that are
-//! reported are evaluated again with a tracer, for their evidence and missing values.
+//! before worked out (see [`super::memo`]), and a policy that reads only subject fields and
+//! concerns is evaluated again only in the months a subject's concerns enter or leave a
+//! window; only the actions and undecided rules that are reported are evaluated again with a
+//! tracer, for their evidence and missing values.
 
 use super::displace::ReplacesOrder;
 use super::interp::Interp;
-use super::memo::{Memo, MemoKeys};
+use super::memo::{ConcernWindows, Memo, MemoKeys};
+use super::ConditionTexts;
 use super::{
     instances_into, outcome_for, seen_instead, Action, Instance, Outcome, Run, Truth, Undecided,
 };
@@ -30,6 +33,9 @@ pub(crate) struct MonthByMonth<'a> {
     data: &'a Dataset,
     order: ReplacesOrder,
     keys: MemoKeys,
+    /// For a program that reads only subject fields and concerns: when truths can change.
+    concern_windows: Option<ConcernWindows>,
+    texts: ConditionTexts,
     first: Month,
     last: Month,
 }
@@ -47,6 +53,8 @@ impl<'a> MonthByMonth<'a> {
             data,
             order: ReplacesOrder::new(program),
             keys: MemoKeys::new(program),
+            concern_windows: ConcernWindows::of(program),
+            texts: ConditionTexts::new(program),
             first,
             last,
         }
@@ -70,7 +78,24 @@ impl<'a> MonthByMonth<'a> {
         let mut found: Vec<Instance> = Vec::new();
         let mut displacers: Vec<Option<usize>> = Vec::new();
         let months = self.last.months_since(self.first).max(-1);
+        let changes = self
+            .concern_windows
+            .as_ref()
+            .map(|w| w.changes(self.data.concerns(subject)));
         for month in (0..=months).map(|i| self.first.offset(i)) {
+            let unchanged = changes
+                .as_ref()
+                .is_some_and(|c| month != self.first && c.binary_search(&month).is_err());
+            if unchanged {
+                // The month before's instances, truths and displacers hold.
+                each(&SubjectInMonth {
+                    by_month: self,
+                    month,
+                    found: &found,
+                    displacers: &displacers,
+                });
+                continue;
+            }
             let interp = Interp {
                 program: self.program,
                 data: self.data,
@@ -92,14 +117,17 @@ impl<'a> MonthByMonth<'a> {
     }
 
     fn run(&self, month: Month) -> Run<'_> {
-        Run::new(
-            self.program,
-            self.data,
-            month,
-            month.last_day(),
-            &self.program.calendar,
-            &self.order,
-        )
+        Run {
+            texts: Some(&self.texts),
+            ..Run::new(
+                self.program,
+                self.data,
+                month,
+                month.last_day(),
+                &self.program.calendar,
+                &self.order,
+            )
+        }
     }
 
     /// The action of `key`, required for `subject` in `month` (as [`SubjectInMonth::required`]

@@ -729,3 +729,59 @@ proptest! {
         assert_consistent(&policy, &data, &backtest);
     }
 }
+
+/// Random concerns (dates, fields) for the concerns policy of conformance case 02.
+fn generated_concerns(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
+    let concern = (
+        0usize..4,
+        0i64..900,
+        0usize..4,
+        any::<bool>(),
+        1u32..=5,
+        1u32..=5,
+    );
+    proptest::collection::vec(concern, 0..14).prop_map(move |concerns| {
+        let records: Vec<escalate::data::ConcernRecord> = concerns
+            .iter()
+            .enumerate()
+            .map(
+                |(i, &(subject, day, category, safety, consequence, likelihood))| {
+                    let mut fields = std::collections::BTreeMap::new();
+                    let categories = ["clinical", "behavioural", "governance", "health"];
+                    fields.insert("category".into(), serde_json::json!(categories[category]));
+                    fields.insert("patient_safety".into(), serde_json::json!(safety));
+                    fields.insert("consequence".into(), serde_json::json!(consequence));
+                    fields.insert("likelihood".into(), serde_json::json!(likelihood));
+                    escalate::data::ConcernRecord {
+                        id: format!("K-{i:03}"),
+                        subject: format!("k{subject}"),
+                        raised_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                            + chrono::Duration::days(day),
+                        fields,
+                    }
+                },
+            )
+            .collect();
+        let subjects: Vec<SubjectRecord> = (0..4)
+            .map(|s| SubjectRecord {
+                subject: format!("k{s}"),
+                fields: Default::default(),
+            })
+            .collect();
+        Dataset::from_records(&policy.program().schema, &[], &subjects, &records, &[])
+            .expect("generated records are valid")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A policy that reads only concerns is evaluated again only in the months a concern
+    /// enters or leaves a window: every month still agrees with `eval`.
+    #[test]
+    fn concern_months_agree_with_eval(data in generated_concerns(Box::leak(Box::new(policy("tests/fixtures/conformance/02-concerns/policy.policy"))))) {
+        let policy = policy("tests/fixtures/conformance/02-concerns/policy.policy");
+        let backtest = history::backtest(&policy, &data, month("2024-01"), month("2026-08"), &|_| {});
+        assert_consistent(&policy, &data, &backtest);
+    }
+}

@@ -31,9 +31,12 @@ fn rule(id: usize, when: &str, applies: Option<&str>, replaces: &[usize]) -> Str
     text + "  require \"x\"\n  owner r\n  due 5 working days\n}\n"
 }
 
-/// Subjects with `m` and `n` for the six months up to the as-of month, `None` leaving a
-/// month without a row, and the field `g`.
-fn data(policy: &Policy, subjects: &[(Vec<Option<(u32, u32)>>, Option<usize>)]) -> Dataset {
+/// A subject: `m` and `n` for each month back from the as-of month (`None`: no row), and its
+/// value of `g` (`None`: no row in the subjects file).
+type Subject = (Vec<Option<(u32, u32)>>, Option<usize>);
+
+/// The subjects' figures and fields.
+fn data(policy: &Policy, subjects: &[Subject]) -> Dataset {
     let mut performance = Vec::new();
     let mut fields = Vec::new();
     for (s, (months, group)) in subjects.iter().enumerate() {
@@ -186,7 +189,7 @@ impl Graph {
     }
 }
 
-fn subjects() -> impl Strategy<Value = Vec<(Vec<Option<(u32, u32)>>, Option<usize>)>> {
+fn subjects() -> impl Strategy<Value = Vec<Subject>> {
     let month = proptest::option::weighted(0.85, (60u32..100, 10u32..30));
     let subject = (
         proptest::collection::vec(month, 1..4),
