@@ -17,11 +17,13 @@ use crate::program::{Expr, ExprKind, Program};
 /// The parts of a program's conditions whose month-by-month truths are kept: what `for N
 /// months` and `in K of the last N months` apply to, and the rules' conditions written the
 /// same as another kept part (the `when` of `first_month` is the part of `second_month`'s
-/// `for 2 consecutive months`; the rules of a chain of look-alike rules share one `when`).
-/// Parts written alike share their truths.
+/// `for 2 consecutive months`; the rules of a chain of look-alike rules share one `when`),
+/// and the rules' conditions that read only subject fields (`applies to staff_group = gp`),
+/// kept once for all months. Parts written alike share their truths.
 pub(crate) struct MemoKeys {
-    /// By address, sorted: each part's place among the kept truths.
-    parts: Vec<(usize, usize)>,
+    /// By address, sorted: each part's place among the kept truths, and whether it is the
+    /// same in every month.
+    parts: Vec<(usize, usize, bool)>,
     /// How many distinct truths a month keeps.
     slots: usize,
     /// The most months any `for` or `in K of N` looks back.
@@ -69,18 +71,24 @@ impl MemoKeys {
             members[slot] += 1;
             placed.push((address(part), slot, windowed));
         }
-        // A rule's condition written once is evaluated once a month anyway: not kept.
-        placed.retain(|&(_, slot, windowed)| windowed || members[slot] > 1);
+        // A rule's condition written once is evaluated once a month anyway: not kept, unless
+        // it reads only subject fields (then once for all months).
+        let constant: Vec<bool> = representatives.iter().map(|r| only_fields(r)).collect();
+        placed.retain(|&(_, slot, windowed)| windowed || members[slot] > 1 || constant[slot]);
         let mut renumbered: HashMap<usize, usize> = HashMap::new();
-        let mut parts: Vec<(usize, usize)> = placed
+        let mut parts: Vec<(usize, usize, bool)> = placed
             .into_iter()
             .map(|(part, slot, _)| {
                 let next = renumbered.len();
-                (part, *renumbered.entry(slot).or_insert(next))
+                (
+                    part,
+                    *renumbered.entry(slot).or_insert(next),
+                    constant[slot],
+                )
             })
             .collect();
         parts.sort_unstable();
-        parts.dedup_by_key(|&mut (part, _)| part);
+        parts.dedup_by_key(|&mut (part, _, _)| part);
         MemoKeys {
             parts,
             slots: renumbered.len(),
@@ -88,12 +96,14 @@ impl MemoKeys {
         }
     }
 
-    fn slot(&self, part: &Expr) -> Option<usize> {
+    /// Where `part` is kept, and whether it is the same in every month.
+    fn slot(&self, part: &Expr) -> Option<(usize, bool)> {
         let index = self
             .parts
-            .binary_search_by_key(&address(part), |&(p, _)| p)
+            .binary_search_by_key(&address(part), |&(p, _, _)| p)
             .ok()?;
-        Some(self.parts[index].1)
+        let (_, slot, constant) = self.parts[index];
+        Some((slot, constant))
     }
 }
 
@@ -177,6 +187,32 @@ fn only_fields_and_concerns(e: &Expr, windows: &mut Vec<Option<u32>>) -> bool {
         | K::InList(..) => {}
         K::Concerns { months, .. } => windows.push(*months),
         _ => only = false,
+    });
+    only
+}
+
+/// Whether `e` reads nothing but subject fields: the same in every month.
+fn only_fields(e: &Expr) -> bool {
+    use ExprKind as K;
+    let mut only = true;
+    each_part(e, &mut |part| {
+        only &= matches!(
+            part.kind,
+            K::Number(_)
+                | K::Flag(_)
+                | K::Text(_)
+                | K::Date(_)
+                | K::EnumValue(_)
+                | K::Level(_)
+                | K::SubjectField(_)
+                | K::Neg(_)
+                | K::Not(_)
+                | K::And(..)
+                | K::Or(..)
+                | K::Arith(..)
+                | K::Compare(..)
+                | K::InList(..)
+        )
     });
     only
 }
@@ -315,8 +351,12 @@ impl<'k> Memo<'k> {
 
     /// Where the truth of `part` in `month` is kept, when it is.
     pub(super) fn truth_cell(&self, part: &Expr, month: Month) -> Option<&Cell<u8>> {
-        let slot = self.keys.slot(part)?;
-        Some(&self.truths[slot * self.months + self.month_index(month)?])
+        let (slot, constant) = self.keys.slot(part)?;
+        let month = match constant {
+            true => self.month_index(self.first)?,
+            false => self.month_index(month)?,
+        };
+        Some(&self.truths[slot * self.months + month])
     }
 
     /// Where the level of grade `grade` in `month` is kept, when it is.
