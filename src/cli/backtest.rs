@@ -120,7 +120,11 @@ pub fn run(args: &BacktestArgs) -> u8 {
             return code;
         }
     }
-    let backtest = replay.into_backtest(&progress);
+    // The human report shows no evidence: outlines do (JSON and HTML show it).
+    let backtest = match args.format {
+        BacktestFormat::Human => replay.into_outline_backtest(&progress),
+        _ => replay.into_backtest(&progress),
+    };
     bar.finish_and_clear();
     let compare = match &args.compare {
         None => None,
@@ -134,8 +138,9 @@ pub fn run(args: &BacktestArgs) -> u8 {
             };
             let bar = progress_bar(&other, args);
             let other_replay = history::Replay::new(&other, &other_data, args.from, args.to);
+            // A comparison is of which actions each policy requires: outlines will do.
             let other_backtest =
-                other_replay.into_backtest(&|done: usize| bar.set_position(done as u64));
+                other_replay.into_outline_backtest(&|done: usize| bar.set_position(done as u64));
             bar.finish_and_clear();
             Some(history::compare(&backtest, &other_backtest))
         }

@@ -702,7 +702,7 @@ impl<'a> Interp<'a> {
                 _ => truth == Truth::True,
             };
             if T::ACTIVE && counts {
-                counted.push(concern.id.to_string());
+                counted.push(String::from(&*concern.id));
             }
         }
         if T::ACTIVE {

@@ -580,7 +580,10 @@ impl<'a> Run<'a> {
     /// What an instance read, evaluated again with a tracer.
     fn reads(&self, interp: &Interp, instance: &Instance) -> Vec<Read> {
         let rule = &self.program.rules[instance.rule];
-        let mut reads = Reads::default();
+        // Room for what a condition usually reads, rather than growing a read at a time.
+        let mut reads = Reads {
+            reads: Vec::with_capacity(16),
+        };
         match (rule.for_each, instance.case) {
             (Some(_), None) => {
                 interp.applies(rule, self.as_of, &mut reads);
