@@ -230,7 +230,7 @@ impl SubjectInMonth<'_> {
             .replaced_rules(by_month.program, self.found, position)
     }
 
-    /// What became of `key` this month, as [`super::explain`] tells it for the rule and case
+    /// What became of `key` this month, as [`super::explain()`] tells it for the rule and case
     /// (with `does not apply` told as `not required`), and the rule whose action is seen
     /// instead when replaced; `None` when the month has no instance of it (the rule's `applies
     /// to` left the subject out, or the case is not visited any more).

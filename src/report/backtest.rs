@@ -241,7 +241,7 @@ pub fn csv(report: &BacktestReport) -> String {
         .expect("UTF-8 in, UTF-8 out")
 }
 
-/// The CSV of [`csv`], written a month at a time as the months of a backtest come.
+/// The CSV of [`csv()`], written a month at a time as the months of a backtest come.
 pub struct CsvWriter<W: std::io::Write> {
     writer: csv::Writer<W>,
 }
