@@ -464,6 +464,24 @@ pub(crate) fn required_text<'r, R: Row + ?Sized>(
     }
 }
 
+/// The trimmed text of a column that needs no declaration (a subject's `name`, a concern's
+/// `summary`): `""` when the file has no such column. Text that is not UTF-8 is reported
+/// (`Err`), unless the column is also one of the declared `fields`, whose reading reports it.
+pub(crate) fn optional_text<'r, R: Row + ?Sized>(
+    row: &'r R,
+    column: Option<usize>,
+    fields: &[usize],
+    ctx: &mut Ctx,
+) -> Result<&'r str, ()> {
+    match column {
+        None => Ok(""),
+        Some(column) if fields.contains(&column) => {
+            Ok(trimmed_text(cell_bytes(row, column)).unwrap_or_default())
+        }
+        Some(column) => cell_text(row, column, ctx),
+    }
+}
+
 /// The trimmed text of a cell (see [`cell_bytes`]), `""` when empty; reports text that is
 /// not UTF-8.
 #[inline]
