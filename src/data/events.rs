@@ -490,21 +490,27 @@ impl Handler for EventHandler<'_> {
     }
 
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
-        let needed = self.needed(matches!(ctx.format, FileFormat::Csv | FileFormat::Xlsx));
-        let Some(found) = ctx.require_columns(header, &needed) else {
-            return false;
-        };
+        let csv = matches!(ctx.format, FileFormat::Csv | FileFormat::Xlsx);
+        // A missing column is reported once, here; the rows are still read (its cells as
+        // absent), so that the problems in the other columns are reported in the same run.
+        let found = ctx.require_columns_or_absent(header, &self.needed(csv));
         self.columns = [found[ID], found[SUBJECT], found[KIND], found[DATE]];
         let single = |name: &str| match header.positions(name).as_slice() {
             [one] => Some(*one),
             _ => None,
         };
-        self.case_column = single("case");
-        self.field_columns = self
-            .schema
-            .event_fields
-            .iter()
-            .map(|f| single(&normalise_heading(&f.name)))
+        // The columns a CSV file needs come after the fixed four, in the order `needed`
+        // lists them; in JSON and records a key left out is reported on the rows needing it.
+        let mut needed_columns = found[DATE + 1..].iter().copied();
+        self.case_column = match csv && !self.schema.case_kinds.is_empty() {
+            true => needed_columns.next(),
+            false => single("case"),
+        };
+        self.field_columns = (0..self.schema.event_fields.len())
+            .map(|f| match csv && self.field_needed(f) {
+                true => needed_columns.next(),
+                false => single(&normalise_heading(&self.schema.event_fields[f].name)),
+            })
             .collect();
         let mut used: Vec<usize> = self.columns.to_vec();
         used.extend(self.case_column);

@@ -77,12 +77,18 @@
 //! ## The concerns file
 //!
 //! `id,subject,raised_on,<declared fields>...`: one row per concern. Ids must be unique,
-//! and every row needs every value.
+//! and every row needs every value. An optional `summary` column, which needs no
+//! declaration, says what each concern is about; evidence shows it with the concern's id
+//! and date ([`Concern::summary`]). A policy that declares a concern field `summary` reads
+//! the same column as that field too.
 //!
 //! ## The subjects file
 //!
 //! `subject,<declared fields>...`: at most one row per subject. An empty cell is an
-//! unknown value.
+//! unknown value. An optional `name` column, which needs no declaration, gives each
+//! subject the name people know it by, shown beside its id where a person reads the
+//! results ([`Dataset::subject_name`]). A policy that declares a subject field `name` reads
+//! the same column as that field too.
 //!
 //! ## The events file (language v1)
 //!
@@ -196,6 +202,9 @@ pub struct Concern {
     pub raised_on: NaiveDate,
     /// The declared concern fields, in schema order.
     pub fields: Box<[Value]>,
+    /// What it is about, in words: the `summary` column of the concerns file, when it has
+    /// one (whether or not the policy declares `summary` as a concern field).
+    pub summary: Option<Box<str>>,
 }
 
 /// A case's position in a [`Dataset`]: cases are sorted by subject, case kind and id.
@@ -260,6 +269,8 @@ pub struct Dataset {
     field_width: usize,
     subject_fields: Vec<Option<Value>>,
     has_row: Vec<bool>,
+    /// Display names, by subject.
+    names: Vec<Option<Box<str>>>,
     concerns: Vec<Concern>,
     concern_offsets: Vec<u32>,
     /// How many event kinds the schema has: the width of a subject's run of event offsets.
@@ -442,6 +453,12 @@ impl Dataset {
         month: Month,
     ) -> Option<rust_decimal::Decimal> {
         self.metrics.get(metric)?.get(subject, month)
+    }
+
+    /// The name people know a subject by: the `name` column of the subjects file, when it
+    /// has one and the cell is not empty. Shown beside the id where a person reads results.
+    pub fn subject_name(&self, subject: SubjectIndex) -> Option<&str> {
+        self.names.get(subject as usize)?.as_deref()
     }
 
     /// Whether the subject had a row in the subjects file (or was given fields in memory).

@@ -441,6 +441,8 @@ pub struct DatasetBuilder {
     field_width: usize,
     subject_fields: Vec<Option<Value>>,
     has_row: Vec<bool>,
+    /// Display names, by subject (shorter than `ids` when the last subjects have none).
+    names: Vec<Option<Box<str>>>,
     concerns: Vec<(SubjectIndex, Concern)>,
     events: Vec<PendingEvent>,
     /// Case ids met so far, numbered: their keys.
@@ -482,6 +484,7 @@ impl DatasetBuilder {
             field_width: schema.subject_fields.len(),
             subject_fields: Vec::new(),
             has_row: Vec::new(),
+            names: Vec::new(),
             concerns: Vec::new(),
             events: Vec::new(),
             case_ids: Interner::default(),
@@ -688,6 +691,20 @@ impl DatasetBuilder {
         }
     }
 
+    /// Gives a subject the name people know it by (the `name` column of the subjects file),
+    /// shown beside its id where a person reads the results. Control characters (a line
+    /// break in a spreadsheet cell) become spaces; an empty name is no name.
+    pub fn set_subject_name(&mut self, subject: SubjectIndex, name: &str) {
+        let s = subject as usize;
+        if s >= self.ids.len() {
+            return;
+        }
+        if self.names.len() <= s {
+            self.names.resize(s + 1, None);
+        }
+        self.names[s] = display_text(name);
+    }
+
     /// Whether a subject already has a row of subject fields.
     pub fn has_subject_row(&self, subject: SubjectIndex) -> bool {
         self.has_row.get(subject as usize).copied().unwrap_or(false)
@@ -703,6 +720,20 @@ impl DatasetBuilder {
         raised_on: NaiveDate,
         fields: Vec<Value>,
     ) {
+        self.add_concern_with_summary(subject, id, raised_on, fields, "");
+    }
+
+    /// Like [`DatasetBuilder::add_concern`], with the concern's summary in words (the
+    /// `summary` column of the concerns file), shown with its id and date in evidence.
+    /// Control characters become spaces; an empty summary is none.
+    pub fn add_concern_with_summary(
+        &mut self,
+        subject: SubjectIndex,
+        id: &str,
+        raised_on: NaiveDate,
+        fields: Vec<Value>,
+        summary: &str,
+    ) {
         if subject as usize >= self.ids.len() {
             return;
         }
@@ -712,6 +743,7 @@ impl DatasetBuilder {
                 id: id.into(),
                 raised_on,
                 fields: fields.into_boxed_slice(),
+                summary: display_text(summary),
             },
         ));
     }
@@ -728,6 +760,7 @@ impl DatasetBuilder {
             metric.shrink();
         }
         self.has_row.resize(count, false);
+        self.names.resize(count, None);
         self.subject_fields.resize(count * self.field_width, None);
         self.subject_fields.shrink_to_fit();
 
@@ -789,6 +822,7 @@ impl DatasetBuilder {
             field_width: self.field_width,
             subject_fields: self.subject_fields,
             has_row: self.has_row,
+            names: self.names,
             concerns,
             concern_offsets: offsets,
             kinds,
@@ -804,6 +838,20 @@ impl DatasetBuilder {
     fn concerns_are_events(&self) -> bool {
         self.concerns_are_events && self.concern_kind.is_some()
     }
+}
+
+/// Text shown to people as given, but on one line: control characters (line breaks, tabs)
+/// become spaces, and surrounding spaces go; `None` when nothing is left.
+fn display_text(text: &str) -> Option<Box<str>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Some(one_line.trim().into())
 }
 
 /// Sorts events by subject, kind, date and id, and builds the cases they belong to (sorted

@@ -1,11 +1,16 @@
-//! The subjects file: `subject,<declared fields>`, one row per subject.
+//! The subjects file: `subject,<declared fields>`, one row per subject, and optionally a
+//! `name` column: the name people know each subject by, shown beside its id. `name` needs
+//! no declaration; a policy that declares a subject field `name` reads the same column as
+//! that field too.
 
 use std::collections::HashMap;
 
 use super::cell::{parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
-use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
+use super::table::{
+    cell_text, normalise_heading, optional_text, Ctx, Handler, Header, Outcome, Row,
+};
 use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
@@ -15,6 +20,8 @@ pub(crate) struct SubjectHandler<'a> {
     data: &'a mut DatasetBuilder,
     /// subject, then each declared field.
     columns: Vec<usize>,
+    /// The `name` column, when the file has one.
+    name_column: Option<usize>,
     /// The line of each subject's row, to report a second row.
     lines: HashMap<SubjectIndex, usize>,
 }
@@ -25,6 +32,7 @@ impl<'a> SubjectHandler<'a> {
             schema,
             data,
             columns: Vec::new(),
+            name_column: None,
             lines: HashMap::new(),
         }
     }
@@ -46,9 +54,11 @@ impl Handler for SubjectHandler<'_> {
                 ),
             ));
         }
-        let columns = ctx.require_columns_or_absent(header, &needed);
+        let mut columns = ctx.require_columns_or_absent(header, &needed);
+        self.name_column = header.positions("name").first().copied();
+        self.columns = columns.clone();
+        columns.extend(self.name_column);
         ctx.note_unused(&columns);
-        self.columns = columns;
         true
     }
 
@@ -77,6 +87,10 @@ impl Handler for SubjectHandler<'_> {
                 Err(()) => ok = false,
             }
         }
+        let name = optional_text(row, self.name_column, &self.columns, ctx).unwrap_or_else(|()| {
+            ok = false;
+            ""
+        });
         let (true, Some(subject)) = (ok, subject) else {
             return Outcome::Rejected;
         };
@@ -106,6 +120,7 @@ impl Handler for SubjectHandler<'_> {
         let index = self.data.add_subject(subject);
         self.lines.insert(index, ctx.line);
         self.data.set_subject_fields(index, fields);
+        self.data.set_subject_name(index, name);
         Outcome::Used
     }
 }

@@ -163,8 +163,8 @@ pub(crate) enum Outcome {
 /// A handler turns a file's rows into data.
 pub(crate) trait Handler {
     /// Reads the header. Returns false when the rows cannot be read at all, after reporting
-    /// why. (A missing column does not stop the performance, concerns and subjects files:
-    /// their rows are still read, so that every problem is reported in one run.)
+    /// why. (A missing column does not stop any kind of file: its rows are still read, so
+    /// that every problem is reported in one run.)
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
     /// Reads one data row.
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
@@ -380,37 +380,20 @@ impl Ctx {
         });
     }
 
-    /// Finds the columns a file needs, reporting those missing or given twice; `None` when
-    /// the file cannot be used. Each needed column comes with the help for its absence.
-    pub fn require_columns(
-        &mut self,
-        header: &Header,
-        needed: &[(String, String)],
-    ) -> Option<Vec<usize>> {
-        let (found, ok) = self.find_columns(header, needed);
-        ok.then_some(found)
-    }
-
-    /// Like [`Ctx::require_columns`], but a column the file lacks is given the position
-    /// [`ABSENT`], so that the rows are still read and every other problem in them is
-    /// reported in the same run (the file is still refused, for its missing column).
+    /// Finds the columns a file needs, reporting those missing or given twice (each needed
+    /// column comes with the help for its absence). A column the file lacks is given the
+    /// position [`ABSENT`], so that the rows are still read and every other problem in them
+    /// is reported in the same run (the file is still refused, for its missing column).
     pub fn require_columns_or_absent(
         &mut self,
         header: &Header,
         needed: &[(String, String)],
     ) -> Vec<usize> {
-        self.find_columns(header, needed).0
-    }
-
-    /// The columns' positions ([`ABSENT`] for one missing), and whether all were found once.
-    fn find_columns(&mut self, header: &Header, needed: &[(String, String)]) -> (Vec<usize>, bool) {
         let mut found = Vec::with_capacity(needed.len());
-        let mut ok = true;
         for (name, help) in needed {
             let positions = header.positions(name);
             match positions.as_slice() {
                 [] => {
-                    ok = false;
                     let column = name.clone();
                     let help = help.clone();
                     self.report(None, |mut at| {
@@ -422,7 +405,6 @@ impl Ctx {
                 }
                 [one] => found.push(*one),
                 [first, second, ..] => {
-                    ok = false;
                     found.push(*first);
                     let column = self.column(*second).to_string();
                     let (first, second) = (*first, *second);
@@ -438,7 +420,7 @@ impl Ctx {
                 }
             }
         }
-        (found, ok)
+        found
     }
 
     /// Notes in the summary the columns a file has that are not used.
@@ -479,6 +461,24 @@ pub(crate) fn required_text<'r, R: Row + ?Sized>(
         }
         Ok(text) => Some(text),
         Err(()) => None,
+    }
+}
+
+/// The trimmed text of a column that needs no declaration (a subject's `name`, a concern's
+/// `summary`): `""` when the file has no such column. Text that is not UTF-8 is reported
+/// (`Err`), unless the column is also one of the declared `fields`, whose reading reports it.
+pub(crate) fn optional_text<'r, R: Row + ?Sized>(
+    row: &'r R,
+    column: Option<usize>,
+    fields: &[usize],
+    ctx: &mut Ctx,
+) -> Result<&'r str, ()> {
+    match column {
+        None => Ok(""),
+        Some(column) if fields.contains(&column) => {
+            Ok(trimmed_text(cell_bytes(row, column)).unwrap_or_default())
+        }
+        Some(column) => cell_text(row, column, ctx),
     }
 }
 

@@ -160,6 +160,7 @@ impl<'a> Interp<'a> {
             event: Some(event),
             concern: event.concern.and_then(|i| self.data.concern(i)),
             context: filter.span,
+            negated: None,
             ..ctx
         }
     }

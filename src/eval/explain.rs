@@ -57,6 +57,10 @@ pub struct Explanation {
     pub policy: String,
     /// The subject's id.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The as-of month.
     pub as_of: Month,
     /// The decision date.
@@ -225,6 +229,7 @@ pub fn explain(
     Ok(Explanation {
         policy: program.name.clone(),
         subject: subject.to_string(),
+        subject_name: run.subject_name(index),
         as_of,
         decided_on: run.decided_on,
         fields: (0..program.schema.subject_fields.len())
@@ -350,8 +355,32 @@ impl Run<'_> {
     fn step(&self, node: &Node) -> Step {
         let mut reads = Vec::new();
         collect_reads(node, &mut reads);
+        // A metric compared on its own is shown once, with its comparison:
+        // `callback_in_time 2026-10 = 71% < 80%`.
+        let compared: Vec<(usize, Month)> = reads
+            .iter()
+            .filter_map(|read| match read {
+                Read::Comparison {
+                    metric: Some(metric),
+                    month,
+                    ..
+                } => Some((*metric, *month)),
+                _ => None,
+            })
+            .collect();
         let mut values: Vec<String> = Vec::new();
         for read in reads {
+            if let Read::Metric {
+                metric,
+                month,
+                value: Some(_),
+                ..
+            } = read
+            {
+                if compared.contains(&(*metric, *month)) {
+                    continue;
+                }
+            }
             let text = self.describe_read(read);
             if !values.contains(&text) {
                 values.push(text);
@@ -374,28 +403,42 @@ impl Run<'_> {
         match read {
             Read::Comparison {
                 left,
+                metric,
+                percent,
+                month,
                 op,
                 value,
                 threshold,
                 holds,
                 ..
-            } => super::comparison_words(
-                &program.text(*left),
-                &value.to_string(),
-                op.symbol(),
-                &threshold.to_string(),
-                *holds,
-            ),
+            } => {
+                let unit = if *percent { "%" } else { "" };
+                let expression = match metric {
+                    Some(m) => format!("{} {month}", program.schema.metrics[*m].id),
+                    None => program.text(*left),
+                };
+                super::comparison_words(
+                    &expression,
+                    &format!("{value}{unit}"),
+                    op.symbol(),
+                    &format!("{threshold}{unit}"),
+                    *holds,
+                )
+            }
             Read::Metric {
                 metric,
                 month,
                 value,
                 ..
             } => {
-                let name = &program.schema.metrics[*metric].id;
+                let def = &program.schema.metrics[*metric];
+                let unit = match def.kind {
+                    crate::schema::MetricKind::Percent => "%",
+                    _ => "",
+                };
                 match value {
-                    Some(v) => format!("{name} {month} = {}", format_number(*v)),
-                    None => format!("{name} {month}: no value"),
+                    Some(v) => format!("{} {month} = {}{unit}", def.id, format_number(*v)),
+                    None => format!("{} {month}: no value", def.id),
                 }
             }
             Read::Field { field, value } => {
@@ -405,9 +448,18 @@ impl Run<'_> {
                     None => format!("{name}: unknown"),
                 }
             }
-            Read::Concerns { ids, .. } => match ids.is_empty() {
+            Read::Concerns { concerns, .. } => match concerns.is_empty() {
                 true => "no concerns counted".to_string(),
-                false => format!("concerns counted: {}", ids.join(", ")),
+                false => {
+                    let counted: Vec<String> = concerns
+                        .iter()
+                        .map(|c| {
+                            let raised_on = c.raised_on.to_string();
+                            super::concern_words(&c.id, &raised_on, c.summary.as_deref())
+                        })
+                        .collect();
+                    format!("concerns counted: {}", counted.join(", "))
+                }
             },
             Read::Grade {
                 grade,

@@ -71,6 +71,10 @@ pub struct Evaluation {
 pub struct Action {
     /// The subject's id.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The rule's id.
     pub rule: String,
     /// The case, for a rule evaluated for each case (absent otherwise).
@@ -111,10 +115,11 @@ pub enum Evidence {
         /// The part of the condition it was read for.
         condition: String,
     },
-    /// A computed number (an average, a sum, a count, arithmetic) and the threshold it was
-    /// compared with: the deciding number of a comparison that held.
+    /// The deciding number of a comparison (a metric's value, an average, a sum, a count,
+    /// arithmetic) and the threshold it was compared with.
     Comparison {
-        /// The computed side, as written (`average(cases_per_hour over last 2 months)`).
+        /// The side with the deciding number, as written (`callback_in_time`,
+        /// `average(cases_per_hour over last 2 months)`).
         expression: String,
         /// The month it was computed for.
         period: Month,
@@ -124,7 +129,10 @@ pub enum Evidence {
         operator: String,
         /// What it was compared with.
         threshold: crate::number::Figure,
-        /// The whole comparison.
+        /// Whether the value and the threshold are percentages (absent when not).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        percent: bool,
+        /// The whole comparison, or the outermost `not` around it.
         condition: String,
         /// Whether it held (a comparison that did not hold decides through `not`, or a grade
         /// arm not taken).
@@ -141,8 +149,11 @@ pub enum Evidence {
     Concerns {
         /// Their ids.
         concerns: Vec<String>,
-        /// The aggregate.
+        /// The aggregate, or the outermost `not` around it.
         condition: String,
+        /// Each concern's id, date raised and summary, in the same order.
+        #[serde(default)]
+        details: Vec<ConcernEvidence>,
     },
     /// A grade the condition read.
     Grade {
@@ -167,6 +178,18 @@ pub enum Evidence {
     },
     /// A deadline tested, as it stood on the evaluation date.
     Deadline(Box<DeadlineEvidence>),
+}
+
+/// A concern an aggregate counted, as evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConcernEvidence {
+    /// Its id.
+    pub id: String,
+    /// The date it was raised.
+    pub raised_on: NaiveDate,
+    /// What it is about, when the concerns file has a `summary` column (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// A deadline as evidence (spec §15).
@@ -206,6 +229,10 @@ pub struct DeadlineEvidence {
 pub struct Undecided {
     /// The subject's id.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The rule's id.
     pub rule: String,
     /// The case, for a rule evaluated for each case (absent otherwise).
@@ -512,6 +539,10 @@ impl Run<'_> {
         reads.reads
     }
 
+    fn subject_name(&self, subject: SubjectIndex) -> Option<String> {
+        self.data.subject_name(subject).map(str::to_string)
+    }
+
     fn case_id(&self, case: Option<CaseIndex>) -> Option<String> {
         case.map(|c| self.data.case(c).id.to_string())
     }
@@ -530,6 +561,7 @@ impl Run<'_> {
         });
         Action {
             subject: self.data.subject_id(interp.subject).to_string(),
+            subject_name: self.subject_name(interp.subject),
             rule: rule.id.clone(),
             case: self.case_id(instance.case),
             title: rule.title.clone(),
@@ -549,6 +581,7 @@ impl Run<'_> {
         let reads = self.reads(interp, instance);
         Undecided {
             subject: self.data.subject_id(interp.subject).to_string(),
+            subject_name: self.subject_name(interp.subject),
             rule: rule.id.clone(),
             case: self.case_id(instance.case),
             missing: missing_values(self.program, self.data, &reads),
@@ -615,23 +648,34 @@ impl Run<'_> {
                 Read::Comparison {
                     context,
                     left,
+                    percent,
                     month,
                     op,
                     value,
                     threshold,
                     holds,
+                    ..
                 } => Evidence::Comparison {
                     expression: program.text(left),
                     period: month,
                     value: value.into(),
                     operator: op.symbol().to_string(),
                     threshold: threshold.into(),
+                    percent,
                     condition: program.text(context),
                     holds,
                 },
-                Read::Concerns { ids, context } => Evidence::Concerns {
-                    concerns: ids,
+                Read::Concerns { concerns, context } => Evidence::Concerns {
+                    concerns: concerns.iter().map(|c| c.id.to_string()).collect(),
                     condition: program.text(context),
+                    details: concerns
+                        .into_iter()
+                        .map(|c| ConcernEvidence {
+                            id: c.id.into(),
+                            raised_on: c.raised_on,
+                            summary: c.summary.map(Into::into),
+                        })
+                        .collect(),
                 },
                 Read::Grade {
                     grade,
@@ -792,9 +836,25 @@ pub fn comparison_words(
     threshold: &str,
     holds: bool,
 ) -> String {
+    let result = comparison_result(value, operator, threshold, holds);
+    format!("{expression} = {result}")
+}
+
+/// A comparison's value against its threshold: `1.885 < 2`, or `2.1, not < 2` when it did
+/// not hold.
+pub fn comparison_result(value: &str, operator: &str, threshold: &str, holds: bool) -> String {
     match holds {
-        true => format!("{expression} = {value} {operator} {threshold}"),
-        false => format!("{expression} = {value}, not {operator} {threshold}"),
+        true => format!("{value} {operator} {threshold}"),
+        false => format!("{value}, not {operator} {threshold}"),
+    }
+}
+
+/// A concern an aggregate counted, for people: `K-0038 (2026-03-02: "Late home visit")`, the
+/// summary shortened to about 80 characters (see [`crate::quote::shorten`]).
+pub fn concern_words(id: &str, raised_on: &str, summary: Option<&str>) -> String {
+    match summary {
+        Some(summary) => format!("{id} ({raised_on}: \"{}\")", crate::quote::shorten(summary)),
+        None => format!("{id} ({raised_on})"),
     }
 }
 

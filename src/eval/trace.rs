@@ -12,13 +12,19 @@ use super::value::Val;
 /// A value the interpreter looked up.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Read {
-    /// A comparison of a computed number (an average, a sum, a count, arithmetic) with
-    /// another that decided part of a condition: the deciding number and its threshold.
+    /// A comparison of two numbers that decided part of a condition: the deciding number
+    /// (a metric's value, an average, a count, arithmetic) and its threshold. A literal
+    /// written on the left is taken as the threshold (`20 <= callbacks` is noted as
+    /// `callbacks >= 20`).
     Comparison {
-        /// The whole comparison.
+        /// The whole comparison (or the outermost `not` around it).
         context: Span,
-        /// Its left side.
+        /// The side with the deciding number.
         left: Span,
+        /// The metric, when that side is a metric's value in the month.
+        metric: Option<usize>,
+        /// Whether the numbers are percentages.
+        percent: bool,
         /// The month it was evaluated for.
         month: Month,
         /// The operator.
@@ -38,7 +44,7 @@ pub enum Read {
         month: Month,
         /// The value found.
         value: Option<rust_decimal::Decimal>,
-        /// The comparison or function it was read for.
+        /// The comparison or function it was read for (or the outermost `not` around it).
         context: Span,
     },
     /// A subject field (`None`: unknown).
@@ -50,9 +56,9 @@ pub enum Read {
     },
     /// The concerns an aggregate counted.
     Concerns {
-        /// Their ids.
-        ids: Vec<String>,
-        /// The aggregate.
+        /// The concerns, in the order counted (by date raised, then id).
+        concerns: Vec<ConcernSeen>,
+        /// The aggregate (or the outermost `not` around it).
         context: Span,
     },
     /// A grade the condition read.
@@ -83,6 +89,17 @@ pub enum Read {
         /// Its value, as people write it.
         value: String,
     },
+}
+
+/// A concern, as evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConcernSeen {
+    /// Its id.
+    pub id: Box<str>,
+    /// The date it was raised.
+    pub raised_on: NaiveDate,
+    /// What it is about, when the concerns file has a `summary` column.
+    pub summary: Option<Box<str>>,
 }
 
 /// An event, as evidence.

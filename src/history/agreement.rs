@@ -18,7 +18,9 @@ pub struct Agreement {
     pub not_done: usize,
     /// Done and not required.
     pub not_required: usize,
-    /// done / (done + not done + done but not required), as a percentage.
+    /// done / (done + not done + done but not required), as a percentage rounded to one
+    /// decimal place (`5.6`), so that it prints the same everywhere; the counts beside it are
+    /// exact.
     pub agreement_percent: f64,
     /// Rows of the file not compared because their month is outside the backtest's window
     /// (`--from` to the month after `--to`: an action required in the last month may be done
@@ -40,7 +42,8 @@ pub struct RuleAgreement {
     pub not_done: usize,
     /// Actions done that the policy did not require.
     pub not_required: usize,
-    /// done / (done + not done + not required), as a percentage; `None` when all are 0.
+    /// done / (done + not done + not required), as a percentage rounded to one decimal
+    /// place; `None` when all are 0.
     pub agreement_percent: Option<f64>,
     /// The required-but-not-done actions.
     pub missed: Vec<SubjectMonth>,
@@ -163,6 +166,25 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
     }
 }
 
+/// `part` of `whole` as a percentage rounded half up to one decimal place, worked out in
+/// whole numbers so that it is the same on every machine: 1 of 18 is 5.6, not
+/// 5.555555555555555.
 fn percent(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+    let (part, whole) = (part as u128, whole as u128);
+    (whole > 0).then(|| ((part * 2000 + whole) / (2 * whole)) as f64 / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn percentages_are_rounded_to_one_place_half_up() {
+        assert_eq!(percent(1, 18), Some(5.6));
+        assert_eq!(percent(2, 3), Some(66.7));
+        assert_eq!(percent(1, 16), Some(6.3));
+        assert_eq!(percent(18, 18), Some(100.0));
+        assert_eq!(percent(0, 7), Some(0.0));
+        assert_eq!(percent(0, 0), None);
+    }
 }

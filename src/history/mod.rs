@@ -77,6 +77,10 @@ pub enum Status {
 pub struct Resolved {
     /// The subject.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The rule.
     pub rule: String,
     /// The case, for a rule evaluated for each case (absent otherwise).
@@ -244,6 +248,7 @@ fn why_resolved(
     };
     Resolved {
         subject: action.subject.clone(),
+        subject_name: action.subject_name.clone(),
         rule: action.rule.clone(),
         case: action.case.clone(),
         reason,

@@ -81,6 +81,14 @@ fn write_summary(out: &mut String, b: &Backtest) {
 }
 
 fn write_months(out: &mut String, b: &Backtest) {
+    let width = super::subject_width(b.months.iter().flat_map(|m| {
+        let actions = m.actions.iter().filter(|a| a.status == Status::New);
+        let actions = actions.map(|a| (&a.action.subject, &a.action.subject_name));
+        let resolved = m.resolved.iter().map(|r| (&r.subject, &r.subject_name));
+        actions
+            .chain(resolved)
+            .map(|(id, name)| super::subject_words(id, name.as_deref()))
+    }));
     for month in &b.months {
         let new = month
             .actions
@@ -103,8 +111,8 @@ fn write_months(out: &mut String, b: &Backtest) {
             let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  + {:<10} {}{} (due {due}, {})",
-                a.action.subject,
+                "  + {:<width$} {}{} (due {due}, {})",
+                super::subject_words(&a.action.subject, a.action.subject_name.as_deref()),
                 a.action.rule,
                 for_case(a.action.case.as_deref()),
                 a.action.owner_name
@@ -113,8 +121,8 @@ fn write_months(out: &mut String, b: &Backtest) {
         for r in &month.resolved {
             let _ = writeln!(
                 out,
-                "  - {:<10} {}{}: {}",
-                r.subject,
+                "  - {:<width$} {}{}: {}",
+                super::subject_words(&r.subject, r.subject_name.as_deref()),
                 r.rule,
                 for_case(r.case.as_deref()),
                 reason_words(r.reason, r.replaced_by.as_deref())
@@ -231,10 +239,11 @@ fn write_agreement(out: &mut String, a: &Agreement) {
 }
 
 /// One row per month and action (new, continuing) or resolved action, for spreadsheets; the
-/// `case` column is empty for a rule evaluated once per subject.
+/// `case` column is empty for a rule evaluated once per subject, and `subject_name` for a
+/// subject the subjects file gives no name.
 pub fn csv(report: &BacktestReport) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 10]| {
+    let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 11]| {
         w.write_record(row).expect("writing to memory cannot fail")
     };
     write(
@@ -242,6 +251,7 @@ pub fn csv(report: &BacktestReport) -> String {
         [
             "as_of",
             "subject",
+            "subject_name",
             "rule",
             "case",
             "status",
@@ -265,6 +275,7 @@ pub fn csv(report: &BacktestReport) -> String {
                 [
                     &as_of,
                     &a.action.subject,
+                    a.action.subject_name.as_deref().unwrap_or_default(),
                     &a.action.rule,
                     a.action.case.as_deref().unwrap_or_default(),
                     status,
@@ -284,6 +295,7 @@ pub fn csv(report: &BacktestReport) -> String {
                 [
                     &as_of,
                     &r.subject,
+                    r.subject_name.as_deref().unwrap_or_default(),
                     &r.rule,
                     r.case.as_deref().unwrap_or_default(),
                     "resolved",

@@ -273,7 +273,9 @@ fn conformance_01_wide_file_with_unused_columns() {
     assert_eq!(summary.files.len(), 2);
     assert_eq!(summary.files[0].layout, Some(Layout::Wide));
     assert_eq!(summary.files[0].unused_columns, vec!["cases_per_hour"]);
-    assert_eq!(summary.files[1].unused_columns, vec!["name"]);
+    // The subjects file's `name` column is read, undeclared, as the subjects' display names.
+    assert!(summary.files[1].unused_columns.is_empty());
+    assert_eq!(data.subject_name(c05), Some("Clinician 5"));
     assert_eq!(summary.files[0].rows_used, summary.files[0].rows_read);
 }
 

@@ -121,22 +121,11 @@ fn metric_against_number(op: CmpOp, a: &Expr, b: &Expr) -> Option<(usize, Thresh
         (ExprKind::Number(value), ExprKind::Metric(m)) => Some((
             *m,
             Threshold {
-                op: flipped(op),
+                op: op.flipped(),
                 value: Figure::from(*value).to_f64(),
             },
         )),
         _ => None,
-    }
-}
-
-/// The operator with its sides swapped: `a < b` is `b > a`.
-fn flipped(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
     }
 }
 
@@ -485,7 +474,7 @@ rule b "B" {
 
     #[test]
     fn thresholds_are_written_with_the_metric_on_the_left() {
-        assert_eq!(flipped(CmpOp::Le), CmpOp::Ge);
+        assert_eq!(CmpOp::Le.flipped(), CmpOp::Ge);
         assert_eq!(
             threshold_text(
                 &Threshold {
