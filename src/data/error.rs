@@ -560,6 +560,14 @@ pub enum DataErrorKind {
         /// The other's.
         second: String,
     },
+    /// A row of the file of actions taken (`backtest --actual`) that cannot be matched with
+    /// the policy's actions: no subject, a period that is not a month, a rule the policy
+    /// does not have, or a case where the rule has none (or none where it needs one).
+    #[error("{message}")]
+    BadActualValue {
+        /// What is wrong.
+        message: String,
+    },
     /// More errors in a file than are worth listing.
     #[error("{more} more problems in `{}` are not listed", file.display())]
     TooManyErrors {
@@ -656,6 +664,7 @@ impl DataError {
             DataErrorKind::NoData { .. } => "data::no_data",
             DataErrorKind::ConflictingFiles { .. } => "data::conflicting_files",
             DataErrorKind::TooManyErrors { .. } => "data::too_many_errors",
+            DataErrorKind::BadActualValue { .. } => "actual::bad_value",
         }
     }
 

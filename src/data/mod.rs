@@ -181,7 +181,8 @@ use performance::{fill_first_lines, DynHandler, PerformanceHandler};
 use records::RecordTable;
 use store::{IdMap, MetricColumns};
 use subjects::SubjectHandler;
-use table::{Ctx, Handler};
+// Also for readers of other tables (the file of actions taken, `history::load_actual`).
+pub(crate) use table::{cell_text, Ctx, Handler, Header, Outcome, Row};
 
 /// A subject's position in a [`Dataset`]: 0, 1, 2, ... in the order subjects were first
 /// seen.
@@ -743,6 +744,7 @@ fn load_file(
         FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
         FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
         FileKind::Events => return finish_events(read_events(input, schema), data),
+        FileKind::Actual => unreachable!("the file of actions taken is read by `read_table`"),
     };
     parsed.attach_snippets(&mut ctx);
     let mut errors = Vec::new();
@@ -783,6 +785,21 @@ fn finish_events(read: EventsRead<'_>, data: &mut DatasetBuilder) -> Vec<DataErr
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
     errors
+}
+
+/// Reads one input holding records of `kind` through `handler`, as every data file is read:
+/// a file or text in memory, CSV (its separator sniffed), JSON or a workbook's sheet, with the
+/// same checks and error locations. Returns the problems found, with their lines shown. For
+/// tables that are not part of a [`Dataset`] (the file of actions taken).
+pub(crate) fn read_table<H: Handler>(
+    input: &DataInput,
+    kind: FileKind,
+    handler: &mut H,
+) -> Vec<DataError> {
+    let mut ctx = input_ctx(input, kind);
+    let parsed = read(handler, &mut ctx);
+    parsed.attach_snippets(&mut ctx);
+    ctx.into_errors().0
 }
 
 /// Adds a file's errors to `errors` and its summary to the dataset.

@@ -16,16 +16,20 @@ pub enum FileKind {
     Subjects,
     /// Dated events (language v1).
     Events,
+    /// What was actually done (`backtest --actual`; not part of a dataset).
+    Actual,
 }
 
 impl FileKind {
-    /// The file's base name: `performance`, `concerns`, `subjects` or `events`.
+    /// The file's base name (and a workbook's sheet name): `performance`, `concerns`,
+    /// `subjects`, `events` or `actual`.
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Performance => "performance",
             FileKind::Concerns => "concerns",
             FileKind::Subjects => "subjects",
             FileKind::Events => "events",
+            FileKind::Actual => "actual",
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::eval::{explain, Action, EvalOptions, Evaluation, Outcome, Undecided};
 use crate::month::Month;
 use crate::policy::Policy;
 
-pub use actual::{load_actual, ActualAction, ActualError, ActualErrors};
+pub use actual::{load_actual, ActualAction};
 pub use agreement::{agreement, Agreement, RuleAgreement, SubjectMonth};
 pub use comparison::{compare, Comparison, MonthDifference, RuleDifference, SubjectRule};
 

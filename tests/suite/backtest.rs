@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use escalate::data::{DataSources, Dataset, PerformanceRecord, SubjectRecord};
+use escalate::data::{DataInput, DataSources, Dataset, PerformanceRecord, SubjectRecord};
 use escalate::eval::EvalOptions;
 use escalate::history::{self, Backtest, Status};
 use escalate::month::Month;
@@ -297,7 +297,7 @@ fn agreement_matches_the_case() {
     let data = data(&policy, PSR_DATA);
     let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
     let actual = history::load_actual(
-        &root().join("tests/fixtures/backtest/psr/actual.csv"),
+        &DataInput::file(root().join("tests/fixtures/backtest/psr/actual.csv")),
         policy.program(),
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
@@ -458,7 +458,7 @@ fn agreement_with_what_was_done() {
     let data = data(&policy, "examples/data/ooh");
     let backtest = history::backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
     let actual = history::load_actual(
-        &root().join("tests/fixtures/backtest/actual.csv"),
+        &DataInput::file(root().join("tests/fixtures/backtest/actual.csv")),
         policy.program(),
     )
     .unwrap();
@@ -586,7 +586,7 @@ fn actual_rows_outside_the_window_and_repeated_rows_are_counted_not_compared() {
     let backtest = history::backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
     let load = |file: &str| {
         history::load_actual(
-            &root().join("tests/fixtures/backtest").join(file),
+            &DataInput::file(root().join("tests/fixtures/backtest").join(file)),
             policy.program(),
         )
         .unwrap()
@@ -626,4 +626,60 @@ fn actual_rows_outside_the_window_and_repeated_rows_are_counted_not_compared() {
         .find(|l| l.contains("not compared"))
         .expect("the human output says what was left out");
     insta::assert_snapshot!(note);
+}
+
+/// The file of actions taken, read from `tests/fixtures/backtest/actual/`, against the
+/// call-backs policy.
+fn load_actual(name: &str) -> Result<Vec<history::ActualAction>, escalate::data::DataErrors> {
+    let policy = policy("policies/ooh_callbacks.policy");
+    // Named from the crate's folder (where tests run), so that messages do not depend on it.
+    let input = DataInput::file(Path::new("tests/fixtures/backtest/actual").join(name));
+    history::load_actual(&input, policy.program())
+}
+
+#[test]
+fn an_actual_file_reads_as_any_data_file_does() {
+    // The same rows as `actual.csv`: separated by semicolons with CRLF line ends (as Excel
+    // writes "CSV" where the comma is the decimal mark), as JSON, as a workbook's sheet, and
+    // as text in memory.
+    let policy = policy("policies/ooh_callbacks.policy");
+    let csv = std::fs::read_to_string(root().join("tests/fixtures/backtest/actual.csv")).unwrap();
+    let plain = history::load_actual(&DataInput::csv("actual.csv", csv), policy.program())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(plain.len(), 5);
+    assert_eq!(plain[0].note.as_deref(), Some("rota re-based"));
+    assert_eq!(plain[2].note, None, "an empty note is no note");
+    for name in ["semicolons.csv", "actual.json", "actual.xlsx"] {
+        let read = load_actual(name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(read, plain, "{name}");
+    }
+}
+
+#[test]
+fn each_mistake_in_an_actual_file_has_its_own_fixture() {
+    // Problems with the file itself are found by the checks every data file gets.
+    let cases = [
+        ("missing_column.csv", 1, 1, "data::missing_column"),
+        ("duplicate_column.csv", 1, 4, "data::duplicate_column"),
+        ("utf16.csv", 1, 1, "data::utf16"),
+        ("not_utf8.csv", 2, 4, "data::invalid_utf8"),
+        ("malformed_row.csv", 2, 1, "data::malformed_row"),
+        ("empty.csv", 1, 1, "data::missing_header"),
+    ];
+    let mut shown = String::new();
+    for (name, line, column, code) in cases {
+        let errors = load_actual(name).expect_err(name);
+        let [error] = errors.0.as_slice() else {
+            panic!("{name}: {errors:?}");
+        };
+        let location = error.location().expect("a location");
+        assert!(location.file.ends_with(name), "{name}: {location:?}");
+        assert_eq!(
+            (location.line, location.column, error.code()),
+            (line, column, code)
+        );
+        assert!(error.help_text().is_some(), "{name}: no help");
+        shown += &escalate::diagnostic::render(error, false);
+    }
+    insta::assert_snapshot!("actual_file_mistakes", shown);
 }
