@@ -407,30 +407,9 @@ impl fmt::Display for SetMetricError {
 
 impl std::error::Error for SetMetricError {}
 
-/// Builds a [`Dataset`] in memory, one value at a time. The file loaders use it too, so a
-/// dataset built by hand behaves exactly like one read from files.
-///
-/// ```
-/// use escalate::data::Dataset;
-/// use escalate::schema::{MetricDef, MetricKind, Schema};
-///
-/// let schema = Schema {
-///     metrics: vec![MetricDef {
-///         id: "callbacks".into(),
-///         description: "Call-backs made".into(),
-///         kind: MetricKind::Count,
-///         direction: None,
-///     }],
-///     ..Schema::default()
-/// };
-/// let mut builder = Dataset::builder(&schema);
-/// let c1 = builder.add_subject("c1");
-/// let october = "2026-10".parse().unwrap();
-/// builder.set_metric(c1, 0, october, "41".parse().unwrap()).unwrap();
-/// assert!(builder.set_metric(c1, 0, october, "42".parse().unwrap()).is_err());
-/// let data = builder.finish();
-/// assert_eq!(data.metric_value(0, c1, october), Some("41".parse().unwrap()));
-/// ```
+/// Builds a [`Dataset`] in memory, one value at a time (for the `test` blocks of policies).
+/// The file loaders use it too, so a dataset built by hand behaves exactly like one read
+/// from files.
 #[derive(Debug)]
 pub struct DatasetBuilder {
     ids: Vec<Box<str>>,
@@ -604,11 +583,6 @@ impl DatasetBuilder {
         self.index.get(id).copied()
     }
 
-    /// How many subjects have been added so far.
-    pub fn subject_count(&self) -> usize {
-        self.ids.len()
-    }
-
     /// The value already set for a metric, if any.
     pub fn metric_value(
         &self,
@@ -727,7 +701,6 @@ impl DatasetBuilder {
         for metric in &mut self.metrics {
             metric.shrink();
         }
-        self.has_row.resize(count, false);
         self.subject_fields.resize(count * self.field_width, None);
         self.subject_fields.shrink_to_fit();
 
@@ -788,7 +761,6 @@ impl DatasetBuilder {
             months: self.first_month.zip(self.last_month),
             field_width: self.field_width,
             subject_fields: self.subject_fields,
-            has_row: self.has_row,
             concerns,
             concern_offsets: offsets,
             kinds,

@@ -15,6 +15,8 @@ use crate::program::Program;
 use crate::quote::shorten;
 
 /// An action that was actually taken.
+///
+/// See the example of [`agreement`](crate::agreement), which reads actions taken.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActualAction {
     /// The subject.
@@ -32,6 +34,30 @@ pub struct ActualAction {
 /// Reads the actions taken from `input`, checking each row against the policy: a subject, a
 /// month, one of its rules, and a case exactly when the rule is evaluated for each case.
 /// Either every row is good, or every problem in the file is returned, as for data files.
+///
+/// See the example of [`agreement`](crate::agreement), which reads actions taken from CSV
+/// text. Problems:
+///
+/// ```
+/// # let policy = escalate::Policy::parse("p.policy", r#"
+/// #     policy "Call-backs"
+/// #     role lead "Clinical Lead"
+/// #     metric callbacks "Call-backs made" count
+/// #     rule few_callbacks "Fewer than 20 call-backs" {
+/// #       when callbacks < 20
+/// #       severity low
+/// #       require "Check the rota"
+/// #       owner lead
+/// #       due 5 working days
+/// #     }
+/// # "#).unwrap();
+/// let done = "subject,period,rule\nc1,2026-10,few_calbacks\n";
+/// let input = escalate::DataInput::csv("actual.csv", done);
+/// let errors = escalate::load_actual(&input, policy.program()).unwrap_err();
+/// let record = errors.iter().next().unwrap().record();
+/// assert_eq!((record.code.as_str(), record.line, record.column), ("actual::bad_value", 2, 3));
+/// assert_eq!(record.help.as_deref(), Some("did you mean `few_callbacks`?"));
+/// ```
 pub fn load_actual(input: &DataInput, program: &Program) -> Result<Vec<ActualAction>, DataErrors> {
     let mut handler = ActualHandler {
         program,
