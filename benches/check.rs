@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use escalate::policy::Policy;
+use escalate::Policy;
 
 const RULES: usize = 2_000;
 const METRICS: usize = 50;
@@ -172,7 +172,7 @@ fn bench_check(c: &mut Criterion) {
     // The generated policy must be valid, or the benchmark measures the error path.
     match Policy::parse("bench.policy", text.as_str()) {
         Ok(policy) => assert!(
-            policy.warnings().is_empty(),
+            policy.warning_records().is_empty(),
             "the generated policy has warnings:\n{}",
             policy.render_warnings(false)
         ),
@@ -193,7 +193,7 @@ fn bench_check(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
     group.bench_function("parse 2000 rules", |b| {
-        b.iter(|| escalate::parse::parse(black_box(&text)).expect("parses"))
+        b.iter(|| escalate::__private::parse(black_box(&text)).expect("parses"))
     });
     group.bench_function("parse + check 2000 rules", |b| {
         b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
@@ -211,7 +211,7 @@ fn bench_typing(
     group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
     text: &str,
 ) {
-    use escalate::lsp::document::Document;
+    use escalate::__private::Document;
     // A character removed from the first rule, and put back: every later item moves.
     let edited = text.replacen("metric_0 < 60%", "metric_0 < 6%", 1);
     assert_ne!(edited, text, "the edit applies");
@@ -251,9 +251,9 @@ fn bench_rendering(
         .replace("metric metrik_", "metric metric_");
     let error = Policy::parse("bench.policy", broken).expect_err("unknown metrics");
     assert!(
-        error.problems.len() > RULES / 2,
+        error.error_count() > RULES / 2,
         "{} problems",
-        error.problems.len()
+        error.error_count()
     );
     group.bench_function("render 2000 diagnostics", |b| {
         b.iter(|| black_box(error.render(false)))

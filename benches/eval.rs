@@ -21,10 +21,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use escalate::data::{DataInput, DataSources, Dataset};
-use escalate::eval::EvalOptions;
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{DataInput, DataSources, Dataset, EvalOptions, Month, Policy};
 
 #[allow(dead_code)]
 #[path = "../examples/generate.rs"]

@@ -12,7 +12,11 @@ use crate::ast::{AggregateFn, DueUnit, Span, WindowFn};
 use crate::calendar::{Calendar, Deadline};
 use crate::schema::{Direction, Schema};
 
-/// A policy that passed the checker.
+/// A policy that passed the checker: what [`evaluate`](crate::evaluate) runs. Its name,
+/// version, calendar and [`Schema`] are public; the rest is the interpreter's.
+///
+/// See the example of [`Policy`](crate::Policy), which reads a program's name, version and
+/// schema.
 #[derive(Clone, Debug)]
 pub struct Program {
     /// The policy's name.
@@ -24,34 +28,34 @@ pub struct Program {
     /// Metrics, subject fields and concern fields.
     pub schema: Schema,
     /// Roles in declaration order.
-    pub roles: Vec<RoleDef>,
+    pub(crate) roles: Vec<RoleDef>,
     /// Grades in declaration order.
-    pub grades: Vec<GradeDef>,
+    pub(crate) grades: Vec<GradeDef>,
     /// Rules in file order.
-    pub rules: Vec<RuleDef>,
+    pub(crate) rules: Vec<RuleDef>,
     /// Deadlines (v1): the declared ones in declaration order, then those written in place
     /// inside conditions.
-    pub deadlines: Vec<DeadlineDef>,
+    pub(crate) deadlines: Vec<DeadlineDef>,
     /// Test blocks, checked and resolved, in file order.
-    pub tests: Vec<TestDef>,
+    pub(crate) tests: Vec<TestDef>,
     /// The policy's text, for quoting the conditions evidence belongs to.
-    pub source: Arc<str>,
+    pub(crate) source: Arc<str>,
 }
 
 impl Program {
     /// The policy text of a span on one line (runs of whitespace made one space).
-    pub fn text(&self, span: Span) -> String {
+    pub(crate) fn text(&self, span: Span) -> String {
         let text = self.source.get(span.start..span.end).unwrap_or_default();
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// The position of a rule by id.
-    pub fn rule_index(&self, id: &str) -> Option<usize> {
+    pub(crate) fn rule_index(&self, id: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.id == id)
     }
 
     /// The position of a grade by id.
-    pub fn grade_index(&self, id: &str) -> Option<usize> {
+    pub(crate) fn grade_index(&self, id: &str) -> Option<usize> {
         self.grades.iter().position(|g| g.id == id)
     }
 }
@@ -66,6 +70,8 @@ pub struct RoleDef {
 }
 
 /// How serious a rule's action is, lowest first.
+///
+/// See the example of [`Evaluation`](crate::Evaluation), which reads an action's severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -120,14 +126,10 @@ pub struct RuleDef {
     pub involve: Vec<usize>,
     /// `due`
     pub due: Deadline,
-    /// `replaces`, directly: positions in [`Program::rules`].
-    pub replaces: Vec<usize>,
     /// Every rule this one displaces, directly or through others, in file order.
     pub displaces: Vec<usize>,
     /// `for each [open] CASE` (v1): evaluated once per case rather than once per subject.
     pub for_each: Option<CaseScope>,
-    /// The rule's declaration.
-    pub span: Span,
 }
 
 /// `for each [open] CASE`: the case kind a rule is evaluated for.
@@ -295,8 +297,6 @@ pub struct ArmDef {
     pub level: u16,
     /// The condition; `None` for `otherwise`.
     pub condition: Option<Expr>,
-    /// The arm as written.
-    pub span: Span,
 }
 
 /// A typed, resolved expression.

@@ -22,7 +22,7 @@ use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef};
 use crate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema};
 
 pub use crate::suggest::{closest, did_you_mean};
-pub use errors::{CheckError, CheckErrors, EventCode, EventError};
+pub use errors::{CheckError, CheckErrors, EventCode};
 
 /// The longest window, in months, a condition may look back over: fifty years.
 pub const MAX_WINDOW_MONTHS: u32 = 600;
@@ -527,11 +527,7 @@ impl<'s> Checker<'s> {
                     help: Some("move this arm to the end of the grade".to_string()),
                 });
             }
-            arms.push(ArmDef {
-                level,
-                condition,
-                span: arm.span,
-            });
+            arms.push(ArmDef { level, condition });
         }
         if grade.arms.iter().all(|a| a.condition.is_some()) {
             self.error(CheckError::Otherwise {

@@ -21,7 +21,6 @@ impl Checker<'_> {
         let mut owner = None;
         let mut involve = Vec::new();
         let mut due = None;
-        let mut replaces = Vec::new();
         let mut ok = true;
         let (case, for_each) = self.rule_scope(rule);
         ok &= case != CaseCtx::Unknown;
@@ -43,8 +42,10 @@ impl Checker<'_> {
                 }
                 ClauseKind::Due(d) => due = self.check_due(d, clause.span),
                 ClauseKind::Replaces(names) => {
-                    replaces = names.iter().filter_map(|n| self.resolve_rule(n)).collect();
-                    ok &= replaces.len() == names.len();
+                    // Resolved again, with the other rules' declarations, for the order of
+                    // displacement (`replaces_graph`); here for their errors.
+                    let resolved = names.iter().filter_map(|n| self.resolve_rule(n)).count();
+                    ok &= resolved == names.len();
                 }
             }
         }
@@ -64,10 +65,8 @@ impl Checker<'_> {
             owner: owner?,
             involve,
             due: due?,
-            replaces,
             displaces: Vec::new(),
             for_each,
-            span: rule.span,
         })
         .filter(|_| ok)
     }

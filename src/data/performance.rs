@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect, Problem};
-use super::error::{DataError, DataErrorKind, DataWarning};
+use super::error::{DataError, DataErrorKind, DataWarning, DataWarningKind};
 use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
@@ -222,19 +222,19 @@ impl<'a> PerformanceHandler<'a> {
                  plain number showing 78) and save the file again",
                 metric.id
             ));
-            self.data.warnings.push(DataWarning::PercentAsFractions {
+            let kind = DataWarningKind::PercentAsFractions {
                 path: ctx.path.clone(),
                 metric: metric.id.clone(),
-                at,
-            });
+            };
+            self.data.warnings.push(DataWarning::new(kind, at));
         }
         for (metric, rows, at) in std::mem::take(&mut self.undeclared) {
-            self.data.warnings.push(DataWarning::UndeclaredMetric {
+            let kind = DataWarningKind::UndeclaredMetric {
                 path: ctx.path.clone(),
                 metric,
                 rows,
-                at,
-            });
+            };
+            self.data.warnings.push(DataWarning::new(kind, at));
         }
     }
 
@@ -289,11 +289,11 @@ impl<'a> PerformanceHandler<'a> {
             let mut at = ctx.site(Some(field));
             at.anchor = super::error::Anchor::None;
             at.help = Some(self.undeclared_help(column, "column"));
-            self.data.warnings.push(DataWarning::UndeclaredColumn {
+            let kind = DataWarningKind::UndeclaredColumn {
                 path: ctx.path.clone(),
                 column: Self::quoted_name(column),
-                at,
-            });
+            };
+            self.data.warnings.push(DataWarning::new(kind, at));
         }
     }
 

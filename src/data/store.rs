@@ -407,30 +407,9 @@ impl fmt::Display for SetMetricError {
 
 impl std::error::Error for SetMetricError {}
 
-/// Builds a [`Dataset`] in memory, one value at a time. The file loaders use it too, so a
-/// dataset built by hand behaves exactly like one read from files.
-///
-/// ```
-/// use escalate::data::Dataset;
-/// use escalate::schema::{MetricDef, MetricKind, Schema};
-///
-/// let schema = Schema {
-///     metrics: vec![MetricDef {
-///         id: "callbacks".into(),
-///         description: "Call-backs made".into(),
-///         kind: MetricKind::Count,
-///         direction: None,
-///     }],
-///     ..Schema::default()
-/// };
-/// let mut builder = Dataset::builder(&schema);
-/// let c1 = builder.add_subject("c1");
-/// let october = "2026-10".parse().unwrap();
-/// builder.set_metric(c1, 0, october, "41".parse().unwrap()).unwrap();
-/// assert!(builder.set_metric(c1, 0, october, "42".parse().unwrap()).is_err());
-/// let data = builder.finish();
-/// assert_eq!(data.metric_value(0, c1, october), Some("41".parse().unwrap()));
-/// ```
+/// Builds a [`Dataset`] in memory, one value at a time (for the `test` blocks of policies).
+/// The file loaders use it too, so a dataset built by hand behaves exactly like one read
+/// from files.
 #[derive(Debug)]
 pub struct DatasetBuilder {
     ids: Vec<Box<str>>,
@@ -605,11 +584,6 @@ impl DatasetBuilder {
     /// The index of a subject already added.
     pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
         self.index.get(id).copied()
-    }
-
-    /// How many subjects have been added so far.
-    pub fn subject_count(&self) -> usize {
-        self.ids.len()
     }
 
     /// The value already set for a metric, if any.

@@ -24,15 +24,17 @@ use crate::program::{CaseScope, Program, Severity};
 use crate::schema::{FieldType, Value};
 
 pub use explain::{
-    explain, find_subject, ArmExplanation, Explanation, FieldValue, GradeExplanation, LookupError,
+    check_subject, explain, ArmExplanation, Explanation, FieldValue, GradeExplanation, LookupError,
     Outcome, RuleExplanation, Step,
 };
 use interp::Interp;
 pub use trace::DeadlineState;
 use trace::{DeadlineSeen, EventSeen, NoTrace, Read, Reads};
-pub use value::{format_number, Truth, Val};
+pub use value::{format_number, Truth};
 
 /// Choices for one evaluation.
+///
+/// See the example of [`evaluate`].
 #[derive(Clone, Debug, Default)]
 pub struct EvalOptions {
     /// The decision date; the last day of the as-of month when `None`.
@@ -43,7 +45,56 @@ pub struct EvalOptions {
     pub extra_holidays: Vec<NaiveDate>,
 }
 
-/// The result of evaluating a policy for one as-of month (spec §9).
+/// The result of evaluating a policy for one as-of month (spec §9): the required actions,
+/// the rules left undecided for lack of data, and the grades. Its JSON is `escalate eval
+/// --format json`'s, and reads back.
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, Evaluation, Evidence, Missing, Policy, Severity};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+///     grade standing "Standing" {
+///       poor when callback_in_time < 80%
+///       good otherwise
+///     }
+///     rule low_callbacks "Call-backs below 80%" {
+///       when callback_in_time < 80%
+///       severity moderate
+///       require "Discuss with the clinician"
+///       owner lead
+///       due 10 working days
+///     }
+/// "#).unwrap();
+/// // c2 has no figure for October.
+/// let csv = "subject,period,callback_in_time\nc1,2026-10,76.5\nc2,2026-09,91\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &Default::default());
+///
+/// let action = &evaluation.actions[0];
+/// assert_eq!((action.subject.as_str(), action.severity), ("c1", Severity::Moderate));
+/// assert_eq!(action.owner_name, "Clinical Lead");
+/// let Evidence::Metric { metric, value, .. } = &action.evidence[0] else { panic!() };
+/// assert_eq!((metric.as_str(), value.to_string()), ("callback_in_time", "76.5".to_string()));
+///
+/// let undecided = &evaluation.undecided[0];
+/// assert_eq!((undecided.subject.as_str(), undecided.rule.as_str()), ("c2", "low_callbacks"));
+/// let Missing::Metric { period, .. } = &undecided.missing[0] else { panic!() };
+/// assert_eq!(period.to_string(), "2026-10");
+///
+/// let levels: Vec<_> = evaluation.grades.iter().map(|g| g.level.as_deref()).collect();
+/// assert_eq!(levels, [Some("poor"), None]);
+///
+/// let json = serde_json::to_string(&evaluation).unwrap();
+/// let back: Evaluation = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back.actions, evaluation.actions);
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The policy's name.
@@ -67,6 +118,8 @@ pub struct Evaluation {
 }
 
 /// One required action.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// The subject's id.
@@ -101,6 +154,9 @@ pub struct Action {
 }
 
 /// A piece of data that made a condition true.
+///
+/// See the examples of [`Evaluation`] (a metric) and [`EventRecord`](crate::EventRecord)
+/// (a deadline).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Evidence {
@@ -193,6 +249,8 @@ pub struct ConcernEvidence {
 }
 
 /// A deadline as evidence (spec §15).
+///
+/// See the example of [`EventRecord`](crate::EventRecord).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeadlineEvidence {
     /// The declared name; `None` for a deadline written in place.
@@ -225,6 +283,8 @@ pub struct DeadlineEvidence {
 }
 
 /// A rule left unknown for a subject.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Undecided {
     /// The subject's id.
@@ -243,6 +303,8 @@ pub struct Undecided {
 }
 
 /// A value a condition needed and did not find.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Missing {
@@ -271,6 +333,8 @@ pub enum Missing {
 }
 
 /// A subject's level of a grade.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GradeResult {
     /// The subject's id.
@@ -292,7 +356,50 @@ struct SubjectOutcome {
     grades: Vec<GradeResult>,
 }
 
-/// Evaluates `program` on `data` for the month `as_of`.
+/// Evaluates `program` on `data` for the month `as_of`: what [`Policy::evaluate`] does,
+/// without adding the checker's warnings and the data's to
+/// [`Evaluation::diagnostics`].
+///
+/// [`Policy::evaluate`]: crate::Policy::evaluate
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, EvalOptions, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+///     grade standing "Standing" {
+///       poor when callback_in_time < 80%
+///       good otherwise
+///     }
+///     rule low_callbacks "Call-backs below 80%" {
+///       when callback_in_time < 80%
+///       severity moderate
+///       require "Discuss with the clinician"
+///       owner lead
+///       due 10 working days
+///     }
+/// "#).unwrap();
+/// let csv = "subject,period,callback_in_time\nc1,2026-10,76.5\nc2,2026-10,70\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let options = EvalOptions {
+///     // Deadlines count from the day of the meeting, not the month's last day...
+///     decided_on: Some("2026-11-04".parse().unwrap()),
+///     // ...for one subject only...
+///     subjects: vec!["c2".into()],
+///     // ...and a local holiday is not a working day.
+///     extra_holidays: vec!["2026-11-05".parse().unwrap()],
+/// };
+/// let evaluation = escalate::evaluate(policy.program(), &data, "2026-10".parse().unwrap(), &options);
+/// assert_eq!(evaluation.subjects_evaluated, 1);
+/// assert_eq!(evaluation.actions[0].subject, "c2");
+/// assert_eq!(evaluation.actions[0].due.unwrap().to_string(), "2026-11-19");
+/// ```
 pub fn evaluate(
     program: &Program,
     data: &Dataset,
@@ -336,8 +443,10 @@ pub fn evaluate(
 /// `applies to` and `when`, in that order), the most steps its evaluation took for any
 /// subject in `as_of` (see [`trace::Steps`]). The checker promises that this never exceeds
 /// [`crate::check::cost::MAX_CONDITION_STEPS`] outside concern and event filters, whose work
-/// grows with the concerns and events examined; tests hold it to that promise.
-pub fn condition_steps(program: &Program, data: &Dataset, as_of: Month) -> Vec<u64> {
+/// grows with the concerns and events examined; tests hold it to that promise
+/// (`work_bound_tests.rs`).
+#[cfg(test)]
+fn condition_steps(program: &Program, data: &Dataset, as_of: Month) -> Vec<u64> {
     let calendar = calendar_for(program, &EvalOptions::default());
     let run = Run {
         program,
@@ -658,9 +767,9 @@ impl Run<'_> {
                 } => Evidence::Comparison {
                     expression: program.text(left),
                     period: month,
-                    value: value.into(),
+                    value: value.to_figure(),
                     operator: op.symbol().to_string(),
-                    threshold: threshold.into(),
+                    threshold: threshold.to_figure(),
                     percent,
                     condition: program.text(context),
                     holds,
@@ -1000,3 +1109,8 @@ impl Exercised {
         }
     }
 }
+
+#[cfg(test)]
+mod deadline_tests;
+#[cfg(test)]
+mod work_bound_tests;

@@ -116,6 +116,8 @@ pub struct EventSeen {
 }
 
 /// Where a deadline stands at an evaluation date.
+///
+/// See the example of [`EventRecord`](crate::EventRecord).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineState {
@@ -219,12 +221,14 @@ impl Tracer for Reads {
 /// Counts the interpreter's steps: each part of a condition it starts on, and each value it
 /// reads. The checker bounds this count for every condition
 /// ([`crate::check::cost::MAX_CONDITION_STEPS`]); see [`super::condition_steps`].
+#[cfg(test)]
 #[derive(Default)]
 pub struct Steps {
     /// The steps so far.
     pub steps: u64,
 }
 
+#[cfg(test)]
 impl Tracer for Steps {
     const ACTIVE: bool = true;
     fn read(&mut self, read: Read) {

@@ -8,6 +8,8 @@ use super::{key, ActionKey, ActualAction, Backtest, Status};
 use crate::month::Month;
 
 /// How the policy's history agrees with what was actually done.
+///
+/// See the example of [`agreement`](crate::agreement).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Agreement {
     /// Per rule.
@@ -32,6 +34,8 @@ pub struct Agreement {
 }
 
 /// Agreement for one rule.
+///
+/// See the example of [`agreement`](crate::agreement).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleAgreement {
     /// The rule.
@@ -52,6 +56,8 @@ pub struct RuleAgreement {
 }
 
 /// A subject (and, for a rule evaluated for each case, a case) in a month.
+///
+/// See the example of [`agreement`](crate::agreement).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectMonth {
     /// The subject.
@@ -68,6 +74,43 @@ pub struct SubjectMonth {
 /// next. Rows outside the window and repeated rows are counted, not compared (see
 /// [`Agreement::outside_window`] and [`Agreement::duplicates`]); a row of the month after
 /// `--to` that answers no action is outside the window, not "done but not required".
+///
+/// ```
+/// # use escalate::{DataInput, DataSources, Dataset, Policy};
+/// # let text = |threshold: &str| format!(r#"
+/// #     policy "Call-backs at {threshold}%"
+/// #     role lead "Clinical Lead"
+/// #     metric callback_in_time "Call-backs in time" percent, higher is better
+/// #     rule low_callbacks "Call-backs below {threshold}%" {{
+/// #       when callback_in_time < {threshold}%
+/// #       severity moderate
+/// #       require "Discuss with the clinician"
+/// #       owner lead
+/// #       due 10 working days
+/// #     }}
+/// # "#);
+/// # let csv = "subject,period,callback_in_time\n\
+/// #            c1,2026-08,76\nc1,2026-09,70\nc1,2026-10,90\n\
+/// #            c2,2026-08,90\nc2,2026-09,75\nc2,2026-10,72\n";
+/// # let sources = DataSources {
+/// #     performance: Some(DataInput::csv("performance.csv", csv)),
+/// #     ..DataSources::default()
+/// # };
+/// let policy = Policy::parse("80.policy", text("80")).unwrap();
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let (september, october) = ("2026-09".parse().unwrap(), "2026-10".parse().unwrap());
+/// let backtest = escalate::backtest(&policy, &data, september, october, &|_| {});
+/// // What was done: c2's new action in September, and a meeting with c1 in October that
+/// // the policy did not ask for (c1's action was not new).
+/// let done = "subject,period,rule,note\nc2,2026-09,low_callbacks,rota changed\nc1,2026-10,low_callbacks,\n";
+/// let input = DataInput::csv("actual.csv", done);
+/// let actual = escalate::load_actual(&input, policy.program()).unwrap();
+/// assert_eq!(actual[0].note.as_deref(), Some("rota changed"));
+/// let agreement = escalate::agreement(&backtest, &actual);
+/// assert_eq!((agreement.done, agreement.not_done, agreement.not_required), (1, 0, 1));
+/// assert_eq!(agreement.agreement_percent, 50.0);
+/// assert_eq!(agreement.rules[0].unrequired[0].subject, "c1");
+/// ```
 pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
     let window = |m: Month| m >= backtest.from && m <= backtest.to.offset(1);
     let mut seen = HashSet::new();

@@ -6,7 +6,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::history::{Agreement, Backtest, Comparison, Reason, Status};
 
-/// A backtest with its optional comparison and agreement: what `escalate backtest` prints.
+/// A backtest with its optional comparison and agreement: what `escalate backtest` prints,
+/// as text ([`backtest_text`](crate::backtest_text)), CSV
+/// ([`backtest_csv`](crate::backtest_csv)), JSON (this type serialised), or (with the
+/// `html` feature) one HTML page (`backtest_html`).
+///
+/// ```
+/// # use escalate::{DataInput, DataSources, Dataset, Policy};
+/// # let policy = Policy::parse("p.policy", r#"
+/// #     policy "Call-backs"
+/// #     role lead "Clinical Lead"
+/// #     metric callbacks "Call-backs made" count
+/// #     rule few_callbacks "Fewer than 20 call-backs" {
+/// #       when callbacks < 20
+/// #       severity low
+/// #       require "Check the rota"
+/// #       owner lead
+/// #       due 5 working days
+/// #     }
+/// # "#).unwrap();
+/// # let csv = "subject,period,callbacks\nc1,2026-09,12\nc1,2026-10,30\n";
+/// # let sources = DataSources {
+/// #     performance: Some(DataInput::csv("performance.csv", csv)),
+/// #     ..DataSources::default()
+/// # };
+/// # let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let (from, to) = ("2026-09".parse().unwrap(), "2026-10".parse().unwrap());
+/// let backtest = escalate::backtest(&policy, &data, from, to, &|_| {});
+/// let report = escalate::BacktestReport { backtest, compare: None, agreement: None };
+/// assert!(escalate::backtest_text(&report).starts_with("Backtest of \"Call-backs\""));
+/// let csv = escalate::backtest_csv(&report);
+/// assert!(csv.lines().any(|row| row.contains("c1") && row.contains("resolved")));
+/// #[cfg(feature = "html")]
+/// {
+///     let page = escalate::backtest_html(&report, policy.program(), &data, &[]);
+///     assert!(page.starts_with("<!DOCTYPE html>"));
+/// }
+/// let json = serde_json::to_string(&report).unwrap();
+/// assert!(json.contains("\"months\""));
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestReport {
     /// The replay.
@@ -20,7 +58,9 @@ pub struct BacktestReport {
     pub agreement: Option<Agreement>,
 }
 
-/// The report as text.
+/// The report as text for people: a summary table, then month by month.
+///
+/// See the example of [`BacktestReport`].
 pub fn human(report: &BacktestReport) -> String {
     let b = &report.backtest;
     let mut out = String::new();
@@ -241,6 +281,8 @@ fn write_agreement(out: &mut String, a: &Agreement) {
 /// One row per month and action (new, continuing) or resolved action, for spreadsheets; the
 /// `case` column is empty for a rule evaluated once per subject, and `subject_name` for a
 /// subject the subjects file gives no name.
+///
+/// See the example of [`BacktestReport`].
 pub fn csv(report: &BacktestReport) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 11]| {

@@ -15,8 +15,38 @@ pub mod backtest;
 #[cfg(feature = "html")]
 pub mod html;
 
-/// The evaluation as text for people: who must do what by when, grouped by the owning role,
-/// then the rules left undecided and the data they lacked.
+/// The evaluation as text for people (what `escalate eval` prints): who must do what by
+/// when, grouped by the owning role, then the rules left undecided and the data they lacked.
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callbacks "Call-backs made" count
+///     rule few_callbacks "Fewer than 20 call-backs" {
+///       when callbacks < 20
+///       severity low
+///       require "Check the rota"
+///       owner lead
+///       due 5 working days
+///     }
+/// "#).unwrap();
+/// let csv = "subject,period,callbacks\nc1,2026-10,12\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &Default::default());
+/// let text = escalate::evaluation_text(&evaluation, policy.program());
+/// assert!(text.contains("Clinical Lead") && text.contains("Check the rota"));
+/// let csv = escalate::evaluation_csv(&evaluation, policy.program());
+/// let mut lines = csv.lines();
+/// assert!(lines.next().unwrap().starts_with("subject,rule,"));
+/// assert!(lines.next().unwrap().starts_with("c1,few_callbacks,"));
+/// ```
 pub fn human(evaluation: &Evaluation, program: &Program) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -632,6 +662,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// The actions as CSV, one action a row, for spreadsheets: ids (`subject`, `owner`,
 /// `involve`) with the names people read beside them (`subject_name`, `owner_name`,
 /// `involve_names`).
+///
+/// What `escalate eval --format csv` prints. See the example of
+/// [`evaluation_text`](crate::evaluation_text).
 pub fn csv(evaluation: &Evaluation, program: &Program) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
@@ -698,7 +731,10 @@ fn deadline_dues(evidence: &[Evidence]) -> String {
     dues.join("; ")
 }
 
-/// An explanation as text a contract manager can show to the person concerned.
+/// An explanation as text a contract manager can show to the person concerned (what
+/// `escalate explain` prints).
+///
+/// See the example of [`explain`](crate::explain).
 pub fn explanation(e: &crate::eval::Explanation) -> String {
     use crate::eval::Outcome;
     let mut out = String::new();

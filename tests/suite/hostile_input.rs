@@ -226,7 +226,8 @@ fn a_long_and_chain_names_the_limit_and_quotes_a_short_excerpt() {
 #[test]
 fn a_policy_file_over_the_limit_is_refused_before_it_is_read() {
     let mut big = POLICY.as_bytes().to_vec();
-    big.resize(escalate::parse::MAX_POLICY_BYTES + 1, b'#');
+    // The README's limit for a policy file: 8 MiB.
+    big.resize(8 * 1024 * 1024 + 1, b'#');
     let dir = folder(&[("big.policy", &big)]);
     let (code, message) = run(&dir, &["check", "big.policy"]);
     assert_eq!(code, 1);
