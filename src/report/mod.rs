@@ -44,8 +44,8 @@ pub mod html;
 /// assert!(text.contains("Clinical Lead") && text.contains("Check the rota"));
 /// let csv = escalate::evaluation_csv(&evaluation, policy.program());
 /// let mut lines = csv.lines();
-/// assert!(lines.next().unwrap().starts_with("subject,rule,"));
-/// assert!(lines.next().unwrap().starts_with("c1,few_callbacks,"));
+/// assert!(lines.next().unwrap().starts_with("subject,subject_name,rule,"));
+/// assert!(lines.next().unwrap().starts_with("c1,,few_callbacks,"));
 /// ```
 pub fn human(evaluation: &Evaluation, program: &Program) -> String {
     let mut out = String::new();
