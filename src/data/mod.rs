@@ -179,7 +179,7 @@ use concerns::ConcernHandler;
 use events::EventHandler;
 use performance::{fill_first_lines, DynHandler, PerformanceHandler};
 use records::RecordTable;
-use store::{IdMap, MetricColumns};
+use store::{Interner, MetricColumns};
 use subjects::SubjectHandler;
 use table::{Ctx, Handler};
 
@@ -253,8 +253,8 @@ impl Case {
 /// bounds-checked indexing operations.
 #[derive(Debug)]
 pub struct Dataset {
-    ids: Vec<Box<str>>,
-    index: IdMap<SubjectIndex>,
+    /// The subjects' ids, numbered.
+    subjects: Interner,
     metrics: Vec<MetricColumns>,
     months: Option<(Month, Month)>,
     field_width: usize,
@@ -411,25 +411,27 @@ impl Dataset {
 
     /// How many subjects there are.
     pub fn subject_count(&self) -> usize {
-        self.ids.len()
+        self.subjects.len()
     }
 
     /// A subject's id. Panics if `subject` is not below [`Dataset::subject_count`].
     pub fn subject_id(&self, subject: SubjectIndex) -> &str {
-        &self.ids[subject as usize]
+        assert!(
+            (subject as usize) < self.subjects.len(),
+            "subject {subject} of {}",
+            self.subjects.len()
+        );
+        self.subjects.name(subject)
     }
 
     /// Every subject's index and id, in index order.
     pub fn subjects(&self) -> impl ExactSizeIterator<Item = (SubjectIndex, &str)> + '_ {
-        self.ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (i as SubjectIndex, &**id))
+        (0..self.subjects.len() as SubjectIndex).map(|s| (s, self.subjects.name(s)))
     }
 
     /// A subject's index by id (exact match).
     pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
-        self.index.get(id).copied()
+        self.subjects.get(id)
     }
 
     /// The value of a metric (by its position in the schema) for a subject and month, or
@@ -723,7 +725,13 @@ fn load_file(
     let parsed = match kind {
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
-            let parsed = read(&mut handler, &mut ctx);
+            let parsed = match ctx.format {
+                FileFormat::Csv => {
+                    table::read_csv_cooked(&mut handler, &mut ctx);
+                    Parsed::Csv
+                }
+                _ => read(&mut handler, &mut ctx),
+            };
             handler.finish(&ctx);
             let plan = handler.plan.clone();
             if let Some(plan) = plan {

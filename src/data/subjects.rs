@@ -1,12 +1,9 @@
 //! The subjects file: `subject,<declared fields>`, one row per subject.
 
-use std::collections::HashMap;
-
 use super::cell::{parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
 use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
-use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
 /// Reads subject rows into a dataset.
@@ -15,8 +12,8 @@ pub(crate) struct SubjectHandler<'a> {
     data: &'a mut DatasetBuilder,
     /// subject, then each declared field.
     columns: Vec<usize>,
-    /// The line of each subject's row, to report a second row.
-    lines: HashMap<SubjectIndex, usize>,
+    /// The line of each subject's row (by subject; 0 for none), to report a second row.
+    lines: Vec<usize>,
 }
 
 impl<'a> SubjectHandler<'a> {
@@ -25,7 +22,7 @@ impl<'a> SubjectHandler<'a> {
             schema,
             data,
             columns: Vec::new(),
-            lines: HashMap::new(),
+            lines: Vec::new(),
         }
     }
 }
@@ -80,31 +77,32 @@ impl Handler for SubjectHandler<'_> {
         let (true, Some(subject)) = (ok, subject) else {
             return Outcome::Rejected;
         };
-        if let Some(index) = self.data.subject_index(subject) {
-            if self.data.has_subject_row(index) {
-                let first = self.lines.get(&index).copied();
-                let id = subject.to_string();
-                ctx.report(Some(subject_field), |mut at| {
-                    at.label = Some("second row".into());
-                    at.help = Some(match first {
-                        Some(first) => {
-                            format!("line {first} is also about `{id}`; keep one row per subject")
-                        }
-                        None => "keep one row per subject".to_string(),
-                    });
-                    DataError::new(
-                        DataErrorKind::DuplicateSubject {
-                            subject: id,
-                            first_line: first,
-                        },
-                        at,
-                    )
-                });
-                return Outcome::Rejected;
-            }
-        }
         let index = self.data.add_subject(subject);
-        self.lines.insert(index, ctx.line);
+        if self.data.has_subject_row(index) {
+            let first = self.lines.get(index as usize).copied().filter(|&l| l > 0);
+            let id = subject.to_string();
+            ctx.report(Some(subject_field), |mut at| {
+                at.label = Some("second row".into());
+                at.help = Some(match first {
+                    Some(first) => {
+                        format!("line {first} is also about `{id}`; keep one row per subject")
+                    }
+                    None => "keep one row per subject".to_string(),
+                });
+                DataError::new(
+                    DataErrorKind::DuplicateSubject {
+                        subject: id,
+                        first_line: first,
+                    },
+                    at,
+                )
+            });
+            return Outcome::Rejected;
+        }
+        if self.lines.len() <= index as usize {
+            self.lines.resize(index as usize + 1, 0);
+        }
+        self.lines[index as usize] = ctx.line;
         self.data.set_subject_fields(index, fields);
         Outcome::Used
     }
