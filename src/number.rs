@@ -89,13 +89,29 @@ impl Packed {
     /// Packs a figure; `None` when it has more digits than fit (the parser never makes one).
     pub fn new(value: Decimal) -> Option<Packed> {
         let value = value.normalize();
-        let scale = value.scale();
-        let mantissa = i64::try_from(value.mantissa()).ok()?;
+        Packed::from_parts(i64::try_from(value.mantissa()).ok()?, value.scale())
+    }
+
+    /// Packs the figure `mantissa / 10^scale`, without the trailing zeros of its fraction (as
+    /// [`Packed::new`] packs the decimal); `None` when it has more digits than fit.
+    #[inline]
+    pub(crate) fn from_parts(mut mantissa: i64, mut scale: u32) -> Option<Packed> {
+        while scale > 0 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
         let limit = 1i64 << 58;
         if !(-limit..limit).contains(&mantissa) || scale > 31 {
             return None;
         }
         Some(Packed((mantissa << 5) | i64::from(scale)))
+    }
+
+    /// The figure's mantissa and scale (`mantissa / 10^scale`, with no trailing zeros in its
+    /// fraction), or `None` when missing.
+    #[inline]
+    pub(crate) fn parts(self) -> Option<(i64, u32)> {
+        (self != Packed::MISSING).then_some((self.0 >> 5, (self.0 & 31) as u32))
     }
 
     /// The figure, or `None` when missing.

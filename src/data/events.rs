@@ -470,10 +470,7 @@ impl Handler for EventHandler<'_> {
     fn prepare(&self) -> Prepare {
         let mut ids = vec![self.columns[SUBJECT]];
         ids.extend(self.case_column);
-        Prepare {
-            ids,
-            ..Prepare::default()
-        }
+        Prepare { ids }
     }
 
     fn lend_interners(&mut self) -> Vec<Interner> {

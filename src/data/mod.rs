@@ -40,7 +40,7 @@ use concerns::ConcernHandler;
 use events::EventHandler;
 use performance::{fill_first_lines, DynHandler, PerformanceHandler};
 use records::RecordTable;
-use store::{IdMap, MetricColumns};
+use store::{Interner, MetricColumns};
 use subjects::SubjectHandler;
 // Also for readers of other tables (the file of actions taken, `history::load_actual`).
 pub(crate) use table::{cell_text, Ctx, Handler, Header, Outcome, Row, ABSENT};
@@ -150,8 +150,8 @@ impl Case {
 // bounds-checked indexing operations.
 #[derive(Debug)]
 pub struct Dataset {
-    ids: Vec<Box<str>>,
-    index: IdMap<SubjectIndex>,
+    /// The subjects' ids, numbered.
+    subjects: Interner,
     metrics: Vec<MetricColumns>,
     months: Option<(Month, Month)>,
     field_width: usize,
@@ -313,25 +313,27 @@ impl Dataset {
 
     /// How many subjects there are.
     pub fn subject_count(&self) -> usize {
-        self.ids.len()
+        self.subjects.len()
     }
 
     /// A subject's id. Panics if `subject` is not below [`Dataset::subject_count`].
     pub(crate) fn subject_id(&self, subject: SubjectIndex) -> &str {
-        &self.ids[subject as usize]
+        assert!(
+            (subject as usize) < self.subjects.len(),
+            "subject {subject} of {}",
+            self.subjects.len()
+        );
+        self.subjects.name(subject)
     }
 
     /// Every subject's index and id, in index order.
     pub(crate) fn subjects(&self) -> impl ExactSizeIterator<Item = (SubjectIndex, &str)> + '_ {
-        self.ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (i as SubjectIndex, &**id))
+        (0..self.subjects.len() as SubjectIndex).map(|s| (s, self.subjects.name(s)))
     }
 
     /// A subject's index by id (exact match).
     pub(crate) fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
-        self.index.get(id).copied()
+        self.subjects.get(id)
     }
 
     /// The value of a metric (by its position in the schema) for a subject and month, or
@@ -431,7 +433,7 @@ impl Dataset {
 
     /// The subjects' ids, in the order they were first seen.
     pub fn subject_ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.ids.iter().map(|id| &**id)
+        (0..self.subjects.len() as SubjectIndex).map(|s| self.subjects.name(s))
     }
 
     /// Warnings about the data, such as an events file the policy does not read.
@@ -640,7 +642,13 @@ fn load_file(
     let parsed = match kind {
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
-            let parsed = read(&mut handler, &mut ctx);
+            let parsed = match ctx.format {
+                FileFormat::Csv => {
+                    table::read_csv_cooked(&mut handler, &mut ctx);
+                    Parsed::Csv
+                }
+                _ => read(&mut handler, &mut ctx),
+            };
             handler.finish(&ctx);
             let plan = handler.plan.clone();
             if let Some(plan) = plan {

@@ -292,6 +292,21 @@ impl Interner {
         }
     }
 
+    /// The number of an id, if it has one.
+    pub fn get(&self, id: &str) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let slot = self.slots[self.find(id_hash(id), id)];
+        (!slot.is_empty()).then_some(slot.key)
+    }
+
+    /// Frees the spare room of the ids' text (the table stays as it is, for lookups).
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
     /// The id numbered `key` (empty for a number never given).
     pub fn name(&self, key: u32) -> &str {
         let k = key as usize;
@@ -308,67 +323,335 @@ impl Interner {
     }
 }
 
-/// One metric's values, month-major: `columns[m][s]` is the value for subject `s` in month
-/// `start + m`; [`Packed::MISSING`] (or a column too short to reach `s`) means "no value".
+/// How many months a store can hold: those of the years 0000 to 9999, as months are written.
+pub(crate) const MONTH_LIMIT: i32 = 10_000 * 12;
+
+/// The slot of a month that has no column.
+const NO_COLUMN: u32 = u32::MAX;
+
+/// One metric's values, month-major: a [`Column`] for each month that has values, indexed by
+/// subject. A month's column is found through a table covering the months from the first to
+/// the last seen (4 bytes a month, so at most 480 KB for 0000-01 to 9999-12): months far apart
+/// cost a column each, not a column for every month between them.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MetricColumns {
-    /// The month index (see [`Month::index`]) of `columns[0]`.
-    pub start: i32,
-    pub columns: Vec<Vec<Packed>>,
+    /// The month index (see [`Month::index`]) of `slots[0]`.
+    base: i32,
+    /// For each month from `base`, the position of its column in `columns`, or [`NO_COLUMN`].
+    slots: Vec<u32>,
+    columns: Vec<Column>,
+}
+
+/// One month's values of a metric, by subject: dense (a place for every subject up to the
+/// last with a value) while at least about half the places hold a value, else sparse (a
+/// table of the subjects with a value), so that memory grows with the values held whatever
+/// subjects and months they are spread over.
+#[derive(Clone, Debug, Default)]
+struct Column {
+    values: ColumnValues,
+    /// How many values it holds.
+    count: usize,
+    /// One past the last subject with a value.
+    end: usize,
+    /// One past the last subject with a value staged in the builder, not yet written (see
+    /// [`Staged`]).
+    staged_end: usize,
+}
+
+#[derive(Clone, Debug)]
+enum ColumnValues {
+    /// [`Packed::MISSING`] for a subject without a value.
+    Dense(Vec<Packed>),
+    Sparse(HashMap<u32, Packed, BuildHasherDefault<IdHasher>>),
+}
+
+impl Default for ColumnValues {
+    fn default() -> Self {
+        ColumnValues::Dense(Vec::new())
+    }
+}
+
+impl Column {
+    /// A dense column is lengthened this many places at a time (4 KB): the new places are
+    /// written together, and the values of the subjects that follow land in memory just
+    /// written, rather than each in memory not touched before.
+    const BLOCK: usize = 512;
+
+    /// A column whose places would be more than twice its values, and this many more, is
+    /// made sparse.
+    const SLACK: usize = 4096;
+
+    /// Whether a subject comes after every subject with a value, staged or written. Subjects
+    /// usually come one after another: a new one does, and finding that it has no value
+    /// reads none of the values.
+    #[inline]
+    fn past_the_end(&self, subject: usize) -> bool {
+        subject >= self.end && subject >= self.staged_end
+    }
+
+    /// A subject's value, of those written.
+    #[inline]
+    fn get(&self, subject: usize) -> Packed {
+        if subject >= self.end {
+            return Packed::MISSING;
+        }
+        match &self.values {
+            ColumnValues::Dense(values) => values.get(subject).copied(),
+            ColumnValues::Sparse(values) => values.get(&(subject as u32)).copied(),
+        }
+        .unwrap_or(Packed::MISSING)
+    }
+
+    /// Sets a subject's value (not [`Packed::MISSING`]).
+    #[inline]
+    fn set(&mut self, subject: usize, value: Packed) {
+        if let ColumnValues::Dense(values) = &mut self.values {
+            if let Some(place) = values.get_mut(subject) {
+                let old = std::mem::replace(place, value);
+                self.count += usize::from(old == Packed::MISSING);
+                self.end = self.end.max(subject + 1);
+                return;
+            }
+        }
+        self.set_further(subject, value);
+    }
+
+    /// [`Column::set`] past the end of a dense column, or in a sparse one.
+    fn set_further(&mut self, subject: usize, value: Packed) {
+        let new = self.get(subject) == Packed::MISSING;
+        self.count += usize::from(new);
+        self.end = self.end.max(subject + 1);
+        match &mut self.values {
+            ColumnValues::Dense(values) if subject < values.len() => values[subject] = value,
+            ColumnValues::Dense(values) => {
+                let length = (subject + 1).next_multiple_of(Column::BLOCK);
+                if length > 2 * self.count + Column::SLACK {
+                    self.make_sparse();
+                    return self.set_sparse(subject, value);
+                }
+                values.resize(length, Packed::MISSING);
+                values[subject] = value;
+            }
+            ColumnValues::Sparse(_) => self.set_sparse(subject, value),
+        }
+    }
+
+    fn set_sparse(&mut self, subject: usize, value: Packed) {
+        if let ColumnValues::Sparse(values) = &mut self.values {
+            values.insert(subject as u32, value);
+        }
+        // Filled in since: dense again.
+        if self.end <= 2 * self.count {
+            self.make_dense();
+        }
+    }
+
+    #[cold]
+    fn make_sparse(&mut self) {
+        if let ColumnValues::Dense(values) = &self.values {
+            let sparse = values
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != Packed::MISSING)
+                .map(|(s, &v)| (s as u32, v))
+                .collect();
+            self.values = ColumnValues::Sparse(sparse);
+        }
+    }
+
+    #[cold]
+    fn make_dense(&mut self) {
+        if let ColumnValues::Sparse(values) = &self.values {
+            let mut dense = vec![Packed::MISSING; self.end.next_multiple_of(Column::BLOCK)];
+            for (&s, &v) in values {
+                dense[s as usize] = v;
+            }
+            self.values = ColumnValues::Dense(dense);
+        }
+    }
+
+    /// Frees spare room: a dense column's places past its last value, a table's empty slots.
+    fn shrink(&mut self) {
+        match &mut self.values {
+            ColumnValues::Dense(values) => {
+                values.truncate(self.end);
+                values.shrink_to_fit();
+            }
+            ColumnValues::Sparse(values) => values.shrink_to_fit(),
+        }
+    }
+
+    /// The bytes it holds in memory, roughly.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        match &self.values {
+            ColumnValues::Dense(values) => values.capacity() * std::mem::size_of::<Packed>(),
+            // A key, a value and a control byte per place.
+            ColumnValues::Sparse(values) => values.capacity() * 17,
+        }
+    }
 }
 
 impl MetricColumns {
     #[inline]
     pub fn get(&self, subject: SubjectIndex, month: Month) -> Option<Decimal> {
-        let offset = usize::try_from(month.index().checked_sub(self.start)?).ok()?;
-        self.columns.get(offset)?.get(subject as usize)?.get()
+        self.packed(subject, month).get()
     }
 
-    /// The column for a month, widening the month range as needed.
+    /// Whether the subject has a value in the month, of those written.
     #[inline]
-    fn column_mut(&mut self, month: Month) -> &mut Vec<Packed> {
+    pub fn is_set(&self, subject: SubjectIndex, month: Month) -> bool {
+        self.packed(subject, month) != Packed::MISSING
+    }
+
+    /// Whether the subject comes after every subject with a value in the month, staged or
+    /// written (see [`Column::past_the_end`]).
+    #[inline]
+    fn past_the_end(&self, subject: SubjectIndex, month: Month) -> bool {
+        self.column(month)
+            .is_none_or(|column| column.past_the_end(subject as usize))
+    }
+
+    #[inline]
+    fn packed(&self, subject: SubjectIndex, month: Month) -> Packed {
+        self.column(month)
+            .map_or(Packed::MISSING, |column| column.get(subject as usize))
+    }
+
+    #[inline]
+    fn column(&self, month: Month) -> Option<&Column> {
+        let offset = usize::try_from(month.index().checked_sub(self.base)?).ok()?;
+        // `NO_COLUMN` is past the end of `columns`.
+        self.columns.get(*self.slots.get(offset)? as usize)
+    }
+
+    /// The slot of a month's column (in `0..MONTH_LIMIT`), made if it is the month's first
+    /// value.
+    #[inline]
+    fn slot(&mut self, month: Month) -> u32 {
+        let offset = month.index().wrapping_sub(self.base) as usize;
+        match self.slots.get(offset) {
+            Some(&slot) if slot != NO_COLUMN => slot,
+            _ => self.new_column(month),
+        }
+    }
+
+    /// Makes a month's column, widening the table of months to reach it.
+    #[cold]
+    fn new_column(&mut self, month: Month) -> u32 {
         let m = month.index();
-        if self.columns.is_empty() {
-            self.start = m;
-            self.columns.push(Vec::new());
-        } else if m < self.start {
-            let extra = (self.start - m) as usize;
-            self.columns
-                .splice(0..0, std::iter::repeat_with(Vec::new).take(extra));
-            self.start = m;
-        }
-        let offset = (m - self.start) as usize;
-        if offset >= self.columns.len() {
-            self.columns.resize_with(offset + 1, Vec::new);
-        }
-        &mut self.columns[offset]
+        debug_assert!(
+            (0..MONTH_LIMIT).contains(&m),
+            "a month of the years 0000 to 9999"
+        );
+        self.cover(m);
+        let slot = u32::try_from(self.columns.len()).unwrap_or(NO_COLUMN - 1);
+        self.slots[(m - self.base) as usize] = slot;
+        self.columns.push(Column::default());
+        slot
     }
 
-    #[inline]
-    fn set(&mut self, subject: SubjectIndex, month: Month, value: Packed) {
-        // The common case: the month's column exists and already reaches the subject.
-        let offset = month.index().wrapping_sub(self.start) as usize;
-        if let Some(slot) = self
-            .columns
-            .get_mut(offset)
-            .and_then(|column| column.get_mut(subject as usize))
-        {
-            *slot = value;
+    /// Widens the table of months to reach month index `m`, by at least its own length each
+    /// time, so that months met in falling order do not cost a shift of the table each.
+    fn cover(&mut self, m: i32) {
+        if self.slots.is_empty() {
+            self.base = m;
+            self.slots.push(NO_COLUMN);
             return;
         }
-        let column = self.column_mut(month);
-        let s = subject as usize;
-        if column.len() <= s {
-            column.resize(s + 1, Packed::MISSING);
+        let length = self.slots.len() as i32;
+        let end = self.base + length;
+        if m < self.base {
+            let start = m.min(self.base - length).max(0);
+            let extra = (self.base - start) as usize;
+            self.slots
+                .splice(0..0, std::iter::repeat_n(NO_COLUMN, extra));
+            self.base = start;
+        } else if m >= end {
+            let end = (m + 1).max(end + length).min(MONTH_LIMIT);
+            self.slots.resize((end - self.base) as usize, NO_COLUMN);
         }
-        column[s] = value;
     }
 
+    /// The slot of a month's column, made if it is the month's first value; with the subject
+    /// noted as staged there (see [`Staged`]).
+    #[inline]
+    fn stage(&mut self, subject: SubjectIndex, month: Month) -> u32 {
+        let slot = self.slot(month);
+        let column = &mut self.columns[slot as usize];
+        column.staged_end = column.staged_end.max(subject as usize + 1);
+        slot
+    }
+
+    /// The column at `slot`.
+    #[inline]
+    fn column_at(&mut self, slot: u32) -> &mut Column {
+        &mut self.columns[slot as usize]
+    }
+
+    /// Sets a subject's value in a month (not [`Packed::MISSING`]).
+    #[cfg(test)]
+    fn set(&mut self, subject: SubjectIndex, month: Month, value: Packed) {
+        let slot = self.slot(month);
+        self.column_at(slot).set(subject as usize, value);
+    }
+
+    /// Frees spare room: in the columns, and the table's months before the first column
+    /// and after the last.
     fn shrink(&mut self) {
         for column in &mut self.columns {
-            column.shrink_to_fit();
+            column.shrink();
         }
         self.columns.shrink_to_fit();
+        let first = self.slots.iter().position(|&s| s != NO_COLUMN);
+        let last = self.slots.iter().rposition(|&s| s != NO_COLUMN);
+        match first.zip(last) {
+            Some((first, last)) => {
+                self.slots.truncate(last + 1);
+                self.slots.drain(..first);
+                self.base += first as i32;
+            }
+            None => self.slots.clear(),
+        }
+        self.slots.shrink_to_fit();
+    }
+
+    /// How many months have a column.
+    fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The bytes this store holds in memory, roughly.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        let columns: usize = self.columns.iter().map(Column::heap_bytes).sum();
+        columns
+            + self.columns.capacity() * std::mem::size_of::<Column>()
+            + self.slots.capacity() * std::mem::size_of::<u32>()
+    }
+}
+
+/// A value set by the loaders, not yet written into its column. The loaders set a subject's
+/// values one month after another, and each month has a column of its own: writing each
+/// value as it comes touches a place in every column for every subject, while writing them a
+/// column at a time, some thousands at once, touches far less memory.
+#[derive(Clone, Copy, Debug)]
+struct Staged {
+    subject: SubjectIndex,
+    metric: u32,
+    /// The slot of the month's column (see [`MetricColumns::stage`]).
+    slot: u32,
+    value: Packed,
+}
+
+impl Default for Staged {
+    fn default() -> Self {
+        Staged {
+            subject: 0,
+            metric: 0,
+            slot: 0,
+            value: Packed::MISSING,
+        }
     }
 }
 
@@ -386,6 +669,8 @@ pub enum SetMetricError {
     NoSuchMetric,
     /// The subject index was not returned by [`DatasetBuilder::add_subject`].
     NoSuchSubject,
+    /// The month is not in the years 0000 to 9999, where months written `YYYY-MM` are.
+    MonthOutOfRange,
 }
 
 impl fmt::Display for SetMetricError {
@@ -401,6 +686,9 @@ impl fmt::Display for SetMetricError {
             ),
             SetMetricError::NoSuchMetric => f.write_str("the policy declares no such metric"),
             SetMetricError::NoSuchSubject => f.write_str("no such subject"),
+            SetMetricError::MonthOutOfRange => {
+                f.write_str("the month is not in the years 0000 to 9999")
+            }
         }
     }
 }
@@ -412,9 +700,16 @@ impl std::error::Error for SetMetricError {}
 /// from files.
 #[derive(Debug)]
 pub struct DatasetBuilder {
-    ids: Vec<Box<str>>,
-    index: IdMap<SubjectIndex>,
+    /// The subjects' ids, numbered in the order first seen.
+    subjects: Interner,
+    /// The subject [`DatasetBuilder::add_subject`] gave last (`u32::MAX` before the first).
+    last_subject: SubjectIndex,
     metrics: Vec<MetricColumns>,
+    /// Values set by the loaders, not yet written into `metrics`.
+    staged: Vec<Staged>,
+    /// Room to sort `staged` in, and a count per column.
+    sorted: Vec<Staged>,
+    counts: Vec<u32>,
     first_month: Option<Month>,
     last_month: Option<Month>,
     field_width: usize,
@@ -453,11 +748,17 @@ pub(crate) struct PendingEvent {
 }
 
 impl DatasetBuilder {
+    /// At most this many values are staged (192 KB) before they are written.
+    const MAX_STAGED: usize = 8192;
+
     pub(crate) fn new(schema: &Schema) -> DatasetBuilder {
         DatasetBuilder {
-            ids: Vec::new(),
-            index: IdMap::default(),
+            subjects: Interner::default(),
+            last_subject: SubjectIndex::MAX,
             metrics: vec![MetricColumns::default(); schema.metrics.len()],
+            staged: Vec::new(),
+            sorted: Vec::new(),
+            counts: Vec::new(),
             first_month: None,
             last_month: None,
             field_width: schema.subject_fields.len(),
@@ -525,7 +826,7 @@ impl DatasetBuilder {
         case: Option<u32>,
         fields: Box<[Value]>,
     ) -> Option<PendingEvent> {
-        if subject as usize >= self.ids.len() || kind >= self.event_kinds.len() {
+        if subject as usize >= self.subjects.len() || kind >= self.event_kinds.len() {
             return None;
         }
         Some(PendingEvent {
@@ -566,34 +867,88 @@ impl DatasetBuilder {
     /// The index of a subject, adding it if it is new. Ids are compared exactly (case and
     /// all); the loaders trim surrounding spaces before calling this.
     pub fn add_subject(&mut self, id: &str) -> SubjectIndex {
-        if let Some(&index) = self.index.get(id) {
-            return index;
+        // Files often list the subjects in the same order: try the one after the last found
+        // before looking the id up.
+        let next = self.last_subject.wrapping_add(1);
+        if (next as usize) < self.subjects.len() && self.subjects.name(next) == id {
+            self.last_subject = next;
+            return next;
         }
-        let index = SubjectIndex::try_from(self.ids.len()).unwrap_or(SubjectIndex::MAX);
-        let id: Box<str> = id.into();
-        self.ids.push(id.clone());
-        self.index.insert(id, index);
-        index
+        self.last_subject = self.subjects.key(id);
+        self.last_subject
     }
 
     /// The id of a subject already added.
     pub(crate) fn subject_id(&self, subject: SubjectIndex) -> &str {
-        self.ids.get(subject as usize).map_or("", |id| id)
+        self.subjects.name(subject)
     }
 
-    /// The index of a subject already added.
-    pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
-        self.index.get(id).copied()
-    }
-
-    /// The value already set for a metric, if any.
-    pub fn metric_value(
-        &self,
+    /// Whether a value is already set for a metric (by its position in the schema).
+    #[inline]
+    pub(crate) fn metric_is_set(
+        &mut self,
         subject: SubjectIndex,
         metric: usize,
         month: Month,
-    ) -> Option<Decimal> {
-        self.metrics.get(metric)?.get(subject, month)
+    ) -> bool {
+        let Some(columns) = self.metrics.get(metric) else {
+            return false;
+        };
+        if columns.past_the_end(subject, month) {
+            return false;
+        }
+        self.write_staged();
+        self.metrics[metric].is_set(subject, month)
+    }
+
+    /// Writes the staged values into their columns, a column at a time (sorted by column with
+    /// a counting sort, or an ordinary sort when there are more columns than values).
+    fn write_staged(&mut self) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let mut starts = Vec::with_capacity(self.metrics.len());
+        let mut columns = 0usize;
+        for metric in &self.metrics {
+            starts.push(columns);
+            columns += metric.column_count();
+        }
+        let key = |v: &Staged| starts[v.metric as usize] + v.slot as usize;
+        if columns <= self.staged.len() {
+            self.counts.clear();
+            self.counts.resize(columns + 1, 0);
+            for value in &self.staged {
+                self.counts[key(value) + 1] += 1;
+            }
+            for i in 1..self.counts.len() {
+                self.counts[i] += self.counts[i - 1];
+            }
+            self.sorted.clear();
+            self.sorted.resize(self.staged.len(), Staged::default());
+            for value in &self.staged {
+                let at = &mut self.counts[key(value)];
+                self.sorted[*at as usize] = *value;
+                *at += 1;
+            }
+            std::mem::swap(&mut self.sorted, &mut self.staged);
+        } else {
+            self.staged.sort_unstable_by_key(|v| (key(v), v.subject));
+        }
+        // A column's values are now together: each column is found once for its run.
+        let mut run = 0;
+        while run < self.staged.len() {
+            let Staged { metric, slot, .. } = self.staged[run];
+            let column = self.metrics[metric as usize].column_at(slot);
+            let end = self.staged[run..]
+                .iter()
+                .position(|v| (v.metric, v.slot) != (metric, slot))
+                .map_or(self.staged.len(), |n| run + n);
+            for value in &self.staged[run..end] {
+                column.set(value.subject as usize, value.value);
+            }
+            run = end;
+        }
+        self.staged.clear();
     }
 
     /// Sets a subject's value of a metric (by its position in the schema) for a month.
@@ -610,17 +965,52 @@ impl DatasetBuilder {
         if metric >= self.metrics.len() {
             return Err(SetMetricError::NoSuchMetric);
         }
-        if subject as usize >= self.ids.len() {
+        if subject as usize >= self.subjects.len() {
             return Err(SetMetricError::NoSuchSubject);
+        }
+        if !(0..MONTH_LIMIT).contains(&month.index()) {
+            return Err(SetMetricError::MonthOutOfRange);
         }
         let Some(packed) = Packed::new(value) else {
             return Err(SetMetricError::TooManyDigits);
         };
-        if let Some(existing) = self.metrics[metric].get(subject, month) {
+        if self.metric_is_set(subject, metric, month) {
+            let existing = self.metrics[metric].get(subject, month).unwrap_or_default();
             return Err(SetMetricError::AlreadySet { existing });
         }
         self.put_metric(subject, metric, month, packed);
         Ok(())
+    }
+
+    /// Stores figures of the metrics from `first` on (by position in the schema; one each,
+    /// [`Packed::MISSING`] for none) of a subject for a month, unless one of them is set
+    /// already: then nothing is stored and the answer is false.
+    #[inline]
+    pub(crate) fn put_new_figures(
+        &mut self,
+        subject: SubjectIndex,
+        first: usize,
+        month: Month,
+        figures: &[Packed],
+    ) -> bool {
+        let metrics = first..first + figures.len();
+        // Usually the subject comes after every subject with a value: nothing to look up.
+        let past = metrics.clone().zip(figures).all(|(m, &figure)| {
+            figure == Packed::MISSING || self.metrics[m].past_the_end(subject, month)
+        });
+        let clash = !past
+            && metrics.clone().zip(figures).any(|(m, &figure)| {
+                figure != Packed::MISSING && self.metric_is_set(subject, m, month)
+            });
+        if clash {
+            return false;
+        }
+        for (m, &figure) in metrics.zip(figures) {
+            if figure != Packed::MISSING {
+                self.put_metric(subject, m, month, figure);
+            }
+        }
+        true
     }
 
     /// Stores a value already checked (not a duplicate, indices in range).
@@ -632,7 +1022,16 @@ impl DatasetBuilder {
         month: Month,
         value: Packed,
     ) {
-        self.metrics[metric].set(subject, month, value);
+        let slot = self.metrics[metric].stage(subject, month);
+        self.staged.push(Staged {
+            subject,
+            metric: metric as u32,
+            slot,
+            value,
+        });
+        if self.staged.len() >= DatasetBuilder::MAX_STAGED {
+            self.write_staged();
+        }
         match self.first_month {
             Some(first) if first <= month => {}
             _ => self.first_month = Some(month),
@@ -648,7 +1047,7 @@ impl DatasetBuilder {
     /// A later call for the same subject replaces the earlier row.
     pub fn set_subject_fields(&mut self, subject: SubjectIndex, mut fields: Vec<Option<Value>>) {
         let s = subject as usize;
-        if s >= self.ids.len() {
+        if s >= self.subjects.len() {
             return;
         }
         if self.has_row.len() <= s {
@@ -670,7 +1069,7 @@ impl DatasetBuilder {
     /// break in a spreadsheet cell) become spaces; an empty name is no name.
     pub fn set_subject_name(&mut self, subject: SubjectIndex, name: &str) {
         let s = subject as usize;
-        if s >= self.ids.len() {
+        if s >= self.subjects.len() {
             return;
         }
         if self.names.len() <= s {
@@ -708,7 +1107,7 @@ impl DatasetBuilder {
         fields: Vec<Value>,
         summary: &str,
     ) {
-        if subject as usize >= self.ids.len() {
+        if subject as usize >= self.subjects.len() {
             return;
         }
         self.concerns.push((
@@ -729,7 +1128,11 @@ impl DatasetBuilder {
 
     /// Finishes the dataset: sorts concerns by subject, date and id, and trims spare memory.
     pub fn finish(mut self) -> Dataset {
-        let count = self.ids.len();
+        self.write_staged();
+        self.staged = Vec::new();
+        self.sorted = Vec::new();
+        self.counts = Vec::new();
+        let count = self.subjects.len();
         for metric in &mut self.metrics {
             metric.shrink();
         }
@@ -786,11 +1189,10 @@ impl DatasetBuilder {
             &self.case_ids,
             count,
         );
-        self.ids.shrink_to_fit();
+        self.subjects.shrink_to_fit();
 
         Dataset {
-            ids: self.ids,
-            index: self.index,
+            subjects: self.subjects,
             metrics: self.metrics,
             months: self.first_month.zip(self.last_month),
             field_width: self.field_width,
@@ -979,7 +1381,71 @@ mod tests {
         assert_eq!(columns.get(9, oct), None);
         assert_eq!(columns.get(3, oct.offset(1)), None);
         assert_eq!(columns.get(3, jan.offset(-1)), None);
-        assert_eq!(columns.columns.len(), 10);
+        // A column for each month with values, not for the months between.
+        assert_eq!(columns.columns.len(), 2);
+        assert!(columns.is_set(3, oct) && !columns.is_set(3, jan));
+    }
+
+    #[test]
+    fn months_far_apart_cost_a_column_each() {
+        let mut columns = MetricColumns::default();
+        let first: Month = "0001-01".parse().unwrap();
+        let last: Month = "9999-12".parse().unwrap();
+        let packed = Packed::new(Decimal::from(70)).unwrap();
+        for subject in 0..20_000 {
+            columns.set(subject, last, packed);
+            columns.set(subject, first, packed);
+        }
+        // Months met in falling order widen the table by its length, not one at a time.
+        for back in 0..1_000 {
+            columns.set(0, last.offset(-back), packed);
+        }
+        columns.shrink();
+        assert_eq!(columns.get(19_999, first), Some(Decimal::from(70)));
+        assert_eq!(columns.get(19_999, last), Some(Decimal::from(70)));
+        assert_eq!(columns.get(0, last.offset(-999)), Some(Decimal::from(70)));
+        assert_eq!(columns.get(1, last.offset(-999)), None);
+        assert_eq!(columns.get(0, first.offset(1)), None);
+        // Two columns of 20,000 figures, 1,000 one-figure columns and the table of months.
+        assert!(
+            columns.heap_bytes() < 1024 * 1024,
+            "{}",
+            columns.heap_bytes()
+        );
+    }
+
+    #[test]
+    fn columns_of_subjects_far_apart_are_sparse() {
+        let mut columns = MetricColumns::default();
+        let first: Month = "2026-01".parse().unwrap();
+        let packed = |n: i64| Packed::new(Decimal::from(n)).unwrap();
+        // A million subjects, each with one value in one of 1,000 months.
+        for subject in (0..1_000_000).step_by(7) {
+            columns.set(subject, first.offset((subject % 1_000) as i32), packed(1));
+        }
+        // A month that fills in: sparse first, dense once most places hold a value.
+        for subject in (0..20_000).rev() {
+            columns.set(subject, first.offset(2_000), packed(i64::from(subject)));
+        }
+        columns.shrink();
+        assert_eq!(columns.get(7, first.offset(7)), Some(Decimal::from(1)));
+        assert_eq!(columns.get(8, first.offset(7)), None);
+        assert_eq!(
+            columns.get(999_999, first.offset(999)),
+            Some(Decimal::from(1))
+        );
+        assert_eq!(
+            columns.get(19_999, first.offset(2_000)),
+            Some(Decimal::from(19_999))
+        );
+        let filled = columns.column(first.offset(2_000)).unwrap();
+        assert!(matches!(filled.values, ColumnValues::Dense(_)));
+        // About 143,000 values: a few megabytes, not a column of a million places a month.
+        assert!(
+            columns.heap_bytes() < 8 * 1024 * 1024,
+            "{}",
+            columns.heap_bytes()
+        );
     }
 
     #[test]

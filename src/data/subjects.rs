@@ -3,15 +3,12 @@
 //! no declaration; a policy that declares a subject field `name` reads the same column as
 //! that field too.
 
-use std::collections::HashMap;
-
 use super::cell::{parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
 use super::table::{
     cell_text, normalise_heading, optional_text, Ctx, Handler, Header, Outcome, Row,
 };
-use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
 /// Reads subject rows into a dataset.
@@ -22,8 +19,8 @@ pub(crate) struct SubjectHandler<'a> {
     columns: Vec<usize>,
     /// The `name` column, when the file has one.
     name_column: Option<usize>,
-    /// The line of each subject's row, to report a second row.
-    lines: HashMap<SubjectIndex, usize>,
+    /// The line of each subject's row (by subject; 0 for none), to report a second row.
+    lines: Vec<usize>,
 }
 
 impl<'a> SubjectHandler<'a> {
@@ -33,7 +30,7 @@ impl<'a> SubjectHandler<'a> {
             data,
             columns: Vec::new(),
             name_column: None,
-            lines: HashMap::new(),
+            lines: Vec::new(),
         }
     }
 }
@@ -94,31 +91,32 @@ impl Handler for SubjectHandler<'_> {
         let (true, Some(subject)) = (ok, subject) else {
             return Outcome::Rejected;
         };
-        if let Some(index) = self.data.subject_index(subject) {
-            if self.data.has_subject_row(index) {
-                let first = self.lines.get(&index).copied();
-                let id = subject.to_string();
-                ctx.report(Some(subject_field), |mut at| {
-                    at.label = Some("second row".into());
-                    at.help = Some(match first {
-                        Some(first) => {
-                            format!("line {first} is also about `{id}`; keep one row per subject")
-                        }
-                        None => "keep one row per subject".to_string(),
-                    });
-                    DataError::new(
-                        DataErrorKind::DuplicateSubject {
-                            subject: id,
-                            first_line: first,
-                        },
-                        at,
-                    )
-                });
-                return Outcome::Rejected;
-            }
-        }
         let index = self.data.add_subject(subject);
-        self.lines.insert(index, ctx.line);
+        if self.data.has_subject_row(index) {
+            let first = self.lines.get(index as usize).copied().filter(|&l| l > 0);
+            let id = subject.to_string();
+            ctx.report(Some(subject_field), |mut at| {
+                at.label = Some("second row".into());
+                at.help = Some(match first {
+                    Some(first) => {
+                        format!("line {first} is also about `{id}`; keep one row per subject")
+                    }
+                    None => "keep one row per subject".to_string(),
+                });
+                DataError::new(
+                    DataErrorKind::DuplicateSubject {
+                        subject: id,
+                        first_line: first,
+                    },
+                    at,
+                )
+            });
+            return Outcome::Rejected;
+        }
+        if self.lines.len() <= index as usize {
+            self.lines.resize(index as usize + 1, 0);
+        }
+        self.lines[index as usize] = ctx.line;
         self.data.set_subject_fields(index, fields);
         self.data.set_subject_name(index, name);
         Outcome::Used
