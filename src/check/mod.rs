@@ -76,6 +76,9 @@ struct Usage {
     grades: Vec<bool>,
 }
 
+/// Candidates, and the one closest to a name among them (see `Checker::closest`).
+type ClosestFound = (Vec<String>, Option<String>);
+
 struct Checker<'s> {
     source: &'s str,
     errors: Vec<CheckError>,
@@ -91,7 +94,7 @@ struct Checker<'s> {
     /// The closest candidate found for a name, with the candidates, kept because a policy
     /// with a slip often repeats it (comparing with every candidate each time is most of the
     /// work of checking a policy with thousands of errors).
-    closest_found: HashMap<String, Vec<(Vec<String>, Option<String>)>>,
+    closest_found: HashMap<String, Vec<ClosestFound>>,
     /// For each grade, the grades its arms read, with where each is first read.
     grade_deps: Vec<Vec<(usize, Span)>>,
     /// Where each name of the shared value namespace (metrics, subject fields, subject

@@ -1329,6 +1329,7 @@ fn take_record_at<H: Handler>(
 }
 
 /// How many chunks may be read ahead of the one being taken, for each thread cooking.
+#[cfg(feature = "parallel")]
 const CHUNKS_AHEAD: usize = 3;
 
 /// Reads a CSV file through a handler whose rows can be cooked: the same rows, errors and
@@ -1418,6 +1419,7 @@ fn cook_and_take<H: Cook, R: Read + Send>(
 }
 
 /// What the threads of [`cook_in_parallel`] tell the thread taking the chunks.
+#[cfg(feature = "parallel")]
 enum Cooking<T> {
     /// The chunk numbered so, cooked.
     Cooked(usize, Chunk, Cooked<T>),
