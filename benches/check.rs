@@ -10,7 +10,11 @@
 //! well under 100 ms. And it measures rendering every diagnostic of a policy with 2,000 errors
 //! (linear in their number, thanks to the line index).
 //!
-//! Run with `cargo bench --bench check`.
+//! The `scaling` group parses and checks policies of 20, 200 and 2,000 rules (1x, 10x, 100x)
+//! and renders the diagnostics of policies with about 100, 1,000 and 10,000 errors, for
+//! people and as JSON: each should take ten times as long as the size before it.
+//!
+//! Run with `cargo bench --bench check` (`-- scaling` for the sizes alone).
 
 use std::time::Duration;
 
@@ -263,5 +267,45 @@ fn bench_rendering(
     });
 }
 
-criterion_group!(benches, bench_check);
+/// A policy of `rules` rules where every rule names a metric that is not declared (one or
+/// more errors each).
+fn broken(rules: usize) -> String {
+    generate(rules)
+        .replace("metric_", "metrik_")
+        .replace("metric metrik_", "metric metric_")
+}
+
+/// Parse, check and render at 1x, 10x and 100x sizes: the times should grow tenfold.
+fn bench_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scaling");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for rules in [RULES / 100, RULES / 10, RULES] {
+        let text = generate(rules);
+        group.throughput(criterion::Throughput::Elements(rules as u64));
+        group.bench_function(format!("parse/{rules} rules"), |b| {
+            b.iter(|| escalate::parse::parse(black_box(&text)).expect("parses"))
+        });
+        group.bench_function(format!("parse + check/{rules} rules"), |b| {
+            b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
+        });
+    }
+    for rules in [RULES / 20, RULES / 2, RULES * 5] {
+        let error = Policy::parse("bench.policy", broken(rules)).expect_err("unknown metrics");
+        let count = error.problems.len();
+        eprintln!("{rules} broken rules: {count} diagnostics");
+        group.throughput(criterion::Throughput::Elements(count as u64));
+        group.bench_function(format!("render for people/{count} diagnostics"), |b| {
+            b.iter(|| black_box(error.render(false)))
+        });
+        group.bench_function(format!("render as JSON/{count} diagnostics"), |b| {
+            b.iter(|| serde_json::to_string(&error.records()).expect("serialises"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_check, bench_scaling);
 criterion_main!(benches);

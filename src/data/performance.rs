@@ -146,6 +146,8 @@ pub(crate) struct PerformanceHandler<'a> {
     /// Metrics named in a long file that the policy does not declare: the name as first
     /// written (lower case as key), how many rows, and the first row's site.
     undeclared: Vec<(String, usize, Box<super::error::Site>)>,
+    /// Whether the last group of cooked long rows was taken (see [`CookedRow::Joined`]).
+    group_taken: bool,
 }
 
 /// At most this many columns, and metric names of a long file's rows, that the policy does not
@@ -202,6 +204,7 @@ impl<'a> PerformanceHandler<'a> {
             values: Vec::new(),
             fractions: vec![FractionTally::default(); schema.metrics.len()],
             undeclared: Vec::new(),
+            group_taken: false,
         }
     }
 
@@ -641,14 +644,18 @@ pub(crate) struct Recipe {
 /// [`Cooked::numbers`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum CookedRow {
-    /// A row with a subject, a month and figures: one per declared metric from `figures`
-    /// (wide layout), or one for the metric `metric` (long layout).
+    /// A row with a subject, a month and a figure for each declared metric, from `figures`
+    /// ([`Packed::MISSING`] for none): a wide file's row, or the first of a group of a long
+    /// file's rows, holding the figures of the rows joined to it.
     Figures {
         subject: (u32, u32),
         month: Month,
         figures: u32,
-        metric: u32,
     },
+    /// A long file's row whose figure is in the group above it (the same subject and month,
+    /// a metric the group has no row for yet): taken with the group, or the usual way when
+    /// the group is.
+    Joined,
     /// A long file's row naming a metric the policy does not declare.
     Undeclared {
         subject: (u32, u32),
@@ -671,10 +678,15 @@ fn plain_id(bytes: &[u8]) -> bool {
 
 /// Where `text` is in the cooked text: the previous row's subject, when it is the same.
 fn push_text(into: &mut Cooked<CookedRow>, text: &[u8]) -> (u32, u32) {
+    let above = into
+        .rows
+        .iter()
+        .rev()
+        .find(|(_, row)| !matches!(row, Some(CookedRow::Joined)));
     if let Some((
         _,
         Some(CookedRow::Figures { subject, .. } | CookedRow::Undeclared { subject, .. }),
-    )) = into.rows.last()
+    )) = above
     {
         if &into.text[subject.0 as usize..subject.1 as usize] == text {
             return *subject;
@@ -697,6 +709,42 @@ fn plain_figure(kind: MetricKind, bytes: &[u8]) -> Option<Packed> {
     match bytes.is_empty() {
         true => Some(Packed::MISSING),
         false => quick_figure(kind, bytes),
+    }
+}
+
+/// A long file's row of metric `m`, cooked: joined to the group above it when that group is
+/// about the same subject and month and has no row of the metric yet (the group's flags are
+/// its metrics), else the first row of a group of its own.
+fn join_group(
+    into: &mut Cooked<CookedRow>,
+    group: Option<(usize, u64)>,
+    (id, month): (&[u8], Month),
+    (m, figure): (usize, Packed),
+    metrics: usize,
+) -> CookedRow {
+    let bit = 1u64.checked_shl(m as u32).unwrap_or(0);
+    if let Some((head, metrics)) = group.filter(|&(_, metrics)| bit != 0 && metrics & bit == 0) {
+        if let Some(CookedRow::Figures {
+            subject,
+            month: at,
+            figures,
+        }) = into.rows[head].1
+        {
+            if at == month && &into.text[subject.0 as usize..subject.1 as usize] == id {
+                into.numbers[figures as usize + m] = figure;
+                into.group = Some((head, metrics | bit));
+                return CookedRow::Joined;
+            }
+        }
+    }
+    let figures = into.numbers.len();
+    into.numbers.resize(figures + metrics, Packed::MISSING);
+    into.numbers[figures + m] = figure;
+    into.group = Some((into.rows.len(), bit));
+    CookedRow::Figures {
+        subject: push_text(into, id),
+        month,
+        figures: figures as u32,
     }
 }
 
@@ -740,6 +788,7 @@ impl Cook for PerformanceHandler<'_> {
         row: &R,
         into: &mut Cooked<CookedRow>,
     ) -> Option<CookedRow> {
+        let group = into.group.take();
         if !plain_shape(row, recipe.width) {
             return None;
         }
@@ -765,7 +814,6 @@ impl Cook for PerformanceHandler<'_> {
                     subject: push_text(into, id),
                     month,
                     figures: figures as u32,
-                    metric: 0,
                 })
             }
             Plan::Long {
@@ -795,13 +843,8 @@ impl Cook for PerformanceHandler<'_> {
                 };
                 let month = quick_month(cell_bytes(row, *period))?;
                 let figure = plain_figure(recipe.kinds[m], cell_bytes(row, *value))?;
-                into.numbers.push(figure);
-                Some(CookedRow::Figures {
-                    subject: push_text(into, id),
-                    month,
-                    figures: into.numbers.len() as u32 - 1,
-                    metric: m as u32,
-                })
+                let metrics = recipe.kinds.len();
+                Some(join_group(into, group, (id, month), (m, figure), metrics))
             }
         }
     }
@@ -819,24 +862,13 @@ impl Cook for PerformanceHandler<'_> {
                 subject,
                 month,
                 figures,
-                metric,
             } => {
-                let index = self.cooked_subject(text(subject))?;
-                let wide = matches!(self.plan, Some(Plan::Wide { .. }));
-                let (first, count) = match wide {
-                    true => (0, self.fractions.len()),
-                    false => (metric as usize, 1),
-                };
-                let figures = &from.numbers[figures as usize..figures as usize + count];
-                if !self.data.put_new_figures(index, first, month, figures) {
-                    // Read the usual way, which reports the duplicate.
-                    return None;
-                }
-                for (tally, &figure) in self.fractions[first..].iter_mut().zip(figures) {
-                    tally.note(figure);
-                }
-                Some(Outcome::Used)
+                let figures = &from.numbers[figures as usize..][..self.fractions.len()];
+                let taken = self.take_figures(text(subject), month, figures);
+                self.group_taken = taken.is_some();
+                taken
             }
+            CookedRow::Joined => self.group_taken.then_some(Outcome::Used),
             CookedRow::Undeclared { subject, name } => {
                 let name = std::str::from_utf8(text(name)).ok()?;
                 // The first row naming it is read the usual way, which places the warning.
@@ -851,6 +883,21 @@ impl Cook for PerformanceHandler<'_> {
 }
 
 impl PerformanceHandler<'_> {
+    /// Takes a cooked row's figures (one per declared metric, [`Packed::MISSING`] for none);
+    /// `None` (storing nothing) when one of them is a second figure, which the usual reading
+    /// then reports.
+    #[inline]
+    fn take_figures(&mut self, id: &[u8], month: Month, figures: &[Packed]) -> Option<Outcome> {
+        let index = self.cooked_subject(id)?;
+        if !self.data.put_new_figures(index, 0, month, figures) {
+            return None;
+        }
+        for (tally, &figure) in self.fractions.iter_mut().zip(figures) {
+            tally.note(figure);
+        }
+        Some(Outcome::Used)
+    }
+
     /// The index of a cooked row's subject (see [`PerformanceHandler::intern`]).
     #[inline]
     fn cooked_subject(&mut self, id: &[u8]) -> Option<SubjectIndex> {
@@ -1126,6 +1173,10 @@ mod tests {
                 3 => text.push_str(&format!("{s},{p}{end}")),
                 4 => text.push_str(&format!("{row}{end}{end}")),
                 5 => text.push_str(&format!("\"{s}\n\",{p},{a},{b},{b}{end}")),
+                // A long file's rows of one subject and month, one metric after another.
+                6 if long => text.push_str(&format!(
+                    "{s},{p},m1,{a}{end}{s},{p},M2,{b}{end}{s},{p},m3,{c}{end}{s},{p},{name},{c}{end}"
+                )),
                 _ => text.push_str(&format!("{row}{end}")),
             }
         }
@@ -1138,7 +1189,9 @@ mod tests {
             "subject,period,m1,m2,m3\ns1,2026-01,70,30,2\ns1,2026-02,90,30,\ns2,2026-01,,,\n\
             s1,2026-01,71,,\ns3,2026-13,1,2,3\n\n\"s4\",\"2026-01\",\"79.5%\",20,1.50\n";
         let long = "subject,period,metric,value\ns1,2026-01,m1,70\ns1,2026-01,m2,30\n\
-            s1,2026-01,other,1\ns1,2026-01,OTHER,2\ns2,2026-01,m1,\ns1,2026-01,m1,71\n";
+            s1,2026-01,other,1\ns1,2026-01,OTHER,2\ns2,2026-01,m1,\ns1,2026-01,m1,71\n\
+            s3,2026-02,m2,5\ns3,2026-02,m1,70\ns3,2026-02,m1,71\ns4,2026-02,m1,\n\
+            s4,2026-02,m1,1\ns3,2026-03,m1,1\ns3,2026-02,m3,2\ns3,2026-02,m2,6\n";
         for text in [wide, long] {
             let rows = read(text, None);
             for size in [1, 7, 30, 4096] {

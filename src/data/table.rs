@@ -1163,6 +1163,10 @@ pub(crate) struct Cooked<T> {
     pub rows: Vec<(RecordAt, Option<T>)>,
     pub numbers: Vec<Packed>,
     pub text: Vec<u8>,
+    /// For a handler that joins a row to the rows above it: the position (in `rows`) of the
+    /// first row of the group the last row is in, and what the group holds (the handler's
+    /// own flags). `None` after any other row.
+    pub group: Option<(usize, u64)>,
     /// The chunk's line ends.
     lines: u64,
 }
@@ -1173,6 +1177,7 @@ impl<T> Default for Cooked<T> {
             rows: Vec::new(),
             numbers: Vec::new(),
             text: Vec::new(),
+            group: None,
             lines: 0,
         }
     }
@@ -1213,6 +1218,7 @@ fn cook_chunk<H: Cook>(
     cooked.rows.clear();
     cooked.numbers.clear();
     cooked.text.clear();
+    cooked.group = None;
     cooked.lines = match chunk.quoted {
         true => csv_records(&chunk.bytes, delimiter, |row, at| {
             let done = H::cook(recipe, row, cooked);
