@@ -8,56 +8,45 @@
 
 use chrono::NaiveDate;
 
-use super::cell::{parse_date, parse_field, Expect};
+use super::cell::{iso_date, parse_date, parse_field, plain_field, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
-use super::store::{id_hash, DatasetBuilder, IdMap, Interner, PendingEvent, PositionsByHash};
+use super::store::{
+    id_hash, DatasetBuilder, EventList, IdMap, Interner, PendingEvent, PositionsByHash,
+};
 use super::summary::FileFormat;
 use super::table::{
-    cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome, Prepare, Row,
+    cell_bytes, cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome,
+    Prepare, Row,
 };
 use super::SubjectIndex;
 use crate::schema::{Schema, Value};
 
-/// Positions of the fixed columns in [`EventHandler::columns`].
+/// Positions of the fixed columns in [`Layout::columns`].
 const ID: usize = 0;
 const SUBJECT: usize = 1;
 const KIND: usize = 2;
 const DATE: usize = 3;
 
-/// The slots of [`Prepare::ids`]: the subject ids go to [`EventHandler::subjects`], the case
-/// ids to [`EventHandler::file_cases`].
+/// The slots of [`Prepare::ids`]: the subject ids go to [`Kept::subjects`], the case ids to
+/// [`Kept::file_cases`].
 const PREPARED_SUBJECT: usize = 0;
 const PREPARED_CASE: usize = 1;
 
-/// A row that passed the checks of a single row, kept until every row is read.
-struct Pending {
-    line: usize,
-    anchor: RowAnchor,
-    id: Box<str>,
-    /// The subject's key in [`EventHandler::subjects`].
-    subject: u32,
-    kind: usize,
-    date: NaiveDate,
-    /// The case id's key (see [`DatasetBuilder::case_key`]).
-    case: Option<u32>,
-    fields: Box<[Value]>,
-    rejected: bool,
-}
-
-/// Where a [`Pending`] row is in its file, for messages: a CSV record's first byte (as
-/// [`Anchor::Csv`] with no field), or else a position in [`EventHandler::anchors`]. Small, as
-/// a million rows may be kept.
+/// Where a kept row is in its file, for messages, in 8 bytes (a million rows may be kept): a
+/// CSV record's first byte (as [`Anchor::Csv`] with no field), or, with [`RowAnchor::KEPT`]
+/// set, a position in [`Kept::other_anchors`].
 #[derive(Clone, Copy)]
-enum RowAnchor {
-    Csv(u64),
-    Kept(usize),
+struct RowAnchor(u64);
+
+impl RowAnchor {
+    const KEPT: u64 = 1 << 63;
 }
 
 /// What is known of a case while the rows are checked.
 struct CaseState {
     /// Its case kind.
     kind: usize,
-    /// The subject of its opening event (its key in [`EventHandler::subjects`]).
+    /// The subject of its opening event (its key in [`Kept::subjects`]).
     subject: u32,
     opened_on: NaiveDate,
     /// The line of the opening event; `None` when a concern opened it.
@@ -68,31 +57,130 @@ struct CaseState {
     once: Vec<(usize, usize)>,
 }
 
-/// Reads event rows, then (given the dataset: see [`EventHandler::finish`]) checks them
-/// and adds the good ones to it. `D` is the dataset: `()` while the rows are read, which
-/// needs nothing of the dataset, so an events file can be read while other files are.
-pub(crate) struct EventHandler<'a, D = ()> {
-    schema: &'a Schema,
-    data: D,
+/// Where the file's columns are, and what each event kind needs of a row.
+#[derive(Default)]
+struct Layout {
     /// id, subject, kind and date.
     columns: [usize; 4],
     /// The `case` column, when the file has one.
     case_column: Option<usize>,
     /// The column of each event field (by position in `Schema::event_fields`), if present.
     field_columns: Vec<Option<usize>>,
-    rows: Vec<Pending>,
+    /// For each event kind, the columns of its declared fields in the kind's order, each
+    /// with the field's position; `None` when the file lacks one of them.
+    field_cells: Vec<Option<Vec<(usize, usize)>>>,
+    /// For each event kind, the field columns its rows leave empty (the other kinds' fields).
+    idle_columns: Vec<Vec<usize>>,
+    /// For each event kind, whether its events open, and whether they close, a case.
+    roles: Vec<(bool, bool)>,
+}
+
+impl Layout {
+    /// The layout of a file whose columns are not known yet.
+    fn new(schema: &Schema) -> Layout {
+        let roles = (0..schema.event_kinds.len())
+            .map(|kind| {
+                let case_kind = schema.event_kinds[kind].case.map(|c| &schema.case_kinds[c]);
+                (
+                    case_kind.is_some_and(|c| c.opened_by == kind),
+                    case_kind.is_some_and(|c| c.closed_by.contains(&kind)),
+                )
+            })
+            .collect();
+        Layout {
+            roles,
+            ..Layout::default()
+        }
+    }
+
+    /// Notes where each event field's column is (see [`Layout::field_cells`]).
+    fn set_field_columns(&mut self, schema: &Schema, field_columns: Vec<Option<usize>>) {
+        self.field_cells = schema
+            .event_kinds
+            .iter()
+            .map(|kind| {
+                kind.fields
+                    .iter()
+                    .map(|&f| Some((field_columns.get(f).copied().flatten()?, f)))
+                    .collect()
+            })
+            .collect();
+        self.idle_columns = schema
+            .event_kinds
+            .iter()
+            .map(|kind| {
+                let idle = |(f, column): (usize, &Option<usize>)| {
+                    column.filter(|_| !kind.fields.contains(&f))
+                };
+                field_columns.iter().enumerate().filter_map(idle).collect()
+            })
+            .collect();
+        self.field_columns = field_columns;
+    }
+
+    /// Whether events of `kind` open cases of their case kind.
+    fn opens(&self, kind: usize) -> bool {
+        self.roles[kind].0
+    }
+
+    /// Whether events of `kind` close cases of their case kind.
+    fn closes(&self, kind: usize) -> bool {
+        self.roles[kind].1
+    }
+}
+
+/// The rows that passed the checks of a single row, kept until every row is read.
+#[derive(Default)]
+struct Kept {
+    /// Their events, ids and fields, in row order; each event's subject is its key in
+    /// [`Kept::subjects`], and its case the key of its case id in [`Kept::file_cases`] (the
+    /// dataset's key once [`Checker::number_cases`] has run).
+    events: EventList,
+    /// Each row's line.
+    lines: Vec<usize>,
+    /// Each row's place in its file.
+    anchors: Vec<RowAnchor>,
     /// The subject ids of the rows, each kept once, by key.
     subjects: Interner,
     /// The case ids of the rows, each kept once, by key (numbered on the reading thread of a
-    /// CSV file, in [`PREPARED_CASE`]). [`Pending::case`] holds these keys until
-    /// [`EventHandler::finish`] changes them to the dataset's.
+    /// CSV file, in [`PREPARED_CASE`]).
     file_cases: Interner,
     /// For each case id whose opening row was rejected, that row's line.
     rejected_openers: IdMap<usize>,
     /// The rows' ids, once indexed (see [`EventHandler::index_ids`]).
     ids: Option<IdIndex>,
     /// The anchors of rows not in a CSV file (see [`RowAnchor`]).
-    anchors: Vec<Anchor>,
+    other_anchors: Vec<Anchor>,
+}
+
+impl Kept {
+    /// Row `i`'s event.
+    fn event(&self, i: usize) -> &PendingEvent {
+        &self.events.events[i]
+    }
+
+    /// Row `i`'s id.
+    fn id(&self, i: usize) -> &str {
+        self.events.ids.get(self.event(i).event.id_number())
+    }
+
+    /// Row `i`'s id, as bytes (for hashing and comparing).
+    fn id_bytes(&self, i: usize) -> &[u8] {
+        self.events.ids.get_bytes(self.event(i).event.id_number())
+    }
+
+    fn len(&self) -> usize {
+        self.events.events.len()
+    }
+}
+
+/// Reads event rows and keeps the good ones; [`EventHandler::finish`] then checks them
+/// against each other and adds them to a dataset. Reading needs nothing of the dataset, so
+/// an events file can be read while other files are.
+pub(crate) struct EventHandler<'a> {
+    schema: &'a Schema,
+    layout: Layout,
+    kept: Kept,
 }
 
 /// The rows' event ids, indexed to find those used twice: the first row of each id, by the
@@ -109,41 +197,34 @@ impl<'a> EventHandler<'a> {
     pub fn new(schema: &'a Schema) -> Self {
         EventHandler {
             schema,
-            data: (),
-            columns: [0; 4],
-            case_column: None,
-            field_columns: Vec::new(),
-            rows: Vec::new(),
-            subjects: Interner::default(),
-            file_cases: Interner::default(),
-            rejected_openers: IdMap::default(),
-            ids: None,
-            anchors: Vec::new(),
+            layout: Layout::new(schema),
+            kept: Kept::default(),
         }
     }
 
     /// Indexes the rows' ids (see [`IdIndex`]), so that [`EventHandler::finish`] need only look
     /// up the concerns' ids. Called once every row is read, on the thread that read them.
     pub fn index_ids(&mut self) {
-        self.ids = Some(index_ids(&self.rows));
+        self.kept.ids = Some(index_ids(&self.kept));
     }
 }
 
 /// See [`IdIndex`]. Ids are compared only when their hashes agree, which for unique ids is
 /// almost never. The rows are taken a batch at a time, with their slots read ahead.
-fn index_ids(rows: &[Pending]) -> IdIndex {
+fn index_ids(kept: &Kept) -> IdIndex {
+    let rows = kept.len();
     let mut index = IdIndex {
-        first: PositionsByHash::with_capacity(rows.len()),
+        first: PositionsByHash::with_capacity(rows),
         ..IdIndex::default()
     };
     let mut hashes = Vec::with_capacity(ID_BATCH);
-    for (batch, chunk) in rows.chunks(ID_BATCH).enumerate() {
+    for batch in (0..rows).step_by(ID_BATCH) {
+        let batch = batch..(batch + ID_BATCH).min(rows);
         hashes.clear();
-        hashes.extend(chunk.iter().map(|row| id_hash(&row.id)));
+        hashes.extend(batch.clone().map(|at| id_hash(kept.id_bytes(at))));
         index.first.warm(&hashes);
-        for (offset, &hash) in hashes.iter().enumerate() {
-            let at = batch * ID_BATCH + offset;
-            if let Some(earlier) = index_id(&mut index, rows, at, hash) {
+        for (at, &hash) in batch.zip(&hashes) {
+            if let Some(earlier) = index_id(&mut index, kept, at, hash) {
                 index.repeats.push((at, earlier));
             }
         }
@@ -155,12 +236,12 @@ fn index_ids(rows: &[Pending]) -> IdIndex {
 const ID_BATCH: usize = 256;
 
 /// Indexes row `at`'s id (whose hash is `hash`): the first row with that id, if another.
-fn index_id(index: &mut IdIndex, rows: &[Pending], at: usize, hash: u64) -> Option<usize> {
-    let id = &*rows[at].id;
+fn index_id(index: &mut IdIndex, kept: &Kept, at: usize, hash: u64) -> Option<usize> {
     let first = index.first.first_or_insert(hash, at as u32)? as usize;
-    if *rows[first].id == *id {
+    if kept.id_bytes(first) == kept.id_bytes(at) {
         return Some(first);
     }
+    let id = kept.id(at);
     match index.collided.get(id) {
         Some(&earlier) => Some(earlier),
         None => {
@@ -170,7 +251,15 @@ fn index_id(index: &mut IdIndex, rows: &[Pending], at: usize, hash: u64) -> Opti
     }
 }
 
-impl<D> EventHandler<'_, D> {
+/// An id cell's bytes when they are plain: not empty, and printable ASCII only (so free of
+/// control characters, UTF-8, and trimmed as [`cell_text`] trims).
+#[inline]
+fn plain_id(bytes: &[u8]) -> Option<&[u8]> {
+    let printable = bytes.iter().all(|b| (b' '..=b'~').contains(b));
+    (printable && !bytes.is_empty()).then_some(bytes)
+}
+
+impl EventHandler<'_> {
     /// Whether some declared kind has the event field at `field`.
     fn field_needed(&self, field: usize) -> bool {
         self.schema
@@ -178,7 +267,6 @@ impl<D> EventHandler<'_, D> {
             .iter()
             .any(|k| !k.builtin && k.fields.contains(&field))
     }
-
     /// The columns an events file needs, with the help for their absence. The `case` and
     /// field columns are needed in CSV files only: in JSON and records, a key left out is
     /// an empty cell, reported (when a value is needed) on the rows that need it.
@@ -239,7 +327,7 @@ impl<D> EventHandler<'_, D> {
 
     /// The row's kind: a declared kind other than the built-in `concern`.
     fn kind<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<usize> {
-        let column = self.columns[KIND];
+        let column = self.layout.columns[KIND];
         let text = required_text(row, column, ctx, || {
             "every event needs its kind, as declared in the policy".into()
         })?;
@@ -278,7 +366,7 @@ impl<D> EventHandler<'_, D> {
     }
 
     fn date<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<NaiveDate> {
-        let column = self.columns[DATE];
+        let column = self.layout.columns[DATE];
         let text = required_text(row, column, ctx, || {
             "every event needs the day it happened, such as `2026-03-02`".into()
         })?;
@@ -299,7 +387,7 @@ impl<D> EventHandler<'_, D> {
         let mut ok = true;
         for &f in &def.fields {
             let field = &self.schema.event_fields[f];
-            let Some(column) = self.field_columns.get(f).copied().flatten() else {
+            let Some(column) = self.layout.field_columns.get(f).copied().flatten() else {
                 ok = false;
                 missing_key(ctx, &field.name, &def.id);
                 continue;
@@ -329,7 +417,7 @@ impl<D> EventHandler<'_, D> {
     fn no_unexpected_values<R: Row + ?Sized>(&self, row: &R, kind: usize, ctx: &mut Ctx) -> bool {
         let def = &self.schema.event_kinds[kind];
         let mut ok = true;
-        for (f, column) in self.field_columns.iter().enumerate() {
+        for (f, column) in self.layout.field_columns.iter().enumerate() {
             let Some(column) = *column else { continue };
             if def.fields.contains(&f) {
                 continue;
@@ -383,7 +471,7 @@ impl<D> EventHandler<'_, D> {
         kind: usize,
         ctx: &mut Ctx,
     ) -> Result<Option<&'r str>, ()> {
-        let text = match self.case_column {
+        let text = match self.layout.case_column {
             Some(column) => {
                 let text = cell_text(row, column, ctx)?;
                 if !ctx.id_ok(column, text) {
@@ -393,7 +481,7 @@ impl<D> EventHandler<'_, D> {
             }
             None => "",
         };
-        let column = self.case_column;
+        let column = self.layout.case_column;
         let def = &self.schema.event_kinds[kind];
         match (def.case, text) {
             (Some(_), text) if !text.is_empty() => Ok(Some(text)),
@@ -425,51 +513,150 @@ impl<D> EventHandler<'_, D> {
             }
         }
     }
-
-    /// Whether events of `kind` open cases of their case kind.
-    fn opens(&self, kind: usize) -> bool {
-        let def = &self.schema.event_kinds[kind];
-        def.case
-            .is_some_and(|c| self.schema.case_kinds[c].opened_by == kind)
-    }
-
-    /// Whether events of `kind` close cases of their case kind.
-    fn closes(&self, kind: usize) -> bool {
-        let def = &self.schema.event_kinds[kind];
-        def.case
-            .is_some_and(|c| self.schema.case_kinds[c].closed_by.contains(&kind))
-    }
 }
 
 impl EventHandler<'_> {
-    /// The key of a row's subject id in [`EventHandler::subjects`].
-    fn subject_key<R: Row + ?Sized>(&mut self, row: &R, subject: &str) -> u32 {
-        row.prepared_id(PREPARED_SUBJECT)
-            .unwrap_or_else(|| self.subjects.key(subject))
+    /// Reads a row whose cells are all plain and right, without the machinery that reports
+    /// problems: `false`, having kept nothing, when some cell needs a closer look. The row is
+    /// then read by [`EventHandler::checked_row`], which keeps exactly what this would have,
+    /// so the two give the same rows; this one is for speed (a million rows are usual).
+    fn plain_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &Ctx) -> bool {
+        let [id, subject, kind, date] = self.layout.columns;
+        let (Some(id), Some(subject)) = (
+            plain_id(cell_bytes(row, id)),
+            plain_id(cell_bytes(row, subject)),
+        ) else {
+            return false;
+        };
+        let kind_text = cell_bytes(row, kind);
+        let Some(kind) = self
+            .schema
+            .event_kinds
+            .iter()
+            .position(|k| !k.builtin && k.id.as_bytes().eq_ignore_ascii_case(kind_text))
+        else {
+            return false;
+        };
+        let Some(Some(date)) = iso_date(cell_bytes(row, date)) else {
+            return false;
+        };
+        let Some(case) = self.plain_case(row, kind) else {
+            return false;
+        };
+        let start = self.kept.events.values.len();
+        if !self.plain_fields(row, kind) {
+            self.kept.events.values.truncate(start);
+            return false;
+        }
+        let subject = row
+            .prepared_id(PREPARED_SUBJECT)
+            .unwrap_or_else(|| self.kept.subjects.key_bytes(subject));
+        let case = case.map(|case| {
+            row.prepared_id(PREPARED_CASE)
+                .unwrap_or_else(|| self.kept.file_cases.key_bytes(case))
+        });
+        self.keep(ctx, subject, id, kind, date, case, start);
+        true
     }
 
-    /// The anchor of the row being read, kept (see [`RowAnchor`]).
-    fn row_anchor(&mut self, ctx: &Ctx) -> RowAnchor {
-        match ctx.anchor {
-            Anchor::Csv { byte, field: None } => RowAnchor::Csv(byte),
-            ref anchor => {
-                self.anchors.push(anchor.clone());
-                RowAnchor::Kept(self.anchors.len() - 1)
-            }
+    /// A plain row's case id (see [`EventHandler::plain_row`]): `Some(Some)` for a kind in a
+    /// case kind, `Some(None)` for a subject event with its `case` cell empty.
+    fn plain_case<'r, R: Row + ?Sized>(&self, row: &'r R, kind: usize) -> Option<Option<&'r [u8]>> {
+        let in_case = self.schema.event_kinds[kind].case.is_some();
+        match self.layout.case_column {
+            Some(column) if in_case => plain_id(cell_bytes(row, column)).map(Some),
+            Some(column) => cell_bytes(row, column).is_empty().then_some(None),
+            None => (!in_case).then_some(None),
         }
     }
 
-    /// The key of a row's case id in [`EventHandler::file_cases`].
-    fn case_key<R: Row + ?Sized>(&mut self, row: &R, case: &str) -> u32 {
-        row.prepared_id(PREPARED_CASE)
-            .unwrap_or_else(|| self.file_cases.key(case))
+    /// Parses a plain row's fields (see [`EventHandler::plain_row`]) onto the kept values:
+    /// `false` when one is not plain or not right, or a field of another kind has a value.
+    fn plain_fields<R: Row + ?Sized>(&mut self, row: &R, kind: usize) -> bool {
+        let Some(cells) = &self.layout.field_cells[kind] else {
+            return false;
+        };
+        for &(column, field) in cells {
+            let ty = &self.schema.event_fields[field].ty;
+            match plain_field(ty, cell_bytes(row, column)) {
+                Some(value) => self.kept.events.values.push(value),
+                None => return false,
+            }
+        }
+        self.layout.idle_columns[kind]
+            .iter()
+            .all(|&column| cell_bytes(row, column).is_empty())
+    }
+
+    /// Reads a row cell by cell, reporting every problem found; keeps it when there is none.
+    fn checked_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        let columns = self.layout.columns;
+        let id = required_text(row, columns[ID], ctx, || "every event needs an id".into())
+            .filter(|id| ctx.id_ok(columns[ID], id));
+        let subject = required_text(row, columns[SUBJECT], ctx, || {
+            "every event needs the id of the subject it is about".into()
+        })
+        .filter(|subject| ctx.id_ok(columns[SUBJECT], subject));
+        let kind = self.kind(row, ctx);
+        let date = self.date(row, ctx);
+        let fields = kind.and_then(|k| self.fields(row, k, ctx));
+        let case = kind.map(|k| self.case(row, k, ctx));
+        match (id, subject, kind, date, fields, case) {
+            (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
+                let subject = row
+                    .prepared_id(PREPARED_SUBJECT)
+                    .unwrap_or_else(|| self.kept.subjects.key(subject));
+                let case = case.map(|case| {
+                    row.prepared_id(PREPARED_CASE)
+                        .unwrap_or_else(|| self.kept.file_cases.key(case))
+                });
+                let start = self.kept.events.values.len();
+                self.kept.events.values.extend(fields);
+                self.keep(ctx, subject, id.as_bytes(), kind, date, case, start);
+                Outcome::Used
+            }
+            (_, _, Some(kind), _, _, Some(Ok(Some(case)))) => {
+                if self.layout.opens(kind) && !self.kept.rejected_openers.contains_key(case) {
+                    self.kept.rejected_openers.insert(case.into(), ctx.line);
+                }
+                Outcome::Rejected
+            }
+            _ => Outcome::Rejected,
+        }
+    }
+
+    /// Keeps a row that passed the checks of a single row: its event (whose fields are the
+    /// kept values from `fields` on), line and place.
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &mut self,
+        ctx: &Ctx,
+        subject: u32,
+        id: &[u8],
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: usize,
+    ) {
+        let kept = &mut self.kept;
+        kept.events
+            .push_event(subject, id, kind, date, case, fields);
+        kept.lines.push(ctx.line);
+        let anchor = match ctx.anchor {
+            Anchor::Csv { byte, field: None } if byte < RowAnchor::KEPT => RowAnchor(byte),
+            ref anchor => {
+                kept.other_anchors.push(anchor.clone());
+                RowAnchor(RowAnchor::KEPT | (kept.other_anchors.len() - 1) as u64)
+            }
+        };
+        kept.anchors.push(anchor);
     }
 }
 
 impl Handler for EventHandler<'_> {
     fn prepare(&self) -> Prepare {
-        let mut ids = vec![self.columns[SUBJECT]];
-        ids.extend(self.case_column);
+        let mut ids = vec![self.layout.columns[SUBJECT]];
+        ids.extend(self.layout.case_column);
         Prepare {
             ids,
             ..Prepare::default()
@@ -478,15 +665,15 @@ impl Handler for EventHandler<'_> {
 
     fn lend_interners(&mut self) -> Vec<Interner> {
         vec![
-            std::mem::take(&mut self.subjects),
-            std::mem::take(&mut self.file_cases),
+            std::mem::take(&mut self.kept.subjects),
+            std::mem::take(&mut self.kept.file_cases),
         ]
     }
 
     fn return_interners(&mut self, interners: Vec<Interner>) {
         let mut interners = interners.into_iter();
-        self.subjects = interners.next().unwrap_or_default();
-        self.file_cases = interners.next().unwrap_or_default();
+        self.kept.subjects = interners.next().unwrap_or_default();
+        self.kept.file_cases = interners.next().unwrap_or_default();
     }
 
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
@@ -494,64 +681,31 @@ impl Handler for EventHandler<'_> {
         let Some(found) = ctx.require_columns(header, &needed) else {
             return false;
         };
-        self.columns = [found[ID], found[SUBJECT], found[KIND], found[DATE]];
+        self.layout.columns = [found[ID], found[SUBJECT], found[KIND], found[DATE]];
         let single = |name: &str| match header.positions(name).as_slice() {
             [one] => Some(*one),
             _ => None,
         };
-        self.case_column = single("case");
-        self.field_columns = self
+        self.layout.case_column = single("case");
+        let field_columns = self
             .schema
             .event_fields
             .iter()
             .map(|f| single(&normalise_heading(&f.name)))
             .collect();
-        let mut used: Vec<usize> = self.columns.to_vec();
-        used.extend(self.case_column);
-        used.extend(self.field_columns.iter().flatten());
+        self.layout.set_field_columns(self.schema, field_columns);
+        let mut used: Vec<usize> = self.layout.columns.to_vec();
+        used.extend(self.layout.case_column);
+        used.extend(self.layout.field_columns.iter().flatten());
         ctx.note_unused(&used);
         true
     }
 
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
-        let id = required_text(row, self.columns[ID], ctx, || {
-            "every event needs an id".into()
-        })
-        .filter(|id| ctx.id_ok(self.columns[ID], id));
-        let subject = required_text(row, self.columns[SUBJECT], ctx, || {
-            "every event needs the id of the subject it is about".into()
-        })
-        .filter(|subject| ctx.id_ok(self.columns[SUBJECT], subject));
-        let kind = self.kind(row, ctx);
-        let date = self.date(row, ctx);
-        let fields = kind.and_then(|k| self.fields(row, k, ctx));
-        let case = kind.map(|k| self.case(row, k, ctx));
-        match (id, subject, kind, date, fields, case) {
-            (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
-                let subject = self.subject_key(row, subject);
-                let case = case.map(|case| self.case_key(row, case));
-                let anchor = self.row_anchor(ctx);
-                self.rows.push(Pending {
-                    line: ctx.line,
-                    anchor,
-                    id: id.into(),
-                    subject,
-                    kind,
-                    date,
-                    case,
-                    fields: fields.into_boxed_slice(),
-                    rejected: false,
-                });
-                Outcome::Used
-            }
-            (_, _, Some(kind), _, _, Some(Ok(Some(case)))) => {
-                if self.opens(kind) && !self.rejected_openers.contains_key(case) {
-                    self.rejected_openers.insert(case.into(), ctx.line);
-                }
-                Outcome::Rejected
-            }
-            _ => Outcome::Rejected,
+        if self.plain_row(row, ctx) {
+            return Outcome::Used;
         }
+        self.checked_row(row, ctx)
     }
 }
 
@@ -559,51 +713,58 @@ impl<'a> EventHandler<'a> {
     /// Checks the problems between rows, then adds every good row to the dataset. Errors
     /// are left in line order; rows rejected here are counted as rejected.
     pub fn finish(self, data: &mut DatasetBuilder, ctx: &mut Ctx) {
-        let EventHandler {
-            schema,
-            data: (),
-            columns,
-            case_column,
-            field_columns,
-            rows,
-            subjects,
-            file_cases,
-            rejected_openers,
-            ids,
-            anchors,
-        } = self;
-        let mut checker = EventHandler {
-            schema,
+        let rejected = vec![false; self.kept.len()];
+        let mut checker = Checker {
+            schema: self.schema,
+            layout: self.layout,
+            kept: self.kept,
+            rejected,
             data,
-            columns,
-            case_column,
-            field_columns,
-            rows,
-            subjects,
-            file_cases,
-            rejected_openers,
-            ids,
-            anchors,
         };
         checker.number_cases();
         checker.check(ctx);
     }
 }
 
-impl EventHandler<'_, &mut DatasetBuilder> {
+/// Checks the kept rows against each other and the dataset's concerns, then adds the good
+/// ones to the dataset.
+struct Checker<'a, 'd> {
+    schema: &'a Schema,
+    layout: Layout,
+    kept: Kept,
+    /// Each kept row found wrong here.
+    rejected: Vec<bool>,
+    data: &'d mut DatasetBuilder,
+}
+
+impl Checker<'_, '_> {
+    /// Row `i`, as the checks read it.
+    fn row(&self, i: usize) -> KeptRow {
+        let PendingEvent { subject, event } = *self.kept.event(i);
+        KeptRow {
+            kind: event.kind as usize,
+            subject,
+            date: event.date,
+            case: event.case(),
+            line: self.kept.lines[i],
+        }
+    }
+
     /// Gives the rows' cases the dataset's keys (see [`DatasetBuilder::case_key`]), in the
     /// order of each case's first row.
     fn number_cases(&mut self) {
-        let mut keys = vec![u32::MAX; self.file_cases.len()];
-        for row in &mut self.rows {
-            let Some(local) = row.case else { continue };
+        let mut keys = vec![u32::MAX; self.kept.file_cases.len()];
+        for row in &mut self.kept.events.events {
+            let Some(local) = row.event.case() else {
+                continue;
+            };
             let Some(key) = keys.get_mut(local as usize) else {
                 continue;
             };
             if *key == u32::MAX {
-                *key = self.data.case_key(self.file_cases.name(local));
+                *key = self.data.case_key(self.kept.file_cases.name(local));
             }
-            row.case = Some(*key);
+            row.event.set_case(Some(*key));
         }
     }
 
@@ -611,25 +772,40 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     fn check(mut self, ctx: &mut Ctx) {
         self.check_ids(ctx);
         self.check_cases(ctx);
-        // Subjects are added in the order of their first good row, as each row is added.
-        let mut subjects: Vec<Option<SubjectIndex>> = vec![None; self.subjects.len()];
-        let (data, names) = (&mut *self.data, &self.subjects);
-        // Collected from `into_iter().filter_map` of a list of larger rows, the events are
-        // written over the rows' own memory rather than into a new list.
-        let events: Vec<PendingEvent> = std::mem::take(&mut self.rows)
-            .into_iter()
-            .filter_map(|row| {
-                if row.rejected {
-                    ctx.reject_later(row.line);
-                    return None;
-                }
-                let subject = *subjects[row.subject as usize]
-                    .get_or_insert_with(|| data.add_subject(names.name(row.subject)));
-                data.keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields)
-            })
-            .collect();
-        data.add_keyed_events(events);
+        self.add_good_rows(ctx);
         ctx.sort_errors();
+    }
+
+    /// Adds the rows not rejected to the dataset, in the rows' own memory; subjects are added
+    /// in the order of their first good row.
+    fn add_good_rows(self, ctx: &mut Ctx) {
+        let Checker {
+            kept,
+            rejected,
+            data,
+            ..
+        } = self;
+        let Kept {
+            mut events,
+            lines,
+            subjects: names,
+            ..
+        } = kept;
+        let mut subjects: Vec<Option<SubjectIndex>> = vec![None; names.len()];
+        let mut row = 0;
+        events.events.retain_mut(|pending| {
+            let (good, line) = (!rejected[row], lines[row]);
+            row += 1;
+            if !good {
+                ctx.reject_later(line);
+                return false;
+            }
+            let key = pending.subject as usize;
+            pending.subject =
+                *subjects[key].get_or_insert_with(|| data.add_subject(names.name(key as u32)));
+            true
+        });
+        data.add_events(events);
     }
 
     /// Reports a problem on row `i` (rejecting it), at `column` of the file.
@@ -640,12 +816,17 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         column: Option<usize>,
         make: impl FnOnce(Box<Site>) -> DataError,
     ) {
-        let row = &mut self.rows[i];
-        row.rejected = true;
-        ctx.line = row.line;
-        ctx.anchor = match row.anchor {
-            RowAnchor::Csv(byte) => Anchor::Csv { byte, field: None },
-            RowAnchor::Kept(at) => self.anchors.get(at).cloned().unwrap_or_default(),
+        self.rejected[i] = true;
+        ctx.line = self.kept.lines[i];
+        let RowAnchor(anchor) = self.kept.anchors[i];
+        ctx.anchor = if anchor & RowAnchor::KEPT == 0 {
+            Anchor::Csv {
+                byte: anchor,
+                field: None,
+            }
+        } else {
+            let at = (anchor & !RowAnchor::KEPT) as usize;
+            self.kept.other_anchors.get(at).cloned().unwrap_or_default()
         };
         ctx.report(column, make);
     }
@@ -653,8 +834,8 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// Event ids are unique across the events and the concerns.
     fn check_ids(&mut self, ctx: &mut Ctx) {
         for (i, first) in self.duplicate_ids() {
-            let id = self.rows[i].id.to_string();
-            let column = Some(self.columns[ID]);
+            let id = self.kept.id(i).to_string();
+            let column = Some(self.layout.columns[ID]);
             self.reject(ctx, i, column, |mut at| {
                 at.label = Some("used before".into());
                 at.help = Some(match first {
@@ -680,16 +861,20 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// The rows whose id was used before, each with the line that used it first (`None` for a
     /// concern), in row order.
     fn duplicate_ids(&mut self) -> Vec<(usize, Option<usize>)> {
-        let index = match self.ids.take() {
+        let index = match self.kept.ids.take() {
             Some(index) => index,
-            None => index_ids(&self.rows),
+            None => index_ids(&self.kept),
         };
         // The first rows of ids a concern has: they and their repeats are reported.
         let mut clash: Vec<bool> = Vec::new();
         for (_, concern) in self.data.added_concerns() {
             let id = &*concern.id;
-            let first = match index.first.get(id_hash(id)).map(|at| at as usize) {
-                Some(at) if *self.rows[at].id == *id => Some(at),
+            let first = match index
+                .first
+                .get(id_hash(id.as_bytes()))
+                .map(|at| at as usize)
+            {
+                Some(at) if self.kept.id_bytes(at) == id.as_bytes() => Some(at),
                 Some(_) => index.collided.get(id).copied(),
                 None => None,
             };
@@ -704,7 +889,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let mut duplicates: Vec<(usize, Option<usize>)> = index
             .repeats
             .iter()
-            .map(|&(at, first)| (at, (!clashes(first)).then(|| self.rows[first].line)))
+            .map(|&(at, first)| (at, (!clashes(first)).then(|| self.kept.lines[first])))
             .collect();
         duplicates.extend(
             (0..clash.len())
@@ -719,19 +904,20 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// its subject, dated within it, and `once per case` kinds at most once.
     fn check_cases(&mut self, ctx: &mut Ctx) {
         let mut cases = self.concern_cases();
-        for i in 0..self.rows.len() {
-            if self.live_case(i).is_some() && self.opens(self.rows[i].kind) {
+        for i in 0..self.kept.len() {
+            if self.live_case(i).is_some() && self.layout.opens(self.row(i).kind) {
                 self.open(ctx, i, &mut cases);
             }
         }
-        for i in 0..self.rows.len() {
-            if self.live_case(i).is_some() && self.closes(self.rows[i].kind) {
+        for i in 0..self.kept.len() {
+            if self.live_case(i).is_some() && self.layout.closes(self.row(i).kind) {
                 self.close(ctx, i, &mut cases);
             }
         }
-        for i in 0..self.rows.len() {
-            let kind = self.rows[i].kind;
-            if self.live_case(i).is_some() && !self.opens(kind) && !self.closes(kind) {
+        for i in 0..self.kept.len() {
+            let kind = self.row(i).kind;
+            if self.live_case(i).is_some() && !self.layout.opens(kind) && !self.layout.closes(kind)
+            {
                 self.follow(ctx, i, &mut cases);
             }
         }
@@ -739,13 +925,16 @@ impl EventHandler<'_, &mut DatasetBuilder> {
 
     /// The case key of a row not rejected, if it has one.
     fn live_case(&self, i: usize) -> Option<u32> {
-        let row = &self.rows[i];
-        row.case.filter(|_| !row.rejected)
+        self.kept
+            .event(i)
+            .event
+            .case()
+            .filter(|_| !self.rejected[i])
     }
 
     /// The case id of row `i` (empty when it has none), for messages.
     fn case_text(&self, i: usize) -> String {
-        self.rows[i]
+        self.row(i)
             .case
             .map_or("", |key| self.data.case_id(key))
             .to_string()
@@ -772,7 +961,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let mut cases: Vec<Option<CaseState>> = Vec::new();
         for (id, subject, opened_on) in opened {
             let key = self.data.case_key(&id) as usize;
-            let subject = self.subjects.key(self.data.subject_id(subject));
+            let subject = self.kept.subjects.key(self.data.subject_id(subject));
             if cases.len() <= key {
                 cases.resize_with(key + 1, || None);
             }
@@ -790,7 +979,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
 
     /// An opening event: its case id must be new.
     fn open(&mut self, ctx: &mut Ctx, i: usize, cases: &mut Vec<Option<CaseState>>) {
-        let row = &self.rows[i];
+        let row = self.row(i);
         let key = row.case.unwrap_or_default() as usize;
         if cases.len() <= key {
             cases.resize_with(key + 1, || None);
@@ -808,7 +997,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         };
         let first = existing.opener_line;
         let case = self.case_text(i);
-        self.reject(ctx, i, self.case_column, |mut at| {
+        self.reject(ctx, i, self.layout.case_column, |mut at| {
             at.label = Some("opened before".into());
             at.help = Some(match first {
                 Some(line) => {
@@ -834,13 +1023,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let Some(state) = self.member(ctx, i, cases) else {
             return;
         };
-        let (date, line) = (self.rows[i].date, self.rows[i].line);
+        let (date, line) = (self.row(i).date, self.row(i).line);
         let Some((_, first)) = state.closed else {
             state.closed = Some((date, line));
             return;
         };
         let case = self.case_text(i);
-        self.reject(ctx, i, self.case_column, |mut at| {
+        self.reject(ctx, i, self.layout.case_column, |mut at| {
             at.label = Some("closed before".into());
             at.help = Some(format!(
                 "line {first} already closes case `{case}`; a case is closed only once"
@@ -861,11 +1050,11 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let Some(state) = self.member(ctx, i, cases) else {
             return;
         };
-        let row = &self.rows[i];
+        let row = self.row(i);
         let (kind, date, line) = (row.kind, row.date, row.line);
         if let Some((closed_on, _)) = state.closed.filter(|(closed_on, _)| date > *closed_on) {
             let case = self.case_text(i);
-            let column = Some(self.columns[DATE]);
+            let column = Some(self.layout.columns[DATE]);
             self.reject(ctx, i, column, |at| {
                 outside(case, date, false, closed_on, at)
             });
@@ -880,7 +1069,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         };
         let case = self.case_text(i);
         let kind = self.schema.event_kinds[kind].id.clone();
-        let column = Some(self.columns[KIND]);
+        let column = Some(self.layout.columns[KIND]);
         self.reject(ctx, i, column, |mut at| {
             at.label = Some("second in the case".into());
             at.help = Some(format!(
@@ -907,7 +1096,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         i: usize,
         cases: &'c mut [Option<CaseState>],
     ) -> Option<&'c mut CaseState> {
-        let key = self.rows[i].case.unwrap_or_default() as usize;
+        let key = self.row(i).case.unwrap_or_default() as usize;
         let Some(Some(state)) = cases.get_mut(key) else {
             self.not_opened(ctx, i);
             return None;
@@ -923,13 +1112,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// Whether row `i` may belong to the case `state`: of its case kind, about its subject,
     /// and not dated before it was opened.
     fn fits(&self, i: usize, state: &CaseState) -> bool {
-        let row = &self.rows[i];
+        let row = self.row(i);
         self.schema.event_kinds[row.kind].case.unwrap_or(0) == state.kind
             && row.subject == state.subject
             && row.date >= state.opened_on
     }
 
-    /// Why row `i` cannot belong to the case `state` (see [`EventHandler::fits`]): the column
+    /// Why row `i` cannot belong to the case `state` (see [`Checker::fits`]): the column
     /// to point at and the error to build.
     #[allow(clippy::type_complexity)]
     fn membership(
@@ -937,7 +1126,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         i: usize,
         state: &CaseState,
     ) -> (Option<usize>, Box<dyn FnOnce(Box<Site>) -> DataError>) {
-        let row = &self.rows[i];
+        let row = self.row(i);
         let case = self.case_text(i);
         let row_case_kind = self.schema.event_kinds[row.kind].case.unwrap_or(0);
         let opened_by = |line: Option<usize>| match line {
@@ -953,7 +1142,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 opened_by(state.opener_line)
             );
             return (
-                self.case_column,
+                self.layout.case_column,
                 Box::new(move |mut at| {
                     at.label = Some("another kind of case".into());
                     at.help = Some(help);
@@ -970,8 +1159,8 @@ impl EventHandler<'_, &mut DatasetBuilder> {
             );
         }
         if row.subject != state.subject {
-            let subject = self.subjects.name(row.subject).to_string();
-            let case_subject = self.subjects.name(state.subject).to_string();
+            let subject = self.kept.subjects.name(row.subject).to_string();
+            let case_subject = self.kept.subjects.name(state.subject).to_string();
             let help = format!(
                 "case `{case}` was opened {} for `{case_subject}`; check the subject or the \
                  case id",
@@ -979,7 +1168,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
             );
             let first_line = state.opener_line;
             return (
-                Some(self.columns[SUBJECT]),
+                Some(self.layout.columns[SUBJECT]),
                 Box::new(move |mut at| {
                     at.label = Some("another subject".into());
                     at.help = Some(help);
@@ -997,20 +1186,20 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         }
         let (date, bound) = (row.date, state.opened_on);
         (
-            Some(self.columns[DATE]),
+            Some(self.layout.columns[DATE]),
             Box::new(move |at| outside(case, date, true, bound, at)),
         )
     }
 
     /// Reports row `i`'s case as never opened.
     fn not_opened(&mut self, ctx: &mut Ctx, i: usize) {
-        let row = &self.rows[i];
+        let row = self.row(i);
         let case = self.case_text(i);
         let case_kind =
             &self.schema.case_kinds[self.schema.event_kinds[row.kind].case.unwrap_or(0)];
         let opener_def = &self.schema.event_kinds[case_kind.opened_by];
         let opener = opener_def.id.clone();
-        let help = match self.rejected_openers.get(case.as_str()) {
+        let help = match self.kept.rejected_openers.get(case.as_str()) {
             Some(line) => format!(
                 "the `{opener}` event on line {line} that opens case `{case}` was rejected; fix \
                  that row first"
@@ -1023,7 +1212,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 format!("add the `{opener}` event that opens case `{case}`, or check the case id")
             }
         };
-        self.reject(ctx, i, self.case_column, |mut at| {
+        self.reject(ctx, i, self.layout.case_column, |mut at| {
             at.label = Some("never opened".into());
             at.help = Some(help);
             DataError::new(DataErrorKind::CaseNotOpened { case, opener }, at)
@@ -1064,4 +1253,16 @@ fn missing_key(ctx: &mut Ctx, field: &str, kind: &str) {
         at.help = Some(help);
         DataError::new(DataErrorKind::MissingValue { column }, at)
     });
+}
+
+/// What the checks between rows read of a kept row.
+#[derive(Clone, Copy)]
+struct KeptRow {
+    kind: usize,
+    /// Its subject's key in [`Kept::subjects`].
+    subject: u32,
+    date: NaiveDate,
+    /// Its case id's key (see [`DatasetBuilder::case_key`]).
+    case: Option<u32>,
+    line: usize,
 }

@@ -896,10 +896,17 @@ impl Batch {
     }
 }
 
-/// The id in a record's `field` for [`Batch::number_ids`]: the text [`cell_text`] gives, or
-/// `None` when it is empty or not UTF-8 (the handler then reads and reports it).
-fn batch_id(record: &ByteRecord, field: usize) -> Option<&str> {
-    trimmed_text(cell_bytes(record, field)).filter(|t| !t.is_empty())
+/// The id in a record's `field` for [`Batch::number_ids`]: the bytes of the text
+/// [`cell_text`] gives, or `None` when it is empty or not UTF-8 (the handler then reads and
+/// reports it). ASCII, the usual case, needs no other check.
+fn batch_id(record: &ByteRecord, field: usize) -> Option<&[u8]> {
+    let bytes = cell_bytes(record, field);
+    let text = if bytes.is_ascii() {
+        bytes
+    } else {
+        trimmed_text(bytes)?.as_bytes()
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 /// A parsed JSON file: its text and its records (line, byte range, key/value pairs).
