@@ -73,6 +73,10 @@ struct Layout {
     idle_columns: Vec<Vec<usize>>,
     /// For each event kind, whether its events open, and whether they close, a case.
     roles: Vec<(bool, bool)>,
+    /// Each kind a row may have (not `concern`), as the policy writes it, with the kind a
+    /// cell of that text is (the first the text names, ignoring case): most cells name their
+    /// kind exactly so, and are found without comparing letter by letter ignoring case.
+    exact_kinds: Vec<(Box<[u8]>, usize)>,
 }
 
 impl Layout {
@@ -87,9 +91,28 @@ impl Layout {
                 )
             })
             .collect();
+        let exact_kinds = schema
+            .event_kinds
+            .iter()
+            .filter(|k| !k.builtin)
+            .map(|k| {
+                let kind = kind_named(schema, k.id.as_bytes()).unwrap_or_default();
+                (k.id.as_bytes().into(), kind)
+            })
+            .collect();
         Layout {
             roles,
+            exact_kinds,
             ..Layout::default()
+        }
+    }
+
+    /// The kind a kind cell's bytes name (see [`kind_named`]).
+    #[inline]
+    fn kind(&self, schema: &Schema, text: &[u8]) -> Option<usize> {
+        match self.exact_kinds.iter().find(|(id, _)| **id == *text) {
+            Some(&(_, kind)) => Some(kind),
+            None => kind_named(schema, text),
         }
     }
 
@@ -127,6 +150,15 @@ impl Layout {
     fn closes(&self, kind: usize) -> bool {
         self.roles[kind].1
     }
+}
+
+/// The kind a row's kind cell names: the first declared kind (not `concern`) with that id,
+/// ignoring case.
+fn kind_named(schema: &Schema, text: &[u8]) -> Option<usize> {
+    schema
+        .event_kinds
+        .iter()
+        .position(|k| !k.builtin && k.id.as_bytes().eq_ignore_ascii_case(text))
 }
 
 /// The rows that passed the checks of a single row, kept until every row is read.
@@ -331,11 +363,7 @@ impl EventHandler<'_> {
         let text = required_text(row, column, ctx, || {
             "every event needs its kind, as declared in the policy".into()
         })?;
-        let found = self
-            .schema
-            .event_kinds
-            .iter()
-            .position(|k| !k.builtin && k.id.eq_ignore_ascii_case(text));
+        let found = kind_named(self.schema, text.as_bytes());
         if found.is_none() {
             let help = self.unknown_kind_help(text);
             let kind = text.to_string();
@@ -528,13 +556,7 @@ impl EventHandler<'_> {
         ) else {
             return false;
         };
-        let kind_text = cell_bytes(row, kind);
-        let Some(kind) = self
-            .schema
-            .event_kinds
-            .iter()
-            .position(|k| !k.builtin && k.id.as_bytes().eq_ignore_ascii_case(kind_text))
-        else {
+        let Some(kind) = self.layout.kind(self.schema, cell_bytes(row, kind)) else {
             return false;
         };
         let Some(Some(date)) = iso_date(cell_bytes(row, date)) else {
@@ -1265,4 +1287,278 @@ struct KeptRow {
     /// Its case id's key (see [`DatasetBuilder::case_key`]).
     case: Option<u32>,
     line: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::data::summary::FileKind;
+    use crate::data::table::TextRow;
+
+    const POLICY: &str = r#"policy "p"
+version "1"
+calendar england_and_wales
+event request_accepted "Request accepted" {
+  placement: one of usual_workplace, external
+}
+event review_held "Review held" {
+  outcome: one of improving, no_change, worse
+}
+event touch_point "Touch point" {
+  attended: flag
+}
+event visit "Visit" {
+  visits: integer 1..10
+  cost: number
+  note: text
+  next: date
+}
+event plan_completed "Plan completed"
+case psr_plan "Plan" {
+  opened by request_accepted
+  closed by plan_completed
+  events review_held, touch_point
+}
+"#;
+
+    const COLUMNS: [&str; 12] = [
+        "id",
+        "subject",
+        "kind",
+        "date",
+        "case",
+        "placement",
+        "outcome",
+        "attended",
+        "visits",
+        "cost",
+        "note",
+        "next",
+    ];
+
+    fn schema() -> Schema {
+        let policy = crate::policy::Policy::parse("p.policy", POLICY).expect("a good policy");
+        policy.program().schema.clone()
+    }
+
+    /// A cell: mostly plain values, sometimes with what the plain path must leave to the
+    /// checked one (spaces, quotes, other cases, characters outside ASCII, control
+    /// characters, wrong values).
+    fn cell(plain: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let tricky = prop::sample::select(vec![
+            "",
+            " ",
+            "\u{a0}",
+            "\"x\"",
+            "x\u{1}y",
+            "\u{85}",
+            "é",
+            "Yes",
+            "IMPROVING",
+            "2026-02-30",
+            "2026/03/02",
+            "02/03/2026",
+            "3.50",
+            "11",
+            "0",
+            "Review_Held",
+            "concern",
+            "c-1",
+            " E1 ",
+        ]);
+        let plain = prop::sample::select(plain.to_vec());
+        let decorated = (plain.clone(), 0..6usize).prop_map(|(text, how)| match how {
+            0 => format!(" {text}"),
+            1 => format!("{text}\u{a0}"),
+            2 => format!("\"{text}\""),
+            3 => text.to_uppercase(),
+            4 => format!("\u{3000}{text}"),
+            _ => text.to_string(),
+        });
+        prop_oneof![
+            6 => plain.prop_map(str::to_string),
+            2 => decorated,
+            2 => tricky.prop_map(str::to_string),
+        ]
+    }
+
+    /// A cell that the row's kind leaves empty: mostly empty.
+    fn idle() -> impl Strategy<Value = String> {
+        prop_oneof![8 => Just(String::new()), 1 => Just(" ".to_string()), 1 => cell(&["x"])]
+    }
+
+    /// A row: its kind drawn first, then its cells, mostly as that kind needs them.
+    fn row() -> impl Strategy<Value = Vec<String>> {
+        const KINDS: &[&str] = &[
+            "request_accepted",
+            "review_held",
+            "touch_point",
+            "visit",
+            "plan_completed",
+        ];
+        (prop::sample::select(KINDS.to_vec()), cell(KINDS)).prop_flat_map(|(kind, written)| {
+            let in_case = kind != "visit";
+            let field = |has: bool, values: &'static [&'static str]| {
+                if has {
+                    cell(values).boxed()
+                } else {
+                    idle().boxed()
+                }
+            };
+            (
+                (
+                    cell(&["E1", "E-2", "e 3", "X"]),
+                    cell(&["s1", "s-2", "S 3"]),
+                    prop_oneof![9 => Just(kind.to_string()), 1 => Just(written)],
+                    cell(&["2026-03-02", "2025-12-31", "2024-02-29"]),
+                    field(in_case, &["c-1", "c 2"]),
+                ),
+                (
+                    field(kind == "request_accepted", &["usual_workplace", "external"]),
+                    field(kind == "review_held", &["improving", "no_change", "worse"]),
+                    field(kind == "touch_point", &["yes", "no", "Y", "0", "true"]),
+                    field(kind == "visit", &["1", "10", "4.0", "5"]),
+                    field(kind == "visit", &["3.5", "-2", "1e3"]),
+                    field(kind == "visit", &["seen at home", "x"]),
+                    field(kind == "visit", &["2026-04-01", "2026-13-01"]),
+                ),
+            )
+                .prop_map(|((a, b, c, d, e), (f, g, h, i, j, k, l))| {
+                    vec![a, b, c, d, e, f, g, h, i, j, k, l]
+                })
+        })
+    }
+
+    /// A handler that has read the header of [`COLUMNS`], and its context.
+    fn handler(schema: &Schema) -> (EventHandler<'_>, Ctx) {
+        let mut ctx = Ctx::new(
+            PathBuf::from("events.csv"),
+            FileKind::Events,
+            FileFormat::Csv,
+        );
+        let header = Header {
+            names: COLUMNS.iter().map(|c| c.to_string()).collect(),
+            line: 1,
+        };
+        ctx.columns = header.names.clone();
+        let mut handler = EventHandler::new(schema);
+        assert!(handler.header(&header, &mut ctx));
+        ctx.line = 2;
+        (handler, ctx)
+    }
+
+    /// What a handler kept, as text.
+    fn kept(handler: &EventHandler<'_>) -> Vec<String> {
+        let kept = &handler.kept;
+        (0..kept.len())
+            .map(|i| {
+                let PendingEvent { subject, event } = *kept.event(i);
+                let case = event.case().map(|key| kept.file_cases.name(key));
+                let fields = &kept.events.values[event.field_range()];
+                format!(
+                    "{} {} {} {} {case:?} {fields:?} line {}",
+                    kept.id(i),
+                    kept.subjects.name(subject),
+                    event.kind,
+                    event.date,
+                    kept.lines[i]
+                )
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// A row read by the plain path is kept exactly as the checked path keeps it, and the
+        /// checked path finds nothing wrong with it; a row the plain path leaves is read by the
+        /// checked path alone. So `EventHandler::row` keeps and reports what the checked path
+        /// would on its own.
+        #[test]
+        fn plain_rows_are_read_as_the_checked_path_reads_them(cells in row()) {
+            let schema = schema();
+            let row = TextRow(cells);
+            let (mut plain, plain_ctx) = handler(&schema);
+            let (mut checked, mut checked_ctx) = handler(&schema);
+            let outcome = checked.checked_row(&row, &mut checked_ctx);
+            if plain.plain_row(&row, &plain_ctx) {
+                prop_assert!(matches!(outcome, Outcome::Used));
+                prop_assert!(checked_ctx.errors.is_empty());
+                prop_assert_eq!(kept(&plain), kept(&checked));
+            } else {
+                prop_assert_eq!(plain.kept.len(), 0);
+                prop_assert!(plain.kept.events.values.is_empty());
+            }
+            let (mut both, mut both_ctx) = handler(&schema);
+            let outcome_both = both.row(&row, &mut both_ctx);
+            prop_assert_eq!(
+                std::mem::discriminant(&outcome_both),
+                std::mem::discriminant(&outcome)
+            );
+            prop_assert_eq!(kept(&both), kept(&checked));
+            prop_assert_eq!(both_ctx.errors.len(), checked_ctx.errors.len());
+        }
+    }
+
+    #[test]
+    fn a_plain_row_is_read_without_the_checked_path() {
+        let schema = schema();
+        let (mut handler, ctx) = handler(&schema);
+        let cells = [
+            "E1",
+            "s1",
+            "touch_point",
+            "2026-03-02",
+            "c-1",
+            "",
+            "",
+            "Yes",
+            "",
+            "",
+            "",
+            "",
+        ];
+        let row = TextRow(cells.iter().map(|c| c.to_string()).collect());
+        assert!(handler.plain_row(&row, &ctx));
+        assert_eq!(
+            kept(&handler),
+            vec!["E1 s1 3 2026-03-02 Some(\"c-1\") [Flag(true)] line 2"]
+        );
+        // A kind in other letters is found too; a date not written YYYY-MM-DD is not plain.
+        let cells = [
+            "E2",
+            "s1",
+            "Visit",
+            "2026-03-02",
+            "",
+            "",
+            "",
+            "",
+            "4",
+            "2.50",
+            "at home",
+            "2026-04-01",
+        ];
+        let row = TextRow(cells.iter().map(|c| c.to_string()).collect());
+        assert!(handler.plain_row(&row, &ctx));
+        let cells = [
+            "E3",
+            "s1",
+            "visit",
+            "02/03/2026",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ];
+        let row = TextRow(cells.iter().map(|c| c.to_string()).collect());
+        assert!(!handler.plain_row(&row, &ctx));
+        assert_eq!(handler.kept.len(), 2);
+    }
 }

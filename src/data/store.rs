@@ -80,18 +80,25 @@ pub(crate) fn id_hash(id: &[u8]) -> u64 {
 }
 
 /// Positions (of rows, say) keyed by an id's [`id_hash`]: the first position given for each
-/// hash. The table is open-addressed (linear probing, at most half full) and each slot holds
-/// the hash and the position in 16 bytes, so that, as with [`Interner`], a batch of lookups can
-/// have its slots read ahead ([`PositionsByHash::warm`]).
+/// hash's tag (its high 32 bits; callers tell apart ids whose tags agree). The table is
+/// open-addressed (linear probing from the slot the tag gives, at most half full) and each slot
+/// holds the tag and the position in 8 bytes, so that, as with [`Interner`], a batch of lookups
+/// can have its slots read ahead ([`PositionsByHash::warm`]).
 #[derive(Debug, Default)]
 pub(crate) struct PositionsByHash {
     /// A power of two in length (or empty); a position of `u32::MAX` marks a free slot.
-    slots: Vec<(u64, u32)>,
+    slots: Vec<(u32, u32)>,
     len: usize,
 }
 
+/// The part of an id's hash that [`PositionsByHash`] keeps.
+#[inline]
+fn tag(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
 impl PositionsByHash {
-    const FREE: (u64, u32) = (0, u32::MAX);
+    const FREE: (u32, u32) = (0, u32::MAX);
 
     /// A table with room for `count` hashes.
     pub fn with_capacity(count: usize) -> PositionsByHash {
@@ -102,16 +109,16 @@ impl PositionsByHash {
         }
     }
 
-    /// The position first given for `hash`; `None` (recording `position` for it) when it is
-    /// new.
+    /// The position first given for `hash`'s tag; `None` (recording `position` for it) when it
+    /// is new.
     pub fn first_or_insert(&mut self, hash: u64, position: u32) -> Option<u32> {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let at = self.find(hash);
+        let at = self.find(tag(hash));
         match self.slots[at] {
             (_, u32::MAX) => {
-                self.slots[at] = (hash, position);
+                self.slots[at] = (tag(hash), position);
                 self.len += 1;
                 None
             }
@@ -119,12 +126,12 @@ impl PositionsByHash {
         }
     }
 
-    /// The position first given for `hash`.
+    /// The position first given for `hash`'s tag.
     pub fn get(&self, hash: u64) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
-        let (_, position) = self.slots[self.find(hash)];
+        let (_, position) = self.slots[self.find(tag(hash))];
         (position != u32::MAX).then_some(position)
     }
 
@@ -136,16 +143,16 @@ impl PositionsByHash {
         }
         let mask = self.slots.len() - 1;
         let sum = hashes.iter().fold(0u32, |sum, &hash| {
-            sum.wrapping_add(self.slots[(hash as usize) & mask].1)
+            sum.wrapping_add(self.slots[tag(hash) as usize & mask].1)
         });
         std::hint::black_box(sum);
     }
 
-    /// The slot holding `hash`, or the free slot where it would go.
-    fn find(&self, hash: u64) -> usize {
+    /// The slot holding `tag`, or the free slot where it would go.
+    fn find(&self, tag: u32) -> usize {
         let mask = self.slots.len() - 1;
-        let mut at = (hash as usize) & mask;
-        while self.slots[at].1 != u32::MAX && self.slots[at].0 != hash {
+        let mut at = tag as usize & mask;
+        while self.slots[at].1 != u32::MAX && self.slots[at].0 != tag {
             at = (at + 1) & mask;
         }
         at
@@ -154,9 +161,9 @@ impl PositionsByHash {
     /// Doubles the table (or makes its first), placing every entry again.
     fn grow(&mut self) {
         let mut bigger = PositionsByHash::with_capacity(self.slots.len().max(32));
-        for &(hash, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
-            let at = bigger.find(hash);
-            bigger.slots[at] = (hash, position);
+        for &(tag, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
+            let at = bigger.find(tag);
+            bigger.slots[at] = (tag, position);
         }
         bigger.len = self.len;
         *self = bigger;
@@ -1054,20 +1061,23 @@ mod tests {
     #[test]
     fn positions_by_hash_keep_the_first_position() {
         let mut table = PositionsByHash::default();
-        assert_eq!(table.get(7), None);
-        table.warm(&[7]);
+        assert_eq!(table.get(7 << 32), None);
+        table.warm(&[7 << 32]);
+        // Tags (the high 32 bits) that share their low bits, and so their first slot.
+        let hash = |n: u64| (n * 64) << 32;
         for position in 0..1_000u32 {
             assert_eq!(
-                table.first_or_insert(u64::from(position) * 64, position),
+                table.first_or_insert(hash(u64::from(position)), position),
                 None
             );
         }
-        // Hashes that share their low bits, and so their first slot, are told apart.
-        assert_eq!(table.first_or_insert(64, 5_000), Some(1));
-        assert_eq!(table.first_or_insert(1_000 * 64, 5_001), None);
-        assert_eq!(table.get(999 * 64), Some(999));
-        assert_eq!(table.get(1_000 * 64), Some(5_001));
-        assert_eq!(table.get(3), None);
+        assert_eq!(table.first_or_insert(hash(1), 5_000), Some(1));
+        // Only the tag counts.
+        assert_eq!(table.first_or_insert(hash(2) | 123, 5_000), Some(2));
+        assert_eq!(table.first_or_insert(hash(1_000), 5_001), None);
+        assert_eq!(table.get(hash(999)), Some(999));
+        assert_eq!(table.get(hash(1_000)), Some(5_001));
+        assert_eq!(table.get(3 << 32), None);
         let sized = PositionsByHash::with_capacity(10);
         assert_eq!(sized.get(0), None);
     }

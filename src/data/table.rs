@@ -883,14 +883,16 @@ impl Batch {
         }
         let records = &self.records[..self.len];
         self.ids.resize(self.len * width, None);
+        let mut ids = Vec::with_capacity(self.len);
         let mut hashes = Vec::with_capacity(self.len);
         for (column, (&field, interner)) in prepare.ids.iter().zip(interners).enumerate() {
-            let id = |record| batch_id(record, field);
+            ids.clear();
+            ids.extend(records.iter().map(|record| batch_id(record, field)));
             hashes.clear();
-            hashes.extend(records.iter().map(|r| id(r).map_or(0, id_hash)));
+            hashes.extend(ids.iter().map(|id| id.map_or(0, id_hash)));
             interner.warm(&hashes);
-            for (row, (record, &hash)) in records.iter().zip(&hashes).enumerate() {
-                self.ids[row * width + column] = id(record).map(|id| interner.key_hashed(hash, id));
+            for (row, (id, &hash)) in ids.iter().zip(&hashes).enumerate() {
+                self.ids[row * width + column] = id.map(|id| interner.key_hashed(hash, id));
             }
         }
     }
