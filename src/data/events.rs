@@ -15,11 +15,11 @@ use super::store::{
 };
 use super::summary::FileFormat;
 use super::table::{
-    cell_bytes, cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome,
-    Prepare, Row,
+    cell_bytes, cell_text, is_printable_ascii, normalise_heading, required_text, Ctx, Handler,
+    Header, Outcome, Prepare, Row,
 };
 use super::SubjectIndex;
-use crate::schema::{Schema, Value};
+use crate::schema::{FieldType, Schema, Value};
 
 /// Positions of the fixed columns in [`Layout::columns`].
 const ID: usize = 0;
@@ -77,6 +77,24 @@ struct Layout {
     /// cell of that text is (the first the text names, ignoring case): most cells name their
     /// kind exactly so, and are found without comparing letter by letter ignoring case.
     exact_kinds: Vec<(Box<[u8]>, usize)>,
+    /// For each event field, the texts its cells usually hold, as written, with their values
+    /// (see [`exact_values`]): found without parsing.
+    exact_values: Vec<Vec<(Box<[u8]>, Value)>>,
+}
+
+/// The texts a field's cells usually hold, with their values: a `one of` field's names as the
+/// policy writes them, and the usual words for a flag. Each value is [`plain_field`]'s, so a
+/// cell is read the same whether found here or parsed.
+fn exact_values(ty: &FieldType) -> Vec<(Box<[u8]>, Value)> {
+    let texts: Vec<&str> = match ty {
+        FieldType::OneOf(names) => names.iter().map(|name| name.trim()).collect(),
+        FieldType::Flag => vec!["yes", "no", "Yes", "No", "true", "false", "y", "n", "1", "0"],
+        _ => Vec::new(),
+    };
+    texts
+        .into_iter()
+        .filter_map(|text| Some((text.as_bytes().into(), plain_field(ty, text.as_bytes())?)))
+        .collect()
 }
 
 impl Layout {
@@ -100,9 +118,15 @@ impl Layout {
                 (k.id.as_bytes().into(), kind)
             })
             .collect();
+        let exact_values = schema
+            .event_fields
+            .iter()
+            .map(|field| exact_values(&field.ty))
+            .collect();
         Layout {
             roles,
             exact_kinds,
+            exact_values,
             ..Layout::default()
         }
     }
@@ -287,8 +311,18 @@ fn index_id(index: &mut IdIndex, kept: &Kept, at: usize, hash: u64) -> Option<us
 /// control characters, UTF-8, and trimmed as [`cell_text`] trims).
 #[inline]
 fn plain_id(bytes: &[u8]) -> Option<&[u8]> {
-    let printable = bytes.iter().all(|b| (b' '..=b'~').contains(b));
-    (printable && !bytes.is_empty()).then_some(bytes)
+    (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
+}
+
+/// A plain id cell (see [`plain_id`]) of `slot` in [`Prepare::ids`]: `Ok` with its key when
+/// the reading thread numbered it (it numbers plain ids only), else `Err` with its bytes, to be
+/// numbered once the row is known good; `None` when it is not plain.
+#[inline]
+fn plain_key<R: Row + ?Sized>(row: &R, column: usize, slot: usize) -> Option<Result<u32, &[u8]>> {
+    match row.prepared_id(slot) {
+        Some(key) => Some(Ok(key)),
+        None => plain_id(cell_bytes(row, column)).map(Err),
+    }
 }
 
 impl EventHandler<'_> {
@@ -552,7 +586,7 @@ impl EventHandler<'_> {
         let [id, subject, kind, date] = self.layout.columns;
         let (Some(id), Some(subject)) = (
             plain_id(cell_bytes(row, id)),
-            plain_id(cell_bytes(row, subject)),
+            plain_key(row, subject, PREPARED_SUBJECT),
         ) else {
             return false;
         };
@@ -570,23 +604,23 @@ impl EventHandler<'_> {
             self.kept.events.values.truncate(start);
             return false;
         }
-        let subject = row
-            .prepared_id(PREPARED_SUBJECT)
-            .unwrap_or_else(|| self.kept.subjects.key_bytes(subject));
-        let case = case.map(|case| {
-            row.prepared_id(PREPARED_CASE)
-                .unwrap_or_else(|| self.kept.file_cases.key_bytes(case))
-        });
+        let subject = subject.unwrap_or_else(|text| self.kept.subjects.key_bytes(text));
+        let case = case.map(|case| case.unwrap_or_else(|text| self.kept.file_cases.key_bytes(text)));
         self.keep(ctx, subject, id, kind, date, case, start);
         true
     }
 
-    /// A plain row's case id (see [`EventHandler::plain_row`]): `Some(Some)` for a kind in a
-    /// case kind, `Some(None)` for a subject event with its `case` cell empty.
-    fn plain_case<'r, R: Row + ?Sized>(&self, row: &'r R, kind: usize) -> Option<Option<&'r [u8]>> {
+    /// A plain row's case id (see [`EventHandler::plain_row`] and [`plain_key`]): `Some(Some)`
+    /// for a kind in a case kind, `Some(None)` for a subject event with its `case` cell empty.
+    #[allow(clippy::type_complexity)]
+    fn plain_case<'r, R: Row + ?Sized>(
+        &self,
+        row: &'r R,
+        kind: usize,
+    ) -> Option<Option<Result<u32, &'r [u8]>>> {
         let in_case = self.schema.event_kinds[kind].case.is_some();
         match self.layout.case_column {
-            Some(column) if in_case => plain_id(cell_bytes(row, column)).map(Some),
+            Some(column) if in_case => plain_key(row, column, PREPARED_CASE).map(Some),
             Some(column) => cell_bytes(row, column).is_empty().then_some(None),
             None => (!in_case).then_some(None),
         }
@@ -599,11 +633,18 @@ impl EventHandler<'_> {
             return false;
         };
         for &(column, field) in cells {
-            let ty = &self.schema.event_fields[field].ty;
-            match plain_field(ty, cell_bytes(row, column)) {
-                Some(value) => self.kept.events.values.push(value),
-                None => return false,
-            }
+            let bytes = cell_bytes(row, column);
+            let exact = self.layout.exact_values[field]
+                .iter()
+                .find(|(text, _)| **text == *bytes);
+            let value = match exact {
+                Some((_, value)) => value.clone(),
+                None => match plain_field(&self.schema.event_fields[field].ty, bytes) {
+                    Some(value) => value,
+                    None => return false,
+                },
+            };
+            self.kept.events.values.push(value);
         }
         self.layout.idle_columns[kind]
             .iter()

@@ -44,8 +44,9 @@ pub(crate) trait Row {
         None
     }
     /// The key of the `slot`th id of [`Prepare::ids`] in its interner (see
-    /// [`Handler::lend_interners`]), when the reading thread already numbered it. `None` for
-    /// an empty cell, text that is not UTF-8, or a row not read by [`read_csv`].
+    /// [`Handler::lend_interners`]), when the reading thread already numbered it, which it does
+    /// for plain ids only: not empty, and printable ASCII once trimmed (see
+    /// [`is_printable_ascii`]). `None` for any other cell, or a row not read by [`read_csv`].
     #[inline]
     fn prepared_id(&self, _slot: usize) -> Option<u32> {
         None
@@ -61,8 +62,8 @@ pub(crate) struct Prepare {
     pub month: Option<usize>,
     pub numbers: Vec<usize>,
     /// Columns of ids to number on the reading thread, each with its own interner (the
-    /// handler's, lent for the reading: see [`Handler::lend_interners`]). The text numbered
-    /// is that of [`cell_text`].
+    /// handler's, lent for the reading: see [`Handler::lend_interners`]). Only plain ids are
+    /// numbered (see [`Row::prepared_id`]), whose text is that of [`cell_text`].
     pub ids: Vec<usize>,
 }
 
@@ -898,17 +899,39 @@ impl Batch {
     }
 }
 
-/// The id in a record's `field` for [`Batch::number_ids`]: the bytes of the text
-/// [`cell_text`] gives, or `None` when it is empty or not UTF-8 (the handler then reads and
-/// reports it). ASCII, the usual case, needs no other check.
+/// The id in a record's `field` for [`Batch::number_ids`] when it is plain: not empty, and
+/// printable ASCII only (see [`is_printable_ascii`]), so that its bytes are the text
+/// [`cell_text`] gives. `None` for any other id, which the handler then reads, and numbers or
+/// reports, itself.
 fn batch_id(record: &ByteRecord, field: usize) -> Option<&[u8]> {
     let bytes = cell_bytes(record, field);
-    let text = if bytes.is_ascii() {
-        bytes
-    } else {
-        trimmed_text(bytes)?.as_bytes()
+    (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
+}
+
+/// Whether every byte is printable ASCII (a space to `~`): text that needs no UTF-8 check,
+/// holds no control character, and, once trimmed by [`cell_bytes`], no more trimming by
+/// [`cell_text`]. Eight bytes are checked at a time.
+#[inline]
+pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Bytes below 0x80 (no high bit), above 0x1f and below 0x7f; the two tests after the first
+    // carry nothing from one byte to the next once no byte has its high bit set.
+    let printable = |word: u64| {
+        word & HIGH == 0
+            && word.wrapping_sub(ONES * 0x20) & !word & HIGH == 0
+            && word.wrapping_add(ONES) & HIGH == 0
     };
-    (!text.is_empty()).then_some(text)
+    let mut chunks = bytes.chunks_exact(8);
+    let words_ok = chunks.all(|chunk| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        printable(u64::from_le_bytes(word))
+    });
+    let rest = chunks.remainder();
+    let mut word = [b' '; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    words_ok && printable(u64::from_le_bytes(word))
 }
 
 /// A parsed JSON file: its text and its records (line, byte range, key/value pairs).
@@ -1493,6 +1516,21 @@ mod tests {
         let spans = csv_field_spans(line, b',');
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
         assert_eq!(texts, vec!["c01", "\"a, b\"", "80%", "\"x\"\"y\""]);
+    }
+
+    #[test]
+    fn printable_ascii_is_told_eight_bytes_at_a_time() {
+        for text in ["", "c1", "E0000001", "E00000012", " ~ !", "a long id with spaces ~~"] {
+            assert!(is_printable_ascii(text.as_bytes()), "{text:?}");
+        }
+        for bad in [0x00, 0x09, 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
+            for at in [0, 3, 7, 8, 12] {
+                let mut bytes = b"abcdefghijklm".to_vec();
+                bytes[at] = bad;
+                assert!(!is_printable_ascii(&bytes), "{bad:#x} at {at}");
+            }
+        }
+        assert!(!is_printable_ascii("é".as_bytes()));
     }
 
     #[test]
