@@ -88,7 +88,9 @@ struct Layout {
 fn exact_values(ty: &FieldType) -> Vec<(Box<[u8]>, Value)> {
     let texts: Vec<&str> = match ty {
         FieldType::OneOf(names) => names.iter().map(|name| name.trim()).collect(),
-        FieldType::Flag => vec!["yes", "no", "Yes", "No", "true", "false", "y", "n", "1", "0"],
+        FieldType::Flag => vec![
+            "yes", "no", "Yes", "No", "true", "false", "y", "n", "1", "0",
+        ],
         _ => Vec::new(),
     };
     texts
@@ -605,7 +607,8 @@ impl EventHandler<'_> {
             return false;
         }
         let subject = subject.unwrap_or_else(|text| self.kept.subjects.key_bytes(text));
-        let case = case.map(|case| case.unwrap_or_else(|text| self.kept.file_cases.key_bytes(text)));
+        let case =
+            case.map(|case| case.unwrap_or_else(|text| self.kept.file_cases.key_bytes(text)));
         self.keep(ctx, subject, id, kind, date, case, start);
         true
     }

@@ -283,8 +283,13 @@ impl Event {
         self.fields += fields;
     }
 
+    /// Its fields, moved to start at `start` among its dataset's event field values.
+    pub(crate) fn move_fields(&mut self, start: usize) {
+        self.fields = u32::try_from(start).unwrap_or(u32::MAX);
+    }
+
     /// The positions of its fields among its dataset's event field values.
-    fn field_range(&self) -> std::ops::Range<usize> {
+    pub(crate) fn field_range(&self) -> std::ops::Range<usize> {
         let start = self.fields as usize;
         start..start + usize::from(self.field_count)
     }

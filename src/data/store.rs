@@ -876,7 +876,9 @@ impl DatasetBuilder {
         } = std::mem::take(&mut self.events);
         let (cases, case_offsets, case_index) =
             build_cases(&pending, &self.event_kinds, &self.case_ids, count);
-        let (events, event_offsets) = sort_events(pending, &case_index, &event_ids, kinds, count);
+        let (mut events, event_offsets) =
+            sort_events(pending, &case_index, &event_ids, kinds, count);
+        let event_values = gather_values(&mut events, event_values);
         self.ids.shrink_to_fit();
 
         Dataset {
@@ -1013,6 +1015,20 @@ fn sort_events(
         }
     }
     (events, event_offsets)
+}
+
+/// The events' field values in the events' order, each event pointed at its own: a subject's
+/// events are read together, and so, now, are their fields (in the file's order they were
+/// scattered across the whole list).
+fn gather_values(events: &mut [Event], mut values: Vec<Value>) -> Vec<Value> {
+    let mut gathered = Vec::with_capacity(values.len());
+    for event in events {
+        let start = gathered.len();
+        let fields = values[event.field_range()].iter_mut();
+        gathered.extend(fields.map(|value| std::mem::replace(value, Value::Flag(false))));
+        event.move_fields(start);
+    }
+    gathered
 }
 
 #[cfg(test)]

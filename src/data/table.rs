@@ -1520,7 +1520,14 @@ mod tests {
 
     #[test]
     fn printable_ascii_is_told_eight_bytes_at_a_time() {
-        for text in ["", "c1", "E0000001", "E00000012", " ~ !", "a long id with spaces ~~"] {
+        for text in [
+            "",
+            "c1",
+            "E0000001",
+            "E00000012",
+            " ~ !",
+            "a long id with spaces ~~",
+        ] {
             assert!(is_printable_ascii(text.as_bytes()), "{text:?}");
         }
         for bad in [0x00, 0x09, 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
