@@ -995,12 +995,15 @@ fn sort_events(
     let mut next: Vec<u32> = event_offsets.clone();
     let placeholder = Event::new(0, 0, NaiveDate::MIN, None, 0..0);
     let mut events: Vec<Event> = vec![placeholder; pending.len()];
-    for p in &pending {
-        let at = &mut next[bucket(p)];
-        let mut event = p.event;
-        event.set_case(event.case().and_then(|key| case_index[key as usize]));
-        events[*at as usize] = event;
-        *at += 1;
+    for chunk in pending.chunks(WARM_AHEAD) {
+        warm(chunk.iter().map(|p| next[bucket(p)]));
+        for p in chunk {
+            let at = &mut next[bucket(p)];
+            let mut event = p.event;
+            event.set_case(event.case().and_then(|key| case_index[key as usize]));
+            events[*at as usize] = event;
+            *at += 1;
+        }
     }
     drop(next);
     drop(pending);
@@ -1022,13 +1025,31 @@ fn sort_events(
 /// scattered across the whole list).
 fn gather_values(events: &mut [Event], mut values: Vec<Value>) -> Vec<Value> {
     let mut gathered = Vec::with_capacity(values.len());
-    for event in events {
-        let start = gathered.len();
-        let fields = values[event.field_range()].iter_mut();
-        gathered.extend(fields.map(|value| std::mem::replace(value, Value::Flag(false))));
-        event.move_fields(start);
+    for chunk in events.chunks_mut(WARM_AHEAD) {
+        let first_field = |event: &Event| values.get(event.field_range().start);
+        warm(chunk.iter().map(|event| match first_field(event) {
+            Some(Value::Flag(flag)) => u32::from(*flag),
+            Some(_) | None => 0,
+        }));
+        for event in chunk {
+            let start = gathered.len();
+            let fields = values[event.field_range()].iter_mut();
+            gathered.extend(fields.map(|value| std::mem::replace(value, Value::Flag(false))));
+            event.move_fields(start);
+        }
     }
     gathered
+}
+
+/// How many places [`sort_events`] and [`gather_values`] read ahead (see [`warm`]).
+const WARM_AHEAD: usize = 64;
+
+/// Reads values at places that jump about a list too large for the cache, and nothing else
+/// with them: the reads do not depend on each other, so the processor makes them all at once,
+/// and the work that follows on the same places finds them in the cache rather than waiting
+/// for memory one place at a time.
+fn warm(reads: impl Iterator<Item = u32>) {
+    std::hint::black_box(reads.fold(0u32, u32::wrapping_add));
 }
 
 #[cfg(test)]
