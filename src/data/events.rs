@@ -1546,62 +1546,25 @@ case psr_plan "Plan" {
         }
     }
 
+    /// A row of [`COLUMNS`] written as a CSV line (without quotes).
+    fn text_row(line: &str) -> TextRow {
+        TextRow(line.split(',').map(str::to_string).collect())
+    }
+
     #[test]
     fn a_plain_row_is_read_without_the_checked_path() {
         let schema = schema();
         let (mut handler, ctx) = handler(&schema);
-        let cells = [
-            "E1",
-            "s1",
-            "touch_point",
-            "2026-03-02",
-            "c-1",
-            "",
-            "",
-            "Yes",
-            "",
-            "",
-            "",
-            "",
-        ];
-        let row = TextRow(cells.iter().map(|c| c.to_string()).collect());
+        let row = text_row("E1,s1,touch_point,2026-03-02,c-1,,,Yes,,,,");
         assert!(handler.plain_row(&row, &ctx));
         assert_eq!(
             kept(&handler),
             vec!["E1 s1 3 2026-03-02 Some(\"c-1\") [Flag(true)] line 2"]
         );
         // A kind in other letters is found too; a date not written YYYY-MM-DD is not plain.
-        let cells = [
-            "E2",
-            "s1",
-            "Visit",
-            "2026-03-02",
-            "",
-            "",
-            "",
-            "",
-            "4",
-            "2.50",
-            "at home",
-            "2026-04-01",
-        ];
-        let row = TextRow(cells.iter().map(|c| c.to_string()).collect());
+        let row = text_row("E2,s1,Visit,2026-03-02,,,,,4,2.50,at home,2026-04-01");
         assert!(handler.plain_row(&row, &ctx));
-        let cells = [
-            "E3",
-            "s1",
-            "visit",
-            "02/03/2026",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ];
-        let row = TextRow(cells.iter().map(|c| c.to_string()).collect());
+        let row = text_row("E3,s1,visit,02/03/2026,,,,,,,,");
         assert!(!handler.plain_row(&row, &ctx));
         assert_eq!(handler.kept.len(), 2);
     }

@@ -915,8 +915,9 @@ fn batch_id(record: &ByteRecord, field: usize) -> Option<&[u8]> {
 pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Bytes below 0x80 (no high bit), above 0x1f and below 0x7f; the two tests after the first
-    // carry nothing from one byte to the next once no byte has its high bit set.
+    // No byte at 0x80 or above (no high bit); once none is, none below 0x20 (subtracting 0x20
+    // from such a byte sets the high bit of the lowest one, which `!word` keeps) and none at
+    // 0x7f (adding one sets its high bit, and carries nowhere else).
     let printable = |word: u64| {
         word & HIGH == 0
             && word.wrapping_sub(ONES * 0x20) & !word & HIGH == 0
@@ -1538,6 +1539,19 @@ mod tests {
             }
         }
         assert!(!is_printable_ascii("é".as_bytes()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn printable_ascii_agrees_with_a_byte_by_byte_check(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![0x20u8..0x7f, proptest::num::u8::ANY],
+                0..40,
+            ),
+        ) {
+            let expected = bytes.iter().all(|b| (b' '..=b'~').contains(b));
+            proptest::prop_assert_eq!(is_printable_ascii(&bytes), expected);
+        }
     }
 
     #[test]
