@@ -46,7 +46,14 @@ impl Program {
     /// The policy text of a span on one line (runs of whitespace made one space).
     pub(crate) fn text(&self, span: Span) -> String {
         let text = self.source.get(span.start..span.end).unwrap_or_default();
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        let mut one_line = String::with_capacity(text.len());
+        for word in text.split_whitespace() {
+            if !one_line.is_empty() {
+                one_line.push(' ');
+            }
+            one_line.push_str(word);
+        }
+        one_line
     }
 
     /// The position of a rule by id.

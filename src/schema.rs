@@ -274,8 +274,16 @@ pub enum Value {
 
 /// The words accepted for a flag in data and in tests, in any case.
 pub fn parse_flag(text: &str) -> Option<bool> {
-    let text = text.trim();
-    let is = |words: [&str; 4]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    parse_flag_bytes(text.trim().as_bytes())
+}
+
+/// [`parse_flag`] of a text's bytes, already trimmed.
+pub(crate) fn parse_flag_bytes(text: &[u8]) -> Option<bool> {
+    let is = |words: [&str; 4]| {
+        words
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(text))
+    };
     if is(["yes", "true", "y", "1"]) {
         Some(true)
     } else if is(["no", "false", "n", "0"]) {

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::error::{DataError, DataErrorKind, Site};
 use crate::month::Month;
 use crate::number::{parse_decimal, NumberProblem, Packed};
-use crate::schema::{parse_flag, FieldType, MetricKind, Value};
+use crate::schema::{parse_flag, parse_flag_bytes, FieldType, MetricKind, Value};
 
 /// Why a cell's text is not a value of its column's type.
 #[derive(Clone, Debug, PartialEq)]
@@ -224,7 +224,7 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, Problem> {
 /// `Some` with the date, or `None` inside when it is not a real date; `None` for any other
 /// shape (which [`parse_date`] then reads the slow way, with the same result).
 #[inline]
-fn iso_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
+pub(crate) fn iso_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
     let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = *bytes else {
         return None;
     };
@@ -262,6 +262,38 @@ pub(crate) fn parse_field(ty: &FieldType, text: &str) -> Result<Value, Problem> 
             .position(|name| name.trim().eq_ignore_ascii_case(text))
             .map(|i| Value::Enum(i as u32))
             .ok_or(Problem::UnknownValue),
+    }
+}
+
+/// The common cases of [`parse_field`], read straight from a cell's bytes (trimmed of ASCII
+/// spaces, as `table::cell_bytes` trims): a flag, or a name of a `one of` list, in ASCII; a
+/// value of another type whose text needs no more trimming. `None` for anything else, empty
+/// or wrong, which [`parse_field`] then reads (and reports), so the results are the same
+/// either way.
+#[inline]
+pub(crate) fn plain_field(ty: &FieldType, bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    match ty {
+        FieldType::Flag => parse_flag_bytes(bytes).map(Value::Flag),
+        FieldType::OneOf(names) => names
+            .iter()
+            .position(|name| name.trim().as_bytes().eq_ignore_ascii_case(bytes))
+            .map(|i| Value::Enum(i as u32)),
+        _ => parse_field(ty, plain_text(bytes)?).ok(),
+    }
+}
+
+/// A cell's text when, with ASCII at both ends, it needs no more trimming than its bytes had;
+/// `None` when it is not UTF-8 or has other characters at an end.
+#[inline]
+fn plain_text(bytes: &[u8]) -> Option<&str> {
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if first.is_ascii() && last.is_ascii() => {
+            std::str::from_utf8(bytes).ok()
+        }
+        _ => None,
     }
 }
 

@@ -40,7 +40,7 @@ use concerns::ConcernHandler;
 use events::EventHandler;
 use performance::{fill_first_lines, DynHandler, PerformanceHandler};
 use records::RecordTable;
-use store::{Interner, MetricColumns};
+use store::{Interner, MetricColumns, Texts};
 use subjects::SubjectHandler;
 // Also for readers of other tables (the file of actions taken, `history::load_actual`).
 pub(crate) use table::{cell_text, Ctx, Handler, Header, Outcome, Row, ABSENT};
@@ -67,21 +67,97 @@ pub struct Concern {
 pub type CaseIndex = u32;
 
 /// A dated event (language v1): a row of the events file, or a concern record seen as an
-/// event of the built-in kind `concern`.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// event of the built-in kind `concern`. Its id and fields are kept by the dataset (see
+/// [`Dataset::event_id`] and [`Dataset::event_fields`]), so an event is 24 bytes, holds no
+/// memory of its own, and is copied freely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// Its id, unique across the events and concerns files.
-    pub id: Box<str>,
-    /// Its kind: a position in [`Schema::event_kinds`].
-    pub kind: u16,
     /// The day it happened.
     pub date: NaiveDate,
+    /// Its kind: a position in [`Schema::event_kinds`].
+    pub kind: u16,
+    /// How many fields it has, from `fields` on.
+    field_count: u16,
+    /// Its id's number among the dataset's event ids.
+    id: u32,
+    /// Its case ([`Event::NONE`] for none). While a dataset is built, the key of its case id
+    /// (see [`DatasetBuilder::case_key`]).
+    case: u32,
+    /// Where its fields start among the dataset's event field values.
+    fields: u32,
+    /// For a concern, its position among all concerns; else [`Event::NONE`].
+    concern: u32,
+}
+
+impl Event {
+    /// `case` or `concern` when there is none.
+    const NONE: u32 = u32::MAX;
+
+    /// An event whose id is the `id`th of its dataset's event ids, and whose fields are the
+    /// `fields.len()` values from `fields.start` on; `case` is a case key while the dataset
+    /// is built.
+    pub(crate) fn new(
+        id: u32,
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: std::ops::Range<u32>,
+    ) -> Event {
+        Event {
+            date,
+            kind: kind as u16,
+            field_count: u16::try_from(fields.len()).unwrap_or(u16::MAX),
+            id,
+            case: case.unwrap_or(Event::NONE),
+            fields: fields.start,
+            concern: Event::NONE,
+        }
+    }
+
     /// The case it belongs to, if its kind belongs to a case kind.
-    pub case: Option<CaseIndex>,
-    /// Its kind's declared fields, in the kind's order (empty for a concern).
-    pub fields: Box<[Value]>,
+    pub fn case(&self) -> Option<CaseIndex> {
+        (self.case != Event::NONE).then_some(self.case)
+    }
+
     /// For a concern, its position among all concerns (see [`Dataset::concern`]).
-    pub concern: Option<u32>,
+    pub fn concern(&self) -> Option<u32> {
+        (self.concern != Event::NONE).then_some(self.concern)
+    }
+
+    /// Gives the event its case (or none): a case key while the dataset is built, then the
+    /// case's position.
+    pub(crate) fn set_case(&mut self, case: Option<u32>) {
+        self.case = case.unwrap_or(Event::NONE);
+    }
+
+    /// The event of a concern, the `index`th of all concerns.
+    pub(crate) fn with_concern(mut self, index: u32) -> Event {
+        self.concern = index;
+        self
+    }
+
+    /// Its id's number among its dataset's event ids.
+    pub(crate) fn id_number(&self) -> u32 {
+        self.id
+    }
+
+    /// Moves its id and fields along by `ids` and `fields`, for events whose ids and fields
+    /// are appended after others.
+    pub(crate) fn shift(&mut self, ids: u32, fields: u32) {
+        self.id += ids;
+        self.fields += fields;
+    }
+
+    /// Its fields, moved to start at `start` among its dataset's event field values.
+    pub(crate) fn move_fields(&mut self, start: usize) {
+        self.fields = u32::try_from(start).unwrap_or(u32::MAX);
+    }
+
+    /// The positions of its fields among its dataset's event field values.
+    pub(crate) fn field_range(&self) -> std::ops::Range<usize> {
+        let start = self.fields as usize;
+        start..start + usize::from(self.field_count)
+    }
 }
 
 /// A case (language v1): the events carrying one case id.
@@ -165,6 +241,10 @@ pub struct Dataset {
     kinds: usize,
     /// Events sorted by subject, kind, date and id.
     events: Vec<Event>,
+    /// The events' ids, by [`Event::id`].
+    event_ids: Texts,
+    /// The events' field values ([`Event::fields`] and [`Event::field_count`]).
+    event_values: Vec<Value>,
     /// `events[event_offsets[s * kinds + k]..event_offsets[s * kinds + k + 1]]` are subject
     /// `s`'s events of kind `k`.
     event_offsets: Vec<u32>,
@@ -396,6 +476,18 @@ impl Dataset {
             (Some(&start), Some(&end)) => &self.events[start as usize..end as usize],
             _ => &[],
         }
+    }
+
+    /// An event's id, unique across the events and concerns files (for a concern, the
+    /// concern's id). The event must be one of this dataset's.
+    pub(crate) fn event_id(&self, event: &Event) -> &str {
+        self.event_ids.get(event.id)
+    }
+
+    /// An event's fields: its kind's declared fields, in the kind's order (empty for a
+    /// concern). The event must be one of this dataset's.
+    pub(crate) fn event_fields(&self, event: &Event) -> &[Value] {
+        self.event_values.get(event.field_range()).unwrap_or(&[])
     }
 
     /// A subject's cases, sorted by case kind, then id; with their positions.

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 
@@ -71,25 +71,34 @@ impl Hasher for IdHasher {
 
 pub(crate) type IdMap<V> = HashMap<Box<str>, V, BuildHasherDefault<IdHasher>>;
 
-/// The [`IdHasher`] hash of an id.
+/// The [`IdHasher`] hash of an id's bytes.
 #[inline]
-pub(crate) fn id_hash(id: &str) -> u64 {
-    BuildHasherDefault::<IdHasher>::default().hash_one(id)
+pub(crate) fn id_hash(id: &[u8]) -> u64 {
+    let mut hasher = IdHasher::default();
+    hasher.write(id);
+    hasher.finish()
 }
 
 /// Positions (of rows, say) keyed by an id's [`id_hash`]: the first position given for each
-/// hash. The table is open-addressed (linear probing, at most half full) and each slot holds
-/// the hash and the position in 16 bytes, so that, as with [`Interner`], a batch of lookups can
-/// have its slots read ahead ([`PositionsByHash::warm`]).
+/// hash's tag (its high 32 bits; callers tell apart ids whose tags agree). The table is
+/// open-addressed (linear probing from the slot the tag gives, at most half full) and each slot
+/// holds the tag and the position in 8 bytes, so that, as with [`Interner`], a batch of lookups
+/// can have its slots read ahead ([`PositionsByHash::warm`]).
 #[derive(Debug, Default)]
 pub(crate) struct PositionsByHash {
     /// A power of two in length (or empty); a position of `u32::MAX` marks a free slot.
-    slots: Vec<(u64, u32)>,
+    slots: Vec<(u32, u32)>,
     len: usize,
 }
 
+/// The part of an id's hash that [`PositionsByHash`] keeps.
+#[inline]
+fn tag(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
 impl PositionsByHash {
-    const FREE: (u64, u32) = (0, u32::MAX);
+    const FREE: (u32, u32) = (0, u32::MAX);
 
     /// A table with room for `count` hashes.
     pub fn with_capacity(count: usize) -> PositionsByHash {
@@ -100,16 +109,16 @@ impl PositionsByHash {
         }
     }
 
-    /// The position first given for `hash`; `None` (recording `position` for it) when it is
-    /// new.
+    /// The position first given for `hash`'s tag; `None` (recording `position` for it) when it
+    /// is new.
     pub fn first_or_insert(&mut self, hash: u64, position: u32) -> Option<u32> {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let at = self.find(hash);
+        let at = self.find(tag(hash));
         match self.slots[at] {
             (_, u32::MAX) => {
-                self.slots[at] = (hash, position);
+                self.slots[at] = (tag(hash), position);
                 self.len += 1;
                 None
             }
@@ -117,12 +126,12 @@ impl PositionsByHash {
         }
     }
 
-    /// The position first given for `hash`.
+    /// The position first given for `hash`'s tag.
     pub fn get(&self, hash: u64) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
-        let (_, position) = self.slots[self.find(hash)];
+        let (_, position) = self.slots[self.find(tag(hash))];
         (position != u32::MAX).then_some(position)
     }
 
@@ -134,16 +143,16 @@ impl PositionsByHash {
         }
         let mask = self.slots.len() - 1;
         let sum = hashes.iter().fold(0u32, |sum, &hash| {
-            sum.wrapping_add(self.slots[(hash as usize) & mask].1)
+            sum.wrapping_add(self.slots[tag(hash) as usize & mask].1)
         });
         std::hint::black_box(sum);
     }
 
-    /// The slot holding `hash`, or the free slot where it would go.
-    fn find(&self, hash: u64) -> usize {
+    /// The slot holding `tag`, or the free slot where it would go.
+    fn find(&self, tag: u32) -> usize {
         let mask = self.slots.len() - 1;
-        let mut at = (hash as usize) & mask;
-        while self.slots[at].1 != u32::MAX && self.slots[at].0 != hash {
+        let mut at = tag as usize & mask;
+        while self.slots[at].1 != u32::MAX && self.slots[at].0 != tag {
             at = (at + 1) & mask;
         }
         at
@@ -152,9 +161,9 @@ impl PositionsByHash {
     /// Doubles the table (or makes its first), placing every entry again.
     fn grow(&mut self) {
         let mut bigger = PositionsByHash::with_capacity(self.slots.len().max(32));
-        for &(hash, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
-            let at = bigger.find(hash);
-            bigger.slots[at] = (hash, position);
+        for &(tag, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
+            let at = bigger.find(tag);
+            bigger.slots[at] = (tag, position);
         }
         bigger.len = self.len;
         *self = bigger;
@@ -171,9 +180,82 @@ impl PositionsByHash {
 pub(crate) struct Interner {
     /// A power of two in length (or empty); [`Slot::EMPTY`] marks a free slot.
     slots: Vec<Slot>,
-    text: String,
-    /// `ends[k]` is where id `k` ends in `text`; it starts where id `k - 1` ends.
+    /// The ids, by number.
+    texts: Texts,
+}
+
+/// Texts kept one after another in one buffer, numbered in the order added: a list of
+/// strings without an allocation for each.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Texts {
+    /// The texts' bytes, each text UTF-8.
+    bytes: Vec<u8>,
+    /// `ends[k]` is where text `k` ends in `bytes`; it starts where text `k - 1` ends.
     ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Adds a text; returns its number.
+    #[inline]
+    pub fn push(&mut self, text: &str) -> u32 {
+        self.push_unchecked(text.as_bytes())
+    }
+
+    /// Adds a text given as its UTF-8 bytes (anything else is kept as the text
+    /// `String::from_utf8_lossy` makes of it); returns its number. ASCII, the usual case, needs
+    /// no other check, so this is quicker than [`Texts::push`] after `std::str::from_utf8`.
+    #[inline]
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> u32 {
+        if bytes.is_ascii() {
+            self.push_unchecked(bytes)
+        } else {
+            self.push(&String::from_utf8_lossy(bytes))
+        }
+    }
+
+    /// Adds bytes known to be UTF-8.
+    #[inline]
+    fn push_unchecked(&mut self, bytes: &[u8]) -> u32 {
+        let number = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+        self.bytes.extend_from_slice(bytes);
+        self.ends.push(self.bytes.len());
+        number
+    }
+
+    /// The text numbered `k` (empty for a number never given).
+    pub fn get(&self, k: u32) -> &str {
+        std::str::from_utf8(self.get_bytes(k)).unwrap_or_default()
+    }
+
+    /// The bytes of the text numbered `k` (empty for a number never given): for comparing
+    /// and hashing, where [`Texts::get`]'s check of the bytes would be wasted.
+    #[inline]
+    pub fn get_bytes(&self, k: u32) -> &[u8] {
+        let k = k as usize;
+        let Some(&end) = self.ends.get(k) else {
+            return &[];
+        };
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.bytes[start..end]
+    }
+
+    /// How many texts there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Frees the spare room of the buffers.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// Adds every text of `other`, in order; the first gets the number `self.len()` had.
+    pub fn append(&mut self, other: &Texts) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+    }
 }
 
 /// Ids up to this many bytes are kept in the table itself.
@@ -198,7 +280,7 @@ impl Slot {
         bytes: [0; INLINE],
     };
 
-    fn new(hash: u64, key: u32, id: &str) -> Slot {
+    fn new(hash: u64, key: u32, id: &[u8]) -> Slot {
         let mut slot = Slot {
             hash,
             key,
@@ -207,7 +289,7 @@ impl Slot {
         };
         if id.len() <= INLINE {
             slot.len = id.len() as u8;
-            slot.bytes[..id.len()].copy_from_slice(id.as_bytes());
+            slot.bytes[..id.len()].copy_from_slice(id);
         }
         slot
     }
@@ -220,12 +302,17 @@ impl Slot {
 impl Interner {
     /// The number of an id, adding it if it is new.
     pub fn key(&mut self, id: &str) -> u32 {
+        self.key_bytes(id.as_bytes())
+    }
+
+    /// [`Interner::key`] of an id given as its UTF-8 bytes (see [`Texts::push_bytes`]).
+    pub fn key_bytes(&mut self, id: &[u8]) -> u32 {
         self.key_hashed(id_hash(id), id)
     }
 
-    /// [`Interner::key`] of an id whose [`id_hash`] is `hash`.
-    pub fn key_hashed(&mut self, hash: u64, id: &str) -> u32 {
-        if self.ends.len() * 2 >= self.slots.len() {
+    /// [`Interner::key_bytes`] of an id whose [`id_hash`] is `hash`.
+    pub fn key_hashed(&mut self, hash: u64, id: &[u8]) -> u32 {
+        if self.texts.len() * 2 >= self.slots.len() {
             self.grow();
         }
         let at = self.find(hash, id);
@@ -233,10 +320,8 @@ impl Interner {
         if !slot.is_empty() {
             return slot.key;
         }
-        let next = u32::try_from(self.ends.len()).unwrap_or(u32::MAX - 1);
+        let next = self.texts.push_bytes(id).min(u32::MAX - 1);
         self.slots[at] = Slot::new(hash, next, id);
-        self.text.push_str(id);
-        self.ends.push(self.text.len());
         next
     }
 
@@ -257,7 +342,7 @@ impl Interner {
 
     /// The position of `id`'s slot, or of the free slot where it would go.
     #[inline]
-    fn find(&self, hash: u64, id: &str) -> usize {
+    fn find(&self, hash: u64, id: &[u8]) -> usize {
         let mask = self.slots.len() - 1;
         let mut at = (hash as usize) & mask;
         loop {
@@ -285,10 +370,16 @@ impl Interner {
 
     /// Whether `slot` is that of `id` (rather than of another id with the same hash).
     #[inline]
-    fn holds(&self, slot: &Slot, id: &str) -> bool {
+    fn holds(&self, slot: &Slot, id: &[u8]) -> bool {
         match slot.len {
-            u8::MAX => self.name(slot.key) == id,
-            len => &slot.bytes[..usize::from(len)] == id.as_bytes(),
+            u8::MAX => self.texts.get_bytes(slot.key) == id,
+            len if usize::from(len) == id.len() => {
+                // The bytes after a short id are zero, so whole arrays compare without a call.
+                let mut padded = [0u8; INLINE];
+                padded[..id.len()].copy_from_slice(id);
+                slot.bytes == padded
+            }
+            _ => false,
         }
     }
 
@@ -297,29 +388,23 @@ impl Interner {
         if self.slots.is_empty() {
             return None;
         }
-        let slot = self.slots[self.find(id_hash(id), id)];
+        let slot = self.slots[self.find(id_hash(id.as_bytes()), id.as_bytes())];
         (!slot.is_empty()).then_some(slot.key)
     }
 
     /// Frees the spare room of the ids' text (the table stays as it is, for lookups).
     pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
+        self.texts.shrink_to_fit();
     }
 
     /// The id numbered `key` (empty for a number never given).
     pub fn name(&self, key: u32) -> &str {
-        let k = key as usize;
-        let Some(&end) = self.ends.get(k) else {
-            return "";
-        };
-        let start = if k == 0 { 0 } else { self.ends[k - 1] };
-        &self.text[start..end]
+        self.texts.get(key)
     }
 
     /// How many ids there are.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.texts.len()
     }
 }
 
@@ -718,7 +803,7 @@ pub struct DatasetBuilder {
     /// Display names, by subject (shorter than `ids` when the last subjects have none).
     names: Vec<Option<Box<str>>>,
     concerns: Vec<(SubjectIndex, Concern)>,
-    events: Vec<PendingEvent>,
+    events: EventList,
     /// Case ids met so far, numbered: their keys.
     case_ids: Interner,
     event_kinds: Vec<KindShape>,
@@ -739,12 +824,73 @@ struct KindShape {
     closes: bool,
 }
 
-/// An event as added, with the key of its case id (see [`DatasetBuilder::case_key`]).
-#[derive(Debug)]
+/// An event as added, about a subject; its case is the key of its case id (see
+/// [`DatasetBuilder::case_key`]).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct PendingEvent {
-    subject: SubjectIndex,
-    event: Event,
-    case: Option<u32>,
+    pub subject: SubjectIndex,
+    pub event: Event,
+}
+
+/// Events as added, with their ids and field values (which each [`Event`] finds by number):
+/// what the builder holds until [`DatasetBuilder::finish`], and what a loader gathers and
+/// hands over whole ([`DatasetBuilder::add_events`]).
+#[derive(Debug, Default)]
+pub(crate) struct EventList {
+    pub events: Vec<PendingEvent>,
+    pub ids: Texts,
+    pub values: Vec<Value>,
+}
+
+impl EventList {
+    /// Adds an event, its id and its fields.
+    pub fn push(
+        &mut self,
+        subject: SubjectIndex,
+        id: &str,
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: impl IntoIterator<Item = Value>,
+    ) {
+        let start = self.values.len();
+        self.values.extend(fields);
+        self.push_event(subject, id.as_bytes(), kind, date, case, start);
+    }
+
+    /// Adds an event and its id (UTF-8 bytes: see [`Texts::push_bytes`]); its fields are the
+    /// values from `fields` on, already added.
+    #[inline]
+    pub fn push_event(
+        &mut self,
+        subject: SubjectIndex,
+        id: &[u8],
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: usize,
+    ) {
+        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let fields = number(fields)..number(self.values.len());
+        let event = Event::new(self.ids.push_bytes(id), kind, date, case, fields);
+        self.events.push(PendingEvent { subject, event });
+    }
+
+    /// Adds the events of `other` after these: their ids and fields numbered after these.
+    fn append(&mut self, mut other: EventList) {
+        if self.events.is_empty() && self.ids.len() == 0 && self.values.is_empty() {
+            *self = other;
+            return;
+        }
+        let ids = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        let values = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        for pending in &mut other.events {
+            pending.event.shift(ids, values);
+        }
+        self.events.append(&mut other.events);
+        self.ids.append(&other.ids);
+        self.values.append(&mut other.values);
+    }
 }
 
 impl DatasetBuilder {
@@ -766,7 +912,7 @@ impl DatasetBuilder {
             has_row: Vec::new(),
             names: Vec::new(),
             concerns: Vec::new(),
-            events: Vec::new(),
+            events: EventList::default(),
             case_ids: Interner::default(),
             event_kinds: schema
                 .event_kinds
@@ -802,55 +948,18 @@ impl DatasetBuilder {
         case: Option<&str>,
         fields: Vec<Value>,
     ) {
-        let case = case.map(|case| self.case_key(case));
-        let event = self.keyed_event(
-            subject,
-            id.into(),
-            kind,
-            date,
-            case,
-            fields.into_boxed_slice(),
-        );
-        self.events.extend(event);
-    }
-
-    /// An event to add with [`DatasetBuilder::add_keyed_events`]: [`DatasetBuilder::add_event`]
-    /// with the id already owned and the case id already turned into its key, for the loaders.
-    /// `None` for a subject not added or a kind not declared.
-    pub(crate) fn keyed_event(
-        &self,
-        subject: SubjectIndex,
-        id: Box<str>,
-        kind: usize,
-        date: NaiveDate,
-        case: Option<u32>,
-        fields: Box<[Value]>,
-    ) -> Option<PendingEvent> {
         if subject as usize >= self.subjects.len() || kind >= self.event_kinds.len() {
-            return None;
+            return;
         }
-        Some(PendingEvent {
-            subject,
-            event: Event {
-                id,
-                kind: kind as u16,
-                date,
-                case: None,
-                fields,
-                concern: None,
-            },
-            case,
-        })
+        let case = case.map(|case| self.case_key(case));
+        self.events.push(subject, id, kind, date, case, fields);
     }
 
-    /// Adds events made by [`DatasetBuilder::keyed_event`]; the list is kept as it is when no
-    /// event was added before (as when the events file is added), rather than copied.
-    pub(crate) fn add_keyed_events(&mut self, events: Vec<PendingEvent>) {
-        if self.events.is_empty() {
-            self.events = events;
-        } else {
-            self.events.extend(events);
-        }
+    /// Adds the events a loader gathered, whose subjects were added and whose kinds are
+    /// declared; the lists are kept as they are when no event was added before (as when the
+    /// events file is added), rather than copied.
+    pub(crate) fn add_events(&mut self, events: EventList) {
+        self.events.append(events);
     }
 
     /// The key of a case id: the same number for the same id (compared exactly), so the
@@ -1167,28 +1276,24 @@ impl DatasetBuilder {
             let opens = self.event_kinds.get(concern_kind).is_some_and(|k| k.opens);
             for (subject, i) in subjects {
                 let concern = &concerns[i as usize];
-                let case = opens.then(|| self.case_key(&concern.id));
-                self.events.push(PendingEvent {
-                    subject,
-                    event: Event {
-                        id: concern.id.clone(),
-                        kind: concern_kind as u16,
-                        date: concern.raised_on,
-                        case: None,
-                        fields: Box::default(),
-                        concern: Some(i),
-                    },
-                    case,
-                });
+                let case = opens.then(|| self.case_ids.key(&concern.id));
+                let id = self.events.ids.push(&concern.id);
+                let date = concern.raised_on;
+                let event = Event::new(id, concern_kind, date, case, 0..0).with_concern(i);
+                self.events.events.push(PendingEvent { subject, event });
             }
         }
         let kinds = self.event_kinds.len();
-        let (events, event_offsets, cases, case_offsets) = group_events(
-            std::mem::take(&mut self.events),
-            &self.event_kinds,
-            &self.case_ids,
-            count,
-        );
+        let EventList {
+            events: pending,
+            ids: event_ids,
+            values: event_values,
+        } = std::mem::take(&mut self.events);
+        let (cases, case_offsets, case_index) =
+            build_cases(&pending, &self.event_kinds, &self.case_ids, count);
+        let (mut events, event_offsets) =
+            sort_events(pending, &case_index, &event_ids, kinds, count);
+        let event_values = gather_values(&mut events, event_values);
         self.subjects.shrink_to_fit();
 
         Dataset {
@@ -1203,6 +1308,8 @@ impl DatasetBuilder {
             concern_offsets: offsets,
             kinds,
             events,
+            event_ids,
+            event_values,
             event_offsets,
             cases,
             case_offsets,
@@ -1230,23 +1337,6 @@ fn display_text(text: &str) -> Option<Box<str>> {
     Some(one_line.trim().into())
 }
 
-/// Sorts events by subject, kind, date and id, and builds the cases they belong to (sorted
-/// by subject, case kind and id). Returns the events, the offsets of each (subject, kind)
-/// slice, the cases and the offsets of each subject's cases.
-fn group_events(
-    mut pending: Vec<PendingEvent>,
-    kinds: &[KindShape],
-    case_ids: &Interner,
-    subjects: usize,
-) -> (Vec<Event>, Vec<u32>, Vec<Case>, Vec<u32>) {
-    let (cases, case_offsets, new_index) = build_cases(&pending, kinds, case_ids, subjects);
-    for p in &mut pending {
-        p.event.case = p.case.and_then(|key| new_index[key as usize]);
-    }
-    let (events, event_offsets) = sort_events(pending, kinds.len(), subjects);
-    (events, event_offsets, cases, case_offsets)
-}
-
 /// The cases the events belong to: one per case key used by an event of a kind in a case
 /// kind, with its subject, kind and dates, sorted by subject, case kind and id; the offsets of
 /// each subject's cases; and each case key's position among the sorted cases.
@@ -1259,7 +1349,8 @@ fn build_cases(
     let mut by_key: Vec<Option<usize>> = vec![None; case_ids.len()];
     let mut cases: Vec<Case> = Vec::new();
     for p in pending {
-        let (Some(key), Some(case_kind)) = (p.case, kinds[p.event.kind as usize].case) else {
+        let (Some(key), Some(case_kind)) = (p.event.case(), kinds[p.event.kind as usize].case)
+        else {
             continue;
         };
         let index = *by_key[key as usize].get_or_insert_with(|| {
@@ -1311,11 +1402,14 @@ fn build_cases(
     (cases, case_offsets, by_key)
 }
 
-/// Sorts events by subject, kind, date and id: a counting sort of the events' positions into
-/// one run per (subject, kind), the events moved once into that order, then each run (a few
-/// events) sorted by date and id. Returns the events and the offsets of the runs.
+/// Sorts events by subject, kind, date and id, giving each its case's position (from
+/// `case_index`, by case key): a counting sort into one run per (subject, kind), each event
+/// copied once into its place, then each run (a few events, usually in date order already)
+/// sorted by date and id. Returns the events and the offsets of the runs.
 fn sort_events(
-    mut pending: Vec<PendingEvent>,
+    pending: Vec<PendingEvent>,
+    case_index: &[Option<CaseIndex>],
+    ids: &Texts,
     width: usize,
     subjects: usize,
 ) -> (Vec<Event>, Vec<u32>) {
@@ -1328,39 +1422,63 @@ fn sort_events(
         event_offsets[i] += event_offsets[i - 1];
     }
     let mut next: Vec<u32> = event_offsets.clone();
-    let mut order = vec![0u32; pending.len()];
-    for (i, p) in pending.iter().enumerate() {
-        let at = &mut next[bucket(p)];
-        order[*at as usize] = i as u32;
-        *at += 1;
+    let placeholder = Event::new(0, 0, NaiveDate::MIN, None, 0..0);
+    let mut events: Vec<Event> = vec![placeholder; pending.len()];
+    for chunk in pending.chunks(WARM_AHEAD) {
+        warm(chunk.iter().map(|p| next[bucket(p)]));
+        for p in chunk {
+            let at = &mut next[bucket(p)];
+            let mut event = p.event;
+            event.set_case(event.case().and_then(|key| case_index[key as usize]));
+            events[*at as usize] = event;
+            *at += 1;
+        }
     }
     drop(next);
-    let mut events: Vec<Event> = Vec::with_capacity(order.len());
-    for chunk in order.chunks(64) {
-        warm_events(&pending, chunk);
-        events.extend(
-            chunk
-                .iter()
-                .map(|&i| std::mem::take(&mut pending[i as usize].event)),
-        );
-    }
+    drop(pending);
+    let order = |a: &Event, b: &Event| {
+        let id = |e: &Event| ids.get_bytes(e.id_number());
+        a.date.cmp(&b.date).then_with(|| id(a).cmp(id(b)))
+    };
     for run in event_offsets.windows(2) {
         let run = &mut events[run[0] as usize..run[1] as usize];
-        if run.len() > 1 {
-            run.sort_unstable_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        if !run.is_sorted_by(|a, b| order(a, b).is_le()) {
+            run.sort_unstable_by(order);
         }
     }
     (events, event_offsets)
 }
 
-/// Reads a word of each event at `positions`, and nothing else: the reads do not depend on
-/// each other, so the processor makes them all at once, and the events are then in the cache
-/// when they are moved (the positions jump about a list too large for the cache).
-fn warm_events(pending: &[PendingEvent], positions: &[u32]) {
-    let sum = positions.iter().fold(0u32, |sum, &i| {
-        sum.wrapping_add(pending[i as usize].subject)
-    });
-    std::hint::black_box(sum);
+/// The events' field values in the events' order, each event pointed at its own: a subject's
+/// events are read together, and so, now, are their fields (in the file's order they were
+/// scattered across the whole list).
+fn gather_values(events: &mut [Event], mut values: Vec<Value>) -> Vec<Value> {
+    let mut gathered = Vec::with_capacity(values.len());
+    for chunk in events.chunks_mut(WARM_AHEAD) {
+        let first_field = |event: &Event| values.get(event.field_range().start);
+        warm(chunk.iter().map(|event| match first_field(event) {
+            Some(Value::Flag(flag)) => u32::from(*flag),
+            Some(_) | None => 0,
+        }));
+        for event in chunk {
+            let start = gathered.len();
+            let fields = values[event.field_range()].iter_mut();
+            gathered.extend(fields.map(|value| std::mem::replace(value, Value::Flag(false))));
+            event.move_fields(start);
+        }
+    }
+    gathered
+}
+
+/// How many places [`sort_events`] and [`gather_values`] read ahead (see [`warm`]).
+const WARM_AHEAD: usize = 64;
+
+/// Reads values at places that jump about a list too large for the cache, and nothing else
+/// with them: the reads do not depend on each other, so the processor makes them all at once,
+/// and the work that follows on the same places finds them in the cache rather than waiting
+/// for memory one place at a time.
+fn warm(reads: impl Iterator<Item = u32>) {
+    std::hint::black_box(reads.fold(0u32, u32::wrapping_add));
 }
 
 #[cfg(test)]
@@ -1468,30 +1586,34 @@ mod tests {
         let keys: Vec<u32> = names.iter().map(|n| ids.key(n)).collect();
         assert_eq!(keys, (0..5_000).collect::<Vec<u32>>());
         for (name, key) in names.iter().zip(&keys).rev() {
+            let name = name.as_bytes();
             assert_eq!(ids.key_hashed(id_hash(name), name), *key);
-            assert_eq!(ids.name(*key), name);
+            assert_eq!(ids.name(*key).as_bytes(), name);
         }
-        ids.warm(&[0, u64::MAX, id_hash("c000001")]);
+        ids.warm(&[0, u64::MAX, id_hash(b"c000001")]);
         assert_eq!(ids.len(), 5_000);
     }
 
     #[test]
     fn positions_by_hash_keep_the_first_position() {
         let mut table = PositionsByHash::default();
-        assert_eq!(table.get(7), None);
-        table.warm(&[7]);
+        assert_eq!(table.get(7 << 32), None);
+        table.warm(&[7 << 32]);
+        // Tags (the high 32 bits) that share their low bits, and so their first slot.
+        let hash = |n: u64| (n * 64) << 32;
         for position in 0..1_000u32 {
             assert_eq!(
-                table.first_or_insert(u64::from(position) * 64, position),
+                table.first_or_insert(hash(u64::from(position)), position),
                 None
             );
         }
-        // Hashes that share their low bits, and so their first slot, are told apart.
-        assert_eq!(table.first_or_insert(64, 5_000), Some(1));
-        assert_eq!(table.first_or_insert(1_000 * 64, 5_001), None);
-        assert_eq!(table.get(999 * 64), Some(999));
-        assert_eq!(table.get(1_000 * 64), Some(5_001));
-        assert_eq!(table.get(3), None);
+        assert_eq!(table.first_or_insert(hash(1), 5_000), Some(1));
+        // Only the tag counts.
+        assert_eq!(table.first_or_insert(hash(2) | 123, 5_000), Some(2));
+        assert_eq!(table.first_or_insert(hash(1_000), 5_001), None);
+        assert_eq!(table.get(hash(999)), Some(999));
+        assert_eq!(table.get(hash(1_000)), Some(5_001));
+        assert_eq!(table.get(3 << 32), None);
         let sized = PositionsByHash::with_capacity(10);
         assert_eq!(sized.get(0), None);
     }

@@ -33,8 +33,9 @@ pub(crate) trait Row {
     fn len(&self) -> usize;
     fn cell(&self, i: usize) -> &[u8];
     /// The key of the `slot`th id of [`Prepare::ids`] in its interner (see
-    /// [`Handler::lend_interners`]), when the reading thread already numbered it. `None` for
-    /// an empty cell, text that is not UTF-8, or a row not read by [`read_csv`].
+    /// [`Handler::lend_interners`]), when the reading thread already numbered it, which it does
+    /// for plain ids only: not empty, and printable ASCII once trimmed (see
+    /// [`is_printable_ascii`]). `None` for any other cell, or a row not read by [`read_csv`].
     #[inline]
     fn prepared_id(&self, _slot: usize) -> Option<u32> {
         None
@@ -45,8 +46,8 @@ pub(crate) trait Row {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Prepare {
     /// Columns of ids to number on the reading thread, each with its own interner (the
-    /// handler's, lent for the reading: see [`Handler::lend_interners`]). The text numbered
-    /// is that of [`cell_text`].
+    /// handler's, lent for the reading: see [`Handler::lend_interners`]). Only plain ids are
+    /// numbered (see [`Row::prepared_id`]), whose text is that of [`cell_text`].
     pub ids: Vec<usize>,
 }
 
@@ -847,23 +848,55 @@ impl Batch {
         }
         let records = &self.records[..self.len];
         self.ids.resize(self.len * width, None);
+        let mut ids = Vec::with_capacity(self.len);
         let mut hashes = Vec::with_capacity(self.len);
         for (column, (&field, interner)) in prepare.ids.iter().zip(interners).enumerate() {
-            let id = |record| batch_id(record, field);
+            ids.clear();
+            ids.extend(records.iter().map(|record| batch_id(record, field)));
             hashes.clear();
-            hashes.extend(records.iter().map(|r| id(r).map_or(0, id_hash)));
+            hashes.extend(ids.iter().map(|id| id.map_or(0, id_hash)));
             interner.warm(&hashes);
-            for (row, (record, &hash)) in records.iter().zip(&hashes).enumerate() {
-                self.ids[row * width + column] = id(record).map(|id| interner.key_hashed(hash, id));
+            for (row, (id, &hash)) in ids.iter().zip(&hashes).enumerate() {
+                self.ids[row * width + column] = id.map(|id| interner.key_hashed(hash, id));
             }
         }
     }
 }
 
-/// The id in a record's `field` for [`Batch::number_ids`]: the text [`cell_text`] gives, or
-/// `None` when it is empty or not UTF-8 (the handler then reads and reports it).
-fn batch_id(record: &ByteRecord, field: usize) -> Option<&str> {
-    trimmed_text(cell_bytes(record, field)).filter(|t| !t.is_empty())
+/// The id in a record's `field` for [`Batch::number_ids`] when it is plain: not empty, and
+/// printable ASCII only (see [`is_printable_ascii`]), so that its bytes are the text
+/// [`cell_text`] gives. `None` for any other id, which the handler then reads, and numbers or
+/// reports, itself.
+fn batch_id(record: &ByteRecord, field: usize) -> Option<&[u8]> {
+    let bytes = cell_bytes(record, field);
+    (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
+}
+
+/// Whether every byte is printable ASCII (a space to `~`): text that needs no UTF-8 check,
+/// holds no control character, and, once trimmed by [`cell_bytes`], no more trimming by
+/// [`cell_text`]. Eight bytes are checked at a time.
+#[inline]
+pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // No byte at 0x80 or above (no high bit); once none is, none below 0x20 (subtracting 0x20
+    // from such a byte sets the high bit of the lowest one, which `!word` keeps) and none at
+    // 0x7f (adding one sets its high bit, and carries nowhere else).
+    let printable = |word: u64| {
+        word & HIGH == 0
+            && word.wrapping_sub(ONES * 0x20) & !word & HIGH == 0
+            && word.wrapping_add(ONES) & HIGH == 0
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let words_ok = chunks.all(|chunk| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        printable(u64::from_le_bytes(word))
+    });
+    let rest = chunks.remainder();
+    let mut word = [b' '; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    words_ok && printable(u64::from_le_bytes(word))
 }
 
 // Reading a CSV file in chunks cooked on several threads.
@@ -2226,6 +2259,41 @@ mod tests {
         let spans = csv_field_spans(line, b',');
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
         assert_eq!(texts, vec!["c01", "\"a, b\"", "80%", "\"x\"\"y\""]);
+    }
+
+    #[test]
+    fn printable_ascii_is_told_eight_bytes_at_a_time() {
+        for text in [
+            "",
+            "c1",
+            "E0000001",
+            "E00000012",
+            " ~ !",
+            "a long id with spaces ~~",
+        ] {
+            assert!(is_printable_ascii(text.as_bytes()), "{text:?}");
+        }
+        for bad in [0x00, 0x09, 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
+            for at in [0, 3, 7, 8, 12] {
+                let mut bytes = b"abcdefghijklm".to_vec();
+                bytes[at] = bad;
+                assert!(!is_printable_ascii(&bytes), "{bad:#x} at {at}");
+            }
+        }
+        assert!(!is_printable_ascii("é".as_bytes()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn printable_ascii_agrees_with_a_byte_by_byte_check(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![0x20u8..0x7f, proptest::num::u8::ANY],
+                0..40,
+            ),
+        ) {
+            let expected = bytes.iter().all(|b| (b' '..=b'~').contains(b));
+            proptest::prop_assert_eq!(is_printable_ascii(&bytes), expected);
+        }
     }
 
     #[test]

@@ -1617,11 +1617,14 @@ fn events_snapshot(schema: &Schema, data: &Dataset) -> String {
         writeln!(out, "subject {id}").unwrap();
         for (k, def) in schema.event_kinds.iter().enumerate() {
             for event in data.events(s, k) {
-                let case = event.case.map(|c| data.case(c).id.to_string());
+                let case = event.case().map(|c| data.case(c).id.to_string());
                 writeln!(
                     out,
                     "  {} {} {} case={case:?} {:?}",
-                    def.id, event.id, event.date, event.fields
+                    def.id,
+                    data.event_id(event),
+                    event.date,
+                    data.event_fields(event)
                 )
                 .unwrap();
             }
@@ -1650,21 +1653,23 @@ fn good_events_make_events_and_cases() {
     let reviews = data.events(s1, 3);
     assert_eq!(reviews.len(), 1);
     assert_eq!(
-        (&*reviews[0].id, reviews[0].date),
+        (data.event_id(&reviews[0]), reviews[0].date),
         ("E2", date("2026-09-15"))
     );
-    assert_eq!(&*reviews[0].fields, &[Value::Enum(0)]);
-    let c1 = reviews[0].case.unwrap();
+    assert_eq!(data.event_fields(&reviews[0]), &[Value::Enum(0)]);
+    let c1 = reviews[0].case().unwrap();
     assert_eq!(&*data.case(c1).id, "c-1");
     let visits = data.events(s1, 5);
-    assert_eq!(&*visits[0].fields, &[Value::Number(dec("4.0"))]);
-    assert_eq!(visits[0].case, None);
+    assert_eq!(data.event_fields(&visits[0]), &[Value::Number(dec("4.0"))]);
+    assert_eq!(visits[0].case(), None);
     // The concerns are events of the `concern` kind, and open concern_followup cases.
     let concerns = data.events(s1, 0);
     assert_eq!(concerns.len(), 1);
-    assert_eq!(&*concerns[0].id, "K-1");
+    assert_eq!(data.event_id(&concerns[0]), "K-1");
+    assert_eq!(concerns[0].concern(), Some(0));
+    assert!(data.event_fields(&concerns[0]).is_empty());
     let response = &data.events(s1, 6)[0];
-    assert_eq!(response.case, concerns[0].case);
+    assert_eq!(response.case(), concerns[0].case());
 
     let cases: Vec<_> = data
         .cases(s1)
