@@ -286,7 +286,7 @@ fn bench_scaling(c: &mut Criterion) {
         let text = generate(rules);
         group.throughput(criterion::Throughput::Elements(rules as u64));
         group.bench_function(format!("parse/{rules} rules"), |b| {
-            b.iter(|| escalate::parse::parse(black_box(&text)).expect("parses"))
+            b.iter(|| escalate::__private::parse(black_box(&text)).expect("parses"))
         });
         group.bench_function(format!("parse + check/{rules} rules"), |b| {
             b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
@@ -294,7 +294,7 @@ fn bench_scaling(c: &mut Criterion) {
     }
     for rules in [RULES / 20, RULES / 2, RULES * 5] {
         let error = Policy::parse("bench.policy", broken(rules)).expect_err("unknown metrics");
-        let count = error.problems.len();
+        let count = error.records().len();
         eprintln!("{rules} broken rules: {count} diagnostics");
         group.throughput(criterion::Throughput::Elements(count as u64));
         group.bench_function(format!("render for people/{count} diagnostics"), |b| {
