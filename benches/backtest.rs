@@ -19,11 +19,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use escalate::data::{DataSources, Dataset, PerformanceRecord};
-use escalate::eval::EvalOptions;
-use escalate::history::Replay;
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::__private::Replay;
+use escalate::{DataSources, Dataset, EvalOptions, Month, PerformanceRecord, Policy};
 
 #[allow(dead_code)]
 #[path = "../examples/generate.rs"]
@@ -159,13 +156,7 @@ fn replaces_chains(c: &mut Criterion) {
         });
         group.bench_function(format!("backtest-3-months/{rules}"), |b| {
             b.iter_with_large_drop(|| {
-                escalate::history::backtest(
-                    &policy,
-                    &data,
-                    month("2026-08"),
-                    month("2026-10"),
-                    &|_| {},
-                )
+                escalate::backtest(&policy, &data, month("2026-08"), month("2026-10"), &|_| {})
             })
         });
     }

@@ -10,12 +10,16 @@
 //! well under 100 ms. And it measures rendering every diagnostic of a policy with 2,000 errors
 //! (linear in their number, thanks to the line index).
 //!
-//! Run with `cargo bench --bench check`.
+//! The `scaling` group parses and checks policies of 20, 200 and 2,000 rules (1x, 10x, 100x)
+//! and renders the diagnostics of policies with about 100, 1,000 and 10,000 errors, for
+//! people and as JSON: each should take ten times as long as the size before it.
+//!
+//! Run with `cargo bench --bench check` (`-- scaling` for the sizes alone).
 
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use escalate::policy::Policy;
+use escalate::Policy;
 
 const RULES: usize = 2_000;
 const METRICS: usize = 50;
@@ -172,7 +176,7 @@ fn bench_check(c: &mut Criterion) {
     // The generated policy must be valid, or the benchmark measures the error path.
     match Policy::parse("bench.policy", text.as_str()) {
         Ok(policy) => assert!(
-            policy.warnings().is_empty(),
+            policy.warning_records().is_empty(),
             "the generated policy has warnings:\n{}",
             policy.render_warnings(false)
         ),
@@ -193,7 +197,7 @@ fn bench_check(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
     group.bench_function("parse 2000 rules", |b| {
-        b.iter(|| escalate::parse::parse(black_box(&text)).expect("parses"))
+        b.iter(|| escalate::__private::parse(black_box(&text)).expect("parses"))
     });
     group.bench_function("parse + check 2000 rules", |b| {
         b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
@@ -211,7 +215,7 @@ fn bench_typing(
     group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
     text: &str,
 ) {
-    use escalate::lsp::document::Document;
+    use escalate::__private::Document;
     // A character removed from the first rule, and put back: every later item moves.
     let edited = text.replacen("metric_0 < 60%", "metric_0 < 6%", 1);
     assert_ne!(edited, text, "the edit applies");
@@ -251,9 +255,9 @@ fn bench_rendering(
         .replace("metric metrik_", "metric metric_");
     let error = Policy::parse("bench.policy", broken).expect_err("unknown metrics");
     assert!(
-        error.problems.len() > RULES / 2,
+        error.error_count() > RULES / 2,
         "{} problems",
-        error.problems.len()
+        error.error_count()
     );
     group.bench_function("render 2000 diagnostics", |b| {
         b.iter(|| black_box(error.render(false)))
@@ -263,5 +267,45 @@ fn bench_rendering(
     });
 }
 
-criterion_group!(benches, bench_check);
+/// A policy of `rules` rules where every rule names a metric that is not declared (one or
+/// more errors each).
+fn broken(rules: usize) -> String {
+    generate(rules)
+        .replace("metric_", "metrik_")
+        .replace("metric metrik_", "metric metric_")
+}
+
+/// Parse, check and render at 1x, 10x and 100x sizes: the times should grow tenfold.
+fn bench_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scaling");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for rules in [RULES / 100, RULES / 10, RULES] {
+        let text = generate(rules);
+        group.throughput(criterion::Throughput::Elements(rules as u64));
+        group.bench_function(format!("parse/{rules} rules"), |b| {
+            b.iter(|| escalate::__private::parse(black_box(&text)).expect("parses"))
+        });
+        group.bench_function(format!("parse + check/{rules} rules"), |b| {
+            b.iter(|| Policy::parse("bench.policy", black_box(text.as_str())).expect("checks"))
+        });
+    }
+    for rules in [RULES / 20, RULES / 2, RULES * 5] {
+        let error = Policy::parse("bench.policy", broken(rules)).expect_err("unknown metrics");
+        let count = error.records().len();
+        eprintln!("{rules} broken rules: {count} diagnostics");
+        group.throughput(criterion::Throughput::Elements(count as u64));
+        group.bench_function(format!("render for people/{count} diagnostics"), |b| {
+            b.iter(|| black_box(error.render(false)))
+        });
+        group.bench_function(format!("render as JSON/{count} diagnostics"), |b| {
+            b.iter(|| serde_json::to_string(&error.records()).expect("serialises"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_check, bench_scaling);
 criterion_main!(benches);

@@ -13,6 +13,10 @@
 //! action-plan rules on the events (deadlines, cadences, counts); all are kept in
 //! `benches/policies/` so the bench needs nothing outside this repository.
 //!
+//! The `scaling` group loads and evaluates the call-back policy on 1,000, 10,000 and 100,000
+//! clinicians x 36 months (1x, 10x, 100x; `cargo bench --bench eval -- scaling`): each size
+//! should take ten times as long as the one before.
+//!
 //! The `events` groups compare, on the same subjects, loading the events file with loading the
 //! performance file (rows a second), and evaluating the call-back policy with evaluating it
 //! with the events rules too.
@@ -21,10 +25,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use escalate::data::{DataInput, DataSources, Dataset};
-use escalate::eval::EvalOptions;
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{DataInput, DataSources, Dataset, EvalOptions, Month, Policy};
 
 #[allow(dead_code)]
 #[path = "../examples/generate.rs"]
@@ -250,5 +251,30 @@ fn events_benches(c: &mut Criterion, subjects: usize, data: &Data, [callbacks, p
     group.finish();
 }
 
-criterion_group!(eval, benches);
+/// Loading (performance and subjects files) and evaluating the call-back policy at 1x, 10x and
+/// 100x sizes.
+fn scaling(c: &mut Criterion) {
+    let as_of: Month = "2026-10".parse().expect("a month");
+    let options = EvalOptions::default();
+    let callbacks = policy("callbacks.policy", CALLBACKS);
+    let mut group = c.benchmark_group("scaling");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+    for subjects in [1_000, 10_000, 100_000] {
+        let data = Data::generate(subjects, generate::Layout::Wide, 0);
+        let sources = data.without_concerns();
+        group.throughput(Throughput::Elements(data.rows));
+        group.bench_function(format!("load/{subjects} clinicians"), |b| {
+            b.iter_with_large_drop(|| load(&callbacks, &sources))
+        });
+        let dataset = load(&callbacks, &sources);
+        group.bench_function(format!("evaluate/{subjects} clinicians"), |b| {
+            b.iter_with_large_drop(|| callbacks.evaluate(&dataset, as_of, &options))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(eval, benches, scaling);
 criterion_main!(eval);

@@ -7,9 +7,7 @@
 
 use std::process::ExitCode;
 
-use escalate::data::{DataSources, Dataset};
-use escalate::eval::EvalOptions;
-use escalate::policy::Policy;
+use escalate::{DataErrors, DataSources, Dataset, EvalOptions, Policy};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,13 +23,13 @@ fn main() -> ExitCode {
         }
     };
     let data = DataSources::from_dir(data_dir.as_ref())
-        .map_err(|e| escalate::data::DataErrors(vec![e]))
+        .map_err(DataErrors::from)
         .and_then(|sources| Dataset::load(&policy.program().schema, &sources));
     let data = match data {
         Ok(data) => data,
         Err(errors) => {
             for error in errors.iter() {
-                eprint!("{}", escalate::diagnostic::render(error, false));
+                eprint!("{}", escalate::render_diagnostic(error, false));
             }
             return ExitCode::from(1);
         }

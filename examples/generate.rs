@@ -33,8 +33,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use clap::Parser;
-use escalate::calendar::Calendar;
-use escalate::month::Month;
+use escalate::{Calendar, Month};
 
 /// How to write the performance file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

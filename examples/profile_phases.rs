@@ -15,10 +15,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use escalate::data::{DataSources, Dataset};
-use escalate::eval::EvalOptions;
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{DataSources, Dataset, EvalOptions, Month, Policy, Schema};
 
 /// CPU time (user + system, all threads) of this process so far, from `/proc/self/stat`.
 fn cpu_time() -> Duration {
@@ -72,7 +69,7 @@ fn only(sources: &DataSources, which: usize) -> DataSources {
 }
 
 /// Loads each data file on its own, then drops it.
-fn load_each(schema: &escalate::schema::Schema, sources: &DataSources) {
+fn load_each(schema: &Schema, sources: &DataSources) {
     let names = ["performance", "concerns", "subjects", "events"];
     for (which, name) in names.iter().enumerate() {
         let part = only(sources, which);

@@ -29,6 +29,8 @@ const PRECOMPUTED_YEARS: RangeInclusive<i32> = 1970..=2100;
 const MOST_WORKING_DAYS_IN_A_YEAR: u64 = 262;
 
 /// Which days a calendar counts as non-working, besides its extra holidays.
+///
+/// See the example of [`Calendar`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum CalendarKind {
     /// Weekends and the England & Wales bank holidays (`calendar england_and_wales`, the default).
@@ -62,6 +64,8 @@ impl fmt::Display for CalendarKind {
 }
 
 /// How long after the decision date an action is due (`due N working days | days | weeks | months`).
+///
+/// See the example of [`Calendar`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Deadline {
     /// The Nth working day strictly after the decision date (0 is the decision date itself).
@@ -88,7 +92,27 @@ impl fmt::Display for Deadline {
     }
 }
 
-/// A working-day calendar: which dates are working days, and when deadlines fall.
+/// A working-day calendar: which dates are working days, and when deadlines fall. A policy's
+/// is [`Program::calendar`](crate::Program::calendar).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use escalate::{england_and_wales_bank_holidays, Calendar, CalendarKind, Deadline};
+///
+/// let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+/// let calendar = Calendar::default(); // England and Wales
+/// assert_eq!(calendar.kind(), CalendarKind::EnglandAndWales);
+/// // Friday 18 December 2026: 5 working days later skips the weekend, Christmas Day and the
+/// // substitute day for Boxing Day.
+/// let due = calendar.due_date(day("2026-12-18"), Deadline::WorkingDays(5));
+/// assert_eq!(due, Some(day("2026-12-29")));
+/// assert!(!calendar.is_working_day(day("2026-12-28")));
+/// let holidays = england_and_wales_bank_holidays(2026);
+/// assert!(holidays.contains(&(day("2026-12-25"), "Christmas Day")));
+/// // Weekends only, with a day of our own.
+/// let ours = Calendar::new(CalendarKind::WeekendsOnly, [day("2026-12-24")]);
+/// assert_eq!(ours.add_working_days(day("2026-12-23"), 1), Some(day("2026-12-25")));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Calendar {
     kind: CalendarKind,
@@ -312,6 +336,8 @@ type BankHoliday = (NaiveDate, &'static str);
 /// The rules in force since 1978 are applied to every year, with the moved and extra days of
 /// 1995, 1999, 2002, 2011, 2012, 2020, 2022 and 2023; the result is exact for 2000–2040 as far
 /// as those years' holidays have been announced. Years chrono cannot represent give no dates.
+///
+/// See the example of [`Calendar`].
 pub fn england_and_wales_bank_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
     let mut holidays: Vec<BankHoliday> = Vec::with_capacity(10);
     holidays.extend(new_years_day(year));
@@ -488,6 +514,8 @@ fn next_monday(date: NaiveDate) -> Option<NaiveDate> {
 const GOVUK_BANK_HOLIDAYS_URL: &str = "https://www.gov.uk/bank-holidays.json";
 
 /// Why a gov.uk bank holiday file could not be used.
+///
+/// See the example of [`holidays_from_govuk_json`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum HolidayFileError {
     /// The text is not JSON in the layout of the gov.uk file.
@@ -561,7 +589,19 @@ struct GovUkEvent {
 /// the JSON published at <https://www.gov.uk/bank-holidays.json>.
 ///
 /// `division` is `england-and-wales`, `scotland` or `northern-ireland`; case and `_` instead
-/// of `-` are accepted (`england_and_wales`).
+/// of `-` are accepted (`england_and_wales`). The dates go into
+/// [`EvalOptions::extra_holidays`](crate::EvalOptions::extra_holidays) or
+/// [`Calendar::with_holidays`].
+///
+/// ```
+/// let file = r#"{"england-and-wales": {"division": "england-and-wales", "events": [
+///     {"title": "Extra day", "date": "2026-11-02", "notes": "", "bunting": false}
+/// ]}}"#;
+/// let days = escalate::holidays_from_govuk_json(file, "england-and-wales").unwrap();
+/// assert_eq!(days[0].to_string(), "2026-11-02");
+/// let error = escalate::holidays_from_govuk_json(file, "wales").unwrap_err();
+/// assert!(error.to_string().contains("wales"));
+/// ```
 pub fn holidays_from_govuk_json(
     text: &str,
     division: &str,

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::lines::LineIndex;
 
 /// Whether a diagnostic stops the command.
+///
+/// See the example of [`DiagnosticRecord`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
@@ -22,7 +24,25 @@ pub enum Level {
     Warning,
 }
 
-/// A diagnostic as printed by `--format json`.
+/// A diagnostic as printed by `--format json`: every problem has one
+/// ([`PolicyError::records`](crate::PolicyError::records),
+/// [`DataError::record`](crate::DataError::record), ...).
+///
+/// ```
+/// use escalate::{check_text, Level};
+///
+/// let text = "policy \"P\"\nrole lead \"Lead\"\nrule r \"R\" {\n  when callbacks < 20\n}\n";
+/// let records = check_text("p.policy", text);
+/// let unknown = records.iter().find(|r| r.code == "check::unknown_name").unwrap();
+/// assert_eq!((unknown.severity, unknown.line, unknown.column), (Level::Error, 4, 8));
+/// let json = serde_json::to_value(unknown).unwrap();
+/// assert_eq!(json["file"], "p.policy");
+///
+/// // For people, any problem renders with its line underlined.
+/// let error = escalate::Policy::parse("p.policy", text).unwrap_err();
+/// let shown = error.render(false);
+/// assert!(shown.contains("check::unknown_name") && shown.contains("when callbacks < 20"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiagnosticRecord {
     /// `error` or `warning`.
@@ -64,11 +84,6 @@ impl SourceFile {
     /// The name it is shown under.
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Its text.
-    pub fn text(&self) -> &str {
-        &self.source.inner().text
     }
 
     /// Where its lines start.
@@ -198,7 +213,12 @@ fn position(diagnostic: &dyn Diagnostic) -> Option<(usize, usize)> {
     Some((contents.line() + 1, contents.column() + 1))
 }
 
-/// Renders a diagnostic for people: message, source line, underline, label and help.
+/// Renders a diagnostic for people: message, source line, underline, label and help
+/// (`colour`: with terminal colours). For data problems, and any other
+/// `miette::Diagnostic`; a policy's problems are rendered against its text by
+/// [`PolicyError::render`](crate::PolicyError::render).
+///
+/// See the example of [`DataErrors`](crate::DataErrors).
 pub fn render(diagnostic: &dyn Diagnostic, colour: bool) -> String {
     let theme = match colour {
         true => GraphicalTheme::unicode(),

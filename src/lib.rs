@@ -2,42 +2,56 @@
 //! and the interpreter that runs them.
 //!
 //! A policy says, for each subject (a clinician, a contractor, a practice), which actions are
-//! required in a month, given monthly performance records and dated concern records. The
-//! stages are: [`parse`] (text to syntax tree) → [`check`] (names, units, types: a
-//! [`program::Program`]) → [`eval`] (the interpreter, with [`data`] as input) → [`report`].
-//! [`policy::Policy`] does reading, parsing and checking in one call.
+//! required in a month, given monthly performance figures, dated concerns and (language v1)
+//! dated events. Everything the library offers is here, at the crate root.
 //!
 //! # Guide
 //!
-//! - **Policies**: [`policy::Policy::parse`] (text) or [`policy::Policy::from_path`];
-//!   [`policy::check_text`] lists a text's errors and warnings without failing.
-//! - **Data**: [`data::Dataset::load`] reads [`data::DataSources`], each a
-//!   [`data::DataInput`]: a file, CSV or JSON text in memory, or whatever a
-//!   [`std::io::Read`] gives; [`data::Dataset::from_records`] takes typed records. All go
-//!   through the same loaders, with the same checks and error locations.
-//! - **Evaluation** needs only the checked [`program::Program`] and the data
-//!   ([`eval::evaluate`]); [`policy::Policy::evaluate`] adds the checker's warnings.
-//!   [`eval::explain`] says why a rule did or did not fire; [`history::backtest`] replays
-//!   months.
-//! - **Results** ([`eval::Evaluation`] and the rest) are `serde::Serialize` and
-//!   `serde::Deserialize`: their JSON is the command line's `--format json`, and reads back. Problems are concrete error types implementing
-//!   `miette::Diagnostic`; [`diagnostic`] renders them or turns them into JSON records.
+//! 1. **Read a policy.** [`Policy::parse`] (text) or [`Policy::from_path`] (a file) parses
+//!    and checks it, or returns every problem as a [`PolicyError`]. [`check_text`] lists a
+//!    text's errors and warnings without failing (what an editor shows as you type), and
+//!    [`format_policy`] lays a policy out as `escalate fmt` does. The checked [`Program`]
+//!    says what data the policy reads: its [`Schema`] of metrics, fields, events and cases.
+//! 2. **Load the data.** [`Dataset::load`] reads [`DataSources`], each a [`DataInput`]: a
+//!    file (CSV, JSON or an Excel workbook), CSV or JSON text in memory, or whatever a
+//!    [`std::io::Read`] gives ([`DataSources::from_dir`] finds the files in a folder).
+//!    [`Dataset::from_records`] takes typed records instead ([`PerformanceRecord`],
+//!    [`SubjectRecord`], [`ConcernRecord`], [`EventRecord`]). All go through the same
+//!    loaders, with the same checks: problems come back as [`DataErrors`] naming the file,
+//!    line and column; the [`LoadSummary`] says what was read.
+//! 3. **Evaluate.** [`Policy::evaluate`] (or [`evaluate`], which needs only the [`Program`]
+//!    and the [`Dataset`]) gives the [`Evaluation`] for a month: the required [`Action`]s
+//!    with their [`Evidence`], the rules left [`Undecided`] for [`Missing`] data, and the
+//!    grades. [`explain`] says why each rule did or did not fire for one subject,
+//!    [`run_tests`] runs a policy's own `test` blocks, [`backtest`] replays a range of
+//!    months (then [`compare_backtests`] and [`agreement`] with what was done, read by
+//!    [`load_actual`]).
+//! 4. **Show the results.** Every result is `serde::Serialize` and `serde::Deserialize`: its
+//!    JSON is the command line's `--format json`, and reads back. [`evaluation_text`],
+//!    [`evaluation_csv`], [`explanation_text`], [`backtest_text`], [`backtest_csv`] and (with
+//!    the `html` feature) `backtest_html` write what the command prints. Problems implement
+//!    `miette::Diagnostic`: [`render_diagnostic`] shows one for people, and each has a
+//!    [`DiagnosticRecord`] for programs.
+//!
+//! Figures are exact decimals ([`Decimal`], shown in results as a [`Figure`]), months are
+//! [`Month`]s, and deadlines count working days of a [`Calendar`].
 //!
 //! # Features
 //!
-//! - `cli` (default): the `escalate` command and the `cli` module; turns on `parallel` and
-//!   `html`.
+//! - `cli` (default): the `escalate` command; turns on `parallel` and `html`.
+//! - `lsp` (default): the language server, `escalate lsp`.
+//! - `xlsx` (default): reading Excel workbooks.
 //! - `parallel`: subjects evaluated on all cores (rayon).
-//! - `html`: `report::html`, the HTML backtest report.
+//! - `html`: `backtest_html`, the backtest as one HTML page.
 //!
 //! With `default-features = false` the library builds for `wasm32-unknown-unknown`. Python
 //! bindings (`bindings/python`) and WebAssembly bindings (`bindings/wasm`) are crates of
 //! their own; see the README's "Embedding".
 //!
+//! # Example
+//!
 //! ```
-//! use escalate::data::{Dataset, PerformanceRecord};
-//! use escalate::eval::EvalOptions;
-//! use escalate::policy::Policy;
+//! use escalate::{Dataset, EvalOptions, PerformanceRecord, Policy};
 //!
 //! let policy = Policy::parse("callbacks.policy", r#"
 //!     policy "Call-backs"
@@ -79,26 +93,91 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod ast;
-pub mod calendar;
-pub mod check;
+mod ast;
+mod calendar;
+mod check;
 #[cfg(feature = "cli")]
-pub mod cli;
-pub mod data;
-pub mod diagnostic;
-pub mod eval;
-pub mod fmt;
-pub mod history;
-pub mod lines;
+mod cli;
+mod data;
+mod diagnostic;
+mod eval;
+mod fmt;
+mod history;
+mod lines;
 #[cfg(feature = "lsp")]
-pub mod lsp;
-pub mod month;
-pub mod number;
-pub mod parse;
-pub mod policy;
-pub mod program;
-pub mod quote;
-pub mod report;
-pub mod schema;
-pub mod suggest;
-pub mod testing;
+mod lsp;
+mod month;
+mod number;
+mod parse;
+mod policy;
+mod program;
+mod quote;
+mod report;
+mod schema;
+mod suggest;
+mod testing;
+
+// Policies: read, check, format and test.
+pub use policy::{check_text, format_policy, Policy, PolicyError};
+pub use program::{Program, Severity};
+pub use schema::{
+    CaseKindDef, Direction, EventKindDef, FieldDef, FieldType, MetricDef, MetricKind, Schema,
+};
+pub use testing::{run as run_tests, CoverageItem, TestReport, TestResult};
+
+// Data.
+pub use data::{
+    ConcernRecord, DataError, DataErrors, DataInput, DataLocation, DataSources, DataWarning,
+    Dataset, EventRecord, FileFormat, FileKind, FileSummary, IgnoredRows, Layout, LoadSummary,
+    PerformanceRecord, SubjectRecord,
+};
+pub use month::{Month, MonthParseError};
+pub use number::Figure;
+/// The exact decimal type of figures ([`PerformanceRecord::value`], [`Figure`]), re-exported
+/// from `rust_decimal` so that embedders need not depend on it themselves. Read figures from
+/// their text (`"78.5".parse::<Decimal>()`), never through floating point; see the example of
+/// [`Figure`].
+pub use rust_decimal::Decimal;
+
+// Working days.
+pub use calendar::{
+    england_and_wales_bank_holidays, holidays_from_govuk_json, Calendar, CalendarKind, Deadline,
+    HolidayFileError,
+};
+
+// Evaluation and explanation.
+pub use eval::{
+    check_subject, evaluate, explain, Action, ArmExplanation, DeadlineEvidence, DeadlineState,
+    EvalOptions, Evaluation, Evidence, Explanation, FieldValue, GradeExplanation, GradeResult,
+    LookupError, Missing, Outcome as RuleOutcome, RuleExplanation, Step as ConditionStep,
+    Undecided,
+};
+
+// Replaying months.
+pub use history::{
+    agreement, backtest, compare as compare_backtests, load_actual, ActualAction, Agreement,
+    Backtest, BacktestAction, BacktestMonth, Comparison, MonthDifference, Reason as ResolvedReason,
+    Resolved, RuleAgreement, RuleDifference, RuleSummary, Status as ActionStatus, SubjectMonth,
+    SubjectRule, Summary as BacktestSummary,
+};
+
+// Output for people and spreadsheets.
+pub use diagnostic::{render as render_diagnostic, DiagnosticRecord, Level};
+#[cfg(feature = "html")]
+pub use report::html::backtest as backtest_html;
+pub use report::{
+    backtest::{csv as backtest_csv, human as backtest_text, BacktestReport},
+    csv as evaluation_csv, explanation as explanation_text, human as evaluation_text,
+};
+
+/// Not part of the library's API, and may change at any time: what the `escalate` binary
+/// and the benches call.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "cli")]
+    pub use crate::cli::run;
+    pub use crate::history::Replay;
+    #[cfg(feature = "lsp")]
+    pub use crate::lsp::document::Document;
+    pub use crate::parse::parse;
+}

@@ -37,11 +37,6 @@ impl LineIndex {
         }
     }
 
-    /// How many lines the text has (an empty text has one, empty, line).
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
-
     /// The 0-based line holding byte `offset` (offsets past the end are on the last line).
     pub fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset) - 1
@@ -53,6 +48,7 @@ impl LineIndex {
     }
 
     /// The 0-based line and byte column of byte `offset`.
+    #[cfg(feature = "lsp")]
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let line = self.line_of(offset);
         (line, offset - self.starts[line])
@@ -61,6 +57,7 @@ impl LineIndex {
     /// The 0-based line and UTF-16 column of byte `offset` in `text` (the text indexed), as
     /// the Language Server Protocol counts them. An offset inside a character counts as that
     /// character's start.
+    #[cfg(feature = "lsp")]
     pub fn utf16_position(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
         let (line, _) = self.line_column(offset);
@@ -74,6 +71,7 @@ impl LineIndex {
 
     /// The byte offset of a 0-based line and UTF-16 column in `text` (the text indexed). A
     /// column past the end of its line means the line's end; a line past the last, the text's.
+    #[cfg(feature = "lsp")]
     pub fn utf16_offset(&self, text: &str, line: usize, column: usize) -> usize {
         let Some(&start) = self.starts.get(line) else {
             return text.len();
@@ -90,6 +88,7 @@ impl LineIndex {
     }
 
     /// Where 0-based `line`'s text ends, before its line break.
+    #[cfg(feature = "lsp")]
     fn line_end(&self, text: &str, line: usize) -> usize {
         let next = self.line_start(line + 1);
         let line_text = &text[self.starts[line]..next];
@@ -105,14 +104,13 @@ mod tests {
     fn lines_end_at_every_kind_of_break() {
         let text = "a\nbc\r\nd\re";
         let index = LineIndex::new(text);
-        assert_eq!(index.line_count(), 4);
-        assert_eq!(index.line_column(0), (0, 0));
-        assert_eq!(index.line_column(3), (1, 1));
-        assert_eq!(index.line_column(6), (2, 0));
-        assert_eq!(index.line_column(8), (3, 0));
-        assert_eq!(index.line_column(9), (3, 1));
+        let lines: Vec<usize> = (0..=text.len()).map(|at| index.line_of(at)).collect();
+        assert_eq!(lines, [0, 0, 1, 1, 1, 1, 2, 2, 3, 3]);
+        let starts: Vec<usize> = (0..5).map(|line| index.line_start(line)).collect();
+        assert_eq!(starts, [0, 2, 6, 8, text.len()]);
     }
 
+    #[cfg(feature = "lsp")]
     #[test]
     fn utf16_columns_count_code_units() {
         // `é` is two bytes and one UTF-16 unit; `𝄞` four bytes and two units.

@@ -2,5 +2,5 @@
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    escalate::cli::run()
+    escalate::__private::run()
 }

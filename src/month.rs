@@ -9,11 +9,25 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A calendar month, stored as the number of months since January of year 0.
 ///
 /// Months order and subtract like integers, so windows such as "the last 12 months" are
-/// simple ranges.
+/// simple ranges. Written, read and serialised as `YYYY-MM`.
+///
+/// ```
+/// use escalate::Month;
+///
+/// let october: Month = "2026-10".parse().unwrap();
+/// assert_eq!(october.offset(3).to_string(), "2027-01");
+/// assert_eq!(october.months_since("2025-10".parse().unwrap()), 12);
+/// assert_eq!(october.last_day().to_string(), "2026-10-31");
+/// assert_eq!(serde_json::to_string(&october).unwrap(), "\"2026-10\"");
+/// let error = "2026-13".parse::<Month>().unwrap_err();
+/// assert_eq!(error.to_string(), "`2026-13` is not a month of the form YYYY-MM");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month(i32);
 
 /// Why a text is not a month of the form `YYYY-MM`.
+///
+/// See the example of [`Month`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{text}` is not a month of the form YYYY-MM")]
 pub struct MonthParseError {

@@ -89,13 +89,29 @@ impl Packed {
     /// Packs a figure; `None` when it has more digits than fit (the parser never makes one).
     pub fn new(value: Decimal) -> Option<Packed> {
         let value = value.normalize();
-        let scale = value.scale();
-        let mantissa = i64::try_from(value.mantissa()).ok()?;
+        Packed::from_parts(i64::try_from(value.mantissa()).ok()?, value.scale())
+    }
+
+    /// Packs the figure `mantissa / 10^scale`, without the trailing zeros of its fraction (as
+    /// [`Packed::new`] packs the decimal); `None` when it has more digits than fit.
+    #[inline]
+    pub(crate) fn from_parts(mut mantissa: i64, mut scale: u32) -> Option<Packed> {
+        while scale > 0 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
         let limit = 1i64 << 58;
         if !(-limit..limit).contains(&mantissa) || scale > 31 {
             return None;
         }
         Some(Packed((mantissa << 5) | i64::from(scale)))
+    }
+
+    /// The figure's mantissa and scale (`mantissa / 10^scale`, with no trailing zeros in its
+    /// fraction), or `None` when missing.
+    #[inline]
+    pub(crate) fn parts(self) -> Option<(i64, u32)> {
+        (self != Packed::MISSING).then_some((self.0 >> 5, (self.0 & 31) as u32))
     }
 
     /// The figure, or `None` when missing.
@@ -117,12 +133,6 @@ pub struct Num {
 }
 
 impl Num {
-    /// Zero.
-    pub const ZERO: Num = Num {
-        n: Decimal::ZERO,
-        d: Decimal::ONE,
-    };
-
     /// A decimal.
     pub fn new(value: Decimal) -> Num {
         Num {
@@ -226,12 +236,6 @@ impl Num {
             .then(|| i64::try_from(value).ok())
             .flatten()
     }
-
-    /// The value rounded to the nearest `f64`, for drawing charts (never for deciding).
-    pub fn to_f64(self) -> f64 {
-        use rust_decimal::prelude::ToPrimitive;
-        self.to_decimal().to_f64().unwrap_or(0.0)
-    }
 }
 
 impl PartialEq for Num {
@@ -254,6 +258,17 @@ impl fmt::Display for Num {
 
 /// A figure in results: printed as its exact decimal (`2.5`, `78`), serialised in JSON as a
 /// number that reads back to the same decimal.
+///
+/// ```
+/// use escalate::{Decimal, Figure};
+///
+/// let figure = Figure::from("78.50".parse::<Decimal>().unwrap());
+/// assert_eq!(figure.to_string(), "78.5");
+/// assert_eq!(serde_json::to_string(&figure).unwrap(), "78.5");
+/// let back: Figure = serde_json::from_str("78.5").unwrap();
+/// assert_eq!(back, figure);
+/// assert_eq!(Figure::from(Decimal::from(41)).to_string(), "41");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Figure(pub Decimal);
 
@@ -265,9 +280,10 @@ impl Figure {
     }
 }
 
-impl From<Num> for Figure {
-    fn from(value: Num) -> Figure {
-        Figure(value.to_decimal())
+impl Num {
+    /// The value as a figure in results.
+    pub fn to_figure(self) -> Figure {
+        Figure(self.to_decimal())
     }
 }
 
@@ -285,7 +301,7 @@ impl fmt::Display for Figure {
 
 impl Serialize for Figure {
     /// A whole number as an integer; otherwise the nearest `f64`, whose shortest form is the
-    /// decimal itself for figures of at most [`MAX_DIGITS`] digits.
+    /// decimal itself for figures of at most 15 significant digits.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let value = self.0.normalize();
         if value.scale() == 0 {
@@ -357,7 +373,7 @@ mod tests {
     fn the_average_of_the_spec_is_exactly_two_and_a_half() {
         let sum = [dec("2.8"), dec("2.4"), dec("2.3")]
             .into_iter()
-            .fold(Num::ZERO, |a, b| a.checked_add(Num::new(b)).unwrap());
+            .fold(Num::from_i64(0), |a, b| a.checked_add(Num::new(b)).unwrap());
         let average = Num::ratio(sum.to_decimal(), Decimal::from(3)).unwrap();
         assert_eq!(average.compare(Num::new(dec("2.5"))), Ordering::Equal);
         assert_eq!(average.to_string(), "2.5");
@@ -373,7 +389,7 @@ mod tests {
             third.checked_mul(Num::from_i64(3)).unwrap().to_string(),
             "4"
         );
-        assert_eq!(Num::from_i64(1).checked_div(Num::ZERO), None);
+        assert_eq!(Num::from_i64(1).checked_div(Num::from_i64(0)), None);
         let hundred_and_one_thirds = Num::from_i64(101).checked_div(Num::from_i64(3)).unwrap();
         assert_eq!(hundred_and_one_thirds.to_decimal(), dec("33.666667"));
         let seven_halves = Num::new(dec("7.5")).checked_div(Num::from_i64(3)).unwrap();

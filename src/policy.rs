@@ -9,7 +9,31 @@ use crate::diagnostic::{self, DiagnosticRecord, SourceFile};
 use crate::parse::{self, ParseError};
 use crate::program::Program;
 
-/// A checked policy, ready to evaluate.
+/// A checked policy, ready to evaluate: read from text with [`Policy::parse`] or from a file
+/// with [`Policy::from_path`].
+///
+/// ```
+/// use escalate::Policy;
+///
+/// let policy = Policy::parse("callbacks.policy", r#"
+///     policy "Call-backs"
+///     version "2026.1"
+///     role lead "Clinical Lead"
+///     metric callbacks "Call-backs made" count
+///     rule few_callbacks "Fewer than 20 call-backs" {
+///       when callbacks < 20
+///       severity low
+///       require "Check the rota"
+///       owner lead
+///       due 5 working days
+///     }
+/// "#).unwrap();
+/// let program = policy.program();
+/// assert_eq!(program.name, "Call-backs");
+/// assert_eq!(program.version.as_deref(), Some("2026.1"));
+/// assert_eq!(program.schema.metrics[0].id, "callbacks");
+/// assert!(policy.warning_records().is_empty());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Policy {
     source: SourceFile,
@@ -18,18 +42,31 @@ pub struct Policy {
     warnings: Vec<CheckError>,
 }
 
-/// Why a policy could not be used. Holds every problem found, with the source they point into.
+/// Why a policy could not be used. Holds every problem found (errors, and warnings found
+/// with them), with the text they point into.
+///
+/// ```
+/// let text = "policy \"P\"\nmetric rate \"Rate\" percnt\n";
+/// let error = escalate::Policy::parse("p.policy", text).unwrap_err();
+/// assert_eq!(error.error_count(), 1); // and a warning: `rate` is not used
+/// let records = error.records();
+/// let typo = records.iter().find(|r| r.code == "check::unknown_word").unwrap();
+/// assert_eq!((typo.file.as_str(), typo.line, typo.column), ("p.policy", 2, 20));
+/// assert_eq!(typo.help.as_deref(), Some("did you mean `percent`?"));
+/// // For people: the message, the line, a label and the help.
+/// assert!(error.render(false).contains("`percnt` is not a kind of metric"));
+/// ```
 #[derive(Debug)]
 pub struct PolicyError {
     /// The policy's text (empty when the file could not be read).
-    pub source: SourceFile,
+    pub(crate) source: SourceFile,
     /// The problems, in order of position.
-    pub problems: Vec<PolicyProblem>,
+    pub(crate) problems: Vec<PolicyProblem>,
 }
 
 /// One problem with a policy.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum PolicyProblem {
+pub(crate) enum PolicyProblem {
     /// The file could not be read.
     #[error("cannot read `{path}`: {reason}")]
     #[diagnostic(
@@ -81,7 +118,7 @@ impl Policy {
 
     /// As [`Policy::parse`], for editors: when the policy has errors, also the syntax tree of
     /// every item that parses (on success the tree is in the policy).
-    pub fn analyse(
+    pub(crate) fn analyse(
         name: impl Into<String>,
         text: impl Into<String>,
     ) -> (Result<Policy, PolicyError>, Option<crate::ast::PolicyFile>) {
@@ -90,7 +127,7 @@ impl Policy {
 
     /// As [`Policy::analyse`], parsing again only the items whose text is not in `cache`
     /// (see [`parse::parse_recovering_cached`]): what an editor does on every change.
-    pub fn analyse_cached(
+    pub(crate) fn analyse_cached(
         name: impl Into<String>,
         text: impl Into<String>,
         cache: Option<&mut parse::ItemCache>,
@@ -126,7 +163,8 @@ impl Policy {
     }
 
     /// The syntax tree, given up (an editor keeps it after taking the warnings).
-    pub fn into_syntax(self) -> crate::ast::PolicyFile {
+    #[cfg(feature = "lsp")]
+    pub(crate) fn into_syntax(self) -> crate::ast::PolicyFile {
         self.syntax
     }
 
@@ -136,12 +174,12 @@ impl Policy {
     }
 
     /// The syntax tree, as written.
-    pub fn syntax(&self) -> &crate::ast::PolicyFile {
+    pub(crate) fn syntax(&self) -> &crate::ast::PolicyFile {
         &self.syntax
     }
 
     /// The policy's text and name.
-    pub fn source(&self) -> &SourceFile {
+    pub(crate) fn source(&self) -> &SourceFile {
         &self.source
     }
 
@@ -160,7 +198,8 @@ impl Policy {
     }
 
     /// The checker's warnings, in order of position.
-    pub fn warnings(&self) -> &[CheckError] {
+    #[cfg(feature = "lsp")]
+    pub(crate) fn warnings(&self) -> &[CheckError] {
         &self.warnings
     }
 
@@ -233,10 +272,12 @@ fn empty_syntax() -> crate::ast::PolicyFile {
 /// position: empty when the policy is clean. What `escalate check --format json` lists.
 ///
 /// ```
-/// let records = escalate::policy::check_text("p.policy", "policy \"P\"\nmetric x \"X\" percent\n");
+/// use escalate::{check_text, Level};
+///
+/// let records = check_text("p.policy", "policy \"P\"\nmetric x \"X\" percent\n");
 /// assert!(records.iter().all(|r| r.file == "p.policy"));
-/// let broken = escalate::policy::check_text("p.policy", "policy \"P\"\nrule r {");
-/// assert_eq!((broken[0].line, broken[0].severity), (2, escalate::diagnostic::Level::Error));
+/// let broken = check_text("p.policy", "policy \"P\"\nrule r {");
+/// assert_eq!((broken[0].line, broken[0].severity), (2, Level::Error));
 /// ```
 pub fn check_text(name: &str, text: &str) -> Vec<DiagnosticRecord> {
     match Policy::parse(name, text) {
@@ -245,9 +286,32 @@ pub fn check_text(name: &str, text: &str) -> Vec<DiagnosticRecord> {
     }
 }
 
+/// A policy's text in the canonical layout (what `escalate fmt` writes), its comments kept;
+/// or, when it does not parse, its syntax errors (`name` is how they refer to it). Only the
+/// layout changes: the formatted text parses to the same policy.
+///
+/// ```
+/// let formatted = escalate::format_policy(
+///     "p.policy",
+///     "policy \"P\" role lead \"Lead\"\nrole adviser \"Adviser\" # who advises\n",
+/// )
+/// .unwrap();
+/// assert_eq!(
+///     formatted,
+///     "policy \"P\"\n\nrole lead    \"Lead\"\nrole adviser \"Adviser\" # who advises\n"
+/// );
+/// assert!(escalate::format_policy("p.policy", "policy \"P\"\nrule {").is_err());
+/// ```
+pub fn format_policy(name: impl Into<String>, text: &str) -> Result<String, PolicyError> {
+    crate::fmt::format_source(text).map_err(|errors| PolicyError {
+        source: SourceFile::new(name, text),
+        problems: errors.0.into_iter().map(PolicyProblem::Parse).collect(),
+    })
+}
+
 /// The text of a policy file, or why it cannot be read (unreadable, or not UTF-8: with the
 /// line and column of the first bad byte).
-pub fn read_policy_text(path: &Path) -> Result<String, PolicyError> {
+pub(crate) fn read_policy_text(path: &Path) -> Result<String, PolicyError> {
     let name = path.display().to_string();
     let fail = |problem| PolicyError {
         source: SourceFile::new(name.clone(), ""),

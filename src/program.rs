@@ -12,7 +12,11 @@ use crate::ast::{AggregateFn, DueUnit, Span, WindowFn};
 use crate::calendar::{Calendar, Deadline};
 use crate::schema::{Direction, Schema};
 
-/// A policy that passed the checker.
+/// A policy that passed the checker: what [`evaluate`](crate::evaluate) runs. Its name,
+/// version, calendar and [`Schema`] are public; the rest is the interpreter's.
+///
+/// See the example of [`Policy`](crate::Policy), which reads a program's name, version and
+/// schema.
 #[derive(Clone, Debug)]
 pub struct Program {
     /// The policy's name.
@@ -24,41 +28,41 @@ pub struct Program {
     /// Metrics, subject fields and concern fields.
     pub schema: Schema,
     /// Roles in declaration order.
-    pub roles: Vec<RoleDef>,
+    pub(crate) roles: Vec<RoleDef>,
     /// Grades in declaration order.
-    pub grades: Vec<GradeDef>,
+    pub(crate) grades: Vec<GradeDef>,
     /// Rules in file order.
-    pub rules: Vec<RuleDef>,
+    pub(crate) rules: Vec<RuleDef>,
     /// Deadlines (v1): the declared ones in declaration order, then those written in place
     /// inside conditions.
-    pub deadlines: Vec<DeadlineDef>,
+    pub(crate) deadlines: Vec<DeadlineDef>,
     /// Test blocks, checked and resolved, in file order.
-    pub tests: Vec<TestDef>,
+    pub(crate) tests: Vec<TestDef>,
     /// The policy's text, for quoting the conditions evidence belongs to.
-    pub source: Arc<str>,
+    pub(crate) source: Arc<str>,
 }
 
 impl Program {
     /// The policy text of a span on one line (runs of whitespace made one space).
-    pub fn text(&self, span: Span) -> String {
+    pub(crate) fn text(&self, span: Span) -> String {
         let text = self.source.get(span.start..span.end).unwrap_or_default();
-        let mut words = String::with_capacity(text.len());
+        let mut one_line = String::with_capacity(text.len());
         for word in text.split_whitespace() {
-            if !words.is_empty() {
-                words.push(' ');
+            if !one_line.is_empty() {
+                one_line.push(' ');
             }
-            words.push_str(word);
+            one_line.push_str(word);
         }
-        words
+        one_line
     }
 
     /// The position of a rule by id.
-    pub fn rule_index(&self, id: &str) -> Option<usize> {
+    pub(crate) fn rule_index(&self, id: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.id == id)
     }
 
     /// The position of a grade by id.
-    pub fn grade_index(&self, id: &str) -> Option<usize> {
+    pub(crate) fn grade_index(&self, id: &str) -> Option<usize> {
         self.grades.iter().position(|g| g.id == id)
     }
 }
@@ -73,6 +77,8 @@ pub struct RoleDef {
 }
 
 /// How serious a rule's action is, lowest first.
+///
+/// See the example of [`Evaluation`](crate::Evaluation), which reads an action's severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -131,8 +137,6 @@ pub struct RuleDef {
     pub replaces: Vec<usize>,
     /// `for each [open] CASE` (v1): evaluated once per case rather than once per subject.
     pub for_each: Option<CaseScope>,
-    /// The rule's declaration.
-    pub span: Span,
 }
 
 /// `for each [open] CASE`: the case kind a rule is evaluated for.
@@ -300,8 +304,6 @@ pub struct ArmDef {
     pub level: u16,
     /// The condition; `None` for `otherwise`.
     pub condition: Option<Expr>,
-    /// The arm as written.
-    pub span: Span,
 }
 
 /// A typed, resolved expression.
@@ -341,6 +343,17 @@ impl CmpOp {
             CmpOp::Ge => ordering != Less,
             CmpOp::Eq => ordering == Equal,
             CmpOp::Ne => ordering != Equal,
+        }
+    }
+
+    /// The operator that says the same with its sides swapped: `2 > x` is `x < 2`.
+    pub fn flipped(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            CmpOp::Eq | CmpOp::Ne => self,
         }
     }
 

@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// The kind of a metric, which fixes its unit.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
@@ -31,6 +33,8 @@ impl fmt::Display for MetricKind {
 }
 
 /// Which way a metric is better, for `improved` and `worsened`.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -41,6 +45,8 @@ pub enum Direction {
 }
 
 /// The declared type of a subject or concern field.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -77,6 +83,8 @@ impl fmt::Display for FieldType {
 }
 
 /// A metric as the data loader needs it.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricDef {
     /// The metric's identifier, also its column name in wide files.
@@ -90,6 +98,8 @@ pub struct MetricDef {
 }
 
 /// A declared subject or concern field.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldDef {
     /// The field's name, also its column name.
@@ -98,7 +108,45 @@ pub struct FieldDef {
     pub ty: FieldType,
 }
 
-/// Everything a policy declares about the shape of its data.
+/// Everything a policy declares about the shape of its data: what [`Dataset::load`] and
+/// [`Dataset::from_records`] check the data against (a policy's is
+/// [`Program::schema`](crate::Program::schema)).
+///
+/// [`Dataset::load`]: crate::Dataset::load
+/// [`Dataset::from_records`]: crate::Dataset::from_records
+///
+/// ```
+/// use escalate::{Direction, FieldType, MetricKind, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Schema"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+///     subjects {
+///       staff_group: one of gp, anp
+///     }
+///     concerns {
+///       consequence: integer 1..5
+///     }
+///     event request_accepted "Request accepted"
+///     event plan_created "Plan created" once per case
+///     case psr_plan "PSR action plan" {
+///       opened by request_accepted
+///       events plan_created
+///     }
+/// "#).unwrap();
+/// let schema = &policy.program().schema;
+/// let metric = &schema.metrics[0];
+/// assert_eq!((metric.kind, metric.direction), (MetricKind::Percent, Some(Direction::HigherIsBetter)));
+/// let group = &schema.subject_fields[0];
+/// assert_eq!(group.ty, FieldType::OneOf(vec!["gp".into(), "anp".into()]));
+/// assert_eq!(schema.concern_fields[0].ty, FieldType::Integer { min: 1, max: 5 });
+/// assert!(schema.reads_events());
+/// let plans = &schema.case_kinds[0];
+/// let opener = &schema.event_kinds[plans.opened_by];
+/// assert_eq!((plans.id.as_str(), opener.id.as_str()), ("psr_plan", "request_accepted"));
+/// let created = &schema.event_kinds[schema.event_kind_index("plan_created").unwrap()];
+/// assert!(created.once_per_case && created.case == Some(0));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     /// Metrics in declaration order; a metric's position is its id in the data store.
@@ -122,6 +170,8 @@ pub const CONCERN_KIND: &str = "concern";
 
 /// An event kind: `event ID "Description" [once per case] [{ FIELD: TYPE, ... }]`, or the
 /// built-in `concern`.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventKindDef {
     /// The kind's identifier, as written in the `kind` column.
@@ -143,6 +193,8 @@ pub struct EventKindDef {
 }
 
 /// A case kind: `case ID "Title" { opened by K  closed by K, ...  events K, ... }`.
+///
+/// See the example of [`Schema`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseKindDef {
     /// The identifier.
@@ -222,8 +274,16 @@ pub enum Value {
 
 /// The words accepted for a flag in data and in tests, in any case.
 pub fn parse_flag(text: &str) -> Option<bool> {
-    let text = text.trim();
-    let is = |words: [&str; 4]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    parse_flag_bytes(text.trim().as_bytes())
+}
+
+/// [`parse_flag`] of a text's bytes, already trimmed.
+pub(crate) fn parse_flag_bytes(text: &[u8]) -> Option<bool> {
+    let is = |words: [&str; 4]| {
+        words
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(text))
+    };
     if is(["yes", "true", "y", "1"]) {
         Some(true)
     } else if is(["no", "false", "n", "0"]) {

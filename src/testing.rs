@@ -132,6 +132,7 @@ pub enum TestFailure {
 }
 
 /// A rule or grade arm that no test exercises in one direction.
+#[cfg(feature = "cli")]
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
 #[error("{what} {never}")]
 #[diagnostic(code(test::uncovered), severity(Warning))]
@@ -149,6 +150,8 @@ pub struct Uncovered {
 }
 
 /// The result of one `test` block.
+///
+/// See the example of [`run_tests`](crate::run_tests).
 #[derive(Debug, Clone, Serialize)]
 pub struct TestResult {
     /// The test's name.
@@ -164,6 +167,8 @@ pub struct TestResult {
 }
 
 /// Coverage of one rule or grade arm.
+///
+/// See the example of [`run_tests`](crate::run_tests).
 #[derive(Debug, Clone, Serialize)]
 pub struct CoverageItem {
     /// `rule` or `arm`.
@@ -174,11 +179,15 @@ pub struct CoverageItem {
     pub fired: bool,
     /// Some test made it not fire (or another arm be chosen).
     pub not_fired: bool,
+    /// The rule's name or the arm, for the warning when it is not covered.
+    #[cfg(feature = "cli")]
     #[serde(skip)]
     span: Span,
 }
 
 /// Every test of one policy file, and what they cover.
+///
+/// See the example of [`run_tests`](crate::run_tests).
 #[derive(Debug, Clone, Serialize)]
 pub struct TestReport {
     /// The policy file.
@@ -203,12 +212,51 @@ impl TestReport {
     }
 
     /// The rules and arms not covered in both directions, as warnings.
-    pub fn uncovered(&self) -> Vec<Uncovered> {
+    #[cfg(feature = "cli")]
+    pub(crate) fn uncovered(&self) -> Vec<Uncovered> {
         self.coverage.iter().flat_map(uncovered_of).collect()
     }
 }
 
-/// Runs every test block of a checked policy.
+/// Runs every `test` block of a checked policy (what `escalate test` does): each block's
+/// data, built from its `given` lines, is evaluated and compared with its `expect` lines.
+///
+/// ```
+/// let policy = escalate::Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callbacks "Call-backs made" count
+///     rule few_callbacks "Fewer than 20 call-backs" {
+///       when callbacks < 20
+///       severity low
+///       require "Check the rota"
+///       owner lead
+///       due 5 working days
+///     }
+///     test "a quiet month needs a look at the rota" {
+///       as of 2026-10
+///       given c1 callbacks 2026-10 = 12
+///       given c2 callbacks 2026-10 = 30
+///       expect c1 few_callbacks due 2026-11-06
+///       expect c2 not few_callbacks
+///     }
+///     test "a wrong expectation" {
+///       as of 2026-10
+///       given c1 callbacks 2026-10 = 12
+///       expect c1 nothing
+///     }
+/// "#).unwrap();
+/// let report = escalate::run_tests(&policy);
+/// assert_eq!((report.passed(), report.failed()), (1, 1));
+/// let failed = &report.tests[1];
+/// assert_eq!((failed.name.as_str(), failed.passed), ("a wrong expectation", false));
+/// assert_eq!(failed.failures[0].code, "test::expected_nothing");
+/// assert!(failed.render(&policy, false).contains("expected nothing for `c1`"));
+/// // The rule both fires and does not fire in some test: covered both ways.
+/// let rule = &report.coverage[0];
+/// assert!(rule.fired && rule.not_fired);
+/// assert_eq!(report.coverage_percent, 100.0);
+/// ```
 pub fn run(policy: &Policy) -> TestReport {
     let program = policy.program();
     let mut exercised = Exercised::new(program);
@@ -588,6 +636,7 @@ fn coverage_items(policy: &Policy, exercised: &Exercised) -> Vec<CoverageItem> {
                     name: rule.id.value.clone(),
                     fired: exercised.rule_held[index],
                     not_fired: exercised.rule_failed[index],
+                    #[cfg(feature = "cli")]
                     span: rule.id.span,
                 });
             }
@@ -601,6 +650,7 @@ fn coverage_items(policy: &Policy, exercised: &Exercised) -> Vec<CoverageItem> {
                         name: format!("{}.{}", grade.id.value, written.level.value),
                         fired: exercised.arm_chosen[index][arm],
                         not_fired: exercised.arm_passed_over[index][arm],
+                        #[cfg(feature = "cli")]
                         span: written.span,
                     });
                 }
@@ -611,6 +661,7 @@ fn coverage_items(policy: &Policy, exercised: &Exercised) -> Vec<CoverageItem> {
     items
 }
 
+#[cfg(feature = "cli")]
 fn uncovered_of(item: &CoverageItem) -> Vec<Uncovered> {
     let (what, yes, no, help_yes, help_no) = match item.kind {
         "rule" => (

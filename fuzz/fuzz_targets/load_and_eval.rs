@@ -12,10 +12,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use escalate::data::{DataSources, Dataset};
-use escalate::eval::EvalOptions;
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{DataInput, DataSources, Dataset, EvalOptions, Month, Policy};
 use libfuzzer_sys::fuzz_target;
 
 const FILES: [&str; 4] = [
@@ -59,13 +56,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let dir = folder();
-    let mut paths: [Option<PathBuf>; 4] = Default::default();
+    let mut paths: [Option<DataInput>; 4] = Default::default();
     for (i, name) in FILES.iter().enumerate() {
         let path = dir.join(name);
         match parts.get(i + 1).filter(|p| !p.is_empty()) {
             Some(bytes) => {
                 std::fs::write(&path, bytes).expect("the temporary folder is writable");
-                paths[i] = Some(path);
+                paths[i] = Some(DataInput::file(path));
             }
             None => {
                 let _ = std::fs::remove_file(&path);
@@ -87,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!record.code.is_empty() && !record.message.is_empty());
                 // Messages quote at most a short excerpt of any cell.
                 assert!(record.message.len() < 2_000, "{}", record.message);
-                let _ = escalate::diagnostic::render(error, false);
+                let _ = escalate::render_diagnostic(error, false);
             }
             return;
         }
@@ -98,11 +95,11 @@ fuzz_target!(|data: &[u8]| {
     let evaluation = policy.evaluate(&data, as_of, &EvalOptions::default());
     serde_json::to_string(&evaluation).expect("an evaluation serializes");
     let options = EvalOptions::default();
-    for (_, id) in data.subjects().take(3) {
-        let explained = escalate::eval::explain(policy.program(), &data, as_of, &options, id, None, None);
+    for id in data.subject_ids().take(3) {
+        let explained = escalate::explain(policy.program(), &data, as_of, &options, id, None, None);
         let _ = format!("{explained:?}");
     }
     let backtest =
-        escalate::history::backtest(&policy, &data, as_of.offset(-2), as_of, &|_| {});
+        escalate::backtest(&policy, &data, as_of.offset(-2), as_of, &|_| {});
     serde_json::to_string(&backtest).expect("a backtest serializes");
 });

@@ -5,7 +5,7 @@
 
 #![no_main]
 
-use escalate::policy::Policy;
+use escalate::Policy;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -26,8 +26,9 @@ fuzz_target!(|data: &[u8]| {
             let _ = policy.render_warnings(false);
         }
         Err(error) => {
-            assert!(!error.problems.is_empty(), "an error with no problems");
-            for record in error.records() {
+            let records = error.records();
+            assert!(!records.is_empty(), "an error with no problems");
+            for record in records {
                 assert!(record.line >= 1 && record.column >= 1, "{record:?}");
                 assert!(
                     !record.code.is_empty() && !record.message.is_empty(),

@@ -21,8 +21,9 @@ use crate::calendar::{Calendar, CalendarKind};
 use crate::program::{ArmDef, GradeDef, Program, RoleDef, RuleDef};
 use crate::schema::{FieldDef, FieldType, MetricDef, MetricKind, Schema};
 
+use crate::suggest::choice_help;
 pub use crate::suggest::{closest, did_you_mean};
-pub use errors::{CheckError, CheckErrors, EventCode, EventError};
+pub use errors::{CheckError, CheckErrors, EventCode};
 
 /// The longest window, in months, a condition may look back over: fifty years.
 pub const MAX_WINDOW_MONTHS: u32 = 600;
@@ -75,6 +76,9 @@ struct Usage {
     grades: Vec<bool>,
 }
 
+/// Candidates, and the one closest to a name among them (see `Checker::closest`).
+type ClosestFound = (Vec<String>, Option<String>);
+
 struct Checker<'s> {
     source: &'s str,
     errors: Vec<CheckError>,
@@ -87,6 +91,10 @@ struct Checker<'s> {
     usage: Usage,
     /// Names some "did you mean ...?" suggested: their declarations are not called unused.
     suggested: HashSet<String>,
+    /// The closest candidate found for a name, with the candidates, kept because a policy
+    /// with a slip often repeats it (comparing with every candidate each time is most of the
+    /// work of checking a policy with thousands of errors).
+    closest_found: HashMap<String, Vec<ClosestFound>>,
     /// For each grade, the grades its arms read, with where each is first read.
     grade_deps: Vec<Vec<(usize, Span)>>,
     /// Where each name of the shared value namespace (metrics, subject fields, subject
@@ -109,6 +117,7 @@ impl<'s> Checker<'s> {
             metric_kinds: Vec::new(),
             usage: Usage::default(),
             suggested: HashSet::new(),
+            closest_found: HashMap::new(),
             grade_deps: Vec::new(),
             value_names: HashMap::new(),
             concern_names: ["id", "subject", "raised_on"]
@@ -126,11 +135,23 @@ impl<'s> Checker<'s> {
     /// "did you mean ...?" (or the choices) for `name`, remembering the name suggested so
     /// that its declaration is not also reported as unused.
     fn suggest(&mut self, name: &str, candidates: &[String]) -> Option<String> {
-        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
-        if let Some(best) = closest(name, candidates.iter().copied()) {
-            self.suggested.insert(best.to_string());
+        let best = self.closest(name, candidates);
+        if let Some(best) = &best {
+            self.suggested.insert(best.clone());
         }
-        did_you_mean(name, candidates)
+        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+        choice_help(best.as_deref(), &candidates)
+    }
+
+    /// [`closest`], remembered for the same name and candidates.
+    fn closest(&mut self, name: &str, candidates: &[String]) -> Option<String> {
+        let found = self.closest_found.entry(name.to_string()).or_default();
+        if let Some((_, best)) = found.iter().find(|(c, _)| c.as_slice() == candidates) {
+            return best.clone();
+        }
+        let best = closest(name, candidates.iter().map(String::as_str)).map(str::to_string);
+        found.push((candidates.to_vec(), best.clone()));
+        best
     }
 
     fn check_file(&mut self, file: &PolicyFile) -> Program {
@@ -524,11 +545,7 @@ impl<'s> Checker<'s> {
                     help: Some("move this arm to the end of the grade".to_string()),
                 });
             }
-            arms.push(ArmDef {
-                level,
-                condition,
-                span: arm.span,
-            });
+            arms.push(ArmDef { level, condition });
         }
         if grade.arms.iter().all(|a| a.condition.is_some()) {
             self.error(CheckError::Otherwise {

@@ -281,8 +281,11 @@ impl ExprChecker<'_, '_> {
             Scope::Concern | Scope::Event => CheckError::UnknownConcernField { name, span, help },
             Scope::AppliesTo => CheckError::UnknownField { name, span, help },
             Scope::Subject => {
-                let best = closest(&name, names.iter().map(String::as_str));
-                match best.is_some_and(|b| self.checker.symbols.metrics.contains_key(b)) {
+                let best = self.checker.closest(&name, &names);
+                match best
+                    .as_ref()
+                    .is_some_and(|b| self.checker.symbols.metrics.contains_key(b))
+                {
                     true => CheckError::UnknownMetric { name, span, help },
                     false => CheckError::UnknownName {
                         name,

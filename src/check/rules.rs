@@ -66,7 +66,6 @@ impl Checker<'_> {
             due: due?,
             replaces,
             for_each,
-            span: rule.span,
         })
         .filter(|_| ok)
     }

@@ -5,9 +5,9 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
-use super::inputs::{load_data, load_policy, report_problems, DataArgs};
-use super::{colour_stderr, files, Format, FAILURE, SUCCESS, USAGE};
-use crate::diagnostic::{self, DiagnosticRecord, Level};
+use super::inputs::{load_data, load_policy, report_data_errors, DataArgs};
+use super::{files, Format, FAILURE, SUCCESS, USAGE};
+use crate::data::DataInput;
 use crate::history;
 use crate::month::Month;
 use crate::policy::Policy;
@@ -147,7 +147,7 @@ pub fn run(args: &BacktestArgs) -> u8 {
     };
     let agreement = match &args.actual {
         None => None,
-        Some(path) => match history::load_actual(path, policy.program()) {
+        Some(path) => match history::load_actual(&DataInput::file(path), policy.program()) {
             Ok(actual) => {
                 let agreement = history::agreement(&backtest, &actual);
                 if agreement.outside_window > 0 || agreement.duplicates > 0 {
@@ -160,14 +160,7 @@ pub fn run(args: &BacktestArgs) -> u8 {
                 Some(agreement)
             }
             Err(errors) => {
-                let colour = colour_stderr();
-                let records = errors.0.iter().map(actual_record).collect();
-                let rendered = errors
-                    .0
-                    .iter()
-                    .map(|e| diagnostic::render(e, colour))
-                    .collect();
-                report_problems(problems, records, rendered);
+                report_data_errors(problems, &errors);
                 return FAILURE;
             }
         },
@@ -304,17 +297,6 @@ fn progress_bar(policy: &Policy, args: &BacktestArgs) -> indicatif::ProgressBar 
     );
     bar.set_message(format!("replaying {}", policy.program().name));
     bar
-}
-
-fn actual_record(error: &history::ActualError) -> DiagnosticRecord {
-    let (file, line, column) = error.location();
-    DiagnosticRecord {
-        severity: Level::Error,
-        file: file.display().to_string(),
-        line,
-        column,
-        ..diagnostic::record(error, "")
-    }
 }
 
 /// Writes the result to `--out` (see [`files::write_atomically`]); returns the exit code.

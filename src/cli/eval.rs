@@ -68,7 +68,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         Err(code) => return code,
     };
     for subject in &args.only_subjects {
-        if let Err(error) = crate::eval::find_subject(&data, subject) {
+        if let Err(error) = crate::eval::check_subject(&data, subject) {
             let name = args.policy.display().to_string();
             let rendered = crate::diagnostic::render(&error, super::colour_stderr());
             super::inputs::report_problems(

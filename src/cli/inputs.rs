@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{colour_stderr, print_json, Format, FAILURE, USAGE};
 use crate::calendar::holidays_from_govuk_json;
-use crate::data::{DataInput, DataSources, Dataset};
+use crate::data::{DataErrors, DataInput, DataSources, Dataset};
 use crate::diagnostic::{self, DiagnosticRecord};
 use crate::policy::Policy;
 
@@ -99,16 +99,21 @@ pub fn load_data(policy: &Policy, args: &DataArgs, format: Format) -> Result<Dat
             Ok(data)
         }
         Err(errors) => {
-            let colour = colour_stderr();
-            let records = errors.iter().map(crate::data::DataError::record).collect();
-            let rendered = errors
-                .iter()
-                .map(|e| diagnostic::render(e, colour))
-                .collect();
-            report_problems(format, records, rendered);
+            report_data_errors(format, &errors);
             Err(FAILURE)
         }
     }
+}
+
+/// Prints every problem found in data files (or the file of actions taken).
+pub fn report_data_errors(format: Format, errors: &DataErrors) {
+    let colour = colour_stderr();
+    let records = errors.iter().map(crate::data::DataError::record).collect();
+    let rendered = errors
+        .iter()
+        .map(|e| diagnostic::render(e, colour))
+        .collect();
+    report_problems(format, records, rendered);
 }
 
 /// The usage error when none of the files given is one the policy reads: performance (when

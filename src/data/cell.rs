@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::error::{DataError, DataErrorKind, Site};
 use crate::month::Month;
 use crate::number::{parse_decimal, NumberProblem, Packed};
-use crate::schema::{parse_flag, FieldType, MetricKind, Value};
+use crate::schema::{parse_flag, parse_flag_bytes, FieldType, MetricKind, Value};
 
 /// Why a cell's text is not a value of its column's type.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,26 +65,73 @@ pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<Packed> {
     if digits.is_empty() || digits.len() > 16 {
         return None;
     }
-    let mut mantissa: i64 = 0;
-    let mut count = 0usize;
-    let mut scale: Option<u32> = None;
-    for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + i64::from(b - b'0');
-                count += 1;
-            }
-            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
-                scale = Some((digits.len() - i - 1) as u32);
-            }
-            _ => return None,
+    let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
+        Some(point) if point > 0 && point + 1 < digits.len() => {
+            (&digits[..point], &digits[point + 1..])
         }
-    }
-    if count == 0 || count > 15 {
-        return None;
+        Some(_) => return None,
+        None if digits.len() > 15 => return None,
+        None => (digits, &digits[digits.len()..]),
+    };
+    let mut mantissa: i64 = 0;
+    for &b in whole.iter().chain(fraction) {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        mantissa = mantissa * 10 + i64::from(digit);
     }
     let signed = if negative { -mantissa } else { mantissa };
-    Packed::new(Decimal::new(signed, scale.unwrap_or(0)))
+    Packed::from_parts(signed, fraction.len() as u32)
+}
+
+/// A metric's figure from its cell (trimmed, not empty) when it is a plain decimal (see
+/// [`fast_decimal`]) that the metric's kind allows, exactly as [`parse_metric_bytes`] reads
+/// it; `None` for anything else, left to it (and to its errors).
+#[inline]
+pub(crate) fn quick_figure(kind: MetricKind, bytes: &[u8]) -> Option<Packed> {
+    let digits = match (kind, bytes) {
+        (MetricKind::Percent, [rest @ .., b'%']) => rest.trim_ascii_end(),
+        _ => bytes,
+    };
+    let figure = fast_decimal(digits)?;
+    let (mantissa, scale) = figure.parts()?;
+    let allowed = match kind {
+        MetricKind::Percent => mantissa >= 0 && i128::from(mantissa) <= 100 * power_of_ten(scale),
+        MetricKind::Count => mantissa >= 0 && scale == 0,
+        MetricKind::Number => true,
+    };
+    allowed.then_some(figure)
+}
+
+/// `10^scale` for the scale of a [`Packed`] figure (at most 31).
+#[inline]
+pub(crate) fn power_of_ten(scale: u32) -> i128 {
+    const POWERS: [i128; 32] = {
+        let mut powers = [1i128; 32];
+        let mut i = 1;
+        while i < 32 {
+            powers[i] = powers[i - 1] * 10;
+            i += 1;
+        }
+        powers
+    };
+    POWERS[scale as usize & 31]
+}
+
+/// A `YYYY-MM` month from a cell's seven bytes, as [`parse_month`] reads it; `None` for
+/// anything else (left to it).
+#[inline]
+pub(crate) fn quick_month(bytes: &[u8]) -> Option<Month> {
+    let [y0, y1, y2, y3, b'-', m0, m1] = *bytes else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |d: &[u8]| d.iter().fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
+    Month::new(number(&digits[..4]) as i32, number(&digits[4..]))
 }
 
 /// Parses a metric's cell (trimmed, not empty). A percent may end in `%`.
@@ -105,12 +152,8 @@ pub(crate) fn parse_metric_bytes(
     kind: MetricKind,
     bytes: &[u8],
 ) -> Result<Option<Decimal>, Problem> {
-    let digits = match (kind, bytes) {
-        (MetricKind::Percent, [rest @ .., b'%']) => rest.trim_ascii_end(),
-        _ => bytes,
-    };
-    if let Some(value) = fast_decimal(digits).and_then(Packed::get) {
-        return check_metric(kind, value).map(Some);
+    if let Some(figure) = quick_figure(kind, bytes) {
+        return Ok(figure.get());
     }
     match std::str::from_utf8(bytes).map(str::trim) {
         Ok("") => Ok(None),
@@ -181,7 +224,7 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, Problem> {
 /// `Some` with the date, or `None` inside when it is not a real date; `None` for any other
 /// shape (which [`parse_date`] then reads the slow way, with the same result).
 #[inline]
-fn iso_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
+pub(crate) fn iso_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
     let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = *bytes else {
         return None;
     };
@@ -219,6 +262,38 @@ pub(crate) fn parse_field(ty: &FieldType, text: &str) -> Result<Value, Problem> 
             .position(|name| name.trim().eq_ignore_ascii_case(text))
             .map(|i| Value::Enum(i as u32))
             .ok_or(Problem::UnknownValue),
+    }
+}
+
+/// The common cases of [`parse_field`], read straight from a cell's bytes (trimmed of ASCII
+/// spaces, as `table::cell_bytes` trims): a flag, or a name of a `one of` list, in ASCII; a
+/// value of another type whose text needs no more trimming. `None` for anything else, empty
+/// or wrong, which [`parse_field`] then reads (and reports), so the results are the same
+/// either way.
+#[inline]
+pub(crate) fn plain_field(ty: &FieldType, bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    match ty {
+        FieldType::Flag => parse_flag_bytes(bytes).map(Value::Flag),
+        FieldType::OneOf(names) => names
+            .iter()
+            .position(|name| name.trim().as_bytes().eq_ignore_ascii_case(bytes))
+            .map(|i| Value::Enum(i as u32)),
+        _ => parse_field(ty, plain_text(bytes)?).ok(),
+    }
+}
+
+/// A cell's text when, with ASCII at both ends, it needs no more trimming than its bytes had;
+/// `None` when it is not UTF-8 or has other characters at an end.
+#[inline]
+fn plain_text(bytes: &[u8]) -> Option<&str> {
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if first.is_ascii() && last.is_ascii() => {
+            std::str::from_utf8(bytes).ok()
+        }
+        _ => None,
     }
 }
 
@@ -485,6 +560,32 @@ pub(crate) fn problem_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn quick_figures_are_read_as_the_slow_way(
+            text in "-?[0-9]{0,17}([.][0-9]{0,17})?( ?%)?",
+            kind in prop::sample::select(vec![MetricKind::Percent, MetricKind::Count, MetricKind::Number]),
+        ) {
+            if let Some(figure) = quick_figure(kind, text.as_bytes()) {
+                let slow = parse_metric(kind, &text).ok().and_then(Packed::new);
+                prop_assert_eq!(Some(figure), slow);
+            }
+            let read = parse_metric_bytes(kind, text.as_bytes()).ok().flatten();
+            prop_assert_eq!(read, parse_metric(kind, &text).ok().filter(|_| !text.is_empty()));
+        }
+
+        #[test]
+        fn quick_months_are_read_as_the_slow_way(text in "[0-9 -]{7}|[0-9]{4}-[0-9]{2}") {
+            if let Some(month) = quick_month(text.as_bytes()) {
+                prop_assert_eq!(Ok(month), parse_month(&text));
+            } else {
+                prop_assert!(parse_month(&text).is_err());
+            }
+        }
+    }
 
     fn dec(text: &str) -> Decimal {
         text.parse().unwrap()

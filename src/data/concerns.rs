@@ -1,9 +1,14 @@
-//! The concerns file: `id,subject,raised_on,<declared fields>`.
+//! The concerns file: `id,subject,raised_on,<declared fields>`, and optionally a `summary`
+//! column: what each concern is about, in words, shown with its id and date in evidence.
+//! `summary` needs no declaration; a policy that declares a concern field `summary` reads
+//! the same column as that field too.
 
 use super::cell::{parse_date, parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::{DatasetBuilder, IdMap};
-use super::table::{normalise_heading, required_text, Ctx, Handler, Header, Outcome, Row};
+use super::table::{
+    normalise_heading, optional_text, required_text, Ctx, Handler, Header, Outcome, Row,
+};
 use crate::schema::{Schema, Value};
 
 /// Reads concern rows into a dataset.
@@ -12,6 +17,8 @@ pub(crate) struct ConcernHandler<'a> {
     data: &'a mut DatasetBuilder,
     /// id, subject, raised_on, then each declared field.
     columns: Vec<usize>,
+    /// The `summary` column, when the file has one.
+    summary_column: Option<usize>,
     /// The line of each concern id seen, to report duplicates.
     seen: IdMap<usize>,
 }
@@ -22,6 +29,7 @@ impl<'a> ConcernHandler<'a> {
             schema,
             data,
             columns: Vec::new(),
+            summary_column: None,
             seen: IdMap::default(),
         }
     }
@@ -55,9 +63,11 @@ impl Handler for ConcernHandler<'_> {
                 ),
             ));
         }
-        let columns = ctx.require_columns_or_absent(header, &needed);
+        let mut columns = ctx.require_columns_or_absent(header, &needed);
+        self.summary_column = header.positions("summary").first().copied();
+        self.columns = columns.clone();
+        columns.extend(self.summary_column);
         ctx.note_unused(&columns);
-        self.columns = columns;
         true
     }
 
@@ -101,6 +111,11 @@ impl Handler for ConcernHandler<'_> {
                 None => ok = false,
             }
         }
+        let summary =
+            optional_text(row, self.summary_column, &self.columns, ctx).unwrap_or_else(|()| {
+                ok = false;
+                ""
+            });
         let (true, Some(id), Some(subject), Some(raised_on)) = (ok, id, subject, raised_on) else {
             return Outcome::Rejected;
         };
@@ -123,7 +138,8 @@ impl Handler for ConcernHandler<'_> {
         }
         self.seen.insert(id.into(), ctx.line);
         let subject = self.data.add_subject(subject);
-        self.data.add_concern(subject, id, raised_on, fields);
+        self.data
+            .add_concern_with_summary(subject, id, raised_on, fields, summary);
         Outcome::Used
     }
 }

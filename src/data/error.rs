@@ -13,6 +13,8 @@ use crate::month::Month;
 /// the 1-based column (the field's position in the row, as a spreadsheet numbers columns;
 /// for JSON files the column is always 1 and the line is where the record's `{` is; for
 /// records handed over in memory, the line is the record's position in its list).
+///
+/// See the example of [`DataErrors`], which reads the location of a problem.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DataLocation {
     /// The file, as it was named.
@@ -46,6 +48,7 @@ impl Snippet {
     }
 
     /// A snippet of a sheet's row, shown at the sheet's own 1-based row and column.
+    #[cfg(feature = "xlsx")]
     pub fn in_sheet(
         name: impl Into<String>,
         text: impl Into<String>,
@@ -56,11 +59,6 @@ impl Snippet {
             column: Some(column.saturating_sub(1)),
             ..Snippet::new(name, text, row)
         }
-    }
-
-    /// The text shown.
-    pub fn text(&self) -> &str {
-        &self.text
     }
 }
 
@@ -138,26 +136,11 @@ impl Site {
         })
     }
 
-    /// Where the problem is.
-    pub fn location(&self) -> Option<&DataLocation> {
-        self.location.as_ref()
-    }
-
-    /// Advice on how to fix it.
-    pub fn help(&self) -> Option<&str> {
-        self.help.as_deref()
-    }
-
     /// The help, for [`Diagnostic::help`].
     fn help_display<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
-    }
-
-    /// The line shown under the error, if it could be read back.
-    pub fn snippet(&self) -> Option<&Snippet> {
-        self.snippet.as_ref().map(|(s, _)| s)
     }
 }
 
@@ -560,6 +543,14 @@ pub enum DataErrorKind {
         /// The other's.
         second: String,
     },
+    /// A row of the file of actions taken (`backtest --actual`) that cannot be matched with
+    /// the policy's actions: no subject, a period that is not a month, a rule the policy
+    /// does not have, or a case where the rule has none (or none where it needs one).
+    #[error("{message}")]
+    BadActualValue {
+        /// What is wrong.
+        message: String,
+    },
     /// More errors in a file than are worth listing.
     #[error("{more} more problems in `{}` are not listed", file.display())]
     TooManyErrors {
@@ -570,8 +561,11 @@ pub enum DataErrorKind {
     },
 }
 
-/// One problem found in a data file (or folder): what is wrong ([`DataErrorKind`]) and where
-/// it is, with help and the line to show ([`Site`]).
+/// One problem found in a data file (or folder): what is wrong, with a stable code
+/// ([`DataError::code`]), where it is ([`DataError::location`]), how to fix it, and the line to
+/// show.
+///
+/// See the example of [`DataErrors`].
 #[derive(Debug)]
 pub struct DataError {
     kind: DataErrorKind,
@@ -593,12 +587,12 @@ impl DataError {
     }
 
     /// What is wrong.
-    pub fn kind(&self) -> &DataErrorKind {
+    pub(crate) fn kind(&self) -> &DataErrorKind {
         &self.kind
     }
 
     /// The common part: location, help and the line to show.
-    pub fn site(&self) -> &Site {
+    pub(crate) fn site(&self) -> &Site {
         &self.at
     }
 
@@ -656,6 +650,7 @@ impl DataError {
             DataErrorKind::NoData { .. } => "data::no_data",
             DataErrorKind::ConflictingFiles { .. } => "data::conflicting_files",
             DataErrorKind::TooManyErrors { .. } => "data::too_many_errors",
+            DataErrorKind::BadActualValue { .. } => "actual::bad_value",
         }
     }
 
@@ -699,7 +694,31 @@ impl Diagnostic for DataError {
     }
 }
 
-/// Every problem found while loading data, in file then line order.
+/// Every problem found while loading data, in file then line order (up to 200 per file).
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+/// "#).unwrap();
+/// let csv = "subject,period,callback_in_time\nc1,2026-10,78\nc2,2026-10,eighty\nc3,2026-13,90\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let errors = Dataset::load(&policy.program().schema, &sources).unwrap_err();
+/// let codes: Vec<&str> = errors.iter().map(|e| e.code()).collect();
+/// assert_eq!(codes, ["data::not_a_number", "data::bad_month"]);
+/// let first = errors.iter().next().unwrap();
+/// let at = first.location().unwrap();
+/// assert_eq!((at.file.to_str(), at.line, at.column), (Some("performance.csv"), 3, 3));
+/// assert!(first.help_text().is_some());
+/// // For people, the offending line is shown; for programs, a record.
+/// assert!(escalate::render_diagnostic(first, false).contains("c2,2026-10,eighty"));
+/// assert_eq!(first.record().line, 3);
+/// ```
 #[derive(Debug)]
 pub struct DataErrors(pub Vec<DataError>);
 
@@ -755,11 +774,21 @@ impl From<DataError> for DataErrors {
     }
 }
 
-/// Something about the data worth a look that does not stop the command. Each kind has a
-/// stable code (`data::...`, see [`DataWarning::code`]).
+/// Something about the data worth a look that does not stop the command: what it is, with a
+/// stable code (`data::...`, see [`DataWarning::code`]), and where.
+///
+/// See the example of [`LoadSummary`](crate::LoadSummary), which reads a warning.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct DataWarning {
+    kind: DataWarningKind,
+    at: Box<Site>,
+}
+
+/// What a [`DataWarning`] is about.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum DataWarning {
+pub(crate) enum DataWarningKind {
     /// An events file given to a policy that declares no event kind and no case kind.
     #[error(
         "the policy declares no event kind or case, so `{}` was not read",
@@ -768,8 +797,6 @@ pub enum DataWarning {
     EventsNotRead {
         /// The events file.
         path: PathBuf,
-        /// Where (the start of the file).
-        at: Box<Site>,
     },
     /// Every figure of a percent metric lies between 0 and 1: almost surely fractions, as
     /// Excel exports a column formatted as a percentage (`0.78` for 78%).
@@ -782,8 +809,6 @@ pub enum DataWarning {
         path: PathBuf,
         /// The metric.
         metric: String,
-        /// Where (the column's heading).
-        at: Box<Site>,
     },
     /// A column (or JSON key) of the performance file that is not a metric the policy
     /// declares, nor `subject` or `period`: it was not read.
@@ -796,8 +821,6 @@ pub enum DataWarning {
         path: PathBuf,
         /// The heading as written.
         column: String,
-        /// Where (the heading).
-        at: Box<Site>,
     },
     /// Rows of a long performance file (or performance records) naming a metric the policy
     /// does not declare: they were not read.
@@ -815,8 +838,6 @@ pub enum DataWarning {
         metric: String,
         /// How many rows name it.
         rows: usize,
-        /// Where (the first such row).
-        at: Box<Site>,
     },
 }
 
@@ -829,23 +850,23 @@ fn file_name(path: &std::path::Path) -> String {
 }
 
 impl DataWarning {
+    /// A warning of this kind at this site.
+    pub(crate) fn new(kind: DataWarningKind, at: Box<Site>) -> DataWarning {
+        DataWarning { kind, at }
+    }
+
     /// The common part: location and help.
-    pub fn site(&self) -> &Site {
-        match self {
-            DataWarning::EventsNotRead { at, .. }
-            | DataWarning::PercentAsFractions { at, .. }
-            | DataWarning::UndeclaredColumn { at, .. }
-            | DataWarning::UndeclaredMetric { at, .. } => at,
-        }
+    pub(crate) fn site(&self) -> &Site {
+        &self.at
     }
 
     /// The stable code, such as `data::events_not_read`.
     pub fn code(&self) -> &'static str {
-        match self {
-            DataWarning::EventsNotRead { .. } => "data::events_not_read",
-            DataWarning::PercentAsFractions { .. } => "data::percent_as_fractions",
-            DataWarning::UndeclaredColumn { .. } => "data::undeclared_column",
-            DataWarning::UndeclaredMetric { .. } => "data::undeclared_metric",
+        match self.kind {
+            DataWarningKind::EventsNotRead { .. } => "data::events_not_read",
+            DataWarningKind::PercentAsFractions { .. } => "data::percent_as_fractions",
+            DataWarningKind::UndeclaredColumn { .. } => "data::undeclared_column",
+            DataWarningKind::UndeclaredMetric { .. } => "data::undeclared_metric",
         }
     }
 

@@ -8,56 +8,45 @@
 
 use chrono::NaiveDate;
 
-use super::cell::{parse_date, parse_field, Expect};
+use super::cell::{iso_date, parse_date, parse_field, plain_field, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
-use super::store::{id_hash, DatasetBuilder, IdMap, Interner, PendingEvent, PositionsByHash};
+use super::store::{
+    id_hash, DatasetBuilder, EventList, IdMap, Interner, PendingEvent, PositionsByHash,
+};
 use super::summary::FileFormat;
 use super::table::{
-    cell_text, normalise_heading, required_text, Ctx, Handler, Header, Outcome, Prepare, Row,
+    cell_bytes, cell_text, is_printable_ascii, normalise_heading, required_text, Ctx, Handler,
+    Header, Outcome, Prepare, Row,
 };
 use super::SubjectIndex;
-use crate::schema::{Schema, Value};
+use crate::schema::{FieldType, Schema, Value};
 
-/// Positions of the fixed columns in [`EventHandler::columns`].
+/// Positions of the fixed columns in [`Layout::columns`].
 const ID: usize = 0;
 const SUBJECT: usize = 1;
 const KIND: usize = 2;
 const DATE: usize = 3;
 
-/// The slots of [`Prepare::ids`]: the subject ids go to [`EventHandler::subjects`], the case
-/// ids to [`EventHandler::file_cases`].
+/// The slots of [`Prepare::ids`]: the subject ids go to [`Kept::subjects`], the case ids to
+/// [`Kept::file_cases`].
 const PREPARED_SUBJECT: usize = 0;
 const PREPARED_CASE: usize = 1;
 
-/// A row that passed the checks of a single row, kept until every row is read.
-struct Pending {
-    line: usize,
-    anchor: RowAnchor,
-    id: Box<str>,
-    /// The subject's key in [`EventHandler::subjects`].
-    subject: u32,
-    kind: usize,
-    date: NaiveDate,
-    /// The case id's key (see [`DatasetBuilder::case_key`]).
-    case: Option<u32>,
-    fields: Box<[Value]>,
-    rejected: bool,
-}
-
-/// Where a [`Pending`] row is in its file, for messages: a CSV record's first byte (as
-/// [`Anchor::Csv`] with no field), or else a position in [`EventHandler::anchors`]. Small, as
-/// a million rows may be kept.
+/// Where a kept row is in its file, for messages, in 8 bytes (a million rows may be kept): a
+/// CSV record's first byte (as [`Anchor::Csv`] with no field), or, with [`RowAnchor::KEPT`]
+/// set, a position in [`Kept::other_anchors`].
 #[derive(Clone, Copy)]
-enum RowAnchor {
-    Csv(u64),
-    Kept(usize),
+struct RowAnchor(u64);
+
+impl RowAnchor {
+    const KEPT: u64 = 1 << 63;
 }
 
 /// What is known of a case while the rows are checked.
 struct CaseState {
     /// Its case kind.
     kind: usize,
-    /// The subject of its opening event (its key in [`EventHandler::subjects`]).
+    /// The subject of its opening event (its key in [`Kept::subjects`]).
     subject: u32,
     opened_on: NaiveDate,
     /// The line of the opening event; `None` when a concern opened it.
@@ -68,31 +57,188 @@ struct CaseState {
     once: Vec<(usize, usize)>,
 }
 
-/// Reads event rows, then (given the dataset: see [`EventHandler::finish`]) checks them
-/// and adds the good ones to it. `D` is the dataset: `()` while the rows are read, which
-/// needs nothing of the dataset, so an events file can be read while other files are.
-pub(crate) struct EventHandler<'a, D = ()> {
-    schema: &'a Schema,
-    data: D,
+/// Where the file's columns are, and what each event kind needs of a row.
+#[derive(Default)]
+struct Layout {
     /// id, subject, kind and date.
     columns: [usize; 4],
     /// The `case` column, when the file has one.
     case_column: Option<usize>,
     /// The column of each event field (by position in `Schema::event_fields`), if present.
     field_columns: Vec<Option<usize>>,
-    rows: Vec<Pending>,
+    /// For each event kind, the columns of its declared fields in the kind's order, each
+    /// with the field's position; `None` when the file lacks one of them.
+    field_cells: Vec<Option<Vec<(usize, usize)>>>,
+    /// For each event kind, the field columns its rows leave empty (the other kinds' fields).
+    idle_columns: Vec<Vec<usize>>,
+    /// For each event kind, whether its events open, and whether they close, a case.
+    roles: Vec<(bool, bool)>,
+    /// Each kind a row may have (not `concern`), as the policy writes it, with the kind a
+    /// cell of that text is (the first the text names, ignoring case): most cells name their
+    /// kind exactly so, and are found without comparing letter by letter ignoring case.
+    exact_kinds: Vec<(Box<[u8]>, usize)>,
+    /// For each event field, the texts its cells usually hold, as written, with their values
+    /// (see [`exact_values`]): found without parsing.
+    exact_values: Vec<Vec<(Box<[u8]>, Value)>>,
+}
+
+/// The texts a field's cells usually hold, with their values: a `one of` field's names as the
+/// policy writes them, and the usual words for a flag. Each value is [`plain_field`]'s, so a
+/// cell is read the same whether found here or parsed.
+fn exact_values(ty: &FieldType) -> Vec<(Box<[u8]>, Value)> {
+    let texts: Vec<&str> = match ty {
+        FieldType::OneOf(names) => names.iter().map(|name| name.trim()).collect(),
+        FieldType::Flag => vec![
+            "yes", "no", "Yes", "No", "true", "false", "y", "n", "1", "0",
+        ],
+        _ => Vec::new(),
+    };
+    texts
+        .into_iter()
+        .filter_map(|text| Some((text.as_bytes().into(), plain_field(ty, text.as_bytes())?)))
+        .collect()
+}
+
+impl Layout {
+    /// The layout of a file whose columns are not known yet.
+    fn new(schema: &Schema) -> Layout {
+        let roles = (0..schema.event_kinds.len())
+            .map(|kind| {
+                let case_kind = schema.event_kinds[kind].case.map(|c| &schema.case_kinds[c]);
+                (
+                    case_kind.is_some_and(|c| c.opened_by == kind),
+                    case_kind.is_some_and(|c| c.closed_by.contains(&kind)),
+                )
+            })
+            .collect();
+        let exact_kinds = schema
+            .event_kinds
+            .iter()
+            .filter(|k| !k.builtin)
+            .map(|k| {
+                let kind = kind_named(schema, k.id.as_bytes()).unwrap_or_default();
+                (k.id.as_bytes().into(), kind)
+            })
+            .collect();
+        let exact_values = schema
+            .event_fields
+            .iter()
+            .map(|field| exact_values(&field.ty))
+            .collect();
+        Layout {
+            roles,
+            exact_kinds,
+            exact_values,
+            ..Layout::default()
+        }
+    }
+
+    /// The kind a kind cell's bytes name (see [`kind_named`]).
+    #[inline]
+    fn kind(&self, schema: &Schema, text: &[u8]) -> Option<usize> {
+        match self.exact_kinds.iter().find(|(id, _)| **id == *text) {
+            Some(&(_, kind)) => Some(kind),
+            None => kind_named(schema, text),
+        }
+    }
+
+    /// Notes where each event field's column is (see [`Layout::field_cells`]).
+    fn set_field_columns(&mut self, schema: &Schema, field_columns: Vec<Option<usize>>) {
+        self.field_cells = schema
+            .event_kinds
+            .iter()
+            .map(|kind| {
+                kind.fields
+                    .iter()
+                    .map(|&f| Some((field_columns.get(f).copied().flatten()?, f)))
+                    .collect()
+            })
+            .collect();
+        self.idle_columns = schema
+            .event_kinds
+            .iter()
+            .map(|kind| {
+                let idle = |(f, column): (usize, &Option<usize>)| {
+                    column.filter(|_| !kind.fields.contains(&f))
+                };
+                field_columns.iter().enumerate().filter_map(idle).collect()
+            })
+            .collect();
+        self.field_columns = field_columns;
+    }
+
+    /// Whether events of `kind` open cases of their case kind.
+    fn opens(&self, kind: usize) -> bool {
+        self.roles[kind].0
+    }
+
+    /// Whether events of `kind` close cases of their case kind.
+    fn closes(&self, kind: usize) -> bool {
+        self.roles[kind].1
+    }
+}
+
+/// The kind a row's kind cell names: the first declared kind (not `concern`) with that id,
+/// ignoring case.
+fn kind_named(schema: &Schema, text: &[u8]) -> Option<usize> {
+    schema
+        .event_kinds
+        .iter()
+        .position(|k| !k.builtin && k.id.as_bytes().eq_ignore_ascii_case(text))
+}
+
+/// The rows that passed the checks of a single row, kept until every row is read.
+#[derive(Default)]
+struct Kept {
+    /// Their events, ids and fields, in row order; each event's subject is its key in
+    /// [`Kept::subjects`], and its case the key of its case id in [`Kept::file_cases`] (the
+    /// dataset's key once [`Checker::number_cases`] has run).
+    events: EventList,
+    /// Each row's line.
+    lines: Vec<usize>,
+    /// Each row's place in its file.
+    anchors: Vec<RowAnchor>,
     /// The subject ids of the rows, each kept once, by key.
     subjects: Interner,
     /// The case ids of the rows, each kept once, by key (numbered on the reading thread of a
-    /// CSV file, in [`PREPARED_CASE`]). [`Pending::case`] holds these keys until
-    /// [`EventHandler::finish`] changes them to the dataset's.
+    /// CSV file, in [`PREPARED_CASE`]).
     file_cases: Interner,
     /// For each case id whose opening row was rejected, that row's line.
     rejected_openers: IdMap<usize>,
     /// The rows' ids, once indexed (see [`EventHandler::index_ids`]).
     ids: Option<IdIndex>,
     /// The anchors of rows not in a CSV file (see [`RowAnchor`]).
-    anchors: Vec<Anchor>,
+    other_anchors: Vec<Anchor>,
+}
+
+impl Kept {
+    /// Row `i`'s event.
+    fn event(&self, i: usize) -> &PendingEvent {
+        &self.events.events[i]
+    }
+
+    /// Row `i`'s id.
+    fn id(&self, i: usize) -> &str {
+        self.events.ids.get(self.event(i).event.id_number())
+    }
+
+    /// Row `i`'s id, as bytes (for hashing and comparing).
+    fn id_bytes(&self, i: usize) -> &[u8] {
+        self.events.ids.get_bytes(self.event(i).event.id_number())
+    }
+
+    fn len(&self) -> usize {
+        self.events.events.len()
+    }
+}
+
+/// Reads event rows and keeps the good ones; [`EventHandler::finish`] then checks them
+/// against each other and adds them to a dataset. Reading needs nothing of the dataset, so
+/// an events file can be read while other files are.
+pub(crate) struct EventHandler<'a> {
+    schema: &'a Schema,
+    layout: Layout,
+    kept: Kept,
 }
 
 /// The rows' event ids, indexed to find those used twice: the first row of each id, by the
@@ -109,41 +255,34 @@ impl<'a> EventHandler<'a> {
     pub fn new(schema: &'a Schema) -> Self {
         EventHandler {
             schema,
-            data: (),
-            columns: [0; 4],
-            case_column: None,
-            field_columns: Vec::new(),
-            rows: Vec::new(),
-            subjects: Interner::default(),
-            file_cases: Interner::default(),
-            rejected_openers: IdMap::default(),
-            ids: None,
-            anchors: Vec::new(),
+            layout: Layout::new(schema),
+            kept: Kept::default(),
         }
     }
 
     /// Indexes the rows' ids (see [`IdIndex`]), so that [`EventHandler::finish`] need only look
     /// up the concerns' ids. Called once every row is read, on the thread that read them.
     pub fn index_ids(&mut self) {
-        self.ids = Some(index_ids(&self.rows));
+        self.kept.ids = Some(index_ids(&self.kept));
     }
 }
 
 /// See [`IdIndex`]. Ids are compared only when their hashes agree, which for unique ids is
 /// almost never. The rows are taken a batch at a time, with their slots read ahead.
-fn index_ids(rows: &[Pending]) -> IdIndex {
+fn index_ids(kept: &Kept) -> IdIndex {
+    let rows = kept.len();
     let mut index = IdIndex {
-        first: PositionsByHash::with_capacity(rows.len()),
+        first: PositionsByHash::with_capacity(rows),
         ..IdIndex::default()
     };
     let mut hashes = Vec::with_capacity(ID_BATCH);
-    for (batch, chunk) in rows.chunks(ID_BATCH).enumerate() {
+    for batch in (0..rows).step_by(ID_BATCH) {
+        let batch = batch..(batch + ID_BATCH).min(rows);
         hashes.clear();
-        hashes.extend(chunk.iter().map(|row| id_hash(&row.id)));
+        hashes.extend(batch.clone().map(|at| id_hash(kept.id_bytes(at))));
         index.first.warm(&hashes);
-        for (offset, &hash) in hashes.iter().enumerate() {
-            let at = batch * ID_BATCH + offset;
-            if let Some(earlier) = index_id(&mut index, rows, at, hash) {
+        for (at, &hash) in batch.zip(&hashes) {
+            if let Some(earlier) = index_id(&mut index, kept, at, hash) {
                 index.repeats.push((at, earlier));
             }
         }
@@ -155,12 +294,12 @@ fn index_ids(rows: &[Pending]) -> IdIndex {
 const ID_BATCH: usize = 256;
 
 /// Indexes row `at`'s id (whose hash is `hash`): the first row with that id, if another.
-fn index_id(index: &mut IdIndex, rows: &[Pending], at: usize, hash: u64) -> Option<usize> {
-    let id = &*rows[at].id;
+fn index_id(index: &mut IdIndex, kept: &Kept, at: usize, hash: u64) -> Option<usize> {
     let first = index.first.first_or_insert(hash, at as u32)? as usize;
-    if *rows[first].id == *id {
+    if kept.id_bytes(first) == kept.id_bytes(at) {
         return Some(first);
     }
+    let id = kept.id(at);
     match index.collided.get(id) {
         Some(&earlier) => Some(earlier),
         None => {
@@ -170,7 +309,25 @@ fn index_id(index: &mut IdIndex, rows: &[Pending], at: usize, hash: u64) -> Opti
     }
 }
 
-impl<D> EventHandler<'_, D> {
+/// An id cell's bytes when they are plain: not empty, and printable ASCII only (so free of
+/// control characters, UTF-8, and trimmed as [`cell_text`] trims).
+#[inline]
+fn plain_id(bytes: &[u8]) -> Option<&[u8]> {
+    (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
+}
+
+/// A plain id cell (see [`plain_id`]) of `slot` in [`Prepare::ids`]: `Ok` with its key when
+/// the reading thread numbered it (it numbers plain ids only), else `Err` with its bytes, to be
+/// numbered once the row is known good; `None` when it is not plain.
+#[inline]
+fn plain_key<R: Row + ?Sized>(row: &R, column: usize, slot: usize) -> Option<Result<u32, &[u8]>> {
+    match row.prepared_id(slot) {
+        Some(key) => Some(Ok(key)),
+        None => plain_id(cell_bytes(row, column)).map(Err),
+    }
+}
+
+impl EventHandler<'_> {
     /// Whether some declared kind has the event field at `field`.
     fn field_needed(&self, field: usize) -> bool {
         self.schema
@@ -178,7 +335,6 @@ impl<D> EventHandler<'_, D> {
             .iter()
             .any(|k| !k.builtin && k.fields.contains(&field))
     }
-
     /// The columns an events file needs, with the help for their absence. The `case` and
     /// field columns are needed in CSV files only: in JSON and records, a key left out is
     /// an empty cell, reported (when a value is needed) on the rows that need it.
@@ -239,15 +395,11 @@ impl<D> EventHandler<'_, D> {
 
     /// The row's kind: a declared kind other than the built-in `concern`.
     fn kind<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<usize> {
-        let column = self.columns[KIND];
+        let column = self.layout.columns[KIND];
         let text = required_text(row, column, ctx, || {
             "every event needs its kind, as declared in the policy".into()
         })?;
-        let found = self
-            .schema
-            .event_kinds
-            .iter()
-            .position(|k| !k.builtin && k.id.eq_ignore_ascii_case(text));
+        let found = kind_named(self.schema, text.as_bytes());
         if found.is_none() {
             let help = self.unknown_kind_help(text);
             let kind = text.to_string();
@@ -278,7 +430,7 @@ impl<D> EventHandler<'_, D> {
     }
 
     fn date<R: Row + ?Sized>(&self, row: &R, ctx: &mut Ctx) -> Option<NaiveDate> {
-        let column = self.columns[DATE];
+        let column = self.layout.columns[DATE];
         let text = required_text(row, column, ctx, || {
             "every event needs the day it happened, such as `2026-03-02`".into()
         })?;
@@ -299,7 +451,7 @@ impl<D> EventHandler<'_, D> {
         let mut ok = true;
         for &f in &def.fields {
             let field = &self.schema.event_fields[f];
-            let Some(column) = self.field_columns.get(f).copied().flatten() else {
+            let Some(column) = self.layout.field_columns.get(f).copied().flatten() else {
                 ok = false;
                 missing_key(ctx, &field.name, &def.id);
                 continue;
@@ -329,7 +481,7 @@ impl<D> EventHandler<'_, D> {
     fn no_unexpected_values<R: Row + ?Sized>(&self, row: &R, kind: usize, ctx: &mut Ctx) -> bool {
         let def = &self.schema.event_kinds[kind];
         let mut ok = true;
-        for (f, column) in self.field_columns.iter().enumerate() {
+        for (f, column) in self.layout.field_columns.iter().enumerate() {
             let Some(column) = *column else { continue };
             if def.fields.contains(&f) {
                 continue;
@@ -383,7 +535,7 @@ impl<D> EventHandler<'_, D> {
         kind: usize,
         ctx: &mut Ctx,
     ) -> Result<Option<&'r str>, ()> {
-        let text = match self.case_column {
+        let text = match self.layout.case_column {
             Some(column) => {
                 let text = cell_text(row, column, ctx)?;
                 if !ctx.id_ok(column, text) {
@@ -393,7 +545,7 @@ impl<D> EventHandler<'_, D> {
             }
             None => "",
         };
-        let column = self.case_column;
+        let column = self.layout.case_column;
         let def = &self.schema.event_kinds[kind];
         match (def.case, text) {
             (Some(_), text) if !text.is_empty() => Ok(Some(text)),
@@ -425,133 +577,204 @@ impl<D> EventHandler<'_, D> {
             }
         }
     }
-
-    /// Whether events of `kind` open cases of their case kind.
-    fn opens(&self, kind: usize) -> bool {
-        let def = &self.schema.event_kinds[kind];
-        def.case
-            .is_some_and(|c| self.schema.case_kinds[c].opened_by == kind)
-    }
-
-    /// Whether events of `kind` close cases of their case kind.
-    fn closes(&self, kind: usize) -> bool {
-        let def = &self.schema.event_kinds[kind];
-        def.case
-            .is_some_and(|c| self.schema.case_kinds[c].closed_by.contains(&kind))
-    }
 }
 
 impl EventHandler<'_> {
-    /// The key of a row's subject id in [`EventHandler::subjects`].
-    fn subject_key<R: Row + ?Sized>(&mut self, row: &R, subject: &str) -> u32 {
-        row.prepared_id(PREPARED_SUBJECT)
-            .unwrap_or_else(|| self.subjects.key(subject))
-    }
-
-    /// The anchor of the row being read, kept (see [`RowAnchor`]).
-    fn row_anchor(&mut self, ctx: &Ctx) -> RowAnchor {
-        match ctx.anchor {
-            Anchor::Csv { byte, field: None } => RowAnchor::Csv(byte),
-            ref anchor => {
-                self.anchors.push(anchor.clone());
-                RowAnchor::Kept(self.anchors.len() - 1)
-            }
-        }
-    }
-
-    /// The key of a row's case id in [`EventHandler::file_cases`].
-    fn case_key<R: Row + ?Sized>(&mut self, row: &R, case: &str) -> u32 {
-        row.prepared_id(PREPARED_CASE)
-            .unwrap_or_else(|| self.file_cases.key(case))
-    }
-}
-
-impl Handler for EventHandler<'_> {
-    fn prepare(&self) -> Prepare {
-        let mut ids = vec![self.columns[SUBJECT]];
-        ids.extend(self.case_column);
-        Prepare {
-            ids,
-            ..Prepare::default()
-        }
-    }
-
-    fn lend_interners(&mut self) -> Vec<Interner> {
-        vec![
-            std::mem::take(&mut self.subjects),
-            std::mem::take(&mut self.file_cases),
-        ]
-    }
-
-    fn return_interners(&mut self, interners: Vec<Interner>) {
-        let mut interners = interners.into_iter();
-        self.subjects = interners.next().unwrap_or_default();
-        self.file_cases = interners.next().unwrap_or_default();
-    }
-
-    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
-        let needed = self.needed(matches!(ctx.format, FileFormat::Csv | FileFormat::Xlsx));
-        let Some(found) = ctx.require_columns(header, &needed) else {
+    /// Reads a row whose cells are all plain and right, without the machinery that reports
+    /// problems: `false`, having kept nothing, when some cell needs a closer look. The row is
+    /// then read by [`EventHandler::checked_row`], which keeps exactly what this would have,
+    /// so the two give the same rows; this one is for speed (a million rows are usual).
+    fn plain_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &Ctx) -> bool {
+        let [id, subject, kind, date] = self.layout.columns;
+        let (Some(id), Some(subject)) = (
+            plain_id(cell_bytes(row, id)),
+            plain_key(row, subject, PREPARED_SUBJECT),
+        ) else {
             return false;
         };
-        self.columns = [found[ID], found[SUBJECT], found[KIND], found[DATE]];
-        let single = |name: &str| match header.positions(name).as_slice() {
-            [one] => Some(*one),
-            _ => None,
+        let Some(kind) = self.layout.kind(self.schema, cell_bytes(row, kind)) else {
+            return false;
         };
-        self.case_column = single("case");
-        self.field_columns = self
-            .schema
-            .event_fields
-            .iter()
-            .map(|f| single(&normalise_heading(&f.name)))
-            .collect();
-        let mut used: Vec<usize> = self.columns.to_vec();
-        used.extend(self.case_column);
-        used.extend(self.field_columns.iter().flatten());
-        ctx.note_unused(&used);
+        let Some(Some(date)) = iso_date(cell_bytes(row, date)) else {
+            return false;
+        };
+        let Some(case) = self.plain_case(row, kind) else {
+            return false;
+        };
+        let start = self.kept.events.values.len();
+        if !self.plain_fields(row, kind) {
+            self.kept.events.values.truncate(start);
+            return false;
+        }
+        let subject = subject.unwrap_or_else(|text| self.kept.subjects.key_bytes(text));
+        let case =
+            case.map(|case| case.unwrap_or_else(|text| self.kept.file_cases.key_bytes(text)));
+        self.keep(ctx, subject, id, kind, date, case, start);
         true
     }
 
-    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
-        let id = required_text(row, self.columns[ID], ctx, || {
-            "every event needs an id".into()
-        })
-        .filter(|id| ctx.id_ok(self.columns[ID], id));
-        let subject = required_text(row, self.columns[SUBJECT], ctx, || {
+    /// A plain row's case id (see [`EventHandler::plain_row`] and [`plain_key`]): `Some(Some)`
+    /// for a kind in a case kind, `Some(None)` for a subject event with its `case` cell empty.
+    #[allow(clippy::type_complexity)]
+    fn plain_case<'r, R: Row + ?Sized>(
+        &self,
+        row: &'r R,
+        kind: usize,
+    ) -> Option<Option<Result<u32, &'r [u8]>>> {
+        let in_case = self.schema.event_kinds[kind].case.is_some();
+        match self.layout.case_column {
+            Some(column) if in_case => plain_key(row, column, PREPARED_CASE).map(Some),
+            Some(column) => cell_bytes(row, column).is_empty().then_some(None),
+            None => (!in_case).then_some(None),
+        }
+    }
+
+    /// Parses a plain row's fields (see [`EventHandler::plain_row`]) onto the kept values:
+    /// `false` when one is not plain or not right, or a field of another kind has a value.
+    fn plain_fields<R: Row + ?Sized>(&mut self, row: &R, kind: usize) -> bool {
+        let Some(cells) = &self.layout.field_cells[kind] else {
+            return false;
+        };
+        for &(column, field) in cells {
+            let bytes = cell_bytes(row, column);
+            let exact = self.layout.exact_values[field]
+                .iter()
+                .find(|(text, _)| **text == *bytes);
+            let value = match exact {
+                Some((_, value)) => value.clone(),
+                None => match plain_field(&self.schema.event_fields[field].ty, bytes) {
+                    Some(value) => value,
+                    None => return false,
+                },
+            };
+            self.kept.events.values.push(value);
+        }
+        self.layout.idle_columns[kind]
+            .iter()
+            .all(|&column| cell_bytes(row, column).is_empty())
+    }
+
+    /// Reads a row cell by cell, reporting every problem found; keeps it when there is none.
+    fn checked_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        let columns = self.layout.columns;
+        let id = required_text(row, columns[ID], ctx, || "every event needs an id".into())
+            .filter(|id| ctx.id_ok(columns[ID], id));
+        let subject = required_text(row, columns[SUBJECT], ctx, || {
             "every event needs the id of the subject it is about".into()
         })
-        .filter(|subject| ctx.id_ok(self.columns[SUBJECT], subject));
+        .filter(|subject| ctx.id_ok(columns[SUBJECT], subject));
         let kind = self.kind(row, ctx);
         let date = self.date(row, ctx);
         let fields = kind.and_then(|k| self.fields(row, k, ctx));
         let case = kind.map(|k| self.case(row, k, ctx));
         match (id, subject, kind, date, fields, case) {
             (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
-                let subject = self.subject_key(row, subject);
-                let case = case.map(|case| self.case_key(row, case));
-                let anchor = self.row_anchor(ctx);
-                self.rows.push(Pending {
-                    line: ctx.line,
-                    anchor,
-                    id: id.into(),
-                    subject,
-                    kind,
-                    date,
-                    case,
-                    fields: fields.into_boxed_slice(),
-                    rejected: false,
+                let subject = row
+                    .prepared_id(PREPARED_SUBJECT)
+                    .unwrap_or_else(|| self.kept.subjects.key(subject));
+                let case = case.map(|case| {
+                    row.prepared_id(PREPARED_CASE)
+                        .unwrap_or_else(|| self.kept.file_cases.key(case))
                 });
+                let start = self.kept.events.values.len();
+                self.kept.events.values.extend(fields);
+                self.keep(ctx, subject, id.as_bytes(), kind, date, case, start);
                 Outcome::Used
             }
             (_, _, Some(kind), _, _, Some(Ok(Some(case)))) => {
-                if self.opens(kind) && !self.rejected_openers.contains_key(case) {
-                    self.rejected_openers.insert(case.into(), ctx.line);
+                if self.layout.opens(kind) && !self.kept.rejected_openers.contains_key(case) {
+                    self.kept.rejected_openers.insert(case.into(), ctx.line);
                 }
                 Outcome::Rejected
             }
             _ => Outcome::Rejected,
         }
+    }
+
+    /// Keeps a row that passed the checks of a single row: its event (whose fields are the
+    /// kept values from `fields` on), line and place.
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &mut self,
+        ctx: &Ctx,
+        subject: u32,
+        id: &[u8],
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: usize,
+    ) {
+        let kept = &mut self.kept;
+        kept.events
+            .push_event(subject, id, kind, date, case, fields);
+        kept.lines.push(ctx.line);
+        let anchor = match ctx.anchor {
+            Anchor::Csv { byte, field: None } if byte < RowAnchor::KEPT => RowAnchor(byte),
+            ref anchor => {
+                kept.other_anchors.push(anchor.clone());
+                RowAnchor(RowAnchor::KEPT | (kept.other_anchors.len() - 1) as u64)
+            }
+        };
+        kept.anchors.push(anchor);
+    }
+}
+
+impl Handler for EventHandler<'_> {
+    fn prepare(&self) -> Prepare {
+        let mut ids = vec![self.layout.columns[SUBJECT]];
+        ids.extend(self.layout.case_column);
+        Prepare { ids }
+    }
+
+    fn lend_interners(&mut self) -> Vec<Interner> {
+        vec![
+            std::mem::take(&mut self.kept.subjects),
+            std::mem::take(&mut self.kept.file_cases),
+        ]
+    }
+
+    fn return_interners(&mut self, interners: Vec<Interner>) {
+        let mut interners = interners.into_iter();
+        self.kept.subjects = interners.next().unwrap_or_default();
+        self.kept.file_cases = interners.next().unwrap_or_default();
+    }
+
+    fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
+        let csv = matches!(ctx.format, FileFormat::Csv | FileFormat::Xlsx);
+        // A missing column is reported once, here; the rows are still read (its cells as
+        // absent), so that the problems in the other columns are reported in the same run.
+        let found = ctx.require_columns_or_absent(header, &self.needed(csv));
+        self.layout.columns = [found[ID], found[SUBJECT], found[KIND], found[DATE]];
+        let single = |name: &str| match header.positions(name).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        // The columns a CSV file needs come after the fixed four, in the order `needed`
+        // lists them; in JSON and records a key left out is reported on the rows needing it.
+        let mut needed_columns = found[DATE + 1..].iter().copied();
+        self.layout.case_column = match csv && !self.schema.case_kinds.is_empty() {
+            true => needed_columns.next(),
+            false => single("case"),
+        };
+        let field_columns = (0..self.schema.event_fields.len())
+            .map(|f| match csv && self.field_needed(f) {
+                true => needed_columns.next(),
+                false => single(&normalise_heading(&self.schema.event_fields[f].name)),
+            })
+            .collect();
+        self.layout.set_field_columns(self.schema, field_columns);
+        let mut used: Vec<usize> = self.layout.columns.to_vec();
+        used.extend(self.layout.case_column);
+        used.extend(self.layout.field_columns.iter().flatten());
+        ctx.note_unused(&used);
+        true
+    }
+
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome {
+        if self.plain_row(row, ctx) {
+            return Outcome::Used;
+        }
+        self.checked_row(row, ctx)
     }
 }
 
@@ -559,51 +782,58 @@ impl<'a> EventHandler<'a> {
     /// Checks the problems between rows, then adds every good row to the dataset. Errors
     /// are left in line order; rows rejected here are counted as rejected.
     pub fn finish(self, data: &mut DatasetBuilder, ctx: &mut Ctx) {
-        let EventHandler {
-            schema,
-            data: (),
-            columns,
-            case_column,
-            field_columns,
-            rows,
-            subjects,
-            file_cases,
-            rejected_openers,
-            ids,
-            anchors,
-        } = self;
-        let mut checker = EventHandler {
-            schema,
+        let rejected = vec![false; self.kept.len()];
+        let mut checker = Checker {
+            schema: self.schema,
+            layout: self.layout,
+            kept: self.kept,
+            rejected,
             data,
-            columns,
-            case_column,
-            field_columns,
-            rows,
-            subjects,
-            file_cases,
-            rejected_openers,
-            ids,
-            anchors,
         };
         checker.number_cases();
         checker.check(ctx);
     }
 }
 
-impl EventHandler<'_, &mut DatasetBuilder> {
+/// Checks the kept rows against each other and the dataset's concerns, then adds the good
+/// ones to the dataset.
+struct Checker<'a, 'd> {
+    schema: &'a Schema,
+    layout: Layout,
+    kept: Kept,
+    /// Each kept row found wrong here.
+    rejected: Vec<bool>,
+    data: &'d mut DatasetBuilder,
+}
+
+impl Checker<'_, '_> {
+    /// Row `i`, as the checks read it.
+    fn row(&self, i: usize) -> KeptRow {
+        let PendingEvent { subject, event } = *self.kept.event(i);
+        KeptRow {
+            kind: event.kind as usize,
+            subject,
+            date: event.date,
+            case: event.case(),
+            line: self.kept.lines[i],
+        }
+    }
+
     /// Gives the rows' cases the dataset's keys (see [`DatasetBuilder::case_key`]), in the
     /// order of each case's first row.
     fn number_cases(&mut self) {
-        let mut keys = vec![u32::MAX; self.file_cases.len()];
-        for row in &mut self.rows {
-            let Some(local) = row.case else { continue };
+        let mut keys = vec![u32::MAX; self.kept.file_cases.len()];
+        for row in &mut self.kept.events.events {
+            let Some(local) = row.event.case() else {
+                continue;
+            };
             let Some(key) = keys.get_mut(local as usize) else {
                 continue;
             };
             if *key == u32::MAX {
-                *key = self.data.case_key(self.file_cases.name(local));
+                *key = self.data.case_key(self.kept.file_cases.name(local));
             }
-            row.case = Some(*key);
+            row.event.set_case(Some(*key));
         }
     }
 
@@ -611,25 +841,40 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     fn check(mut self, ctx: &mut Ctx) {
         self.check_ids(ctx);
         self.check_cases(ctx);
-        // Subjects are added in the order of their first good row, as each row is added.
-        let mut subjects: Vec<Option<SubjectIndex>> = vec![None; self.subjects.len()];
-        let (data, names) = (&mut *self.data, &self.subjects);
-        // Collected from `into_iter().filter_map` of a list of larger rows, the events are
-        // written over the rows' own memory rather than into a new list.
-        let events: Vec<PendingEvent> = std::mem::take(&mut self.rows)
-            .into_iter()
-            .filter_map(|row| {
-                if row.rejected {
-                    ctx.reject_later(row.line);
-                    return None;
-                }
-                let subject = *subjects[row.subject as usize]
-                    .get_or_insert_with(|| data.add_subject(names.name(row.subject)));
-                data.keyed_event(subject, row.id, row.kind, row.date, row.case, row.fields)
-            })
-            .collect();
-        data.add_keyed_events(events);
+        self.add_good_rows(ctx);
         ctx.sort_errors();
+    }
+
+    /// Adds the rows not rejected to the dataset, in the rows' own memory; subjects are added
+    /// in the order of their first good row.
+    fn add_good_rows(self, ctx: &mut Ctx) {
+        let Checker {
+            kept,
+            rejected,
+            data,
+            ..
+        } = self;
+        let Kept {
+            mut events,
+            lines,
+            subjects: names,
+            ..
+        } = kept;
+        let mut subjects: Vec<Option<SubjectIndex>> = vec![None; names.len()];
+        let mut row = 0;
+        events.events.retain_mut(|pending| {
+            let (good, line) = (!rejected[row], lines[row]);
+            row += 1;
+            if !good {
+                ctx.reject_later(line);
+                return false;
+            }
+            let key = pending.subject as usize;
+            pending.subject =
+                *subjects[key].get_or_insert_with(|| data.add_subject(names.name(key as u32)));
+            true
+        });
+        data.add_events(events);
     }
 
     /// Reports a problem on row `i` (rejecting it), at `column` of the file.
@@ -640,12 +885,17 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         column: Option<usize>,
         make: impl FnOnce(Box<Site>) -> DataError,
     ) {
-        let row = &mut self.rows[i];
-        row.rejected = true;
-        ctx.line = row.line;
-        ctx.anchor = match row.anchor {
-            RowAnchor::Csv(byte) => Anchor::Csv { byte, field: None },
-            RowAnchor::Kept(at) => self.anchors.get(at).cloned().unwrap_or_default(),
+        self.rejected[i] = true;
+        ctx.line = self.kept.lines[i];
+        let RowAnchor(anchor) = self.kept.anchors[i];
+        ctx.anchor = if anchor & RowAnchor::KEPT == 0 {
+            Anchor::Csv {
+                byte: anchor,
+                field: None,
+            }
+        } else {
+            let at = (anchor & !RowAnchor::KEPT) as usize;
+            self.kept.other_anchors.get(at).cloned().unwrap_or_default()
         };
         ctx.report(column, make);
     }
@@ -653,8 +903,8 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// Event ids are unique across the events and the concerns.
     fn check_ids(&mut self, ctx: &mut Ctx) {
         for (i, first) in self.duplicate_ids() {
-            let id = self.rows[i].id.to_string();
-            let column = Some(self.columns[ID]);
+            let id = self.kept.id(i).to_string();
+            let column = Some(self.layout.columns[ID]);
             self.reject(ctx, i, column, |mut at| {
                 at.label = Some("used before".into());
                 at.help = Some(match first {
@@ -680,16 +930,20 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// The rows whose id was used before, each with the line that used it first (`None` for a
     /// concern), in row order.
     fn duplicate_ids(&mut self) -> Vec<(usize, Option<usize>)> {
-        let index = match self.ids.take() {
+        let index = match self.kept.ids.take() {
             Some(index) => index,
-            None => index_ids(&self.rows),
+            None => index_ids(&self.kept),
         };
         // The first rows of ids a concern has: they and their repeats are reported.
         let mut clash: Vec<bool> = Vec::new();
         for (_, concern) in self.data.added_concerns() {
             let id = &*concern.id;
-            let first = match index.first.get(id_hash(id)).map(|at| at as usize) {
-                Some(at) if *self.rows[at].id == *id => Some(at),
+            let first = match index
+                .first
+                .get(id_hash(id.as_bytes()))
+                .map(|at| at as usize)
+            {
+                Some(at) if self.kept.id_bytes(at) == id.as_bytes() => Some(at),
                 Some(_) => index.collided.get(id).copied(),
                 None => None,
             };
@@ -704,7 +958,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let mut duplicates: Vec<(usize, Option<usize>)> = index
             .repeats
             .iter()
-            .map(|&(at, first)| (at, (!clashes(first)).then(|| self.rows[first].line)))
+            .map(|&(at, first)| (at, (!clashes(first)).then(|| self.kept.lines[first])))
             .collect();
         duplicates.extend(
             (0..clash.len())
@@ -719,19 +973,20 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// its subject, dated within it, and `once per case` kinds at most once.
     fn check_cases(&mut self, ctx: &mut Ctx) {
         let mut cases = self.concern_cases();
-        for i in 0..self.rows.len() {
-            if self.live_case(i).is_some() && self.opens(self.rows[i].kind) {
+        for i in 0..self.kept.len() {
+            if self.live_case(i).is_some() && self.layout.opens(self.row(i).kind) {
                 self.open(ctx, i, &mut cases);
             }
         }
-        for i in 0..self.rows.len() {
-            if self.live_case(i).is_some() && self.closes(self.rows[i].kind) {
+        for i in 0..self.kept.len() {
+            if self.live_case(i).is_some() && self.layout.closes(self.row(i).kind) {
                 self.close(ctx, i, &mut cases);
             }
         }
-        for i in 0..self.rows.len() {
-            let kind = self.rows[i].kind;
-            if self.live_case(i).is_some() && !self.opens(kind) && !self.closes(kind) {
+        for i in 0..self.kept.len() {
+            let kind = self.row(i).kind;
+            if self.live_case(i).is_some() && !self.layout.opens(kind) && !self.layout.closes(kind)
+            {
                 self.follow(ctx, i, &mut cases);
             }
         }
@@ -739,13 +994,16 @@ impl EventHandler<'_, &mut DatasetBuilder> {
 
     /// The case key of a row not rejected, if it has one.
     fn live_case(&self, i: usize) -> Option<u32> {
-        let row = &self.rows[i];
-        row.case.filter(|_| !row.rejected)
+        self.kept
+            .event(i)
+            .event
+            .case()
+            .filter(|_| !self.rejected[i])
     }
 
     /// The case id of row `i` (empty when it has none), for messages.
     fn case_text(&self, i: usize) -> String {
-        self.rows[i]
+        self.row(i)
             .case
             .map_or("", |key| self.data.case_id(key))
             .to_string()
@@ -772,7 +1030,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let mut cases: Vec<Option<CaseState>> = Vec::new();
         for (id, subject, opened_on) in opened {
             let key = self.data.case_key(&id) as usize;
-            let subject = self.subjects.key(self.data.subject_id(subject));
+            let subject = self.kept.subjects.key(self.data.subject_id(subject));
             if cases.len() <= key {
                 cases.resize_with(key + 1, || None);
             }
@@ -790,7 +1048,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
 
     /// An opening event: its case id must be new.
     fn open(&mut self, ctx: &mut Ctx, i: usize, cases: &mut Vec<Option<CaseState>>) {
-        let row = &self.rows[i];
+        let row = self.row(i);
         let key = row.case.unwrap_or_default() as usize;
         if cases.len() <= key {
             cases.resize_with(key + 1, || None);
@@ -808,7 +1066,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         };
         let first = existing.opener_line;
         let case = self.case_text(i);
-        self.reject(ctx, i, self.case_column, |mut at| {
+        self.reject(ctx, i, self.layout.case_column, |mut at| {
             at.label = Some("opened before".into());
             at.help = Some(match first {
                 Some(line) => {
@@ -834,13 +1092,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let Some(state) = self.member(ctx, i, cases) else {
             return;
         };
-        let (date, line) = (self.rows[i].date, self.rows[i].line);
+        let (date, line) = (self.row(i).date, self.row(i).line);
         let Some((_, first)) = state.closed else {
             state.closed = Some((date, line));
             return;
         };
         let case = self.case_text(i);
-        self.reject(ctx, i, self.case_column, |mut at| {
+        self.reject(ctx, i, self.layout.case_column, |mut at| {
             at.label = Some("closed before".into());
             at.help = Some(format!(
                 "line {first} already closes case `{case}`; a case is closed only once"
@@ -861,11 +1119,11 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         let Some(state) = self.member(ctx, i, cases) else {
             return;
         };
-        let row = &self.rows[i];
+        let row = self.row(i);
         let (kind, date, line) = (row.kind, row.date, row.line);
         if let Some((closed_on, _)) = state.closed.filter(|(closed_on, _)| date > *closed_on) {
             let case = self.case_text(i);
-            let column = Some(self.columns[DATE]);
+            let column = Some(self.layout.columns[DATE]);
             self.reject(ctx, i, column, |at| {
                 outside(case, date, false, closed_on, at)
             });
@@ -880,7 +1138,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         };
         let case = self.case_text(i);
         let kind = self.schema.event_kinds[kind].id.clone();
-        let column = Some(self.columns[KIND]);
+        let column = Some(self.layout.columns[KIND]);
         self.reject(ctx, i, column, |mut at| {
             at.label = Some("second in the case".into());
             at.help = Some(format!(
@@ -907,7 +1165,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         i: usize,
         cases: &'c mut [Option<CaseState>],
     ) -> Option<&'c mut CaseState> {
-        let key = self.rows[i].case.unwrap_or_default() as usize;
+        let key = self.row(i).case.unwrap_or_default() as usize;
         let Some(Some(state)) = cases.get_mut(key) else {
             self.not_opened(ctx, i);
             return None;
@@ -923,13 +1181,13 @@ impl EventHandler<'_, &mut DatasetBuilder> {
     /// Whether row `i` may belong to the case `state`: of its case kind, about its subject,
     /// and not dated before it was opened.
     fn fits(&self, i: usize, state: &CaseState) -> bool {
-        let row = &self.rows[i];
+        let row = self.row(i);
         self.schema.event_kinds[row.kind].case.unwrap_or(0) == state.kind
             && row.subject == state.subject
             && row.date >= state.opened_on
     }
 
-    /// Why row `i` cannot belong to the case `state` (see [`EventHandler::fits`]): the column
+    /// Why row `i` cannot belong to the case `state` (see [`Checker::fits`]): the column
     /// to point at and the error to build.
     #[allow(clippy::type_complexity)]
     fn membership(
@@ -937,7 +1195,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         i: usize,
         state: &CaseState,
     ) -> (Option<usize>, Box<dyn FnOnce(Box<Site>) -> DataError>) {
-        let row = &self.rows[i];
+        let row = self.row(i);
         let case = self.case_text(i);
         let row_case_kind = self.schema.event_kinds[row.kind].case.unwrap_or(0);
         let opened_by = |line: Option<usize>| match line {
@@ -953,7 +1211,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 opened_by(state.opener_line)
             );
             return (
-                self.case_column,
+                self.layout.case_column,
                 Box::new(move |mut at| {
                     at.label = Some("another kind of case".into());
                     at.help = Some(help);
@@ -970,8 +1228,8 @@ impl EventHandler<'_, &mut DatasetBuilder> {
             );
         }
         if row.subject != state.subject {
-            let subject = self.subjects.name(row.subject).to_string();
-            let case_subject = self.subjects.name(state.subject).to_string();
+            let subject = self.kept.subjects.name(row.subject).to_string();
+            let case_subject = self.kept.subjects.name(state.subject).to_string();
             let help = format!(
                 "case `{case}` was opened {} for `{case_subject}`; check the subject or the \
                  case id",
@@ -979,7 +1237,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
             );
             let first_line = state.opener_line;
             return (
-                Some(self.columns[SUBJECT]),
+                Some(self.layout.columns[SUBJECT]),
                 Box::new(move |mut at| {
                     at.label = Some("another subject".into());
                     at.help = Some(help);
@@ -997,20 +1255,20 @@ impl EventHandler<'_, &mut DatasetBuilder> {
         }
         let (date, bound) = (row.date, state.opened_on);
         (
-            Some(self.columns[DATE]),
+            Some(self.layout.columns[DATE]),
             Box::new(move |at| outside(case, date, true, bound, at)),
         )
     }
 
     /// Reports row `i`'s case as never opened.
     fn not_opened(&mut self, ctx: &mut Ctx, i: usize) {
-        let row = &self.rows[i];
+        let row = self.row(i);
         let case = self.case_text(i);
         let case_kind =
             &self.schema.case_kinds[self.schema.event_kinds[row.kind].case.unwrap_or(0)];
         let opener_def = &self.schema.event_kinds[case_kind.opened_by];
         let opener = opener_def.id.clone();
-        let help = match self.rejected_openers.get(case.as_str()) {
+        let help = match self.kept.rejected_openers.get(case.as_str()) {
             Some(line) => format!(
                 "the `{opener}` event on line {line} that opens case `{case}` was rejected; fix \
                  that row first"
@@ -1023,7 +1281,7 @@ impl EventHandler<'_, &mut DatasetBuilder> {
                 format!("add the `{opener}` event that opens case `{case}`, or check the case id")
             }
         };
-        self.reject(ctx, i, self.case_column, |mut at| {
+        self.reject(ctx, i, self.layout.case_column, |mut at| {
             at.label = Some("never opened".into());
             at.help = Some(help);
             DataError::new(DataErrorKind::CaseNotOpened { case, opener }, at)
@@ -1064,4 +1322,253 @@ fn missing_key(ctx: &mut Ctx, field: &str, kind: &str) {
         at.help = Some(help);
         DataError::new(DataErrorKind::MissingValue { column }, at)
     });
+}
+
+/// What the checks between rows read of a kept row.
+#[derive(Clone, Copy)]
+struct KeptRow {
+    kind: usize,
+    /// Its subject's key in [`Kept::subjects`].
+    subject: u32,
+    date: NaiveDate,
+    /// Its case id's key (see [`DatasetBuilder::case_key`]).
+    case: Option<u32>,
+    line: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::data::summary::FileKind;
+    use crate::data::table::TextRow;
+
+    const POLICY: &str = r#"policy "p"
+version "1"
+calendar england_and_wales
+event request_accepted "Request accepted" {
+  placement: one of usual_workplace, external
+}
+event review_held "Review held" {
+  outcome: one of improving, no_change, worse
+}
+event touch_point "Touch point" {
+  attended: flag
+}
+event visit "Visit" {
+  visits: integer 1..10
+  cost: number
+  note: text
+  next: date
+}
+event plan_completed "Plan completed"
+case psr_plan "Plan" {
+  opened by request_accepted
+  closed by plan_completed
+  events review_held, touch_point
+}
+"#;
+
+    const COLUMNS: [&str; 12] = [
+        "id",
+        "subject",
+        "kind",
+        "date",
+        "case",
+        "placement",
+        "outcome",
+        "attended",
+        "visits",
+        "cost",
+        "note",
+        "next",
+    ];
+
+    fn schema() -> Schema {
+        let policy = crate::policy::Policy::parse("p.policy", POLICY).expect("a good policy");
+        policy.program().schema.clone()
+    }
+
+    /// A cell: mostly plain values, sometimes with what the plain path must leave to the
+    /// checked one (spaces, quotes, other cases, characters outside ASCII, control
+    /// characters, wrong values).
+    fn cell(plain: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let tricky = prop::sample::select(vec![
+            "",
+            " ",
+            "\u{a0}",
+            "\"x\"",
+            "x\u{1}y",
+            "\u{85}",
+            "é",
+            "Yes",
+            "IMPROVING",
+            "2026-02-30",
+            "2026/03/02",
+            "02/03/2026",
+            "3.50",
+            "11",
+            "0",
+            "Review_Held",
+            "concern",
+            "c-1",
+            " E1 ",
+        ]);
+        let plain = prop::sample::select(plain.to_vec());
+        let decorated = (plain.clone(), 0..6usize).prop_map(|(text, how)| match how {
+            0 => format!(" {text}"),
+            1 => format!("{text}\u{a0}"),
+            2 => format!("\"{text}\""),
+            3 => text.to_uppercase(),
+            4 => format!("\u{3000}{text}"),
+            _ => text.to_string(),
+        });
+        prop_oneof![
+            6 => plain.prop_map(str::to_string),
+            2 => decorated,
+            2 => tricky.prop_map(str::to_string),
+        ]
+    }
+
+    /// A cell that the row's kind leaves empty: mostly empty.
+    fn idle() -> impl Strategy<Value = String> {
+        prop_oneof![8 => Just(String::new()), 1 => Just(" ".to_string()), 1 => cell(&["x"])]
+    }
+
+    /// A row: its kind drawn first, then its cells, mostly as that kind needs them.
+    fn row() -> impl Strategy<Value = Vec<String>> {
+        const KINDS: &[&str] = &[
+            "request_accepted",
+            "review_held",
+            "touch_point",
+            "visit",
+            "plan_completed",
+        ];
+        (prop::sample::select(KINDS.to_vec()), cell(KINDS)).prop_flat_map(|(kind, written)| {
+            let in_case = kind != "visit";
+            let field = |has: bool, values: &'static [&'static str]| {
+                if has {
+                    cell(values).boxed()
+                } else {
+                    idle().boxed()
+                }
+            };
+            (
+                (
+                    cell(&["E1", "E-2", "e 3", "X"]),
+                    cell(&["s1", "s-2", "S 3"]),
+                    prop_oneof![9 => Just(kind.to_string()), 1 => Just(written)],
+                    cell(&["2026-03-02", "2025-12-31", "2024-02-29"]),
+                    field(in_case, &["c-1", "c 2"]),
+                ),
+                (
+                    field(kind == "request_accepted", &["usual_workplace", "external"]),
+                    field(kind == "review_held", &["improving", "no_change", "worse"]),
+                    field(kind == "touch_point", &["yes", "no", "Y", "0", "true"]),
+                    field(kind == "visit", &["1", "10", "4.0", "5"]),
+                    field(kind == "visit", &["3.5", "-2", "1e3"]),
+                    field(kind == "visit", &["seen at home", "x"]),
+                    field(kind == "visit", &["2026-04-01", "2026-13-01"]),
+                ),
+            )
+                .prop_map(|((a, b, c, d, e), (f, g, h, i, j, k, l))| {
+                    vec![a, b, c, d, e, f, g, h, i, j, k, l]
+                })
+        })
+    }
+
+    /// A handler that has read the header of [`COLUMNS`], and its context.
+    fn handler(schema: &Schema) -> (EventHandler<'_>, Ctx) {
+        let mut ctx = Ctx::new(
+            PathBuf::from("events.csv"),
+            FileKind::Events,
+            FileFormat::Csv,
+        );
+        let header = Header {
+            names: COLUMNS.iter().map(|c| c.to_string()).collect(),
+            line: 1,
+        };
+        ctx.columns = header.names.clone();
+        let mut handler = EventHandler::new(schema);
+        assert!(handler.header(&header, &mut ctx));
+        ctx.line = 2;
+        (handler, ctx)
+    }
+
+    /// What a handler kept, as text.
+    fn kept(handler: &EventHandler<'_>) -> Vec<String> {
+        let kept = &handler.kept;
+        (0..kept.len())
+            .map(|i| {
+                let PendingEvent { subject, event } = *kept.event(i);
+                let case = event.case().map(|key| kept.file_cases.name(key));
+                let fields = &kept.events.values[event.field_range()];
+                format!(
+                    "{} {} {} {} {case:?} {fields:?} line {}",
+                    kept.id(i),
+                    kept.subjects.name(subject),
+                    event.kind,
+                    event.date,
+                    kept.lines[i]
+                )
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// A row read by the plain path is kept exactly as the checked path keeps it, and the
+        /// checked path finds nothing wrong with it; a row the plain path leaves is read by the
+        /// checked path alone. So `EventHandler::row` keeps and reports what the checked path
+        /// would on its own.
+        #[test]
+        fn plain_rows_are_read_as_the_checked_path_reads_them(cells in row()) {
+            let schema = schema();
+            let row = TextRow(cells);
+            let (mut plain, plain_ctx) = handler(&schema);
+            let (mut checked, mut checked_ctx) = handler(&schema);
+            let outcome = checked.checked_row(&row, &mut checked_ctx);
+            if plain.plain_row(&row, &plain_ctx) {
+                prop_assert!(matches!(outcome, Outcome::Used));
+                prop_assert!(checked_ctx.errors.is_empty());
+                prop_assert_eq!(kept(&plain), kept(&checked));
+            } else {
+                prop_assert_eq!(plain.kept.len(), 0);
+                prop_assert!(plain.kept.events.values.is_empty());
+            }
+            let (mut both, mut both_ctx) = handler(&schema);
+            let outcome_both = both.row(&row, &mut both_ctx);
+            prop_assert_eq!(
+                std::mem::discriminant(&outcome_both),
+                std::mem::discriminant(&outcome)
+            );
+            prop_assert_eq!(kept(&both), kept(&checked));
+            prop_assert_eq!(both_ctx.errors.len(), checked_ctx.errors.len());
+        }
+    }
+
+    /// A row of [`COLUMNS`] written as a CSV line (without quotes).
+    fn text_row(line: &str) -> TextRow {
+        TextRow(line.split(',').map(str::to_string).collect())
+    }
+
+    #[test]
+    fn a_plain_row_is_read_without_the_checked_path() {
+        let schema = schema();
+        let (mut handler, ctx) = handler(&schema);
+        let row = text_row("E1,s1,touch_point,2026-03-02,c-1,,,Yes,,,,");
+        assert!(handler.plain_row(&row, &ctx));
+        assert_eq!(
+            kept(&handler),
+            vec!["E1 s1 3 2026-03-02 Some(\"c-1\") [Flag(true)] line 2"]
+        );
+        // A kind in other letters is found too; a date not written YYYY-MM-DD is not plain.
+        let row = text_row("E2,s1,Visit,2026-03-02,,,,,4,2.50,at home,2026-04-01");
+        assert!(handler.plain_row(&row, &ctx));
+        let row = text_row("E3,s1,visit,02/03/2026,,,,,,,,");
+        assert!(!handler.plain_row(&row, &ctx));
+        assert_eq!(handler.kept.len(), 2);
+    }
 }

@@ -10,13 +10,13 @@ use super::summary::FileFormat;
 /// One data file's contents: a path read when the data is loaded, or text in memory.
 ///
 /// ```
-/// use escalate::data::DataInput;
+/// use escalate::{DataInput, FileFormat};
 ///
 /// let from_disk = DataInput::file("data/performance.csv");
 /// let in_memory = DataInput::csv("performance.csv", "subject,period,callbacks\nc1,2026-10,41\n");
 /// let from_reader = DataInput::from_reader(
 ///     "performance.json",
-///     escalate::data::FileFormat::Json,
+///     FileFormat::Json,
 ///     &b"[{\"subject\": \"c1\", \"period\": \"2026-10\", \"callbacks\": 41}]"[..],
 /// )
 /// .unwrap();

@@ -4,145 +4,8 @@
 //! named by [`DataSources`] against it into a compact, read-only [`Dataset`], and reports
 //! every problem in every file at once ([`DataErrors`]).
 //!
-//! # Data files
-//!
-//! `--data DIR` reads, from the folder, files named `performance`, `concerns`, `subjects`
-//! and `events`, each either `.csv`, `.json` or `.xlsx` (names and extensions in any case). A folder
-//! holding both `performance.csv` and `performance.json` (or two of any other kind) is an
-//! error, and so is a folder with no performance, concerns or events file. Subjects are
-//! optional, and so are concerns and events when there is another file.
-//!
-//! ## CSV
-//!
-//! - UTF-8 text, with or without a byte-order mark (Excel's "CSV UTF-8" is fine); lines end
-//!   with LF or CRLF.
-//! - The first line is the header, naming the columns. Headings are matched without regard
-//!   to case or surrounding spaces. Columns may come in any order. Columns of the
-//!   performance file that the policy does not declare are not read, with a warning
-//!   (`data::undeclared_column`, suggesting the declared metric it was likely meant to be);
-//!   other files' extra columns are ignored.
-//! - Values may be in double quotes (`"Smith, J"`; a quote inside is written twice).
-//!   Spaces around values are ignored, and so are the quotes of a value quoted after a
-//!   space (`c01, "80%"`), though such a value cannot contain a comma.
-//! - Blank rows (including rows of nothing but commas) are skipped. A row with fewer values
-//!   than the header has columns is an error; extra values at the end of a row are allowed
-//!   only when they are empty.
-//!
-//! - Values are separated by commas; a file whose header line has more semicolons (or tabs)
-//!   than commas outside quotes is read as separated by those, as Excel writes "CSV" in
-//!   languages where the comma is the decimal mark.
-//! - A cell a spreadsheet filled in its own way gets a help saying so: `N/A`, `-` or `n/a`
-//!   for a missing value (leave the cell empty), a decimal comma (`79,5`), a date written
-//!   month first (`10/14/2026`), a month turned into a date (`Oct-26`).
-//!
-//! ## Excel workbooks (`.xlsx`, with the default `xlsx` feature)
-//!
-//! The sheet named like the data kind (`performance`, `concerns`, `subjects`, `events`, in
-//! any case) is read, or the only sheet, so one workbook can hold every kind (give it to
-//! each option). Its first used row is the header. Number cells are read as the decimal
-//! Excel shows (15 significant digits), date cells as `YYYY-MM-DD`, text as written:
-//! exactly what a CSV export of the sheet holds, so the workbook gives the same data as
-//! its CSV. Errors name the file and sheet, the sheet's row and column, and the cell
-//! (`C2`). A build without the feature refuses workbooks with a help to save them as CSV.
-//!
-//! ## JSON
-//!
-//! A JSON array of objects, one object per row, keys as the column headings: for example
-//! `[{"subject": "c01", "period": "2026-10", "callbacks": 41}]`. Values may be numbers,
-//! strings, `true`/`false` or `null`; `null` (or leaving the key out) is an empty cell.
-//! Errors name the line on which the object starts, and column 1 (for a file that is not
-//! valid JSON, the line and column where reading stopped).
-//!
-//! ## The performance file
-//!
-//! Monthly figures, in either layout:
-//!
-//! - **wide**: `subject,period,<metric>,<metric>,...`, one row per subject and month and a
-//!   column for every metric the policy declares;
-//! - **long**: `subject,period,metric,value`, one row per figure. A file is read as long
-//!   when its header has `metric` and `value` columns and no column named after a declared
-//!   metric. Rows for metrics the policy does not declare are skipped, with one warning per
-//!   metric name (`data::undeclared_metric`), in files and performance records alike.
-//!
-//! `period` is a month written `YYYY-MM` (`2026-10`). An empty cell is a missing value
-//! (unknown, never zero). Figures are plain decimals, read exactly as written (never through
-//! floating point): an optional sign, digits and an optional fraction, at most 15 significant
-//! digits. A `percent` is from 0 to 100 and may end with `%` (`79.5%`); a `count` is a whole
-//! number, 0 or more; a `number` is any number. When every figure of a percent metric lies
-//! between 0 and 1 (some strictly between), they are almost surely fractions, as Excel writes a
-//! column formatted as a percentage (`0.78`): they are read as written, with a warning
-//! (`data::percent_as_fractions`) naming the file and the metric. An exponent (`1e3`), `NaN` and `inf` are not
-//! figures. A subject may have only one figure per metric and month.
-//!
-//! ## The concerns file
-//!
-//! `id,subject,raised_on,<declared fields>...`: one row per concern. Ids must be unique,
-//! and every row needs every value.
-//!
-//! ## The subjects file
-//!
-//! `subject,<declared fields>...`: at most one row per subject. An empty cell is an
-//! unknown value.
-//!
-//! ## The events file (language v1)
-//!
-//! `id,subject,kind,date,case,<event fields>...`: one row per dated event. It is read only
-//! when the policy declares an event kind or a case kind; otherwise it is left unread with
-//! a warning (`data::events_not_read`). It is read last, after the concerns.
-//!
-//! - `id`: unique across the events file **and** the concerns file (`data::duplicate_event`).
-//! - `kind`: an event kind the policy declares (`data::unknown_event_kind`, with a
-//!   suggestion); `concern` is not one: concerns come from the concerns file.
-//! - `date`: the day it happened (`data::bad_date`).
-//! - `case`: needed when the policy declares a case kind. Rows of a kind that belongs to a
-//!   case kind need a case id (`data::missing_case`); rows of other kinds (subject events)
-//!   must leave it empty (`data::unexpected_case`).
-//! - one column per declared event field: every field the row's kind declares needs a value
-//!   of its type (`data::missing_value` and v0's value errors); a field the kind does not
-//!   declare must be empty (`data::unexpected_value`).
-//!
-//! In a JSON file (or records) a key left out is an empty cell, so the `case` and field
-//! keys are needed only in the rows that need a value; a CSV file needs the columns.
-//!
-//! A case is the set of events carrying its id. It is opened by an event of its case
-//! kind's opening kind (for a case kind opened by `concern`, by the concern with the case's
-//! id, about the same subject), and closed by at most one closing event. Once every row is
-//! read, the rows are checked against each other, and each problem is reported on the later
-//! row in file order, naming the earlier one:
-//!
-//! - a case id no event opens: `data::case_not_opened`;
-//! - a second opening event for a case id, also of another case kind:
-//!   `data::case_opened_twice`; a second closing event: `data::case_closed_twice`;
-//! - an event of a case kind other than the one that opened the case:
-//!   `data::wrong_case_kind`;
-//! - an event about another subject than the case's opening event:
-//!   `data::case_subject_mismatch`;
-//! - an event dated before its case was opened or after it was closed:
-//!   `data::event_outside_case`;
-//! - a second event of a `once per case` kind in one case: `data::repeated_once_per_case`.
-//!
-//! A rejected row feeds nothing, so the events of a case whose opening row was rejected
-//! are rejected too (the error says which row to fix). Events dated after the decision
-//! date are checked like the others.
-//!
-//! ## Values
-//!
-//! - dates: `2026-03-02` or `02/03/2026` (day/month/year);
-//! - flags: `yes no true false y n 1 0`, in any case;
-//! - `one of` fields: one of the declared names, in any case;
-//! - `integer A..B`: a whole number from A to B;
-//! - `number`: any number; `text`: anything.
-//!
-//! Subject ids are matched exactly (after trimming spaces). The dataset's subjects are
-//! every id found in any file, including in rows of the performance file skipped because
-//! their metric is not declared.
-//!
-//! # Errors
-//!
-//! Every row either feeds the evaluation or is rejected whole with an error naming the
-//! file, the line (the header is line 1) and the column (counting from 1, as a spreadsheet
-//! does). All problems in all files are reported in one go, in file then line order, up to
-//! 200 per file.
+//! The data files' layouts, values and errors are in `docs/data-files.md`, shown in the
+//! documentation of [`DataSources`].
 
 #![forbid(unsafe_code)]
 
@@ -161,16 +24,14 @@ mod table;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
-pub use open::{MAX_JSON_BYTES, MAX_ROW_BYTES};
-
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use error::{DataError, DataErrorKind, DataErrors, DataLocation, DataWarning, Site, Snippet};
+pub use error::{DataError, DataErrorKind, DataErrors, DataLocation, DataWarning};
 pub use input::DataInput;
 pub use records::{ConcernRecord, EventRecord, PerformanceRecord, SubjectRecord};
-pub use store::{DatasetBuilder, SetMetricError};
+pub use store::DatasetBuilder;
 pub use summary::{FileFormat, FileKind, FileSummary, IgnoredRows, Layout, LoadSummary};
 
 use crate::month::Month;
@@ -179,9 +40,10 @@ use concerns::ConcernHandler;
 use events::EventHandler;
 use performance::{fill_first_lines, DynHandler, PerformanceHandler};
 use records::RecordTable;
-use store::{IdMap, MetricColumns};
+use store::{Interner, MetricColumns, Texts};
 use subjects::SubjectHandler;
-use table::{Ctx, Handler};
+// Also for readers of other tables (the file of actions taken, `history::load_actual`).
+pub(crate) use table::{cell_text, Ctx, Handler, Header, Outcome, Row, ABSENT};
 
 /// A subject's position in a [`Dataset`]: 0, 1, 2, ... in the order subjects were first
 /// seen.
@@ -196,27 +58,106 @@ pub struct Concern {
     pub raised_on: NaiveDate,
     /// The declared concern fields, in schema order.
     pub fields: Box<[Value]>,
+    /// What it is about, in words: the `summary` column of the concerns file, when it has
+    /// one (whether or not the policy declares `summary` as a concern field).
+    pub summary: Option<Box<str>>,
 }
 
 /// A case's position in a [`Dataset`]: cases are sorted by subject, case kind and id.
 pub type CaseIndex = u32;
 
 /// A dated event (language v1): a row of the events file, or a concern record seen as an
-/// event of the built-in kind `concern`.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// event of the built-in kind `concern`. Its id and fields are kept by the dataset (see
+/// [`Dataset::event_id`] and [`Dataset::event_fields`]), so an event is 24 bytes, holds no
+/// memory of its own, and is copied freely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// Its id, unique across the events and concerns files.
-    pub id: Box<str>,
-    /// Its kind: a position in [`Schema::event_kinds`].
-    pub kind: u16,
     /// The day it happened.
     pub date: NaiveDate,
+    /// Its kind: a position in [`Schema::event_kinds`].
+    pub kind: u16,
+    /// How many fields it has, from `fields` on.
+    field_count: u16,
+    /// Its id's number among the dataset's event ids.
+    id: u32,
+    /// Its case ([`Event::NONE`] for none). While a dataset is built, the key of its case id
+    /// (see [`DatasetBuilder::case_key`]).
+    case: u32,
+    /// Where its fields start among the dataset's event field values.
+    fields: u32,
+    /// For a concern, its position among all concerns; else [`Event::NONE`].
+    concern: u32,
+}
+
+impl Event {
+    /// `case` or `concern` when there is none.
+    const NONE: u32 = u32::MAX;
+
+    /// An event whose id is the `id`th of its dataset's event ids, and whose fields are the
+    /// `fields.len()` values from `fields.start` on; `case` is a case key while the dataset
+    /// is built.
+    pub(crate) fn new(
+        id: u32,
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: std::ops::Range<u32>,
+    ) -> Event {
+        Event {
+            date,
+            kind: kind as u16,
+            field_count: u16::try_from(fields.len()).unwrap_or(u16::MAX),
+            id,
+            case: case.unwrap_or(Event::NONE),
+            fields: fields.start,
+            concern: Event::NONE,
+        }
+    }
+
     /// The case it belongs to, if its kind belongs to a case kind.
-    pub case: Option<CaseIndex>,
-    /// Its kind's declared fields, in the kind's order (empty for a concern).
-    pub fields: Box<[Value]>,
+    pub fn case(&self) -> Option<CaseIndex> {
+        (self.case != Event::NONE).then_some(self.case)
+    }
+
     /// For a concern, its position among all concerns (see [`Dataset::concern`]).
-    pub concern: Option<u32>,
+    pub fn concern(&self) -> Option<u32> {
+        (self.concern != Event::NONE).then_some(self.concern)
+    }
+
+    /// Gives the event its case (or none): a case key while the dataset is built, then the
+    /// case's position.
+    pub(crate) fn set_case(&mut self, case: Option<u32>) {
+        self.case = case.unwrap_or(Event::NONE);
+    }
+
+    /// The event of a concern, the `index`th of all concerns.
+    pub(crate) fn with_concern(mut self, index: u32) -> Event {
+        self.concern = index;
+        self
+    }
+
+    /// Its id's number among its dataset's event ids.
+    pub(crate) fn id_number(&self) -> u32 {
+        self.id
+    }
+
+    /// Moves its id and fields along by `ids` and `fields`, for events whose ids and fields
+    /// are appended after others.
+    pub(crate) fn shift(&mut self, ids: u32, fields: u32) {
+        self.id += ids;
+        self.fields += fields;
+    }
+
+    /// Its fields, moved to start at `start` among its dataset's event field values.
+    pub(crate) fn move_fields(&mut self, start: usize) {
+        self.fields = u32::try_from(start).unwrap_or(u32::MAX);
+    }
+
+    /// The positions of its fields among its dataset's event field values.
+    pub(crate) fn field_range(&self) -> std::ops::Range<usize> {
+        let start = self.fields as usize;
+        start..start + usize::from(self.field_count)
+    }
 }
 
 /// A case (language v1): the events carrying one case id.
@@ -246,26 +187,64 @@ impl Case {
     }
 }
 
-/// All the data a policy is evaluated against, held compactly in memory.
+/// All the data a policy is evaluated against, held compactly in memory: read with
+/// [`Dataset::load`] (files or text) or [`Dataset::from_records`] (typed records), checked
+/// against a policy's [`Schema`].
 ///
-/// Metric values are stored month-major: for each metric, one column per month of a
-/// contiguous range, each column indexed by subject, so [`Dataset::metric_value`] is two
-/// bounds-checked indexing operations.
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callbacks "Call-backs made" count
+///     rule few_callbacks "Fewer than 20 call-backs" {
+///       when callbacks < 20
+///       severity low
+///       require "Check the rota"
+///       owner lead
+///       due 5 working days
+///     }
+/// "#).unwrap();
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv(
+///         "performance.csv",
+///         "subject,period,callbacks\nc1,2026-09,41\nc1,2026-10,17\nc2,2026-10,30\n",
+///     )),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// assert_eq!(data.subject_ids().collect::<Vec<_>>(), ["c1", "c2"]);
+/// let months = data.months().unwrap();
+/// assert_eq!((months.0.to_string(), months.1.to_string()), ("2026-09".into(), "2026-10".into()));
+/// assert_eq!(data.summary().files[0].rows_used, 3);
+/// assert!(data.warnings().is_empty());
+/// ```
+//
+// Metric values are stored month-major: for each metric, one column per month of a
+// contiguous range, each column indexed by subject, so `Dataset::metric_value` is two
+// bounds-checked indexing operations.
 #[derive(Debug)]
 pub struct Dataset {
-    ids: Vec<Box<str>>,
-    index: IdMap<SubjectIndex>,
+    /// The subjects' ids, numbered.
+    subjects: Interner,
     metrics: Vec<MetricColumns>,
     months: Option<(Month, Month)>,
     field_width: usize,
     subject_fields: Vec<Option<Value>>,
     has_row: Vec<bool>,
+    /// Display names, by subject.
+    names: Vec<Option<Box<str>>>,
     concerns: Vec<Concern>,
     concern_offsets: Vec<u32>,
     /// How many event kinds the schema has: the width of a subject's run of event offsets.
     kinds: usize,
     /// Events sorted by subject, kind, date and id.
     events: Vec<Event>,
+    /// The events' ids, by [`Event::id`].
+    event_ids: Texts,
+    /// The events' field values ([`Event::fields`] and [`Event::field_count`]).
+    event_values: Vec<Value>,
     /// `events[event_offsets[s * kinds + k]..event_offsets[s * kinds + k + 1]]` are subject
     /// `s`'s events of kind `k`.
     event_offsets: Vec<u32>,
@@ -292,7 +271,10 @@ impl Dataset {
     /// Like [`Dataset::load`], but also returns the dataset built from the rows that were
     /// good, with the problems found (empty when there were none). The summary counts the
     /// rejected rows.
-    pub fn load_partial(schema: &Schema, sources: &DataSources) -> (Dataset, Vec<DataError>) {
+    pub(crate) fn load_partial(
+        schema: &Schema,
+        sources: &DataSources,
+    ) -> (Dataset, Vec<DataError>) {
         let mut builder = DatasetBuilder::new(schema);
         let mut errors = Vec::new();
         let events = sources.events.as_ref();
@@ -405,43 +387,51 @@ impl Dataset {
     }
 
     /// Starts a dataset built in memory, for tests inside policies and for embedders.
-    pub fn builder(schema: &Schema) -> DatasetBuilder {
+    pub(crate) fn builder(schema: &Schema) -> DatasetBuilder {
         DatasetBuilder::new(schema)
     }
 
     /// How many subjects there are.
     pub fn subject_count(&self) -> usize {
-        self.ids.len()
+        self.subjects.len()
     }
 
     /// A subject's id. Panics if `subject` is not below [`Dataset::subject_count`].
-    pub fn subject_id(&self, subject: SubjectIndex) -> &str {
-        &self.ids[subject as usize]
+    pub(crate) fn subject_id(&self, subject: SubjectIndex) -> &str {
+        assert!(
+            (subject as usize) < self.subjects.len(),
+            "subject {subject} of {}",
+            self.subjects.len()
+        );
+        self.subjects.name(subject)
     }
 
     /// Every subject's index and id, in index order.
-    pub fn subjects(&self) -> impl ExactSizeIterator<Item = (SubjectIndex, &str)> + '_ {
-        self.ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (i as SubjectIndex, &**id))
+    pub(crate) fn subjects(&self) -> impl ExactSizeIterator<Item = (SubjectIndex, &str)> + '_ {
+        (0..self.subjects.len() as SubjectIndex).map(|s| (s, self.subjects.name(s)))
     }
 
     /// A subject's index by id (exact match).
-    pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
-        self.index.get(id).copied()
+    pub(crate) fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
+        self.subjects.get(id)
     }
 
     /// The value of a metric (by its position in the schema) for a subject and month, or
     /// `None` when there is none. Constant time; allocates nothing.
     #[inline]
-    pub fn metric_value(
+    pub(crate) fn metric_value(
         &self,
         metric: usize,
         subject: SubjectIndex,
         month: Month,
     ) -> Option<rust_decimal::Decimal> {
         self.metrics.get(metric)?.get(subject, month)
+    }
+
+    /// The name people know a subject by: the `name` column of the subjects file, when it
+    /// has one and the cell is not empty. Shown beside the id where a person reads results.
+    pub fn subject_name(&self, subject: SubjectIndex) -> Option<&str> {
+        self.names.get(subject as usize)?.as_deref()
     }
 
     /// Whether the subject had a row in the subjects file (or was given fields in memory).
@@ -451,7 +441,7 @@ impl Dataset {
 
     /// A subject's declared field (by its position in the schema); `None` when unknown
     /// (an empty cell, or no row for the subject).
-    pub fn subject_field(&self, subject: SubjectIndex, field: usize) -> Option<&Value> {
+    pub(crate) fn subject_field(&self, subject: SubjectIndex, field: usize) -> Option<&Value> {
         if field >= self.field_width {
             return None;
         }
@@ -461,7 +451,7 @@ impl Dataset {
     }
 
     /// A subject's concerns, sorted by the date raised, then id.
-    pub fn concerns(&self, subject: SubjectIndex) -> &[Concern] {
+    pub(crate) fn concerns(&self, subject: SubjectIndex) -> &[Concern] {
         let s = subject as usize;
         match (self.concern_offsets.get(s), self.concern_offsets.get(s + 1)) {
             (Some(&start), Some(&end)) => &self.concerns[start as usize..end as usize],
@@ -470,14 +460,14 @@ impl Dataset {
     }
 
     /// A concern by its position among all concerns (as [`Event::concern`] gives it).
-    pub fn concern(&self, index: u32) -> Option<&Concern> {
+    pub(crate) fn concern(&self, index: u32) -> Option<&Concern> {
         self.concerns.get(index as usize)
     }
 
     /// A subject's events of one kind (a position in [`Schema::event_kinds`]), sorted by
     /// date, then id. Concerns are among them, of the `concern` kind, when the policy reads
     /// events.
-    pub fn events(&self, subject: SubjectIndex, kind: usize) -> &[Event] {
+    pub(crate) fn events(&self, subject: SubjectIndex, kind: usize) -> &[Event] {
         if kind >= self.kinds {
             return &[];
         }
@@ -488,13 +478,23 @@ impl Dataset {
         }
     }
 
-    /// How many events there are in all, concerns seen as events included.
-    pub fn event_count(&self) -> usize {
-        self.events.len()
+    /// An event's id, unique across the events and concerns files (for a concern, the
+    /// concern's id). The event must be one of this dataset's.
+    pub(crate) fn event_id(&self, event: &Event) -> &str {
+        self.event_ids.get(event.id)
+    }
+
+    /// An event's fields: its kind's declared fields, in the kind's order (empty for a
+    /// concern). The event must be one of this dataset's.
+    pub(crate) fn event_fields(&self, event: &Event) -> &[Value] {
+        self.event_values.get(event.field_range()).unwrap_or(&[])
     }
 
     /// A subject's cases, sorted by case kind, then id; with their positions.
-    pub fn cases(&self, subject: SubjectIndex) -> impl Iterator<Item = (CaseIndex, &Case)> + '_ {
+    pub(crate) fn cases(
+        &self,
+        subject: SubjectIndex,
+    ) -> impl Iterator<Item = (CaseIndex, &Case)> + '_ {
         let s = subject as usize;
         let (start, end) = match (self.case_offsets.get(s), self.case_offsets.get(s + 1)) {
             (Some(&start), Some(&end)) => (start as usize, end as usize),
@@ -504,8 +504,13 @@ impl Dataset {
     }
 
     /// A case by its position.
-    pub fn case(&self, case: CaseIndex) -> &Case {
+    pub(crate) fn case(&self, case: CaseIndex) -> &Case {
         &self.cases[case as usize]
+    }
+
+    /// What was read from each file.
+    pub fn summary(&self) -> &LoadSummary {
+        &self.summary
     }
 
     /// How many concerns there are in all.
@@ -513,9 +518,14 @@ impl Dataset {
         self.concerns.len()
     }
 
-    /// What was read from each file.
-    pub fn summary(&self) -> &LoadSummary {
-        &self.summary
+    /// How many events there are in all, concerns seen as events included.
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The subjects' ids, in the order they were first seen.
+    pub fn subject_ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.subjects.len() as SubjectIndex).map(|s| self.subjects.name(s))
     }
 
     /// Warnings about the data, such as an events file the policy does not read.
@@ -533,7 +543,7 @@ impl Dataset {
 /// in memory ([`DataInput`]).
 ///
 /// ```
-/// use escalate::data::{DataInput, DataSources};
+/// use escalate::{DataInput, DataSources};
 ///
 /// let sources = DataSources {
 ///     performance: Some(DataInput::csv("performance.csv", "subject,period,callbacks\n")),
@@ -542,6 +552,7 @@ impl Dataset {
 /// };
 /// assert!(sources.concerns.is_none());
 /// ```
+#[doc = include_str!("../../docs/data-files.md")]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DataSources {
     /// The performance file (`.csv`, `.json` or `.xlsx`).
@@ -723,7 +734,13 @@ fn load_file(
     let parsed = match kind {
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
-            let parsed = read(&mut handler, &mut ctx);
+            let parsed = match ctx.format {
+                FileFormat::Csv => {
+                    table::read_csv_cooked(&mut handler, &mut ctx);
+                    Parsed::Csv
+                }
+                _ => read(&mut handler, &mut ctx),
+            };
             handler.finish(&ctx);
             let plan = handler.plan.clone();
             if let Some(plan) = plan {
@@ -743,6 +760,7 @@ fn load_file(
         FileKind::Concerns => read(&mut ConcernHandler::new(schema, data), &mut ctx),
         FileKind::Subjects => read(&mut SubjectHandler::new(schema, data), &mut ctx),
         FileKind::Events => return finish_events(read_events(input, schema), data),
+        FileKind::Actual => unreachable!("the file of actions taken is read by `read_table`"),
     };
     parsed.attach_snippets(&mut ctx);
     let mut errors = Vec::new();
@@ -783,6 +801,21 @@ fn finish_events(read: EventsRead<'_>, data: &mut DatasetBuilder) -> Vec<DataErr
     let mut errors = Vec::new();
     finish_file(ctx, data, &mut errors);
     errors
+}
+
+/// Reads one input holding records of `kind` through `handler`, as every data file is read:
+/// a file or text in memory, CSV (its separator sniffed), JSON or a workbook's sheet, with the
+/// same checks and error locations. Returns the problems found, with their lines shown. For
+/// tables that are not part of a [`Dataset`] (the file of actions taken).
+pub(crate) fn read_table<H: Handler>(
+    input: &DataInput,
+    kind: FileKind,
+    handler: &mut H,
+) -> Vec<DataError> {
+    let mut ctx = input_ctx(input, kind);
+    let parsed = read(handler, &mut ctx);
+    parsed.attach_snippets(&mut ctx);
+    ctx.into_errors().0
 }
 
 /// Adds a file's errors to `errors` and its summary to the dataset.
@@ -916,15 +949,19 @@ fn read_event_records(
 
 /// The warning for an events file a policy that reads no events was given.
 fn events_not_read(path: &Path) -> DataWarning {
-    DataWarning::EventsNotRead {
-        path: path.to_path_buf(),
-        at: error::Site::file(
-            path,
-            Some(
-                "declare the event kinds the policy uses (`event ID \"Description\"`), or leave \
-                 the events file out"
-                    .into(),
-            ),
+    let at = error::Site::file(
+        path,
+        Some(
+            "declare the event kinds the policy uses (`event ID \"Description\"`), or leave the \
+             events file out"
+                .into(),
         ),
-    }
+    );
+    let kind = error::DataWarningKind::EventsNotRead {
+        path: path.to_path_buf(),
+    };
+    DataWarning::new(kind, at)
 }
+
+#[cfg(test)]
+mod tests;

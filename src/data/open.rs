@@ -188,11 +188,8 @@ impl std::fmt::Display for RowTooLong {
 impl std::error::Error for RowTooLong {}
 
 /// The error for a CSV row over [`MAX_ROW_BYTES`], when `error` is that.
-pub(crate) fn row_too_long(path: &Path, error: &csv::Error) -> Option<DataError> {
-    let csv::ErrorKind::Io(io) = error.kind() else {
-        return None;
-    };
-    let line = io.get_ref()?.downcast_ref::<RowTooLong>()?.line;
+pub(crate) fn row_too_long(path: &Path, error: &std::io::Error) -> Option<DataError> {
+    let line = error.get_ref()?.downcast_ref::<RowTooLong>()?.line;
     let mut at = Site::file(
         path,
         Some(
@@ -214,10 +211,36 @@ pub(crate) fn row_too_long(path: &Path, error: &csv::Error) -> Option<DataError>
     ))
 }
 
+impl<R: Read> RowLimit<R> {
+    /// What [`Read::read`] does with `data` (at most [`MAX_ROW_BYTES`] bytes) outside quotes
+    /// and holding no quote mark, in a few passes over it: no row within it can be too long,
+    /// only the one it continues.
+    fn unquoted(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let (Some(first), Some(last)) = (memchr::memchr(b'\n', data), memchr::memrchr(b'\n', data))
+        else {
+            self.row += data.len();
+            return match self.row > MAX_ROW_BYTES {
+                true => Err(self.too_long()),
+                false => Ok(data.len()),
+            };
+        };
+        if self.row + first > MAX_ROW_BYTES {
+            return Err(self.too_long());
+        }
+        self.lines += memchr::memchr_iter(b'\n', data).count();
+        self.row = data.len() - last - 1;
+        self.row_line = self.lines + 1;
+        Ok(data.len())
+    }
+}
+
 impl<R: Read> Read for RowLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let data = &buf[..n];
+        if !self.quoted && n <= MAX_ROW_BYTES && memchr::memchr(b'"', data).is_none() {
+            return self.unquoted(data);
+        }
         let mut last = 0;
         // Quotes and line ends are rare next to other bytes: only they are looked at.
         for i in memchr::memchr2_iter(b'"', b'\n', data) {

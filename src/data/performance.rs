@@ -1,14 +1,17 @@
 //! The performance file: monthly figures per subject, wide or long.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::cell::{check_metric, parse_metric_bytes, parse_month, Expect, Problem};
-use super::error::{DataError, DataErrorKind, DataWarning};
+use super::cell::{
+    parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month, Expect, Problem,
+};
+use super::error::{DataError, DataErrorKind, DataWarning, DataWarningKind};
 use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
-    cell_bytes, cell_text, normalise_heading, Ctx, Handler, Header, MonthCache, Outcome, Prepare,
-    Row,
+    cell_bytes, cell_text, is_blank, normalise_heading, trimmed_text, Cook, Cooked, Ctx, Handler,
+    Header, Outcome, Row, ABSENT,
 };
 use super::SubjectIndex;
 use crate::month::Month;
@@ -134,8 +137,6 @@ pub(crate) struct PerformanceHandler<'a> {
     /// The last subject stored, whose rows usually come together.
     last_subject: Vec<u8>,
     last_index: Option<SubjectIndex>,
-    /// Periods already read, by their seven bytes.
-    months: MonthCache,
     /// The metric names met in a long file, as written, each with its index or why its rows
     /// are left out (a few names, which long files usually cycle through row by row).
     metric_names: Vec<(String, Result<usize, Arc<str>>)>,
@@ -145,6 +146,8 @@ pub(crate) struct PerformanceHandler<'a> {
     /// Metrics named in a long file that the policy does not declare: the name as first
     /// written (lower case as key), how many rows, and the first row's site.
     undeclared: Vec<(String, usize, Box<super::error::Site>)>,
+    /// Whether the last group of cooked long rows was taken (see [`CookedRow::Joined`]).
+    group_taken: bool,
 }
 
 /// At most this many columns, and metric names of a long file's rows, that the policy does not
@@ -167,10 +170,12 @@ impl FractionTally {
         if self.above_one {
             return;
         }
-        if let Some(value) = value.get() {
-            if value > rust_decimal::Decimal::ONE {
+        if let Some((mantissa, scale)) = value.parts() {
+            // The figure is `mantissa / one`.
+            let (mantissa, one) = (i128::from(mantissa), power_of_ten(scale));
+            if mantissa > one {
                 self.above_one = true;
-            } else if value > rust_decimal::Decimal::ZERO && value < rust_decimal::Decimal::ONE {
+            } else if mantissa > 0 && mantissa < one {
                 self.between = true;
             }
         }
@@ -195,11 +200,11 @@ impl<'a> PerformanceHandler<'a> {
             plan: None,
             last_subject: Vec::new(),
             last_index: None,
-            months: MonthCache::default(),
             metric_names: Vec::new(),
             values: Vec::new(),
             fractions: vec![FractionTally::default(); schema.metrics.len()],
             undeclared: Vec::new(),
+            group_taken: false,
         }
     }
 
@@ -207,7 +212,7 @@ impl<'a> PerformanceHandler<'a> {
     /// all look like fractions, and metrics named in rows that the policy does not declare.
     pub fn finish(&mut self, ctx: &Ctx) {
         for (metric, tally) in self.schema.metrics.iter().zip(&self.fractions) {
-            let absent = tally.field == Some(super::table::ABSENT);
+            let absent = tally.field == Some(ABSENT);
             if metric.kind != MetricKind::Percent || !tally.looks_like_fractions() || absent {
                 continue;
             }
@@ -222,27 +227,27 @@ impl<'a> PerformanceHandler<'a> {
                  plain number showing 78) and save the file again",
                 metric.id
             ));
-            self.data.warnings.push(DataWarning::PercentAsFractions {
+            let kind = DataWarningKind::PercentAsFractions {
                 path: ctx.path.clone(),
                 metric: metric.id.clone(),
-                at,
-            });
+            };
+            self.data.warnings.push(DataWarning::new(kind, at));
         }
         for (metric, rows, at) in std::mem::take(&mut self.undeclared) {
-            self.data.warnings.push(DataWarning::UndeclaredMetric {
+            let kind = DataWarningKind::UndeclaredMetric {
                 path: ctx.path.clone(),
                 metric,
                 rows,
-                at,
-            });
+            };
+            self.data.warnings.push(DataWarning::new(kind, at));
         }
     }
 
     /// A name from the file as quoted in a message: at most 80 characters.
-    fn quoted_name(name: &str) -> String {
+    fn quoted_name(name: &str) -> Cow<'_, str> {
         match name.char_indices().nth(80) {
-            Some((cut, _)) => format!("{}…", &name[..cut]),
-            None => name.to_string(),
+            Some((cut, _)) => Cow::Owned(format!("{}…", &name[..cut])),
+            None => Cow::Borrowed(name),
         }
     }
 
@@ -289,11 +294,11 @@ impl<'a> PerformanceHandler<'a> {
             let mut at = ctx.site(Some(field));
             at.anchor = super::error::Anchor::None;
             at.help = Some(self.undeclared_help(column, "column"));
-            self.data.warnings.push(DataWarning::UndeclaredColumn {
+            let kind = DataWarningKind::UndeclaredColumn {
                 path: ctx.path.clone(),
-                column: Self::quoted_name(column),
-                at,
-            });
+                column: Self::quoted_name(column).into_owned(),
+            };
+            self.data.warnings.push(DataWarning::new(kind, at));
         }
     }
 
@@ -344,10 +349,7 @@ impl<'a> PerformanceHandler<'a> {
 
     #[inline]
     fn month<R: Row + ?Sized>(&mut self, row: &R, field: usize, ctx: &mut Ctx) -> Option<Month> {
-        if let Some(month) = row.prepared_month() {
-            return Some(month);
-        }
-        if let Some(month) = self.months.get(cell_bytes(row, field)) {
+        if let Some(month) = quick_month(cell_bytes(row, field)) {
             return Some(month);
         }
         let text = cell_text(row, field, ctx).ok()?;
@@ -367,23 +369,15 @@ impl<'a> PerformanceHandler<'a> {
         }
     }
 
-    /// A metric's value from its cell (the `slot`th number parsed ahead, if it was):
-    /// [`Packed::MISSING`] when empty, `None` (after reporting) when bad.
+    /// A metric's value from its cell: [`Packed::MISSING`] when empty, `None` (after
+    /// reporting) when bad.
     #[inline]
     fn value<R: Row + ?Sized>(
         row: &R,
         field: usize,
-        slot: usize,
         kind: MetricKind,
         ctx: &mut Ctx,
     ) -> Option<Packed> {
-        if let Some(packed) = row.prepared_number(slot) {
-            match packed.get() {
-                None => return Some(packed),
-                Some(value) if check_metric(kind, value).is_ok() => return Some(packed),
-                Some(_) => {}
-            }
-        }
         let bytes = cell_bytes(row, field);
         if bytes.is_empty() {
             return Some(Packed::MISSING);
@@ -428,13 +422,7 @@ impl<'a> PerformanceHandler<'a> {
 
     /// Counts a row naming a metric the policy does not declare (warned about at the end).
     fn note_undeclared(&mut self, name: &str, field: usize, ctx: &Ctx) {
-        let quoted = Self::quoted_name(name);
-        if let Some(entry) = self
-            .undeclared
-            .iter_mut()
-            .find(|(n, ..)| n.eq_ignore_ascii_case(&quoted))
-        {
-            entry.1 += 1;
+        if self.count_undeclared(name) {
             return;
         }
         // One warning per name, for the first few names: a file of many stray names is
@@ -444,7 +432,24 @@ impl<'a> PerformanceHandler<'a> {
         }
         let mut at = ctx.site(Some(field));
         at.help = Some(self.undeclared_help(name, "metric in those rows"));
-        self.undeclared.push((Self::quoted_name(name), 1, at));
+        self.undeclared
+            .push((Self::quoted_name(name).into_owned(), 1, at));
+    }
+
+    /// Counts a row naming an undeclared metric already met; false for a new name.
+    fn count_undeclared(&mut self, name: &str) -> bool {
+        let quoted = Self::quoted_name(name);
+        match self
+            .undeclared
+            .iter_mut()
+            .find(|(n, ..)| n.eq_ignore_ascii_case(&quoted))
+        {
+            Some(entry) => {
+                entry.1 += 1;
+                true
+            }
+            None => false,
+        }
     }
 
     fn duplicate(
@@ -493,8 +498,8 @@ impl<'a> PerformanceHandler<'a> {
         let mut values = std::mem::take(&mut self.values);
         values.clear();
         let mut ok = true;
-        for (slot, (metric, &field)) in self.schema.metrics.iter().zip(columns).enumerate() {
-            match Self::value(row, field, slot, metric.kind, ctx) {
+        for (metric, &field) in self.schema.metrics.iter().zip(columns) {
+            match Self::value(row, field, metric.kind, ctx) {
                 Some(value) => values.push(value),
                 None => {
                     ok = false;
@@ -506,7 +511,7 @@ impl<'a> PerformanceHandler<'a> {
             (true, Some(subject), Some(month)) => {
                 let index = self.intern(subject);
                 let clash = values.iter().enumerate().any(|(m, v)| {
-                    *v != Packed::MISSING && self.data.metric_value(index, m, month).is_some()
+                    *v != Packed::MISSING && self.data.metric_is_set(index, m, month)
                 });
                 if !clash {
                     for (metric, &value) in values.iter().enumerate() {
@@ -519,8 +524,7 @@ impl<'a> PerformanceHandler<'a> {
                 } else {
                     let clashes: Vec<usize> = (0..values.len())
                         .filter(|&m| {
-                            values[m] != Packed::MISSING
-                                && self.data.metric_value(index, m, month).is_some()
+                            values[m] != Packed::MISSING && self.data.metric_is_set(index, m, month)
                         })
                         .collect();
                     let fields: Vec<usize> = clashes.iter().map(|&m| columns[m]).collect();
@@ -566,7 +570,7 @@ impl<'a> PerformanceHandler<'a> {
         let subject = self.subject(row, subject_field, ctx);
         let month = self.month(row, period_field, ctx);
         let value = match metric {
-            Some(m) => Self::value(row, value_field, 0, self.schema.metrics[m].kind, ctx),
+            Some(m) => Self::value(row, value_field, self.schema.metrics[m].kind, ctx),
             None => None,
         };
         let (Some(metric), Some(subject), Some(month), Some(value)) =
@@ -578,7 +582,7 @@ impl<'a> PerformanceHandler<'a> {
         if value == Packed::MISSING {
             return Outcome::Used;
         }
-        if self.data.metric_value(index, metric, month).is_some() {
+        if self.data.metric_is_set(index, metric, month) {
             self.duplicate(index, month, &[metric], &[value_field], ctx);
             return Outcome::Rejected;
         }
@@ -599,24 +603,6 @@ impl Handler for PerformanceHandler<'_> {
         ctx.header_line = header.line;
         self.warn_unused_columns(ctx);
         self.plan.is_some()
-    }
-
-    fn prepare(&self) -> Prepare {
-        match &self.plan {
-            Some(Plan::Wide {
-                period, metrics, ..
-            }) => Prepare {
-                month: Some(*period),
-                numbers: metrics.clone(),
-                ids: Vec::new(),
-            },
-            Some(Plan::Long { period, value, .. }) => Prepare {
-                month: Some(*period),
-                numbers: vec![*value],
-                ids: Vec::new(),
-            },
-            None => Prepare::default(),
-        }
     }
 
     #[inline]
@@ -640,6 +626,284 @@ impl Handler for PerformanceHandler<'_> {
                 outcome
             }
             None => Outcome::Rejected,
+        }
+    }
+}
+
+/// What cooking a performance row needs (see [`Cook`]): the plan, when the file has every
+/// column it names (otherwise every row is read the usual way, to report what is missing).
+pub(crate) struct Recipe {
+    plan: Option<Plan>,
+    width: usize,
+    kinds: Vec<MetricKind>,
+    /// Each metric's id, as a long file's rows name it.
+    names: Vec<String>,
+}
+
+/// A performance row cooked on any thread, its text in [`Cooked::text`] and its figures in
+/// [`Cooked::numbers`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CookedRow {
+    /// A row with a subject, a month and a figure for each declared metric, from `figures`
+    /// ([`Packed::MISSING`] for none): a wide file's row, or the first of a group of a long
+    /// file's rows, holding the figures of the rows joined to it.
+    Figures {
+        subject: (u32, u32),
+        month: Month,
+        figures: u32,
+    },
+    /// A long file's row whose figure is in the group above it (the same subject and month,
+    /// a metric the group has no row for yet): taken with the group, or the usual way when
+    /// the group is.
+    Joined,
+    /// A long file's row naming a metric the policy does not declare.
+    Undeclared {
+        subject: (u32, u32),
+        name: (u32, u32),
+    },
+}
+
+/// Whether an id reads the same however it is read: not empty, UTF-8, nothing to trim and no
+/// control character.
+#[inline]
+fn plain_id(bytes: &[u8]) -> bool {
+    // Printable ASCII, the usual case, in one pass.
+    if !bytes.is_empty() && bytes.iter().all(|&b| b.wrapping_sub(0x20) < 0x5f) {
+        return true;
+    }
+    trimmed_text(bytes).is_some_and(|text| {
+        !text.is_empty() && text.len() == bytes.len() && !text.chars().any(char::is_control)
+    })
+}
+
+/// Where `text` is in the cooked text: the previous row's subject, when it is the same.
+fn push_text(into: &mut Cooked<CookedRow>, text: &[u8]) -> (u32, u32) {
+    let above = into
+        .rows
+        .iter()
+        .rev()
+        .find(|(_, row)| !matches!(row, Some(CookedRow::Joined)));
+    if let Some((
+        _,
+        Some(CookedRow::Figures { subject, .. } | CookedRow::Undeclared { subject, .. }),
+    )) = above
+    {
+        if &into.text[subject.0 as usize..subject.1 as usize] == text {
+            return *subject;
+        }
+    }
+    let start = into.text.len() as u32;
+    into.text.extend_from_slice(text);
+    (start, into.text.len() as u32)
+}
+
+/// Whether a row has the header's width (or more, blank), as [`Ctx`]'s usual check wants.
+fn plain_shape<R: Row + ?Sized>(row: &R, width: usize) -> bool {
+    let len = row.len();
+    len == width || (len > width && (width..len).all(|i| is_blank(row.cell(i))))
+}
+
+/// A metric's figure from its cell: [`Packed::MISSING`] when empty; `None` when it is anything
+/// but a plain figure of its kind.
+fn plain_figure(kind: MetricKind, bytes: &[u8]) -> Option<Packed> {
+    match bytes.is_empty() {
+        true => Some(Packed::MISSING),
+        false => quick_figure(kind, bytes),
+    }
+}
+
+/// A long file's row of metric `m`, cooked: joined to the group above it when that group is
+/// about the same subject and month and has no row of the metric yet (the group's flags are
+/// its metrics), else the first row of a group of its own.
+fn join_group(
+    into: &mut Cooked<CookedRow>,
+    group: Option<(usize, u64)>,
+    (id, month): (&[u8], Month),
+    (m, figure): (usize, Packed),
+    metrics: usize,
+) -> CookedRow {
+    let bit = 1u64.checked_shl(m as u32).unwrap_or(0);
+    if let Some((head, metrics)) = group.filter(|&(_, metrics)| bit != 0 && metrics & bit == 0) {
+        if let Some(CookedRow::Figures {
+            subject,
+            month: at,
+            figures,
+        }) = into.rows[head].1
+        {
+            if at == month && &into.text[subject.0 as usize..subject.1 as usize] == id {
+                into.numbers[figures as usize + m] = figure;
+                into.group = Some((head, metrics | bit));
+                return CookedRow::Joined;
+            }
+        }
+    }
+    let figures = into.numbers.len();
+    into.numbers.resize(figures + metrics, Packed::MISSING);
+    into.numbers[figures + m] = figure;
+    into.group = Some((into.rows.len(), bit));
+    CookedRow::Figures {
+        subject: push_text(into, id),
+        month,
+        figures: figures as u32,
+    }
+}
+
+impl Cook for PerformanceHandler<'_> {
+    type Recipe = Recipe;
+    type Cooked = CookedRow;
+
+    fn recipe(&self, width: usize) -> Recipe {
+        let complete = |plan: &&Plan| match plan {
+            Plan::Wide {
+                subject,
+                period,
+                metrics,
+            } => ![*subject, *period]
+                .iter()
+                .chain(metrics)
+                .any(|&f| f == ABSENT),
+            Plan::Long {
+                subject,
+                period,
+                metric,
+                value,
+            } => ![*subject, *period, *metric, *value].contains(&ABSENT),
+        };
+        Recipe {
+            plan: self.plan.as_ref().filter(complete).cloned(),
+            width,
+            kinds: self.schema.metrics.iter().map(|m| m.kind).collect(),
+            names: self
+                .schema
+                .metrics
+                .iter()
+                .map(|m| m.id.trim().to_string())
+                .collect(),
+        }
+    }
+
+    #[inline]
+    fn cook<R: Row + ?Sized>(
+        recipe: &Recipe,
+        row: &R,
+        into: &mut Cooked<CookedRow>,
+    ) -> Option<CookedRow> {
+        let group = into.group.take();
+        if !plain_shape(row, recipe.width) {
+            return None;
+        }
+        match recipe.plan.as_ref()? {
+            Plan::Wide {
+                subject,
+                period,
+                metrics,
+            } => {
+                let id = cell_bytes(row, *subject);
+                let month = quick_month(cell_bytes(row, *period)).filter(|_| plain_id(id))?;
+                let figures = into.numbers.len();
+                for (&field, &kind) in metrics.iter().zip(&recipe.kinds) {
+                    match plain_figure(kind, cell_bytes(row, field)) {
+                        Some(figure) => into.numbers.push(figure),
+                        None => {
+                            into.numbers.truncate(figures);
+                            return None;
+                        }
+                    }
+                }
+                Some(CookedRow::Figures {
+                    subject: push_text(into, id),
+                    month,
+                    figures: figures as u32,
+                })
+            }
+            Plan::Long {
+                subject,
+                period,
+                metric,
+                value,
+            } => {
+                let id = cell_bytes(row, *subject);
+                if !plain_id(id) {
+                    return None;
+                }
+                let name = cell_bytes(row, *metric);
+                // A declared name, matched as bytes, is text with nothing to trim.
+                let declared = recipe
+                    .names
+                    .iter()
+                    .position(|n| n.as_bytes().eq_ignore_ascii_case(name));
+                let Some(m) = declared else {
+                    let name =
+                        trimmed_text(name).filter(|t| !t.is_empty() && t.len() == name.len())?;
+                    let subject = push_text(into, id);
+                    let start = into.text.len() as u32;
+                    into.text.extend_from_slice(name.as_bytes());
+                    let name = (start, into.text.len() as u32);
+                    return Some(CookedRow::Undeclared { subject, name });
+                };
+                let month = quick_month(cell_bytes(row, *period))?;
+                let figure = plain_figure(recipe.kinds[m], cell_bytes(row, *value))?;
+                let metrics = recipe.kinds.len();
+                Some(join_group(into, group, (id, month), (m, figure), metrics))
+            }
+        }
+    }
+
+    #[inline]
+    fn take_cooked(
+        &mut self,
+        row: &CookedRow,
+        from: &Cooked<CookedRow>,
+        _ctx: &mut Ctx,
+    ) -> Option<Outcome> {
+        let text = |(start, end): (u32, u32)| &from.text[start as usize..end as usize];
+        match *row {
+            CookedRow::Figures {
+                subject,
+                month,
+                figures,
+            } => {
+                let figures = &from.numbers[figures as usize..][..self.fractions.len()];
+                let taken = self.take_figures(text(subject), month, figures);
+                self.group_taken = taken.is_some();
+                taken
+            }
+            CookedRow::Joined => self.group_taken.then_some(Outcome::Used),
+            CookedRow::Undeclared { subject, name } => {
+                let name = std::str::from_utf8(text(name)).ok()?;
+                // The first row naming it is read the usual way, which places the warning.
+                if !self.count_undeclared(name) {
+                    return None;
+                }
+                self.cooked_subject(text(subject))?;
+                self.metric_index(name).err().map(Outcome::Ignored)
+            }
+        }
+    }
+}
+
+impl PerformanceHandler<'_> {
+    /// Takes a cooked row's figures (one per declared metric, [`Packed::MISSING`] for none);
+    /// `None` (storing nothing) when one of them is a second figure, which the usual reading
+    /// then reports.
+    #[inline]
+    fn take_figures(&mut self, id: &[u8], month: Month, figures: &[Packed]) -> Option<Outcome> {
+        let index = self.cooked_subject(id)?;
+        if !self.data.put_new_figures(index, 0, month, figures) {
+            return None;
+        }
+        for (tally, &figure) in self.fractions.iter_mut().zip(figures) {
+            tally.note(figure);
+        }
+        Some(Outcome::Used)
+    }
+
+    /// The index of a cooked row's subject (see [`PerformanceHandler::intern`]).
+    #[inline]
+    fn cooked_subject(&mut self, id: &[u8]) -> Option<SubjectIndex> {
+        match self.last_index {
+            Some(index) if self.last_subject == id => Some(index),
+            _ => Some(self.intern(SubjectCell::New(std::str::from_utf8(id).ok()?))),
         }
     }
 }
@@ -820,5 +1084,136 @@ impl Handler for &mut dyn DynHandler {
             }
         }
         self.row_dyn(&Adapter(row), ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::summary::{FileFormat, FileKind};
+    use crate::data::table::{read_csv, read_csv_in_chunks};
+    use proptest::prelude::*;
+
+    const POLICY: &str = "policy \"P\"\nrole r \"R\"\nmetric m1 \"M1\" percent\n\
+        metric m2 \"M2\" count\nmetric m3 \"M3\" number\nrule a \"A\" {\n  \
+        when m1 < 80% and m2 >= 20 and m3 > 1\n  severity low\n  require \"x\"\n  owner r\n  \
+        due 5 working days\n}\n";
+
+    /// What reading `text` as a performance file gives, row by row (`None`) or in chunks of
+    /// about so many bytes cooked on threads: its errors, summary, rejected lines, warnings,
+    /// subjects and figures.
+    fn read(text: &str, chunks: Option<usize>) -> String {
+        let policy = crate::policy::Policy::parse("p.policy", POLICY).expect("the policy checks");
+        let schema = &policy.program().schema;
+        let mut data = DatasetBuilder::new(schema);
+        let mut ctx = Ctx::new("p.csv".into(), FileKind::Performance, FileFormat::Csv);
+        ctx.bytes = Some(Arc::from(text.as_bytes()));
+        let mut handler = PerformanceHandler::new(schema, &mut data);
+        match chunks {
+            Some(size) => read_csv_in_chunks(&mut handler, &mut ctx, size),
+            None => read_csv(&mut handler, &mut ctx),
+        }
+        handler.finish(&ctx);
+        let dataset = data.finish();
+        let mut out = format!(
+            "{:?}\n{:?}\n{:?} {:?}\n{:?}\n",
+            ctx.errors,
+            ctx.summary,
+            ctx.rejected_lines,
+            (ctx.line, &ctx.anchor),
+            dataset.warnings()
+        );
+        for (subject, id) in dataset.subjects() {
+            out.push_str(&format!("{id:?}:"));
+            let Some((first, last)) = dataset.months() else {
+                continue;
+            };
+            let mut month = first;
+            while month <= last {
+                for metric in 0..schema.metrics.len() {
+                    if let Some(value) = dataset.metric_value(metric, subject, month) {
+                        out.push_str(&format!(" {metric}/{month}={value}"));
+                    }
+                }
+                month = month.offset(1);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A performance file of `rows`, wide or long, each cell one of a few plain or awkward
+    /// values (empty, padded, quoted, out of range, misspelt, not UTF-8, a control character).
+    fn file(long: bool, rows: &[(usize, usize, usize, usize, usize)], crlf: bool) -> String {
+        const SUBJECTS: &[&str] = &[
+            "s1", "s2", " s2 ", "", "s\u{1}x", "Zoë", "\"s,3\"", "s4", "\u{a0}s5",
+        ];
+        const PERIODS: &[&str] = &["2026-01", "2026-02", "2026-13", "", " 2026-03", "2026-1"];
+        const VALUES: &[&str] = &[
+            "", "5", "5.0", "105", "-1", "abc", "79.5%", "1e3", "0.5", "\"7\"", "20", "-0.00",
+        ];
+        const METRICS: &[&str] = &["m1", "M2", "m3", "other", "", " m1", "Other"];
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = match long {
+            true => format!("subject,period,metric,value{end}"),
+            false => format!("subject,period,m1,m2,m3{end}"),
+        };
+        for &(s, p, a, b, shape) in rows {
+            let (s, p) = (SUBJECTS[s % SUBJECTS.len()], PERIODS[p % PERIODS.len()]);
+            let (c, name) = (VALUES[(a + b) % VALUES.len()], METRICS[b % METRICS.len()]);
+            let (a, b) = (VALUES[a % VALUES.len()], VALUES[b % VALUES.len()]);
+            let row = match long {
+                true => format!("{s},{p},{name},{a}"),
+                false => format!("{s},{p},{a},{b},{c}"),
+            };
+            match shape % 12 {
+                0 => text.push_str(end),
+                1 => text.push_str(&format!("{row},{end}")),
+                2 => text.push_str(&format!("{row},x{end}")),
+                3 => text.push_str(&format!("{s},{p}{end}")),
+                4 => text.push_str(&format!("{row}{end}{end}")),
+                5 => text.push_str(&format!("\"{s}\n\",{p},{a},{b},{b}{end}")),
+                // A long file's rows of one subject and month, one metric after another.
+                6 if long => text.push_str(&format!(
+                    "{s},{p},m1,{a}{end}{s},{p},M2,{b}{end}{s},{p},m3,{c}{end}{s},{p},{name},{c}{end}"
+                )),
+                _ => text.push_str(&format!("{row}{end}")),
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn chunks_read_a_performance_file_as_rows_do() {
+        let wide =
+            "subject,period,m1,m2,m3\ns1,2026-01,70,30,2\ns1,2026-02,90,30,\ns2,2026-01,,,\n\
+            s1,2026-01,71,,\ns3,2026-13,1,2,3\n\n\"s4\",\"2026-01\",\"79.5%\",20,1.50\n";
+        let long = "subject,period,metric,value\ns1,2026-01,m1,70\ns1,2026-01,m2,30\n\
+            s1,2026-01,other,1\ns1,2026-01,OTHER,2\ns2,2026-01,m1,\ns1,2026-01,m1,71\n\
+            s3,2026-02,m2,5\ns3,2026-02,m1,70\ns3,2026-02,m1,71\ns4,2026-02,m1,\n\
+            s4,2026-02,m1,1\ns3,2026-03,m1,1\ns3,2026-02,m3,2\ns3,2026-02,m2,6\n";
+        for text in [wide, long] {
+            let rows = read(text, None);
+            for size in [1, 7, 30, 4096] {
+                assert_eq!(read(text, Some(size)), rows, "chunks of {size}:\n{text}");
+            }
+        }
+        assert!(read(wide, Some(10)).contains("DuplicateValue"));
+        assert!(read(long, Some(10)).contains("UndeclaredMetric"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn chunks_give_the_rows_errors_and_figures_that_rows_do(
+            long in any::<bool>(),
+            crlf in any::<bool>(),
+            rows in prop::collection::vec((0usize..40, 0usize..8, 0usize..40, 0usize..40, 0usize..60), 0..40),
+            size in 1usize..200,
+        ) {
+            let text = file(long, &rows, crlf);
+            prop_assert_eq!(read(&text, Some(size)), read(&text, None), "{}", text);
+        }
     }
 }

@@ -14,6 +14,51 @@ use crate::month::Month;
 
 /// One figure: a subject's value of a metric for a month (the long layout of a performance
 /// file). `value: None` is a missing value.
+///
+/// Records are read by [`Dataset::from_records`](crate::Dataset::from_records) with the same
+/// checks as files. This example also shows [`SubjectRecord`] and [`ConcernRecord`], read
+/// from JSON as a program would receive them:
+///
+/// ```
+/// use escalate::{ConcernRecord, Dataset, PerformanceRecord, Policy, SubjectRecord};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs and concerns"
+///     role lead "Lead"
+///     metric callbacks "Call-backs made" count
+///     subjects {
+///       staff_group: one of gp, anp
+///     }
+///     concerns {
+///       patient_safety: flag
+///     }
+///     rule gp_under_review "A GP with few call-backs and a concern" {
+///       applies to staff_group = gp
+///       when callbacks < 20 and count(concerns in last 12 months) >= 1
+///       severity low
+///       require "Talk it through with the GP"
+///       owner lead
+///       due 5 working days
+///     }
+/// "#).unwrap();
+/// let performance: Vec<PerformanceRecord> = serde_json::from_str(
+///     r#"[{"subject": "c1", "period": "2026-10", "metric": "callbacks", "value": 12}]"#,
+/// ).unwrap();
+/// let subjects: Vec<SubjectRecord> =
+///     serde_json::from_str(r#"[{"subject": "c1", "staff_group": "gp"}]"#).unwrap();
+/// let concerns: Vec<ConcernRecord> = serde_json::from_str(
+///     r#"[{"id": "K1", "subject": "c1", "raised_on": "02/03/2026", "patient_safety": "yes"}]"#,
+/// ).unwrap();
+/// let schema = &policy.program().schema;
+/// let data = Dataset::from_records(schema, &performance, &subjects, &concerns, &[]).unwrap();
+/// let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &Default::default());
+/// assert_eq!(evaluation.actions[0].rule, "gp_under_review");
+///
+/// // Checked as a file is: a count must be whole.
+/// let half = PerformanceRecord { value: Some("12.5".parse().unwrap()), ..performance[0].clone() };
+/// let errors = Dataset::from_records(schema, &[half], &[], &[], &[]).unwrap_err();
+/// assert_eq!(errors.iter().next().unwrap().code(), "data::not_whole");
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PerformanceRecord {
     /// The subject's id.
@@ -34,6 +79,8 @@ pub struct PerformanceRecord {
 
 /// A subject's declared fields by name. Values are JSON numbers, strings, booleans or
 /// `null` (unknown), read like the cells of a subjects file.
+///
+/// See the example of [`PerformanceRecord`], which reads subject records from JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubjectRecord {
     /// The subject's id.
@@ -44,6 +91,8 @@ pub struct SubjectRecord {
 }
 
 /// A concern: its id, subject, the date it was raised and its declared fields by name.
+///
+/// See the example of [`PerformanceRecord`], which reads concern records from JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConcernRecord {
     /// The concern's id, unique among concerns.
@@ -63,6 +112,47 @@ pub struct ConcernRecord {
 
 /// A dated event (language v1): its id, subject, kind, date, case id and the kind's declared
 /// fields by name.
+///
+/// ```
+/// use escalate::{Dataset, DeadlineState, EventRecord, Evidence, Policy};
+///
+/// let policy = Policy::parse("psr.policy", r#"
+///     policy "PSR plans"
+///     role adviser "Adviser"
+///     event request_accepted "Request for an action plan accepted"
+///     event plan_created "Action plan created" once per case
+///     case psr_plan "PSR action plan" {
+///       opened by request_accepted
+///       events plan_created
+///     }
+///     deadline plan_due "Plan within 20 working days" {
+///       plan_created within 20 working days after request_accepted
+///     }
+///     rule plan_overdue "Plan not created within 20 working days" {
+///       for each open psr_plan
+///       when plan_due is overdue
+///       severity moderate
+///       require "Create and share the plan"
+///       owner adviser
+///       due 5 working days
+///     }
+/// "#).unwrap();
+/// let events: Vec<EventRecord> = serde_json::from_str(r#"[
+///     {"id": "E1", "subject": "p1", "kind": "request_accepted", "date": "2026-09-01",
+///      "case": "psr-1"}
+/// ]"#).unwrap();
+/// let data = Dataset::from_records(&policy.program().schema, &[], &[], &[], &events).unwrap();
+/// let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &Default::default());
+/// let action = &evaluation.actions[0];
+/// assert_eq!(action.case.as_deref(), Some("psr-1"));
+/// // The deadline as evidence: due on the 20th working day after 1 September.
+/// let deadline = action.evidence.iter().find_map(|e| match e {
+///     Evidence::Deadline(d) => Some(d),
+///     _ => None,
+/// }).unwrap();
+/// assert_eq!(deadline.status, DeadlineState::Overdue);
+/// assert_eq!(deadline.due.unwrap().to_string(), "2026-09-29");
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
     /// The event's id, unique among events and concerns.

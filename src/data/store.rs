@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 
@@ -71,25 +71,34 @@ impl Hasher for IdHasher {
 
 pub(crate) type IdMap<V> = HashMap<Box<str>, V, BuildHasherDefault<IdHasher>>;
 
-/// The [`IdHasher`] hash of an id.
+/// The [`IdHasher`] hash of an id's bytes.
 #[inline]
-pub(crate) fn id_hash(id: &str) -> u64 {
-    BuildHasherDefault::<IdHasher>::default().hash_one(id)
+pub(crate) fn id_hash(id: &[u8]) -> u64 {
+    let mut hasher = IdHasher::default();
+    hasher.write(id);
+    hasher.finish()
 }
 
 /// Positions (of rows, say) keyed by an id's [`id_hash`]: the first position given for each
-/// hash. The table is open-addressed (linear probing, at most half full) and each slot holds
-/// the hash and the position in 16 bytes, so that, as with [`Interner`], a batch of lookups can
-/// have its slots read ahead ([`PositionsByHash::warm`]).
+/// hash's tag (its high 32 bits; callers tell apart ids whose tags agree). The table is
+/// open-addressed (linear probing from the slot the tag gives, at most half full) and each slot
+/// holds the tag and the position in 8 bytes, so that, as with [`Interner`], a batch of lookups
+/// can have its slots read ahead ([`PositionsByHash::warm`]).
 #[derive(Debug, Default)]
 pub(crate) struct PositionsByHash {
     /// A power of two in length (or empty); a position of `u32::MAX` marks a free slot.
-    slots: Vec<(u64, u32)>,
+    slots: Vec<(u32, u32)>,
     len: usize,
 }
 
+/// The part of an id's hash that [`PositionsByHash`] keeps.
+#[inline]
+fn tag(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
 impl PositionsByHash {
-    const FREE: (u64, u32) = (0, u32::MAX);
+    const FREE: (u32, u32) = (0, u32::MAX);
 
     /// A table with room for `count` hashes.
     pub fn with_capacity(count: usize) -> PositionsByHash {
@@ -100,16 +109,16 @@ impl PositionsByHash {
         }
     }
 
-    /// The position first given for `hash`; `None` (recording `position` for it) when it is
-    /// new.
+    /// The position first given for `hash`'s tag; `None` (recording `position` for it) when it
+    /// is new.
     pub fn first_or_insert(&mut self, hash: u64, position: u32) -> Option<u32> {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let at = self.find(hash);
+        let at = self.find(tag(hash));
         match self.slots[at] {
             (_, u32::MAX) => {
-                self.slots[at] = (hash, position);
+                self.slots[at] = (tag(hash), position);
                 self.len += 1;
                 None
             }
@@ -117,12 +126,12 @@ impl PositionsByHash {
         }
     }
 
-    /// The position first given for `hash`.
+    /// The position first given for `hash`'s tag.
     pub fn get(&self, hash: u64) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
-        let (_, position) = self.slots[self.find(hash)];
+        let (_, position) = self.slots[self.find(tag(hash))];
         (position != u32::MAX).then_some(position)
     }
 
@@ -134,16 +143,16 @@ impl PositionsByHash {
         }
         let mask = self.slots.len() - 1;
         let sum = hashes.iter().fold(0u32, |sum, &hash| {
-            sum.wrapping_add(self.slots[(hash as usize) & mask].1)
+            sum.wrapping_add(self.slots[tag(hash) as usize & mask].1)
         });
         std::hint::black_box(sum);
     }
 
-    /// The slot holding `hash`, or the free slot where it would go.
-    fn find(&self, hash: u64) -> usize {
+    /// The slot holding `tag`, or the free slot where it would go.
+    fn find(&self, tag: u32) -> usize {
         let mask = self.slots.len() - 1;
-        let mut at = (hash as usize) & mask;
-        while self.slots[at].1 != u32::MAX && self.slots[at].0 != hash {
+        let mut at = tag as usize & mask;
+        while self.slots[at].1 != u32::MAX && self.slots[at].0 != tag {
             at = (at + 1) & mask;
         }
         at
@@ -152,9 +161,9 @@ impl PositionsByHash {
     /// Doubles the table (or makes its first), placing every entry again.
     fn grow(&mut self) {
         let mut bigger = PositionsByHash::with_capacity(self.slots.len().max(32));
-        for &(hash, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
-            let at = bigger.find(hash);
-            bigger.slots[at] = (hash, position);
+        for &(tag, position) in self.slots.iter().filter(|s| s.1 != u32::MAX) {
+            let at = bigger.find(tag);
+            bigger.slots[at] = (tag, position);
         }
         bigger.len = self.len;
         *self = bigger;
@@ -171,9 +180,82 @@ impl PositionsByHash {
 pub(crate) struct Interner {
     /// A power of two in length (or empty); [`Slot::EMPTY`] marks a free slot.
     slots: Vec<Slot>,
-    text: String,
-    /// `ends[k]` is where id `k` ends in `text`; it starts where id `k - 1` ends.
+    /// The ids, by number.
+    texts: Texts,
+}
+
+/// Texts kept one after another in one buffer, numbered in the order added: a list of
+/// strings without an allocation for each.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Texts {
+    /// The texts' bytes, each text UTF-8.
+    bytes: Vec<u8>,
+    /// `ends[k]` is where text `k` ends in `bytes`; it starts where text `k - 1` ends.
     ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Adds a text; returns its number.
+    #[inline]
+    pub fn push(&mut self, text: &str) -> u32 {
+        self.push_unchecked(text.as_bytes())
+    }
+
+    /// Adds a text given as its UTF-8 bytes (anything else is kept as the text
+    /// `String::from_utf8_lossy` makes of it); returns its number. ASCII, the usual case, needs
+    /// no other check, so this is quicker than [`Texts::push`] after `std::str::from_utf8`.
+    #[inline]
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> u32 {
+        if bytes.is_ascii() {
+            self.push_unchecked(bytes)
+        } else {
+            self.push(&String::from_utf8_lossy(bytes))
+        }
+    }
+
+    /// Adds bytes known to be UTF-8.
+    #[inline]
+    fn push_unchecked(&mut self, bytes: &[u8]) -> u32 {
+        let number = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+        self.bytes.extend_from_slice(bytes);
+        self.ends.push(self.bytes.len());
+        number
+    }
+
+    /// The text numbered `k` (empty for a number never given).
+    pub fn get(&self, k: u32) -> &str {
+        std::str::from_utf8(self.get_bytes(k)).unwrap_or_default()
+    }
+
+    /// The bytes of the text numbered `k` (empty for a number never given): for comparing
+    /// and hashing, where [`Texts::get`]'s check of the bytes would be wasted.
+    #[inline]
+    pub fn get_bytes(&self, k: u32) -> &[u8] {
+        let k = k as usize;
+        let Some(&end) = self.ends.get(k) else {
+            return &[];
+        };
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.bytes[start..end]
+    }
+
+    /// How many texts there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Frees the spare room of the buffers.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// Adds every text of `other`, in order; the first gets the number `self.len()` had.
+    pub fn append(&mut self, other: &Texts) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+    }
 }
 
 /// Ids up to this many bytes are kept in the table itself.
@@ -198,7 +280,7 @@ impl Slot {
         bytes: [0; INLINE],
     };
 
-    fn new(hash: u64, key: u32, id: &str) -> Slot {
+    fn new(hash: u64, key: u32, id: &[u8]) -> Slot {
         let mut slot = Slot {
             hash,
             key,
@@ -207,7 +289,7 @@ impl Slot {
         };
         if id.len() <= INLINE {
             slot.len = id.len() as u8;
-            slot.bytes[..id.len()].copy_from_slice(id.as_bytes());
+            slot.bytes[..id.len()].copy_from_slice(id);
         }
         slot
     }
@@ -220,12 +302,17 @@ impl Slot {
 impl Interner {
     /// The number of an id, adding it if it is new.
     pub fn key(&mut self, id: &str) -> u32 {
+        self.key_bytes(id.as_bytes())
+    }
+
+    /// [`Interner::key`] of an id given as its UTF-8 bytes (see [`Texts::push_bytes`]).
+    pub fn key_bytes(&mut self, id: &[u8]) -> u32 {
         self.key_hashed(id_hash(id), id)
     }
 
-    /// [`Interner::key`] of an id whose [`id_hash`] is `hash`.
-    pub fn key_hashed(&mut self, hash: u64, id: &str) -> u32 {
-        if self.ends.len() * 2 >= self.slots.len() {
+    /// [`Interner::key_bytes`] of an id whose [`id_hash`] is `hash`.
+    pub fn key_hashed(&mut self, hash: u64, id: &[u8]) -> u32 {
+        if self.texts.len() * 2 >= self.slots.len() {
             self.grow();
         }
         let at = self.find(hash, id);
@@ -233,10 +320,8 @@ impl Interner {
         if !slot.is_empty() {
             return slot.key;
         }
-        let next = u32::try_from(self.ends.len()).unwrap_or(u32::MAX - 1);
+        let next = self.texts.push_bytes(id).min(u32::MAX - 1);
         self.slots[at] = Slot::new(hash, next, id);
-        self.text.push_str(id);
-        self.ends.push(self.text.len());
         next
     }
 
@@ -257,7 +342,7 @@ impl Interner {
 
     /// The position of `id`'s slot, or of the free slot where it would go.
     #[inline]
-    fn find(&self, hash: u64, id: &str) -> usize {
+    fn find(&self, hash: u64, id: &[u8]) -> usize {
         let mask = self.slots.len() - 1;
         let mut at = (hash as usize) & mask;
         loop {
@@ -285,90 +370,373 @@ impl Interner {
 
     /// Whether `slot` is that of `id` (rather than of another id with the same hash).
     #[inline]
-    fn holds(&self, slot: &Slot, id: &str) -> bool {
+    fn holds(&self, slot: &Slot, id: &[u8]) -> bool {
         match slot.len {
-            u8::MAX => self.name(slot.key) == id,
-            len => &slot.bytes[..usize::from(len)] == id.as_bytes(),
+            u8::MAX => self.texts.get_bytes(slot.key) == id,
+            len if usize::from(len) == id.len() => {
+                // The bytes after a short id are zero, so whole arrays compare without a call.
+                let mut padded = [0u8; INLINE];
+                padded[..id.len()].copy_from_slice(id);
+                slot.bytes == padded
+            }
+            _ => false,
         }
+    }
+
+    /// The number of an id, if it has one.
+    pub fn get(&self, id: &str) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let slot = self.slots[self.find(id_hash(id.as_bytes()), id.as_bytes())];
+        (!slot.is_empty()).then_some(slot.key)
+    }
+
+    /// Frees the spare room of the ids' text (the table stays as it is, for lookups).
+    pub fn shrink_to_fit(&mut self) {
+        self.texts.shrink_to_fit();
     }
 
     /// The id numbered `key` (empty for a number never given).
     pub fn name(&self, key: u32) -> &str {
-        let k = key as usize;
-        let Some(&end) = self.ends.get(k) else {
-            return "";
-        };
-        let start = if k == 0 { 0 } else { self.ends[k - 1] };
-        &self.text[start..end]
+        self.texts.get(key)
     }
 
     /// How many ids there are.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.texts.len()
     }
 }
 
-/// One metric's values, month-major: `columns[m][s]` is the value for subject `s` in month
-/// `start + m`; [`Packed::MISSING`] (or a column too short to reach `s`) means "no value".
+/// How many months a store can hold: those of the years 0000 to 9999, as months are written.
+pub(crate) const MONTH_LIMIT: i32 = 10_000 * 12;
+
+/// The slot of a month that has no column.
+const NO_COLUMN: u32 = u32::MAX;
+
+/// One metric's values, month-major: a [`Column`] for each month that has values, indexed by
+/// subject. A month's column is found through a table covering the months from the first to
+/// the last seen (4 bytes a month, so at most 480 KB for 0000-01 to 9999-12): months far apart
+/// cost a column each, not a column for every month between them.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MetricColumns {
-    /// The month index (see [`Month::index`]) of `columns[0]`.
-    pub start: i32,
-    pub columns: Vec<Vec<Packed>>,
+    /// The month index (see [`Month::index`]) of `slots[0]`.
+    base: i32,
+    /// For each month from `base`, the position of its column in `columns`, or [`NO_COLUMN`].
+    slots: Vec<u32>,
+    columns: Vec<Column>,
+}
+
+/// One month's values of a metric, by subject: dense (a place for every subject up to the
+/// last with a value) while at least about half the places hold a value, else sparse (a
+/// table of the subjects with a value), so that memory grows with the values held whatever
+/// subjects and months they are spread over.
+#[derive(Clone, Debug, Default)]
+struct Column {
+    values: ColumnValues,
+    /// How many values it holds.
+    count: usize,
+    /// One past the last subject with a value.
+    end: usize,
+    /// One past the last subject with a value staged in the builder, not yet written (see
+    /// [`Staged`]).
+    staged_end: usize,
+}
+
+#[derive(Clone, Debug)]
+enum ColumnValues {
+    /// [`Packed::MISSING`] for a subject without a value.
+    Dense(Vec<Packed>),
+    Sparse(HashMap<u32, Packed, BuildHasherDefault<IdHasher>>),
+}
+
+impl Default for ColumnValues {
+    fn default() -> Self {
+        ColumnValues::Dense(Vec::new())
+    }
+}
+
+impl Column {
+    /// A dense column is lengthened this many places at a time (4 KB): the new places are
+    /// written together, and the values of the subjects that follow land in memory just
+    /// written, rather than each in memory not touched before.
+    const BLOCK: usize = 512;
+
+    /// A column whose places would be more than twice its values, and this many more, is
+    /// made sparse.
+    const SLACK: usize = 4096;
+
+    /// Whether a subject comes after every subject with a value, staged or written. Subjects
+    /// usually come one after another: a new one does, and finding that it has no value
+    /// reads none of the values.
+    #[inline]
+    fn past_the_end(&self, subject: usize) -> bool {
+        subject >= self.end && subject >= self.staged_end
+    }
+
+    /// A subject's value, of those written.
+    #[inline]
+    fn get(&self, subject: usize) -> Packed {
+        if subject >= self.end {
+            return Packed::MISSING;
+        }
+        match &self.values {
+            ColumnValues::Dense(values) => values.get(subject).copied(),
+            ColumnValues::Sparse(values) => values.get(&(subject as u32)).copied(),
+        }
+        .unwrap_or(Packed::MISSING)
+    }
+
+    /// Sets a subject's value (not [`Packed::MISSING`]).
+    #[inline]
+    fn set(&mut self, subject: usize, value: Packed) {
+        if let ColumnValues::Dense(values) = &mut self.values {
+            if let Some(place) = values.get_mut(subject) {
+                let old = std::mem::replace(place, value);
+                self.count += usize::from(old == Packed::MISSING);
+                self.end = self.end.max(subject + 1);
+                return;
+            }
+        }
+        self.set_further(subject, value);
+    }
+
+    /// [`Column::set`] past the end of a dense column, or in a sparse one.
+    fn set_further(&mut self, subject: usize, value: Packed) {
+        let new = self.get(subject) == Packed::MISSING;
+        self.count += usize::from(new);
+        self.end = self.end.max(subject + 1);
+        match &mut self.values {
+            ColumnValues::Dense(values) if subject < values.len() => values[subject] = value,
+            ColumnValues::Dense(values) => {
+                let length = (subject + 1).next_multiple_of(Column::BLOCK);
+                if length > 2 * self.count + Column::SLACK {
+                    self.make_sparse();
+                    return self.set_sparse(subject, value);
+                }
+                values.resize(length, Packed::MISSING);
+                values[subject] = value;
+            }
+            ColumnValues::Sparse(_) => self.set_sparse(subject, value),
+        }
+    }
+
+    fn set_sparse(&mut self, subject: usize, value: Packed) {
+        if let ColumnValues::Sparse(values) = &mut self.values {
+            values.insert(subject as u32, value);
+        }
+        // Filled in since: dense again.
+        if self.end <= 2 * self.count {
+            self.make_dense();
+        }
+    }
+
+    #[cold]
+    fn make_sparse(&mut self) {
+        if let ColumnValues::Dense(values) = &self.values {
+            let sparse = values
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != Packed::MISSING)
+                .map(|(s, &v)| (s as u32, v))
+                .collect();
+            self.values = ColumnValues::Sparse(sparse);
+        }
+    }
+
+    #[cold]
+    fn make_dense(&mut self) {
+        if let ColumnValues::Sparse(values) = &self.values {
+            let mut dense = vec![Packed::MISSING; self.end.next_multiple_of(Column::BLOCK)];
+            for (&s, &v) in values {
+                dense[s as usize] = v;
+            }
+            self.values = ColumnValues::Dense(dense);
+        }
+    }
+
+    /// Frees spare room: a dense column's places past its last value, a table's empty slots.
+    fn shrink(&mut self) {
+        match &mut self.values {
+            ColumnValues::Dense(values) => {
+                values.truncate(self.end);
+                values.shrink_to_fit();
+            }
+            ColumnValues::Sparse(values) => values.shrink_to_fit(),
+        }
+    }
+
+    /// The bytes it holds in memory, roughly.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        match &self.values {
+            ColumnValues::Dense(values) => values.capacity() * std::mem::size_of::<Packed>(),
+            // A key, a value and a control byte per place.
+            ColumnValues::Sparse(values) => values.capacity() * 17,
+        }
+    }
 }
 
 impl MetricColumns {
     #[inline]
     pub fn get(&self, subject: SubjectIndex, month: Month) -> Option<Decimal> {
-        let offset = usize::try_from(month.index().checked_sub(self.start)?).ok()?;
-        self.columns.get(offset)?.get(subject as usize)?.get()
+        self.packed(subject, month).get()
     }
 
-    /// The column for a month, widening the month range as needed.
+    /// Whether the subject has a value in the month, of those written.
     #[inline]
-    fn column_mut(&mut self, month: Month) -> &mut Vec<Packed> {
+    pub fn is_set(&self, subject: SubjectIndex, month: Month) -> bool {
+        self.packed(subject, month) != Packed::MISSING
+    }
+
+    /// Whether the subject comes after every subject with a value in the month, staged or
+    /// written (see [`Column::past_the_end`]).
+    #[inline]
+    fn past_the_end(&self, subject: SubjectIndex, month: Month) -> bool {
+        self.column(month)
+            .is_none_or(|column| column.past_the_end(subject as usize))
+    }
+
+    #[inline]
+    fn packed(&self, subject: SubjectIndex, month: Month) -> Packed {
+        self.column(month)
+            .map_or(Packed::MISSING, |column| column.get(subject as usize))
+    }
+
+    #[inline]
+    fn column(&self, month: Month) -> Option<&Column> {
+        let offset = usize::try_from(month.index().checked_sub(self.base)?).ok()?;
+        // `NO_COLUMN` is past the end of `columns`.
+        self.columns.get(*self.slots.get(offset)? as usize)
+    }
+
+    /// The slot of a month's column (in `0..MONTH_LIMIT`), made if it is the month's first
+    /// value.
+    #[inline]
+    fn slot(&mut self, month: Month) -> u32 {
+        let offset = month.index().wrapping_sub(self.base) as usize;
+        match self.slots.get(offset) {
+            Some(&slot) if slot != NO_COLUMN => slot,
+            _ => self.new_column(month),
+        }
+    }
+
+    /// Makes a month's column, widening the table of months to reach it.
+    #[cold]
+    fn new_column(&mut self, month: Month) -> u32 {
         let m = month.index();
-        if self.columns.is_empty() {
-            self.start = m;
-            self.columns.push(Vec::new());
-        } else if m < self.start {
-            let extra = (self.start - m) as usize;
-            self.columns
-                .splice(0..0, std::iter::repeat_with(Vec::new).take(extra));
-            self.start = m;
-        }
-        let offset = (m - self.start) as usize;
-        if offset >= self.columns.len() {
-            self.columns.resize_with(offset + 1, Vec::new);
-        }
-        &mut self.columns[offset]
+        debug_assert!(
+            (0..MONTH_LIMIT).contains(&m),
+            "a month of the years 0000 to 9999"
+        );
+        self.cover(m);
+        let slot = u32::try_from(self.columns.len()).unwrap_or(NO_COLUMN - 1);
+        self.slots[(m - self.base) as usize] = slot;
+        self.columns.push(Column::default());
+        slot
     }
 
-    #[inline]
-    fn set(&mut self, subject: SubjectIndex, month: Month, value: Packed) {
-        // The common case: the month's column exists and already reaches the subject.
-        let offset = month.index().wrapping_sub(self.start) as usize;
-        if let Some(slot) = self
-            .columns
-            .get_mut(offset)
-            .and_then(|column| column.get_mut(subject as usize))
-        {
-            *slot = value;
+    /// Widens the table of months to reach month index `m`, by at least its own length each
+    /// time, so that months met in falling order do not cost a shift of the table each.
+    fn cover(&mut self, m: i32) {
+        if self.slots.is_empty() {
+            self.base = m;
+            self.slots.push(NO_COLUMN);
             return;
         }
-        let column = self.column_mut(month);
-        let s = subject as usize;
-        if column.len() <= s {
-            column.resize(s + 1, Packed::MISSING);
+        let length = self.slots.len() as i32;
+        let end = self.base + length;
+        if m < self.base {
+            let start = m.min(self.base - length).max(0);
+            let extra = (self.base - start) as usize;
+            self.slots
+                .splice(0..0, std::iter::repeat_n(NO_COLUMN, extra));
+            self.base = start;
+        } else if m >= end {
+            let end = (m + 1).max(end + length).min(MONTH_LIMIT);
+            self.slots.resize((end - self.base) as usize, NO_COLUMN);
         }
-        column[s] = value;
     }
 
+    /// The slot of a month's column, made if it is the month's first value; with the subject
+    /// noted as staged there (see [`Staged`]).
+    #[inline]
+    fn stage(&mut self, subject: SubjectIndex, month: Month) -> u32 {
+        let slot = self.slot(month);
+        let column = &mut self.columns[slot as usize];
+        column.staged_end = column.staged_end.max(subject as usize + 1);
+        slot
+    }
+
+    /// The column at `slot`.
+    #[inline]
+    fn column_at(&mut self, slot: u32) -> &mut Column {
+        &mut self.columns[slot as usize]
+    }
+
+    /// Sets a subject's value in a month (not [`Packed::MISSING`]).
+    #[cfg(test)]
+    fn set(&mut self, subject: SubjectIndex, month: Month, value: Packed) {
+        let slot = self.slot(month);
+        self.column_at(slot).set(subject as usize, value);
+    }
+
+    /// Frees spare room: in the columns, and the table's months before the first column
+    /// and after the last.
     fn shrink(&mut self) {
         for column in &mut self.columns {
-            column.shrink_to_fit();
+            column.shrink();
         }
         self.columns.shrink_to_fit();
+        let first = self.slots.iter().position(|&s| s != NO_COLUMN);
+        let last = self.slots.iter().rposition(|&s| s != NO_COLUMN);
+        match first.zip(last) {
+            Some((first, last)) => {
+                self.slots.truncate(last + 1);
+                self.slots.drain(..first);
+                self.base += first as i32;
+            }
+            None => self.slots.clear(),
+        }
+        self.slots.shrink_to_fit();
+    }
+
+    /// How many months have a column.
+    fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The bytes this store holds in memory, roughly.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        let columns: usize = self.columns.iter().map(Column::heap_bytes).sum();
+        columns
+            + self.columns.capacity() * std::mem::size_of::<Column>()
+            + self.slots.capacity() * std::mem::size_of::<u32>()
+    }
+}
+
+/// A value set by the loaders, not yet written into its column. The loaders set a subject's
+/// values one month after another, and each month has a column of its own: writing each
+/// value as it comes touches a place in every column for every subject, while writing them a
+/// column at a time, some thousands at once, touches far less memory.
+#[derive(Clone, Copy, Debug)]
+struct Staged {
+    subject: SubjectIndex,
+    metric: u32,
+    /// The slot of the month's column (see [`MetricColumns::stage`]).
+    slot: u32,
+    value: Packed,
+}
+
+impl Default for Staged {
+    fn default() -> Self {
+        Staged {
+            subject: 0,
+            metric: 0,
+            slot: 0,
+            value: Packed::MISSING,
+        }
     }
 }
 
@@ -386,6 +754,8 @@ pub enum SetMetricError {
     NoSuchMetric,
     /// The subject index was not returned by [`DatasetBuilder::add_subject`].
     NoSuchSubject,
+    /// The month is not in the years 0000 to 9999, where months written `YYYY-MM` are.
+    MonthOutOfRange,
 }
 
 impl fmt::Display for SetMetricError {
@@ -401,48 +771,39 @@ impl fmt::Display for SetMetricError {
             ),
             SetMetricError::NoSuchMetric => f.write_str("the policy declares no such metric"),
             SetMetricError::NoSuchSubject => f.write_str("no such subject"),
+            SetMetricError::MonthOutOfRange => {
+                f.write_str("the month is not in the years 0000 to 9999")
+            }
         }
     }
 }
 
 impl std::error::Error for SetMetricError {}
 
-/// Builds a [`Dataset`] in memory, one value at a time. The file loaders use it too, so a
-/// dataset built by hand behaves exactly like one read from files.
-///
-/// ```
-/// use escalate::data::Dataset;
-/// use escalate::schema::{MetricDef, MetricKind, Schema};
-///
-/// let schema = Schema {
-///     metrics: vec![MetricDef {
-///         id: "callbacks".into(),
-///         description: "Call-backs made".into(),
-///         kind: MetricKind::Count,
-///         direction: None,
-///     }],
-///     ..Schema::default()
-/// };
-/// let mut builder = Dataset::builder(&schema);
-/// let c1 = builder.add_subject("c1");
-/// let october = "2026-10".parse().unwrap();
-/// builder.set_metric(c1, 0, october, "41".parse().unwrap()).unwrap();
-/// assert!(builder.set_metric(c1, 0, october, "42".parse().unwrap()).is_err());
-/// let data = builder.finish();
-/// assert_eq!(data.metric_value(0, c1, october), Some("41".parse().unwrap()));
-/// ```
+/// Builds a [`Dataset`] in memory, one value at a time (for the `test` blocks of policies).
+/// The file loaders use it too, so a dataset built by hand behaves exactly like one read
+/// from files.
 #[derive(Debug)]
 pub struct DatasetBuilder {
-    ids: Vec<Box<str>>,
-    index: IdMap<SubjectIndex>,
+    /// The subjects' ids, numbered in the order first seen.
+    subjects: Interner,
+    /// The subject [`DatasetBuilder::add_subject`] gave last (`u32::MAX` before the first).
+    last_subject: SubjectIndex,
     metrics: Vec<MetricColumns>,
+    /// Values set by the loaders, not yet written into `metrics`.
+    staged: Vec<Staged>,
+    /// Room to sort `staged` in, and a count per column.
+    sorted: Vec<Staged>,
+    counts: Vec<u32>,
     first_month: Option<Month>,
     last_month: Option<Month>,
     field_width: usize,
     subject_fields: Vec<Option<Value>>,
     has_row: Vec<bool>,
+    /// Display names, by subject (shorter than `ids` when the last subjects have none).
+    names: Vec<Option<Box<str>>>,
     concerns: Vec<(SubjectIndex, Concern)>,
-    events: Vec<PendingEvent>,
+    events: EventList,
     /// Case ids met so far, numbered: their keys.
     case_ids: Interner,
     event_kinds: Vec<KindShape>,
@@ -463,27 +824,95 @@ struct KindShape {
     closes: bool,
 }
 
-/// An event as added, with the key of its case id (see [`DatasetBuilder::case_key`]).
-#[derive(Debug)]
+/// An event as added, about a subject; its case is the key of its case id (see
+/// [`DatasetBuilder::case_key`]).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct PendingEvent {
-    subject: SubjectIndex,
-    event: Event,
-    case: Option<u32>,
+    pub subject: SubjectIndex,
+    pub event: Event,
+}
+
+/// Events as added, with their ids and field values (which each [`Event`] finds by number):
+/// what the builder holds until [`DatasetBuilder::finish`], and what a loader gathers and
+/// hands over whole ([`DatasetBuilder::add_events`]).
+#[derive(Debug, Default)]
+pub(crate) struct EventList {
+    pub events: Vec<PendingEvent>,
+    pub ids: Texts,
+    pub values: Vec<Value>,
+}
+
+impl EventList {
+    /// Adds an event, its id and its fields.
+    pub fn push(
+        &mut self,
+        subject: SubjectIndex,
+        id: &str,
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: impl IntoIterator<Item = Value>,
+    ) {
+        let start = self.values.len();
+        self.values.extend(fields);
+        self.push_event(subject, id.as_bytes(), kind, date, case, start);
+    }
+
+    /// Adds an event and its id (UTF-8 bytes: see [`Texts::push_bytes`]); its fields are the
+    /// values from `fields` on, already added.
+    #[inline]
+    pub fn push_event(
+        &mut self,
+        subject: SubjectIndex,
+        id: &[u8],
+        kind: usize,
+        date: NaiveDate,
+        case: Option<u32>,
+        fields: usize,
+    ) {
+        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let fields = number(fields)..number(self.values.len());
+        let event = Event::new(self.ids.push_bytes(id), kind, date, case, fields);
+        self.events.push(PendingEvent { subject, event });
+    }
+
+    /// Adds the events of `other` after these: their ids and fields numbered after these.
+    fn append(&mut self, mut other: EventList) {
+        if self.events.is_empty() && self.ids.len() == 0 && self.values.is_empty() {
+            *self = other;
+            return;
+        }
+        let ids = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        let values = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        for pending in &mut other.events {
+            pending.event.shift(ids, values);
+        }
+        self.events.append(&mut other.events);
+        self.ids.append(&other.ids);
+        self.values.append(&mut other.values);
+    }
 }
 
 impl DatasetBuilder {
+    /// At most this many values are staged (192 KB) before they are written.
+    const MAX_STAGED: usize = 8192;
+
     pub(crate) fn new(schema: &Schema) -> DatasetBuilder {
         DatasetBuilder {
-            ids: Vec::new(),
-            index: IdMap::default(),
+            subjects: Interner::default(),
+            last_subject: SubjectIndex::MAX,
             metrics: vec![MetricColumns::default(); schema.metrics.len()],
+            staged: Vec::new(),
+            sorted: Vec::new(),
+            counts: Vec::new(),
             first_month: None,
             last_month: None,
             field_width: schema.subject_fields.len(),
             subject_fields: Vec::new(),
             has_row: Vec::new(),
+            names: Vec::new(),
             concerns: Vec::new(),
-            events: Vec::new(),
+            events: EventList::default(),
             case_ids: Interner::default(),
             event_kinds: schema
                 .event_kinds
@@ -519,55 +948,18 @@ impl DatasetBuilder {
         case: Option<&str>,
         fields: Vec<Value>,
     ) {
+        if subject as usize >= self.subjects.len() || kind >= self.event_kinds.len() {
+            return;
+        }
         let case = case.map(|case| self.case_key(case));
-        let event = self.keyed_event(
-            subject,
-            id.into(),
-            kind,
-            date,
-            case,
-            fields.into_boxed_slice(),
-        );
-        self.events.extend(event);
+        self.events.push(subject, id, kind, date, case, fields);
     }
 
-    /// An event to add with [`DatasetBuilder::add_keyed_events`]: [`DatasetBuilder::add_event`]
-    /// with the id already owned and the case id already turned into its key, for the loaders.
-    /// `None` for a subject not added or a kind not declared.
-    pub(crate) fn keyed_event(
-        &self,
-        subject: SubjectIndex,
-        id: Box<str>,
-        kind: usize,
-        date: NaiveDate,
-        case: Option<u32>,
-        fields: Box<[Value]>,
-    ) -> Option<PendingEvent> {
-        if subject as usize >= self.ids.len() || kind >= self.event_kinds.len() {
-            return None;
-        }
-        Some(PendingEvent {
-            subject,
-            event: Event {
-                id,
-                kind: kind as u16,
-                date,
-                case: None,
-                fields,
-                concern: None,
-            },
-            case,
-        })
-    }
-
-    /// Adds events made by [`DatasetBuilder::keyed_event`]; the list is kept as it is when no
-    /// event was added before (as when the events file is added), rather than copied.
-    pub(crate) fn add_keyed_events(&mut self, events: Vec<PendingEvent>) {
-        if self.events.is_empty() {
-            self.events = events;
-        } else {
-            self.events.extend(events);
-        }
+    /// Adds the events a loader gathered, whose subjects were added and whose kinds are
+    /// declared; the lists are kept as they are when no event was added before (as when the
+    /// events file is added), rather than copied.
+    pub(crate) fn add_events(&mut self, events: EventList) {
+        self.events.append(events);
     }
 
     /// The key of a case id: the same number for the same id (compared exactly), so the
@@ -584,39 +976,88 @@ impl DatasetBuilder {
     /// The index of a subject, adding it if it is new. Ids are compared exactly (case and
     /// all); the loaders trim surrounding spaces before calling this.
     pub fn add_subject(&mut self, id: &str) -> SubjectIndex {
-        if let Some(&index) = self.index.get(id) {
-            return index;
+        // Files often list the subjects in the same order: try the one after the last found
+        // before looking the id up.
+        let next = self.last_subject.wrapping_add(1);
+        if (next as usize) < self.subjects.len() && self.subjects.name(next) == id {
+            self.last_subject = next;
+            return next;
         }
-        let index = SubjectIndex::try_from(self.ids.len()).unwrap_or(SubjectIndex::MAX);
-        let id: Box<str> = id.into();
-        self.ids.push(id.clone());
-        self.index.insert(id, index);
-        index
+        self.last_subject = self.subjects.key(id);
+        self.last_subject
     }
 
     /// The id of a subject already added.
     pub(crate) fn subject_id(&self, subject: SubjectIndex) -> &str {
-        self.ids.get(subject as usize).map_or("", |id| id)
+        self.subjects.name(subject)
     }
 
-    /// The index of a subject already added.
-    pub fn subject_index(&self, id: &str) -> Option<SubjectIndex> {
-        self.index.get(id).copied()
-    }
-
-    /// How many subjects have been added so far.
-    pub fn subject_count(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// The value already set for a metric, if any.
-    pub fn metric_value(
-        &self,
+    /// Whether a value is already set for a metric (by its position in the schema).
+    #[inline]
+    pub(crate) fn metric_is_set(
+        &mut self,
         subject: SubjectIndex,
         metric: usize,
         month: Month,
-    ) -> Option<Decimal> {
-        self.metrics.get(metric)?.get(subject, month)
+    ) -> bool {
+        let Some(columns) = self.metrics.get(metric) else {
+            return false;
+        };
+        if columns.past_the_end(subject, month) {
+            return false;
+        }
+        self.write_staged();
+        self.metrics[metric].is_set(subject, month)
+    }
+
+    /// Writes the staged values into their columns, a column at a time (sorted by column with
+    /// a counting sort, or an ordinary sort when there are more columns than values).
+    fn write_staged(&mut self) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let mut starts = Vec::with_capacity(self.metrics.len());
+        let mut columns = 0usize;
+        for metric in &self.metrics {
+            starts.push(columns);
+            columns += metric.column_count();
+        }
+        let key = |v: &Staged| starts[v.metric as usize] + v.slot as usize;
+        if columns <= self.staged.len() {
+            self.counts.clear();
+            self.counts.resize(columns + 1, 0);
+            for value in &self.staged {
+                self.counts[key(value) + 1] += 1;
+            }
+            for i in 1..self.counts.len() {
+                self.counts[i] += self.counts[i - 1];
+            }
+            self.sorted.clear();
+            self.sorted.resize(self.staged.len(), Staged::default());
+            for value in &self.staged {
+                let at = &mut self.counts[key(value)];
+                self.sorted[*at as usize] = *value;
+                *at += 1;
+            }
+            std::mem::swap(&mut self.sorted, &mut self.staged);
+        } else {
+            self.staged.sort_unstable_by_key(|v| (key(v), v.subject));
+        }
+        // A column's values are now together: each column is found once for its run.
+        let mut run = 0;
+        while run < self.staged.len() {
+            let Staged { metric, slot, .. } = self.staged[run];
+            let column = self.metrics[metric as usize].column_at(slot);
+            let end = self.staged[run..]
+                .iter()
+                .position(|v| (v.metric, v.slot) != (metric, slot))
+                .map_or(self.staged.len(), |n| run + n);
+            for value in &self.staged[run..end] {
+                column.set(value.subject as usize, value.value);
+            }
+            run = end;
+        }
+        self.staged.clear();
     }
 
     /// Sets a subject's value of a metric (by its position in the schema) for a month.
@@ -633,17 +1074,52 @@ impl DatasetBuilder {
         if metric >= self.metrics.len() {
             return Err(SetMetricError::NoSuchMetric);
         }
-        if subject as usize >= self.ids.len() {
+        if subject as usize >= self.subjects.len() {
             return Err(SetMetricError::NoSuchSubject);
+        }
+        if !(0..MONTH_LIMIT).contains(&month.index()) {
+            return Err(SetMetricError::MonthOutOfRange);
         }
         let Some(packed) = Packed::new(value) else {
             return Err(SetMetricError::TooManyDigits);
         };
-        if let Some(existing) = self.metrics[metric].get(subject, month) {
+        if self.metric_is_set(subject, metric, month) {
+            let existing = self.metrics[metric].get(subject, month).unwrap_or_default();
             return Err(SetMetricError::AlreadySet { existing });
         }
         self.put_metric(subject, metric, month, packed);
         Ok(())
+    }
+
+    /// Stores figures of the metrics from `first` on (by position in the schema; one each,
+    /// [`Packed::MISSING`] for none) of a subject for a month, unless one of them is set
+    /// already: then nothing is stored and the answer is false.
+    #[inline]
+    pub(crate) fn put_new_figures(
+        &mut self,
+        subject: SubjectIndex,
+        first: usize,
+        month: Month,
+        figures: &[Packed],
+    ) -> bool {
+        let metrics = first..first + figures.len();
+        // Usually the subject comes after every subject with a value: nothing to look up.
+        let past = metrics.clone().zip(figures).all(|(m, &figure)| {
+            figure == Packed::MISSING || self.metrics[m].past_the_end(subject, month)
+        });
+        let clash = !past
+            && metrics.clone().zip(figures).any(|(m, &figure)| {
+                figure != Packed::MISSING && self.metric_is_set(subject, m, month)
+            });
+        if clash {
+            return false;
+        }
+        for (m, &figure) in metrics.zip(figures) {
+            if figure != Packed::MISSING {
+                self.put_metric(subject, m, month, figure);
+            }
+        }
+        true
     }
 
     /// Stores a value already checked (not a duplicate, indices in range).
@@ -655,7 +1131,16 @@ impl DatasetBuilder {
         month: Month,
         value: Packed,
     ) {
-        self.metrics[metric].set(subject, month, value);
+        let slot = self.metrics[metric].stage(subject, month);
+        self.staged.push(Staged {
+            subject,
+            metric: metric as u32,
+            slot,
+            value,
+        });
+        if self.staged.len() >= DatasetBuilder::MAX_STAGED {
+            self.write_staged();
+        }
         match self.first_month {
             Some(first) if first <= month => {}
             _ => self.first_month = Some(month),
@@ -671,7 +1156,7 @@ impl DatasetBuilder {
     /// A later call for the same subject replaces the earlier row.
     pub fn set_subject_fields(&mut self, subject: SubjectIndex, mut fields: Vec<Option<Value>>) {
         let s = subject as usize;
-        if s >= self.ids.len() {
+        if s >= self.subjects.len() {
             return;
         }
         if self.has_row.len() <= s {
@@ -686,6 +1171,20 @@ impl DatasetBuilder {
         for (slot, value) in self.subject_fields[start..].iter_mut().zip(fields) {
             *slot = value;
         }
+    }
+
+    /// Gives a subject the name people know it by (the `name` column of the subjects file),
+    /// shown beside its id where a person reads the results. Control characters (a line
+    /// break in a spreadsheet cell) become spaces; an empty name is no name.
+    pub fn set_subject_name(&mut self, subject: SubjectIndex, name: &str) {
+        let s = subject as usize;
+        if s >= self.subjects.len() {
+            return;
+        }
+        if self.names.len() <= s {
+            self.names.resize(s + 1, None);
+        }
+        self.names[s] = display_text(name);
     }
 
     /// Whether a subject already has a row of subject fields.
@@ -703,7 +1202,21 @@ impl DatasetBuilder {
         raised_on: NaiveDate,
         fields: Vec<Value>,
     ) {
-        if subject as usize >= self.ids.len() {
+        self.add_concern_with_summary(subject, id, raised_on, fields, "");
+    }
+
+    /// Like [`DatasetBuilder::add_concern`], with the concern's summary in words (the
+    /// `summary` column of the concerns file), shown with its id and date in evidence.
+    /// Control characters become spaces; an empty summary is none.
+    pub fn add_concern_with_summary(
+        &mut self,
+        subject: SubjectIndex,
+        id: &str,
+        raised_on: NaiveDate,
+        fields: Vec<Value>,
+        summary: &str,
+    ) {
+        if subject as usize >= self.subjects.len() {
             return;
         }
         self.concerns.push((
@@ -712,6 +1225,7 @@ impl DatasetBuilder {
                 id: id.into(),
                 raised_on,
                 fields: fields.into_boxed_slice(),
+                summary: display_text(summary),
             },
         ));
     }
@@ -723,11 +1237,16 @@ impl DatasetBuilder {
 
     /// Finishes the dataset: sorts concerns by subject, date and id, and trims spare memory.
     pub fn finish(mut self) -> Dataset {
-        let count = self.ids.len();
+        self.write_staged();
+        self.staged = Vec::new();
+        self.sorted = Vec::new();
+        self.counts = Vec::new();
+        let count = self.subjects.len();
         for metric in &mut self.metrics {
             metric.shrink();
         }
         self.has_row.resize(count, false);
+        self.names.resize(count, None);
         self.subject_fields.resize(count * self.field_width, None);
         self.subject_fields.shrink_to_fit();
 
@@ -757,42 +1276,40 @@ impl DatasetBuilder {
             let opens = self.event_kinds.get(concern_kind).is_some_and(|k| k.opens);
             for (subject, i) in subjects {
                 let concern = &concerns[i as usize];
-                let case = opens.then(|| self.case_key(&concern.id));
-                self.events.push(PendingEvent {
-                    subject,
-                    event: Event {
-                        id: concern.id.clone(),
-                        kind: concern_kind as u16,
-                        date: concern.raised_on,
-                        case: None,
-                        fields: Box::default(),
-                        concern: Some(i),
-                    },
-                    case,
-                });
+                let case = opens.then(|| self.case_ids.key(&concern.id));
+                let id = self.events.ids.push(&concern.id);
+                let date = concern.raised_on;
+                let event = Event::new(id, concern_kind, date, case, 0..0).with_concern(i);
+                self.events.events.push(PendingEvent { subject, event });
             }
         }
         let kinds = self.event_kinds.len();
-        let (events, event_offsets, cases, case_offsets) = group_events(
-            std::mem::take(&mut self.events),
-            &self.event_kinds,
-            &self.case_ids,
-            count,
-        );
-        self.ids.shrink_to_fit();
+        let EventList {
+            events: pending,
+            ids: event_ids,
+            values: event_values,
+        } = std::mem::take(&mut self.events);
+        let (cases, case_offsets, case_index) =
+            build_cases(&pending, &self.event_kinds, &self.case_ids, count);
+        let (mut events, event_offsets) =
+            sort_events(pending, &case_index, &event_ids, kinds, count);
+        let event_values = gather_values(&mut events, event_values);
+        self.subjects.shrink_to_fit();
 
         Dataset {
-            ids: self.ids,
-            index: self.index,
+            subjects: self.subjects,
             metrics: self.metrics,
             months: self.first_month.zip(self.last_month),
             field_width: self.field_width,
             subject_fields: self.subject_fields,
             has_row: self.has_row,
+            names: self.names,
             concerns,
             concern_offsets: offsets,
             kinds,
             events,
+            event_ids,
+            event_values,
             event_offsets,
             cases,
             case_offsets,
@@ -806,21 +1323,18 @@ impl DatasetBuilder {
     }
 }
 
-/// Sorts events by subject, kind, date and id, and builds the cases they belong to (sorted
-/// by subject, case kind and id). Returns the events, the offsets of each (subject, kind)
-/// slice, the cases and the offsets of each subject's cases.
-fn group_events(
-    mut pending: Vec<PendingEvent>,
-    kinds: &[KindShape],
-    case_ids: &Interner,
-    subjects: usize,
-) -> (Vec<Event>, Vec<u32>, Vec<Case>, Vec<u32>) {
-    let (cases, case_offsets, new_index) = build_cases(&pending, kinds, case_ids, subjects);
-    for p in &mut pending {
-        p.event.case = p.case.and_then(|key| new_index[key as usize]);
+/// Text shown to people as given, but on one line: control characters (line breaks, tabs)
+/// become spaces, and surrounding spaces go; `None` when nothing is left.
+fn display_text(text: &str) -> Option<Box<str>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
     }
-    let (events, event_offsets) = sort_events(pending, kinds.len(), subjects);
-    (events, event_offsets, cases, case_offsets)
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Some(one_line.trim().into())
 }
 
 /// The cases the events belong to: one per case key used by an event of a kind in a case
@@ -835,7 +1349,8 @@ fn build_cases(
     let mut by_key: Vec<Option<usize>> = vec![None; case_ids.len()];
     let mut cases: Vec<Case> = Vec::new();
     for p in pending {
-        let (Some(key), Some(case_kind)) = (p.case, kinds[p.event.kind as usize].case) else {
+        let (Some(key), Some(case_kind)) = (p.event.case(), kinds[p.event.kind as usize].case)
+        else {
             continue;
         };
         let index = *by_key[key as usize].get_or_insert_with(|| {
@@ -887,11 +1402,14 @@ fn build_cases(
     (cases, case_offsets, by_key)
 }
 
-/// Sorts events by subject, kind, date and id: a counting sort of the events' positions into
-/// one run per (subject, kind), the events moved once into that order, then each run (a few
-/// events) sorted by date and id. Returns the events and the offsets of the runs.
+/// Sorts events by subject, kind, date and id, giving each its case's position (from
+/// `case_index`, by case key): a counting sort into one run per (subject, kind), each event
+/// copied once into its place, then each run (a few events, usually in date order already)
+/// sorted by date and id. Returns the events and the offsets of the runs.
 fn sort_events(
-    mut pending: Vec<PendingEvent>,
+    pending: Vec<PendingEvent>,
+    case_index: &[Option<CaseIndex>],
+    ids: &Texts,
     width: usize,
     subjects: usize,
 ) -> (Vec<Event>, Vec<u32>) {
@@ -904,39 +1422,63 @@ fn sort_events(
         event_offsets[i] += event_offsets[i - 1];
     }
     let mut next: Vec<u32> = event_offsets.clone();
-    let mut order = vec![0u32; pending.len()];
-    for (i, p) in pending.iter().enumerate() {
-        let at = &mut next[bucket(p)];
-        order[*at as usize] = i as u32;
-        *at += 1;
+    let placeholder = Event::new(0, 0, NaiveDate::MIN, None, 0..0);
+    let mut events: Vec<Event> = vec![placeholder; pending.len()];
+    for chunk in pending.chunks(WARM_AHEAD) {
+        warm(chunk.iter().map(|p| next[bucket(p)]));
+        for p in chunk {
+            let at = &mut next[bucket(p)];
+            let mut event = p.event;
+            event.set_case(event.case().and_then(|key| case_index[key as usize]));
+            events[*at as usize] = event;
+            *at += 1;
+        }
     }
     drop(next);
-    let mut events: Vec<Event> = Vec::with_capacity(order.len());
-    for chunk in order.chunks(64) {
-        warm_events(&pending, chunk);
-        events.extend(
-            chunk
-                .iter()
-                .map(|&i| std::mem::take(&mut pending[i as usize].event)),
-        );
-    }
+    drop(pending);
+    let order = |a: &Event, b: &Event| {
+        let id = |e: &Event| ids.get_bytes(e.id_number());
+        a.date.cmp(&b.date).then_with(|| id(a).cmp(id(b)))
+    };
     for run in event_offsets.windows(2) {
         let run = &mut events[run[0] as usize..run[1] as usize];
-        if run.len() > 1 {
-            run.sort_unstable_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        if !run.is_sorted_by(|a, b| order(a, b).is_le()) {
+            run.sort_unstable_by(order);
         }
     }
     (events, event_offsets)
 }
 
-/// Reads a word of each event at `positions`, and nothing else: the reads do not depend on
-/// each other, so the processor makes them all at once, and the events are then in the cache
-/// when they are moved (the positions jump about a list too large for the cache).
-fn warm_events(pending: &[PendingEvent], positions: &[u32]) {
-    let sum = positions.iter().fold(0u32, |sum, &i| {
-        sum.wrapping_add(pending[i as usize].subject)
-    });
-    std::hint::black_box(sum);
+/// The events' field values in the events' order, each event pointed at its own: a subject's
+/// events are read together, and so, now, are their fields (in the file's order they were
+/// scattered across the whole list).
+fn gather_values(events: &mut [Event], mut values: Vec<Value>) -> Vec<Value> {
+    let mut gathered = Vec::with_capacity(values.len());
+    for chunk in events.chunks_mut(WARM_AHEAD) {
+        let first_field = |event: &Event| values.get(event.field_range().start);
+        warm(chunk.iter().map(|event| match first_field(event) {
+            Some(Value::Flag(flag)) => u32::from(*flag),
+            Some(_) | None => 0,
+        }));
+        for event in chunk {
+            let start = gathered.len();
+            let fields = values[event.field_range()].iter_mut();
+            gathered.extend(fields.map(|value| std::mem::replace(value, Value::Flag(false))));
+            event.move_fields(start);
+        }
+    }
+    gathered
+}
+
+/// How many places [`sort_events`] and [`gather_values`] read ahead (see [`warm`]).
+const WARM_AHEAD: usize = 64;
+
+/// Reads values at places that jump about a list too large for the cache, and nothing else
+/// with them: the reads do not depend on each other, so the processor makes them all at once,
+/// and the work that follows on the same places finds them in the cache rather than waiting
+/// for memory one place at a time.
+fn warm(reads: impl Iterator<Item = u32>) {
+    std::hint::black_box(reads.fold(0u32, u32::wrapping_add));
 }
 
 #[cfg(test)]
@@ -957,7 +1499,71 @@ mod tests {
         assert_eq!(columns.get(9, oct), None);
         assert_eq!(columns.get(3, oct.offset(1)), None);
         assert_eq!(columns.get(3, jan.offset(-1)), None);
-        assert_eq!(columns.columns.len(), 10);
+        // A column for each month with values, not for the months between.
+        assert_eq!(columns.columns.len(), 2);
+        assert!(columns.is_set(3, oct) && !columns.is_set(3, jan));
+    }
+
+    #[test]
+    fn months_far_apart_cost_a_column_each() {
+        let mut columns = MetricColumns::default();
+        let first: Month = "0001-01".parse().unwrap();
+        let last: Month = "9999-12".parse().unwrap();
+        let packed = Packed::new(Decimal::from(70)).unwrap();
+        for subject in 0..20_000 {
+            columns.set(subject, last, packed);
+            columns.set(subject, first, packed);
+        }
+        // Months met in falling order widen the table by its length, not one at a time.
+        for back in 0..1_000 {
+            columns.set(0, last.offset(-back), packed);
+        }
+        columns.shrink();
+        assert_eq!(columns.get(19_999, first), Some(Decimal::from(70)));
+        assert_eq!(columns.get(19_999, last), Some(Decimal::from(70)));
+        assert_eq!(columns.get(0, last.offset(-999)), Some(Decimal::from(70)));
+        assert_eq!(columns.get(1, last.offset(-999)), None);
+        assert_eq!(columns.get(0, first.offset(1)), None);
+        // Two columns of 20,000 figures, 1,000 one-figure columns and the table of months.
+        assert!(
+            columns.heap_bytes() < 1024 * 1024,
+            "{}",
+            columns.heap_bytes()
+        );
+    }
+
+    #[test]
+    fn columns_of_subjects_far_apart_are_sparse() {
+        let mut columns = MetricColumns::default();
+        let first: Month = "2026-01".parse().unwrap();
+        let packed = |n: i64| Packed::new(Decimal::from(n)).unwrap();
+        // A million subjects, each with one value in one of 1,000 months.
+        for subject in (0..1_000_000).step_by(7) {
+            columns.set(subject, first.offset((subject % 1_000) as i32), packed(1));
+        }
+        // A month that fills in: sparse first, dense once most places hold a value.
+        for subject in (0..20_000).rev() {
+            columns.set(subject, first.offset(2_000), packed(i64::from(subject)));
+        }
+        columns.shrink();
+        assert_eq!(columns.get(7, first.offset(7)), Some(Decimal::from(1)));
+        assert_eq!(columns.get(8, first.offset(7)), None);
+        assert_eq!(
+            columns.get(999_999, first.offset(999)),
+            Some(Decimal::from(1))
+        );
+        assert_eq!(
+            columns.get(19_999, first.offset(2_000)),
+            Some(Decimal::from(19_999))
+        );
+        let filled = columns.column(first.offset(2_000)).unwrap();
+        assert!(matches!(filled.values, ColumnValues::Dense(_)));
+        // About 143,000 values: a few megabytes, not a column of a million places a month.
+        assert!(
+            columns.heap_bytes() < 8 * 1024 * 1024,
+            "{}",
+            columns.heap_bytes()
+        );
     }
 
     #[test]
@@ -980,30 +1586,34 @@ mod tests {
         let keys: Vec<u32> = names.iter().map(|n| ids.key(n)).collect();
         assert_eq!(keys, (0..5_000).collect::<Vec<u32>>());
         for (name, key) in names.iter().zip(&keys).rev() {
+            let name = name.as_bytes();
             assert_eq!(ids.key_hashed(id_hash(name), name), *key);
-            assert_eq!(ids.name(*key), name);
+            assert_eq!(ids.name(*key).as_bytes(), name);
         }
-        ids.warm(&[0, u64::MAX, id_hash("c000001")]);
+        ids.warm(&[0, u64::MAX, id_hash(b"c000001")]);
         assert_eq!(ids.len(), 5_000);
     }
 
     #[test]
     fn positions_by_hash_keep_the_first_position() {
         let mut table = PositionsByHash::default();
-        assert_eq!(table.get(7), None);
-        table.warm(&[7]);
+        assert_eq!(table.get(7 << 32), None);
+        table.warm(&[7 << 32]);
+        // Tags (the high 32 bits) that share their low bits, and so their first slot.
+        let hash = |n: u64| (n * 64) << 32;
         for position in 0..1_000u32 {
             assert_eq!(
-                table.first_or_insert(u64::from(position) * 64, position),
+                table.first_or_insert(hash(u64::from(position)), position),
                 None
             );
         }
-        // Hashes that share their low bits, and so their first slot, are told apart.
-        assert_eq!(table.first_or_insert(64, 5_000), Some(1));
-        assert_eq!(table.first_or_insert(1_000 * 64, 5_001), None);
-        assert_eq!(table.get(999 * 64), Some(999));
-        assert_eq!(table.get(1_000 * 64), Some(5_001));
-        assert_eq!(table.get(3), None);
+        assert_eq!(table.first_or_insert(hash(1), 5_000), Some(1));
+        // Only the tag counts.
+        assert_eq!(table.first_or_insert(hash(2) | 123, 5_000), Some(2));
+        assert_eq!(table.first_or_insert(hash(1_000), 5_001), None);
+        assert_eq!(table.get(hash(999)), Some(999));
+        assert_eq!(table.get(hash(1_000)), Some(5_001));
+        assert_eq!(table.get(3 << 32), None);
         let sized = PositionsByHash::with_capacity(10);
         assert_eq!(sized.get(0), None);
     }

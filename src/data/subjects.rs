@@ -1,12 +1,14 @@
-//! The subjects file: `subject,<declared fields>`, one row per subject.
-
-use std::collections::HashMap;
+//! The subjects file: `subject,<declared fields>`, one row per subject, and optionally a
+//! `name` column: the name people know each subject by, shown beside its id. `name` needs
+//! no declaration; a policy that declares a subject field `name` reads the same column as
+//! that field too.
 
 use super::cell::{parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
-use super::table::{cell_text, normalise_heading, Ctx, Handler, Header, Outcome, Row};
-use super::SubjectIndex;
+use super::table::{
+    cell_text, normalise_heading, optional_text, Ctx, Handler, Header, Outcome, Row,
+};
 use crate::schema::{Schema, Value};
 
 /// Reads subject rows into a dataset.
@@ -15,8 +17,10 @@ pub(crate) struct SubjectHandler<'a> {
     data: &'a mut DatasetBuilder,
     /// subject, then each declared field.
     columns: Vec<usize>,
-    /// The line of each subject's row, to report a second row.
-    lines: HashMap<SubjectIndex, usize>,
+    /// The `name` column, when the file has one.
+    name_column: Option<usize>,
+    /// The line of each subject's row (by subject; 0 for none), to report a second row.
+    lines: Vec<usize>,
 }
 
 impl<'a> SubjectHandler<'a> {
@@ -25,7 +29,8 @@ impl<'a> SubjectHandler<'a> {
             schema,
             data,
             columns: Vec::new(),
-            lines: HashMap::new(),
+            name_column: None,
+            lines: Vec::new(),
         }
     }
 }
@@ -46,9 +51,11 @@ impl Handler for SubjectHandler<'_> {
                 ),
             ));
         }
-        let columns = ctx.require_columns_or_absent(header, &needed);
+        let mut columns = ctx.require_columns_or_absent(header, &needed);
+        self.name_column = header.positions("name").first().copied();
+        self.columns = columns.clone();
+        columns.extend(self.name_column);
         ctx.note_unused(&columns);
-        self.columns = columns;
         true
     }
 
@@ -77,35 +84,41 @@ impl Handler for SubjectHandler<'_> {
                 Err(()) => ok = false,
             }
         }
+        let name = optional_text(row, self.name_column, &self.columns, ctx).unwrap_or_else(|()| {
+            ok = false;
+            ""
+        });
         let (true, Some(subject)) = (ok, subject) else {
             return Outcome::Rejected;
         };
-        if let Some(index) = self.data.subject_index(subject) {
-            if self.data.has_subject_row(index) {
-                let first = self.lines.get(&index).copied();
-                let id = subject.to_string();
-                ctx.report(Some(subject_field), |mut at| {
-                    at.label = Some("second row".into());
-                    at.help = Some(match first {
-                        Some(first) => {
-                            format!("line {first} is also about `{id}`; keep one row per subject")
-                        }
-                        None => "keep one row per subject".to_string(),
-                    });
-                    DataError::new(
-                        DataErrorKind::DuplicateSubject {
-                            subject: id,
-                            first_line: first,
-                        },
-                        at,
-                    )
-                });
-                return Outcome::Rejected;
-            }
-        }
         let index = self.data.add_subject(subject);
-        self.lines.insert(index, ctx.line);
+        if self.data.has_subject_row(index) {
+            let first = self.lines.get(index as usize).copied().filter(|&l| l > 0);
+            let id = subject.to_string();
+            ctx.report(Some(subject_field), |mut at| {
+                at.label = Some("second row".into());
+                at.help = Some(match first {
+                    Some(first) => {
+                        format!("line {first} is also about `{id}`; keep one row per subject")
+                    }
+                    None => "keep one row per subject".to_string(),
+                });
+                DataError::new(
+                    DataErrorKind::DuplicateSubject {
+                        subject: id,
+                        first_line: first,
+                    },
+                    at,
+                )
+            });
+            return Outcome::Rejected;
+        }
+        if self.lines.len() <= index as usize {
+            self.lines.resize(index as usize + 1, 0);
+        }
+        self.lines[index as usize] = ctx.line;
         self.data.set_subject_fields(index, fields);
+        self.data.set_subject_name(index, name);
         Outcome::Used
     }
 }

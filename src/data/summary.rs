@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 /// Which kind of records a file holds.
+///
+/// See the example of [`LoadSummary`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
@@ -16,21 +18,27 @@ pub enum FileKind {
     Subjects,
     /// Dated events (language v1).
     Events,
+    /// What was actually done (`backtest --actual`; not part of a dataset).
+    Actual,
 }
 
 impl FileKind {
-    /// The file's base name: `performance`, `concerns`, `subjects` or `events`.
+    /// The file's base name (and a workbook's sheet name): `performance`, `concerns`,
+    /// `subjects`, `events` or `actual`.
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Performance => "performance",
             FileKind::Concerns => "concerns",
             FileKind::Subjects => "subjects",
             FileKind::Events => "events",
+            FileKind::Actual => "actual",
         }
     }
 }
 
 /// How a file was written.
+///
+/// See the example of [`LoadSummary`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
@@ -45,6 +53,8 @@ pub enum FileFormat {
 }
 
 /// The layout of a performance file.
+///
+/// See the example of [`LoadSummary`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
@@ -55,6 +65,8 @@ pub enum Layout {
 }
 
 /// Rows left out for one reason, such as rows of a metric the policy does not declare.
+///
+/// See the example of [`LoadSummary`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IgnoredRows {
     /// Why they were left out, in words for a contract manager.
@@ -64,6 +76,8 @@ pub struct IgnoredRows {
 }
 
 /// What happened to the rows of one file.
+///
+/// See the example of [`LoadSummary`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSummary {
     /// The file as it was named (for records: `performance records` and so on).
@@ -132,7 +146,33 @@ impl FileSummary {
     }
 }
 
-/// What was read from each file, in the order the files were read.
+/// What was read from each file, in the order the files were read
+/// ([`Dataset::summary`](crate::Dataset::summary), and in each
+/// [`Evaluation`](crate::Evaluation)).
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, FileFormat, FileKind, Layout, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     metric callbacks "Call-backs made" count
+/// "#).unwrap();
+/// let long = "subject,period,metric,value\nc1,2026-10,callbacks,41\nc1,2026-10,sickness,2\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", long)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let file = &data.summary().files[0];
+/// assert_eq!(file.kind, FileKind::Performance);
+/// assert_eq!((file.format, file.layout), (FileFormat::Csv, Some(Layout::Long)));
+/// assert_eq!((file.rows_read, file.rows_used, file.rows_ignored), (2, 1, 1));
+/// assert_eq!(file.ignored[0].rows, 1);
+/// // The row of a metric the policy does not declare is left out, with a warning.
+/// let warning = &data.warnings()[0];
+/// assert_eq!(warning.code(), "data::undeclared_metric");
+/// assert_eq!(warning.location().unwrap().line, 3);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadSummary {
     /// One entry per file (or list of records) read.

@@ -3,8 +3,7 @@
 //! blank and ragged rows, error locations, the cap on errors per file, and the offending
 //! line shown under each error.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
@@ -12,11 +11,12 @@ use std::sync::{mpsc, Arc};
 use csv::ByteRecord;
 use miette::SourceSpan;
 
-use super::cell::{fast_decimal, parse_month, problem_error, Expect, Problem};
+use super::cell::{problem_error, Expect, Problem};
 use super::error::{Anchor, DataError, DataErrorKind, DataLocation, Site, Snippet};
-use super::store::{id_hash, IdHasher, Interner};
+use super::input::Contents;
+use super::open::RowLimit;
+use super::store::{id_hash, Interner};
 use super::summary::{FileFormat, FileKind, FileSummary};
-use crate::month::Month;
 use crate::number::Packed;
 
 /// The position of a needed column that the file lacks (see
@@ -32,45 +32,28 @@ pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
 pub(crate) trait Row {
     fn len(&self) -> usize;
     fn cell(&self, i: usize) -> &[u8];
-    /// The row's month, when the reading thread already parsed it (see [`Prepare`]).
-    #[inline]
-    fn prepared_month(&self) -> Option<Month> {
-        None
-    }
-    /// The `slot`th number of [`Prepare::numbers`], when the reading thread already parsed
-    /// it: [`Packed::MISSING`] for an empty cell. `None` means "read the cell yourself".
-    #[inline]
-    fn prepared_number(&self, _slot: usize) -> Option<Packed> {
-        None
-    }
     /// The key of the `slot`th id of [`Prepare::ids`] in its interner (see
-    /// [`Handler::lend_interners`]), when the reading thread already numbered it. `None` for
-    /// an empty cell, text that is not UTF-8, or a row not read by [`read_csv`].
+    /// [`Handler::lend_interners`]), when the reading thread already numbered it, which it does
+    /// for plain ids only: not empty, and printable ASCII once trimmed (see
+    /// [`is_printable_ascii`]). `None` for any other cell, or a row not read by [`read_csv`].
     #[inline]
     fn prepared_id(&self, _slot: usize) -> Option<u32> {
         None
     }
 }
 
-/// Cells a handler wants parsed ahead, on the thread that reads the CSV: the column of a
-/// `YYYY-MM` month and columns of plain decimal numbers (see `cell::fast_decimal`). Only
-/// the simple, valid cases are parsed ahead; for anything else the handler reads the cell
-/// itself, so the results are the same either way.
+/// Cells a handler wants read ahead, on the thread that reads the CSV.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Prepare {
-    pub month: Option<usize>,
-    pub numbers: Vec<usize>,
     /// Columns of ids to number on the reading thread, each with its own interner (the
-    /// handler's, lent for the reading: see [`Handler::lend_interners`]). The text numbered
-    /// is that of [`cell_text`].
+    /// handler's, lent for the reading: see [`Handler::lend_interners`]). Only plain ids are
+    /// numbered (see [`Row::prepared_id`]), whose text is that of [`cell_text`].
     pub ids: Vec<usize>,
 }
 
-/// A record with the cells parsed ahead.
+/// A record with its ids numbered ahead.
 struct PreparedRow<'a> {
     record: &'a ByteRecord,
-    month: Option<Month>,
-    numbers: &'a [Option<Packed>],
     ids: &'a [Option<u32>],
 }
 
@@ -82,14 +65,6 @@ impl Row for PreparedRow<'_> {
     #[inline]
     fn cell(&self, i: usize) -> &[u8] {
         self.record.get(i).unwrap_or(b"")
-    }
-    #[inline]
-    fn prepared_month(&self) -> Option<Month> {
-        self.month
-    }
-    #[inline]
-    fn prepared_number(&self, slot: usize) -> Option<Packed> {
-        self.numbers.get(slot).copied().flatten()
     }
     #[inline]
     fn prepared_id(&self, slot: usize) -> Option<u32> {
@@ -163,8 +138,8 @@ pub(crate) enum Outcome {
 /// A handler turns a file's rows into data.
 pub(crate) trait Handler {
     /// Reads the header. Returns false when the rows cannot be read at all, after reporting
-    /// why. (A missing column does not stop the performance, concerns and subjects files:
-    /// their rows are still read, so that every problem is reported in one run.)
+    /// why. (A missing column does not stop any kind of file: its rows are still read, so
+    /// that every problem is reported in one run.)
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
     /// Reads one data row.
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
@@ -380,37 +355,20 @@ impl Ctx {
         });
     }
 
-    /// Finds the columns a file needs, reporting those missing or given twice; `None` when
-    /// the file cannot be used. Each needed column comes with the help for its absence.
-    pub fn require_columns(
-        &mut self,
-        header: &Header,
-        needed: &[(String, String)],
-    ) -> Option<Vec<usize>> {
-        let (found, ok) = self.find_columns(header, needed);
-        ok.then_some(found)
-    }
-
-    /// Like [`Ctx::require_columns`], but a column the file lacks is given the position
-    /// [`ABSENT`], so that the rows are still read and every other problem in them is
-    /// reported in the same run (the file is still refused, for its missing column).
+    /// Finds the columns a file needs, reporting those missing or given twice (each needed
+    /// column comes with the help for its absence). A column the file lacks is given the
+    /// position [`ABSENT`], so that the rows are still read and every other problem in them
+    /// is reported in the same run (the file is still refused, for its missing column).
     pub fn require_columns_or_absent(
         &mut self,
         header: &Header,
         needed: &[(String, String)],
     ) -> Vec<usize> {
-        self.find_columns(header, needed).0
-    }
-
-    /// The columns' positions ([`ABSENT`] for one missing), and whether all were found once.
-    fn find_columns(&mut self, header: &Header, needed: &[(String, String)]) -> (Vec<usize>, bool) {
         let mut found = Vec::with_capacity(needed.len());
-        let mut ok = true;
         for (name, help) in needed {
             let positions = header.positions(name);
             match positions.as_slice() {
                 [] => {
-                    ok = false;
                     let column = name.clone();
                     let help = help.clone();
                     self.report(None, |mut at| {
@@ -422,7 +380,6 @@ impl Ctx {
                 }
                 [one] => found.push(*one),
                 [first, second, ..] => {
-                    ok = false;
                     found.push(*first);
                     let column = self.column(*second).to_string();
                     let (first, second) = (*first, *second);
@@ -438,7 +395,7 @@ impl Ctx {
                 }
             }
         }
-        (found, ok)
+        found
     }
 
     /// Notes in the summary the columns a file has that are not used.
@@ -482,6 +439,24 @@ pub(crate) fn required_text<'r, R: Row + ?Sized>(
     }
 }
 
+/// The trimmed text of a column that needs no declaration (a subject's `name`, a concern's
+/// `summary`): `""` when the file has no such column. Text that is not UTF-8 is reported
+/// (`Err`), unless the column is also one of the declared `fields`, whose reading reports it.
+pub(crate) fn optional_text<'r, R: Row + ?Sized>(
+    row: &'r R,
+    column: Option<usize>,
+    fields: &[usize],
+    ctx: &mut Ctx,
+) -> Result<&'r str, ()> {
+    match column {
+        None => Ok(""),
+        Some(column) if fields.contains(&column) => {
+            Ok(trimmed_text(cell_bytes(row, column)).unwrap_or_default())
+        }
+        Some(column) => cell_text(row, column, ctx),
+    }
+}
+
 /// The trimmed text of a cell (see [`cell_bytes`]), `""` when empty; reports text that is
 /// not UTF-8.
 #[inline]
@@ -514,7 +489,7 @@ pub(crate) fn cell_text<'r, R: Row + ?Sized>(
 /// The text of a cell's bytes (see [`cell_bytes`]), trimmed of Unicode spaces too; `None`
 /// when it is not UTF-8.
 #[inline]
-fn trimmed_text(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn trimmed_text(bytes: &[u8]) -> Option<&str> {
     let text = std::str::from_utf8(bytes).ok()?;
     // Only text with non-ASCII at either end needs Unicode trimming.
     Some(match (bytes.first(), bytes.last()) {
@@ -523,7 +498,7 @@ fn trimmed_text(bytes: &[u8]) -> Option<&str> {
     })
 }
 
-fn is_blank(bytes: &[u8]) -> bool {
+pub(crate) fn is_blank(bytes: &[u8]) -> bool {
     bytes.iter().all(|b| b.is_ascii_whitespace())
 }
 
@@ -620,26 +595,30 @@ fn delimiter_of_line(line: &[u8]) -> u8 {
     }
 }
 
-/// Reads a CSV file through a handler.
-pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
+/// Opens a CSV file's contents, finds their separator (into `ctx.delimiter`) and puts the limit
+/// on a row's length; `None` after reporting why they cannot be read.
+fn open_csv(ctx: &mut Ctx) -> Option<RowLimit<Box<dyn Contents>>> {
     let mut file = match super::open::open_data_file(&ctx.path, ctx.bytes.as_ref(), false) {
         Ok(file) => file,
         Err(error) => {
             ctx.errors.push(error);
-            return;
+            return None;
         }
     };
-    let delimiter = match sniff_delimiter(&mut file) {
-        Ok(delimiter) => delimiter,
+    match sniff_delimiter(&mut file) {
+        Ok(delimiter) => ctx.delimiter = delimiter,
         Err(error) => {
             let e = unreadable(&ctx.path, 1, &error);
             ctx.errors.push(e);
-            return;
+            return None;
         }
-    };
-    ctx.delimiter = delimiter;
-    let file = super::open::RowLimit::new(file);
-    let mut reader = csv::ReaderBuilder::new()
+    }
+    Some(RowLimit::new(file))
+}
+
+/// A reader of CSV records from `source`, as every CSV file is read.
+fn csv_reader<R: Read>(delimiter: u8, source: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(delimiter)
         .flexible(true)
@@ -648,9 +627,33 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
         // the previous line.)
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 17)
-        .from_reader(file);
-    let mut record = ByteRecord::new();
-    match reader.read_byte_record(&mut record) {
+        .from_reader(source)
+}
+
+/// The error for a file that could not be read further after `line`: a row too long, or
+/// what the source said.
+fn read_failure(path: &Path, line: usize, error: &csv::Error) -> DataError {
+    let line = error.position().map_or(line, |p| p.line() as usize);
+    match error.kind() {
+        csv::ErrorKind::Io(io) => io_failure(path, line, io),
+        _ => unreadable(path, line, error),
+    }
+}
+
+/// [`read_failure`] for an error of the source itself.
+fn io_failure(path: &Path, line: usize, error: &std::io::Error) -> DataError {
+    super::open::row_too_long(path, error).unwrap_or_else(|| unreadable(path, line, error))
+}
+
+/// Takes the first record read (`Ok(false)`: there was none) as the header and gives it to
+/// the handler. Returns the number of columns, when the handler can read the rows.
+fn take_header<H: Handler>(
+    read: csv::Result<bool>,
+    record: &ByteRecord,
+    handler: &mut H,
+    ctx: &mut Ctx,
+) -> Option<usize> {
+    match read {
         Ok(true) => {}
         Ok(false) => {
             let at = Site::file(
@@ -659,14 +662,12 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
             );
             ctx.errors
                 .push(DataError::new(DataErrorKind::MissingHeader, at));
-            return;
+            return None;
         }
         Err(error) => {
-            let line = error.position().map_or(1, |p| p.line() as usize);
-            let e = super::open::row_too_long(&ctx.path, &error)
-                .unwrap_or_else(|| unreadable(&ctx.path, line, &error));
+            let e = read_failure(&ctx.path, 1, &error);
             ctx.errors.push(e);
-            return;
+            return None;
         }
     }
     let position = record.position().cloned();
@@ -692,12 +693,23 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
         })
         .collect();
     let width = header.names.len();
-    if !handler.header(&header, ctx) {
+    handler.header(&header, ctx).then_some(width)
+}
+
+/// Reads a CSV file through a handler.
+pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
+    let Some(file) = open_csv(ctx) else {
         return;
-    }
-    // A second thread parses batches of records (and the numbers and months in them)
-    // while this one checks and stores the previous batch. Should no thread be available,
-    // the same work is done here, one batch after another.
+    };
+    let mut reader = csv_reader(ctx.delimiter, file);
+    let mut record = ByteRecord::new();
+    let read = reader.read_byte_record(&mut record);
+    let Some(width) = take_header(read, &record, handler, ctx) else {
+        return;
+    };
+    // A second thread parses batches of records (and numbers the ids in them) while this
+    // one checks and stores the previous batch. Should no thread be available, the same
+    // work is done here, one batch after another.
     let prepare = handler.prepare();
     let mut interners = handler.lend_interners();
     interners.resize_with(prepare.ids.len(), Interner::default);
@@ -709,15 +721,12 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
         let interners = &mut interners;
         let spawned = std::thread::Builder::new()
             .name("escalate-csv".into())
-            .spawn_scoped(scope, move || {
-                let mut months = MonthCache::default();
-                loop {
-                    let mut batch = empty_rx.try_recv().unwrap_or_default();
-                    batch.fill(reader, prepare, &mut months, interners);
-                    let done = batch.end.is_some();
-                    if full_tx.send(batch).is_err() || done {
-                        break;
-                    }
+            .spawn_scoped(scope, move || loop {
+                let mut batch = empty_rx.try_recv().unwrap_or_default();
+                batch.fill(reader, prepare, interners);
+                let done = batch.end.is_some();
+                if full_tx.send(batch).is_err() || done {
+                    break;
                 }
             });
         if spawned.is_err() {
@@ -733,10 +742,9 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
         true
     });
     if !threaded {
-        let mut months = MonthCache::default();
         let mut batch = Batch::default();
         loop {
-            batch.fill(&mut reader, &prepare, &mut months, &mut interners);
+            batch.fill(&mut reader, &prepare, &mut interners);
             if !take_batch(&mut batch, width, handler, ctx) {
                 break;
             }
@@ -745,37 +753,40 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     handler.return_interners(interners);
 }
 
+/// Gives one record, at `line` and `byte` of the file, to the handler (unless it is blank or
+/// ragged) and counts what became of it.
+fn take_record<H: Handler, R: Row + ?Sized>(
+    row: &R,
+    (line, byte): (usize, u64),
+    width: usize,
+    handler: &mut H,
+    ctx: &mut Ctx,
+) {
+    ctx.line = line;
+    ctx.anchor = Anchor::Csv { byte, field: None };
+    let outcome = match check_shape(row, width, ctx) {
+        Some(outcome) => outcome,
+        None => handler.row(row, ctx),
+    };
+    ctx.count(outcome);
+}
+
 /// Hands a batch's records to the handler; false when the file has ended.
 fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx: &mut Ctx) -> bool {
-    let (numbers, ids) = (batch.width, batch.id_width);
+    let ids = batch.id_width;
     for (i, record) in batch.records[..batch.len].iter().enumerate() {
         let row = PreparedRow {
             record,
-            month: batch.months.get(i).copied().flatten(),
-            numbers: batch
-                .numbers
-                .get(i * numbers..(i + 1) * numbers)
-                .unwrap_or(&[]),
             ids: batch.ids.get(i * ids..(i + 1) * ids).unwrap_or(&[]),
         };
-        if let Some(position) = record.position() {
-            ctx.line = position.line() as usize;
-            ctx.anchor = Anchor::Csv {
-                byte: position.byte(),
-                field: None,
-            };
-        }
-        let outcome = match check_shape(&row, width, ctx) {
-            Some(outcome) => outcome,
-            None => handler.row(&row, ctx),
-        };
-        ctx.count(outcome);
+        let place = record
+            .position()
+            .map_or((ctx.line, 0), |p| (p.line() as usize, p.byte()));
+        take_record(&row, place, width, handler, ctx);
     }
     match batch.end.take() {
         Some(Err(error)) => {
-            let line = error.position().map_or(ctx.line + 1, |p| p.line() as usize);
-            let e = super::open::row_too_long(&ctx.path, &error)
-                .unwrap_or_else(|| unreadable(&ctx.path, line, &error));
+            let e = read_failure(&ctx.path, ctx.line + 1, &error);
             ctx.errors.push(e);
             false
         }
@@ -789,40 +800,11 @@ fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx:
 struct Batch {
     records: Vec<ByteRecord>,
     len: usize,
-    /// Each record's month, if parsed ahead.
-    months: Vec<Option<Month>>,
-    /// `width` numbers per record, if parsed ahead.
-    numbers: Vec<Option<Packed>>,
-    width: usize,
     /// `id_width` id keys per record (see [`Prepare::ids`]).
     ids: Vec<Option<u32>>,
     id_width: usize,
     /// Set when the file ended (or could not be read further) after these records.
     end: Option<Result<(), csv::Error>>,
-}
-
-/// Months already parsed, by their seven bytes.
-#[derive(Default)]
-pub(crate) struct MonthCache(HashMap<u64, Month, BuildHasherDefault<IdHasher>>);
-
-impl MonthCache {
-    /// The month of a cell's trimmed bytes, if it is a valid `YYYY-MM`.
-    #[inline]
-    pub fn get(&mut self, bytes: &[u8]) -> Option<Month> {
-        let [a, b, c, d, e, f, g] = *bytes else {
-            return None;
-        };
-        let key = u64::from_le_bytes([a, b, c, d, e, f, g, 0]);
-        if let Some(month) = self.0.get(&key) {
-            return Some(*month);
-        }
-        let month = parse_month(std::str::from_utf8(bytes).ok()?).ok()?;
-        if self.0.len() >= 4096 {
-            self.0.clear();
-        }
-        self.0.insert(key, month);
-        Some(month)
-    }
 }
 
 impl Batch {
@@ -832,22 +814,17 @@ impl Batch {
         &mut self,
         reader: &mut csv::Reader<R>,
         prepare: &Prepare,
-        months: &mut MonthCache,
         interners: &mut [Interner],
     ) {
         self.len = 0;
         self.end = None;
-        self.months.clear();
-        self.numbers.clear();
         self.ids.clear();
-        self.width = prepare.numbers.len();
         self.id_width = prepare.ids.len();
         while self.len < Batch::SIZE {
             if self.records.len() == self.len {
                 self.records.push(ByteRecord::new());
             }
-            let record = &mut self.records[self.len];
-            match reader.read_byte_record(record) {
+            match reader.read_byte_record(&mut self.records[self.len]) {
                 Ok(true) => self.len += 1,
                 Ok(false) => {
                     self.end = Some(Ok(()));
@@ -857,18 +834,6 @@ impl Batch {
                     self.end = Some(Err(error));
                     break;
                 }
-            }
-            let record = &*record;
-            if let Some(field) = prepare.month {
-                self.months.push(months.get(cell_bytes(record, field)));
-            }
-            for &field in &prepare.numbers {
-                let bytes = cell_bytes(record, field);
-                self.numbers.push(if bytes.is_empty() {
-                    Some(Packed::MISSING)
-                } else {
-                    fast_decimal(bytes)
-                });
             }
         }
         self.number_ids(prepare, interners);
@@ -883,23 +848,740 @@ impl Batch {
         }
         let records = &self.records[..self.len];
         self.ids.resize(self.len * width, None);
+        let mut ids = Vec::with_capacity(self.len);
         let mut hashes = Vec::with_capacity(self.len);
         for (column, (&field, interner)) in prepare.ids.iter().zip(interners).enumerate() {
-            let id = |record| batch_id(record, field);
+            ids.clear();
+            ids.extend(records.iter().map(|record| batch_id(record, field)));
             hashes.clear();
-            hashes.extend(records.iter().map(|r| id(r).map_or(0, id_hash)));
+            hashes.extend(ids.iter().map(|id| id.map_or(0, id_hash)));
             interner.warm(&hashes);
-            for (row, (record, &hash)) in records.iter().zip(&hashes).enumerate() {
-                self.ids[row * width + column] = id(record).map(|id| interner.key_hashed(hash, id));
+            for (row, (id, &hash)) in ids.iter().zip(&hashes).enumerate() {
+                self.ids[row * width + column] = id.map(|id| interner.key_hashed(hash, id));
             }
         }
     }
 }
 
-/// The id in a record's `field` for [`Batch::number_ids`]: the text [`cell_text`] gives, or
-/// `None` when it is empty or not UTF-8 (the handler then reads and reports it).
-fn batch_id(record: &ByteRecord, field: usize) -> Option<&str> {
-    trimmed_text(cell_bytes(record, field)).filter(|t| !t.is_empty())
+/// The id in a record's `field` for [`Batch::number_ids`] when it is plain: not empty, and
+/// printable ASCII only (see [`is_printable_ascii`]), so that its bytes are the text
+/// [`cell_text`] gives. `None` for any other id, which the handler then reads, and numbers or
+/// reports, itself.
+fn batch_id(record: &ByteRecord, field: usize) -> Option<&[u8]> {
+    let bytes = cell_bytes(record, field);
+    (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
+}
+
+/// Whether every byte is printable ASCII (a space to `~`): text that needs no UTF-8 check,
+/// holds no control character, and, once trimmed by [`cell_bytes`], no more trimming by
+/// [`cell_text`]. Eight bytes are checked at a time.
+#[inline]
+pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // No byte at 0x80 or above (no high bit); once none is, none below 0x20 (subtracting 0x20
+    // from such a byte sets the high bit of the lowest one, which `!word` keeps) and none at
+    // 0x7f (adding one sets its high bit, and carries nowhere else).
+    let printable = |word: u64| {
+        word & HIGH == 0
+            && word.wrapping_sub(ONES * 0x20) & !word & HIGH == 0
+            && word.wrapping_add(ONES) & HIGH == 0
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let words_ok = chunks.all(|chunk| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        printable(u64::from_le_bytes(word))
+    });
+    let rest = chunks.remainder();
+    let mut word = [b' '; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    words_ok && printable(u64::from_le_bytes(word))
+}
+
+// Reading a CSV file in chunks cooked on several threads.
+//
+// The file is cut into chunks of whole records (at a line end when the chunk holds no quote
+// mark, else where the CSV reader says a record ends). The handler's rows are cooked, a chunk
+// at a time, on every thread the `parallel` feature allows: each row turned into a compact,
+// checked form ([`Cook::cook`]), or left to be read the usual way when it is anything but
+// plain. The chunks are then taken in file order on this thread ([`Cook::take_cooked`]), so
+// that ids are numbered, duplicates found and errors listed exactly as when the rows are read
+// one by one.
+
+/// The size a chunk is read to before it is cut at its last record's end.
+const CHUNK_BYTES: usize = 512 * 1024;
+
+/// The most one read asks for: less than a row may have, so that when a row is found too long
+/// every whole row before it has already been read (see `open::RowLimit`).
+const READ_BYTES: usize = 128 * 1024;
+
+/// A piece of a CSV file's rows holding whole records.
+pub(crate) struct Chunk {
+    bytes: Vec<u8>,
+    /// Whether it holds a quote mark: then its records are found by the CSV reader; without
+    /// one, each line that is not empty is a record and each separator ends a cell.
+    quoted: bool,
+    /// How many empty lines just before the chunk lead to its first record (a record's place
+    /// is where the previous record ended, empty lines between them included, as the CSV
+    /// reader gives it).
+    gap: u64,
+}
+
+/// Cuts a CSV source into [`Chunk`]s.
+struct Chunker<R> {
+    source: R,
+    delimiter: u8,
+    /// The size a chunk is read to (see [`CHUNK_BYTES`]).
+    size: usize,
+    /// Bytes read after the last chunk: the start of a record.
+    rest: Vec<u8>,
+    /// How many empty lines the next chunk's [`Chunk::gap`] is.
+    gap: u64,
+    /// An error met after the records still to give, given after them.
+    error: Option<std::io::Error>,
+    done: bool,
+    /// Buffers of chunks already taken, to read into again.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Chunker<R> {
+    fn new(source: R, delimiter: u8, size: usize) -> Chunker<R> {
+        Chunker {
+            source,
+            delimiter,
+            size,
+            rest: Vec::new(),
+            gap: 0,
+            error: None,
+            done: false,
+            spare: Vec::new(),
+        }
+    }
+
+    /// The next chunk; after the last one, the error that stopped the reading, if any.
+    fn next_chunk(&mut self) -> Option<std::io::Result<Chunk>> {
+        if self.done {
+            return self.error.take().map(Err);
+        }
+        let mut bytes = self.spare.pop().unwrap_or_default();
+        bytes.clear();
+        bytes.append(&mut self.rest);
+        let mut size = self.size;
+        loop {
+            let ended = self.fill(&mut bytes, size);
+            let quoted = memchr::memchr(b'"', &bytes).is_some();
+            if ended {
+                self.done = true;
+                if self.error.is_some() {
+                    // The record being read when the source failed is not whole.
+                    bytes.truncate(whole_records(&bytes, quoted, self.delimiter));
+                }
+                if bytes.is_empty() {
+                    return self.error.take().map(Err);
+                }
+                return Some(Ok(self.cut(bytes, quoted)));
+            }
+            let end = match whole_records(&bytes, quoted, self.delimiter) {
+                // Nothing but empty lines before a record too long yet for the chunk.
+                0 => bytes.iter().take_while(|&&b| b == b'\n').count(),
+                end => end,
+            };
+            if end > 0 {
+                self.rest.extend_from_slice(&bytes[end..]);
+                bytes.truncate(end);
+                let quoted = quoted && memchr::memchr(b'"', &bytes).is_some();
+                return Some(Ok(self.cut(bytes, quoted)));
+            }
+            // A record longer than the chunk: read on (the source stops it at the limit).
+            size = bytes.len() * 2;
+        }
+    }
+
+    /// A chunk of `bytes`. A chunk of nothing but empty lines adds them to the next one's
+    /// [`Chunk::gap`]; any other ends where a record does.
+    fn cut(&mut self, bytes: Vec<u8>, quoted: bool) -> Chunk {
+        let gap = self.gap;
+        self.gap = match bytes.iter().all(|&b| b == b'\n') {
+            true => gap + bytes.len() as u64,
+            false => 0,
+        };
+        Chunk { bytes, quoted, gap }
+    }
+
+    /// Reads into `bytes` until it holds `size` bytes; true when the source has ended (or
+    /// failed: then the error is kept in `self.error`).
+    fn fill(&mut self, bytes: &mut Vec<u8>, size: usize) -> bool {
+        while bytes.len() < size {
+            let want = (size - bytes.len()).min(READ_BYTES) as u64;
+            match (&mut self.source).take(want).read_to_end(bytes) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(error) => {
+                    self.error = Some(error);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Where the whole records at the start of `bytes` end (0 when there is none): after the line
+/// end of the last record, and before any empty lines after it.
+fn whole_records(bytes: &[u8], quoted: bool, delimiter: u8) -> usize {
+    if !quoted {
+        let Some(last) = memchr::memrchr(b'\n', bytes) else {
+            return 0;
+        };
+        let blank = bytes[..last]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\n')
+            .count();
+        return match last - blank {
+            0 => 0,
+            end => end + 1,
+        };
+    }
+    let mut reader = csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv_core::Terminator::Any(b'\n'))
+        .build();
+    let (mut output, mut ends) = (vec![0u8; 4096], [0usize; 64]);
+    let (mut at, mut end) = (0, 0);
+    while at < bytes.len() {
+        let (result, read, _, _) = reader.read_record(&bytes[at..], &mut output, &mut ends);
+        at += read;
+        match result {
+            csv_core::ReadRecordResult::Record => end = at,
+            csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => break,
+            // Only the records' ends are wanted: the cells are thrown away.
+            csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {
+            }
+        }
+    }
+    end
+}
+
+/// Where a record starts in its chunk: the byte and the line (counted from 0). As the CSV
+/// reader gives it, that is where the record before it ended, empty lines between included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RecordAt {
+    pub byte: u32,
+    pub line: u32,
+}
+
+/// A record of a chunk without quote marks: a line, cut at each separator.
+struct SplitRow<'a> {
+    chunk: &'a [u8],
+    /// Where each cell starts and ends in `chunk`.
+    cells: &'a [(u32, u32)],
+}
+
+impl Row for SplitRow<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    #[inline]
+    fn cell(&self, i: usize) -> &[u8] {
+        match self.cells.get(i) {
+            Some(&(start, end)) => &self.chunk[start as usize..end as usize],
+            None => b"",
+        }
+    }
+}
+
+/// The bytes of `word` equal to `byte`: the high bit of each such byte set (and no other).
+#[inline]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+    !(((x & LOW) + LOW) | x | LOW)
+}
+
+/// Calls `each` with the position of every separator and line end in `bytes`, in order,
+/// looking at eight bytes at a time (cells are short: a search that starts afresh at every
+/// one costs more than it saves).
+#[inline]
+fn for_each_break(bytes: &[u8], delimiter: u8, mut each: impl FnMut(usize)) {
+    let mut words = bytes.chunks_exact(8);
+    for (i, chunk) in (&mut words).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let mut hits = bytes_equal(word, delimiter) | bytes_equal(word, b'\n');
+        while hits != 0 {
+            each(i * 8 + (hits.trailing_zeros() / 8) as usize);
+            hits &= hits - 1;
+        }
+    }
+    let done = bytes.len() - words.remainder().len();
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == delimiter || b == b'\n' {
+            each(done + i);
+        }
+    }
+}
+
+/// Calls `each` with every record of a chunk without quote marks and its place, as the CSV
+/// reader would find them; returns how many lines the chunk has (its line ends).
+#[inline]
+fn split_records(
+    chunk: &[u8],
+    delimiter: u8,
+    mut each: impl FnMut(&SplitRow<'_>, RecordAt),
+) -> u64 {
+    let mut cells: Vec<(u32, u32)> = Vec::with_capacity(16);
+    let (mut start, mut cell, mut line) = (0u32, 0u32, 0u32);
+    let mut at = RecordAt::default();
+    for_each_break(chunk, delimiter, |i| {
+        let i = i as u32;
+        if chunk[i as usize] == delimiter {
+            cells.push((cell, i));
+            cell = i + 1;
+            return;
+        }
+        line += 1;
+        // An empty line is no record: the next record's place stays where this one starts.
+        if i > start {
+            cells.push((cell, i));
+            each(
+                &SplitRow {
+                    chunk,
+                    cells: &cells,
+                },
+                at,
+            );
+            cells.clear();
+            at = RecordAt { byte: i + 1, line };
+        }
+        start = i + 1;
+        cell = start;
+    });
+    if (start as usize) < chunk.len() {
+        cells.push((cell, chunk.len() as u32));
+        each(
+            &SplitRow {
+                chunk,
+                cells: &cells,
+            },
+            at,
+        );
+    }
+    u64::from(line)
+}
+
+/// Calls `each` with every record of a chunk and its place, as the CSV reader finds them;
+/// returns how many lines the chunk has (its line ends).
+fn csv_records(chunk: &[u8], delimiter: u8, mut each: impl FnMut(&ByteRecord, RecordAt)) -> u64 {
+    let mut reader = csv_reader(delimiter, chunk);
+    let mut record = ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        let at = record.position().map_or(RecordAt::default(), |p| RecordAt {
+            byte: p.byte() as u32,
+            line: p.line() as u32 - 1,
+        });
+        each(&record, at);
+    }
+    memchr::memchr_iter(b'\n', chunk).count() as u64
+}
+
+/// A chunk's rows as cooked by a [`Cook`] handler: each record's place and, unless it is to
+/// be read the usual way, its cooked form, which may point into `numbers` and `text`.
+#[derive(Debug)]
+pub(crate) struct Cooked<T> {
+    pub rows: Vec<(RecordAt, Option<T>)>,
+    pub numbers: Vec<Packed>,
+    pub text: Vec<u8>,
+    /// For a handler that joins a row to the rows above it: the position (in `rows`) of the
+    /// first row of the group the last row is in, and what the group holds (the handler's
+    /// own flags). `None` after any other row.
+    pub group: Option<(usize, u64)>,
+    /// The chunk's line ends.
+    lines: u64,
+}
+
+impl<T> Default for Cooked<T> {
+    fn default() -> Self {
+        Cooked {
+            rows: Vec::new(),
+            numbers: Vec::new(),
+            text: Vec::new(),
+            group: None,
+            lines: 0,
+        }
+    }
+}
+
+/// A handler whose rows can be read in chunks on several threads (see [`read_csv_cooked`]).
+pub(crate) trait Cook: Handler {
+    /// What cooking a row needs to know, from the header.
+    type Recipe: Sync;
+    /// A row cooked.
+    type Cooked: Send;
+    /// The recipe, once the header has been read (`width` columns).
+    fn recipe(&self, width: usize) -> Self::Recipe;
+    /// Cooks a row, on any thread: `None` when it is to be read the usual way (anything but
+    /// a plain, valid row), the same way whether cooked or not.
+    fn cook<R: Row + ?Sized>(
+        recipe: &Self::Recipe,
+        row: &R,
+        into: &mut Cooked<Self::Cooked>,
+    ) -> Option<Self::Cooked>;
+    /// Takes a cooked row, in file order: what became of it, or `None` (having changed
+    /// nothing the usual reading would not) when it is to be read the usual way after all.
+    fn take_cooked(
+        &mut self,
+        row: &Self::Cooked,
+        from: &Cooked<Self::Cooked>,
+        ctx: &mut Ctx,
+    ) -> Option<Outcome>;
+}
+
+/// Cooks every record of a chunk.
+fn cook_chunk<H: Cook>(
+    recipe: &H::Recipe,
+    chunk: &Chunk,
+    delimiter: u8,
+    cooked: &mut Cooked<H::Cooked>,
+) {
+    cooked.rows.clear();
+    cooked.numbers.clear();
+    cooked.text.clear();
+    cooked.group = None;
+    cooked.lines = match chunk.quoted {
+        true => csv_records(&chunk.bytes, delimiter, |row, at| {
+            let done = H::cook(recipe, row, cooked);
+            cooked.rows.push((at, done));
+        }),
+        false => split_records(&chunk.bytes, delimiter, |row, at| {
+            let done = H::cook(recipe, row, cooked);
+            cooked.rows.push((at, done));
+        }),
+    };
+}
+
+/// A chunk in the file: where it starts (byte, line).
+#[derive(Clone, Copy, Debug)]
+struct ChunkPlace {
+    byte: u64,
+    line: u64,
+}
+
+impl ChunkPlace {
+    /// The line and byte in the file of a record at `at` in `chunk`, which starts here.
+    fn of(self, chunk: &Chunk, at: RecordAt) -> (usize, u64) {
+        let gap = if at.byte == 0 { chunk.gap } else { 0 };
+        (
+            (self.line + u64::from(at.line) - gap) as usize,
+            self.byte + u64::from(at.byte) - gap,
+        )
+    }
+
+    /// Where the chunk after `chunk` (of `lines` line ends), which starts here, starts.
+    fn after(self, chunk: &Chunk, lines: u64) -> ChunkPlace {
+        ChunkPlace {
+            byte: self.byte + chunk.bytes.len() as u64,
+            line: self.line + lines,
+        }
+    }
+}
+
+/// Takes a cooked chunk's rows, in order; returns where the next chunk starts.
+fn take_chunk<H: Cook>(
+    chunk: &Chunk,
+    cooked: &Cooked<H::Cooked>,
+    place: ChunkPlace,
+    width: usize,
+    handler: &mut H,
+    ctx: &mut Ctx,
+) -> ChunkPlace {
+    let file_place = |at: RecordAt| place.of(chunk, at);
+    for (at, row) in &cooked.rows {
+        let taken = row
+            .as_ref()
+            .and_then(|row| handler.take_cooked(row, cooked, ctx));
+        match taken {
+            Some(outcome) => ctx.count(outcome),
+            None => take_record_at(chunk, at.byte, file_place(*at), width, handler, ctx),
+        }
+    }
+    if let Some((at, _)) = cooked.rows.last() {
+        let (line, byte) = file_place(*at);
+        ctx.line = line;
+        ctx.anchor = Anchor::Csv { byte, field: None };
+    }
+    place.after(chunk, cooked.lines)
+}
+
+/// Gives the record of a chunk at `at` (where [`split_records`] or [`csv_records`] placed it) to the handler
+/// the usual way, as [`take_record`] does.
+fn take_record_at<H: Handler>(
+    chunk: &Chunk,
+    at: u32,
+    place: (usize, u64),
+    width: usize,
+    handler: &mut H,
+    ctx: &mut Ctx,
+) {
+    let rest = &chunk.bytes[at as usize..];
+    if chunk.quoted {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(ctx.delimiter)
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .buffer_capacity(256)
+            .from_reader(rest);
+        let mut record = ByteRecord::new();
+        // The chunk was read whole before: its records read again.
+        let _ = reader.read_byte_record(&mut record);
+        return take_record(&record, place, width, handler, ctx);
+    }
+    let rest = &rest[rest.iter().take_while(|&&b| b == b'\n').count()..];
+    let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(ctx.delimiter, line).chain([line.len()]) {
+        cells.push((start as u32, end as u32));
+        start = end + 1;
+    }
+    take_record(
+        &SplitRow {
+            chunk: line,
+            cells: &cells,
+        },
+        place,
+        width,
+        handler,
+        ctx,
+    );
+}
+
+/// How many chunks may be read ahead of the one being taken, for each thread cooking.
+#[cfg(feature = "parallel")]
+const CHUNKS_AHEAD: usize = 3;
+
+/// Reads a CSV file through a handler whose rows can be cooked: the same rows, errors and
+/// summary as [`read_csv`], with the rows cooked on every thread the `parallel` feature
+/// allows (one without it).
+pub(crate) fn read_csv_cooked<H: Cook>(handler: &mut H, ctx: &mut Ctx) {
+    read_csv_in_chunks(handler, ctx, CHUNK_BYTES);
+}
+
+/// [`read_csv_cooked`] in chunks of about `size` bytes.
+pub(crate) fn read_csv_in_chunks<H: Cook>(handler: &mut H, ctx: &mut Ctx, size: usize) {
+    let Some(file) = open_csv(ctx) else {
+        return;
+    };
+    let delimiter = ctx.delimiter;
+    let mut chunker = Chunker::new(file, delimiter, size);
+    let mut first = match chunker.next_chunk() {
+        Some(Ok(chunk)) => chunk,
+        Some(Err(error)) => {
+            let e = io_failure(&ctx.path, 1, &error);
+            ctx.errors.push(e);
+            return;
+        }
+        None => Chunk {
+            bytes: Vec::new(),
+            quoted: false,
+            gap: 0,
+        },
+    };
+    let mut reader = csv_reader(delimiter, first.bytes.as_slice());
+    let mut record = ByteRecord::new();
+    let read = reader.read_byte_record(&mut record);
+    let Some(width) = take_header(read, &record, handler, ctx) else {
+        return;
+    };
+    let after = reader.position();
+    let mut place = ChunkPlace {
+        byte: after.byte(),
+        line: after.line(),
+    };
+    first.bytes.drain(..after.byte() as usize);
+    first.quoted = first.quoted && memchr::memchr(b'"', &first.bytes).is_some();
+    let recipe = handler.recipe(width);
+    let mut ahead = VecDeque::from([first]);
+    let failure = cook_and_take(
+        &mut chunker,
+        &mut ahead,
+        &recipe,
+        width,
+        &mut place,
+        handler,
+        ctx,
+    );
+    if let Some(error) = failure {
+        let e = io_failure(&ctx.path, ctx.line + 1, &error);
+        ctx.errors.push(e);
+    }
+}
+
+/// Cooks the chunks (`ahead`, then the rest of the file) and takes them in order; returns the
+/// error that stopped the reading, if any.
+fn cook_and_take<H: Cook, R: Read + Send>(
+    chunker: &mut Chunker<R>,
+    ahead: &mut VecDeque<Chunk>,
+    recipe: &H::Recipe,
+    width: usize,
+    place: &mut ChunkPlace,
+    handler: &mut H,
+    ctx: &mut Ctx,
+) -> Option<std::io::Error> {
+    #[cfg(feature = "parallel")]
+    if let Some(failure) = cook_in_parallel(chunker, ahead, recipe, width, place, handler, ctx) {
+        return failure;
+    }
+    let delimiter = chunker.delimiter;
+    let mut cooked = Cooked::default();
+    loop {
+        let chunk = match ahead.pop_front().map(Ok).or_else(|| chunker.next_chunk()) {
+            Some(Ok(chunk)) => chunk,
+            Some(Err(error)) => return Some(error),
+            None => return None,
+        };
+        cook_chunk::<H>(recipe, &chunk, delimiter, &mut cooked);
+        *place = take_chunk(&chunk, &cooked, *place, width, handler, ctx);
+        chunker.spare.push(chunk.bytes);
+    }
+}
+
+/// What the threads of [`cook_in_parallel`] tell the thread taking the chunks.
+#[cfg(feature = "parallel")]
+enum Cooking<T> {
+    /// The chunk numbered so, cooked.
+    Cooked(usize, Chunk, Cooked<T>),
+    /// A cooking thread panicked: this is its panic.
+    Panicked(Box<dyn std::any::Any + Send>),
+    /// The file has this many chunks, and this error stopped the reading (if any).
+    End(usize, Option<std::io::Error>),
+}
+
+/// [`cook_and_take`] with the file read on a thread of its own and the chunks cooked on
+/// others (as many as rayon's pool has threads), taken here in order as they are done. At most
+/// a few chunks for each thread are read ahead of the one being taken. `None` when no thread
+/// could be started.
+#[cfg(feature = "parallel")]
+fn cook_in_parallel<H: Cook, R: Read + Send>(
+    chunker: &mut Chunker<R>,
+    ahead: &mut VecDeque<Chunk>,
+    recipe: &H::Recipe,
+    width: usize,
+    place: &mut ChunkPlace,
+    handler: &mut H,
+    ctx: &mut Ctx,
+) -> Option<Option<std::io::Error>> {
+    type Job<T> = (usize, Chunk, Cooked<T>);
+    let threads = rayon::current_num_threads().max(1);
+    let delimiter = chunker.delimiter;
+    let (job_tx, job_rx) = mpsc::channel::<Job<H::Cooked>>();
+    let (done_tx, done_rx) = mpsc::channel::<Cooking<H::Cooked>>();
+    // Buffers of chunks taken, given back to the reading thread: it reads a chunk only with one.
+    let (free_tx, free_rx) = mpsc::channel::<(Vec<u8>, Cooked<H::Cooked>)>();
+    let job_rx = std::sync::Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        let mut started = 0;
+        for _ in 0..threads {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            let cook = move || loop {
+                let job = job_rx
+                    .lock()
+                    .map_err(drop)
+                    .and_then(|rx| rx.recv().map_err(drop));
+                let Ok((number, chunk, mut cooked)) = job else {
+                    break;
+                };
+                let cooking = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    cook_chunk::<H>(recipe, &chunk, delimiter, &mut cooked)
+                }));
+                let message = match cooking {
+                    Ok(()) => Cooking::Cooked(number, chunk, cooked),
+                    Err(panic) => Cooking::Panicked(panic),
+                };
+                if done_tx.send(message).is_err() {
+                    break;
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .name("escalate-cook".into())
+                .spawn_scoped(scope, cook);
+            started += usize::from(spawned.is_ok());
+        }
+        if started == 0 {
+            return None;
+        }
+        for _ in 0..CHUNKS_AHEAD * started {
+            let _ = free_tx.send((Vec::new(), Cooked::default()));
+        }
+        let read = {
+            let done_tx = done_tx.clone();
+            // Borrowed, not moved: should the thread not start, nothing read is lost.
+            let ahead = &mut *ahead;
+            move || {
+                let mut chunks = ahead.drain(..).map(Ok);
+                let mut count = 0;
+                let mut failure = None;
+                for (bytes, cooked) in free_rx.iter() {
+                    chunker.spare.push(bytes);
+                    let chunk = match chunks.next().or_else(|| chunker.next_chunk()) {
+                        Some(Ok(chunk)) => chunk,
+                        Some(Err(error)) => {
+                            failure = Some(error);
+                            break;
+                        }
+                        None => break,
+                    };
+                    if job_tx.send((count, chunk, cooked)).is_err() {
+                        break;
+                    }
+                    count += 1;
+                }
+                let _ = done_tx.send(Cooking::End(count, failure));
+            }
+        };
+        if std::thread::Builder::new()
+            .name("escalate-read".into())
+            .spawn_scoped(scope, read)
+            .is_err()
+        {
+            // Without a reading thread the cooking threads are still there: read here.
+            return None;
+        }
+        drop(done_tx);
+        let mut done = std::collections::BTreeMap::new();
+        let mut end = None;
+        let mut taken = 0;
+        loop {
+            if let Some((chunk, cooked)) = done.remove(&taken) {
+                *place = take_chunk(&chunk, &cooked, *place, width, handler, ctx);
+                taken += 1;
+                let _ = free_tx.send((chunk.bytes, cooked));
+                continue;
+            }
+            if let Some((count, _)) = &end {
+                if taken >= *count {
+                    break;
+                }
+            }
+            match done_rx.recv() {
+                Ok(Cooking::Cooked(number, chunk, cooked)) => {
+                    done.insert(number, (chunk, cooked));
+                }
+                Ok(Cooking::End(count, failure)) => end = Some((count, failure)),
+                // The other threads stop once there are no more chunks to cook.
+                Ok(Cooking::Panicked(panic)) => std::panic::resume_unwind(panic),
+                Err(_) => break,
+            }
+        }
+        // The reading thread stops when no more buffers come.
+        drop(free_tx);
+        Some(end.and_then(|(_, failure)| failure))
+    })
 }
 
 /// A parsed JSON file: its text and its records (line, byte range, key/value pairs).
@@ -1477,6 +2159,99 @@ pub(crate) fn attach_json_snippets(path: &Path, text: &str, errors: &mut [DataEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A record's cells, line and byte.
+    type Placed = (Vec<Vec<u8>>, u64, u64);
+
+    /// Every record of `text`, as the CSV reader finds them in the whole text.
+    fn whole(text: &[u8], delimiter: u8) -> Vec<Placed> {
+        let mut reader = csv_reader(delimiter, text);
+        let mut record = ByteRecord::new();
+        let mut records = Vec::new();
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            let place = record.position().expect("a place");
+            let cells = record.iter().map(<[u8]>::to_vec).collect();
+            records.push((cells, place.line(), place.byte()));
+        }
+        records
+    }
+
+    /// Every record of `text`, read in chunks of about `size` bytes.
+    fn chunked(text: &[u8], delimiter: u8, size: usize) -> Vec<Placed> {
+        let mut chunker = Chunker::new(text, delimiter, size);
+        let mut place = ChunkPlace { byte: 0, line: 1 };
+        let mut records = Vec::new();
+        while let Some(chunk) = chunker.next_chunk() {
+            let chunk = chunk.expect("a chunk");
+            let mut add = |row: &dyn Row, at: RecordAt| {
+                let (line, byte) = place.of(&chunk, at);
+                let cells = (0..row.len()).map(|i| row.cell(i).to_vec()).collect();
+                records.push((cells, line as u64, byte));
+            };
+            let lines = match chunk.quoted {
+                true => csv_records(&chunk.bytes, delimiter, |row, at| add(row, at)),
+                false => split_records(&chunk.bytes, delimiter, |row, at| add(row, at)),
+            };
+            place = place.after(&chunk, lines);
+        }
+        records
+    }
+
+    #[test]
+    fn chunks_hold_whole_records_with_their_places() {
+        let text = b"h,x\n\n\na,\"b\nc\"\r\n\n,\n\"q\"\"\",z\nlast";
+        for size in 1..text.len() + 2 {
+            assert_eq!(
+                chunked(text, b',', size),
+                whole(text, b','),
+                "chunks of {size}"
+            );
+        }
+        // Nothing but empty lines before a record: a chunk of them, and the record's place
+        // is still the first of them.
+        let text = format!("a\n{}b,c\n", "\n".repeat(100));
+        assert_eq!(
+            chunked(text.as_bytes(), b',', 8),
+            whole(text.as_bytes(), b',')
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn chunks_read_as_the_whole_text(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec![
+                    "a", "bc", ",", ";", "\"", "\"\"", "\n", "\r\n", "\n\n", " ", "x\"y", "\r",
+                ]),
+                0..80,
+            ),
+            semicolon in any::<bool>(),
+            size in 1usize..48,
+        ) {
+            let text = pieces.concat();
+            let delimiter = if semicolon { b';' } else { b',' };
+            prop_assert_eq!(
+                chunked(text.as_bytes(), delimiter, size),
+                whole(text.as_bytes(), delimiter)
+            );
+        }
+    }
+
+    #[test]
+    fn separators_are_found_eight_bytes_at_a_time() {
+        let text = b"ab,c\n,,\n0123456789,abcdefgh\n";
+        let mut found = Vec::new();
+        for_each_break(text, b',', |i| found.push(i));
+        let expected: Vec<usize> = (0..text.len())
+            .filter(|&i| text[i] == b',' || text[i] == b'\n')
+            .collect();
+        assert_eq!(found, expected);
+        assert_eq!(
+            bytes_equal(u64::from_le_bytes(*b"a,b,\n\x80,\xac"), b','),
+            0x0080_0000_8000_8000
+        );
+    }
 
     #[test]
     fn field_spans_respect_quotes_and_spaces() {
@@ -1484,6 +2259,41 @@ mod tests {
         let spans = csv_field_spans(line, b',');
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
         assert_eq!(texts, vec!["c01", "\"a, b\"", "80%", "\"x\"\"y\""]);
+    }
+
+    #[test]
+    fn printable_ascii_is_told_eight_bytes_at_a_time() {
+        for text in [
+            "",
+            "c1",
+            "E0000001",
+            "E00000012",
+            " ~ !",
+            "a long id with spaces ~~",
+        ] {
+            assert!(is_printable_ascii(text.as_bytes()), "{text:?}");
+        }
+        for bad in [0x00, 0x09, 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
+            for at in [0, 3, 7, 8, 12] {
+                let mut bytes = b"abcdefghijklm".to_vec();
+                bytes[at] = bad;
+                assert!(!is_printable_ascii(&bytes), "{bad:#x} at {at}");
+            }
+        }
+        assert!(!is_printable_ascii("é".as_bytes()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn printable_ascii_agrees_with_a_byte_by_byte_check(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![0x20u8..0x7f, proptest::num::u8::ANY],
+                0..40,
+            ),
+        ) {
+            let expected = bytes.iter().all(|b| (b' '..=b'~').contains(b));
+            proptest::prop_assert_eq!(is_printable_ascii(&bytes), expected);
+        }
     }
 
     #[test]

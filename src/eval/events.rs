@@ -18,11 +18,14 @@ use crate::program::{
     StatusTest, WindowDef,
 };
 
-/// The members of an event set, or unknown because its window's anchor is absent.
-enum Members<'a> {
-    Known(Vec<&'a Event>),
-    /// The anchor found no event of these kinds.
-    AnchorAbsent(Vec<usize>),
+/// Where an event set's members are: on or after `from` (if set; never the `anchor` event
+/// itself, and only after its day when the anchor is of a kind the set reads), and on or
+/// before `until`.
+#[derive(Clone, Copy)]
+struct Window<'a> {
+    from: Option<NaiveDate>,
+    anchor: Option<&'a Event>,
+    until: NaiveDate,
 }
 
 /// A subject's events of one kind in a condition's scope, dated on or before a day, sorted
@@ -40,7 +43,7 @@ impl<'a> Scoped<'a> {
         let case = self.case;
         self.events
             .iter()
-            .filter(move |e| case.is_none() || e.case == case)
+            .filter(move |e| case.is_none() || e.case() == case)
     }
 
     /// The events dated on or after `start` (a binary search).
@@ -90,9 +93,13 @@ impl<'a> Interp<'a> {
         }
     }
 
-    /// The events of a set's kinds in scope and in its window, sorted by date then id, before
-    /// the filter.
-    fn members<T: Tracer>(&self, set: &EventSetDef, ctx: Ctx, t: &mut T) -> Members<'a> {
+    /// An event set's window; `Err` with the kinds looked for when its anchor is absent.
+    fn set_window<T: Tracer>(
+        &self,
+        set: &EventSetDef,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Result<Window<'a>, Vec<usize>> {
         let today = self.evaluation_date(ctx.month);
         let (from, anchor, until) = match set.window.as_deref() {
             None => (None, None, today),
@@ -104,34 +111,63 @@ impl<'a> Interp<'a> {
             Some(WindowDef::LastDays(n)) => (days_before(today, u64::from(*n)), None, today),
             Some(WindowDef::Since(start)) => match self.date_of(start, ctx, t) {
                 DateOf::Known(date, event) => (Some(date), event, today),
-                DateOf::Absent(kinds) => return Members::AnchorAbsent(kinds),
+                DateOf::Absent(kinds) => return Err(kinds),
             },
             Some(WindowDef::WithinAfter(span, start)) => match self.date_of(start, ctx, t) {
-                DateOf::Known(date, event) => match self.add_span(date, span, ctx, t) {
-                    Ok(Some(end)) => (Some(date), event, end.min(today)),
-                    Ok(None) => (Some(date), event, today),
-                    Err(kinds) => return Members::AnchorAbsent(kinds),
+                DateOf::Known(date, event) => match self.add_span(date, span, ctx, t)? {
+                    Some(end) => (Some(date), event, end.min(today)),
+                    None => (Some(date), event, today),
                 },
-                DateOf::Absent(kinds) => return Members::AnchorAbsent(kinds),
+                DateOf::Absent(kinds) => return Err(kinds),
             },
         };
-        let mut members: Vec<&Event> = Vec::new();
-        for &kind in &set.kinds {
-            let events = self.scoped_events(kind, ctx, until);
-            match from {
-                None => members.extend(events.iter()),
-                Some(from) => members.extend(
-                    events
-                        .from(from)
-                        .iter()
-                        .filter(|e| after_start(e, from, anchor, &set.kinds)),
-                ),
-            }
-        }
+        Ok(Window {
+            from,
+            anchor,
+            until,
+        })
+    }
+
+    /// A set's members of one of its kinds (in scope and in its window, before the filter),
+    /// by date then id: a scan of the dataset's slice, nothing collected.
+    fn kind_members<'s>(
+        &self,
+        set: &'s EventSetDef,
+        kind: usize,
+        window: Window<'a>,
+        ctx: Ctx,
+    ) -> impl DoubleEndedIterator<Item = &'a Event> + 's
+    where
+        'a: 's,
+    {
+        let events = self.scoped_events(kind, ctx, window.until);
+        let events = match window.from {
+            Some(from) => events.from(from),
+            None => events,
+        };
+        events.iter().filter(move |e| {
+            window
+                .from
+                .is_none_or(|from| after_start(e, from, window.anchor, &set.kinds))
+        })
+    }
+
+    /// A set's members of all its kinds, before the filter, sorted by date then id.
+    fn members(&self, set: &EventSetDef, window: Window<'a>, ctx: Ctx) -> Vec<&'a Event> {
+        let mut members: Vec<&'a Event> = set
+            .kinds
+            .iter()
+            .flat_map(|&kind| self.kind_members(set, kind, window, ctx))
+            .collect();
         if set.kinds.len() > 1 {
-            members.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+            members.sort_by(|a, b| self.order(a).cmp(&self.order(b)));
         }
-        Members::Known(members)
+        members
+    }
+
+    /// What events are sorted by: date, then id.
+    fn order(&self, event: &'a Event) -> (NaiveDate, &'a str) {
+        (event.date, self.data.event_id(event))
     }
 
     /// Each member's truth under the set's filter (true when it has none).
@@ -142,24 +178,35 @@ impl<'a> Interp<'a> {
         ctx: Ctx,
         t: &mut T,
     ) -> Vec<Truth> {
-        let Some(filter) = &set.filter else {
-            return vec![Truth::True; members.len()];
-        };
         members
             .iter()
-            .map(|event| {
-                self.eval(filter, self.event_ctx(event, filter, ctx), t)
-                    .truth()
-            })
+            .map(|event| self.filter_truth(set, event, ctx, t))
             .collect()
+    }
+
+    /// An event's truth under a set's filter (true when it has none).
+    fn filter_truth<T: Tracer>(
+        &self,
+        set: &EventSetDef,
+        event: &'a Event,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Truth {
+        match &set.filter {
+            Some(filter) => self
+                .eval(filter, self.event_ctx(event, filter, ctx), t)
+                .truth(),
+            None => Truth::True,
+        }
     }
 
     /// Where a filter is evaluated for one event: the event (and, for a concern, its record).
     fn event_ctx(&self, event: &'a Event, filter: &crate::program::Expr, ctx: Ctx<'a>) -> Ctx<'a> {
         Ctx {
             event: Some(event),
-            concern: event.concern.and_then(|i| self.data.concern(i)),
+            concern: event.concern().and_then(|i| self.data.concern(i)),
             context: filter.span,
+            negated: None,
             ..ctx
         }
     }
@@ -173,26 +220,42 @@ impl<'a> Interp<'a> {
         _span: Span,
         t: &mut T,
     ) -> Val {
-        let members = match self.members(set, ctx, t) {
-            Members::Known(members) => members,
-            Members::AnchorAbsent(kinds) => {
+        let window = match self.set_window(set, ctx, t) {
+            Ok(window) => window,
+            Err(kinds) => {
                 self.none_recorded(kinds, ctx, t);
                 return Val::Unknown;
             }
         };
-        let truths = self.filtered(set, &members, ctx, t);
-        let (mut trues, mut falses, mut unknowns) = (0u32, 0u32, 0u32);
-        for (event, truth) in members.iter().zip(&truths) {
-            match truth {
-                Truth::True => trues += 1,
-                Truth::False => falses += 1,
-                Truth::Unknown => unknowns += 1,
+        let mut counts = [0u32; 3];
+        let mut count = |truth: Truth| {
+            counts[match truth {
+                Truth::True => 0,
+                Truth::False => 1,
+                Truth::Unknown => 2,
+            }] += 1;
+        };
+        if T::ACTIVE {
+            // The filter is evaluated on every member, then the members are recorded, in date
+            // order across the kinds.
+            let members = self.members(set, window, ctx);
+            let truths = self.filtered(set, &members, ctx, t);
+            for (event, &truth) in members.iter().zip(&truths) {
+                count(truth);
+                if func == AggregateFn::All || truth == Truth::True {
+                    t.read(Read::Event(self.seen(event)));
+                }
             }
-            let counts = func == AggregateFn::All || *truth == Truth::True;
-            if T::ACTIVE && counts {
-                t.read(Read::Event(seen(event)));
+        } else {
+            // Nothing is recorded, so the order does not matter: each kind's slice is read as
+            // it is.
+            for &kind in &set.kinds {
+                for event in self.kind_members(set, kind, window, ctx) {
+                    count(self.filter_truth(set, event, ctx, t));
+                }
             }
         }
+        let [trues, falses, unknowns] = counts;
         super::interp::aggregate(func, trues, falses, unknowns)
     }
 
@@ -203,21 +266,69 @@ impl<'a> Interp<'a> {
         ctx: Ctx,
         t: &mut T,
     ) -> Result<&'a Event, Vec<usize>> {
-        let members = match self.members(&reference.set, ctx, t) {
-            Members::Known(members) => members,
-            Members::AnchorAbsent(_) => return Err(reference.set.kinds.clone()),
+        let set = &reference.set;
+        let Ok(window) = self.set_window(set, ctx, t) else {
+            return Err(set.kinds.clone());
         };
-        let truths = self.filtered(&reference.set, &members, ctx, t);
-        let mut matching = members
-            .into_iter()
-            .zip(truths)
-            .filter(|(_, truth)| *truth == Truth::True)
-            .map(|(event, _)| event);
-        let picked = match reference.pick {
-            RefPick::First | RefPick::Only => matching.next(),
-            RefPick::Latest => matching.next_back(),
+        let picked = if T::ACTIVE {
+            // The filter is evaluated on every member, whatever it records.
+            let members = self.members(set, window, ctx);
+            let truths = self.filtered(set, &members, ctx, t);
+            let mut matching = members
+                .into_iter()
+                .zip(truths)
+                .filter(|(_, truth)| *truth == Truth::True)
+                .map(|(event, _)| event);
+            match reference.pick {
+                RefPick::First | RefPick::Only => matching.next(),
+                RefPick::Latest => matching.next_back(),
+            }
+        } else {
+            self.pick_untraced(reference, window, ctx, t)
         };
-        picked.ok_or_else(|| reference.set.kinds.clone())
+        picked.ok_or_else(|| set.kinds.clone())
+    }
+
+    /// [`Interp::pick`] when nothing is recorded: each kind's slice is read from the end the
+    /// reference picks from, only until a member passes the filter, and the kinds' picks are
+    /// compared. Picks the same event as reading every member in date order.
+    fn pick_untraced<T: Tracer>(
+        &self,
+        reference: &EventRefDef,
+        window: Window<'a>,
+        ctx: Ctx,
+        t: &mut T,
+    ) -> Option<&'a Event> {
+        let set = &reference.set;
+        let latest = reference.pick == RefPick::Latest;
+        let mut picked: Option<&'a Event> = None;
+        for &kind in &set.kinds {
+            let mut members = self.kind_members(set, kind, window, ctx);
+            let mut passes =
+                |event: &&'a Event| self.filter_truth(set, event, ctx, t) == Truth::True;
+            let found = if latest {
+                members.rev().find(&mut passes)
+            } else {
+                members.find(&mut passes)
+            };
+            // On a tie (the same date and id), the later kind comes later in date order.
+            picked = match (picked, found) {
+                (Some(best), Some(found)) if latest => {
+                    Some(if self.order(found) >= self.order(best) {
+                        found
+                    } else {
+                        best
+                    })
+                }
+                (Some(best), Some(found)) => Some(if self.order(found) < self.order(best) {
+                    found
+                } else {
+                    best
+                }),
+                (best, found) => best.or(found),
+            };
+        }
+        picked
     }
 
     /// A reference used as a value: the event's date, or unknown (recorded) when absent.
@@ -266,11 +377,11 @@ impl<'a> Interp<'a> {
                 let kind = &self.program.schema.event_kinds[event.kind as usize];
                 let local = kind.fields.iter().position(|&g| g == global);
                 local
-                    .and_then(|i| event.fields.get(i))
+                    .and_then(|i| self.data.event_fields(event).get(i))
                     .map_or(Val::Unknown, Val::from)
             }
             EventField::Concern(attr) => {
-                let concern = event.concern.and_then(|i| self.data.concern(i));
+                let concern = event.concern().and_then(|i| self.data.concern(i));
                 let ctx = Ctx {
                     concern,
                     event: Some(event),
@@ -437,7 +548,7 @@ impl<'a> Interp<'a> {
                 if !after_start(event, start, start_event, &def.awaited.kinds) {
                     continue;
                 }
-                if met_by.is_some_and(|m| (m.date, &m.id) <= (event.date, &event.id)) {
+                if met_by.is_some_and(|m| self.order(m) <= self.order(event)) {
                     break;
                 }
                 if self.awaited_matches(def.awaited.filter.as_deref(), event, ctx, t) {
@@ -500,10 +611,10 @@ impl<'a> Interp<'a> {
                 DeadlineSeen {
                     deadline,
                     on,
-                    start: Some((*start, start_event.map(seen))),
+                    start: Some((*start, start_event.map(|e| self.seen(e)))),
                     due: Some(*due).filter(|d| *d != NaiveDate::MAX),
                     state: *state,
-                    met_by: met_by.map(seen),
+                    met_by: met_by.map(|e| self.seen(e)),
                 }
             }
             _ => DeadlineSeen {
@@ -520,7 +631,17 @@ impl<'a> Interp<'a> {
 
     fn saw<T: Tracer>(&self, event: &Event, t: &mut T) {
         if T::ACTIVE {
-            t.read(Read::Event(seen(event)));
+            t.read(Read::Event(self.seen(event)));
+        }
+    }
+
+    /// An event, as evidence.
+    fn seen(&self, event: &Event) -> EventSeen {
+        EventSeen {
+            id: self.data.event_id(event).into(),
+            kind: event.kind as usize,
+            date: event.date,
+            case: event.case(),
         }
     }
 
@@ -566,13 +687,4 @@ fn whole_months(from: NaiveDate, to: NaiveDate) -> i64 {
 
 fn add_months(date: NaiveDate, n: i64) -> Option<NaiveDate> {
     date.checked_add_months(chrono::Months::new(u32::try_from(n).ok()?))
-}
-
-fn seen(event: &Event) -> EventSeen {
-    EventSeen {
-        id: event.id.clone(),
-        kind: event.kind as usize,
-        date: event.date,
-        case: event.case,
-    }
 }

@@ -13,7 +13,9 @@ use crate::data::Dataset;
 use crate::month::Month;
 use crate::program::Program;
 
-/// A subject or rule asked for on the command line that does not exist.
+/// A subject, case or rule asked for that does not exist, with a suggestion.
+///
+/// See the example of [`check_subject`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 pub enum LookupError {
     /// No such subject in the data.
@@ -51,12 +53,18 @@ pub enum LookupError {
 }
 
 /// The explanation of one subject's evaluation.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Explanation {
     /// The policy's name.
     pub policy: String,
     /// The subject's id.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The as-of month.
     pub as_of: Month,
     /// The decision date.
@@ -70,6 +78,8 @@ pub struct Explanation {
 }
 
 /// A subject field's value.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FieldValue {
     /// The field.
@@ -79,6 +89,8 @@ pub struct FieldValue {
 }
 
 /// What became of a rule for the subject.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -95,6 +107,8 @@ pub enum Outcome {
 }
 
 /// One rule's evaluation for the subject.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleExplanation {
     /// The rule's id.
@@ -121,6 +135,8 @@ pub struct RuleExplanation {
 }
 
 /// One part of a condition, evaluated.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Step {
     /// The part as written in the policy.
@@ -136,6 +152,8 @@ pub struct Step {
 }
 
 /// One grade's evaluation for the subject.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GradeExplanation {
     /// The grade's id.
@@ -149,6 +167,8 @@ pub struct GradeExplanation {
 }
 
 /// One arm of a grade, as tried.
+///
+/// See the example of [`explain`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArmExplanation {
     /// The level this arm gives.
@@ -159,7 +179,53 @@ pub struct ArmExplanation {
     pub chosen: bool,
 }
 
-/// Explains the evaluation of one subject (and optionally one rule).
+/// Explains the evaluation of one subject (and optionally one rule, and one case): each
+/// rule and each part of its condition, with the values it looked at and whether it was
+/// true, false or unknown; and each grade, with the arm that decided it. What `escalate
+/// explain` shows ([`explanation_text`](crate::explanation_text)).
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, EvalOptions, Policy, RuleOutcome};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+///     subjects {
+///       staff_group: one of gp, anp
+///     }
+///     grade standing "Standing" {
+///       poor when callback_in_time < 80%
+///       good otherwise
+///     }
+///     rule low_callbacks "Call-backs below 80% for a GP" {
+///       applies to staff_group = gp
+///       when callback_in_time < 80%
+///       severity moderate
+///       require "Discuss with the clinician"
+///       owner lead
+///       due 10 working days
+///     }
+/// "#).unwrap();
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", "subject,period,callback_in_time\nc1,2026-10,76.5\n")),
+///     subjects: Some(DataInput::csv("subjects.csv", "subject,staff_group\nc1,gp\n")),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let as_of = "2026-10".parse().unwrap();
+/// let explanation =
+///     escalate::explain(policy.program(), &data, as_of, &EvalOptions::default(), "c1", None, None)
+///         .unwrap();
+/// assert_eq!(explanation.fields[0].value.as_deref(), Some("gp"));
+/// let rule = &explanation.rules[0];
+/// assert_eq!(rule.outcome, RuleOutcome::Required);
+/// let when = rule.when.as_ref().unwrap();
+/// assert_eq!((when.text.as_str(), when.result.as_str()), ("callback_in_time < 80%", "true"));
+/// let arm = &explanation.grades[0].arms[0];
+/// assert_eq!((arm.level.as_str(), arm.chosen), ("poor", true));
+/// assert!(escalate::explanation_text(&explanation).contains("callback_in_time < 80%"));
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn explain(
     program: &Program,
@@ -221,6 +287,7 @@ pub fn explain(
     Ok(Explanation {
         policy: program.name.clone(),
         subject: subject.to_string(),
+        subject_name: run.subject_name(index),
         as_of,
         decided_on: run.decided_on,
         fields: (0..program.schema.subject_fields.len())
@@ -236,8 +303,35 @@ pub fn explain(
     })
 }
 
+/// Whether `data` has a subject with this id: when not, an error suggesting a close id, as
+/// `escalate eval --subject` reports it ([`evaluate`](super::evaluate) leaves out the ids in
+/// [`EvalOptions::subjects`](super::EvalOptions::subjects) that it does not find).
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, LookupError, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     metric callbacks "Call-backs made" count
+/// "#).unwrap();
+/// let csv = "subject,period,callbacks\nclin01,2026-10,41\nclin02,2026-10,30\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// assert!(escalate::check_subject(&data, "clin01").is_ok());
+/// let error = escalate::check_subject(&data, "clin1").unwrap_err();
+/// assert_eq!(error.to_string(), "there is no subject `clin1` in the data");
+/// let LookupError::UnknownSubject { help, .. } = error else { panic!() };
+/// assert!(help.unwrap().contains("clin01"));
+/// ```
+pub fn check_subject(data: &Dataset, subject: &str) -> Result<(), LookupError> {
+    find_subject(data, subject).map(|_| ())
+}
+
 /// The subject with this id, or an error suggesting a close id.
-pub fn find_subject(
+pub(crate) fn find_subject(
     data: &Dataset,
     subject: &str,
 ) -> Result<crate::data::SubjectIndex, LookupError> {
@@ -313,8 +407,32 @@ impl Run<'_> {
     fn step(&self, node: &Node) -> Step {
         let mut reads = Vec::new();
         collect_reads(node, &mut reads);
+        // A metric compared on its own is shown once, with its comparison:
+        // `callback_in_time 2026-10 = 71% < 80%`.
+        let compared: Vec<(usize, Month)> = reads
+            .iter()
+            .filter_map(|read| match read {
+                Read::Comparison {
+                    metric: Some(metric),
+                    month,
+                    ..
+                } => Some((*metric, *month)),
+                _ => None,
+            })
+            .collect();
         let mut values: Vec<String> = Vec::new();
         for read in reads {
+            if let Read::Metric {
+                metric,
+                month,
+                value: Some(_),
+                ..
+            } = read
+            {
+                if compared.contains(&(*metric, *month)) {
+                    continue;
+                }
+            }
             let text = self.describe_read(read);
             if !values.contains(&text) {
                 values.push(text);
@@ -337,28 +455,42 @@ impl Run<'_> {
         match read {
             Read::Comparison {
                 left,
+                metric,
+                percent,
+                month,
                 op,
                 value,
                 threshold,
                 holds,
                 ..
-            } => super::comparison_words(
-                &program.text(*left),
-                &value.to_string(),
-                op.symbol(),
-                &threshold.to_string(),
-                *holds,
-            ),
+            } => {
+                let unit = if *percent { "%" } else { "" };
+                let expression = match metric {
+                    Some(m) => format!("{} {month}", program.schema.metrics[*m].id),
+                    None => program.text(*left),
+                };
+                super::comparison_words(
+                    &expression,
+                    &format!("{value}{unit}"),
+                    op.symbol(),
+                    &format!("{threshold}{unit}"),
+                    *holds,
+                )
+            }
             Read::Metric {
                 metric,
                 month,
                 value,
                 ..
             } => {
-                let name = &program.schema.metrics[*metric].id;
+                let def = &program.schema.metrics[*metric];
+                let unit = match def.kind {
+                    crate::schema::MetricKind::Percent => "%",
+                    _ => "",
+                };
                 match value {
-                    Some(v) => format!("{name} {month} = {}", format_number(*v)),
-                    None => format!("{name} {month}: no value"),
+                    Some(v) => format!("{} {month} = {}{unit}", def.id, format_number(*v)),
+                    None => format!("{} {month}: no value", def.id),
                 }
             }
             Read::Field { field, value } => {
@@ -368,9 +500,18 @@ impl Run<'_> {
                     None => format!("{name}: unknown"),
                 }
             }
-            Read::Concerns { ids, .. } => match ids.is_empty() {
+            Read::Concerns { concerns, .. } => match concerns.is_empty() {
                 true => "no concerns counted".to_string(),
-                false => format!("concerns counted: {}", ids.join(", ")),
+                false => {
+                    let counted: Vec<String> = concerns
+                        .iter()
+                        .map(|c| {
+                            let raised_on = c.raised_on.to_string();
+                            super::concern_words(&c.id, &raised_on, c.summary.as_deref())
+                        })
+                        .collect();
+                    format!("concerns counted: {}", counted.join(", "))
+                }
             },
             Read::Grade {
                 grade,

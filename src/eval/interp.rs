@@ -11,10 +11,10 @@ use crate::data::{CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
 use crate::number::Num;
 use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind, Program, RuleDef};
-use crate::schema::Direction;
+use crate::schema::{Direction, MetricKind};
 
 use super::memo::Memo;
-use super::trace::{Read, Tracer};
+use super::trace::{ConcernSeen, Read, Tracer};
 use super::value::{Truth, Val};
 
 /// Evaluates conditions for one subject.
@@ -44,6 +44,29 @@ pub(super) struct Ctx<'c> {
     pub case: Option<CaseIndex>,
     /// The comparison or function the values read belong to, for evidence.
     pub context: Span,
+    /// The outermost `not` around the expression, if any: what its values are evidence
+    /// for, so that evidence never drops a `not`.
+    pub negated: Option<Span>,
+}
+
+impl Ctx<'_> {
+    /// What the values read at `span` are evidence for: `span`, or the outermost `not`
+    /// around it.
+    fn claim(&self, span: Span) -> Span {
+        self.negated.unwrap_or(span)
+    }
+
+    /// Where to evaluate the parts of the comparison at `span`: their values are evidence
+    /// for it (or for the `not` around it). Untraced, nothing records them: unchanged.
+    fn comparing<T: Tracer>(self, span: Span) -> Self {
+        match T::ACTIVE {
+            true => Ctx {
+                context: self.claim(span),
+                ..self
+            },
+            false => self,
+        }
+    }
 }
 
 impl<'a> Interp<'a> {
@@ -85,6 +108,7 @@ impl<'a> Interp<'a> {
             event: None,
             case,
             context: e.span,
+            negated: None,
         };
         self.month_truth(e, ctx, t)
     }
@@ -132,6 +156,7 @@ impl<'a> Interp<'a> {
             event: None,
             case: None,
             context: Span::default(),
+            negated: None,
         }
     }
 
@@ -139,12 +164,18 @@ impl<'a> Interp<'a> {
     fn grade_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<u16> {
         let arms = &self.program.grades[grade].arms;
         let per_concern = self.program.grades[grade].per_concern;
+        // A `not` around the grade is no part of the grade's own conditions.
         let ctx = match per_concern {
-            true => Ctx { case: None, ..ctx },
+            true => Ctx {
+                case: None,
+                negated: None,
+                ..ctx
+            },
             false => Ctx {
                 case: None,
                 concern: None,
                 event: None,
+                negated: None,
                 ..ctx
             },
         };
@@ -184,7 +215,8 @@ impl<'a> Interp<'a> {
     }
 
     /// The first arm, top to bottom, whose condition holds; `None` when an arm is unknown
-    /// before any holds.
+    /// before any holds. The reads of the arms passed over are forgotten: the level is shown
+    /// with what gave it, not with the figures of the levels it is not.
     fn arm_at<T: Tracer>(&self, grade: usize, ctx: Ctx, t: &mut T) -> Option<usize> {
         for (index, arm) in self.program.grades[grade].arms.iter().enumerate() {
             let Some(condition) = &arm.condition else {
@@ -194,9 +226,10 @@ impl<'a> Interp<'a> {
                 context: condition.span,
                 ..ctx
             };
+            let start = t.mark();
             match self.eval(condition, ctx, t).truth() {
                 Truth::True => return Some(index),
-                Truth::False => continue,
+                Truth::False => t.forget(start, t.mark()),
                 Truth::Unknown => return None,
             }
         }
@@ -253,35 +286,20 @@ impl<'a> Interp<'a> {
                 Val::Num(n) => Val::Num(n.negate()),
                 _ => Val::Unknown,
             },
-            // A trend under `not` is quoted with its `not` in evidence, so that "did not
-            // improve" is never shown as "improved".
-            ExprKind::Not(inner) if T::ACTIVE && matches!(inner.kind, ExprKind::Trend { .. }) => {
-                let ExprKind::Trend {
-                    metric,
-                    improved,
-                    months,
-                    direction,
-                } = &inner.kind
-                else {
-                    unreachable!("matched just above")
+            ExprKind::Not(inner) => {
+                let ctx = match T::ACTIVE {
+                    true => Ctx {
+                        negated: Some(ctx.claim(e.span)),
+                        ..ctx
+                    },
+                    false => ctx,
                 };
-                // The same steps as `eval` of the trend, for explanations.
-                t.enter(inner.span, ctx.month, false);
-                let value = self.trend(
-                    *metric, *improved, *months, *direction, ctx.month, e.span, t,
-                );
-                t.exit(&value);
-                match value.truth() {
+                match self.eval(inner, ctx, t).truth() {
                     Truth::True => Val::Flag(false),
                     Truth::False => Val::Flag(true),
                     Truth::Unknown => Val::Unknown,
                 }
             }
-            ExprKind::Not(inner) => match self.eval(inner, ctx, t).truth() {
-                Truth::True => Val::Flag(false),
-                Truth::False => Val::Flag(true),
-                Truth::Unknown => Val::Unknown,
-            },
             ExprKind::And(a, b) => self.and(a, b, ctx, t).into(),
             ExprKind::Or(a, b) => self.or(a, b, ctx, t).into(),
             ExprKind::Arith(op, a, b) => {
@@ -292,32 +310,19 @@ impl<'a> Interp<'a> {
                 }
             }
             ExprKind::Compare(op, a, b) => {
-                let ctx = Ctx {
-                    context: e.span,
-                    ..ctx
-                };
+                let ctx = ctx.comparing::<T>(e.span);
                 let (left, right) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
                 let result = compare(*op, &left, &right);
-                if T::ACTIVE && is_computed(a) {
-                    if let (Val::Num(value), Val::Num(threshold)) = (&left, &right) {
-                        t.read(Read::Comparison {
-                            context: e.span,
-                            left: a.span,
-                            month: ctx.month,
-                            op: *op,
-                            value: *value,
-                            threshold: *threshold,
-                            holds: result == Val::Flag(true),
-                        });
+                if T::ACTIVE {
+                    if let (Val::Num(l), Val::Num(r)) = (&left, &right) {
+                        let holds = result == Val::Flag(true);
+                        self.note_comparison(*op, (a, *l), (b, *r), holds, ctx, t);
                     }
                 }
                 result
             }
             ExprKind::InList(x, items) => {
-                let ctx = Ctx {
-                    context: e.span,
-                    ..ctx
-                };
+                let ctx = ctx.comparing::<T>(e.span);
                 let value = self.eval(x, ctx, t);
                 if value == Val::Unknown {
                     return Val::Unknown;
@@ -330,7 +335,7 @@ impl<'a> Interp<'a> {
             ExprKind::For(inner, n) => self.for_months(inner, *n, ctx, t).into(),
             ExprKind::InKOfN(inner, k, n) => self.in_k_of_n(inner, *k, *n, ctx, t).into(),
             ExprKind::Window(func, metric, n) => {
-                self.window(*func, *metric, *n, ctx.month, e.span, t)
+                self.window(*func, *metric, *n, ctx.month, ctx.claim(e.span), t)
             }
             ExprKind::Trend {
                 metric,
@@ -338,13 +343,22 @@ impl<'a> Interp<'a> {
                 months,
                 direction,
             } => self.trend(
-                *metric, *improved, *months, *direction, ctx.month, e.span, t,
+                *metric,
+                *improved,
+                *months,
+                *direction,
+                ctx.month,
+                ctx.claim(e.span),
+                t,
             ),
             ExprKind::Concerns {
                 func,
                 months,
                 filter,
-            } => self.concerns(*func, *months, filter.as_deref(), ctx.month, e.span, t),
+            } => {
+                let span = ctx.claim(e.span);
+                self.concerns(*func, *months, filter.as_deref(), ctx.month, span, t)
+            }
             ExprKind::Events { func, set } => self.event_aggregate(*func, set, ctx, e.span, t),
             ExprKind::EventDate(reference) => self.event_date(reference, ctx, t),
             ExprKind::EventField(read) => {
@@ -362,6 +376,59 @@ impl<'a> Interp<'a> {
                 value
             }
             ExprKind::Deadline(deadline, test) => self.deadline_test(*deadline, test, ctx, t),
+        }
+    }
+
+    /// Tells the tracer the deciding number of a comparison of two numbers, each given with
+    /// its value: the number, the threshold and whether it held. A literal written on the
+    /// left is taken as the threshold. Nothing is noted when no side reads anything (`1 <
+    /// 2`), nor, inside a concern or event filter, when the deciding side is a value the
+    /// concerns or events listed in evidence already show.
+    fn note_comparison<T: Tracer>(
+        &self,
+        op: CmpOp,
+        left: (&Expr, Num),
+        right: (&Expr, Num),
+        holds: bool,
+        ctx: Ctx,
+        t: &mut T,
+    ) {
+        let ((side, value), (other, threshold), op) = match is_literal(left.0) {
+            true => (right, left, op.flipped()),
+            false => (left, right, op),
+        };
+        let in_filter = ctx.concern.is_some() || ctx.event.is_some();
+        if is_literal(side) || (in_filter && !is_computed(side)) {
+            return;
+        }
+        t.read(Read::Comparison {
+            context: ctx.context,
+            left: side.span,
+            metric: match side.kind {
+                ExprKind::Metric(m) => Some(m),
+                _ => None,
+            },
+            percent: self.is_percent(side) || self.is_percent(other),
+            month: ctx.month,
+            op,
+            value,
+            threshold,
+            holds,
+        });
+    }
+
+    /// Whether an expression gives a percentage: a percent metric, a window over one, or
+    /// arithmetic that keeps the unit (the checker's rules). A number written in the policy
+    /// is not known to be one (`80%` is kept as 80), so the other side of a comparison says.
+    fn is_percent(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Metric(m) | ExprKind::Window(_, m, _) => {
+                self.program.schema.metrics[*m].kind == MetricKind::Percent
+            }
+            ExprKind::Neg(inner) => self.is_percent(inner),
+            ExprKind::Arith(ArithOp::Div, a, b) => self.is_percent(a) && !self.is_percent(b),
+            ExprKind::Arith(_, a, b) => self.is_percent(a) || self.is_percent(b),
+            _ => false,
         }
     }
 
@@ -540,17 +607,23 @@ impl<'a> Interp<'a> {
         truth
     }
 
-    /// `X for N months`: false if any month is false, else unknown if any is unknown.
+    /// `X for N months`: false if any month is false, else unknown if any is unknown. When
+    /// false, only the reads of the month that was false are kept: it alone decided.
     fn for_months<T: Tracer>(&self, inner: &Expr, n: u32, ctx: Ctx, t: &mut T) -> Truth {
         let mut result = Truth::True;
+        let first = t.mark();
         for back in (0..n).rev() {
             let month = ctx.month.offset(-(back as i32));
             let ctx = Ctx { month, ..ctx };
             if self.before_case(ctx) {
                 return Truth::False;
             }
+            let start = t.mark();
             match self.month_truth(inner, ctx, t) {
-                Truth::False => return Truth::False,
+                Truth::False => {
+                    t.forget(first, start);
+                    return Truth::False;
+                }
                 Truth::Unknown => result = Truth::Unknown,
                 Truth::True => {}
             }
@@ -559,10 +632,12 @@ impl<'a> Interp<'a> {
     }
 
     /// `X in K of the last N months`: true when K months are true, false when the true and
-    /// unknown months together are fewer than K, otherwise unknown.
+    /// unknown months together are fewer than K, otherwise unknown. The reads kept are those
+    /// of the months that decided: the true ones when true, the false ones when false, and
+    /// all but the false ones when unknown (their missing values).
     fn in_k_of_n<T: Tracer>(&self, inner: &Expr, k: u32, n: u32, ctx: Ctx, t: &mut T) -> Truth {
         let (mut trues, mut unknowns) = (0, 0);
-        let mut unknown_reads: Vec<(usize, usize)> = Vec::new();
+        let mut months: Vec<(usize, usize, Truth)> = Vec::new();
         for back in (0..n).rev() {
             let month = ctx.month.offset(-(back as i32));
             let start = t.mark();
@@ -573,23 +648,30 @@ impl<'a> Interp<'a> {
             };
             match truth {
                 Truth::True => trues += 1,
-                Truth::Unknown => {
-                    unknowns += 1;
-                    unknown_reads.push((start, t.mark()));
-                }
-                Truth::False => t.forget(start, t.mark()),
+                Truth::Unknown => unknowns += 1,
+                Truth::False => {}
+            }
+            if T::ACTIVE {
+                months.push((start, t.mark(), truth));
             }
         }
-        if trues >= k {
-            for (start, end) in unknown_reads.into_iter().rev() {
-                t.forget(start, end);
-            }
+        let result = if trues >= k {
             Truth::True
         } else if trues + unknowns < k {
             Truth::False
         } else {
             Truth::Unknown
+        };
+        let kept = |truth: Truth| match result {
+            Truth::Unknown => truth != Truth::False,
+            decided => truth == decided,
+        };
+        for &(start, end, truth) in months.iter().rev() {
+            if !kept(truth) {
+                t.forget(start, end);
+            }
         }
+        result
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -663,7 +745,7 @@ impl<'a> Interp<'a> {
         if all.is_empty() {
             if T::ACTIVE {
                 t.read(Read::Concerns {
-                    ids: Vec::new(),
+                    concerns: Vec::new(),
                     context: span,
                 });
             }
@@ -679,7 +761,7 @@ impl<'a> Interp<'a> {
             None => 0,
         };
         let (mut trues, mut falses, mut unknowns) = (0u32, 0u32, 0u32);
-        let mut counted: Vec<String> = Vec::new();
+        let mut counted: Vec<ConcernSeen> = Vec::new();
         for concern in &all[start..end] {
             let truth = match filter {
                 Some(f) => {
@@ -702,12 +784,16 @@ impl<'a> Interp<'a> {
                 _ => truth == Truth::True,
             };
             if T::ACTIVE && counts {
-                counted.push(String::from(&*concern.id));
+                counted.push(ConcernSeen {
+                    id: concern.id.clone(),
+                    raised_on: concern.raised_on,
+                    summary: concern.summary.clone(),
+                });
             }
         }
         if T::ACTIVE {
             t.read(Read::Concerns {
-                ids: counted,
+                concerns: counted,
                 context: span,
             });
         }
@@ -747,6 +833,15 @@ fn arith(op: ArithOp, a: Num, b: Num) -> Val {
         ArithOp::Div => a.checked_div(b),
     };
     result.map_or(Val::Unknown, Val::Num)
+}
+
+/// Whether an expression is a number written in the policy (`80%`, `-2`).
+fn is_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Number(_) => true,
+        ExprKind::Neg(inner) => is_literal(inner),
+        _ => false,
+    }
 }
 
 /// Whether an expression computes its value (an average, a count, arithmetic), rather than

@@ -28,7 +28,7 @@ use crate::schema::{FieldType, Value};
 
 use displace::ReplacesOrder;
 pub use explain::{
-    explain, find_subject, ArmExplanation, Explanation, FieldValue, GradeExplanation, LookupError,
+    check_subject, explain, ArmExplanation, Explanation, FieldValue, GradeExplanation, LookupError,
     Outcome, RuleExplanation, Step,
 };
 use interp::Interp;
@@ -36,9 +36,11 @@ pub(crate) use memo::Memo;
 pub(crate) use months::{MonthByMonth, RuleCase, SubjectInMonth};
 pub use trace::DeadlineState;
 use trace::{DeadlineSeen, EventSeen, NoTrace, Read, Reads};
-pub use value::{format_number, Truth, Val};
+pub use value::{format_number, Truth};
 
 /// Choices for one evaluation.
+///
+/// See the example of [`evaluate`].
 #[derive(Clone, Debug, Default)]
 pub struct EvalOptions {
     /// The decision date; the last day of the as-of month when `None`.
@@ -49,7 +51,56 @@ pub struct EvalOptions {
     pub extra_holidays: Vec<NaiveDate>,
 }
 
-/// The result of evaluating a policy for one as-of month (spec §9).
+/// The result of evaluating a policy for one as-of month (spec §9): the required actions,
+/// the rules left undecided for lack of data, and the grades. Its JSON is `escalate eval
+/// --format json`'s, and reads back.
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, Evaluation, Evidence, Missing, Policy, Severity};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+///     grade standing "Standing" {
+///       poor when callback_in_time < 80%
+///       good otherwise
+///     }
+///     rule low_callbacks "Call-backs below 80%" {
+///       when callback_in_time < 80%
+///       severity moderate
+///       require "Discuss with the clinician"
+///       owner lead
+///       due 10 working days
+///     }
+/// "#).unwrap();
+/// // c2 has no figure for October.
+/// let csv = "subject,period,callback_in_time\nc1,2026-10,76.5\nc2,2026-09,91\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &Default::default());
+///
+/// let action = &evaluation.actions[0];
+/// assert_eq!((action.subject.as_str(), action.severity), ("c1", Severity::Moderate));
+/// assert_eq!(action.owner_name, "Clinical Lead");
+/// let Evidence::Metric { metric, value, .. } = &action.evidence[0] else { panic!() };
+/// assert_eq!((metric.as_str(), value.to_string()), ("callback_in_time", "76.5".to_string()));
+///
+/// let undecided = &evaluation.undecided[0];
+/// assert_eq!((undecided.subject.as_str(), undecided.rule.as_str()), ("c2", "low_callbacks"));
+/// let Missing::Metric { period, .. } = &undecided.missing[0] else { panic!() };
+/// assert_eq!(period.to_string(), "2026-10");
+///
+/// let levels: Vec<_> = evaluation.grades.iter().map(|g| g.level.as_deref()).collect();
+/// assert_eq!(levels, [Some("poor"), None]);
+///
+/// let json = serde_json::to_string(&evaluation).unwrap();
+/// let back: Evaluation = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back.actions, evaluation.actions);
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The policy's name.
@@ -73,10 +124,16 @@ pub struct Evaluation {
 }
 
 /// One required action.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// The subject's id.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The rule's id.
     pub rule: String,
     /// The case, for a rule evaluated for each case (absent otherwise).
@@ -104,6 +161,9 @@ pub struct Action {
 }
 
 /// A piece of data that made a condition true.
+///
+/// See the examples of [`Evaluation`] (a metric) and [`EventRecord`](crate::EventRecord)
+/// (a deadline).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Evidence {
@@ -118,10 +178,11 @@ pub enum Evidence {
         /// The part of the condition it was read for.
         condition: String,
     },
-    /// A computed number (an average, a sum, a count, arithmetic) and the threshold it was
-    /// compared with: the deciding number of a comparison that held.
+    /// The deciding number of a comparison (a metric's value, an average, a sum, a count,
+    /// arithmetic) and the threshold it was compared with.
     Comparison {
-        /// The computed side, as written (`average(cases_per_hour over last 2 months)`).
+        /// The side with the deciding number, as written (`callback_in_time`,
+        /// `average(cases_per_hour over last 2 months)`).
         expression: String,
         /// The month it was computed for.
         period: Month,
@@ -131,7 +192,10 @@ pub enum Evidence {
         operator: String,
         /// What it was compared with.
         threshold: crate::number::Figure,
-        /// The whole comparison.
+        /// Whether the value and the threshold are percentages (absent when not).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        percent: bool,
+        /// The whole comparison, or the outermost `not` around it.
         condition: String,
         /// Whether it held (a comparison that did not hold decides through `not`, or a grade
         /// arm not taken).
@@ -148,8 +212,11 @@ pub enum Evidence {
     Concerns {
         /// Their ids.
         concerns: Vec<String>,
-        /// The aggregate.
+        /// The aggregate, or the outermost `not` around it.
         condition: String,
+        /// Each concern's id, date raised and summary, in the same order.
+        #[serde(default)]
+        details: Vec<ConcernEvidence>,
     },
     /// A grade the condition read.
     Grade {
@@ -176,7 +243,21 @@ pub enum Evidence {
     Deadline(Box<DeadlineEvidence>),
 }
 
+/// A concern an aggregate counted, as evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConcernEvidence {
+    /// Its id.
+    pub id: String,
+    /// The date it was raised.
+    pub raised_on: NaiveDate,
+    /// What it is about, when the concerns file has a `summary` column (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
 /// A deadline as evidence (spec §15).
+///
+/// See the example of [`EventRecord`](crate::EventRecord).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeadlineEvidence {
     /// The declared name; `None` for a deadline written in place.
@@ -209,10 +290,16 @@ pub struct DeadlineEvidence {
 }
 
 /// A rule left unknown for a subject.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Undecided {
     /// The subject's id.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The rule's id.
     pub rule: String,
     /// The case, for a rule evaluated for each case (absent otherwise).
@@ -223,6 +310,8 @@ pub struct Undecided {
 }
 
 /// A value a condition needed and did not find.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Missing {
@@ -251,6 +340,8 @@ pub enum Missing {
 }
 
 /// A subject's level of a grade.
+///
+/// See the example of [`Evaluation`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GradeResult {
     /// The subject's id.
@@ -272,7 +363,50 @@ struct SubjectOutcome {
     grades: Vec<GradeResult>,
 }
 
-/// Evaluates `program` on `data` for the month `as_of`.
+/// Evaluates `program` on `data` for the month `as_of`: what [`Policy::evaluate`] does,
+/// without adding the checker's warnings and the data's to
+/// [`Evaluation::diagnostics`].
+///
+/// [`Policy::evaluate`]: crate::Policy::evaluate
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, EvalOptions, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callback_in_time "Call-backs in time" percent, higher is better
+///     grade standing "Standing" {
+///       poor when callback_in_time < 80%
+///       good otherwise
+///     }
+///     rule low_callbacks "Call-backs below 80%" {
+///       when callback_in_time < 80%
+///       severity moderate
+///       require "Discuss with the clinician"
+///       owner lead
+///       due 10 working days
+///     }
+/// "#).unwrap();
+/// let csv = "subject,period,callback_in_time\nc1,2026-10,76.5\nc2,2026-10,70\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let options = EvalOptions {
+///     // Deadlines count from the day of the meeting, not the month's last day...
+///     decided_on: Some("2026-11-04".parse().unwrap()),
+///     // ...for one subject only...
+///     subjects: vec!["c2".into()],
+///     // ...and a local holiday is not a working day.
+///     extra_holidays: vec!["2026-11-05".parse().unwrap()],
+/// };
+/// let evaluation = escalate::evaluate(policy.program(), &data, "2026-10".parse().unwrap(), &options);
+/// assert_eq!(evaluation.subjects_evaluated, 1);
+/// assert_eq!(evaluation.actions[0].subject, "c2");
+/// assert_eq!(evaluation.actions[0].due.unwrap().to_string(), "2026-11-19");
+/// ```
 pub fn evaluate(
     program: &Program,
     data: &Dataset,
@@ -311,8 +445,10 @@ pub fn evaluate(
 /// `applies to` and `when`, in that order), the most steps its evaluation took for any
 /// subject in `as_of` (see [`trace::Steps`]). The checker promises that this never exceeds
 /// [`crate::check::cost::MAX_CONDITION_STEPS`] outside concern and event filters, whose work
-/// grows with the concerns and events examined; tests hold it to that promise.
-pub fn condition_steps(program: &Program, data: &Dataset, as_of: Month) -> Vec<u64> {
+/// grows with the concerns and events examined; tests hold it to that promise
+/// (`work_bound_tests.rs`).
+#[cfg(test)]
+fn condition_steps(program: &Program, data: &Dataset, as_of: Month) -> Vec<u64> {
     let calendar = calendar_for(program, &EvalOptions::default());
     let order = ReplacesOrder::new(program);
     let run = Run::new(program, data, as_of, as_of.last_day(), &calendar, &order);
@@ -595,6 +731,10 @@ impl<'a> Run<'a> {
         reads.reads
     }
 
+    fn subject_name(&self, subject: SubjectIndex) -> Option<String> {
+        self.data.subject_name(subject).map(str::to_string)
+    }
+
     fn case_id(&self, case: Option<CaseIndex>) -> Option<String> {
         case.map(|c| self.data.case(c).id.to_string())
     }
@@ -619,6 +759,7 @@ impl<'a> Run<'a> {
         let role = |r: usize| program.roles[r].id.clone();
         Action {
             subject: self.data.subject_id(subject).to_string(),
+            subject_name: self.subject_name(subject),
             rule: rule.id.clone(),
             case: self.case_id(instance.case),
             title: rule.title.clone(),
@@ -651,6 +792,7 @@ impl<'a> Run<'a> {
     ) -> Undecided {
         Undecided {
             subject: self.data.subject_id(subject).to_string(),
+            subject_name: self.subject_name(subject),
             rule: self.program.rules[instance.rule].id.clone(),
             case: self.case_id(instance.case),
             missing,
@@ -717,23 +859,34 @@ impl<'a> Run<'a> {
                 Read::Comparison {
                     context,
                     left,
+                    percent,
                     month,
                     op,
                     value,
                     threshold,
                     holds,
+                    ..
                 } => Evidence::Comparison {
                     expression: self.text(left),
                     period: month,
-                    value: value.into(),
+                    value: value.to_figure(),
                     operator: op.symbol().to_string(),
-                    threshold: threshold.into(),
+                    threshold: threshold.to_figure(),
+                    percent,
                     condition: self.text(context),
                     holds,
                 },
-                Read::Concerns { ids, context } => Evidence::Concerns {
-                    concerns: ids,
+                Read::Concerns { concerns, context } => Evidence::Concerns {
+                    concerns: concerns.iter().map(|c| c.id.to_string()).collect(),
                     condition: self.text(context),
+                    details: concerns
+                        .into_iter()
+                        .map(|c| ConcernEvidence {
+                            id: c.id.into(),
+                            raised_on: c.raised_on,
+                            summary: c.summary.map(Into::into),
+                        })
+                        .collect(),
                 },
                 Read::Grade {
                     grade,
@@ -895,9 +1048,25 @@ pub fn comparison_words(
     threshold: &str,
     holds: bool,
 ) -> String {
+    let result = comparison_result(value, operator, threshold, holds);
+    format!("{expression} = {result}")
+}
+
+/// A comparison's value against its threshold: `1.885 < 2`, or `2.1, not < 2` when it did
+/// not hold.
+pub fn comparison_result(value: &str, operator: &str, threshold: &str, holds: bool) -> String {
     match holds {
-        true => format!("{expression} = {value} {operator} {threshold}"),
-        false => format!("{expression} = {value}, not {operator} {threshold}"),
+        true => format!("{value} {operator} {threshold}"),
+        false => format!("{value}, not {operator} {threshold}"),
+    }
+}
+
+/// A concern an aggregate counted, for people: `K-0038 (2026-03-02: "Late home visit")`, the
+/// summary shortened to about 80 characters (see [`crate::quote::shorten`]).
+pub fn concern_words(id: &str, raised_on: &str, summary: Option<&str>) -> String {
+    match summary {
+        Some(summary) => format!("{id} ({raised_on}: \"{}\")", crate::quote::shorten(summary)),
+        None => format!("{id} ({raised_on})"),
     }
 }
 
@@ -1044,3 +1213,8 @@ impl Exercised {
         }
     }
 }
+
+#[cfg(test)]
+mod deadline_tests;
+#[cfg(test)]
+pub(crate) mod work_bound_tests;

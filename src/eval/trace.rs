@@ -12,13 +12,19 @@ use super::value::Val;
 /// A value the interpreter looked up.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Read {
-    /// A comparison of a computed number (an average, a sum, a count, arithmetic) with
-    /// another that decided part of a condition: the deciding number and its threshold.
+    /// A comparison of two numbers that decided part of a condition: the deciding number
+    /// (a metric's value, an average, a count, arithmetic) and its threshold. A literal
+    /// written on the left is taken as the threshold (`20 <= callbacks` is noted as
+    /// `callbacks >= 20`).
     Comparison {
-        /// The whole comparison.
+        /// The whole comparison (or the outermost `not` around it).
         context: Span,
-        /// Its left side.
+        /// The side with the deciding number.
         left: Span,
+        /// The metric, when that side is a metric's value in the month.
+        metric: Option<usize>,
+        /// Whether the numbers are percentages.
+        percent: bool,
         /// The month it was evaluated for.
         month: Month,
         /// The operator.
@@ -38,7 +44,7 @@ pub enum Read {
         month: Month,
         /// The value found.
         value: Option<rust_decimal::Decimal>,
-        /// The comparison or function it was read for.
+        /// The comparison or function it was read for (or the outermost `not` around it).
         context: Span,
     },
     /// A subject field (`None`: unknown).
@@ -50,9 +56,9 @@ pub enum Read {
     },
     /// The concerns an aggregate counted.
     Concerns {
-        /// Their ids.
-        ids: Vec<String>,
-        /// The aggregate.
+        /// The concerns, in the order counted (by date raised, then id).
+        concerns: Vec<ConcernSeen>,
+        /// The aggregate (or the outermost `not` around it).
         context: Span,
     },
     /// A grade the condition read.
@@ -85,6 +91,17 @@ pub enum Read {
     },
 }
 
+/// A concern, as evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConcernSeen {
+    /// Its id.
+    pub id: Box<str>,
+    /// The date it was raised.
+    pub raised_on: NaiveDate,
+    /// What it is about, when the concerns file has a `summary` column.
+    pub summary: Option<Box<str>>,
+}
+
 /// An event, as evidence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventSeen {
@@ -99,6 +116,8 @@ pub struct EventSeen {
 }
 
 /// Where a deadline stands at an evaluation date.
+///
+/// See the example of [`EventRecord`](crate::EventRecord).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineState {
@@ -202,12 +221,14 @@ impl Tracer for Reads {
 /// Counts the interpreter's steps: each part of a condition it starts on, and each value it
 /// reads. The checker bounds this count for every condition
 /// ([`crate::check::cost::MAX_CONDITION_STEPS`]); see [`super::condition_steps`].
+#[cfg(test)]
 #[derive(Default)]
 pub struct Steps {
     /// The steps so far.
     pub steps: u64,
 }
 
+#[cfg(test)]
 impl Tracer for Steps {
     const ACTIVE: bool = true;
     fn read(&mut self, read: Read) {

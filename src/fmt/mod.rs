@@ -41,18 +41,8 @@ use crate::parse::{self, ParseErrors};
 /// Lines longer than this many columns have their condition wrapped.
 pub const MAX_WIDTH: usize = 100;
 
-/// Formats a policy's source text; fails, with the parser's errors, when it does not parse.
-///
-/// ```
-/// let formatted = escalate::fmt::format_source(
-///     "policy \"P\" role lead \"Lead\"\nrole adviser \"Adviser\" # who advises\n",
-/// )
-/// .unwrap();
-/// assert_eq!(
-///     formatted,
-///     "policy \"P\"\n\nrole lead    \"Lead\"\nrole adviser \"Adviser\" # who advises\n"
-/// );
-/// ```
+/// Formats a policy's source text; fails, with the parser's errors, when it does not parse
+/// (see [`crate::format_policy`]).
 pub fn format_source(source: &str) -> Result<String, ParseErrors> {
     let file = parse::parse(source)?;
     Ok(format_parsed(source, &file))
@@ -66,6 +56,7 @@ pub fn format_parsed(source: &str, file: &PolicyFile) -> String {
 
 /// Every `#` comment in a policy's text (outside quoted text), in order, without trailing
 /// whitespace.
+#[cfg(feature = "cli")]
 pub fn comment_texts(source: &str) -> Vec<&str> {
     comments::scan(source)
         .iter()
@@ -74,6 +65,7 @@ pub fn comment_texts(source: &str) -> Vec<&str> {
 }
 
 /// How a formatted text differs from its original in something formatting must keep.
+#[cfg(feature = "cli")]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unfaithful {
     /// The original does not parse, so there is nothing to compare with.
@@ -93,6 +85,7 @@ pub enum Unfaithful {
 /// Checks that `formatted` keeps what formatting must keep from `original`: the same syntax
 /// tree (spans aside) and the same comments (compared as a multiset: a comment may move to
 /// another line, but none is lost, added or changed).
+#[cfg(feature = "cli")]
 pub fn check_faithful(original: &str, formatted: &str) -> Result<(), Unfaithful> {
     let before = parse::parse(original).map_err(|_| Unfaithful::OriginalDoesNotParse)?;
     let after = parse::parse(formatted).map_err(|_| Unfaithful::DoesNotParse)?;
@@ -110,12 +103,14 @@ pub fn check_faithful(original: &str, formatted: &str) -> Result<(), Unfaithful>
 }
 
 /// The tree as JSON with every span left out.
+#[cfg(feature = "cli")]
 fn without_spans(file: &PolicyFile) -> serde_json::Value {
     let mut value = serde_json::to_value(file).expect("syntax trees always serialize");
     remove_spans(&mut value);
     value
 }
 
+#[cfg(feature = "cli")]
 fn remove_spans(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
@@ -126,3 +121,6 @@ fn remove_spans(value: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,22 @@
 //! The file of what was actually done: `subject,period,rule[,case][,note]`, one action a row.
-//! The `case` column names the case of an action of a rule evaluated for each case.
+//! The `case` column names the case of an action of a rule evaluated for each case; the first
+//! other column, if any, is a free-text note.
+//!
+//! It is read as every data file is (CSV with its separator sniffed, JSON, or a workbook's
+//! sheet named `actual`; from a file or from memory), with the same checks and the same error
+//! locations. Each row is then checked against the policy (`actual::bad_value`).
 
-use std::path::{Path, PathBuf};
-
-use miette::Diagnostic;
-
+use crate::data::{
+    cell_text, read_table, DataError, DataErrorKind, DataErrors, DataInput, FileKind, Header,
+    Outcome, Row,
+};
 use crate::month::Month;
 use crate::program::Program;
 use crate::quote::shorten;
 
 /// An action that was actually taken.
+///
+/// See the example of [`agreement`](crate::agreement), which reads actions taken.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActualAction {
     /// The subject.
@@ -20,142 +27,47 @@ pub struct ActualAction {
     pub rule: String,
     /// The case, for a rule evaluated for each case.
     pub case: Option<String>,
-    /// Free text, if the file has a fourth column.
+    /// Free text, if the file has a column besides the others.
     pub note: Option<String>,
 }
 
-/// A problem with the file of actions taken.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
-pub enum ActualError {
-    /// The file could not be read.
-    #[error("cannot read `{}`: {reason}", file.display())]
-    #[diagnostic(
-        code(actual::unreadable_file),
-        help("check the file's name and that you may read it")
-    )]
-    Unreadable {
-        /// The file.
-        file: PathBuf,
-        /// What the system said.
-        reason: String,
-    },
-    /// A column the file needs is missing.
-    #[error("`{}` has no `{column}` column", file.display())]
-    #[diagnostic(
-        code(actual::missing_column),
-        help("the first line must name the columns `subject,period,rule` (and optionally `case` and a free-text column)")
-    )]
-    MissingColumn {
-        /// The file.
-        file: PathBuf,
-        /// The column.
-        column: &'static str,
-    },
-    /// A row's value is wrong.
-    #[error("{message} (`{}`, line {line}, column {column})", file.display())]
-    #[diagnostic(code(actual::bad_value))]
-    BadValue {
-        /// The file.
-        file: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-        /// How to fix it.
-        #[help]
-        help: Option<String>,
-    },
-}
-
-impl ActualError {
-    /// The file, line and column (0 when the problem is with the whole file).
-    pub fn location(&self) -> (&Path, usize, usize) {
-        match self {
-            ActualError::Unreadable { file, .. } | ActualError::MissingColumn { file, .. } => {
-                (file, 0, 0)
-            }
-            ActualError::BadValue {
-                file, line, column, ..
-            } => (file, *line, *column),
-        }
-    }
-}
-
-/// Every problem found in the file.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("the file of actions taken has {} problem(s)", .0.len())]
-pub struct ActualErrors(#[related] pub Vec<ActualError>);
-
-/// Reads the file of actions taken, checking each rule against the policy.
-pub fn load_actual(path: &Path, program: &Program) -> Result<Vec<ActualAction>, ActualErrors> {
-    let one = |e| ActualErrors(vec![e]);
-    // Read whole, so its size is checked first, with the limit of a JSON data file.
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    if size > crate::data::MAX_JSON_BYTES {
-        return Err(one(ActualError::Unreadable {
-            file: path.to_path_buf(),
-            reason: format!(
-                "the file has {} bytes, more than a file of actions may have ({} bytes)",
-                crate::quote::thousands(size),
-                crate::quote::thousands(crate::data::MAX_JSON_BYTES)
-            ),
-        }));
-    }
-    let text = std::fs::read(path).map_err(|e| {
-        one(ActualError::Unreadable {
-            file: path.to_path_buf(),
-            reason: e.to_string().to_lowercase(),
-        })
-    })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(strip_bom(&text));
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| one(bad_csv(path, &e)))?
-        .clone();
-    let column = |name: &'static str| {
-        headers
-            .iter()
-            .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
-            .ok_or_else(|| ActualError::MissingColumn {
-                file: path.to_path_buf(),
-                column: name,
-            })
+/// Reads the actions taken from `input`, checking each row against the policy: a subject, a
+/// month, one of its rules, and a case exactly when the rule is evaluated for each case.
+/// Either every row is good, or every problem in the file is returned, as for data files.
+///
+/// See the example of [`agreement`](crate::agreement), which reads actions taken from CSV
+/// text. Problems:
+///
+/// ```
+/// # let policy = escalate::Policy::parse("p.policy", r#"
+/// #     policy "Call-backs"
+/// #     role lead "Clinical Lead"
+/// #     metric callbacks "Call-backs made" count
+/// #     rule few_callbacks "Fewer than 20 call-backs" {
+/// #       when callbacks < 20
+/// #       severity low
+/// #       require "Check the rota"
+/// #       owner lead
+/// #       due 5 working days
+/// #     }
+/// # "#).unwrap();
+/// let done = "subject,period,rule\nc1,2026-10,few_calbacks\n";
+/// let input = escalate::DataInput::csv("actual.csv", done);
+/// let errors = escalate::load_actual(&input, policy.program()).unwrap_err();
+/// let record = errors.iter().next().unwrap().record();
+/// assert_eq!((record.code.as_str(), record.line, record.column), ("actual::bad_value", 2, 3));
+/// assert_eq!(record.help.as_deref(), Some("did you mean `few_callbacks`?"));
+/// ```
+pub fn load_actual(input: &DataInput, program: &Program) -> Result<Vec<ActualAction>, DataErrors> {
+    let mut handler = ActualHandler {
+        program,
+        columns: None,
+        actions: Vec::new(),
     };
-    let columns = [column("subject"), column("period"), column("rule")];
-    let missing: Vec<ActualError> = columns.iter().filter_map(|c| c.clone().err()).collect();
-    if !missing.is_empty() {
-        return Err(ActualErrors(missing));
-    }
-    let [subject, period, rule] = columns.map(|c| c.expect("checked above"));
-    let case = column("case").ok();
-    let note =
-        (0..headers.len()).find(|i| ![subject, period, rule].contains(i) && Some(*i) != case);
-    let columns = Columns {
-        subject,
-        period,
-        rule,
-        case,
-        note,
-    };
-    let mut actions = Vec::new();
-    let mut errors = Vec::new();
-    for record in reader.byte_records() {
-        let row = record
-            .map_err(|e| bad_csv(path, &e))
-            .and_then(|r| read_row(&r, &columns, program, path));
-        match row {
-            Ok(action) => actions.push(action),
-            Err(e) => errors.push(e),
-        }
-    }
+    let errors = read_table(input, FileKind::Actual, &mut handler);
     match errors.is_empty() {
-        true => Ok(actions),
-        false => Err(ActualErrors(errors)),
+        true => Ok(handler.actions),
+        false => Err(DataErrors(errors)),
     }
 }
 
@@ -168,107 +80,146 @@ struct Columns {
     note: Option<usize>,
 }
 
-/// One row of the file, checked against the policy: a subject, a month, one of its rules, and
-/// a case exactly when the rule is evaluated for each case.
-fn read_row(
-    record: &csv::ByteRecord,
-    columns: &Columns,
-    program: &Program,
-    path: &Path,
-) -> Result<ActualAction, ActualError> {
-    let line = record.position().map_or(0, |p| p.line() as usize);
-    let cell = |i: usize| {
-        String::from_utf8_lossy(record.get(i).unwrap_or_default())
-            .trim()
-            .to_string()
-    };
-    let bad = |column: usize, message: String, help: &str| ActualError::BadValue {
-        file: path.to_path_buf(),
-        line,
-        column: column + 1,
-        message,
-        help: Some(help.to_string()),
-    };
-    let (subject, period, rule) = (
-        cell(columns.subject),
-        cell(columns.period),
-        cell(columns.rule),
-    );
-    if subject.is_empty() {
-        return Err(bad(
-            columns.subject,
-            "the subject is empty".to_string(),
-            "give the subject's id",
-        ));
+/// Turns the file's rows into actions taken.
+struct ActualHandler<'a> {
+    program: &'a Program,
+    columns: Option<Columns>,
+    actions: Vec<ActualAction>,
+}
+
+impl crate::data::Handler for ActualHandler<'_> {
+    fn header(&mut self, header: &Header, ctx: &mut crate::data::Ctx) -> bool {
+        let help = "the first line must name the columns `subject,period,rule` (and optionally \
+                    `case` and a free-text column)";
+        let needed = ["subject", "period", "rule"].map(|c| (c.to_string(), help.to_string()));
+        let found = ctx.require_columns_or_absent(header, &needed);
+        if found.contains(&crate::data::ABSENT) {
+            return false;
+        }
+        let [subject, period, rule] = [found[0], found[1], found[2]];
+        let case = header.positions("case").first().copied();
+        let note = (0..header.names.len())
+            .find(|i| ![subject, period, rule].contains(i) && Some(*i) != case);
+        self.columns = Some(Columns {
+            subject,
+            period,
+            rule,
+            case,
+            note,
+        });
+        true
     }
-    let case_cell = columns.case.map(cell);
-    let mut ids = vec![(columns.subject, "subject", subject.as_str())];
-    if let (Some(column), Some(case)) = (columns.case, &case_cell) {
-        ids.push((column, "case", case.as_str()));
+
+    fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut crate::data::Ctx) -> Outcome {
+        match self.read_row(row, ctx) {
+            Some(action) => {
+                self.actions.push(action);
+                Outcome::Used
+            }
+            None => Outcome::Rejected,
+        }
     }
-    for (column, what, id) in ids {
-        if let Some(control) = id.chars().find(|c| c.is_control()) {
-            return Err(bad(
-                column,
-                format!(
+}
+
+impl ActualHandler<'_> {
+    /// One row, checked against the policy; `None` after reporting what is wrong with it.
+    fn read_row<R: Row + ?Sized>(
+        &self,
+        row: &R,
+        ctx: &mut crate::data::Ctx,
+    ) -> Option<ActualAction> {
+        let columns = self.columns.as_ref()?;
+        let subject = cell_text(row, columns.subject, ctx).ok()?.to_string();
+        let period = cell_text(row, columns.period, ctx).ok()?.to_string();
+        let rule = cell_text(row, columns.rule, ctx).ok()?.to_string();
+        let case = match columns.case {
+            Some(column) => Some(cell_text(row, column, ctx).ok()?.to_string()),
+            None => None,
+        };
+        if subject.is_empty() {
+            bad(
+                ctx,
+                columns.subject,
+                "the subject is empty".to_string(),
+                "give the subject's id",
+            );
+            return None;
+        }
+        let mut ids = vec![(columns.subject, "subject", subject.as_str())];
+        if let (Some(column), Some(case)) = (columns.case, &case) {
+            ids.push((column, "case", case.as_str()));
+        }
+        for (column, what, id) in ids {
+            if let Some(control) = id.chars().find(|c| c.is_control()) {
+                let message = format!(
                     "the {what} `{}` holds the control character U+{:04X}",
                     shorten(id),
                     control as u32
-                ),
-                "remove it: an id cannot hold line breaks, tabs or other invisible characters",
-            ));
+                );
+                let help =
+                    "remove it: an id cannot hold line breaks, tabs or other invisible characters";
+                bad(ctx, column, message, help);
+                return None;
+            }
         }
-    }
-    let Ok(month) = period.parse::<Month>() else {
-        return Err(bad(
-            columns.period,
-            format!("`{}` is not a month", shorten(&period)),
-            "write the month as YYYY-MM, e.g. `2026-10`",
-        ));
-    };
-    let Some(index) = program.rule_index(&rule) else {
-        let help = crate::suggest::did_you_mean(&rule, program.rules.iter().map(|r| r.id.as_str()))
-            .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
-        return Err(bad(
-            columns.rule,
-            format!("the policy has no rule `{}`", shorten(&rule)),
-            &help,
-        ));
-    };
-    let case = case_cell.filter(|c| !c.is_empty());
-    let case_column = columns.case.unwrap_or(columns.rule);
-    match (program.rules[index].for_each.is_some(), &case) {
-        (true, None) => Err(bad(
-            case_column,
-            format!("rule `{rule}` is followed for each case, and this row names no case"),
-            "give the case's id in a `case` column",
-        )),
-        (false, Some(c)) => Err(bad(
-            case_column,
-            format!("rule `{rule}` is followed once per subject, not per case, but this row names case `{}`", shorten(c)),
-            "leave the case empty for this rule",
-        )),
-        _ => Ok(ActualAction {
+        let Ok(month) = period.parse::<Month>() else {
+            let message = format!("`{}` is not a month", shorten(&period));
+            bad(
+                ctx,
+                columns.period,
+                message,
+                "write the month as YYYY-MM, e.g. `2026-10`",
+            );
+            return None;
+        };
+        let program = self.program;
+        let Some(index) = program.rule_index(&rule) else {
+            let rules = program.rules.iter().map(|r| r.id.as_str());
+            let help = crate::suggest::did_you_mean(&rule, rules)
+                .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
+            let message = format!("the policy has no rule `{}`", shorten(&rule));
+            bad(ctx, columns.rule, message, &help);
+            return None;
+        };
+        let case = case.filter(|c| !c.is_empty());
+        let case_column = columns.case.unwrap_or(columns.rule);
+        let problem = match (program.rules[index].for_each.is_some(), &case) {
+            (true, None) => Some((
+                format!("rule `{rule}` is followed for each case, and this row names no case"),
+                "give the case's id in a `case` column",
+            )),
+            (false, Some(c)) => Some((
+                format!(
+                    "rule `{rule}` is followed once per subject, not per case, but this row \
+                     names case `{}`",
+                    shorten(c)
+                ),
+                "leave the case empty for this rule",
+            )),
+            _ => None,
+        };
+        if let Some((message, help)) = problem {
+            bad(ctx, case_column, message, help);
+            return None;
+        }
+        let note = match columns.note {
+            Some(column) => cell_text(row, column, ctx).ok()?,
+            None => "",
+        };
+        Some(ActualAction {
             subject,
             period: month,
             rule,
             case,
-            note: columns.note.map(cell).filter(|n| !n.is_empty()),
-        }),
+            note: Some(note.to_string()).filter(|n| !n.is_empty()),
+        })
     }
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
-}
-
-fn bad_csv(path: &Path, error: &csv::Error) -> ActualError {
-    let line = error.position().map_or(0, |p| p.line() as usize);
-    ActualError::BadValue {
-        file: path.to_path_buf(),
-        line,
-        column: 1,
-        message: "this line cannot be read as CSV".to_string(),
-        help: Some("check the quotes on this line".to_string()),
-    }
+/// Reports a value of the row that cannot be used, at its column.
+fn bad(ctx: &mut crate::data::Ctx, column: usize, message: String, help: &str) {
+    ctx.report(Some(column), |mut at| {
+        at.help = Some(help.to_string());
+        DataError::new(DataErrorKind::BadActualValue { message }, at)
+    });
 }

@@ -8,6 +8,8 @@ use super::{key, ActionKey, ActualAction, Backtest, Status};
 use crate::month::Month;
 
 /// How the policy's history agrees with what was actually done.
+///
+/// See the example of [`agreement`](crate::agreement).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Agreement {
     /// Per rule.
@@ -18,7 +20,9 @@ pub struct Agreement {
     pub not_done: usize,
     /// Done and not required.
     pub not_required: usize,
-    /// done / (done + not done + done but not required), as a percentage.
+    /// done / (done + not done + done but not required), as a percentage rounded to one
+    /// decimal place (`5.6`), so that it prints the same everywhere; the counts beside it are
+    /// exact.
     pub agreement_percent: f64,
     /// Rows of the file not compared because their month is outside the backtest's window
     /// (`--from` to the month after `--to`: an action required in the last month may be done
@@ -30,6 +34,8 @@ pub struct Agreement {
 }
 
 /// Agreement for one rule.
+///
+/// See the example of [`agreement`](crate::agreement).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleAgreement {
     /// The rule.
@@ -40,7 +46,8 @@ pub struct RuleAgreement {
     pub not_done: usize,
     /// Actions done that the policy did not require.
     pub not_required: usize,
-    /// done / (done + not done + not required), as a percentage; `None` when all are 0.
+    /// done / (done + not done + not required), as a percentage rounded to one decimal
+    /// place; `None` when all are 0.
     pub agreement_percent: Option<f64>,
     /// The required-but-not-done actions.
     pub missed: Vec<SubjectMonth>,
@@ -49,6 +56,8 @@ pub struct RuleAgreement {
 }
 
 /// A subject (and, for a rule evaluated for each case, a case) in a month.
+///
+/// See the example of [`agreement`](crate::agreement).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectMonth {
     /// The subject.
@@ -65,6 +74,43 @@ pub struct SubjectMonth {
 /// next. Rows outside the window and repeated rows are counted, not compared (see
 /// [`Agreement::outside_window`] and [`Agreement::duplicates`]); a row of the month after
 /// `--to` that answers no action is outside the window, not "done but not required".
+///
+/// ```
+/// # use escalate::{DataInput, DataSources, Dataset, Policy};
+/// # let text = |threshold: &str| format!(r#"
+/// #     policy "Call-backs at {threshold}%"
+/// #     role lead "Clinical Lead"
+/// #     metric callback_in_time "Call-backs in time" percent, higher is better
+/// #     rule low_callbacks "Call-backs below {threshold}%" {{
+/// #       when callback_in_time < {threshold}%
+/// #       severity moderate
+/// #       require "Discuss with the clinician"
+/// #       owner lead
+/// #       due 10 working days
+/// #     }}
+/// # "#);
+/// # let csv = "subject,period,callback_in_time\n\
+/// #            c1,2026-08,76\nc1,2026-09,70\nc1,2026-10,90\n\
+/// #            c2,2026-08,90\nc2,2026-09,75\nc2,2026-10,72\n";
+/// # let sources = DataSources {
+/// #     performance: Some(DataInput::csv("performance.csv", csv)),
+/// #     ..DataSources::default()
+/// # };
+/// let policy = Policy::parse("80.policy", text("80")).unwrap();
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let (september, october) = ("2026-09".parse().unwrap(), "2026-10".parse().unwrap());
+/// let backtest = escalate::backtest(&policy, &data, september, october, &|_| {});
+/// // What was done: c2's new action in September, and a meeting with c1 in October that
+/// // the policy did not ask for (c1's action was not new).
+/// let done = "subject,period,rule,note\nc2,2026-09,low_callbacks,rota changed\nc1,2026-10,low_callbacks,\n";
+/// let input = DataInput::csv("actual.csv", done);
+/// let actual = escalate::load_actual(&input, policy.program()).unwrap();
+/// assert_eq!(actual[0].note.as_deref(), Some("rota changed"));
+/// let agreement = escalate::agreement(&backtest, &actual);
+/// assert_eq!((agreement.done, agreement.not_done, agreement.not_required), (1, 0, 1));
+/// assert_eq!(agreement.agreement_percent, 50.0);
+/// assert_eq!(agreement.rules[0].unrequired[0].subject, "c1");
+/// ```
 pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
     let window = |m: Month| m >= backtest.from && m <= backtest.to.offset(1);
     let mut seen = HashSet::new();
@@ -163,6 +209,25 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
     }
 }
 
+/// `part` of `whole` as a percentage rounded half up to one decimal place, worked out in
+/// whole numbers so that it is the same on every machine: 1 of 18 is 5.6, not
+/// 5.555555555555555.
 fn percent(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+    let (part, whole) = (part as u128, whole as u128);
+    (whole > 0).then(|| ((part * 2000 + whole) / (2 * whole)) as f64 / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn percentages_are_rounded_to_one_place_half_up() {
+        assert_eq!(percent(1, 18), Some(5.6));
+        assert_eq!(percent(2, 3), Some(66.7));
+        assert_eq!(percent(1, 16), Some(6.3));
+        assert_eq!(percent(18, 18), Some(100.0));
+        assert_eq!(percent(0, 7), Some(0.0));
+        assert_eq!(percent(0, 0), None);
+    }
 }

@@ -9,6 +9,8 @@ use super::{Backtest, BacktestMonth};
 use crate::month::Month;
 
 /// The differences between two policies' histories over the same months.
+///
+/// See the example of [`compare_backtests`](crate::compare_backtests).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparison {
     /// The first policy's name.
@@ -28,6 +30,8 @@ pub struct Comparison {
 }
 
 /// One month of a comparison.
+///
+/// See the example of [`compare_backtests`](crate::compare_backtests).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MonthDifference {
     /// The month.
@@ -39,6 +43,8 @@ pub struct MonthDifference {
 }
 
 /// A subject, a rule and, for a rule evaluated for each case, the case: one action.
+///
+/// See the example of [`compare_backtests`](crate::compare_backtests).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SubjectRule {
     /// The subject.
@@ -51,6 +57,8 @@ pub struct SubjectRule {
 }
 
 /// A rule's counts under each policy.
+///
+/// See the example of [`compare_backtests`](crate::compare_backtests).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleDifference {
     /// The rule's id.
@@ -67,7 +75,43 @@ pub struct RuleDifference {
     pub second_subjects: usize,
 }
 
-/// Compares two backtests over the same months.
+/// Compares two backtests over the same months (`escalate backtest --compare`): the actions
+/// only one policy requires, month by month and per rule.
+///
+/// ```
+/// # use escalate::{DataInput, DataSources, Dataset, Policy};
+/// # let text = |threshold: &str| format!(r#"
+/// #     policy "Call-backs at {threshold}%"
+/// #     role lead "Clinical Lead"
+/// #     metric callback_in_time "Call-backs in time" percent, higher is better
+/// #     rule low_callbacks "Call-backs below {threshold}%" {{
+/// #       when callback_in_time < {threshold}%
+/// #       severity moderate
+/// #       require "Discuss with the clinician"
+/// #       owner lead
+/// #       due 10 working days
+/// #     }}
+/// # "#);
+/// # let csv = "subject,period,callback_in_time\n\
+/// #            c1,2026-08,76\nc1,2026-09,70\nc1,2026-10,90\n\
+/// #            c2,2026-08,90\nc2,2026-09,75\nc2,2026-10,72\n";
+/// # let sources = DataSources {
+/// #     performance: Some(DataInput::csv("performance.csv", csv)),
+/// #     ..DataSources::default()
+/// # };
+/// let policy = Policy::parse("80.policy", text("80")).unwrap();
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let (september, october) = ("2026-09".parse().unwrap(), "2026-10".parse().unwrap());
+/// let backtest = escalate::backtest(&policy, &data, september, october, &|_| {});
+/// let lower = Policy::parse("75.policy", text("75")).unwrap();
+/// let other = escalate::backtest(&lower, &data, september, october, &|_| {});
+/// let comparison = escalate::compare_backtests(&backtest, &other);
+/// // c2's 75% in September is below 80% but not below 75%.
+/// let only = &comparison.months[0].only_first;
+/// assert_eq!((only[0].subject.as_str(), only[0].rule.as_str()), ("c2", "low_callbacks"));
+/// assert_eq!((comparison.only_first, comparison.only_second), (1, 0));
+/// assert_eq!(comparison.rules[0].first_new, 1);
+/// ```
 pub fn compare(first: &Backtest, second: &Backtest) -> Comparison {
     let pairs = |m: &BacktestMonth| -> HashSet<SubjectRule> {
         m.actions

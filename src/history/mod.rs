@@ -21,11 +21,13 @@ use crate::eval::{Action, MonthByMonth, Outcome, RuleCase, SubjectInMonth, Undec
 use crate::month::Month;
 use crate::policy::Policy;
 
-pub use actual::{load_actual, ActualAction, ActualError, ActualErrors};
+pub use actual::{load_actual, ActualAction};
 pub use agreement::{agreement, Agreement, RuleAgreement, SubjectMonth};
 pub use comparison::{compare, Comparison, MonthDifference, RuleDifference, SubjectRule};
 
 /// The replay of a policy over a range of months.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Backtest {
     /// The policy's name.
@@ -41,6 +43,8 @@ pub struct Backtest {
 }
 
 /// One month of a backtest.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestMonth {
     /// The month.
@@ -57,6 +61,8 @@ pub struct BacktestMonth {
 }
 
 /// An action of a backtest month.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestAction {
     /// The action, as `eval` gives it.
@@ -67,6 +73,8 @@ pub struct BacktestAction {
 }
 
 /// Whether an action is new this month.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -77,10 +85,16 @@ pub enum Status {
 }
 
 /// An action required the month before and not this month.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolved {
     /// The subject.
     pub subject: String,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The rule.
     pub rule: String,
     /// The case, for a rule evaluated for each case (absent otherwise).
@@ -94,6 +108,8 @@ pub struct Resolved {
 }
 
 /// Why an action stopped being required.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -108,6 +124,8 @@ pub enum Reason {
 }
 
 /// Counts per rule over the range.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// One entry per rule, in file order.
@@ -119,6 +137,8 @@ pub struct Summary {
 }
 
 /// A rule's history over the range.
+///
+/// See the example of [`backtest`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleSummary {
     /// The rule's id.
@@ -137,7 +157,48 @@ pub struct RuleSummary {
 }
 
 /// Replays `policy` on `data` for every month from `from` to `to`. `progress` is told after
-/// each month (for a progress bar).
+/// each month (for a progress bar). Each month is what [`Policy::evaluate`] gives for it,
+/// each action marked new or continuing, with the actions of the month before that are no
+/// longer required and why.
+///
+/// ```
+/// use escalate::{ActionStatus, ResolvedReason};
+/// # use escalate::{DataInput, DataSources, Dataset, Policy};
+/// # let text = |threshold: &str| format!(r#"
+/// #     policy "Call-backs at {threshold}%"
+/// #     role lead "Clinical Lead"
+/// #     metric callback_in_time "Call-backs in time" percent, higher is better
+/// #     rule low_callbacks "Call-backs below {threshold}%" {{
+/// #       when callback_in_time < {threshold}%
+/// #       severity moderate
+/// #       require "Discuss with the clinician"
+/// #       owner lead
+/// #       due 10 working days
+/// #     }}
+/// # "#);
+/// # let csv = "subject,period,callback_in_time\n\
+/// #            c1,2026-08,76\nc1,2026-09,70\nc1,2026-10,90\n\
+/// #            c2,2026-08,90\nc2,2026-09,75\nc2,2026-10,72\n";
+/// # let sources = DataSources {
+/// #     performance: Some(DataInput::csv("performance.csv", csv)),
+/// #     ..DataSources::default()
+/// # };
+/// let policy = Policy::parse("80.policy", text("80")).unwrap();
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let (september, october) = ("2026-09".parse().unwrap(), "2026-10".parse().unwrap());
+/// let backtest = escalate::backtest(&policy, &data, september, october, &|_| {});
+/// let [sep, oct] = &backtest.months[..] else { panic!() };
+/// let status = |m: &escalate::BacktestMonth, subject: &str| {
+///     m.actions.iter().find(|a| a.action.subject == subject).map(|a| a.status)
+/// };
+/// // c1 was already required in August; c2 is new in September.
+/// assert_eq!(status(sep, "c1"), Some(ActionStatus::Continuing));
+/// assert_eq!(status(sep, "c2"), Some(ActionStatus::New));
+/// assert_eq!(status(oct, "c2"), Some(ActionStatus::Continuing));
+/// assert_eq!((oct.resolved[0].subject.as_str(), oct.resolved[0].reason), ("c1", ResolvedReason::NoLongerHolds));
+/// let rule = &backtest.summary.rules[0];
+/// assert_eq!((rule.new_per_month.as_slice(), backtest.summary.new_actions), (&[1, 0][..], 1));
+/// ```
 pub fn backtest(
     policy: &Policy,
     data: &Dataset,
@@ -349,6 +410,7 @@ impl<'a> Replay<'a> {
         let rules = &self.policy.program().rules;
         Resolved {
             subject: self.data.subject_id(kept.subject).to_string(),
+            subject_name: self.data.subject_name(kept.subject).map(str::to_string),
             rule: rules[kept.key.rule].id.clone(),
             case: self.case_id(kept.key.case),
             reason: kept.reason,
@@ -568,3 +630,6 @@ fn median(mut values: Vec<usize>) -> Option<f64> {
         _ => (values[mid - 1] + values[mid]) as f64 / 2.0,
     })
 }
+
+#[cfg(test)]
+mod tests;

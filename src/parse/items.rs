@@ -21,10 +21,16 @@ pub(super) fn item_starts(source: &str) -> (Vec<usize>, bool) {
     let mut depth = 0usize;
     let mut seen_text = false;
     let mut line_start = 0;
+    // The code of the last line that had any (for a declaration split over lines).
+    let mut previous_code = "";
     for line in source.split_inclusive('\n') {
         let trimmed = line.trim_start_matches([' ', '\t', '\r', '\u{feff}']);
         let indent = line.len() - trimmed.len();
-        if seen_text && starts_item(trimmed) && (depth == 0 || indent == 0) {
+        if seen_text
+            && starts_item(trimmed)
+            && (depth == 0 || indent == 0)
+            && !continues(previous_code, trimmed)
+        {
             starts.push(line_start + indent);
             guessed |= depth > 0;
             depth = 0;
@@ -33,8 +39,19 @@ pub(super) fn item_starts(source: &str) -> (Vec<usize>, bool) {
         seen_text |= has_text;
         depth = depth.saturating_add_signed(net);
         line_start += line.len();
+        let code = super::comment_start(trimmed).map_or(trimmed, |at| &trimmed[..at]);
+        if !code.trim().is_empty() {
+            previous_code = code;
+        }
     }
     (starts, guessed)
+}
+
+/// Whether a line beginning with an item word goes on with the declaration before it: the
+/// `case` of `once per case`, when an event declaration is split after `per` (a line break
+/// may stand wherever a space may).
+fn continues(previous_code: &str, line: &str) -> bool {
+    previous_code.split_whitespace().next_back() == Some("per") && first_word(line) == "case"
 }
 
 /// The name an item declares: the word after its first (`low_callbacks` in
@@ -57,10 +74,15 @@ pub(super) fn item_name(item: &str) -> Option<String> {
 
 /// Whether a line (without its indentation) begins with an item word as a whole word.
 fn starts_item(line: &str) -> bool {
+    ITEM_WORDS.contains(&first_word(line))
+}
+
+/// The word a line (without its indentation) begins with; empty when it begins otherwise.
+fn first_word(line: &str) -> &str {
     let word_end = line
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(line.len());
-    ITEM_WORDS.contains(&&line[..word_end])
+    &line[..word_end]
 }
 
 /// The change in block depth over one line (braces outside quoted text and comments), and
@@ -114,6 +136,15 @@ mod tests {
             Some("lead".to_string())
         );
         assert_eq!(name("test \"a test\" {"), None);
+    }
+
+    #[test]
+    fn once_per_case_may_be_split_over_lines() {
+        let source =
+            "policy \"P\"\nevent e \"E\" once per # the case kind\n  case\ncase c \"C\" {\n}\n";
+        let (starts, guessed) = item_starts(source);
+        let words: Vec<&str> = starts.iter().map(|&s| &source[s..s + 6]).collect();
+        assert_eq!((words, guessed), (vec!["event ", "case c"], false));
     }
 
     #[test]

@@ -177,7 +177,7 @@ fn without_trailing_trivia(text: &str) -> &str {
 }
 
 /// Where a `#` comment starts in one line, outside quoted text.
-fn comment_start(line: &str) -> Option<usize> {
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let mut in_text = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {

@@ -6,7 +6,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::history::{Agreement, Backtest, BacktestMonth, Comparison, Reason, Status};
 
-/// A backtest with its optional comparison and agreement: what `escalate backtest` prints.
+/// A backtest with its optional comparison and agreement: what `escalate backtest` prints,
+/// as text ([`backtest_text`](crate::backtest_text)), CSV
+/// ([`backtest_csv`](crate::backtest_csv)), JSON (this type serialised), or (with the
+/// `html` feature) one HTML page (`backtest_html`).
+///
+/// ```
+/// # use escalate::{DataInput, DataSources, Dataset, Policy};
+/// # let policy = Policy::parse("p.policy", r#"
+/// #     policy "Call-backs"
+/// #     role lead "Clinical Lead"
+/// #     metric callbacks "Call-backs made" count
+/// #     rule few_callbacks "Fewer than 20 call-backs" {
+/// #       when callbacks < 20
+/// #       severity low
+/// #       require "Check the rota"
+/// #       owner lead
+/// #       due 5 working days
+/// #     }
+/// # "#).unwrap();
+/// # let csv = "subject,period,callbacks\nc1,2026-09,12\nc1,2026-10,30\n";
+/// # let sources = DataSources {
+/// #     performance: Some(DataInput::csv("performance.csv", csv)),
+/// #     ..DataSources::default()
+/// # };
+/// # let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let (from, to) = ("2026-09".parse().unwrap(), "2026-10".parse().unwrap());
+/// let backtest = escalate::backtest(&policy, &data, from, to, &|_| {});
+/// let report = escalate::BacktestReport { backtest, compare: None, agreement: None };
+/// assert!(escalate::backtest_text(&report).starts_with("Backtest of \"Call-backs\""));
+/// let csv = escalate::backtest_csv(&report);
+/// assert!(csv.lines().any(|row| row.contains("c1") && row.contains("resolved")));
+/// #[cfg(feature = "html")]
+/// {
+///     let page = escalate::backtest_html(&report, policy.program(), &data, &[]);
+///     assert!(page.starts_with("<!DOCTYPE html>"));
+/// }
+/// let json = serde_json::to_string(&report).unwrap();
+/// assert!(json.contains("\"months\""));
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BacktestReport {
     /// The replay.
@@ -20,7 +58,9 @@ pub struct BacktestReport {
     pub agreement: Option<Agreement>,
 }
 
-/// The report as text.
+/// The report as text for people: a summary table, then month by month.
+///
+/// See the example of [`BacktestReport`].
 pub fn human(report: &BacktestReport) -> String {
     let b = &report.backtest;
     let mut out = String::new();
@@ -81,6 +121,14 @@ fn write_summary(out: &mut String, b: &Backtest) {
 }
 
 fn write_months(out: &mut String, b: &Backtest) {
+    let width = super::subject_width(b.months.iter().flat_map(|m| {
+        let actions = m.actions.iter().filter(|a| a.status == Status::New);
+        let actions = actions.map(|a| (&a.action.subject, &a.action.subject_name));
+        let resolved = m.resolved.iter().map(|r| (&r.subject, &r.subject_name));
+        actions
+            .chain(resolved)
+            .map(|(id, name)| super::subject_words(id, name.as_deref()))
+    }));
     for month in &b.months {
         let new = month
             .actions
@@ -103,8 +151,8 @@ fn write_months(out: &mut String, b: &Backtest) {
             let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  + {:<10} {}{} (due {due}, {})",
-                a.action.subject,
+                "  + {:<width$} {}{} (due {due}, {})",
+                super::subject_words(&a.action.subject, a.action.subject_name.as_deref()),
                 a.action.rule,
                 for_case(a.action.case.as_deref()),
                 a.action.owner_name
@@ -113,8 +161,8 @@ fn write_months(out: &mut String, b: &Backtest) {
         for r in &month.resolved {
             let _ = writeln!(
                 out,
-                "  - {:<10} {}{}: {}",
-                r.subject,
+                "  - {:<width$} {}{}: {}",
+                super::subject_words(&r.subject, r.subject_name.as_deref()),
                 r.rule,
                 for_case(r.case.as_deref()),
                 reason_words(r.reason, r.replaced_by.as_deref())
@@ -231,7 +279,10 @@ fn write_agreement(out: &mut String, a: &Agreement) {
 }
 
 /// One row per month and action (new, continuing) or resolved action, for spreadsheets; the
-/// `case` column is empty for a rule evaluated once per subject.
+/// `case` column is empty for a rule evaluated once per subject, and `subject_name` for a
+/// subject the subjects file gives no name.
+///
+/// See the example of [`BacktestReport`].
 pub fn csv(report: &BacktestReport) -> String {
     let mut writer = CsvWriter::new(Vec::new()).expect("writing to memory cannot fail");
     for month in &report.backtest.months {
@@ -253,6 +304,7 @@ impl<W: std::io::Write> CsvWriter<W> {
         writer.write_record([
             "as_of",
             "subject",
+            "subject_name",
             "rule",
             "case",
             "status",
@@ -277,6 +329,7 @@ impl<W: std::io::Write> CsvWriter<W> {
             self.writer.write_record([
                 &as_of,
                 &a.action.subject,
+                a.action.subject_name.as_deref().unwrap_or_default(),
                 &a.action.rule,
                 a.action.case.as_deref().unwrap_or_default(),
                 status,
@@ -293,6 +346,7 @@ impl<W: std::io::Write> CsvWriter<W> {
             self.writer.write_record([
                 &as_of,
                 &r.subject,
+                r.subject_name.as_deref().unwrap_or_default(),
                 &r.rule,
                 r.case.as_deref().unwrap_or_default(),
                 "resolved",

@@ -1,20 +1,52 @@
 //! An evaluation written for people (a table by owner), for spreadsheets (CSV), or as JSON
 //! (the types in [`crate::eval`] serialize directly).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::Datelike as _;
 
-use crate::eval::{Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing};
+use crate::eval::{
+    Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing, Undecided,
+};
 use crate::program::Program;
 
 pub mod backtest;
 #[cfg(feature = "html")]
 pub mod html;
 
-/// The evaluation as text for people: who must do what by when, grouped by the owning role,
-/// then the rules left undecided and the data they lacked.
+/// The evaluation as text for people (what `escalate eval` prints): who must do what by
+/// when, grouped by the owning role, then the rules left undecided and the data they lacked.
+///
+/// ```
+/// use escalate::{DataInput, DataSources, Dataset, Policy};
+///
+/// let policy = Policy::parse("p.policy", r#"
+///     policy "Call-backs"
+///     role lead "Clinical Lead"
+///     metric callbacks "Call-backs made" count
+///     rule few_callbacks "Fewer than 20 call-backs" {
+///       when callbacks < 20
+///       severity low
+///       require "Check the rota"
+///       owner lead
+///       due 5 working days
+///     }
+/// "#).unwrap();
+/// let csv = "subject,period,callbacks\nc1,2026-10,12\n";
+/// let sources = DataSources {
+///     performance: Some(DataInput::csv("performance.csv", csv)),
+///     ..DataSources::default()
+/// };
+/// let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+/// let evaluation = policy.evaluate(&data, "2026-10".parse().unwrap(), &Default::default());
+/// let text = escalate::evaluation_text(&evaluation, policy.program());
+/// assert!(text.contains("Clinical Lead") && text.contains("Check the rota"));
+/// let csv = escalate::evaluation_csv(&evaluation, policy.program());
+/// let mut lines = csv.lines();
+/// assert!(lines.next().unwrap().starts_with("subject,subject_name,rule,"));
+/// assert!(lines.next().unwrap().starts_with("c1,,few_callbacks,"));
+/// ```
 pub fn human(evaluation: &Evaluation, program: &Program) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -35,6 +67,12 @@ pub fn human(evaluation: &Evaluation, program: &Program) -> String {
         plural(evaluation.subjects_evaluated, "subject", "subjects"),
         evaluation.undecided.len()
     );
+    let width = subject_width(
+        evaluation
+            .actions
+            .iter()
+            .map(|a| subject_words(&a.subject, a.subject_name.as_deref())),
+    );
     for (role, actions) in by_owner(evaluation, program) {
         let display = &program.roles[role].display;
         let _ = writeln!(
@@ -43,7 +81,7 @@ pub fn human(evaluation: &Evaluation, program: &Program) -> String {
             plural(actions.len(), "action", "actions")
         );
         for action in actions {
-            write_action(&mut out, action, program);
+            write_action(&mut out, action, program, width);
         }
         out.push('\n');
     }
@@ -132,7 +170,27 @@ fn by_owner<'e>(evaluation: &'e Evaluation, program: &Program) -> Vec<(usize, Ve
     groups
 }
 
-fn write_action(out: &mut String, action: &Action, program: &Program) {
+/// A subject as people read it: its display name with its id beside it (`Grace Adeyemi
+/// (anp01)`), or its id alone when the subjects file gives it no name.
+pub fn subject_words(id: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    }
+}
+
+/// The width of a column of subjects: the longest, and at least 10 characters.
+fn subject_width(subjects: impl Iterator<Item = String>) -> usize {
+    subjects
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10)
+}
+
+/// An action: its due date, subject and title on one line, then the rest under the title
+/// (`width` is that of the subject column).
+fn write_action(out: &mut String, action: &Action, program: &Program, width: usize) {
     let due = action.due.map_or("no date".to_string(), |d| {
         d.format("%a %-d %b %Y").to_string()
     });
@@ -141,15 +199,15 @@ fn write_action(out: &mut String, action: &Action, program: &Program) {
         .as_ref()
         .map(|c| format!(" (case {c})"))
         .unwrap_or_default();
+    let subject = subject_words(&action.subject, action.subject_name.as_deref());
     let _ = writeln!(
         out,
-        "  due {due:<15}  {:<10}  {}{case} [{}, {}]",
-        action.subject,
+        "  due {due:<15}  {subject:<width$}  {}{case} [{}, {}]",
         action.title,
         action.rule,
         action.severity.name()
     );
-    let indent = " ".repeat(35);
+    let indent = " ".repeat(25 + width);
     if let Some(note) = non_working_due(action, program) {
         let _ = writeln!(out, "{indent}{note}");
     }
@@ -231,24 +289,13 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
 }
 
 /// Evidence in short lines; with the policy's program, for people: each metric by its
-/// description, and a percentage with `%`.
+/// description, and a percentage with `%`. A comparison states its deciding number and
+/// threshold, month by month (`callback_in_time = 76% < 80% in 2026-09, 73% < 80% in
+/// 2026-10`, or `= 85%, not < 80%` when it decided through `not`), in place of the metric
+/// values it states; the values a computed number was worked out from follow on their own.
 pub fn evidence_lines_for(evidence: &[Evidence], program: Option<&Program>) -> Vec<String> {
-    let mut by_condition: Vec<(String, Vec<String>)> = Vec::new();
-    // `prefix` joins an item to the condition's last one when both start with it, so a metric's
-    // description is written once: "Call-backs made: 38 in 2026-08, 41 in 2026-09".
-    let mut push = |condition: &str, item: String, prefix: Option<&str>| match by_condition
-        .iter_mut()
-        .find(|(c, _)| c == condition)
-    {
-        Some((_, items)) => match (items.last_mut(), prefix) {
-            (Some(last), Some(prefix)) if last.starts_with(prefix) => {
-                last.push_str(", ");
-                last.push_str(&item[prefix.len()..]);
-            }
-            _ => items.push(item),
-        },
-        None => by_condition.push((condition.to_string(), vec![item])),
-    };
+    let mut lines = Lines::default();
+    let stated = Stated::of(evidence);
     for e in evidence {
         match e {
             Evidence::Metric {
@@ -256,52 +303,91 @@ pub fn evidence_lines_for(evidence: &[Evidence], program: Option<&Program>) -> V
                 period,
                 value,
                 condition,
-            } => match program.and_then(|p| p.schema.metrics.iter().find(|m| &m.id == metric)) {
-                Some(def) => {
-                    let percent = match def.kind {
-                        crate::schema::MetricKind::Percent => "%",
-                        _ => "",
-                    };
-                    let prefix = format!("{}: ", def.description);
-                    let item = format!("{prefix}{value}{percent} in {period}");
-                    push(condition, item, Some(&prefix))
+            } => {
+                if stated.metrics.contains(&(metric, condition, *period)) {
+                    continue;
                 }
-                None => push(condition, format!("{metric} {period} = {value}"), None),
-            },
+                let head = format!("`{condition}`: ");
+                match program.and_then(|p| p.schema.metrics.iter().find(|m| &m.id == metric)) {
+                    Some(def) => {
+                        let percent = match def.kind {
+                            crate::schema::MetricKind::Percent => "%",
+                            _ => "",
+                        };
+                        let prefix = format!("{}: ", def.description);
+                        let item = format!("{prefix}{value}{percent} in {period}");
+                        lines.add_merged(condition, head, item, &prefix)
+                    }
+                    None => lines.add(condition, head, format!("{metric} {period} = {value}")),
+                }
+            }
             Evidence::Comparison {
                 expression,
+                period,
                 value,
                 operator,
                 threshold,
+                percent,
+                condition,
                 holds,
-                ..
-            } => push(
-                "",
-                crate::eval::comparison_words(
-                    expression,
-                    &value.to_string(),
+            } => {
+                let unit = if *percent { "%" } else { "" };
+                let mut item = crate::eval::comparison_result(
+                    &format!("{value}{unit}"),
                     operator,
-                    &threshold.to_string(),
+                    &format!("{threshold}{unit}"),
                     *holds,
-                ),
-                None,
-            ),
-            Evidence::Field { field, value } => push("", format!("{field} = {value}"), None),
+                );
+                if !stated.fields.contains(expression.as_str()) {
+                    item = format!("{item} in {period}");
+                }
+                let description = program
+                    .and_then(|p| p.schema.metrics.iter().find(|m| &m.id == expression))
+                    .map(|def| format!(" ({})", def.description));
+                lines.add_comparison(
+                    format!("{condition}\u{0}{expression}\u{0}{holds}"),
+                    format!("{expression} = "),
+                    item,
+                    *holds,
+                    description.unwrap_or_default(),
+                    [expression, condition],
+                );
+            }
+            Evidence::Field { field, value } => {
+                if !stated.compared.contains(field.as_str()) {
+                    lines.add_fact(format!("{field} = {value}"))
+                }
+            }
             Evidence::Concerns {
                 concerns,
                 condition,
+                details,
             } => {
-                let ids = match concerns.is_empty() {
-                    true => "none".to_string(),
-                    false => concerns.join(", "),
+                let listed: Vec<String> = match details.len() == concerns.len() {
+                    true => details
+                        .iter()
+                        .map(|c| {
+                            let raised_on = day(c.raised_on);
+                            crate::eval::concern_words(&c.id, &raised_on, c.summary.as_deref())
+                        })
+                        .collect(),
+                    false => concerns.clone(),
                 };
-                push(condition, format!("concerns {ids}"), None)
+                let listed = match listed.is_empty() {
+                    true => "none".to_string(),
+                    false => listed.join(", "),
+                };
+                lines.add(
+                    condition,
+                    format!("`{condition}`: "),
+                    format!("concerns {listed}"),
+                )
             }
             Evidence::Grade {
                 grade,
                 period,
                 level,
-            } => push("", format!("{grade} is {level} in {period}"), None),
+            } => lines.add_fact(format!("{grade} is {level} in {period}")),
             Evidence::Event {
                 event,
                 kind,
@@ -312,18 +398,152 @@ pub fn evidence_lines_for(evidence: &[Evidence], program: Option<&Program>) -> V
                     .as_ref()
                     .map(|c| format!(" (case {c})"))
                     .unwrap_or_default();
-                push("", format!("{kind} {event} on {}{case}", day(*date)), None)
+                lines.add_fact(format!("{kind} {event} on {}{case}", day(*date)))
             }
-            Evidence::Deadline(deadline) => push("", deadline_words(deadline), None),
+            Evidence::Deadline(deadline) => lines.add_fact(deadline_words(deadline)),
         }
     }
-    by_condition
-        .into_iter()
-        .map(|(condition, items)| match condition.is_empty() {
-            true => items.join("; "),
-            false => format!("`{condition}`: {}", items.join(", ")),
-        })
-        .collect()
+    lines.finish()
+}
+
+/// The values the comparisons of an action's evidence state, so that no line says one
+/// twice, and the subject fields it read, which are the same every month.
+struct Stated<'e> {
+    /// Metric values, by metric, condition and month.
+    metrics: HashSet<(&'e str, &'e str, crate::month::Month)>,
+    /// The sides compared (metrics, fields, computed numbers), as written.
+    compared: HashSet<&'e str>,
+    /// The subject fields read.
+    fields: HashSet<&'e str>,
+}
+
+impl<'e> Stated<'e> {
+    fn of(evidence: &'e [Evidence]) -> Stated<'e> {
+        let mut stated = Stated {
+            metrics: HashSet::new(),
+            compared: HashSet::new(),
+            fields: HashSet::new(),
+        };
+        for e in evidence {
+            match e {
+                Evidence::Comparison {
+                    expression,
+                    period,
+                    condition,
+                    ..
+                } => {
+                    stated.metrics.insert((expression, condition, *period));
+                    stated.compared.insert(expression);
+                }
+                Evidence::Field { field, .. } => {
+                    stated.fields.insert(field);
+                }
+                _ => {}
+            }
+        }
+        stated
+    }
+}
+
+/// Evidence lines as they are built: each line groups the items of one condition (or of
+/// one comparison) under a head, in the order first met; facts (fields, grades, events,
+/// deadlines) share one line.
+#[derive(Default)]
+struct Lines {
+    lines: Vec<Line>,
+}
+
+struct Line {
+    key: String,
+    head: String,
+    items: Vec<String>,
+    separator: &'static str,
+    tail: String,
+}
+
+impl Lines {
+    /// The line with this key, added (with this head) at the end when new.
+    fn line(&mut self, key: &str, head: String) -> &mut Line {
+        self.line_before(key, head, None)
+    }
+
+    /// The line with this key; when new, added with this head before the line at `before`
+    /// (at the end when `None`).
+    fn line_before(&mut self, key: &str, head: String, before: Option<usize>) -> &mut Line {
+        let at = match self.lines.iter().position(|l| l.key == key) {
+            Some(at) => at,
+            None => {
+                let at = before.unwrap_or(self.lines.len());
+                let line = Line {
+                    key: key.to_string(),
+                    head,
+                    items: Vec::new(),
+                    separator: ", ",
+                    tail: String::new(),
+                };
+                self.lines.insert(at, line);
+                at
+            }
+        };
+        &mut self.lines[at]
+    }
+
+    fn add(&mut self, key: &str, head: String, item: String) {
+        self.line(key, head).items.push(item);
+    }
+
+    /// Adds an item, joined to the line's last one when both start with `prefix`, so that
+    /// a metric's description is written once: "Call-backs made: 38 in 2026-08, 41 in 2026-09".
+    fn add_merged(&mut self, key: &str, head: String, item: String, prefix: &str) {
+        let line = self.line(key, head);
+        match line.items.last_mut() {
+            Some(last) if last.starts_with(prefix) => {
+                last.push_str(", ");
+                last.push_str(&item[prefix.len()..]);
+            }
+            _ => line.items.push(item),
+        }
+    }
+
+    /// Adds one month of a comparison; the months of a comparison that did not hold are
+    /// separated by `;`, as each already holds a comma (`85%, not < 80% in 2026-10`). A new
+    /// comparison's line goes before the line of the values its number was worked out from
+    /// (keyed by its `expression`, or by the `not` around it: its `condition`).
+    fn add_comparison(
+        &mut self,
+        key: String,
+        head: String,
+        item: String,
+        holds: bool,
+        tail: String,
+        worked_from: [&str; 2],
+    ) {
+        let before = self
+            .lines
+            .iter()
+            .position(|l| worked_from.contains(&l.key.as_str()));
+        let line = self.line_before(&key, head, before);
+        if !holds {
+            line.separator = "; ";
+        }
+        line.tail = tail;
+        if !line.items.contains(&item) {
+            line.items.push(item);
+        }
+    }
+
+    fn add_fact(&mut self, item: String) {
+        let line = self.line("", String::new());
+        line.separator = "; ";
+        line.items.push(item);
+    }
+
+    fn finish(self) -> Vec<String> {
+        self.lines
+            .into_iter()
+            .map(|l| format!("{}{}{}", l.head, l.items.join(l.separator), l.tail))
+            .collect()
+    }
 }
 
 fn write_undecided(out: &mut String, evaluation: &Evaluation) {
@@ -335,6 +555,8 @@ fn write_undecided(out: &mut String, evaluation: &Evaluation) {
         "Undecided: data is missing, so these rules could not be decided ({})",
         evaluation.undecided.len()
     );
+    let subjects = |u: &Undecided| subject_words(&u.subject, u.subject_name.as_deref());
+    let width = subject_width(evaluation.undecided.iter().map(subjects));
     for u in &evaluation.undecided {
         let case = u
             .case
@@ -343,8 +565,8 @@ fn write_undecided(out: &mut String, evaluation: &Evaluation) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<10}  {}{case}: no {}",
-            u.subject,
+            "  {:<width$}  {}{case}: no {}",
+            subjects(u),
             u.rule,
             describe_missing(&u.missing)
         );
@@ -437,12 +659,17 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// The actions as CSV, one action a row, for spreadsheets: ids (`owner`, `involve`) with the
-/// names people read beside them (`owner_name`, `involve_names`).
+/// The actions as CSV, one action a row, for spreadsheets: ids (`subject`, `owner`,
+/// `involve`) with the names people read beside them (`subject_name`, `owner_name`,
+/// `involve_names`).
+///
+/// What `escalate eval --format csv` prints. See the example of
+/// [`evaluation_text`](crate::evaluation_text).
 pub fn csv(evaluation: &Evaluation, program: &Program) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
         "subject",
+        "subject_name",
         "rule",
         "case",
         "title",
@@ -465,6 +692,7 @@ pub fn csv(evaluation: &Evaluation, program: &Program) -> String {
         let deadline_due = deadline_dues(&a.evidence);
         let record = [
             a.subject.as_str(),
+            a.subject_name.as_deref().unwrap_or_default(),
             &a.rule,
             a.case.as_deref().unwrap_or_default(),
             &a.title,
@@ -503,14 +731,17 @@ fn deadline_dues(evidence: &[Evidence]) -> String {
     dues.join("; ")
 }
 
-/// An explanation as text a contract manager can show to the person concerned.
+/// An explanation as text a contract manager can show to the person concerned (what
+/// `escalate explain` prints).
+///
+/// See the example of [`explain`](crate::explain).
 pub fn explanation(e: &crate::eval::Explanation) -> String {
     use crate::eval::Outcome;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{}: how \"{}\" applies as of {} (decided on {})",
-        e.subject,
+        subject_words(&e.subject, e.subject_name.as_deref()),
         e.policy,
         e.as_of,
         e.decided_on.format("%A %-d %B %Y")

@@ -5,11 +5,11 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use escalate::data::{DataSources, Dataset, PerformanceRecord, SubjectRecord};
-use escalate::eval::EvalOptions;
-use escalate::history::{self, Backtest, Status};
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{
+    agreement, backtest, load_actual, ActionStatus, ActualAction, Agreement, Backtest, DataErrors,
+    DataInput, DataSources, Dataset, EvalOptions, Month, PerformanceRecord, Policy, ResolvedReason,
+    SubjectRecord,
+};
 use proptest::prelude::*;
 
 fn root() -> &'static Path {
@@ -44,7 +44,7 @@ fn escalate(args: &[&str]) -> (String, i32) {
 /// An action's subject, rule and case: what identifies it from month to month.
 type Key = (String, String, Option<String>);
 
-fn action_key(a: &escalate::eval::Action) -> Key {
+fn action_key(a: &escalate::Action) -> Key {
     (a.subject.clone(), a.rule.clone(), a.case.clone())
 }
 
@@ -70,7 +70,7 @@ fn assert_consistent(policy: &Policy, data: &Dataset, backtest: &Backtest) {
         for a in &m.actions {
             let was = before.contains(&action_key(&a.action));
             assert_eq!(
-                a.status == Status::Continuing,
+                a.status == ActionStatus::Continuing,
                 was,
                 "{}: status of {} {} {:?}",
                 m.as_of,
@@ -109,8 +109,7 @@ fn bundled_backtests_agree_with_eval_month_by_month() {
     ] {
         let policy = policy(file);
         let data = data(&policy, dir);
-        let backtest =
-            history::backtest(&policy, &data, month("2025-11"), month("2026-10"), &|_| {});
+        let backtest = backtest(&policy, &data, month("2025-11"), month("2026-10"), &|_| {});
         assert_eq!(backtest.months.len(), 12);
         assert_consistent(&policy, &data, &backtest);
     }
@@ -135,8 +134,7 @@ fn v1_backtests_agree_with_eval_month_by_month() {
     for (file, dir) in cases {
         let policy = policy(file);
         let data = data(&policy, dir);
-        let backtest =
-            history::backtest(&policy, &data, month("2026-01"), month("2027-06"), &|_| {});
+        let backtest = backtest(&policy, &data, month("2026-01"), month("2027-06"), &|_| {});
         assert_consistent(&policy, &data, &backtest);
     }
 }
@@ -146,7 +144,7 @@ fn v1_backtests_agree_with_eval_month_by_month() {
 fn psr_months() -> Vec<(String, Vec<String>)> {
     let policy = policy(PSR);
     let data = data(&policy, PSR_DATA);
-    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
+    let backtest = backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
     backtest
         .months
         .iter()
@@ -154,14 +152,19 @@ fn psr_months() -> Vec<(String, Vec<String>)> {
             let case = |c: &Option<String>| c.clone().unwrap_or_else(|| "-".to_string());
             let actions = m.actions.iter().map(|a| {
                 let status = match a.status {
-                    Status::New => "new",
-                    Status::Continuing => "continuing",
+                    ActionStatus::New => "new",
+                    ActionStatus::Continuing => "continuing",
                 };
                 let (s, r, c) = (&a.action.subject, &a.action.rule, case(&a.action.case));
                 format!("{s} {r} {c} {status}")
             });
             let resolved = m.resolved.iter().map(|r| {
-                let why = escalate::report::backtest::reason_words(r.reason, None);
+                let why = match r.reason {
+                    ResolvedReason::Replaced => "replaced",
+                    ResolvedReason::NoLongerHolds => "no longer holds",
+                    ResolvedReason::NowUndecided => "now undecided",
+                    ResolvedReason::CaseClosed => "case closed",
+                };
                 format!("- {} {} {}: {why}", r.subject, r.rule, case(&r.case))
             });
             (m.as_of.to_string(), actions.chain(resolved).collect())
@@ -260,7 +263,7 @@ fn case_actions_are_new_continuing_and_resolved_per_case() {
 fn the_summary_counts_actions_per_case() {
     let policy = policy(PSR);
     let data = data(&policy, PSR_DATA);
-    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
+    let backtest = backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
     let rule = |id: &str| {
         backtest
             .summary
@@ -295,13 +298,13 @@ fn psr_backtest_outputs_in_every_format() {
 fn agreement_matches_the_case() {
     let policy = policy(PSR);
     let data = data(&policy, PSR_DATA);
-    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
-    let actual = history::load_actual(
-        &root().join("tests/fixtures/backtest/psr/actual.csv"),
+    let backtest = backtest(&policy, &data, month("2026-10"), month("2027-03"), &|_| {});
+    let actual = load_actual(
+        &DataInput::file(root().join("tests/fixtures/backtest/psr/actual.csv")),
         policy.program(),
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
-    let agreement = history::agreement(&backtest, &actual);
+    let agreement = agreement(&backtest, &actual);
     let rule = |id: &str| agreement.rules.iter().find(|r| r.rule == id).unwrap();
     // psr-01's overdue plan was chased in 2026-12 (the next month): done. The row for psr-02a
     // in 2026-12 matches no new action (psr-02a's was required before the range), and
@@ -377,11 +380,11 @@ fn first_month_status_counts_the_month_before_from() {
     // A concern stays on the record for 12 months, so its action continues from month to month.
     let policy = policy("policies/contractor_concerns.policy");
     let data = data(&policy, "examples/data/contractors");
-    let backtest = history::backtest(&policy, &data, month("2026-10"), month("2026-10"), &|_| {});
+    let backtest = backtest(&policy, &data, month("2026-10"), month("2026-10"), &|_| {});
     let continuing = backtest.months[0]
         .actions
         .iter()
-        .filter(|a| a.status == Status::Continuing)
+        .filter(|a| a.status == ActionStatus::Continuing)
         .count();
     assert!(
         continuing > 0,
@@ -393,13 +396,13 @@ fn first_month_status_counts_the_month_before_from() {
 fn resolved_actions_say_why() {
     let policy = policy("policies/ooh_callbacks.policy");
     let data = data(&policy, "examples/data/ooh");
-    let backtest = history::backtest(&policy, &data, month("2026-09"), month("2026-09"), &|_| {});
+    let backtest = backtest(&policy, &data, month("2026-09"), month("2026-09"), &|_| {});
     let gp04 = backtest.months[0]
         .resolved
         .iter()
         .find(|r| r.subject == "gp04" && r.rule == "first_month")
         .expect("gp04's first-month action ends in September");
-    assert_eq!(gp04.reason, history::Reason::Replaced);
+    assert_eq!(gp04.reason, ResolvedReason::Replaced);
     assert_eq!(gp04.replaced_by.as_deref(), Some("second_month_gp"));
     assert_eq!(gp04.case, None);
 }
@@ -456,13 +459,13 @@ fn comparing_with_an_85_percent_threshold() {
 fn agreement_with_what_was_done() {
     let policy = policy("policies/ooh_callbacks.policy");
     let data = data(&policy, "examples/data/ooh");
-    let backtest = history::backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
-    let actual = history::load_actual(
-        &root().join("tests/fixtures/backtest/actual.csv"),
+    let backtest = backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
+    let actual = load_actual(
+        &DataInput::file(root().join("tests/fixtures/backtest/actual.csv")),
         policy.program(),
     )
     .unwrap();
-    let agreement = history::agreement(&backtest, &actual);
+    let agreement = agreement(&backtest, &actual);
     let rule = |id: &str| agreement.rules.iter().find(|r| r.rule == id).unwrap();
     // gp04's first-month action started in 2026-08 and was done that month.
     assert!(rule("first_month").done >= 1);
@@ -535,21 +538,17 @@ fn generated_data(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
             let id = format!("s{s}");
             for m in 0..10 {
                 let period = month("2026-01").offset(m as i32);
-                let record =
-                    |metric: &str, value: Option<rust_decimal::Decimal>| PerformanceRecord {
-                        subject: id.clone(),
-                        period,
-                        metric: metric.to_string(),
-                        value,
-                    };
+                let record = |metric: &str, value: Option<escalate::Decimal>| PerformanceRecord {
+                    subject: id.clone(),
+                    period,
+                    metric: metric.to_string(),
+                    value,
+                };
                 performance.push(record(
                     "callback_in_time",
-                    percent[m].map(|p| rust_decimal::Decimal::new((p * 10.0).round() as i64, 1)),
+                    percent[m].map(|p| escalate::Decimal::new((p * 10.0).round() as i64, 1)),
                 ));
-                performance.push(record(
-                    "callbacks",
-                    counts[m].map(rust_decimal::Decimal::from),
-                ));
+                performance.push(record("callbacks", counts[m].map(escalate::Decimal::from)));
             }
             if let Some(g) = group {
                 let mut fields = std::collections::BTreeMap::new();
@@ -574,7 +573,7 @@ proptest! {
     #[test]
     fn every_backtest_month_agrees_with_eval(data in generated_data(Box::leak(Box::new(policy("tests/fixtures/conformance/01-callbacks/policy.policy"))))) {
         let policy = policy("tests/fixtures/conformance/01-callbacks/policy.policy");
-        let backtest = history::backtest(&policy, &data, month("2026-03"), month("2026-10"), &|_| {});
+        let backtest = backtest(&policy, &data, month("2026-03"), month("2026-10"), &|_| {});
         assert_consistent(&policy, &data, &backtest);
     }
 }
@@ -583,21 +582,21 @@ proptest! {
 fn actual_rows_outside_the_window_and_repeated_rows_are_counted_not_compared() {
     let policy = policy("policies/ooh_callbacks.policy");
     let data = data(&policy, "examples/data/ooh");
-    let backtest = history::backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
+    let backtest = backtest(&policy, &data, month("2026-06"), month("2026-10"), &|_| {});
     let load = |file: &str| {
-        history::load_actual(
-            &root().join("tests/fixtures/backtest").join(file),
+        load_actual(
+            &DataInput::file(root().join("tests/fixtures/backtest").join(file)),
             policy.program(),
         )
         .unwrap()
     };
-    let plain = history::agreement(&backtest, &load("actual.csv"));
-    let messy = history::agreement(&backtest, &load("actual_outside_and_repeated.csv"));
+    let plain = agreement(&backtest, &load("actual.csv"));
+    let messy = agreement(&backtest, &load("actual_outside_and_repeated.csv"));
     // 2025-01, 2027-05 and the unanswering row of 2026-11 are outside; one row is repeated.
     assert_eq!((messy.outside_window, messy.duplicates), (3, 1));
     assert_eq!((plain.outside_window, plain.duplicates), (0, 0));
     // The repeated row does not count twice: gp04's first-month action is done once.
-    let first = |a: &history::Agreement| {
+    let first = |a: &Agreement| {
         let r = a.rules.iter().find(|r| r.rule == "first_month").unwrap();
         (r.done, r.not_required)
     };
@@ -628,108 +627,6 @@ fn actual_rows_outside_the_window_and_repeated_rows_are_counted_not_compared() {
     insta::assert_snapshot!(note);
 }
 
-/// The JSON written month by month, and the CSV written from outlines, are exactly what
-/// serialising the whole backtest gives.
-#[test]
-fn months_written_one_at_a_time_make_the_same_documents() {
-    let cases = [
-        (
-            "policies/ooh_callbacks.policy",
-            "examples/data/ooh",
-            "2025-11",
-            "2026-10",
-        ),
-        (
-            "policies/ooh_callbacks.policy",
-            "examples/data/ooh",
-            "2026-10",
-            "2026-10",
-        ),
-        // Months before any data: every list empty.
-        (
-            "policies/ooh_callbacks.policy",
-            "examples/data/ooh",
-            "2019-01",
-            "2019-03",
-        ),
-        (
-            "policies/contractor_concerns.policy",
-            "examples/data/contractors",
-            "2026-01",
-            "2026-10",
-        ),
-        (PSR, PSR_DATA, "2026-10", "2027-03"),
-    ];
-    for (file, dir, from, to) in cases {
-        let policy = policy(file);
-        let data = data(&policy, dir);
-        let replay = history::Replay::new(&policy, &data, month(from), month(to));
-        let mut streamed = Vec::new();
-        replay.write_json(&mut streamed, &|_| {}).unwrap();
-        let mut csv = escalate::report::backtest::CsvWriter::new(Vec::new()).unwrap();
-        for index in 0..replay.month_count() {
-            csv.month(&replay.month_outline(index)).unwrap();
-        }
-        let csv = String::from_utf8(csv.finish().unwrap()).unwrap();
-        let report = escalate::report::backtest::BacktestReport {
-            backtest: replay.into_backtest(&|_| {}),
-            compare: None,
-            agreement: None,
-        };
-        let whole = serde_json::to_string_pretty(&report).unwrap();
-        assert_eq!(
-            String::from_utf8(streamed).unwrap(),
-            whole,
-            "{file} {from} {to}"
-        );
-        assert_eq!(
-            csv,
-            escalate::report::backtest::csv(&report),
-            "{file} {from} {to}"
-        );
-    }
-}
-
-/// A policy with a grade and three rules on random conditions (the second replacing the
-/// first, the third written like the first), for the months a backtest reuses.
-fn remembered_policy(grade: &str, first: &str, second: &str) -> String {
-    let rule = |id: &str, when: &str, replaces: &str| {
-        format!(
-            "rule {id} \"{id}\" {{\n  when {when}\n  severity low\n{replaces}  require \"x\"\n  \
-             owner r\n  due 5 working days\n}}\n"
-        )
-    };
-    format!(
-        "policy \"Memo\"\nrole r \"R\"\nmetric m \"M\" percent, higher is better\n\
-         metric n \"N\" count\ngrade g \"G\" {{\n  high when {grade}\n  low otherwise\n}}\n{}{}{}",
-        rule("a", first, ""),
-        rule("b", second, "  replaces a\n"),
-        rule("c", first, ""),
-    )
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
-
-    /// Truths kept from month to month (windows, `for`, `in K of N`, grades, rules written
-    /// alike) give every month exactly what `eval` gives for it.
-    #[test]
-    fn months_that_reuse_earlier_months_agree_with_eval(
-        grade in crate::work_bound::condition(false),
-        first in crate::work_bound::condition(true),
-        second in crate::work_bound::condition(true),
-    ) {
-        let text = remembered_policy(&grade, &first, &second);
-        // The only refusal a well-formed condition can get is the work bound.
-        let Ok(policy) = Policy::parse("memo.policy", text.as_str()) else {
-            return Ok(());
-        };
-        let data = crate::work_bound::data(&policy);
-        let backtest = history::backtest(&policy, &data, month("2026-05"), month("2026-10"), &|_| {});
-        assert_consistent(&policy, &data, &backtest);
-    }
-}
-
 /// Random concerns (dates, fields) for the concerns policy of conformance case 02.
 fn generated_concerns(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
     let concern = (
@@ -741,7 +638,7 @@ fn generated_concerns(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
         1u32..=5,
     );
     proptest::collection::vec(concern, 0..14).prop_map(move |concerns| {
-        let records: Vec<escalate::data::ConcernRecord> = concerns
+        let records: Vec<escalate::ConcernRecord> = concerns
             .iter()
             .enumerate()
             .map(
@@ -752,7 +649,7 @@ fn generated_concerns(policy: &Policy) -> impl Strategy<Value = Dataset> + '_ {
                     fields.insert("patient_safety".into(), serde_json::json!(safety));
                     fields.insert("consequence".into(), serde_json::json!(consequence));
                     fields.insert("likelihood".into(), serde_json::json!(likelihood));
-                    escalate::data::ConcernRecord {
+                    escalate::ConcernRecord {
                         id: format!("K-{i:03}"),
                         subject: format!("k{subject}"),
                         raised_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
@@ -781,7 +678,63 @@ proptest! {
     #[test]
     fn concern_months_agree_with_eval(data in generated_concerns(Box::leak(Box::new(policy("tests/fixtures/conformance/02-concerns/policy.policy"))))) {
         let policy = policy("tests/fixtures/conformance/02-concerns/policy.policy");
-        let backtest = history::backtest(&policy, &data, month("2024-01"), month("2026-08"), &|_| {});
+        let backtest = backtest(&policy, &data, month("2024-01"), month("2026-08"), &|_| {});
         assert_consistent(&policy, &data, &backtest);
     }
+}
+
+/// The file of actions taken, read from `tests/fixtures/backtest/actual/`, against the
+/// call-backs policy.
+fn load_actual_fixture(name: &str) -> Result<Vec<ActualAction>, DataErrors> {
+    let policy = policy("policies/ooh_callbacks.policy");
+    // Named from the crate's folder (where tests run), so that messages do not depend on it.
+    let input = DataInput::file(Path::new("tests/fixtures/backtest/actual").join(name));
+    load_actual(&input, policy.program())
+}
+
+#[test]
+fn an_actual_file_reads_as_any_data_file_does() {
+    // The same rows as `actual.csv`: separated by semicolons with CRLF line ends (as Excel
+    // writes "CSV" where the comma is the decimal mark), as JSON, as a workbook's sheet, and
+    // as text in memory.
+    let policy = policy("policies/ooh_callbacks.policy");
+    let csv = std::fs::read_to_string(root().join("tests/fixtures/backtest/actual.csv")).unwrap();
+    let plain = load_actual(&DataInput::csv("actual.csv", csv), policy.program())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(plain.len(), 5);
+    assert_eq!(plain[0].note.as_deref(), Some("rota re-based"));
+    assert_eq!(plain[2].note, None, "an empty note is no note");
+    for name in ["semicolons.csv", "actual.json", "actual.xlsx"] {
+        let read = load_actual_fixture(name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(read, plain, "{name}");
+    }
+}
+
+#[test]
+fn each_mistake_in_an_actual_file_has_its_own_fixture() {
+    // Problems with the file itself are found by the checks every data file gets.
+    let cases = [
+        ("missing_column.csv", 1, 1, "data::missing_column"),
+        ("duplicate_column.csv", 1, 4, "data::duplicate_column"),
+        ("utf16.csv", 1, 1, "data::utf16"),
+        ("not_utf8.csv", 2, 4, "data::invalid_utf8"),
+        ("malformed_row.csv", 2, 1, "data::malformed_row"),
+        ("empty.csv", 1, 1, "data::missing_header"),
+    ];
+    let mut shown = String::new();
+    for (name, line, column, code) in cases {
+        let errors = load_actual_fixture(name).expect_err(name);
+        let [error] = errors.0.as_slice() else {
+            panic!("{name}: {errors:?}");
+        };
+        let location = error.location().expect("a location");
+        assert!(location.file.ends_with(name), "{name}: {location:?}");
+        assert_eq!(
+            (location.line, location.column, error.code()),
+            (line, column, code)
+        );
+        assert!(error.help_text().is_some(), "{name}: no help");
+        shown += &escalate::render_diagnostic(error, false);
+    }
+    insta::assert_snapshot!("actual_file_mistakes", shown);
 }

@@ -1,7 +1,7 @@
 //! Property tests for working-day calendars and deadlines.
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use escalate::calendar::{
+use escalate::{
     england_and_wales_bank_holidays, holidays_from_govuk_json, Calendar, CalendarKind, Deadline,
 };
 use proptest::prelude::*;

@@ -156,7 +156,7 @@ fn completions_and_manual_page() {
 
 #[test]
 fn warnings_about_undeclared_columns_are_few_and_short() {
-    let policy = escalate::policy::Policy::from_path(
+    let policy = escalate::Policy::from_path(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cm/callbacks.policy"),
     )
     .expect("the fixture policy checks");
@@ -171,12 +171,11 @@ fn warnings_about_undeclared_columns_are_few_and_short() {
     let row = format!("c01,2026-10,78,41,1,{}", vec!["1"; 30].join(","));
     let path = dir.join("performance.csv");
     std::fs::write(&path, format!("{header}\n{row}\n")).expect("the file is written");
-    let sources = escalate::data::DataSources {
-        performance: Some(escalate::data::DataInput::file(path)),
+    let sources = escalate::DataSources {
+        performance: Some(escalate::DataInput::file(path)),
         ..Default::default()
     };
-    let data =
-        escalate::data::Dataset::load(&policy.program().schema, &sources).expect("the file loads");
+    let data = escalate::Dataset::load(&policy.program().schema, &sources).expect("the file loads");
     let _ = std::fs::remove_dir_all(&dir);
     let messages: Vec<String> = data.warnings().iter().map(|w| w.to_string()).collect();
     assert_eq!(messages.len(), 20, "{messages:#?}");

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use escalate::policy::{Policy, PolicyError};
+use escalate::{Policy, PolicyError};
 
 /// The fixture's file name alone, so snapshots do not depend on where the crate is checked out.
 fn file_name(path: &Path) -> String {
@@ -43,7 +43,7 @@ fn load(path: &Path) -> (String, String, Result<Policy, PolicyError>) {
     let result = Policy::parse(name.as_str(), text);
     match (&result, warning_only(&name)) {
         (Ok(policy), true) => assert!(
-            !policy.warnings().is_empty(),
+            !policy.warning_records().is_empty(),
             "{name} is a warning-only fixture but the checker gives no warning"
         ),
         (Ok(_), false) => panic!("{name}: the policy was accepted, but it has a mistake"),
@@ -110,7 +110,7 @@ fn every_mistake_is_an_error_and_nothing_panics() {
         let problem = match (outcome, warning_only(&name)) {
             (Err(_), _) => Some("parsing or checking it panicked".to_string()),
             (Ok(Ok(_)), false) => Some("it was accepted without an error".to_string()),
-            (Ok(Ok(policy)), true) if policy.warnings().is_empty() => {
+            (Ok(Ok(policy)), true) if policy.warning_records().is_empty() => {
                 Some("it is warning-only but gave no warning".to_string())
             }
             (Ok(Ok(_)), true) => None,

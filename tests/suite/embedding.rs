@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use escalate::data::{DataInput, DataSources, Dataset, FileFormat};
-use escalate::eval::{explain, EvalOptions, Evaluation, Explanation};
-use escalate::history::{backtest, Backtest};
-use escalate::policy::Policy;
+use escalate::{
+    backtest, explain, Backtest, DataInput, DataSources, Dataset, EvalOptions, Evaluation,
+    Explanation, FileFormat, Policy,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -109,7 +109,7 @@ fn errors_in_text_name_the_given_name_line_and_column_and_show_the_line() {
         (record.file.as_str(), record.line, record.column),
         ("pasted performance", 3, 3)
     );
-    let rendered = escalate::diagnostic::render(errors.iter().next().unwrap(), false);
+    let rendered = escalate::render_diagnostic(errors.iter().next().unwrap(), false);
     assert!(rendered.contains("gp02,2026-10,eighty"), "{rendered}");
 
     let row = |subject: &str, period: &str| {

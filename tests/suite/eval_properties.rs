@@ -20,10 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use escalate::data::{DataSources, Dataset};
-use escalate::eval::{EvalOptions, Evaluation, Evidence, Missing};
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{DataSources, Dataset, EvalOptions, Evaluation, Evidence, Missing, Month, Policy};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::Value;
@@ -633,9 +630,9 @@ fn check_actions_hold(case: &Case, evaluation: &Evaluation) -> Result<(), String
                 let offset = period.months_since(as_of());
                 let actual = match metric.as_str() {
                     "callback_in_time" => {
-                        in_time(offset).map(|t| rust_decimal::Decimal::new(i64::from(t), 1))
+                        in_time(offset).map(|t| escalate::Decimal::new(i64::from(t), 1))
                     }
-                    "callbacks" => callbacks(offset).map(rust_decimal::Decimal::from),
+                    "callbacks" => callbacks(offset).map(escalate::Decimal::from),
                     _ => None,
                 };
                 if actual.is_none_or(|a| a != value.0) {

@@ -1,9 +1,7 @@
 //! Figures are exact decimals (reference §4): thresholds compare like exact rational arithmetic,
 //! whatever order the months or rows come in, including values exactly on the threshold.
 
-use escalate::data::{Dataset, PerformanceRecord};
-use escalate::eval::EvalOptions;
-use escalate::policy::Policy;
+use escalate::{Dataset, EvalOptions, PerformanceRecord, Policy};
 use proptest::prelude::*;
 
 /// A policy with one rule on the average of three months against a threshold `t` (text).
@@ -36,7 +34,7 @@ fn records(values: &[i64], order: &[usize]) -> Vec<PerformanceRecord> {
         .map(|&i| PerformanceRecord {
             subject: "s1".into(),
             period: "2026-08"
-                .parse::<escalate::month::Month>()
+                .parse::<escalate::Month>()
                 .unwrap()
                 .offset(i as i32),
             metric: "m".into(),

@@ -1,16 +1,12 @@
 //! Formatting never changes what a policy decides: every policy that checks, before and after
 //! `fmt`, gives the same evaluation on generated data.
 
-use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
-use escalate::data::Dataset;
-use escalate::eval::{EvalOptions, Evaluation};
-use escalate::fmt::format_source;
-use escalate::month::Month;
-use escalate::policy::Policy;
-use escalate::schema::{FieldType, MetricKind, Schema, Value};
+use escalate::{format_policy, Dataset, EvalOptions, Evaluation, Month, Policy, Schema};
 use proptest::prelude::*;
+
+use crate::generated::Shape;
 
 /// Every policy in `policies/` and the fixture folders that parses and checks.
 fn checked_policies() -> Vec<(PathBuf, String)> {
@@ -51,61 +47,18 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
 /// A small random dataset fitting the schema: a few subjects, 14 months of figures with gaps,
 /// subject fields (sometimes unknown) and concerns.
 fn generate(schema: &Schema, seed: u64) -> Dataset {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut builder = Dataset::builder(schema);
-    let first: Month = "2025-09".parse().unwrap();
-    for s in 0..rng.usize(1..6) {
-        let subject = builder.add_subject(&format!("s{s}"));
-        for (m, metric) in schema.metrics.iter().enumerate() {
-            for month in 0..14 {
-                if rng.u8(..10) == 0 {
-                    continue;
-                }
-                let value = match metric.kind {
-                    MetricKind::Percent => Decimal::from(rng.u8(50..=100)),
-                    MetricKind::Count => Decimal::from(rng.u8(0..60)),
-                    MetricKind::Number => Decimal::new(i64::from(rng.u8(0..50)), 1),
-                };
-                builder
-                    .set_metric(subject, m, first.offset(month), value)
-                    .unwrap();
-            }
-        }
-        if rng.bool() {
-            let fields = schema
-                .subject_fields
-                .iter()
-                .map(|f| Some(value(&f.ty, &mut rng)))
-                .collect();
-            builder.set_subject_fields(subject, fields);
-        }
-        for c in 0..rng.usize(0..5) {
-            let raised = first.first_day() + chrono::Days::new(rng.u64(0..430));
-            let fields = schema
-                .concern_fields
-                .iter()
-                .map(|f| value(&f.ty, &mut rng))
-                .collect();
-            builder.add_concern(subject, &format!("k{s}-{c}"), raised, fields);
-        }
-    }
-    builder.finish()
-}
-
-fn value(ty: &FieldType, rng: &mut fastrand::Rng) -> Value {
-    match ty {
-        FieldType::Text => Value::Text(["a", "b"][rng.usize(..2)].into()),
-        FieldType::Number => Value::Number(Decimal::from(rng.u8(..100))),
-        FieldType::Flag => Value::Flag(rng.bool()),
-        FieldType::Date => Value::Date(
-            "2026-01-01".parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(rng.u64(..300)),
-        ),
-        FieldType::Integer { min, max } => {
-            let (lo, hi) = ((*min).max(-1000), (*max).min(1000));
-            Value::Number(Decimal::from(rng.i64(lo..=hi.max(lo))))
-        }
-        FieldType::OneOf(values) => Value::Enum(rng.u32(..values.len().max(1) as u32)),
-    }
+    let shape = Shape {
+        subjects: 1..6,
+        first: "2025-09",
+        months: 14,
+        gap_one_in: 10,
+        percent: 50..=100,
+        count: 0..60,
+        no_fields_one_in: 2,
+        concerns: 0..5,
+        concern_days: 430,
+    };
+    crate::generated::dataset(schema, seed, &shape)
 }
 
 /// What an evaluation decides, without the policy text quoted in evidence.
@@ -148,7 +101,7 @@ proptest! {
     fn formatting_keeps_every_decision(seed in any::<u64>()) {
         for (path, text) in checked_policies() {
             let original = Policy::parse("original", text.as_str()).unwrap();
-            let formatted_text = format_source(&text).unwrap();
+            let formatted_text = format_policy("original", &text).unwrap();
             let formatted = Policy::parse("formatted", formatted_text.as_str())
                 .unwrap_or_else(|e| panic!("{} no longer checks after fmt:\n{}", path.display(), e.render(false)));
             let data = generate(&original.program().schema, seed);

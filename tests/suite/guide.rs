@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use escalate::policy::Policy;
+use escalate::Policy;
 
 /// A policy block of the docs: the line its text starts on, whether warnings are expected,
 /// and its text.
@@ -52,7 +52,7 @@ fn every_policy_snippet_in_the_docs_parses_and_checks() {
             let name = format!("{}:{line}", path.display());
             match Policy::parse(&name, block) {
                 Ok(policy) => assert!(
-                    warnings || policy.warnings().is_empty(),
+                    warnings || policy.warning_records().is_empty(),
                     "{name} has warnings:\n{}",
                     policy.render_warnings(false)
                 ),

@@ -226,7 +226,8 @@ fn a_long_and_chain_names_the_limit_and_quotes_a_short_excerpt() {
 #[test]
 fn a_policy_file_over_the_limit_is_refused_before_it_is_read() {
     let mut big = POLICY.as_bytes().to_vec();
-    big.resize(escalate::parse::MAX_POLICY_BYTES + 1, b'#');
+    // The README's limit for a policy file: 8 MiB.
+    big.resize(8 * 1024 * 1024 + 1, b'#');
     let dir = folder(&[("big.policy", &big)]);
     let (code, message) = run(&dir, &["check", "big.policy"]);
     assert_eq!(code, 1);
@@ -263,6 +264,67 @@ fn actual_rows_with_control_characters_or_long_values_are_refused_short() {
             "actual.csv",
         ],
     );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(message);
+}
+
+/// `eval --format json` in `dir`: exit code, standard output as JSON, standard error.
+fn eval_json(dir: &Path, performance: &str, as_of: &str) -> (i32, serde_json::Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(["eval", "p.policy", "--performance", performance])
+        .args(["--as-of", as_of, "--format", "json"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("escalate runs");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
+
+#[test]
+fn months_thousands_of_years_apart_are_read_and_evaluated() {
+    // Every subject has a figure in 0001-01 and in 9999-12: a store with a column for every
+    // month between would hold 120,000 months for each subject. (The store's own tests check
+    // it holds two columns here.)
+    let mut csv = String::from("subject,period,m\n");
+    for subject in 0..20_000 {
+        csv.push_str(&format!("s{subject},0001-01,70\ns{subject},9999-12,90\n"));
+    }
+    let dir = folder(&[("p.policy", POLICY.as_bytes()), ("far.csv", csv.as_bytes())]);
+    let (code, json, stderr) = eval_json(&dir, "far.csv", "9999-12");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["subjects_evaluated"], 20_000);
+    assert_eq!(json["actions"].as_array().map(Vec::len), Some(0));
+    let (code, json, _) = eval_json(&dir, "far.csv", "0001-01");
+    assert_eq!(code, 0);
+    assert_eq!(json["actions"].as_array().map(Vec::len), Some(20_000));
+}
+
+#[test]
+fn a_million_subjects_of_one_row_each_are_read() {
+    let mut csv = String::with_capacity(24 * 1_000_000);
+    csv.push_str("subject,period,m\n");
+    for subject in 0..1_000_000 {
+        csv.push_str(&format!("s{subject:07},2026-10,90\n"));
+    }
+    let dir = folder(&[
+        ("p.policy", POLICY.as_bytes()),
+        ("many.csv", csv.as_bytes()),
+    ]);
+    let (code, json, stderr) = eval_json(&dir, "many.csv", "2026-10");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["subjects_evaluated"], 1_000_000);
+    assert_eq!(json["actions"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_hundred_megabyte_quoted_cell_over_many_lines_is_refused_early() {
+    // A quote never closed: everything after it, line ends included, is one cell.
+    let mut csv = b"subject,period,m\ns1,2026-01,70\ns2,2026-01,\"7".to_vec();
+    csv.extend(std::iter::repeat_n(*b"0\n", 50 * 1024 * 1024).flatten());
+    let dir = folder(&[("p.policy", POLICY.as_bytes()), ("open.csv", &csv)]);
+    let (code, message) = eval(&dir, "open.csv");
     assert_eq!(code, 1);
     insta::assert_snapshot!(message);
 }

@@ -133,6 +133,12 @@ fn a_chosen_subject_gets_a_timeline_per_metric() {
     let ids: Vec<&str> = sections.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, ["gp05"]);
     let gp05 = &sections[0].1;
+    // The heading names the subject as the subjects file's `name` column does.
+    assert!(
+        gp05.contains("<h3>Dr Sarah Whitfield (gp05)</h3>"),
+        "{}",
+        &gp05[..200.min(gp05.len())]
+    );
     for metric in ["callback_in_time", "callbacks", "cases_per_hour"] {
         assert!(
             gp05.contains(&format!("<figure data-metric=\"{metric}\">")),
@@ -206,6 +212,7 @@ fn subjects_can_be_chosen_several_times_and_may_be_missing() {
     let page = ooh(&["--subject", "nobody"]);
     let sections = subject_sections(&page);
     assert_eq!(sections.len(), 1);
+    assert!(sections[0].1.contains("<h3>nobody</h3>"));
     assert!(sections[0].1.contains("not in the data"));
     assert!(sections[0].1.contains("no values in this range"));
 }

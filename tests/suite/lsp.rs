@@ -288,7 +288,10 @@ fn an_editor_session() {
         json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
     );
     let formatted = edits[0]["newText"].as_str().expect("one edit");
-    assert_eq!(formatted, escalate::fmt::format_source(&text).unwrap());
+    assert_eq!(
+        formatted,
+        escalate::format_policy("p.policy", &text).unwrap()
+    );
 
     let symbols = server.request(
         "textDocument/documentSymbol",

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use escalate::data::{Dataset, PerformanceRecord, SubjectRecord};
-use escalate::eval::{explain, EvalOptions, Outcome};
-use escalate::month::Month;
-use escalate::policy::Policy;
+use escalate::{
+    explain, Dataset, EvalOptions, Month, PerformanceRecord, Policy, RuleOutcome as Outcome,
+    SubjectRecord,
+};
 use proptest::prelude::*;
 
 fn as_of() -> Month {
@@ -77,9 +77,9 @@ fn a_chain_of_four_hundred_look_alike_rules() {
     let policy = Policy::parse("chain.policy", text).expect("the chain checks");
     // One warning for each rule but the last, naming the rule that replaces it directly.
     let warnings: Vec<String> = policy
-        .warnings()
-        .iter()
-        .map(|w| w.to_string())
+        .warning_records()
+        .into_iter()
+        .map(|w| w.message)
         .filter(|w| w.contains("can never be reported"))
         .collect();
     assert_eq!(warnings.len(), rules - 1);
@@ -221,7 +221,7 @@ proptest! {
         let with = policy.evaluate(&data, as_of(), &options);
         for s in 0..subjects.len() {
             let subject = format!("s{s}");
-            if data.subject_index(&subject).is_none() {
+            if !data.subject_ids().any(|id| id == subject) {
                 continue;
             }
             let held: Vec<Held> = (0..rules)
@@ -303,9 +303,9 @@ proptest! {
             }
         }
         let found: Vec<String> = policy
-            .warnings()
-            .iter()
-            .map(|w| w.to_string())
+            .warning_records()
+            .into_iter()
+            .map(|w| w.message)
             .filter(|w| w.contains("can never be reported"))
             .collect();
         prop_assert_eq!(found, warnings);

@@ -8,13 +8,10 @@
 //! policy it is compared with. The changed words are chosen so that changing them back in any
 //! output (formatted text, evaluation JSON) gives the output of the policy under test.
 
-use escalate::data::Dataset;
-use escalate::eval::EvalOptions;
-use escalate::fmt::format_source;
-use escalate::month::Month;
-use escalate::policy::Policy;
-use escalate::schema::{FieldType, MetricKind, Schema, Value};
+use escalate::{format_policy, run_tests, Dataset, EvalOptions, Month, Policy, Schema};
 use proptest::prelude::*;
+
+use crate::generated::Shape;
 
 /// Each name the template uses: the v1 word, and a name of the same length that is not one.
 const NAMES: &[(&str, &str)] = &[
@@ -172,7 +169,7 @@ fn the_template_names_every_word() {
 fn v1_words_as_v0_names_check_without_warnings() {
     let policy = checked(true);
     assert!(
-        policy.warnings().is_empty(),
+        policy.warning_records().is_empty(),
         "{}",
         policy.render_warnings(false)
     );
@@ -183,15 +180,16 @@ fn v1_words_as_v0_names_check_without_warnings() {
 
 #[test]
 fn v1_words_as_v0_names_parse_as_v0() {
-    let words = format_source(&policy_text(true)).expect("the policy parses");
-    let others = format_source(&policy_text(false)).expect("the comparison policy parses");
+    let words = format_policy("words.policy", &policy_text(true)).expect("the policy parses");
+    let others =
+        format_policy("others.policy", &policy_text(false)).expect("the comparison policy parses");
     assert_eq!(words, back_to_words(&others));
 }
 
 #[test]
 fn the_policy_tests_pass() {
     let policy = checked(true);
-    let report = escalate::testing::run(&policy);
+    let report = run_tests(&policy);
     let failures: Vec<String> = report
         .tests
         .iter()
@@ -206,53 +204,18 @@ fn the_policy_tests_pass() {
 /// A small random dataset for the schema: a few subjects, six months of figures with gaps,
 /// subject fields and concerns.
 fn generate(schema: &Schema, seed: u64) -> Dataset {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut builder = Dataset::builder(schema);
-    let start: Month = "2026-05".parse().expect("a month");
-    for s in 0..rng.usize(1..5) {
-        let subject = builder.add_subject(&format!("s{s}"));
-        for (m, metric) in schema.metrics.iter().enumerate() {
-            for month in 0..6 {
-                if rng.u8(..8) == 0 {
-                    continue;
-                }
-                let value = match metric.kind {
-                    MetricKind::Percent => rust_decimal::Decimal::from(rng.u8(30..=100)),
-                    MetricKind::Count => rust_decimal::Decimal::from(rng.u8(0..15)),
-                    MetricKind::Number => rust_decimal::Decimal::new(i64::from(rng.u8(0..50)), 1),
-                };
-                builder
-                    .set_metric(subject, m, start.offset(month), value)
-                    .expect("a value for a new month");
-            }
-        }
-        if rng.u8(..4) != 0 {
-            let fields = schema
-                .subject_fields
-                .iter()
-                .map(|f| Some(field_value(&f.ty, &mut rng)))
-                .collect();
-            builder.set_subject_fields(subject, fields);
-        }
-        for c in 0..rng.usize(0..4) {
-            let raised = start.first_day() + chrono::Days::new(rng.u64(0..183));
-            let fields = schema
-                .concern_fields
-                .iter()
-                .map(|f| field_value(&f.ty, &mut rng))
-                .collect();
-            builder.add_concern(subject, &format!("k{s}-{c}"), raised, fields);
-        }
-    }
-    builder.finish()
-}
-
-fn field_value(ty: &FieldType, rng: &mut fastrand::Rng) -> Value {
-    match ty {
-        FieldType::Flag => Value::Flag(rng.bool()),
-        FieldType::OneOf(values) => Value::Enum(rng.u32(..values.len() as u32)),
-        other => panic!("the template declares no {other} field"),
-    }
+    let shape = Shape {
+        subjects: 1..5,
+        first: "2026-05",
+        months: 6,
+        gap_one_in: 8,
+        percent: 30..=100,
+        count: 0..15,
+        no_fields_one_in: 4,
+        concerns: 0..4,
+        concern_days: 183,
+    };
+    crate::generated::dataset(schema, seed, &shape)
 }
 
 proptest! {

@@ -7,10 +7,7 @@
 
 use std::path::PathBuf;
 
-use escalate::data::{DataErrors, DataInput, DataSources, Dataset};
-use escalate::diagnostic::DiagnosticRecord;
-use escalate::eval::EvalOptions;
-use escalate::month::Month;
+use escalate::{DataErrors, DataInput, DataSources, Dataset, DiagnosticRecord, EvalOptions, Month};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -28,13 +25,13 @@ fn problems(kind: &'static str, records: &[DiagnosticRecord]) -> Outcome {
 /// Every problem in a policy's text, as a JSON list of diagnostics.
 #[pyfunction]
 fn check(name: &str, text: &str) -> String {
-    to_json(&escalate::policy::check_text(name, text))
+    to_json(&escalate::check_text(name, text))
 }
 
 /// A checked policy.
 #[pyclass(frozen, module = "escalate._escalate")]
 struct Policy {
-    inner: escalate::policy::Policy,
+    inner: escalate::Policy,
 }
 
 /// One data file: `(kind, name, format, contents)`, where format is `file` (contents is a
@@ -83,10 +80,7 @@ fn date(text: Option<&str>) -> PyResult<Option<chrono::NaiveDate>> {
 }
 
 fn data_records(errors: &DataErrors) -> Vec<DiagnosticRecord> {
-    errors
-        .iter()
-        .map(escalate::data::DataError::record)
-        .collect()
+    errors.iter().map(escalate::DataError::record).collect()
 }
 
 impl Policy {
@@ -106,7 +100,7 @@ impl Policy {
     /// Parses and checks a policy: `(policy, "")`, or `(None, diagnostics json)`.
     #[staticmethod]
     fn from_text(name: &str, text: &str) -> (Option<Policy>, String) {
-        match escalate::policy::Policy::parse(name, text) {
+        match escalate::Policy::parse(name, text) {
             Ok(inner) => (Some(Policy { inner }), String::new()),
             Err(error) => (None, to_json(&error.records())),
         }
@@ -115,7 +109,7 @@ impl Policy {
     /// Reads, parses and checks a policy file: as [`Policy::from_text`].
     #[staticmethod]
     fn from_path(path: PathBuf) -> (Option<Policy>, String) {
-        match escalate::policy::Policy::from_path(path) {
+        match escalate::Policy::from_path(path) {
             Ok(inner) => (Some(Policy { inner }), String::new()),
             Err(error) => (None, to_json(&error.records())),
         }
@@ -153,7 +147,7 @@ impl Policy {
             Err(outcome) => return Ok(outcome),
         };
         for subject in &options.subjects {
-            if let Err(error) = escalate::eval::find_subject(&data, subject) {
+            if let Err(error) = escalate::check_subject(&data, subject) {
                 return Err(PyValueError::new_err(error.to_string()));
             }
         }
@@ -183,7 +177,7 @@ impl Policy {
             Err(outcome) => return Ok(outcome),
         };
         let program = self.inner.program();
-        match escalate::eval::explain(program, &data, as_of, &options, subject, rule, case) {
+        match escalate::explain(program, &data, as_of, &options, subject, rule, case) {
             Ok(explanation) => Ok(("ok", to_json(&explanation))),
             Err(error) => Err(PyValueError::new_err(error.to_string())),
         }
@@ -210,8 +204,7 @@ impl Policy {
             Ok(data) => data,
             Err(outcome) => return Ok(outcome),
         };
-        let backtest =
-            py.detach(|| escalate::history::backtest(&self.inner, &data, from, to, &|_| {}));
+        let backtest = py.detach(|| escalate::backtest(&self.inner, &data, from, to, &|_| {}));
         Ok(("ok", to_json(&backtest)))
     }
 }

@@ -9,10 +9,7 @@
 //!   `{"status": "policy" | "data" | "usage", "diagnostics": [...]}`.
 #![forbid(unsafe_code)]
 
-use escalate::data::{DataInput, DataSources, Dataset};
-use escalate::diagnostic::{DiagnosticRecord, Level};
-use escalate::eval::EvalOptions;
-use escalate::policy::Policy;
+use escalate::{DataInput, DataSources, Dataset, DiagnosticRecord, EvalOptions, Level, Policy};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -28,14 +25,14 @@ pub fn version() -> String {
 /// Every error and warning in a policy's text, as a JSON list (empty when it is clean).
 #[wasm_bindgen]
 pub fn check(policy_text: &str) -> String {
-    to_json(&escalate::policy::check_text(POLICY_NAME, policy_text))
+    to_json(&escalate::check_text(POLICY_NAME, policy_text))
 }
 
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 enum Outcome {
     Ok {
-        evaluation: escalate::eval::Evaluation,
+        evaluation: escalate::Evaluation,
         /// The required actions, one a row (`eval --format csv`).
         csv: String,
     },
@@ -101,10 +98,7 @@ fn run(policy_text: &str, texts: [Option<String>; 4], as_of: &str, on: Option<&s
         Ok(data) => data,
         Err(errors) => {
             return Outcome::Data {
-                diagnostics: errors
-                    .iter()
-                    .map(escalate::data::DataError::record)
-                    .collect(),
+                diagnostics: errors.iter().map(escalate::DataError::record).collect(),
             }
         }
     };
@@ -113,7 +107,7 @@ fn run(policy_text: &str, texts: [Option<String>; 4], as_of: &str, on: Option<&s
         ..EvalOptions::default()
     };
     let evaluation = policy.evaluate(&data, as_of, &options);
-    let csv = escalate::report::csv(&evaluation, policy.program());
+    let csv = escalate::evaluation_csv(&evaluation, policy.program());
     Outcome::Ok { evaluation, csv }
 }
 

@@ -29,12 +29,8 @@ pub struct Threshold {
 }
 
 /// For each metric (by position in the schema), the distinct thresholds the policy compares
-/// it with, in rules and grades, in the order first written.
-pub fn thresholds(program: &Program) -> Vec<Vec<Threshold>> {
-    thresholds_of_rules(program, &vec![true; program.rules.len()])
-}
-
-/// [`thresholds`], counting only the rules marked in `rules` (by position), and every grade.
+/// it with, in the order first written: in the rules marked in `rules` (by position), and in
+/// every grade.
 pub(super) fn thresholds_of_rules(program: &Program, rules: &[bool]) -> Vec<Vec<Threshold>> {
     let mut found = vec![Vec::new(); program.schema.metrics.len()];
     let rules = program
@@ -121,22 +117,11 @@ fn metric_against_number(op: CmpOp, a: &Expr, b: &Expr) -> Option<(usize, Thresh
         (ExprKind::Number(value), ExprKind::Metric(m)) => Some((
             *m,
             Threshold {
-                op: flipped(op),
+                op: op.flipped(),
                 value: Figure::from(*value).to_f64(),
             },
         )),
         _ => None,
-    }
-}
-
-/// The operator with its sides swapped: `a < b` is `b > a`.
-fn flipped(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
     }
 }
 
@@ -474,7 +459,8 @@ rule b "B" {
 "#,
         )
         .unwrap_or_else(|e| panic!("{}", e.render(false)));
-        let found = thresholds(policy.program());
+        let program = policy.program();
+        let found = thresholds_of_rules(program, &vec![true; program.rules.len()]);
         assert_eq!(found[0], vec![threshold(CmpOp::Lt, 80.0)]);
         assert_eq!(
             found[1],
@@ -485,7 +471,7 @@ rule b "B" {
 
     #[test]
     fn thresholds_are_written_with_the_metric_on_the_left() {
-        assert_eq!(flipped(CmpOp::Le), CmpOp::Ge);
+        assert_eq!(CmpOp::Le.flipped(), CmpOp::Ge);
         assert_eq!(
             threshold_text(
                 &Threshold {

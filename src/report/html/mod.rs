@@ -19,8 +19,6 @@ use crate::data::Dataset;
 use crate::program::Program;
 use crate::report::backtest::BacktestReport;
 
-pub use analysis::{thresholds, Threshold};
-
 /// One colour per rule, in file order, from Okabe and Ito's palette for colour-blind
 /// readers; a policy with more rules starts the list again.
 pub const PALETTE: [&str; 8] = [
@@ -35,6 +33,8 @@ pub const CASE_KIND_PALETTE: [&str; 6] = [
 /// The backtest in `report` as one HTML page. `program` and `data` are the policy and data
 /// it was replayed on; `subjects` are the subjects whose timelines to show (when empty, the
 /// subjects with the most new actions, at most 12).
+///
+/// See the example of [`BacktestReport`].
 pub fn backtest(
     report: &BacktestReport,
     program: &Program,

@@ -416,10 +416,12 @@ fn write_subject(
 ) {
     let events = subject_events(b, subject);
     let index = data.subject_index(subject);
+    let name = index.and_then(|s| data.subject_name(s));
     let _ = writeln!(
         out,
-        "<section class=\"subject\" data-subject=\"{0}\">\n<h3>{0}</h3>",
-        escape(subject)
+        "<section class=\"subject\" data-subject=\"{}\">\n<h3>{}</h3>",
+        escape(subject),
+        escape(&crate::report::subject_words(subject, name))
     );
     write_episodes(out, b, &events);
     if index.is_none() {

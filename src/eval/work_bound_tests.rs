@@ -3,16 +3,17 @@
 //! (`check::too_much_work`), or evaluating each condition for each subject takes at most the
 //! checker's bound of steps, which is at most `MAX_CONDITION_STEPS`.
 //!
-//! Steps are counted by the interpreter's own tracer (`escalate::eval::condition_steps`): one
-//! per part of a condition evaluated for a month, and one per value read.
+//! Steps are counted by the interpreter's own tracer ([`super::condition_steps`]): one per
+//! part of a condition evaluated for a month, and one per value read.
 
-use escalate::check::cost::{Costs, MAX_CONDITION_STEPS};
-use escalate::data::{Dataset, PerformanceRecord};
-use escalate::diagnostic::{DiagnosticRecord, Level};
-use escalate::month::Month;
-use escalate::policy::Policy;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+
+use crate::check::cost::{Costs, MAX_CONDITION_STEPS};
+use crate::data::{Dataset, PerformanceRecord};
+use crate::diagnostic::{DiagnosticRecord, Level};
+use crate::month::Month;
+use crate::policy::Policy;
 
 /// A condition built recursively: comparisons of metrics and windows at the leaves, `and`,
 /// `or`, `not`, `for N months` and `in K of the last N months` above them, and the grade `g`
@@ -121,7 +122,7 @@ proptest! {
             .chain(std::iter::once(&program.rules[0].when))
             .map(|c| costs.expr(c))
             .collect();
-        let steps = escalate::eval::condition_steps(program, &data(&policy), as_of());
+        let steps = super::condition_steps(program, &data(&policy), as_of());
         prop_assert_eq!(steps.len(), bounds.len());
         for (taken, bound) in steps.iter().zip(&bounds) {
             prop_assert!(taken <= bound, "{taken} steps, bound {bound}:\n{text}");
@@ -164,7 +165,7 @@ fn grades_reading_grades_multiply() {
 fn a_single_six_hundred_month_window_is_fine() {
     let rule = "(m < 80%) in 3 of the last 600 months and average(m over last 600 months) < 80%";
     let policy = Policy::parse("work.policy", policy_text("m < 80%", rule)).expect("it checks");
-    let steps = escalate::eval::condition_steps(policy.program(), &data(&policy), as_of());
+    let steps = super::condition_steps(policy.program(), &data(&policy), as_of());
     assert!(steps.iter().all(|s| *s <= MAX_CONDITION_STEPS));
     assert!(steps[1] > 600, "the window was evaluated: {steps:?}");
 }

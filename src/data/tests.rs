@@ -4,12 +4,12 @@ use rust_decimal::Decimal;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use escalate::data::{
+use super::{
     ConcernRecord, DataError, DataSources, Dataset, EventRecord, FileFormat, FileKind, Layout,
     PerformanceRecord, SubjectRecord,
 };
-use escalate::month::Month;
-use escalate::schema::{
+use crate::month::Month;
+use crate::schema::{
     CaseKindDef, EventKindDef, FieldDef, FieldType, MetricDef, MetricKind, Schema, Value,
 };
 use proptest::prelude::*;
@@ -114,7 +114,7 @@ fn snapshot(schema: &Schema, data: &Dataset) -> String {
     for id in ids {
         let s = data.subject_index(id).unwrap();
         assert_eq!(data.subject_id(s), id);
-        writeln!(out, "subject {id} row={}", data.has_subject_row(s)).unwrap();
+        writeln!(out, "subject {id}").unwrap();
         if let Some((first, last)) = data.months() {
             for (m, def) in schema.metrics.iter().enumerate() {
                 let mut at = first;
@@ -268,12 +268,13 @@ fn conformance_01_wide_file_with_unused_columns() {
     assert_eq!(data.months(), Some((month("2026-05"), month("2026-10"))));
     let c05 = data.subject_index("c05").unwrap();
     assert_eq!(data.subject_field(c05, 0), Some(&Value::Enum(1)));
-    assert!(data.has_subject_row(c05));
     let summary = data.summary();
     assert_eq!(summary.files.len(), 2);
     assert_eq!(summary.files[0].layout, Some(Layout::Wide));
     assert_eq!(summary.files[0].unused_columns, vec!["cases_per_hour"]);
-    assert_eq!(summary.files[1].unused_columns, vec!["name"]);
+    // The subjects file's `name` column is read, undeclared, as the subjects' display names.
+    assert!(summary.files[1].unused_columns.is_empty());
+    assert_eq!(data.subject_name(c05), Some("Clinician 5"));
     assert_eq!(summary.files[0].rows_used, summary.files[0].rows_read);
 }
 
@@ -376,7 +377,6 @@ fn reads_bom_crlf_quotes_spaces_and_uk_dates() {
     assert_eq!(data.subject_field(c02, 1), None);
     assert_eq!(data.subject_field(c02, 3), None);
     assert_eq!(data.subject_field(c02, 4), Some(&Value::Flag(false)));
-    assert!(!data.has_subject_row(c03));
     assert_eq!(data.subject_field(c03, 0), None);
 
     // Concerns are sorted by date then id; both date forms read the same.
@@ -451,7 +451,7 @@ fn wide_and_long_give_the_same_dataset() {
     assert_eq!(long.summary().files[0].rows_ignored, 1);
     let snap = snapshot(&schema, &wide);
     assert!(snap.contains("callback_in_time 2026-09 = 88\n"), "{snap}");
-    assert!(snap.contains("subject c04 row=false"), "{snap}");
+    assert!(snap.contains("subject c04\n"), "{snap}");
     assert_eq!(snap, snapshot(&schema, &long));
 }
 
@@ -658,7 +658,6 @@ fn empty_and_header_only_files() {
     assert!(data.summary().files.iter().all(|f| f.rows_read == 0));
     assert_eq!(data.metric_value(0, 0, month("2026-10")), None);
     assert_eq!(data.concerns(0), &[]);
-    assert!(!data.has_subject_row(0));
     assert_eq!(data.subject_field(0, 0), None);
 
     // A header that lacks what the policy needs.
@@ -997,7 +996,6 @@ fn builder_builds_what_the_loader_would() {
     assert_eq!(ids, vec!["c", "a", "b"]);
     assert_eq!(data.concerns(c2).len(), 1);
     assert_eq!(data.concerns(7), &[]);
-    assert!(data.has_subject_row(c2) && !data.has_subject_row(c1));
     assert_eq!(data.subject_field(c2, 0), Some(&Value::Enum(2)));
     assert_eq!(data.subject_field(c2, 1), None);
     assert_eq!(data.subject_field(c2, 99), None);
@@ -1619,11 +1617,14 @@ fn events_snapshot(schema: &Schema, data: &Dataset) -> String {
         writeln!(out, "subject {id}").unwrap();
         for (k, def) in schema.event_kinds.iter().enumerate() {
             for event in data.events(s, k) {
-                let case = event.case.map(|c| data.case(c).id.to_string());
+                let case = event.case().map(|c| data.case(c).id.to_string());
                 writeln!(
                     out,
                     "  {} {} {} case={case:?} {:?}",
-                    def.id, event.id, event.date, event.fields
+                    def.id,
+                    data.event_id(event),
+                    event.date,
+                    data.event_fields(event)
                 )
                 .unwrap();
             }
@@ -1652,21 +1653,23 @@ fn good_events_make_events_and_cases() {
     let reviews = data.events(s1, 3);
     assert_eq!(reviews.len(), 1);
     assert_eq!(
-        (&*reviews[0].id, reviews[0].date),
+        (data.event_id(&reviews[0]), reviews[0].date),
         ("E2", date("2026-09-15"))
     );
-    assert_eq!(&*reviews[0].fields, &[Value::Enum(0)]);
-    let c1 = reviews[0].case.unwrap();
+    assert_eq!(data.event_fields(&reviews[0]), &[Value::Enum(0)]);
+    let c1 = reviews[0].case().unwrap();
     assert_eq!(&*data.case(c1).id, "c-1");
     let visits = data.events(s1, 5);
-    assert_eq!(&*visits[0].fields, &[Value::Number(dec("4.0"))]);
-    assert_eq!(visits[0].case, None);
+    assert_eq!(data.event_fields(&visits[0]), &[Value::Number(dec("4.0"))]);
+    assert_eq!(visits[0].case(), None);
     // The concerns are events of the `concern` kind, and open concern_followup cases.
     let concerns = data.events(s1, 0);
     assert_eq!(concerns.len(), 1);
-    assert_eq!(&*concerns[0].id, "K-1");
+    assert_eq!(data.event_id(&concerns[0]), "K-1");
+    assert_eq!(concerns[0].concern(), Some(0));
+    assert!(data.event_fields(&concerns[0]).is_empty());
     let response = &data.events(s1, 6)[0];
-    assert_eq!(response.case, concerns[0].case);
+    assert_eq!(response.case(), concerns[0].case());
 
     let cases: Vec<_> = data
         .cases(s1)
@@ -1800,7 +1803,7 @@ fn an_events_file_alone_is_data() {
         "the policy declares no event kind or case, so `Events.CSV` was not read"
     );
     let record = warning.record();
-    assert_eq!(record.severity, escalate::diagnostic::Level::Warning);
+    assert_eq!(record.severity, crate::diagnostic::Level::Warning);
     assert!(record.file.ends_with("Events.CSV"));
 
     write(&dir, "events.json", "[]");

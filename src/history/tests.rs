@@ -1,0 +1,137 @@
+//! Tests of the replay's internals: months written one at a time, and months that reuse the
+//! truths earlier months worked out. (Tests through the public API are in
+//! `tests/suite/backtest.rs`.)
+
+use proptest::prelude::*;
+
+use super::{backtest, Backtest, Replay};
+use crate::data::{DataSources, Dataset};
+use crate::eval::EvalOptions;
+use crate::month::Month;
+use crate::policy::Policy;
+use crate::report::backtest::{self as report, BacktestReport, CsvWriter};
+
+const PSR: &str = "tests/fixtures/backtest/psr/policy.policy";
+const PSR_DATA: &str = "tests/fixtures/backtest/psr/data";
+
+fn policy(path: &str) -> Policy {
+    Policy::from_path(path).unwrap_or_else(|e| panic!("{}", e.render(false)))
+}
+
+fn data(policy: &Policy, dir: &str) -> Dataset {
+    let sources = DataSources::from_dir(std::path::Path::new(dir)).unwrap();
+    Dataset::load(&policy.program().schema, &sources).unwrap()
+}
+
+fn month(text: &str) -> Month {
+    text.parse().unwrap()
+}
+
+/// Each month's actions and undecided rules are exactly those of `eval` for that month (the
+/// statuses and resolved actions are checked in `tests/suite/backtest.rs`).
+fn assert_months_match_eval(policy: &Policy, data: &Dataset, backtest: &Backtest) {
+    for m in &backtest.months {
+        let evaluation = policy.evaluate(data, m.as_of, &EvalOptions::default());
+        let replayed: Vec<_> = m.actions.iter().map(|a| a.action.clone()).collect();
+        assert_eq!(replayed, evaluation.actions, "{}: actions", m.as_of);
+        assert_eq!(m.undecided, evaluation.undecided, "{}: undecided", m.as_of);
+    }
+}
+
+/// The JSON written month by month, and the CSV written from outlines, are exactly what
+/// serialising the whole backtest gives.
+#[test]
+fn months_written_one_at_a_time_make_the_same_documents() {
+    let cases = [
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2025-11",
+            "2026-10",
+        ),
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2026-10",
+            "2026-10",
+        ),
+        // Months before any data: every list empty.
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2019-01",
+            "2019-03",
+        ),
+        (
+            "policies/contractor_concerns.policy",
+            "examples/data/contractors",
+            "2026-01",
+            "2026-10",
+        ),
+        (PSR, PSR_DATA, "2026-10", "2027-03"),
+    ];
+    for (file, dir, from, to) in cases {
+        let policy = policy(file);
+        let data = data(&policy, dir);
+        let replay = Replay::new(&policy, &data, month(from), month(to));
+        let mut streamed = Vec::new();
+        replay.write_json(&mut streamed, &|_| {}).unwrap();
+        let mut csv = CsvWriter::new(Vec::new()).unwrap();
+        for index in 0..replay.month_count() {
+            csv.month(&replay.month_outline(index)).unwrap();
+        }
+        let csv = String::from_utf8(csv.finish().unwrap()).unwrap();
+        let report = BacktestReport {
+            backtest: replay.into_backtest(&|_| {}),
+            compare: None,
+            agreement: None,
+        };
+        let whole = serde_json::to_string_pretty(&report).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            whole,
+            "{file} {from} {to}"
+        );
+        assert_eq!(csv, report::csv(&report), "{file} {from} {to}");
+    }
+}
+
+/// A policy with a grade and three rules on random conditions (the second replacing the
+/// first, the third written like the first), for the months a backtest reuses.
+fn remembered_policy(grade: &str, first: &str, second: &str) -> String {
+    let rule = |id: &str, when: &str, replaces: &str| {
+        format!(
+            "rule {id} \"{id}\" {{\n  when {when}\n  severity low\n{replaces}  require \"x\"\n  \
+             owner r\n  due 5 working days\n}}\n"
+        )
+    };
+    format!(
+        "policy \"Memo\"\nrole r \"R\"\nmetric m \"M\" percent, higher is better\n\
+         metric n \"N\" count\ngrade g \"G\" {{\n  high when {grade}\n  low otherwise\n}}\n{}{}{}",
+        rule("a", first, ""),
+        rule("b", second, "  replaces a\n"),
+        rule("c", first, ""),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Truths kept from month to month (windows, `for`, `in K of N`, grades, rules written
+    /// alike) give every month exactly what `eval` gives for it.
+    #[test]
+    fn months_that_reuse_earlier_months_agree_with_eval(
+        grade in crate::eval::work_bound_tests::condition(false),
+        first in crate::eval::work_bound_tests::condition(true),
+        second in crate::eval::work_bound_tests::condition(true),
+    ) {
+        let text = remembered_policy(&grade, &first, &second);
+        // The only refusal a well-formed condition can get is the work bound.
+        let Ok(policy) = Policy::parse("memo.policy", text.as_str()) else {
+            return Ok(());
+        };
+        let data = crate::eval::work_bound_tests::data(&policy);
+        let backtest = backtest(&policy, &data, month("2026-05"), month("2026-10"), &|_| {});
+        assert_months_match_eval(&policy, &data, &backtest);
+    }
+}
