@@ -260,6 +260,10 @@ impl<'a> PerformanceHandler<'a> {
                 "did you mean `{best}`? rename the {what} to `{best}` so its figures are read, or \
                  declare a metric `{name}` in the policy"
             ),
+            None if declared.is_empty() => format!(
+                "the policy declares no metrics; declare `{name}` in the policy to use its \
+                 figures, or remove the {what} to silence this warning"
+            ),
             None => format!(
                 "the policy's metrics are {}; declare `{name}` in the policy to use its figures, \
                  or remove the {what} to silence this warning",

@@ -370,7 +370,14 @@ impl Ctx {
             match positions.as_slice() {
                 [] => {
                     let column = name.clone();
-                    let help = help.clone();
+                    // A heading close to the name is pointed at, unless the help already does.
+                    let help = match misspelt_heading(header, needed, name) {
+                        Some(near) if !help.contains(&format!("`{near}`")) => format!(
+                            "{help}; the file has a column headed `{near}`: if that is it, \
+                             rename the heading to `{name}`"
+                        ),
+                        _ => help.clone(),
+                    };
                     self.report(None, |mut at| {
                         at.label = Some("the header".into());
                         at.help = Some(help);
@@ -408,6 +415,17 @@ impl Ctx {
             .map(|(_, name)| name.clone())
             .collect();
     }
+}
+
+/// A heading of the file close to a needed column's `name` that is not itself a needed
+/// column's (a slip such as `subjet`), shortened for quoting.
+fn misspelt_heading(header: &Header, needed: &[(String, String)], name: &str) -> Option<String> {
+    let spare = header
+        .names
+        .iter()
+        .map(String::as_str)
+        .filter(|heading| !needed.iter().any(|(n, _)| n == heading));
+    crate::suggest::closest(name, spare).map(crate::quote::shorten)
 }
 
 /// A cell's bytes with ASCII spaces trimmed, and without the quotes of a value quoted
