@@ -92,10 +92,9 @@ impl crate::data::Handler for ActualHandler<'_> {
         let help = "the first line must name the columns `subject,period,rule` (and optionally \
                     `case` and a free-text column)";
         let needed = ["subject", "period", "rule"].map(|c| (c.to_string(), help.to_string()));
+        // A missing column is reported once, here; the rows are still read (its cells as
+        // absent), so that the problems in the other columns are reported in the same run.
         let found = ctx.require_columns_or_absent(header, &needed);
-        if found.contains(&crate::data::ABSENT) {
-            return false;
-        }
         let [subject, period, rule] = [found[0], found[1], found[2]];
         let case = header.positions("case").first().copied();
         let note = (0..header.names.len())
@@ -123,6 +122,8 @@ impl crate::data::Handler for ActualHandler<'_> {
 
 impl ActualHandler<'_> {
     /// One row, checked against the policy; `None` after reporting what is wrong with it.
+    /// Each column is checked on its own, so that a row with several mistakes (or a file
+    /// lacking a column, reported once at its header) has all of them reported.
     fn read_row<R: Row + ?Sized>(
         &self,
         row: &R,
@@ -136,54 +137,52 @@ impl ActualHandler<'_> {
             Some(column) => Some(cell_text(row, column, ctx).ok()?.to_string()),
             None => None,
         };
-        if subject.is_empty() {
-            bad(
-                ctx,
-                columns.subject,
-                "the subject is empty".to_string(),
-                "give the subject's id",
-            );
-            return None;
-        }
-        let mut ids = vec![(columns.subject, "subject", subject.as_str())];
-        if let (Some(column), Some(case)) = (columns.case, &case) {
-            ids.push((column, "case", case.as_str()));
-        }
-        for (column, what, id) in ids {
-            if let Some(control) = id.chars().find(|c| c.is_control()) {
-                let message = format!(
-                    "the {what} `{}` holds the control character U+{:04X}",
-                    shorten(id),
-                    control as u32
-                );
-                let help =
-                    "remove it: an id cannot hold line breaks, tabs or other invisible characters";
-                bad(ctx, column, message, help);
-                return None;
-            }
-        }
-        let Ok(month) = period.parse::<Month>() else {
-            let message = format!("`{}` is not a month", shorten(&period));
-            bad(
-                ctx,
-                columns.period,
-                message,
-                "write the month as YYYY-MM, e.g. `2026-10`",
-            );
-            return None;
+        let note = match columns.note {
+            Some(column) => cell_text(row, column, ctx).ok()?,
+            None => "",
         };
-        let program = self.program;
-        let Some(index) = program.rule_index(&rule) else {
-            let rules = program.rules.iter().map(|r| r.id.as_str());
-            let help = crate::suggest::did_you_mean(&rule, rules)
-                .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
-            let message = format!("the policy has no rule `{}`", shorten(&rule));
-            bad(ctx, columns.rule, message, &help);
-            return None;
-        };
+        let subject_ok = subject_is_usable(ctx, columns, &subject, case.as_deref());
+        let month = read_month(ctx, columns.period, &period);
+        let index = self.rule_index(ctx, columns.rule, &rule);
         let case = case.filter(|c| !c.is_empty());
+        let case_ok = index.is_some_and(|index| self.case_fits(ctx, columns, index, &rule, &case));
+        match (subject_ok && case_ok, month) {
+            (true, Some(month)) => Some(ActualAction {
+                subject,
+                period: month,
+                rule,
+                case,
+                note: Some(note.to_string()).filter(|n| !n.is_empty()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The position of the rule a row names; `None` after reporting a rule the policy lacks.
+    fn rule_index(&self, ctx: &mut crate::data::Ctx, column: usize, rule: &str) -> Option<usize> {
+        let index = self.program.rule_index(rule);
+        if index.is_none() {
+            let rules = self.program.rules.iter().map(|r| r.id.as_str());
+            let help = crate::suggest::did_you_mean(rule, rules)
+                .unwrap_or_else(|| "use the id of one of the policy's rules".to_string());
+            let message = format!("the policy has no rule `{}`", shorten(rule));
+            bad(ctx, column, message, &help);
+        }
+        index
+    }
+
+    /// Whether the row names a case exactly when its rule is followed for each case;
+    /// reports it when not.
+    fn case_fits(
+        &self,
+        ctx: &mut crate::data::Ctx,
+        columns: &Columns,
+        index: usize,
+        rule: &str,
+        case: &Option<String>,
+    ) -> bool {
         let case_column = columns.case.unwrap_or(columns.rule);
-        let problem = match (program.rules[index].for_each.is_some(), &case) {
+        let problem = match (self.program.rules[index].for_each.is_some(), case) {
             (true, None) => Some((
                 format!("rule `{rule}` is followed for each case, and this row names no case"),
                 "give the case's id in a `case` column",
@@ -198,22 +197,63 @@ impl ActualHandler<'_> {
             )),
             _ => None,
         };
-        if let Some((message, help)) = problem {
-            bad(ctx, case_column, message, help);
-            return None;
+        match problem {
+            Some((message, help)) => {
+                bad(ctx, case_column, message, help);
+                false
+            }
+            None => true,
         }
-        let note = match columns.note {
-            Some(column) => cell_text(row, column, ctx).ok()?,
-            None => "",
-        };
-        Some(ActualAction {
-            subject,
-            period: month,
-            rule,
-            case,
-            note: Some(note.to_string()).filter(|n| !n.is_empty()),
-        })
     }
+}
+
+/// Whether the row's subject (and case) ids can be used: the subject given, neither holding
+/// a control character; reports each that cannot.
+fn subject_is_usable(
+    ctx: &mut crate::data::Ctx,
+    columns: &Columns,
+    subject: &str,
+    case: Option<&str>,
+) -> bool {
+    if subject.is_empty() {
+        bad(
+            ctx,
+            columns.subject,
+            "the subject is empty".to_string(),
+            "give the subject's id",
+        );
+        return false;
+    }
+    let mut ids = vec![(columns.subject, "subject", subject)];
+    if let (Some(column), Some(case)) = (columns.case, case) {
+        ids.push((column, "case", case));
+    }
+    let mut usable = true;
+    for (column, what, id) in ids {
+        if let Some(control) = id.chars().find(|c| c.is_control()) {
+            let message = format!(
+                "the {what} `{}` holds the control character U+{:04X}",
+                shorten(id),
+                control as u32
+            );
+            let help =
+                "remove it: an id cannot hold line breaks, tabs or other invisible characters";
+            bad(ctx, column, message, help);
+            usable = false;
+        }
+    }
+    usable
+}
+
+/// The month of a row's period; `None` after reporting one that is not a month.
+fn read_month(ctx: &mut crate::data::Ctx, column: usize, period: &str) -> Option<Month> {
+    let month = period.parse::<Month>().ok();
+    if month.is_none() {
+        let message = format!("`{}` is not a month", shorten(period));
+        let help = "write the month as YYYY-MM, e.g. `2026-10`";
+        bad(ctx, column, message, help);
+    }
+    month
 }
 
 /// Reports a value of the row that cannot be used, at its column.
