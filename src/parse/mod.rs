@@ -188,6 +188,10 @@ fn without_trailing_trivia(text: &str) -> &str {
 
 /// Where a `#` comment starts in one line, outside quoted text.
 pub(crate) fn comment_start(line: &str) -> Option<usize> {
+    // Most lines have no `#`: a byte search says so without walking the characters.
+    if !line.as_bytes().contains(&b'#') {
+        return None;
+    }
     let mut in_text = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
