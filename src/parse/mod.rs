@@ -5,6 +5,8 @@ mod errors;
 mod events;
 mod expected;
 mod expr;
+#[cfg(test)]
+mod fast_tests;
 mod items;
 mod scan;
 mod shift;
