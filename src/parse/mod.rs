@@ -5,6 +5,8 @@ mod errors;
 mod events;
 mod expected;
 mod expr;
+#[cfg(test)]
+mod fast_tests;
 mod items;
 mod scan;
 mod shift;
@@ -13,7 +15,7 @@ mod slips;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 
 use crate::ast::*;
@@ -155,6 +157,16 @@ fn parse_items(source: &str, mut cache: Option<&mut ItemCache>) -> Recovered {
     builder.recovered(policy)
 }
 
+/// Parses `piece` as `rule` in the grammar's fast mode (`fast_items`), which reads the same
+/// pairs with fewer attempts; `None` when it does not parse, or for the `file` piece (a single
+/// line), so that the caller parses it through `rule` for the errors.
+fn parse_fast(rule: Rule, piece: &str) -> Option<Pairs<'_, Rule>> {
+    match rule {
+        Rule::items => PolicyGrammar::parse(Rule::fast_items, piece).ok(),
+        _ => None,
+    }
+}
+
 /// The pair's span without the spaces and comments pest may keep at its end (after a
 /// repetition that found nothing more).
 fn relative_span(pair: &Pair<Rule>) -> Span {
@@ -178,6 +190,10 @@ fn without_trailing_trivia(text: &str) -> &str {
 
 /// Where a `#` comment starts in one line, outside quoted text.
 pub(crate) fn comment_start(line: &str) -> Option<usize> {
+    // Most lines have no `#`: a byte search says so without walking the characters.
+    if !line.as_bytes().contains(&b'#') {
+        return None;
+    }
     let mut in_text = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
@@ -232,13 +248,14 @@ impl Builder {
         self.offset = range.start;
         let parsed = scan::check_lexical_limits(piece)
             .map_err(|error| error.shifted(range.start))
-            .and_then(|()| {
-                PolicyGrammar::parse(rule, piece).map_err(|error| {
+            .and_then(|()| match parse_fast(rule, piece) {
+                Some(pairs) => Ok(pairs),
+                None => PolicyGrammar::parse(rule, piece).map_err(|error| {
                     // Built once, at the first error: messages name lines ("the `{` on
                     // line 12"), and counting from the top for each would be quadratic.
                     let lines = self.lines.get_or_insert_with(|| LineIndex::new(source));
                     errors::from_pest(source, lines, range.start, error)
-                })
+                }),
             });
         let mut pairs = match parsed {
             Ok(pairs) => pairs,
