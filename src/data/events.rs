@@ -825,6 +825,8 @@ pub(crate) struct CookedEvent {
 impl<'a> Cook for EventHandler<'a> {
     type Recipe = EventRecipe<'a>;
     type Cooked = CookedEvent;
+    /// Each kept row holds its line and place (see [`EventHandler::keep`]).
+    const TAKES_PLACES: bool = true;
 
     fn recipe(&self, width: usize) -> EventRecipe<'a> {
         EventRecipe {

@@ -1123,6 +1123,9 @@ pub(crate) trait Cook: Handler {
     type Recipe: Sync;
     /// A row cooked.
     type Cooked: Send;
+    /// Whether [`Cook::take_cooked`] needs the context at each row's line and place (setting
+    /// it costs a little for every row).
+    const TAKES_PLACES: bool = false;
     /// The recipe, once the header has been read (`width` columns).
     fn recipe(&self, width: usize) -> Self::Recipe;
     /// Cooks a row, on any thread: `None` when it is to be read the usual way (anything but
@@ -1136,8 +1139,8 @@ pub(crate) trait Cook: Handler {
     /// them): to do for the chunk at once what is quicker so, such as looking up its ids
     /// together (see [`Interner::warm`](super::store::Interner::warm)).
     fn before_taking(&mut self, _cooked: &Cooked<Self::Cooked>) {}
-    /// Takes a cooked row, in file order, with the context at its line and place: what
-    /// became of it, or `None` (having changed nothing the usual reading would not) when it
+    /// Takes a cooked row, in file order (with the context at its line and place when
+    /// [`Cook::TAKES_PLACES`]): what became of it, or `None` (having changed nothing the usual reading would not) when it
     /// is to be read the usual way after all.
     fn take_cooked(
         &mut self,
@@ -1214,18 +1217,26 @@ fn take_chunk<H: Cook>(
     handler: &mut H,
     ctx: &mut Ctx,
 ) -> ChunkPlace {
+    let file_place = |at: RecordAt| place.of(chunk, at);
+    let set_place = |ctx: &mut Ctx, (line, byte): (usize, u64)| {
+        ctx.line = line;
+        ctx.anchor = Anchor::Csv { byte, field: None };
+    };
     handler.before_taking(cooked);
     for (at, row) in &cooked.rows {
-        let (line, byte) = place.of(chunk, *at);
         let taken = row.as_ref().and_then(|row| {
-            ctx.line = line;
-            ctx.anchor = Anchor::Csv { byte, field: None };
+            if H::TAKES_PLACES {
+                set_place(ctx, file_place(*at));
+            }
             handler.take_cooked(row, cooked, ctx)
         });
         match taken {
             Some(outcome) => ctx.count(outcome),
-            None => take_record_at(chunk, at.byte, (line, byte), width, handler, ctx),
+            None => take_record_at(chunk, at.byte, file_place(*at), width, handler, ctx),
         }
+    }
+    if let Some((at, _)) = cooked.rows.last() {
+        set_place(ctx, file_place(*at));
     }
     place.after(chunk, cooked.lines)
 }
