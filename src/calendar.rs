@@ -309,18 +309,35 @@ fn count_weekdays(after: NaiveDate, through: NaiveDate) -> u32 {
     weekdays
 }
 
-/// The `n`th working day after `after`, stepping one day at a time; the caller makes sure
-/// it falls within the year whose sorted holidays are given.
+/// The `n`th working day after `after`; the caller makes sure it falls within the year whose
+/// sorted holidays are given. Without stepping a day at a time: the `n`th weekday, then as
+/// many weekdays again as holidays were passed on weekdays, until none is (holidays are few,
+/// so this takes one or two rounds).
 fn nth_working_day_after(after: NaiveDate, n: u32, holidays: &[NaiveDate]) -> Option<NaiveDate> {
-    let mut date = after;
-    let mut remaining = n;
+    let (mut from, mut remaining) = (after, n);
     while remaining > 0 {
-        date = date.succ_opt()?;
-        if !is_weekend(date) && holidays.binary_search(&date).is_err() {
-            remaining -= 1;
-        }
+        let to = nth_weekday_after(from, remaining)?;
+        let start = holidays.partition_point(|date| *date <= from);
+        let end = holidays.partition_point(|date| *date <= to);
+        let passed = holidays[start..end]
+            .iter()
+            .filter(|date| !is_weekend(**date))
+            .count();
+        from = to;
+        remaining = u32::try_from(passed).ok()?;
     }
-    Some(date)
+    Some(from)
+}
+
+/// The `n`th Monday to Friday after `after` (`n` at least 1), by week arithmetic.
+fn nth_weekday_after(after: NaiveDate, n: u32) -> Option<NaiveDate> {
+    // After a Saturday or Sunday, the weekdays are those after the Friday before.
+    let weekday = after.weekday().num_days_from_monday().min(4);
+    let (weeks, rest) = ((n - 1) / 5, (n - 1) % 5 + 1);
+    let weekend = if weekday + rest >= 5 { 2 } else { 0 };
+    let days = i64::from(weeks) * 7 + i64::from(rest + weekend);
+    let days = days - i64::from(after.weekday().num_days_from_monday() - weekday);
+    after.checked_add_days(Days::new(u64::try_from(days).ok()?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,6 +719,42 @@ mod working_days_between_tests {
             calendar.working_days_between(date("2026-12-31"), date("2026-12-31")),
             0
         );
+    }
+
+    /// The `n`th working day after `after`, a day at a time (what `nth_working_day_after`
+    /// works out without stepping).
+    fn stepping(calendar: &Calendar, after: NaiveDate, n: u32) -> NaiveDate {
+        let (mut date, mut remaining) = (after, n);
+        while remaining > 0 {
+            date = date.succ_opt().unwrap();
+            remaining -= u32::from(calendar.is_working_day(date));
+        }
+        date
+    }
+
+    #[test]
+    fn adds_working_days_as_stepping_a_day_at_a_time_does() {
+        let calendar = Calendar::default().with_holidays([date("2026-12-24"), date("2027-01-02")]);
+        let weekends_only = Calendar::new(CalendarKind::WeekendsOnly, [date("2026-06-05")]);
+        // Every day of the week, either side of Easter, Christmas and the new year.
+        let starts = [
+            "2026-03-28",
+            "2026-05-29",
+            "2026-12-19",
+            "2027-12-20",
+            "2029-12-15",
+        ];
+        for calendar in [&calendar, &weekends_only] {
+            for start in starts {
+                for offset in 0..9 {
+                    let after = date(start) + chrono::Duration::days(offset);
+                    for n in 0..40 {
+                        let due = calendar.add_working_days(after, n);
+                        assert_eq!(due, Some(stepping(calendar, after, n)), "{after} + {n}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -15,8 +15,8 @@ use super::store::{
 };
 use super::summary::FileFormat;
 use super::table::{
-    cell_bytes, cell_text, is_printable_ascii, normalise_heading, required_text, Ctx, Handler,
-    Header, Outcome, Prepare, Row,
+    cell_bytes, cell_text, is_printable_ascii, normalise_heading, plain_shape, required_text, Cook,
+    Cooked, Ctx, Handler, Header, Outcome, Row,
 };
 use super::SubjectIndex;
 use crate::schema::{FieldType, Schema, Value};
@@ -26,11 +26,6 @@ const ID: usize = 0;
 const SUBJECT: usize = 1;
 const KIND: usize = 2;
 const DATE: usize = 3;
-
-/// The slots of [`Prepare::ids`]: the subject ids go to [`Kept::subjects`], the case ids to
-/// [`Kept::file_cases`].
-const PREPARED_SUBJECT: usize = 0;
-const PREPARED_CASE: usize = 1;
 
 /// Where a kept row is in its file, for messages, in 8 bytes (a million rows may be kept): a
 /// CSV record's first byte (as [`Anchor::Csv`] with no field), or, with [`RowAnchor::KEPT`]
@@ -58,7 +53,7 @@ struct CaseState {
 }
 
 /// Where the file's columns are, and what each event kind needs of a row.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Layout {
     /// id, subject, kind and date.
     columns: [usize; 4],
@@ -200,8 +195,7 @@ struct Kept {
     anchors: Vec<RowAnchor>,
     /// The subject ids of the rows, each kept once, by key.
     subjects: Interner,
-    /// The case ids of the rows, each kept once, by key (numbered on the reading thread of a
-    /// CSV file, in [`PREPARED_CASE`]).
+    /// The case ids of the rows, each kept once, by key.
     file_cases: Interner,
     /// For each case id whose opening row was rejected, that row's line.
     rejected_openers: IdMap<usize>,
@@ -239,6 +233,11 @@ pub(crate) struct EventHandler<'a> {
     schema: &'a Schema,
     layout: Layout,
     kept: Kept,
+    /// The keys of the subject and case ids of the cooked rows of the chunk being taken, by
+    /// the rows' positions (see [`CookedEvent::row`]).
+    cooked_keys: Vec<(u32, Option<u32>)>,
+    /// Room for the hashes of a chunk's ids.
+    hashes: Vec<u64>,
 }
 
 /// The rows' event ids, indexed to find those used twice: the first row of each id, by the
@@ -257,6 +256,8 @@ impl<'a> EventHandler<'a> {
             schema,
             layout: Layout::new(schema),
             kept: Kept::default(),
+            cooked_keys: Vec::new(),
+            hashes: Vec::new(),
         }
     }
 
@@ -314,17 +315,6 @@ fn index_id(index: &mut IdIndex, kept: &Kept, at: usize, hash: u64) -> Option<us
 #[inline]
 fn plain_id(bytes: &[u8]) -> Option<&[u8]> {
     (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
-}
-
-/// A plain id cell (see [`plain_id`]) of `slot` in [`Prepare::ids`]: `Ok` with its key when
-/// the reading thread numbered it (it numbers plain ids only), else `Err` with its bytes, to be
-/// numbered once the row is known good; `None` when it is not plain.
-#[inline]
-fn plain_key<R: Row + ?Sized>(row: &R, column: usize, slot: usize) -> Option<Result<u32, &[u8]>> {
-    match row.prepared_id(slot) {
-        Some(key) => Some(Ok(key)),
-        None => plain_id(cell_bytes(row, column)).map(Err),
-    }
 }
 
 impl EventHandler<'_> {
@@ -579,79 +569,109 @@ impl EventHandler<'_> {
     }
 }
 
-impl EventHandler<'_> {
+/// A plain row's cells, read by [`Layout::plain_event`].
+struct PlainEvent<'r> {
+    id: &'r [u8],
+    subject: &'r [u8],
+    kind: usize,
+    date: NaiveDate,
+    /// The case id, for a kind in a case kind.
+    case: Option<&'r [u8]>,
+}
+
+impl Layout {
     /// Reads a row whose cells are all plain and right, without the machinery that reports
-    /// problems: `false`, having kept nothing, when some cell needs a closer look. The row is
-    /// then read by [`EventHandler::checked_row`], which keeps exactly what this would have,
-    /// so the two give the same rows; this one is for speed (a million rows are usual).
-    fn plain_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &Ctx) -> bool {
-        let [id, subject, kind, date] = self.layout.columns;
-        let (Some(id), Some(subject)) = (
-            plain_id(cell_bytes(row, id)),
-            plain_key(row, subject, PREPARED_SUBJECT),
-        ) else {
-            return false;
-        };
-        let Some(kind) = self.layout.kind(self.schema, cell_bytes(row, kind)) else {
-            return false;
-        };
-        let Some(Some(date)) = iso_date(cell_bytes(row, date)) else {
-            return false;
-        };
-        let Some(case) = self.plain_case(row, kind) else {
-            return false;
-        };
-        let start = self.kept.events.values.len();
-        if !self.plain_fields(row, kind) {
-            self.kept.events.values.truncate(start);
-            return false;
+    /// problems, its fields onto `values`: `None`, having added nothing, when some cell needs
+    /// a closer look. The row is then read by [`EventHandler::checked_row`], which keeps
+    /// exactly what this would have, so the two give the same rows; this one is for speed (a
+    /// million rows are usual).
+    fn plain_event<'r, R: Row + ?Sized>(
+        &self,
+        schema: &Schema,
+        row: &'r R,
+        values: &mut Vec<Value>,
+    ) -> Option<PlainEvent<'r>> {
+        let [id, subject, kind, date] = self.columns;
+        let id = plain_id(cell_bytes(row, id))?;
+        let subject = plain_id(cell_bytes(row, subject))?;
+        let kind = self.kind(schema, cell_bytes(row, kind))?;
+        let date = iso_date(cell_bytes(row, date))??;
+        let case = self.plain_case(schema, row, kind)?;
+        let start = values.len();
+        if !self.plain_fields(schema, row, kind, values) {
+            values.truncate(start);
+            return None;
         }
-        let subject = subject.unwrap_or_else(|text| self.kept.subjects.key_bytes(text));
-        let case =
-            case.map(|case| case.unwrap_or_else(|text| self.kept.file_cases.key_bytes(text)));
-        self.keep(ctx, subject, id, kind, date, case, start);
-        true
+        Some(PlainEvent {
+            id,
+            subject,
+            kind,
+            date,
+            case,
+        })
     }
 
-    /// A plain row's case id (see [`EventHandler::plain_row`] and [`plain_key`]): `Some(Some)`
-    /// for a kind in a case kind, `Some(None)` for a subject event with its `case` cell empty.
-    #[allow(clippy::type_complexity)]
+    /// A plain row's case id (see [`Layout::plain_event`]): `Some(Some)` for a kind in a case
+    /// kind, `Some(None)` for a subject event with its `case` cell empty.
     fn plain_case<'r, R: Row + ?Sized>(
         &self,
+        schema: &Schema,
         row: &'r R,
         kind: usize,
-    ) -> Option<Option<Result<u32, &'r [u8]>>> {
-        let in_case = self.schema.event_kinds[kind].case.is_some();
-        match self.layout.case_column {
-            Some(column) if in_case => plain_key(row, column, PREPARED_CASE).map(Some),
+    ) -> Option<Option<&'r [u8]>> {
+        let in_case = schema.event_kinds[kind].case.is_some();
+        match self.case_column {
+            Some(column) if in_case => plain_id(cell_bytes(row, column)).map(Some),
             Some(column) => cell_bytes(row, column).is_empty().then_some(None),
             None => (!in_case).then_some(None),
         }
     }
 
-    /// Parses a plain row's fields (see [`EventHandler::plain_row`]) onto the kept values:
-    /// `false` when one is not plain or not right, or a field of another kind has a value.
-    fn plain_fields<R: Row + ?Sized>(&mut self, row: &R, kind: usize) -> bool {
-        let Some(cells) = &self.layout.field_cells[kind] else {
+    /// Parses a plain row's fields (see [`Layout::plain_event`]) onto `values`: `false` when
+    /// one is not plain or not right, or a field of another kind has a value.
+    fn plain_fields<R: Row + ?Sized>(
+        &self,
+        schema: &Schema,
+        row: &R,
+        kind: usize,
+        values: &mut Vec<Value>,
+    ) -> bool {
+        let Some(cells) = &self.field_cells[kind] else {
             return false;
         };
         for &(column, field) in cells {
             let bytes = cell_bytes(row, column);
-            let exact = self.layout.exact_values[field]
+            let exact = self.exact_values[field]
                 .iter()
                 .find(|(text, _)| **text == *bytes);
             let value = match exact {
                 Some((_, value)) => value.clone(),
-                None => match plain_field(&self.schema.event_fields[field].ty, bytes) {
+                None => match plain_field(&schema.event_fields[field].ty, bytes) {
                     Some(value) => value,
                     None => return false,
                 },
             };
-            self.kept.events.values.push(value);
+            values.push(value);
         }
-        self.layout.idle_columns[kind]
+        self.idle_columns[kind]
             .iter()
             .all(|&column| cell_bytes(row, column).is_empty())
+    }
+}
+
+impl EventHandler<'_> {
+    /// Keeps a row whose cells are all plain and right (see [`Layout::plain_event`]): `false`,
+    /// having kept nothing, when some cell needs a closer look.
+    fn plain_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &Ctx) -> bool {
+        let start = self.kept.events.values.len();
+        let values = &mut self.kept.events.values;
+        let Some(event) = self.layout.plain_event(self.schema, row, values) else {
+            return false;
+        };
+        let subject = self.kept.subjects.key_bytes(event.subject);
+        let case = event.case.map(|case| self.kept.file_cases.key_bytes(case));
+        self.keep(ctx, subject, event.id, event.kind, event.date, case, start);
+        true
     }
 
     /// Reads a row cell by cell, reporting every problem found; keeps it when there is none.
@@ -669,13 +689,8 @@ impl EventHandler<'_> {
         let case = kind.map(|k| self.case(row, k, ctx));
         match (id, subject, kind, date, fields, case) {
             (Some(id), Some(subject), Some(kind), Some(date), Some(fields), Some(Ok(case))) => {
-                let subject = row
-                    .prepared_id(PREPARED_SUBJECT)
-                    .unwrap_or_else(|| self.kept.subjects.key(subject));
-                let case = case.map(|case| {
-                    row.prepared_id(PREPARED_CASE)
-                        .unwrap_or_else(|| self.kept.file_cases.key(case))
-                });
+                let subject = self.kept.subjects.key(subject);
+                let case = case.map(|case| self.kept.file_cases.key(case));
                 let start = self.kept.events.values.len();
                 self.kept.events.values.extend(fields);
                 self.keep(ctx, subject, id.as_bytes(), kind, date, case, start);
@@ -720,25 +735,6 @@ impl EventHandler<'_> {
 }
 
 impl Handler for EventHandler<'_> {
-    fn prepare(&self) -> Prepare {
-        let mut ids = vec![self.layout.columns[SUBJECT]];
-        ids.extend(self.layout.case_column);
-        Prepare { ids }
-    }
-
-    fn lend_interners(&mut self) -> Vec<Interner> {
-        vec![
-            std::mem::take(&mut self.kept.subjects),
-            std::mem::take(&mut self.kept.file_cases),
-        ]
-    }
-
-    fn return_interners(&mut self, interners: Vec<Interner>) {
-        let mut interners = interners.into_iter();
-        self.kept.subjects = interners.next().unwrap_or_default();
-        self.kept.file_cases = interners.next().unwrap_or_default();
-    }
-
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
         let csv = matches!(ctx.format, FileFormat::Csv | FileFormat::Xlsx);
         // A missing column is reported once, here; the rows are still read (its cells as
@@ -775,6 +771,134 @@ impl Handler for EventHandler<'_> {
             return Outcome::Used;
         }
         self.checked_row(row, ctx)
+    }
+}
+
+/// What cooking an events row needs (see [`Cook`]).
+pub(crate) struct EventRecipe<'a> {
+    schema: &'a Schema,
+    layout: Layout,
+    width: usize,
+}
+
+/// An id of a cooked row: where it is in [`Cooked::text`], and its [`id_hash`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CookedId {
+    start: u32,
+    end: u32,
+    hash: u64,
+}
+
+impl CookedId {
+    /// Copies an id into the cooked text.
+    fn new(text: &mut Vec<u8>, id: &[u8]) -> CookedId {
+        let start = text.len() as u32;
+        text.extend_from_slice(id);
+        CookedId {
+            start,
+            end: text.len() as u32,
+            hash: id_hash(id),
+        }
+    }
+
+    fn bytes<'c>(&self, cooked: &'c Cooked<CookedEvent>) -> &'c [u8] {
+        &cooked.text[self.start as usize..self.end as usize]
+    }
+}
+
+/// A plain events row (see [`Layout::plain_event`]) cooked on any thread: its ids in
+/// [`Cooked::text`], its fields in [`Cooked::values`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CookedEvent {
+    /// Its position among its chunk's rows, where [`Cook::before_taking`] puts the keys of
+    /// its subject and case ids.
+    row: u32,
+    id: CookedId,
+    subject: CookedId,
+    case: Option<CookedId>,
+    kind: u32,
+    date: NaiveDate,
+    /// Where its fields are in [`Cooked::values`].
+    fields: (u32, u32),
+}
+
+impl<'a> Cook for EventHandler<'a> {
+    type Recipe = EventRecipe<'a>;
+    type Cooked = CookedEvent;
+    /// Each kept row holds its line and place (see [`EventHandler::keep`]).
+    const TAKES_PLACES: bool = true;
+
+    fn recipe(&self, width: usize) -> EventRecipe<'a> {
+        EventRecipe {
+            schema: self.schema,
+            layout: self.layout.clone(),
+            width,
+        }
+    }
+
+    #[inline]
+    fn cook<R: Row + ?Sized>(
+        recipe: &EventRecipe<'a>,
+        row: &R,
+        into: &mut Cooked<CookedEvent>,
+    ) -> Option<CookedEvent> {
+        if !plain_shape(row, recipe.width) {
+            return None;
+        }
+        let start = into.values.len() as u32;
+        let event = recipe
+            .layout
+            .plain_event(recipe.schema, row, &mut into.values)?;
+        Some(CookedEvent {
+            row: into.rows.len() as u32,
+            id: CookedId::new(&mut into.text, event.id),
+            subject: CookedId::new(&mut into.text, event.subject),
+            case: event.case.map(|case| CookedId::new(&mut into.text, case)),
+            kind: event.kind as u32,
+            date: event.date,
+            fields: (start, into.values.len() as u32),
+        })
+    }
+
+    /// Numbers the chunk's subject ids, then its case ids, each looked up together (see
+    /// [`Interner::warm`]): the rows come in date order, so their ids are anywhere in the
+    /// tables, and looked up one by one each would wait for memory.
+    fn before_taking(&mut self, cooked: &Cooked<CookedEvent>) {
+        self.cooked_keys.clear();
+        self.cooked_keys.resize(cooked.rows.len(), (0, None));
+        let rows = || cooked.rows.iter().filter_map(|(_, row)| row.as_ref());
+        self.hashes.clear();
+        self.hashes.extend(rows().map(|row| row.subject.hash));
+        self.kept.subjects.warm(&self.hashes);
+        for row in rows() {
+            let (id, keys) = (row.subject, &mut self.cooked_keys[row.row as usize]);
+            keys.0 = self.kept.subjects.key_hashed(id.hash, id.bytes(cooked));
+        }
+        self.hashes.clear();
+        self.hashes
+            .extend(rows().filter_map(|row| Some(row.case?.hash)));
+        self.kept.file_cases.warm(&self.hashes);
+        for row in rows() {
+            let Some(id) = row.case else { continue };
+            let key = self.kept.file_cases.key_hashed(id.hash, id.bytes(cooked));
+            self.cooked_keys[row.row as usize].1 = Some(key);
+        }
+    }
+
+    #[inline]
+    fn take_cooked(
+        &mut self,
+        row: &CookedEvent,
+        from: &Cooked<CookedEvent>,
+        ctx: &mut Ctx,
+    ) -> Option<Outcome> {
+        let (subject, case) = self.cooked_keys[row.row as usize];
+        let start = self.kept.events.values.len();
+        let fields = &from.values[row.fields.0 as usize..row.fields.1 as usize];
+        self.kept.events.values.extend_from_slice(fields);
+        let (id, kind) = (row.id.bytes(from), row.kind as usize);
+        self.keep(ctx, subject, id, kind, row.date, case, start);
+        Some(Outcome::Used)
     }
 }
 
@@ -1344,7 +1468,7 @@ mod tests {
 
     use super::*;
     use crate::data::summary::FileKind;
-    use crate::data::table::TextRow;
+    use crate::data::table::{read_csv, read_csv_in_chunks, TextRow};
 
     const POLICY: &str = r#"policy "p"
 version "1"
@@ -1570,5 +1694,87 @@ case psr_plan "Plan" {
         let row = text_row("E3,s1,visit,02/03/2026,,,,,,,,");
         assert!(!handler.plain_row(&row, &ctx));
         assert_eq!(handler.kept.len(), 2);
+    }
+
+    /// What reading `text` as an events file gives, row by row (`None`) or in chunks of about
+    /// so many bytes cooked on threads: its errors, summary, rejected lines and place, and the
+    /// rows kept with their places.
+    fn read_file(text: &str, chunks: Option<usize>) -> String {
+        let schema = schema();
+        let mut ctx = Ctx::new("events.csv".into(), FileKind::Events, FileFormat::Csv);
+        ctx.bytes = Some(std::sync::Arc::from(text.as_bytes()));
+        let mut handler = EventHandler::new(&schema);
+        match chunks {
+            Some(size) => read_csv_in_chunks(&mut handler, &mut ctx, size),
+            None => read_csv(&mut handler, &mut ctx),
+        }
+        let anchors: Vec<u64> = handler.kept.anchors.iter().map(|a| a.0).collect();
+        format!(
+            "{:?}\n{:?}\n{:?} {:?}\n{:?}\n{anchors:?} {}",
+            ctx.errors,
+            ctx.summary,
+            ctx.rejected_lines,
+            (ctx.line, &ctx.anchor),
+            kept(&handler),
+            handler.kept.rejected_openers.len(),
+        )
+    }
+
+    /// An events file of `rows` (see [`row`]), each written in one of a few shapes: as it is,
+    /// short, with a cell too many (empty or not), or after an empty line.
+    fn file(rows: &[(Vec<String>, usize)], crlf: bool) -> String {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("{}{end}", COLUMNS.join(","));
+        for (cells, shape) in rows {
+            let line = cells.join(",");
+            match shape % 8 {
+                0 => text.push_str(&format!("{}{end}", cells[..4].join(","))),
+                1 => text.push_str(&format!("{line},{end}")),
+                2 => text.push_str(&format!("{line},x{end}")),
+                3 => text.push_str(&format!("{end}{line}{end}")),
+                _ => text.push_str(&format!("{line}{end}")),
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn chunks_read_an_events_file_as_rows_do() {
+        let text = "id,subject,kind,date,case,placement,outcome,attended,visits,cost,note,next\n\
+            E1,s1,request_accepted,2026-03-02,c-1,external,,,,,,\n\
+            E2,s1,touch_point,2026-03-03,c-1,,,yes,,,,\n\
+            E2,s2,touch_point,2026-03-04,c-1,,,no,,,,\n\
+            E3,s1,visit,2026-03-05,,,,,4,2.50,\"at home, late\",2026-04-01\n\
+            \n\
+            E4,s1,touch_point,2026-13-04,c-1,,,yes,,,,\n\
+            E5,s1,review_held,2026-03-06,c-9,,improving,,,,,\n";
+        let rows = read_file(text, None);
+        for size in [1, 7, 30, 4096] {
+            assert_eq!(read_file(text, Some(size)), rows, "chunks of {size}");
+        }
+        // The quoted row (read the usual way) and the plain ones are kept with their lines
+        // and places; the bad date is reported at its line. (The id used twice is found once
+        // every row is read, by `EventHandler::finish`.)
+        assert!(rows.contains(r#"Text(\"at home, late\"), Date(2026-04-01)] line 5"#));
+        assert!(rows.contains(r#""E5 s1 2 2026-03-06 Some(\"c-9\") [Enum(0)] line 8"]"#));
+        assert!(rows.contains("[75, 128, 171, 213, 318]"));
+        assert!(rows.contains("BadDate { text: \"2026-13-04\", column: \"date\" }"));
+        assert!(rows.contains("line: 6, column: 4"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Reading in chunks keeps the rows, places and errors that reading row by row does,
+        /// whatever the rows (plain or not) and however the file is cut.
+        #[test]
+        fn chunks_give_the_rows_and_errors_that_rows_do(
+            rows in prop::collection::vec((row(), 0usize..8), 0..30),
+            crlf in any::<bool>(),
+            size in 1usize..300,
+        ) {
+            let text = file(&rows, crlf);
+            prop_assert_eq!(read_file(&text, Some(size)), read_file(&text, None), "{}", text);
+        }
     }
 }

@@ -734,13 +734,7 @@ fn load_file(
     let parsed = match kind {
         FileKind::Performance => {
             let mut handler = PerformanceHandler::new(schema, data);
-            let parsed = match ctx.format {
-                FileFormat::Csv => {
-                    table::read_csv_cooked(&mut handler, &mut ctx);
-                    Parsed::Csv
-                }
-                _ => read(&mut handler, &mut ctx),
-            };
+            let parsed = read_cooked(&mut handler, &mut ctx);
             handler.finish(&ctx);
             let plan = handler.plan.clone();
             if let Some(plan) = plan {
@@ -779,7 +773,7 @@ struct EventsRead<'a> {
 fn read_events<'a>(input: &DataInput, schema: &'a Schema) -> EventsRead<'a> {
     let mut ctx = input_ctx(input, FileKind::Events);
     let mut handler = EventHandler::new(schema);
-    let parsed = read(&mut handler, &mut ctx);
+    let parsed = read_cooked(&mut handler, &mut ctx);
     handler.index_ids();
     EventsRead {
         handler,
@@ -823,6 +817,18 @@ fn finish_file(ctx: Ctx, data: &mut DatasetBuilder, errors: &mut Vec<DataError>)
     let (file_errors, summary) = ctx.into_errors();
     data.summary.files.push(summary);
     errors.extend(file_errors);
+}
+
+/// [`read`] with a CSV file's rows cooked in chunks on several threads (see
+/// [`table::read_csv_cooked`]).
+fn read_cooked<H: table::Cook>(handler: &mut H, ctx: &mut Ctx) -> Parsed {
+    match ctx.format {
+        FileFormat::Csv => {
+            table::read_csv_cooked(handler, ctx);
+            Parsed::Csv
+        }
+        _ => read(handler, ctx),
+    }
 }
 
 /// Reads a file of the context's format.

@@ -10,8 +10,8 @@ use super::error::{DataError, DataErrorKind, DataWarning, DataWarningKind};
 use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
-    cell_bytes, cell_text, is_blank, normalise_heading, trimmed_text, Cook, Cooked, Ctx, Handler,
-    Header, Outcome, Row, ABSENT,
+    cell_bytes, cell_text, normalise_heading, plain_shape, trimmed_text, Cook, Cooked, Ctx,
+    Handler, Header, Outcome, Row, ABSENT,
 };
 use super::SubjectIndex;
 use crate::month::Month;
@@ -699,12 +699,6 @@ fn push_text(into: &mut Cooked<CookedRow>, text: &[u8]) -> (u32, u32) {
     let start = into.text.len() as u32;
     into.text.extend_from_slice(text);
     (start, into.text.len() as u32)
-}
-
-/// Whether a row has the header's width (or more, blank), as [`Ctx`]'s usual check wants.
-fn plain_shape<R: Row + ?Sized>(row: &R, width: usize) -> bool {
-    let len = row.len();
-    len == width || (len > width && (width..len).all(|i| is_blank(row.cell(i))))
 }
 
 /// A metric's figure from its cell: [`Packed::MISSING`] when empty; `None` when it is anything

@@ -15,9 +15,9 @@ use super::cell::{problem_error, Expect, Problem};
 use super::error::{Anchor, DataError, DataErrorKind, DataLocation, Site, Snippet};
 use super::input::Contents;
 use super::open::RowLimit;
-use super::store::{id_hash, Interner};
 use super::summary::{FileFormat, FileKind, FileSummary};
 use crate::number::Packed;
+use crate::schema::Value;
 
 /// The position of a needed column that the file lacks (see
 /// [`Ctx::require_columns_or_absent`]): its cells read as empty, and their problems are not
@@ -32,44 +32,6 @@ pub(crate) const MAX_ERRORS_PER_FILE: usize = 200;
 pub(crate) trait Row {
     fn len(&self) -> usize;
     fn cell(&self, i: usize) -> &[u8];
-    /// The key of the `slot`th id of [`Prepare::ids`] in its interner (see
-    /// [`Handler::lend_interners`]), when the reading thread already numbered it, which it does
-    /// for plain ids only: not empty, and printable ASCII once trimmed (see
-    /// [`is_printable_ascii`]). `None` for any other cell, or a row not read by [`read_csv`].
-    #[inline]
-    fn prepared_id(&self, _slot: usize) -> Option<u32> {
-        None
-    }
-}
-
-/// Cells a handler wants read ahead, on the thread that reads the CSV.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Prepare {
-    /// Columns of ids to number on the reading thread, each with its own interner (the
-    /// handler's, lent for the reading: see [`Handler::lend_interners`]). Only plain ids are
-    /// numbered (see [`Row::prepared_id`]), whose text is that of [`cell_text`].
-    pub ids: Vec<usize>,
-}
-
-/// A record with its ids numbered ahead.
-struct PreparedRow<'a> {
-    record: &'a ByteRecord,
-    ids: &'a [Option<u32>],
-}
-
-impl Row for PreparedRow<'_> {
-    #[inline]
-    fn len(&self) -> usize {
-        self.record.len()
-    }
-    #[inline]
-    fn cell(&self, i: usize) -> &[u8] {
-        self.record.get(i).unwrap_or(b"")
-    }
-    #[inline]
-    fn prepared_id(&self, slot: usize) -> Option<u32> {
-        self.ids.get(slot).copied().flatten()
-    }
 }
 
 impl Row for ByteRecord {
@@ -143,17 +105,6 @@ pub(crate) trait Handler {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool;
     /// Reads one data row.
     fn row<R: Row + ?Sized>(&mut self, row: &R, ctx: &mut Ctx) -> Outcome;
-    /// Cells to parse ahead on the reading thread (asked after the header was accepted).
-    fn prepare(&self) -> Prepare {
-        Prepare::default()
-    }
-    /// The interners of [`Prepare::ids`], one per column, lent to the reading thread while
-    /// a CSV file is read and given back with [`Handler::return_interners`].
-    fn lend_interners(&mut self) -> Vec<Interner> {
-        Vec::new()
-    }
-    /// Takes back the interners of [`Handler::lend_interners`], with the ids read added.
-    fn return_interners(&mut self, _interners: Vec<Interner>) {}
 }
 
 /// The state of reading one file: where we are, the errors so far, and the summary.
@@ -725,23 +676,18 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     let Some(width) = take_header(read, &record, handler, ctx) else {
         return;
     };
-    // A second thread parses batches of records (and numbers the ids in them) while this
-    // one checks and stores the previous batch. Should no thread be available, the same
-    // work is done here, one batch after another.
-    let prepare = handler.prepare();
-    let mut interners = handler.lend_interners();
-    interners.resize_with(prepare.ids.len(), Interner::default);
+    // A second thread parses batches of records while this one checks and stores the
+    // previous batch. Should no thread be available, the same work is done here, one batch
+    // after another.
     let threaded = std::thread::scope(|scope| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(4);
         let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
         let reader = &mut reader;
-        let prepare = &prepare;
-        let interners = &mut interners;
         let spawned = std::thread::Builder::new()
             .name("escalate-csv".into())
             .spawn_scoped(scope, move || loop {
                 let mut batch = empty_rx.try_recv().unwrap_or_default();
-                batch.fill(reader, prepare, interners);
+                batch.fill(reader);
                 let done = batch.end.is_some();
                 if full_tx.send(batch).is_err() || done {
                     break;
@@ -762,13 +708,12 @@ pub(crate) fn read_csv<H: Handler>(handler: &mut H, ctx: &mut Ctx) {
     if !threaded {
         let mut batch = Batch::default();
         loop {
-            batch.fill(&mut reader, &prepare, &mut interners);
+            batch.fill(&mut reader);
             if !take_batch(&mut batch, width, handler, ctx) {
                 break;
             }
         }
     }
-    handler.return_interners(interners);
 }
 
 /// Gives one record, at `line` and `byte` of the file, to the handler (unless it is blank or
@@ -791,16 +736,11 @@ fn take_record<H: Handler, R: Row + ?Sized>(
 
 /// Hands a batch's records to the handler; false when the file has ended.
 fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx: &mut Ctx) -> bool {
-    let ids = batch.id_width;
-    for (i, record) in batch.records[..batch.len].iter().enumerate() {
-        let row = PreparedRow {
-            record,
-            ids: batch.ids.get(i * ids..(i + 1) * ids).unwrap_or(&[]),
-        };
+    for record in &batch.records[..batch.len] {
         let place = record
             .position()
             .map_or((ctx.line, 0), |p| (p.line() as usize, p.byte()));
-        take_record(&row, place, width, handler, ctx);
+        take_record(record, place, width, handler, ctx);
     }
     match batch.end.take() {
         Some(Err(error)) => {
@@ -818,9 +758,6 @@ fn take_batch<H: Handler>(batch: &mut Batch, width: usize, handler: &mut H, ctx:
 struct Batch {
     records: Vec<ByteRecord>,
     len: usize,
-    /// `id_width` id keys per record (see [`Prepare::ids`]).
-    ids: Vec<Option<u32>>,
-    id_width: usize,
     /// Set when the file ended (or could not be read further) after these records.
     end: Option<Result<(), csv::Error>>,
 }
@@ -828,16 +765,9 @@ struct Batch {
 impl Batch {
     const SIZE: usize = 1024;
 
-    fn fill<R: Read>(
-        &mut self,
-        reader: &mut csv::Reader<R>,
-        prepare: &Prepare,
-        interners: &mut [Interner],
-    ) {
+    fn fill<R: Read>(&mut self, reader: &mut csv::Reader<R>) {
         self.len = 0;
         self.end = None;
-        self.ids.clear();
-        self.id_width = prepare.ids.len();
         while self.len < Batch::SIZE {
             if self.records.len() == self.len {
                 self.records.push(ByteRecord::new());
@@ -854,40 +784,7 @@ impl Batch {
                 }
             }
         }
-        self.number_ids(prepare, interners);
     }
-
-    /// Numbers the ids of [`Prepare::ids`] in the batch's records, a column at a time: the
-    /// ids' hashes first, and their slots read ahead (see [`Interner::warm`]), then the keys.
-    fn number_ids(&mut self, prepare: &Prepare, interners: &mut [Interner]) {
-        let width = prepare.ids.len();
-        if width == 0 {
-            return;
-        }
-        let records = &self.records[..self.len];
-        self.ids.resize(self.len * width, None);
-        let mut ids = Vec::with_capacity(self.len);
-        let mut hashes = Vec::with_capacity(self.len);
-        for (column, (&field, interner)) in prepare.ids.iter().zip(interners).enumerate() {
-            ids.clear();
-            ids.extend(records.iter().map(|record| batch_id(record, field)));
-            hashes.clear();
-            hashes.extend(ids.iter().map(|id| id.map_or(0, id_hash)));
-            interner.warm(&hashes);
-            for (row, (id, &hash)) in ids.iter().zip(&hashes).enumerate() {
-                self.ids[row * width + column] = id.map(|id| interner.key_hashed(hash, id));
-            }
-        }
-    }
-}
-
-/// The id in a record's `field` for [`Batch::number_ids`] when it is plain: not empty, and
-/// printable ASCII only (see [`is_printable_ascii`]), so that its bytes are the text
-/// [`cell_text`] gives. `None` for any other id, which the handler then reads, and numbers or
-/// reports, itself.
-fn batch_id(record: &ByteRecord, field: usize) -> Option<&[u8]> {
-    let bytes = cell_bytes(record, field);
-    (!bytes.is_empty() && is_printable_ascii(bytes)).then_some(bytes)
 }
 
 /// Whether every byte is printable ASCII (a space to `~`): text that needs no UTF-8 check,
@@ -1208,11 +1105,14 @@ fn csv_records(chunk: &[u8], delimiter: u8, mut each: impl FnMut(&ByteRecord, Re
 }
 
 /// A chunk's rows as cooked by a [`Cook`] handler: each record's place and, unless it is to
-/// be read the usual way, its cooked form, which may point into `numbers` and `text`.
+/// be read the usual way, its cooked form, which may point into `numbers`, `values` and
+/// `text`.
 #[derive(Debug)]
 pub(crate) struct Cooked<T> {
     pub rows: Vec<(RecordAt, Option<T>)>,
     pub numbers: Vec<Packed>,
+    /// Values of other types than figures (an event's fields).
+    pub values: Vec<Value>,
     pub text: Vec<u8>,
     /// For a handler that joins a row to the rows above it: the position (in `rows`) of the
     /// first row of the group the last row is in, and what the group holds (the handler's
@@ -1227,6 +1127,7 @@ impl<T> Default for Cooked<T> {
         Cooked {
             rows: Vec::new(),
             numbers: Vec::new(),
+            values: Vec::new(),
             text: Vec::new(),
             group: None,
             lines: 0,
@@ -1240,6 +1141,9 @@ pub(crate) trait Cook: Handler {
     type Recipe: Sync;
     /// A row cooked.
     type Cooked: Send;
+    /// Whether [`Cook::take_cooked`] needs the context at each row's line and place (setting
+    /// it costs a little for every row).
+    const TAKES_PLACES: bool = false;
     /// The recipe, once the header has been read (`width` columns).
     fn recipe(&self, width: usize) -> Self::Recipe;
     /// Cooks a row, on any thread: `None` when it is to be read the usual way (anything but
@@ -1249,14 +1153,27 @@ pub(crate) trait Cook: Handler {
         row: &R,
         into: &mut Cooked<Self::Cooked>,
     ) -> Option<Self::Cooked>;
-    /// Takes a cooked row, in file order: what became of it, or `None` (having changed
-    /// nothing the usual reading would not) when it is to be read the usual way after all.
+    /// Called with each chunk's cooked rows before they are taken (on the thread taking
+    /// them): to do for the chunk at once what is quicker so, such as looking up its ids
+    /// together (see [`Interner::warm`](super::store::Interner::warm)).
+    fn before_taking(&mut self, _cooked: &Cooked<Self::Cooked>) {}
+    /// Takes a cooked row, in file order (with the context at its line and place when
+    /// [`Cook::TAKES_PLACES`]): what became of it, or `None` (having changed nothing the usual reading would not) when it
+    /// is to be read the usual way after all.
     fn take_cooked(
         &mut self,
         row: &Self::Cooked,
         from: &Cooked<Self::Cooked>,
         ctx: &mut Ctx,
     ) -> Option<Outcome>;
+}
+
+/// Whether a row has the header's width (or more, blank), as the usual reading wants (see
+/// `check_shape`): a row to cook.
+#[inline]
+pub(crate) fn plain_shape<R: Row + ?Sized>(row: &R, width: usize) -> bool {
+    let len = row.len();
+    len == width || (len > width && (width..len).all(|i| is_blank(row.cell(i))))
 }
 
 /// Cooks every record of a chunk.
@@ -1268,6 +1185,7 @@ fn cook_chunk<H: Cook>(
 ) {
     cooked.rows.clear();
     cooked.numbers.clear();
+    cooked.values.clear();
     cooked.text.clear();
     cooked.group = None;
     cooked.lines = match chunk.quoted {
@@ -1318,19 +1236,25 @@ fn take_chunk<H: Cook>(
     ctx: &mut Ctx,
 ) -> ChunkPlace {
     let file_place = |at: RecordAt| place.of(chunk, at);
+    let set_place = |ctx: &mut Ctx, (line, byte): (usize, u64)| {
+        ctx.line = line;
+        ctx.anchor = Anchor::Csv { byte, field: None };
+    };
+    handler.before_taking(cooked);
     for (at, row) in &cooked.rows {
-        let taken = row
-            .as_ref()
-            .and_then(|row| handler.take_cooked(row, cooked, ctx));
+        let taken = row.as_ref().and_then(|row| {
+            if H::TAKES_PLACES {
+                set_place(ctx, file_place(*at));
+            }
+            handler.take_cooked(row, cooked, ctx)
+        });
         match taken {
             Some(outcome) => ctx.count(outcome),
             None => take_record_at(chunk, at.byte, file_place(*at), width, handler, ctx),
         }
     }
     if let Some((at, _)) = cooked.rows.last() {
-        let (line, byte) = file_place(*at);
-        ctx.line = line;
-        ctx.anchor = Anchor::Csv { byte, field: None };
+        set_place(ctx, file_place(*at));
     }
     place.after(chunk, cooked.lines)
 }
