@@ -232,13 +232,15 @@ impl<'o> Fields<'o> {
 
     /// Starts the field `key` (a name that needs no escaping): its separator and name.
     fn key(&mut self, key: &str) {
+        let out = &mut *self.out;
+        out.reserve(self.level * 2 + key.len() + 6);
         if !std::mem::replace(&mut self.empty, false) {
-            self.out.push(b',');
+            out.push(b',');
         }
-        push_new_line(self.out, self.level);
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\": ");
+        push_new_line(out, self.level);
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
     }
 
     fn text(&mut self, key: &str, value: &str) {
@@ -288,21 +290,30 @@ impl<'o> Fields<'o> {
 /// `text` as a JSON string, exactly as serde_json writes it: most texts need no escaping,
 /// and are copied at once rather than a byte at a time.
 fn write_text(out: &mut Vec<u8>, text: &str) {
-    let plain = !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-    if plain {
+    // Every byte tested, without stopping at the first to escape, so that the compiler tests
+    // many at a time.
+    let escaped = text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escaped {
+        serde_json::to_writer(out, text).expect("a text written to memory");
+    } else {
         out.reserve(text.len() + 2);
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
-    } else {
-        serde_json::to_writer(out, text).expect("a text written to memory");
     }
 }
 
 /// [`new_line`] into memory, which cannot fail.
 fn push_new_line(out: &mut Vec<u8>, level: usize) {
-    out.push(b'\n');
-    out.resize(out.len() + level * 2, b' ');
+    match NEW_LINE.get(..level * 2 + 1) {
+        Some(piece) => out.extend_from_slice(piece),
+        None => {
+            out.push(b'\n');
+            out.resize(out.len() + level * 2, b' ');
+        }
+    }
 }
 
 /// `value` laid out at nesting level `level`.
@@ -444,16 +455,18 @@ impl<'w, W: Write> ListWriter<'w, W> {
     }
 }
 
+/// A new line and the indentation of up to 32 levels.
+const NEW_LINE: &[u8; 65] = b"\n                                                                ";
+
 /// A new line and the indentation of `level` (two spaces a level).
 fn new_line(out: &mut (impl Write + ?Sized), level: usize) -> io::Result<()> {
-    const SPACES: &[u8; 65] = b"\n                                                                ";
     let mut width = level * 2 + 1;
-    let mut piece: &[u8] = SPACES;
+    let mut piece: &[u8] = NEW_LINE;
     while width > 0 {
         let n = width.min(piece.len());
         out.write_all(&piece[..n])?;
         width -= n;
-        piece = &SPACES[1..];
+        piece = &NEW_LINE[1..];
     }
     Ok(())
 }
