@@ -556,3 +556,25 @@ impl serde_json::ser::Formatter for PrettyAt {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::write_text;
+
+    #[test]
+    fn texts_are_written_as_serde_json_writes_them() {
+        for text in [
+            "",
+            "Call-backs below 80% this month",
+            "a \"quoted\" summary, with commas",
+            "back\\slash",
+            "tab\tnew line\ncarriage\rbell\u{7}",
+            "delete \u{7f} stays",
+            "Dr Zoë O’Brien — 80%",
+        ] {
+            let mut written = Vec::new();
+            write_text(&mut written, text);
+            assert_eq!(written, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
+}
