@@ -33,7 +33,7 @@ pub use explain::{
 };
 use interp::Interp;
 pub(crate) use memo::Memo;
-pub(crate) use months::{MonthByMonth, RuleCase, SubjectInMonth};
+pub(crate) use months::{ActionView, MonthByMonth, RuleCase, SubjectInMonth, UndecidedView};
 pub use trace::DeadlineState;
 use trace::{DeadlineSeen, EventSeen, NoTrace, Read, Reads};
 pub use value::{format_number, Truth};

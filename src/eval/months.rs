@@ -10,11 +10,13 @@ use super::interp::Interp;
 use super::memo::{ConcernWindows, Memo, MemoKeys};
 use super::ConditionTexts;
 use super::{
-    instances_into, outcome_for, seen_instead, Action, Instance, Outcome, Run, Truth, Undecided,
+    instances_into, outcome_for, seen_instead, Action, Evidence, Instance, Missing, Outcome, Run,
+    Truth, Undecided,
 };
 use crate::data::{CaseIndex, Dataset, SubjectIndex};
 use crate::month::Month;
-use crate::program::Program;
+use crate::program::{Program, RuleDef};
+use chrono::NaiveDate;
 
 /// A rule and, for a rule evaluated for each case, the case: what identifies an action or an
 /// undecided rule from month to month.
@@ -157,6 +159,51 @@ impl<'a> MonthByMonth<'a> {
         run.action_with(subject, &instance(key), replaced, Vec::new())
     }
 
+    /// [`MonthByMonth::action`] with its texts borrowed from the program and the data rather
+    /// than copied, for writing it out.
+    pub fn action_view<'s>(
+        &'s self,
+        subject: SubjectIndex,
+        month: Month,
+        key: RuleCase,
+        replaced: &'s [usize],
+    ) -> ActionView<'s> {
+        let run = self.run(month);
+        let evidence = run.evidence(run.reads(&run.interp(subject), &instance(key)));
+        let (program, data) = (self.program, self.data);
+        let rule = &program.rules[key.rule];
+        ActionView {
+            program,
+            subject: data.subject_id(subject),
+            subject_name: data.subject_name(subject),
+            rule,
+            case: key.case.map(|c| &*data.case(c).id),
+            due: program.calendar.due_date(month.last_day(), rule.due),
+            replaced,
+            evidence,
+        }
+    }
+
+    /// [`MonthByMonth::undecided`] with its texts borrowed from the program and the data
+    /// rather than copied, for writing it out.
+    pub fn undecided_view(
+        &self,
+        subject: SubjectIndex,
+        month: Month,
+        key: RuleCase,
+    ) -> UndecidedView<'_> {
+        let run = self.run(month);
+        let reads = run.reads(&run.interp(subject), &instance(key));
+        let data = self.data;
+        UndecidedView {
+            subject: data.subject_id(subject),
+            subject_name: data.subject_name(subject),
+            rule: &self.program.rules[key.rule].id,
+            case: key.case.map(|c| &*data.case(c).id),
+            missing: super::missing_values(self.program, data, &reads),
+        }
+    }
+
     /// The undecided rule `key` of `subject` in `month`, with the values it missed.
     pub fn undecided(&self, subject: SubjectIndex, month: Month, key: RuleCase) -> Undecided {
         let run = self.run(month);
@@ -174,6 +221,42 @@ impl<'a> MonthByMonth<'a> {
         self.run(month)
             .undecided_with(subject, &instance(key), Vec::new())
     }
+}
+
+/// What an [`Action`] says, its texts borrowed from the program and the data (see
+/// [`MonthByMonth::action_view`]).
+pub(crate) struct ActionView<'s> {
+    /// The program, for the ids of roles and rules.
+    pub program: &'s Program,
+    /// The subject's id.
+    pub subject: &'s str,
+    /// The subject's display name.
+    pub subject_name: Option<&'s str>,
+    /// The rule.
+    pub rule: &'s RuleDef,
+    /// The case's id.
+    pub case: Option<&'s str>,
+    /// When it is due.
+    pub due: Option<NaiveDate>,
+    /// The rules it displaced (positions in [`Program::rules`]), in file order.
+    pub replaced: &'s [usize],
+    /// The data that made the condition true.
+    pub evidence: Vec<Evidence>,
+}
+
+/// What an [`Undecided`] says, its texts borrowed from the program and the data (see
+/// [`MonthByMonth::undecided_view`]).
+pub(crate) struct UndecidedView<'s> {
+    /// The subject's id.
+    pub subject: &'s str,
+    /// The subject's display name.
+    pub subject_name: Option<&'s str>,
+    /// The rule's id.
+    pub rule: &'s str,
+    /// The case's id.
+    pub case: Option<&'s str>,
+    /// The values it looked for and did not find.
+    pub missing: Vec<Missing>,
 }
 
 /// The instance of `key`, for evaluating it again with a tracer (which needs only its rule

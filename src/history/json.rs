@@ -10,7 +10,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Backtest, BacktestMonth, Replay};
+use super::{Backtest, BacktestMonth, Replay, Status};
+use crate::eval::{ActionView, Evidence, Missing, UndecidedView};
 
 /// How many list items one task works out and writes.
 const CHUNK: usize = 256;
@@ -60,18 +61,258 @@ impl Replay<'_> {
             split_at_lists(&shell, MONTH_LEVEL, ["actions", "resolved", "undecided"])?;
         let items = MONTH_LEVEL + 2;
         out.write_all(head)?;
-        let actions = in_chunks(&kept.actions, items, |a| self.action(month, a))?;
+        let actions = in_chunks(&kept.actions, |json, a| {
+            let action = self
+                .by_month
+                .action_view(a.subject, month, a.key, &a.replaced);
+            write_action(json, items, &action, a.status)
+        })?;
         write_list(out, MONTH_LEVEL + 1, &actions)?;
         drop(actions);
         out.write_all(after_actions)?;
-        let resolved = in_chunks(&kept.resolved, items, |r| self.resolved(r))?;
+        let resolved = in_chunks(&kept.resolved, |json, r| {
+            write_at(json, &self.resolved(r), items)
+        })?;
         write_list(out, MONTH_LEVEL + 1, &resolved)?;
         out.write_all(after_resolved)?;
-        let undecided = in_chunks(&kept.undecided, items, |&(subject, key)| {
-            self.by_month.undecided(subject, month, key)
+        let undecided = in_chunks(&kept.undecided, |json, &(subject, key)| {
+            write_undecided(
+                json,
+                items,
+                &self.by_month.undecided_view(subject, month, key),
+            )
         })?;
         write_list(out, MONTH_LEVEL + 1, &undecided)?;
         out.write_all(tail)
+    }
+}
+
+/// A [`super::BacktestAction`] at `level`, written field by field as serde lays it out
+/// (the fields of [`crate::Action`], then the status), from texts borrowed rather than
+/// copied.
+fn write_action(
+    out: &mut Vec<u8>,
+    level: usize,
+    action: &ActionView<'_>,
+    status: Status,
+) -> io::Result<()> {
+    let (rule, program) = (action.rule, action.program);
+    let mut fields = Fields::open(out, level);
+    fields.text("subject", action.subject);
+    if let Some(name) = action.subject_name {
+        fields.text("subject_name", name);
+    }
+    fields.text("rule", &rule.id);
+    if let Some(case) = action.case {
+        fields.text("case", case);
+    }
+    fields.text("title", &rule.title);
+    fields.scalar("severity", &rule.severity)?;
+    fields.text("require", &rule.require);
+    fields.text("owner", &program.roles[rule.owner].id);
+    fields.text("owner_name", &program.roles[rule.owner].display);
+    fields.list("involve", &rule.involve, |out, _, &role| {
+        write_text(out, &program.roles[role].id);
+        Ok(())
+    })?;
+    fields.key("due");
+    crate::month::serialize_optional_date(
+        &action.due,
+        &mut serde_json::Serializer::new(&mut *fields.out),
+    )?;
+    fields.list("replaces", action.replaced, |out, _, &replaced| {
+        write_text(out, &program.rules[replaced].id);
+        Ok(())
+    })?;
+    fields.list("evidence", &action.evidence, write_evidence)?;
+    fields.scalar("status", &status)?;
+    fields.close();
+    Ok(())
+}
+
+/// A piece of evidence at `level`: a metric's value and a comparison (nearly all of it)
+/// written field by field, the others by serde.
+fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &Evidence) -> io::Result<()> {
+    match evidence {
+        Evidence::Metric {
+            metric,
+            period,
+            value,
+            condition,
+        } => {
+            let mut fields = Fields::open(out, level);
+            fields.text("metric", metric);
+            fields.scalar("period", period)?;
+            fields.scalar("value", value)?;
+            fields.text("condition", condition);
+            fields.close();
+        }
+        Evidence::Comparison {
+            expression,
+            period,
+            value,
+            operator,
+            threshold,
+            percent,
+            condition,
+            holds,
+        } => {
+            let mut fields = Fields::open(out, level);
+            fields.text("expression", expression);
+            fields.scalar("period", period)?;
+            fields.scalar("value", value)?;
+            fields.text("operator", operator);
+            fields.scalar("threshold", threshold)?;
+            if *percent {
+                fields.scalar("percent", percent)?;
+            }
+            fields.text("condition", condition);
+            fields.scalar("holds", holds)?;
+            fields.close();
+        }
+        _ => write_at(out, evidence, level)?,
+    }
+    Ok(())
+}
+
+/// An [`crate::Undecided`] at `level`, written field by field as serde lays it out, from
+/// texts borrowed rather than copied.
+fn write_undecided(
+    out: &mut Vec<u8>,
+    level: usize,
+    undecided: &UndecidedView<'_>,
+) -> io::Result<()> {
+    let mut fields = Fields::open(out, level);
+    fields.text("subject", undecided.subject);
+    if let Some(name) = undecided.subject_name {
+        fields.text("subject_name", name);
+    }
+    fields.text("rule", undecided.rule);
+    if let Some(case) = undecided.case {
+        fields.text("case", case);
+    }
+    fields.list(
+        "missing",
+        &undecided.missing,
+        |out, level, missing| match missing {
+            Missing::Metric { metric, period } => {
+                let mut fields = Fields::open(out, level);
+                fields.text("metric", metric);
+                fields.scalar("period", period)?;
+                fields.close();
+                Ok(())
+            }
+            _ => write_at(out, missing, level),
+        },
+    )?;
+    fields.close();
+    Ok(())
+}
+
+/// The fields of an object written one at a time in the pretty layout: `{`, each field on
+/// a line of its own one level in, and `}` on a line at the object's level (`{}` when it has
+/// none).
+struct Fields<'o> {
+    out: &'o mut Vec<u8>,
+    /// The level of the fields.
+    level: usize,
+    empty: bool,
+}
+
+impl<'o> Fields<'o> {
+    /// An object at `level`.
+    fn open(out: &'o mut Vec<u8>, level: usize) -> Fields<'o> {
+        out.push(b'{');
+        Fields {
+            out,
+            level: level + 1,
+            empty: true,
+        }
+    }
+
+    /// Starts the field `key` (a name that needs no escaping): its separator and name.
+    fn key(&mut self, key: &str) {
+        let out = &mut *self.out;
+        out.reserve(self.level * 2 + key.len() + 6);
+        if !std::mem::replace(&mut self.empty, false) {
+            out.push(b',');
+        }
+        push_new_line(out, self.level);
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
+    }
+
+    fn text(&mut self, key: &str, value: &str) {
+        self.key(key);
+        write_text(self.out, value);
+    }
+
+    /// A field whose value serde writes on one line (a number, a date, a name).
+    fn scalar(&mut self, key: &str, value: &impl Serialize) -> io::Result<()> {
+        self.key(key);
+        serde_json::to_writer(&mut *self.out, value).map_err(io::Error::from)
+    }
+
+    /// A list of `items`, each written by `write` at the level inside the list.
+    fn list<T>(
+        &mut self,
+        key: &str,
+        items: &[T],
+        mut write: impl FnMut(&mut Vec<u8>, usize, &T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.key(key);
+        if items.is_empty() {
+            self.out.extend_from_slice(b"[]");
+            return Ok(());
+        }
+        self.out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            push_new_line(self.out, self.level + 1);
+            write(self.out, self.level + 1, item)?;
+        }
+        push_new_line(self.out, self.level);
+        self.out.push(b']');
+        Ok(())
+    }
+
+    fn close(self) {
+        if !self.empty {
+            push_new_line(self.out, self.level - 1);
+        }
+        self.out.push(b'}');
+    }
+}
+
+/// `text` as a JSON string, exactly as serde_json writes it: most texts need no escaping,
+/// and are copied at once rather than a byte at a time.
+fn write_text(out: &mut Vec<u8>, text: &str) {
+    // Every byte tested, without stopping at the first to escape, so that the compiler tests
+    // many at a time.
+    let escaped = text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escaped {
+        serde_json::to_writer(out, text).expect("a text written to memory");
+    } else {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// [`new_line`] into memory, which cannot fail.
+fn push_new_line(out: &mut Vec<u8>, level: usize) {
+    match NEW_LINE.get(..level * 2 + 1) {
+        Some(piece) => out.extend_from_slice(piece),
+        None => {
+            out.push(b'\n');
+            out.resize(out.len() + level * 2, b' ');
+        }
     }
 }
 
@@ -120,20 +361,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Each item of `items` made by `make`, laid out at `level`, each after its separator (`,`,
-/// a new line and the indentation), in chunks of [`CHUNK`] items worked out and written on
-/// all cores.
-fn in_chunks<T: Sync, R: Serialize>(
+/// Each item of `items` written by `write` (at the level of a month's lists' items), each
+/// after its separator (`,`, a new line and the indentation), in chunks of [`CHUNK`] items
+/// worked out and written on all cores.
+fn in_chunks<T: Sync>(
     items: &[T],
-    level: usize,
-    make: impl Fn(&T) -> R + Sync + Send,
+    write: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync + Send,
 ) -> io::Result<Vec<Vec<u8>>> {
     let chunk = |items: &[T]| -> io::Result<Vec<u8>> {
         let mut json = Vec::new();
         for item in items {
             json.push(b',');
-            new_line(&mut json, level)?;
-            write_at(&mut json, &make(item), level)?;
+            push_new_line(&mut json, MONTH_LEVEL + 2);
+            write(&mut json, item)?;
         }
         Ok(json)
     };
@@ -215,16 +455,18 @@ impl<'w, W: Write> ListWriter<'w, W> {
     }
 }
 
+/// A new line and the indentation of up to 32 levels.
+const NEW_LINE: &[u8; 65] = b"\n                                                                ";
+
 /// A new line and the indentation of `level` (two spaces a level).
 fn new_line(out: &mut (impl Write + ?Sized), level: usize) -> io::Result<()> {
-    const SPACES: &[u8; 65] = b"\n                                                                ";
     let mut width = level * 2 + 1;
-    let mut piece: &[u8] = SPACES;
+    let mut piece: &[u8] = NEW_LINE;
     while width > 0 {
         let n = width.min(piece.len());
         out.write_all(&piece[..n])?;
         width -= n;
-        piece = &SPACES[1..];
+        piece = &NEW_LINE[1..];
     }
     Ok(())
 }
@@ -312,5 +554,27 @@ impl serde_json::ser::Formatter for PrettyAt {
     fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_text;
+
+    #[test]
+    fn texts_are_written_as_serde_json_writes_them() {
+        for text in [
+            "",
+            "Call-backs below 80% this month",
+            "a \"quoted\" summary, with commas",
+            "back\\slash",
+            "tab\tnew line\ncarriage\rbell\u{7}",
+            "delete \u{7f} stays",
+            "Dr Zoë O’Brien — 80%",
+        ] {
+            let mut written = Vec::new();
+            write_text(&mut written, text);
+            assert_eq!(written, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
     }
 }
