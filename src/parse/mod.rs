@@ -11,8 +11,11 @@ mod items;
 mod scan;
 mod shift;
 mod slips;
+#[cfg(test)]
+mod thread_tests;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use pest::iterators::{Pair, Pairs};
@@ -75,7 +78,7 @@ pub struct Recovered {
 /// with a syntax error is left out) and every problem found, in file order. Editors use the
 /// partial tree to keep checking, hovering and completing around a broken item.
 pub fn parse_recovering(source: &str) -> Recovered {
-    parse_items(source, None)
+    parse_items(source, None, PIECES_WORTH_THREADS)
 }
 
 /// Items parsed before, by their text: what an editor keeps between changes, so that only the
@@ -89,10 +92,16 @@ pub struct ItemCache {
 /// As [`parse_recovering`], parsing again only the items not in `cache` (and the first, the
 /// `policy` line's); `cache` then holds the items of `source`.
 pub fn parse_recovering_cached(source: &str, cache: &mut ItemCache) -> Recovered {
-    parse_items(source, Some(cache))
+    parse_items(source, Some(cache), PIECES_WORTH_THREADS)
 }
 
-fn parse_items(source: &str, mut cache: Option<&mut ItemCache>) -> Recovered {
+/// Parses the items of `source`, on all cores when at least `pieces_worth_threads` pieces are
+/// to be parsed (tests lower it to compare the threads' parse with this thread's).
+fn parse_items(
+    source: &str,
+    mut cache: Option<&mut ItemCache>,
+    pieces_worth_threads: usize,
+) -> Recovered {
     let mut builder = Builder::default();
     let empty = || PolicyFile {
         name: Spanned::new(String::new(), Span::new(0, 0)),
@@ -118,43 +127,236 @@ fn parse_items(source: &str, mut cache: Option<&mut ItemCache>) -> Recovered {
             return builder.recovered(policy);
         }
     }
-    let mut policy = empty();
-    let mut previous = cache.as_deref_mut().map(|c| std::mem::take(&mut c.items));
-    let mut kept = HashMap::new();
     starts.push(source.len());
+    let mut previous = cache.as_deref_mut().map(|c| std::mem::take(&mut c.items));
     let mut from = 0;
-    for (index, to) in starts.into_iter().enumerate() {
-        let text = &source[from..to];
-        let cached = match index {
-            0 => None,
-            _ => previous.as_mut().and_then(|p| p.remove(text)),
-        };
-        if let Some((at, items)) = cached {
-            let by = from as isize - at as isize;
-            policy.items.extend(items.iter().cloned().map(|mut item| {
-                shift::Shift::shift(&mut item, by);
-                item
-            }));
-            kept.insert(text.to_string(), (at, items));
-        } else {
-            let rule = match index {
-                0 => Rule::file,
-                _ => Rule::items,
+    let slots: Vec<Slot> = starts
+        .into_iter()
+        .enumerate()
+        .map(|(index, to)| {
+            let range = from..to;
+            from = to;
+            let cached = match index {
+                0 => None,
+                _ => previous
+                    .as_mut()
+                    .and_then(|p| p.remove(&source[range.clone()])),
             };
-            let before = (builder.errors.len(), builder.broken_names.len());
-            let items = policy.items.len();
-            builder.parse_piece(source, from..to, rule, &mut policy);
-            let clean = (builder.errors.len(), builder.broken_names.len()) == before;
-            if cache.is_some() && index > 0 && clean {
-                kept.insert(text.to_string(), (from, policy.items[items..].to_vec()));
+            match cached {
+                Some((at, items)) => Slot::Cached { range, at, items },
+                None => Slot::Parse {
+                    range,
+                    rule: if index == 0 { Rule::file } else { Rule::items },
+                },
             }
+        })
+        .collect();
+    let lines = OnceLock::new();
+    let parsed = parse_slots(source, &slots, &lines, pieces_worth_threads);
+    let mut policy = empty();
+    let mut kept = HashMap::new();
+    for (slot, piece) in slots.into_iter().zip(parsed) {
+        match (slot, piece) {
+            (Slot::Cached { range, at, items }, _) => {
+                let by = range.start as isize - at as isize;
+                policy.items.extend(items.iter().cloned().map(|mut item| {
+                    shift::Shift::shift(&mut item, by);
+                    item
+                }));
+                kept.insert(source[range].to_string(), (at, items));
+            }
+            (Slot::Parse { range, rule }, Some(piece)) => {
+                let clean =
+                    piece.builder.errors.is_empty() && piece.builder.broken_names.is_empty();
+                if cache.is_some() && rule == Rule::items && clean {
+                    kept.insert(
+                        source[range.clone()].to_string(),
+                        (range.start, piece.items.clone()),
+                    );
+                }
+                if let Some(name) = piece.name {
+                    policy.name = name;
+                }
+                policy.items.extend(piece.items);
+                builder.errors.extend(piece.builder.errors);
+                builder.broken_names.extend(piece.builder.broken_names);
+            }
+            (Slot::Parse { .. }, None) => unreachable!("every piece to parse is parsed"),
         }
-        from = to;
     }
     if let Some(cache) = cache {
         cache.items = kept;
     }
     builder.recovered(policy)
+}
+
+/// One piece of the file between two item starts: parsed before (its items kept by an editor's
+/// cache, from where the piece was then) or to be parsed now.
+enum Slot {
+    Cached {
+        range: std::ops::Range<usize>,
+        at: usize,
+        items: Vec<Item>,
+    },
+    Parse {
+        range: std::ops::Range<usize>,
+        rule: Rule,
+    },
+}
+
+/// What one piece parsed to: the policy's name (from the first piece), its items, and the
+/// problems found in it.
+struct Piece {
+    name: Option<Spanned<String>>,
+    items: Vec<Item>,
+    builder: Builder,
+}
+
+/// Below this many pieces to parse, the pieces are parsed on this thread: starting other
+/// threads costs more than a small policy's parse.
+const PIECES_WORTH_THREADS: usize = 64;
+
+/// Parses every piece that is not cached, on all cores when there are many: the pieces are
+/// independent, and each keeps its own problems, put back in file order by the caller.
+#[cfg_attr(not(feature = "parallel"), allow(unused_variables))]
+fn parse_slots(
+    source: &str,
+    slots: &[Slot],
+    lines: &OnceLock<LineIndex>,
+    pieces_worth_threads: usize,
+) -> Vec<Option<Piece>> {
+    let parse = |slot: &Slot| match slot {
+        Slot::Cached { .. } => None,
+        Slot::Parse { range, rule } => Some(parse_piece(source, range.clone(), *rule, lines)),
+    };
+    #[cfg(feature = "parallel")]
+    {
+        let to_parse = slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Parse { .. }))
+            .count();
+        if to_parse >= pieces_worth_threads {
+            return on_all_cores(slots, &parse);
+        }
+    }
+    slots.iter().map(parse).collect()
+}
+
+/// The stack of each thread parsing pieces: as large as a program's main thread usually has,
+/// so that a piece nested as deeply as the language allows parses on any thread.
+#[cfg(feature = "parallel")]
+const PARSING_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// `parse` of every slot, the slots split into one run of about the same bytes per core, each
+/// run parsed on its own thread (the first on this one). Plain threads rather than rayon's pool:
+/// a pool's threads keep looking for work after the parse, taking a loaded machine's cores
+/// from the checking that follows. A thread that cannot be started leaves its run to this one.
+#[cfg(feature = "parallel")]
+fn on_all_cores<F>(slots: &[Slot], parse: &F) -> Vec<Option<Piece>>
+where
+    F: Fn(&Slot) -> Option<Piece> + Sync,
+{
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runs = runs_of_equal_bytes(slots, cores);
+    std::thread::scope(|scope| {
+        let started: Vec<_> = runs[1..]
+            .iter()
+            .map(|run| {
+                let spawned = std::thread::Builder::new()
+                    .stack_size(PARSING_STACK_BYTES)
+                    .spawn_scoped(scope, move || run.iter().map(parse).collect::<Vec<_>>());
+                (run, spawned.ok())
+            })
+            .collect();
+        let mut parsed: Vec<Option<Piece>> = runs[0].iter().map(parse).collect();
+        for (run, thread) in started {
+            match thread {
+                Some(thread) => match thread.join() {
+                    Ok(pieces) => parsed.extend(pieces),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                None => parsed.extend(run.iter().map(parse)),
+            }
+        }
+        parsed
+    })
+}
+
+/// `slots` cut into at most `count` runs in order, each of about the same number of bytes.
+#[cfg(feature = "parallel")]
+fn runs_of_equal_bytes(slots: &[Slot], count: usize) -> Vec<&[Slot]> {
+    let bytes = |slot: &Slot| match slot {
+        Slot::Cached { .. } => 0,
+        Slot::Parse { range, .. } => range.len(),
+    };
+    let total: usize = slots.iter().map(bytes).sum();
+    let per_run = total.div_ceil(count.max(1)).max(1);
+    let mut runs = Vec::with_capacity(count);
+    let (mut start, mut in_run) = (0, 0);
+    for (i, slot) in slots.iter().enumerate() {
+        in_run += bytes(slot);
+        if in_run >= per_run && runs.len() + 1 < count {
+            runs.push(&slots[start..=i]);
+            (start, in_run) = (i + 1, 0);
+        }
+    }
+    runs.push(&slots[start..]);
+    runs
+}
+
+/// Parses `source[range]` as the grammar's `rule` (`file` for the first piece, `items` after
+/// it). `lines` is the file's line index, made at the first error of any piece: messages name
+/// lines ("the `{` on line 12"), and counting from the top for each would be quadratic.
+fn parse_piece(
+    source: &str,
+    range: std::ops::Range<usize>,
+    rule: Rule,
+    lines: &OnceLock<LineIndex>,
+) -> Piece {
+    let piece = &source[range.clone()];
+    let mut builder = Builder {
+        offset: range.start,
+        ..Builder::default()
+    };
+    let parsed = scan::check_lexical_limits(piece)
+        .map_err(|error| error.shifted(range.start))
+        .and_then(|()| match parse_fast(rule, piece) {
+            Some(pairs) => Ok(pairs),
+            None => PolicyGrammar::parse(rule, piece).map_err(|error| {
+                let lines = lines.get_or_init(|| LineIndex::new(source));
+                errors::from_pest(source, lines, range.start, error)
+            }),
+        });
+    let mut pairs = match parsed {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            builder.errors.push(error);
+            builder.broken_names.extend(items::item_name(piece));
+            return Piece {
+                name: None,
+                items: Vec::new(),
+                builder,
+            };
+        }
+    };
+    let (name, items) = match rule {
+        Rule::file => {
+            let file = builder.build_file(pairs.next().expect("a file yields one pair"));
+            (Some(file.name), file.items)
+        }
+        _ => {
+            let items = pairs
+                .filter(|p| p.as_rule() != Rule::EOI)
+                .map(|pair| builder.build_item(pair))
+                .collect();
+            (None, items)
+        }
+    };
+    Piece {
+        name,
+        items,
+        builder,
+    }
 }
 
 /// Parses `piece` as `rule` in the grammar's fast mode (`fast_items`), which reads the same
@@ -220,8 +422,6 @@ struct Builder {
     errors: Vec<ParseError>,
     /// The names of items that did not parse.
     broken_names: Vec<String>,
-    /// Where the lines of the file start, once an error needs them.
-    lines: Option<LineIndex>,
     /// Where the text being built starts in the file (items are parsed one by one).
     offset: usize,
 }
@@ -232,47 +432,6 @@ impl Builder {
             policy,
             errors: self.errors,
             broken_names: self.broken_names,
-        }
-    }
-
-    /// Parses `source[range]` as the grammar's `rule` (`file` for the first piece, `items`
-    /// after it), adding what it holds to `policy` or its problems to the builder's.
-    fn parse_piece(
-        &mut self,
-        source: &str,
-        range: std::ops::Range<usize>,
-        rule: Rule,
-        policy: &mut PolicyFile,
-    ) {
-        let piece = &source[range.clone()];
-        self.offset = range.start;
-        let parsed = scan::check_lexical_limits(piece)
-            .map_err(|error| error.shifted(range.start))
-            .and_then(|()| match parse_fast(rule, piece) {
-                Some(pairs) => Ok(pairs),
-                None => PolicyGrammar::parse(rule, piece).map_err(|error| {
-                    // Built once, at the first error: messages name lines ("the `{` on
-                    // line 12"), and counting from the top for each would be quadratic.
-                    let lines = self.lines.get_or_insert_with(|| LineIndex::new(source));
-                    errors::from_pest(source, lines, range.start, error)
-                }),
-            });
-        let mut pairs = match parsed {
-            Ok(pairs) => pairs,
-            Err(error) => {
-                self.errors.push(error);
-                self.broken_names.extend(items::item_name(piece));
-                return;
-            }
-        };
-        match rule {
-            Rule::file => *policy = self.build_file(pairs.next().expect("a file yields one pair")),
-            _ => {
-                for pair in pairs.filter(|p| p.as_rule() != Rule::EOI) {
-                    let item = self.build_item(pair);
-                    policy.items.push(item);
-                }
-            }
         }
     }
 
