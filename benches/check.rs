@@ -2,7 +2,7 @@
 //!
 //! The policy is generated in memory: 2,000 rules over 50 metrics, with grades (per subject and
 //! per concern), subject and concern fields, `replaces` chains, temporal suffixes, windows,
-//! trends and concern aggregates. The target is under 100 ms for parse + check.
+//! trends and concern aggregates. The target is under 50 ms for parse + check.
 //!
 //! With the `lsp` feature, it also measures what the language server does on every keystroke:
 //! analysing the document again after a one-character change (a threshold edited, or a typo
