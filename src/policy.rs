@@ -101,6 +101,14 @@ pub(crate) enum PolicyProblem {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] CheckError),
+    /// Formatting would have changed what the policy says or lost a comment: a defect of the
+    /// formatter, caught before the text is given back.
+    #[error("the policy was not formatted: {0}")]
+    #[diagnostic(
+        code(fmt::unfaithful),
+        help("the policy is left as it was; this is a fault in escalate's formatter, please report it with the policy")
+    )]
+    Unfaithful(#[from] crate::fmt::Unfaithful),
 }
 
 impl Policy {
@@ -288,7 +296,9 @@ pub fn check_text(name: &str, text: &str) -> Vec<DiagnosticRecord> {
 
 /// A policy's text in the canonical layout (what `escalate fmt` writes), its comments kept;
 /// or, when it does not parse, its syntax errors (`name` is how they refer to it). Only the
-/// layout changes: the formatted text parses to the same policy.
+/// layout changes: the formatted text is checked to parse to the same policy with the same
+/// comments (code `fmt::unfaithful` if it would not: a fault of the formatter, never of the
+/// policy).
 ///
 /// ```
 /// let formatted = escalate::format_policy(
@@ -303,10 +313,25 @@ pub fn check_text(name: &str, text: &str) -> Vec<DiagnosticRecord> {
 /// assert!(escalate::format_policy("p.policy", "policy \"P\"\nrule {").is_err());
 /// ```
 pub fn format_policy(name: impl Into<String>, text: &str) -> Result<String, PolicyError> {
-    crate::fmt::format_source(text).map_err(|errors| PolicyError {
+    let fail = |problems| PolicyError {
         source: SourceFile::new(name, text),
-        problems: errors.0.into_iter().map(PolicyProblem::Parse).collect(),
-    })
+        problems,
+    };
+    let formatted = match crate::fmt::format_source(text) {
+        Ok(formatted) => formatted,
+        Err(errors) => {
+            return Err(fail(
+                errors.0.into_iter().map(PolicyProblem::Parse).collect(),
+            ))
+        }
+    };
+    match formatted == text {
+        true => Ok(formatted),
+        false => match crate::fmt::check_faithful(text, &formatted) {
+            Ok(()) => Ok(formatted),
+            Err(defect) => Err(fail(vec![PolicyProblem::Unfaithful(defect)])),
+        },
+    }
 }
 
 /// The text of a policy file, or why it cannot be read (unreadable, or not UTF-8: with the

@@ -56,7 +56,6 @@ pub fn format_parsed(source: &str, file: &PolicyFile) -> String {
 
 /// Every `#` comment in a policy's text (outside quoted text), in order, without trailing
 /// whitespace.
-#[cfg(feature = "cli")]
 pub fn comment_texts(source: &str) -> Vec<&str> {
     comments::scan(source)
         .iter()
@@ -65,7 +64,6 @@ pub fn comment_texts(source: &str) -> Vec<&str> {
 }
 
 /// How a formatted text differs from its original in something formatting must keep.
-#[cfg(feature = "cli")]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unfaithful {
     /// The original does not parse, so there is nothing to compare with.
@@ -85,7 +83,6 @@ pub enum Unfaithful {
 /// Checks that `formatted` keeps what formatting must keep from `original`: the same syntax
 /// tree (spans aside) and the same comments (compared as a multiset: a comment may move to
 /// another line, but none is lost, added or changed).
-#[cfg(feature = "cli")]
 pub fn check_faithful(original: &str, formatted: &str) -> Result<(), Unfaithful> {
     let before = parse::parse(original).map_err(|_| Unfaithful::OriginalDoesNotParse)?;
     let after = parse::parse(formatted).map_err(|_| Unfaithful::DoesNotParse)?;
@@ -103,14 +100,12 @@ pub fn check_faithful(original: &str, formatted: &str) -> Result<(), Unfaithful>
 }
 
 /// The tree as JSON with every span left out.
-#[cfg(feature = "cli")]
 fn without_spans(file: &PolicyFile) -> serde_json::Value {
     let mut value = serde_json::to_value(file).expect("syntax trees always serialize");
     remove_spans(&mut value);
     value
 }
 
-#[cfg(feature = "cli")]
 fn remove_spans(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {

@@ -436,3 +436,56 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------------ the safety check
+
+#[test]
+fn the_safety_check_names_each_way_a_layout_can_go_wrong() {
+    use super::{check_faithful, Unfaithful};
+    let original = "policy \"P\"\nrole lead \"Lead\" # who leads\n";
+    let verdict = |formatted| check_faithful(original, formatted);
+    assert_eq!(
+        verdict("policy \"P\"\n\nrole lead \"Lead\" # who leads\n"),
+        Ok(())
+    );
+    assert_eq!(
+        verdict("policy \"P\"\nrole lead \"Leader\" # who leads\n"),
+        Err(Unfaithful::TreeChanged)
+    );
+    assert_eq!(
+        verdict("policy \"P\"\nrole lead \"Lead\"\n"),
+        Err(Unfaithful::CommentsChanged)
+    );
+    assert_eq!(
+        verdict("policy \"P\"\nrole lead # who leads\n"),
+        Err(Unfaithful::DoesNotParse)
+    );
+    assert_eq!(
+        check_faithful("policy \"P\"\nrole {", original),
+        Err(Unfaithful::OriginalDoesNotParse)
+    );
+}
+
+#[test]
+fn an_unsafe_layout_reaches_the_library_user_as_an_error_of_the_formatter() {
+    use crate::policy::{PolicyError, PolicyProblem};
+    let text = "policy \"P\"\n";
+    let error = PolicyError {
+        source: crate::diagnostic::SourceFile::new("p.policy", text),
+        problems: vec![PolicyProblem::Unfaithful(
+            super::Unfaithful::CommentsChanged,
+        )],
+    };
+    assert_eq!(error.error_count(), 1);
+    let record = &error.records()[0];
+    assert_eq!(record.code, "fmt::unfaithful");
+    assert_eq!(
+        record.message,
+        "the policy was not formatted: the formatted text does not keep every comment"
+    );
+    let help = record.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("left as it was") && help.contains("report it"),
+        "{help}"
+    );
+}
