@@ -2,13 +2,12 @@
 //! every text `items` accepts, and a failure for every text it rejects (whose errors then come
 //! from `items`).
 
-use std::path::Path;
-
 use pest::Parser as _;
 use proptest::prelude::*;
 
 use super::grammar::{PolicyGrammar, Rule};
 use super::items::item_starts;
+use super::test_policies::repository_policies;
 
 /// Every pair of a parse, in order, as its rule and span; or `None` when the text does not parse.
 fn pairs_of(rule: Rule, text: &str) -> Option<Vec<(Rule, usize, usize)>> {
@@ -122,27 +121,13 @@ fn broken_conditions_are_rejected_by_both_modes() {
 
 #[test]
 fn every_item_of_the_projects_policies_is_read_the_same_in_both_modes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut items = 0;
-    for folder in ["policies", "tests/fixtures", "benches/policies"] {
-        let mut stack = vec![root.join(folder)];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("folder").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "policy") {
-                    let Ok(source) = std::fs::read_to_string(&path) else {
-                        continue;
-                    };
-                    let (mut starts, _) = item_starts(&source);
-                    starts.push(source.len());
-                    for piece in starts.windows(2) {
-                        assert_same_in_both_modes(&source[piece[0]..piece[1]]);
-                        items += 1;
-                    }
-                }
-            }
+    for (_, source) in repository_policies() {
+        let (mut starts, _) = item_starts(&source);
+        starts.push(source.len());
+        for piece in starts.windows(2) {
+            assert_same_in_both_modes(&source[piece[0]..piece[1]]);
+            items += 1;
         }
     }
     assert!(items > 100, "only {items} items read");

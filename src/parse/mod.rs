@@ -12,6 +12,8 @@ mod scan;
 mod shift;
 mod slips;
 #[cfg(test)]
+mod test_policies;
+#[cfg(test)]
 mod thread_tests;
 
 use std::collections::HashMap;

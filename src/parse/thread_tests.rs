@@ -1,8 +1,7 @@
 //! Parsing the pieces of a policy on all cores gives what parsing them one after another
 //! gives: the same tree, the same problems in the same order, the same broken names.
 
-use std::path::Path;
-
+use super::test_policies::repository_policies;
 use super::{parse_items, ItemCache, Recovered};
 
 /// Parses on this thread only, then on all cores whatever the size, and says where they differ.
@@ -21,25 +20,11 @@ fn described(recovered: &Recovered) -> String {
 
 #[test]
 fn every_policy_and_fixture_parses_the_same_on_all_cores() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = 0;
-    for folder in ["policies", "tests/fixtures", "benches/policies"] {
-        let mut stack = vec![root.join(folder)];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("folder").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "policy") {
-                    if let Ok(source) = std::fs::read_to_string(&path) {
-                        assert_threads_change_nothing(&source, &path.display().to_string());
-                        files += 1;
-                    }
-                }
-            }
-        }
+    let policies = repository_policies();
+    for (path, source) in &policies {
+        assert_threads_change_nothing(source, &path.display().to_string());
     }
-    assert!(files > 50, "only {files} policies read");
+    assert!(policies.len() > 50, "only {} policies read", policies.len());
 }
 
 /// A policy of `rules` rules, two in seven broken, and the hundredth nested as deeply as
