@@ -757,6 +757,34 @@ mod working_days_between_tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        /// Any start from 2020 to 2034, spans up to three years of working days, extra
+        /// holidays on any day of the week (some on bank holidays or weekends), both kinds of
+        /// calendar: the arithmetic gives the day stepping gives, and counting back agrees.
+        #[test]
+        fn working_day_arithmetic_agrees_with_stepping(
+            start in 0i64..(15 * 365),
+            n in 0u32..800,
+            extra in proptest::collection::vec(0i64..(18 * 365), 0..12),
+            weekends_only in proptest::bool::ANY,
+        ) {
+            let origin = date("2020-01-01");
+            let kind = match weekends_only {
+                true => CalendarKind::WeekendsOnly,
+                false => CalendarKind::EnglandAndWales,
+            };
+            let calendar = Calendar::new(kind, extra.iter().map(|&d| origin + chrono::Duration::days(d)));
+            let after = origin + chrono::Duration::days(start);
+            let due = calendar.add_working_days(after, n);
+            proptest::prop_assert_eq!(due, Some(stepping(&calendar, after, n)), "{} + {}", after, n);
+            let due = due.expect("in range");
+            proptest::prop_assert_eq!(calendar.working_days_between(after, due), i64::from(n));
+            proptest::prop_assert_eq!(calendar.working_days_between(due, after), -i64::from(n));
+        }
+    }
+
     #[test]
     fn agrees_with_adding_working_days() {
         let calendar = Calendar::default();
