@@ -123,7 +123,8 @@ pub struct RuleExplanation {
     pub owner: String,
     /// The rule that replaced it, when replaced.
     pub replaced_by: Option<String>,
-    /// The rules it replaced that had held.
+    /// The rules its action replaced (directly or through others) that had held; empty when
+    /// it raised no action.
     pub replaces: Vec<String>,
     /// Its `applies to`, evaluated.
     pub applies_to: Option<Step>,
@@ -376,12 +377,17 @@ impl Run<'_> {
             owner: program.roles[rule.owner].display.clone(),
             replaced_by: seen_instead(found, displaced_by, position)
                 .map(|r| program.rules[r].id.clone()),
-            replaces: self
-                .order
-                .replaced_rules(program, found, position)
-                .into_iter()
-                .map(|d| program.rules[d].id.clone())
-                .collect(),
+            // Only an action replaces anything: listing what a displaced rule would have
+            // replaced would repeat, for every rule of a chain, the chain below it.
+            replaces: if outcome == Outcome::Required {
+                self.order
+                    .replaced_rules(program, found, position)
+                    .into_iter()
+                    .map(|d| program.rules[d].id.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            },
             case: case.map(|c| self.data.case(c).id.to_string()),
             applies_to,
             when,

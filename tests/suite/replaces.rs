@@ -108,11 +108,15 @@ fn a_chain_of_four_hundred_look_alike_rules() {
         None,
     )
     .expect("s0 is in the data");
+    // Only the action lists what it replaced: a displaced rule lists nothing, so the
+    // explanation of a chain grows with the chain, not with its square.
     for rule in &explained.rules[..rules - 1] {
         assert_eq!(rule.outcome, Outcome::Replaced, "{}", rule.rule);
         assert_eq!(rule.replaced_by.as_deref(), Some("r399"));
+        assert_eq!(rule.replaces, Vec::<String>::new(), "{}", rule.rule);
     }
     assert_eq!(explained.rules[rules - 1].outcome, Outcome::Required);
+    assert_eq!(explained.rules[rules - 1].replaces, replaced);
 }
 
 /// A random policy: each rule's condition, `applies to` and the rules it replaces (only
@@ -267,7 +271,7 @@ proptest! {
                 .filter(|u| u.subject == subject)
                 .map(|u| u.rule.clone())
                 .collect();
-            prop_assert_eq!(found_actions, actions);
+            prop_assert_eq!(&found_actions, &actions);
             prop_assert_eq!(found_undecided, undecided);
             let explained = explain(policy.program(), &data, as_of(), &options, &subject, None, None)
                 .expect("the subject is in the data");
@@ -280,6 +284,12 @@ proptest! {
                 let replaced = explanation.outcome == Outcome::Replaced;
                 prop_assert_eq!(replaced, held[r] != Held::False && seen.is_some(), "r{}", r);
                 prop_assert_eq!(explanation.replaced_by.clone(), seen.map(|a| format!("r{a}")));
+                // What it replaced: its action's list, nothing for a rule without an action.
+                let listed = actions.iter().find(|(rule, _)| *rule == format!("r{r}"));
+                prop_assert_eq!(
+                    &explanation.replaces,
+                    &listed.map(|(_, replaced)| replaced.clone()).unwrap_or_default()
+                );
             }
         }
         // Each rule replaced by a look-alike rule (the same `when`, and an `applies to` that
