@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::cell::{
-    parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month, Expect, Problem,
+    kind_allows, parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month, Expect,
+    Problem,
 };
 use super::error::{DataError, DataErrorKind, DataWarning, DataWarningKind};
 use super::store::DatasetBuilder;
@@ -642,6 +643,10 @@ pub(crate) struct Recipe {
     kinds: Vec<MetricKind>,
     /// Each metric's id, as a long file's rows name it.
     names: Vec<String>,
+    /// For a long file of just the columns `subject,period,metric,value`, in that order: each
+    /// metric's id as bytes, with the index [`Cook::cook`] finds for it (the first metric of
+    /// that name, whatever the case), for reading rows straight from their lines.
+    line_names: Option<Vec<(Box<[u8]>, usize)>>,
 }
 
 /// A performance row cooked on any thread, its text in [`Cooked::text`] and its figures in
@@ -692,7 +697,7 @@ fn push_text(into: &mut Cooked<CookedRow>, text: &[u8]) -> (u32, u32) {
         Some(CookedRow::Figures { subject, .. } | CookedRow::Undeclared { subject, .. }),
     )) = above
     {
-        if &into.text[subject.0 as usize..subject.1 as usize] == text {
+        if same_bytes(&into.text[subject.0 as usize..subject.1 as usize], text) {
             return *subject;
         }
     }
@@ -707,6 +712,63 @@ fn plain_figure(kind: MetricKind, bytes: &[u8]) -> Option<Packed> {
     match bytes.is_empty() {
         true => Some(Packed::MISSING),
         false => quick_figure(kind, bytes),
+    }
+}
+
+/// A plain figure at the start of `rest` (of a line), ended by the line end or the end of
+/// `rest`, after at most one `\r`: what [`plain_figure`] reads from those bytes (without the
+/// `\r`), with their length, when they are digits with at most one point between two of them
+/// (no sign, no `%`, at most 15 digits) or nothing; `None` for anything else.
+#[inline]
+fn line_figure(kind: MetricKind, rest: &[u8]) -> Option<(Packed, usize)> {
+    let (mut mantissa, mut digits, mut point, mut len) = (0i64, 0u32, None, 0);
+    for &b in rest {
+        let digit = b.wrapping_sub(b'0');
+        if digit <= 9 && digits < 15 {
+            mantissa = mantissa * 10 + i64::from(digit);
+            digits += 1;
+        } else if b == b'.' && point.is_none() {
+            point = Some(digits);
+        } else {
+            break;
+        }
+        len += 1;
+    }
+    let end = match rest.get(len) {
+        None | Some(b'\n') => len,
+        Some(b'\r') if matches!(rest.get(len + 1), None | Some(b'\n')) => len + 1,
+        _ => return None,
+    };
+    let scale = match point {
+        _ if len == 0 => return Some((Packed::MISSING, end)),
+        None => 0,
+        Some(point) if point > 0 && point < digits => digits - point,
+        Some(_) => return None,
+    };
+    Some((
+        kind_allows(kind, Packed::from_parts(mantissa, scale)?)?,
+        end,
+    ))
+}
+
+/// Whether two short texts (ids, names) are the same, without a call for each comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let half = |s: &[u8], at: usize| {
+        let mut half = [0u8; 4];
+        half.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(half)
+    };
+    match a.len() {
+        n if n != b.len() => false,
+        n @ 8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        n @ 4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
     }
 }
 
@@ -728,7 +790,7 @@ fn join_group(
             figures,
         }) = into.rows[head].1
         {
-            if at == month && &into.text[subject.0 as usize..subject.1 as usize] == id {
+            if at == month && same_bytes(&into.text[subject.0 as usize..subject.1 as usize], id) {
                 into.numbers[figures as usize + m] = figure;
                 into.group = Some((head, metrics | bit));
                 return CookedRow::Joined;
@@ -767,17 +829,76 @@ impl Cook for PerformanceHandler<'_> {
                 value,
             } => ![*subject, *period, *metric, *value].contains(&ABSENT),
         };
+        let plan = self.plan.as_ref().filter(complete).cloned();
+        let names: Vec<String> = self
+            .schema
+            .metrics
+            .iter()
+            .map(|m| m.id.trim().to_string())
+            .collect();
+        let in_order = Plan::Long {
+            subject: 0,
+            period: 1,
+            metric: 2,
+            value: 3,
+        };
+        let line_names = (width == 4 && plan.as_ref() == Some(&in_order)).then(|| {
+            let first = |name: &String| names.iter().position(|n| n.eq_ignore_ascii_case(name));
+            names
+                .iter()
+                .filter_map(|name| Some((Box::from(name.as_bytes()), first(name)?)))
+                .collect()
+        });
         Recipe {
-            plan: self.plan.as_ref().filter(complete).cloned(),
+            plan,
             width,
             kinds: self.schema.metrics.iter().map(|m| m.kind).collect(),
-            names: self
-                .schema
-                .metrics
-                .iter()
-                .map(|m| m.id.trim().to_string())
-                .collect(),
+            names,
+            line_names,
         }
+    }
+
+    fn cooks_lines(recipe: &Recipe) -> bool {
+        recipe.line_names.is_some()
+    }
+
+    /// A long file's row of plain cells, read straight from its line: a subject of printable
+    /// ASCII without spaces, a `YYYY-MM` month, a declared metric's id as the policy writes
+    /// it and a plain figure (see [`quick_figure`]), each ended by the separator but the
+    /// figure (by the line end, after at most one `\r`). Such a row cut into cells is
+    /// cooked the same by [`Cook::cook`]; anything else is left to it.
+    #[inline]
+    fn cook_line(
+        recipe: &Recipe,
+        rest: &[u8],
+        delimiter: u8,
+        into: &mut Cooked<CookedRow>,
+    ) -> Option<(CookedRow, usize)> {
+        let names = recipe.line_names.as_deref()?;
+        let id_len = rest
+            .iter()
+            .position(|&b| b == delimiter || b.wrapping_sub(0x21) >= 0x5e)?;
+        let (id, rest) = (&rest[..id_len], &rest[id_len..]);
+        let [sep, y0, y1, y2, y3, dash, m0, m1, sep2, rest @ ..] = rest else {
+            return None;
+        };
+        if id.is_empty() || *sep != delimiter || *sep2 != delimiter {
+            return None;
+        }
+        let month = quick_month(&[*y0, *y1, *y2, *y3, *dash, *m0, *m1])?;
+        let (name, m) = names.iter().find(|(name, _)| {
+            rest.len() > name.len()
+                && rest[name.len()] == delimiter
+                && same_bytes(&rest[..name.len()], name)
+        })?;
+        let (figure, len) = line_figure(recipe.kinds[*m], &rest[name.len() + 1..])?;
+        let line = id_len + 9 + name.len() + 1 + len;
+        let group = into.group;
+        let metrics = recipe.kinds.len();
+        Some((
+            join_group(into, group, (id, month), (*m, figure), metrics),
+            line,
+        ))
     }
 
     #[inline]

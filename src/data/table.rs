@@ -1153,6 +1153,23 @@ pub(crate) trait Cook: Handler {
         row: &R,
         into: &mut Cooked<Self::Cooked>,
     ) -> Option<Self::Cooked>;
+    /// Whether [`Cook::cook_line`] may cook the lines of chunks without quote marks.
+    fn cooks_lines(_recipe: &Self::Recipe) -> bool {
+        false
+    }
+    /// Cooks the record at the start of `rest` (a chunk without quote marks, from the start
+    /// of a line that is not empty; cells cut at `delimiter`) straight from its bytes, without cutting it into cells:
+    /// what [`Cook::cook`] gives that row, with the length of its line (without the line
+    /// end); `None`, changing nothing, when the line is to be cut and cooked as usual.
+    #[inline]
+    fn cook_line(
+        _recipe: &Self::Recipe,
+        _rest: &[u8],
+        _delimiter: u8,
+        _into: &mut Cooked<Self::Cooked>,
+    ) -> Option<(Self::Cooked, usize)> {
+        None
+    }
     /// Called with each chunk's cooked rows before they are taken (on the thread taking
     /// them): to do for the chunk at once what is quicker so, such as looking up its ids
     /// together (see [`Interner::warm`](super::store::Interner::warm)).
@@ -1193,11 +1210,67 @@ fn cook_chunk<H: Cook>(
             let done = H::cook(recipe, row, cooked);
             cooked.rows.push((at, done));
         }),
+        false if H::cooks_lines(recipe) => cook_lines::<H>(recipe, &chunk.bytes, delimiter, cooked),
         false => split_records(&chunk.bytes, delimiter, |row, at| {
             let done = H::cook(recipe, row, cooked);
             cooked.rows.push((at, done));
         }),
     };
+}
+
+/// Cooks every record of a chunk without quote marks line by line, through
+/// [`Cook::cook_line`] where it can, else cut into cells as [`split_records`] cuts them;
+/// the same rows and places as [`split_records`] gives. Returns how many lines the chunk has.
+fn cook_lines<H: Cook>(
+    recipe: &H::Recipe,
+    chunk: &[u8],
+    delimiter: u8,
+    cooked: &mut Cooked<H::Cooked>,
+) -> u64 {
+    let mut cells = Vec::with_capacity(16);
+    let (mut start, mut line) = (0, 0u32);
+    let mut at = RecordAt::default();
+    while start < chunk.len() {
+        let rest = &chunk[start..];
+        let (done, len) = match rest[0] {
+            // An empty line is no record: the next record's place stays where this one starts.
+            b'\n' => (None, 0),
+            _ => match H::cook_line(recipe, rest, delimiter, cooked) {
+                Some((row, len)) => (Some(Some(row)), len),
+                None => {
+                    let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                    let row = split_line(&rest[..len], delimiter, &mut cells);
+                    (Some(H::cook(recipe, &row, cooked)), len)
+                }
+            },
+        };
+        let end = start + len;
+        if let Some(done) = done {
+            cooked.rows.push((at, done));
+        }
+        if end < chunk.len() {
+            line += 1;
+            if len > 0 {
+                at = RecordAt {
+                    byte: end as u32 + 1,
+                    line,
+                };
+            }
+        }
+        start = end + 1;
+    }
+    u64::from(line)
+}
+
+/// A line (without its line end) cut at each separator, into `cells`.
+fn split_line<'a>(line: &'a [u8], delimiter: u8, cells: &'a mut Vec<(u32, u32)>) -> SplitRow<'a> {
+    cells.clear();
+    let mut start = 0;
+    for end in memchr::memchr_iter(delimiter, line).chain([line.len()]) {
+        cells.push((start as u32, end as u32));
+        start = end + 1;
+    }
+    SplitRow { chunk: line, cells }
 }
 
 /// A chunk in the file: where it starts (byte, line).
@@ -1286,21 +1359,8 @@ fn take_record_at<H: Handler>(
     let rest = &rest[rest.iter().take_while(|&&b| b == b'\n').count()..];
     let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
     let mut cells = Vec::new();
-    let mut start = 0;
-    for end in memchr::memchr_iter(ctx.delimiter, line).chain([line.len()]) {
-        cells.push((start as u32, end as u32));
-        start = end + 1;
-    }
-    take_record(
-        &SplitRow {
-            chunk: line,
-            cells: &cells,
-        },
-        place,
-        width,
-        handler,
-        ctx,
-    );
+    let row = split_line(line, ctx.delimiter, &mut cells);
+    take_record(&row, place, width, handler, ctx);
 }
 
 /// How many chunks may be read ahead of the one being taken, for each thread cooking.
