@@ -783,17 +783,22 @@ fn join_group(
     metrics: usize,
 ) -> CookedRow {
     let bit = 1u64.checked_shl(m as u32).unwrap_or(0);
-    if let Some((head, metrics)) = group.filter(|&(_, metrics)| bit != 0 && metrics & bit == 0) {
+    // The group's subject, when it is this row's (then its text is the one to point to).
+    let mut same_subject = None;
+    if let Some((head, flags)) = group {
         if let Some(CookedRow::Figures {
             subject,
             month: at,
             figures,
         }) = into.rows[head].1
         {
-            if at == month && same_bytes(&into.text[subject.0 as usize..subject.1 as usize], id) {
-                into.numbers[figures as usize + m] = figure;
-                into.group = Some((head, metrics | bit));
-                return CookedRow::Joined;
+            if same_bytes(&into.text[subject.0 as usize..subject.1 as usize], id) {
+                if at == month && bit != 0 && flags & bit == 0 {
+                    into.numbers[figures as usize + m] = figure;
+                    into.group = Some((head, flags | bit));
+                    return CookedRow::Joined;
+                }
+                same_subject = Some(subject);
             }
         }
     }
@@ -802,7 +807,7 @@ fn join_group(
     into.numbers[figures + m] = figure;
     into.group = Some((into.rows.len(), bit));
     CookedRow::Figures {
-        subject: push_text(into, id),
+        subject: same_subject.unwrap_or_else(|| push_text(into, id)),
         month,
         figures: figures as u32,
     }
@@ -875,9 +880,26 @@ impl Cook for PerformanceHandler<'_> {
         into: &mut Cooked<CookedRow>,
     ) -> Option<(CookedRow, usize)> {
         let names = recipe.line_names.as_deref()?;
-        let id_len = rest
-            .iter()
-            .position(|&b| b == delimiter || b.wrapping_sub(0x21) >= 0x5e)?;
+        // Usually the subject of the group above (already known to be plain); else printable
+        // ASCII without spaces.
+        let head = into.group.and_then(|(head, _)| match into.rows[head].1 {
+            Some(CookedRow::Figures { subject, .. }) => {
+                Some(&into.text[subject.0 as usize..subject.1 as usize])
+            }
+            _ => None,
+        });
+        let id_len = match head {
+            Some(id)
+                if rest.len() > id.len()
+                    && rest[id.len()] == delimiter
+                    && same_bytes(&rest[..id.len()], id) =>
+            {
+                id.len()
+            }
+            _ => rest
+                .iter()
+                .position(|&b| b == delimiter || b.wrapping_sub(0x21) >= 0x5e)?,
+        };
         let (id, rest) = (&rest[..id_len], &rest[id_len..]);
         let [sep, y0, y1, y2, y3, dash, m0, m1, sep2, rest @ ..] = rest else {
             return None;
@@ -1021,7 +1043,7 @@ impl PerformanceHandler<'_> {
     #[inline]
     fn cooked_subject(&mut self, id: &[u8]) -> Option<SubjectIndex> {
         match self.last_index {
-            Some(index) if self.last_subject == id => Some(index),
+            Some(index) if same_bytes(&self.last_subject, id) => Some(index),
             _ => Some(self.intern(SubjectCell::New(std::str::from_utf8(id).ok()?))),
         }
     }
@@ -1321,8 +1343,118 @@ mod tests {
         assert!(read(long, Some(10)).contains("UndeclaredMetric"));
     }
 
+    /// The recipe for a long file of `subject,period,metric,value` under [`POLICY`].
+    fn long_recipe() -> Recipe {
+        let policy = crate::policy::Policy::parse("p.policy", POLICY).expect("the policy checks");
+        let schema = &policy.program().schema;
+        let mut data = DatasetBuilder::new(schema);
+        let mut handler = PerformanceHandler::new(schema, &mut data);
+        let mut ctx = Ctx::new("p.csv".into(), FileKind::Performance, FileFormat::Csv);
+        let header = Header {
+            names: ["subject", "period", "metric", "value"]
+                .map(String::from)
+                .to_vec(),
+            line: 1,
+        };
+        assert!(handler.header(&header, &mut ctx));
+        let recipe = handler.recipe(4);
+        assert!(PerformanceHandler::cooks_lines(&recipe));
+        recipe
+    }
+
+    /// Lines of a long file, each cell plain or awkward in one way, for the two ways of
+    /// cooking them.
+    fn long_lines(rows: &[(usize, usize, usize, usize, usize)], delimiter: char) -> String {
+        const SUBJECTS: &[&str] = &["s1", "s2", "s 2", " s2", "s2 ", "Zoë", "", "s\u{1}", "s~"];
+        const PERIODS: &[&str] = &[
+            "2026-01", "2026-02", "2026-1", " 2026-01", "2026-13", "", "2026-011", "2026-01 ",
+        ];
+        const NAMES: &[&str] = &["m1", "m2", "m3", "M1", "other", " m1", "m1 ", "", "m"];
+        const VALUES: &[&str] = &[
+            "",
+            "5",
+            "5.0",
+            "0.50",
+            "79.5",
+            "100",
+            "100.01",
+            "105",
+            "-1",
+            "-0",
+            "79.5%",
+            "1e3",
+            " 5",
+            "5 ",
+            "5\r",
+            "\r",
+            "5\r\r",
+            "1234567890123456",
+            "123456789012345",
+            "12345678901234.5",
+            "1.",
+            ".5",
+            "5..0",
+            "5.0.1",
+            "007",
+            "5%",
+        ];
+        let mut text = String::new();
+        for &(s, p, n, v, shape) in rows {
+            let cells = [
+                SUBJECTS[s % SUBJECTS.len()],
+                PERIODS[p % PERIODS.len()],
+                NAMES[n % NAMES.len()],
+                VALUES[v % VALUES.len()],
+            ];
+            let row = cells.join(&delimiter.to_string());
+            match shape % 8 {
+                0 => text.push('\n'),
+                1 => text.push_str(&format!("{row}{delimiter}\n")),
+                2 => text.push_str(&format!("{row}{delimiter}x\n")),
+                3 => text.push_str(&format!("{row}\r\n")),
+                _ => text.push_str(&format!("{row}\n")),
+            }
+        }
+        text
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Rows read straight from their lines are cooked as the same rows cut into cells are
+        /// (and any other line is left to the usual cooking): the same rows, figures, texts,
+        /// places and line count.
+        #[test]
+        fn lines_are_cooked_as_their_cells_are(
+            rows in prop::collection::vec((0usize..20, 0usize..10, 0usize..12, 0usize..40, 0usize..16), 0..30),
+            tab in any::<bool>(),
+            cut in 0usize..400,
+        ) {
+            let recipe = long_recipe();
+            let delimiter = if tab { '\t' } else { ',' };
+            let text = long_lines(&rows, delimiter);
+            // A chunk may end anywhere in the file (the last one without a line end).
+            let text = &text.as_bytes()[..cut.min(text.len())];
+            let [by_lines, by_cells] =
+                crate::data::table::cooked_both_ways::<PerformanceHandler>(&recipe, text, delimiter as u8);
+            prop_assert_eq!(format!("{by_lines:?}"), format!("{by_cells:?}"));
+        }
+
+        /// A figure read from a line is what the usual reading gives its cell.
+        #[test]
+        fn line_figures_are_read_as_cells_are(
+            value in "[0-9.%\\-]{0,18}[\r]{0,2}",
+            kind in prop::sample::select(vec![MetricKind::Percent, MetricKind::Count, MetricKind::Number]),
+            end in prop::sample::select(vec!["", "\n", "\nx,y", ",5\n"]),
+        ) {
+            let rest = format!("{value}{end}");
+            if let Some((figure, len)) = line_figure(kind, rest.as_bytes()) {
+                let cell = &rest.as_bytes()[..len];
+                prop_assert!(matches!(rest.as_bytes().get(len), None | Some(b'\n')));
+                prop_assert_eq!(Some(figure), plain_figure(kind, cell.trim_ascii()));
+                prop_assert_eq!(cell.strip_suffix(b"\r").unwrap_or(cell), value.trim_end_matches('\r').as_bytes());
+            }
+        }
 
         #[test]
         fn chunks_give_the_rows_errors_and_figures_that_rows_do(

@@ -199,6 +199,7 @@ impl Ctx {
         self.columns.get(field).map_or("?", |s| s.as_str())
     }
 
+    #[inline]
     fn count(&mut self, outcome: Outcome) {
         self.summary.rows_read += 1;
         match outcome {
@@ -1260,6 +1261,25 @@ fn cook_lines<H: Cook>(
         start = end + 1;
     }
     u64::from(line)
+}
+
+/// A chunk without quote marks cooked both ways: line by line ([`cook_lines`]) and cut into
+/// cells ([`split_records`]), each with how many lines it counted (for tests that the two
+/// agree).
+#[cfg(test)]
+pub(crate) fn cooked_both_ways<H: Cook>(
+    recipe: &H::Recipe,
+    chunk: &[u8],
+    delimiter: u8,
+) -> [(u64, Cooked<H::Cooked>); 2] {
+    let mut by_lines = Cooked::default();
+    let lines = cook_lines::<H>(recipe, chunk, delimiter, &mut by_lines);
+    let mut by_cells = Cooked::default();
+    let cells = split_records(chunk, delimiter, |row, at| {
+        let done = H::cook(recipe, row, &mut by_cells);
+        by_cells.rows.push((at, done));
+    });
+    [(lines, by_lines), (cells, by_cells)]
 }
 
 /// A line (without its line end) cut at each separator, into `cells`.
