@@ -94,7 +94,13 @@ pub(crate) fn quick_figure(kind: MetricKind, bytes: &[u8]) -> Option<Packed> {
         (MetricKind::Percent, [rest @ .., b'%']) => rest.trim_ascii_end(),
         _ => bytes,
     };
-    let figure = fast_decimal(digits)?;
+    kind_allows(kind, fast_decimal(digits)?)
+}
+
+/// A figure, when its metric's kind allows it (a percent from 0 to 100, a count whole and not
+/// negative).
+#[inline]
+pub(crate) fn kind_allows(kind: MetricKind, figure: Packed) -> Option<Packed> {
     let (mantissa, scale) = figure.parts()?;
     let allowed = match kind {
         MetricKind::Percent => mantissa >= 0 && i128::from(mantissa) <= 100 * power_of_ten(scale),

@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::cell::{
-    parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month, Expect, Problem,
+    kind_allows, parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month, Expect,
+    Problem,
 };
 use super::error::{DataError, DataErrorKind, DataWarning, DataWarningKind};
 use super::store::DatasetBuilder;
@@ -642,6 +643,10 @@ pub(crate) struct Recipe {
     kinds: Vec<MetricKind>,
     /// Each metric's id, as a long file's rows name it.
     names: Vec<String>,
+    /// For a long file of just the columns `subject,period,metric,value`, in that order: each
+    /// metric's id as bytes, with the index [`Cook::cook`] finds for it (the first metric of
+    /// that name, whatever the case), for reading rows straight from their lines.
+    line_names: Option<Vec<(Box<[u8]>, usize)>>,
 }
 
 /// A performance row cooked on any thread, its text in [`Cooked::text`] and its figures in
@@ -692,7 +697,7 @@ fn push_text(into: &mut Cooked<CookedRow>, text: &[u8]) -> (u32, u32) {
         Some(CookedRow::Figures { subject, .. } | CookedRow::Undeclared { subject, .. }),
     )) = above
     {
-        if &into.text[subject.0 as usize..subject.1 as usize] == text {
+        if same_bytes(&into.text[subject.0 as usize..subject.1 as usize], text) {
             return *subject;
         }
     }
@@ -710,6 +715,63 @@ fn plain_figure(kind: MetricKind, bytes: &[u8]) -> Option<Packed> {
     }
 }
 
+/// A plain figure at the start of `rest` (of a line), ended by the line end or the end of
+/// `rest`, after at most one `\r`: what [`plain_figure`] reads from those bytes (without the
+/// `\r`), with their length, when they are digits with at most one point between two of them
+/// (no sign, no `%`, at most 15 digits) or nothing; `None` for anything else.
+#[inline]
+fn line_figure(kind: MetricKind, rest: &[u8]) -> Option<(Packed, usize)> {
+    let (mut mantissa, mut digits, mut point, mut len) = (0i64, 0u32, None, 0);
+    for &b in rest {
+        let digit = b.wrapping_sub(b'0');
+        if digit <= 9 && digits < 15 {
+            mantissa = mantissa * 10 + i64::from(digit);
+            digits += 1;
+        } else if b == b'.' && point.is_none() {
+            point = Some(digits);
+        } else {
+            break;
+        }
+        len += 1;
+    }
+    let end = match rest.get(len) {
+        None | Some(b'\n') => len,
+        Some(b'\r') if matches!(rest.get(len + 1), None | Some(b'\n')) => len + 1,
+        _ => return None,
+    };
+    let scale = match point {
+        _ if len == 0 => return Some((Packed::MISSING, end)),
+        None => 0,
+        Some(point) if point > 0 && point < digits => digits - point,
+        Some(_) => return None,
+    };
+    Some((
+        kind_allows(kind, Packed::from_parts(mantissa, scale)?)?,
+        end,
+    ))
+}
+
+/// Whether two short texts (ids, names) are the same, without a call for each comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let half = |s: &[u8], at: usize| {
+        let mut half = [0u8; 4];
+        half.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(half)
+    };
+    match a.len() {
+        n if n != b.len() => false,
+        n @ 8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        n @ 4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
 /// A long file's row of metric `m`, cooked: joined to the group above it when that group is
 /// about the same subject and month and has no row of the metric yet (the group's flags are
 /// its metrics), else the first row of a group of its own.
@@ -721,17 +783,22 @@ fn join_group(
     metrics: usize,
 ) -> CookedRow {
     let bit = 1u64.checked_shl(m as u32).unwrap_or(0);
-    if let Some((head, metrics)) = group.filter(|&(_, metrics)| bit != 0 && metrics & bit == 0) {
+    // The group's subject, when it is this row's (then its text is the one to point to).
+    let mut same_subject = None;
+    if let Some((head, flags)) = group {
         if let Some(CookedRow::Figures {
             subject,
             month: at,
             figures,
         }) = into.rows[head].1
         {
-            if at == month && &into.text[subject.0 as usize..subject.1 as usize] == id {
-                into.numbers[figures as usize + m] = figure;
-                into.group = Some((head, metrics | bit));
-                return CookedRow::Joined;
+            if same_bytes(&into.text[subject.0 as usize..subject.1 as usize], id) {
+                if at == month && bit != 0 && flags & bit == 0 {
+                    into.numbers[figures as usize + m] = figure;
+                    into.group = Some((head, flags | bit));
+                    return CookedRow::Joined;
+                }
+                same_subject = Some(subject);
             }
         }
     }
@@ -740,7 +807,7 @@ fn join_group(
     into.numbers[figures + m] = figure;
     into.group = Some((into.rows.len(), bit));
     CookedRow::Figures {
-        subject: push_text(into, id),
+        subject: same_subject.unwrap_or_else(|| push_text(into, id)),
         month,
         figures: figures as u32,
     }
@@ -767,17 +834,93 @@ impl Cook for PerformanceHandler<'_> {
                 value,
             } => ![*subject, *period, *metric, *value].contains(&ABSENT),
         };
+        let plan = self.plan.as_ref().filter(complete).cloned();
+        let names: Vec<String> = self
+            .schema
+            .metrics
+            .iter()
+            .map(|m| m.id.trim().to_string())
+            .collect();
+        let in_order = Plan::Long {
+            subject: 0,
+            period: 1,
+            metric: 2,
+            value: 3,
+        };
+        let line_names = (width == 4 && plan.as_ref() == Some(&in_order)).then(|| {
+            let first = |name: &String| names.iter().position(|n| n.eq_ignore_ascii_case(name));
+            names
+                .iter()
+                .filter_map(|name| Some((Box::from(name.as_bytes()), first(name)?)))
+                .collect()
+        });
         Recipe {
-            plan: self.plan.as_ref().filter(complete).cloned(),
+            plan,
             width,
             kinds: self.schema.metrics.iter().map(|m| m.kind).collect(),
-            names: self
-                .schema
-                .metrics
-                .iter()
-                .map(|m| m.id.trim().to_string())
-                .collect(),
+            names,
+            line_names,
         }
+    }
+
+    fn cooks_lines(recipe: &Recipe) -> bool {
+        recipe.line_names.is_some()
+    }
+
+    /// A long file's row of plain cells, read straight from its line: a subject of printable
+    /// ASCII without spaces, a `YYYY-MM` month, a declared metric's id as the policy writes
+    /// it and a plain figure (see [`quick_figure`]), each ended by the separator but the
+    /// figure (by the line end, after at most one `\r`). Such a row cut into cells is
+    /// cooked the same by [`Cook::cook`]; anything else is left to it.
+    #[inline]
+    fn cook_line(
+        recipe: &Recipe,
+        rest: &[u8],
+        delimiter: u8,
+        into: &mut Cooked<CookedRow>,
+    ) -> Option<(CookedRow, usize)> {
+        let names = recipe.line_names.as_deref()?;
+        // Usually the subject of the group above (already known to be plain); else printable
+        // ASCII without spaces.
+        let head = into.group.and_then(|(head, _)| match into.rows[head].1 {
+            Some(CookedRow::Figures { subject, .. }) => {
+                Some(&into.text[subject.0 as usize..subject.1 as usize])
+            }
+            _ => None,
+        });
+        let id_len = match head {
+            Some(id)
+                if rest.len() > id.len()
+                    && rest[id.len()] == delimiter
+                    && same_bytes(&rest[..id.len()], id) =>
+            {
+                id.len()
+            }
+            _ => rest
+                .iter()
+                .position(|&b| b == delimiter || b.wrapping_sub(0x21) >= 0x5e)?,
+        };
+        let (id, rest) = (&rest[..id_len], &rest[id_len..]);
+        let [sep, y0, y1, y2, y3, dash, m0, m1, sep2, rest @ ..] = rest else {
+            return None;
+        };
+        if id.is_empty() || *sep != delimiter || *sep2 != delimiter {
+            return None;
+        }
+        let month = quick_month(&[*y0, *y1, *y2, *y3, *dash, *m0, *m1])?;
+        let (name, m) = names.iter().find(|(name, _)| {
+            rest.len() > name.len()
+                && rest[name.len()] == delimiter
+                && same_bytes(&rest[..name.len()], name)
+        })?;
+        let (figure, len) = line_figure(recipe.kinds[*m], &rest[name.len() + 1..])?;
+        let line = id_len + 9 + name.len() + 1 + len;
+        let group = into.group;
+        let metrics = recipe.kinds.len();
+        Some((
+            join_group(into, group, (id, month), (*m, figure), metrics),
+            line,
+        ))
     }
 
     #[inline]
@@ -900,7 +1043,7 @@ impl PerformanceHandler<'_> {
     #[inline]
     fn cooked_subject(&mut self, id: &[u8]) -> Option<SubjectIndex> {
         match self.last_index {
-            Some(index) if self.last_subject == id => Some(index),
+            Some(index) if same_bytes(&self.last_subject, id) => Some(index),
             _ => Some(self.intern(SubjectCell::New(std::str::from_utf8(id).ok()?))),
         }
     }
@@ -1200,8 +1343,118 @@ mod tests {
         assert!(read(long, Some(10)).contains("UndeclaredMetric"));
     }
 
+    /// The recipe for a long file of `subject,period,metric,value` under [`POLICY`].
+    fn long_recipe() -> Recipe {
+        let policy = crate::policy::Policy::parse("p.policy", POLICY).expect("the policy checks");
+        let schema = &policy.program().schema;
+        let mut data = DatasetBuilder::new(schema);
+        let mut handler = PerformanceHandler::new(schema, &mut data);
+        let mut ctx = Ctx::new("p.csv".into(), FileKind::Performance, FileFormat::Csv);
+        let header = Header {
+            names: ["subject", "period", "metric", "value"]
+                .map(String::from)
+                .to_vec(),
+            line: 1,
+        };
+        assert!(handler.header(&header, &mut ctx));
+        let recipe = handler.recipe(4);
+        assert!(PerformanceHandler::cooks_lines(&recipe));
+        recipe
+    }
+
+    /// Lines of a long file, each cell plain or awkward in one way, for the two ways of
+    /// cooking them.
+    fn long_lines(rows: &[(usize, usize, usize, usize, usize)], delimiter: char) -> String {
+        const SUBJECTS: &[&str] = &["s1", "s2", "s 2", " s2", "s2 ", "Zoë", "", "s\u{1}", "s~"];
+        const PERIODS: &[&str] = &[
+            "2026-01", "2026-02", "2026-1", " 2026-01", "2026-13", "", "2026-011", "2026-01 ",
+        ];
+        const NAMES: &[&str] = &["m1", "m2", "m3", "M1", "other", " m1", "m1 ", "", "m"];
+        const VALUES: &[&str] = &[
+            "",
+            "5",
+            "5.0",
+            "0.50",
+            "79.5",
+            "100",
+            "100.01",
+            "105",
+            "-1",
+            "-0",
+            "79.5%",
+            "1e3",
+            " 5",
+            "5 ",
+            "5\r",
+            "\r",
+            "5\r\r",
+            "1234567890123456",
+            "123456789012345",
+            "12345678901234.5",
+            "1.",
+            ".5",
+            "5..0",
+            "5.0.1",
+            "007",
+            "5%",
+        ];
+        let mut text = String::new();
+        for &(s, p, n, v, shape) in rows {
+            let cells = [
+                SUBJECTS[s % SUBJECTS.len()],
+                PERIODS[p % PERIODS.len()],
+                NAMES[n % NAMES.len()],
+                VALUES[v % VALUES.len()],
+            ];
+            let row = cells.join(&delimiter.to_string());
+            match shape % 8 {
+                0 => text.push('\n'),
+                1 => text.push_str(&format!("{row}{delimiter}\n")),
+                2 => text.push_str(&format!("{row}{delimiter}x\n")),
+                3 => text.push_str(&format!("{row}\r\n")),
+                _ => text.push_str(&format!("{row}\n")),
+            }
+        }
+        text
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Rows read straight from their lines are cooked as the same rows cut into cells are
+        /// (and any other line is left to the usual cooking): the same rows, figures, texts,
+        /// places and line count.
+        #[test]
+        fn lines_are_cooked_as_their_cells_are(
+            rows in prop::collection::vec((0usize..20, 0usize..10, 0usize..12, 0usize..40, 0usize..16), 0..30),
+            tab in any::<bool>(),
+            cut in 0usize..400,
+        ) {
+            let recipe = long_recipe();
+            let delimiter = if tab { '\t' } else { ',' };
+            let text = long_lines(&rows, delimiter);
+            // A chunk may end anywhere in the file (the last one without a line end).
+            let text = &text.as_bytes()[..cut.min(text.len())];
+            let [by_lines, by_cells] =
+                crate::data::table::cooked_both_ways::<PerformanceHandler>(&recipe, text, delimiter as u8);
+            prop_assert_eq!(format!("{by_lines:?}"), format!("{by_cells:?}"));
+        }
+
+        /// A figure read from a line is what the usual reading gives its cell.
+        #[test]
+        fn line_figures_are_read_as_cells_are(
+            value in "[0-9.%\\-]{0,18}[\r]{0,2}",
+            kind in prop::sample::select(vec![MetricKind::Percent, MetricKind::Count, MetricKind::Number]),
+            end in prop::sample::select(vec!["", "\n", "\nx,y", ",5\n"]),
+        ) {
+            let rest = format!("{value}{end}");
+            if let Some((figure, len)) = line_figure(kind, rest.as_bytes()) {
+                let cell = &rest.as_bytes()[..len];
+                prop_assert!(matches!(rest.as_bytes().get(len), None | Some(b'\n')));
+                prop_assert_eq!(Some(figure), plain_figure(kind, cell.trim_ascii()));
+                prop_assert_eq!(cell.strip_suffix(b"\r").unwrap_or(cell), value.trim_end_matches('\r').as_bytes());
+            }
+        }
 
         #[test]
         fn chunks_give_the_rows_errors_and_figures_that_rows_do(

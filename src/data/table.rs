@@ -199,6 +199,7 @@ impl Ctx {
         self.columns.get(field).map_or("?", |s| s.as_str())
     }
 
+    #[inline]
     fn count(&mut self, outcome: Outcome) {
         self.summary.rows_read += 1;
         match outcome {
@@ -879,12 +880,19 @@ impl<R: Read> Chunker<R> {
         if self.done {
             return self.error.take().map(Err);
         }
+        // A spare buffer keeps its old bytes as room to read into: reading into a vector's
+        // spare capacity would zero it first, every time.
         let mut bytes = self.spare.pop().unwrap_or_default();
-        bytes.clear();
-        bytes.append(&mut self.rest);
+        let mut filled = self.rest.len();
+        if bytes.len() < filled {
+            bytes.resize(filled, 0);
+        }
+        bytes[..filled].copy_from_slice(&self.rest);
+        self.rest.clear();
         let mut size = self.size;
         loop {
-            let ended = self.fill(&mut bytes, size);
+            let ended = self.fill(&mut bytes, &mut filled, size);
+            bytes.truncate(filled);
             let quoted = memchr::memchr(b'"', &bytes).is_some();
             if ended {
                 self.done = true;
@@ -924,14 +932,19 @@ impl<R: Read> Chunker<R> {
         Chunk { bytes, quoted, gap }
     }
 
-    /// Reads into `bytes` until it holds `size` bytes; true when the source has ended (or
-    /// failed: then the error is kept in `self.error`).
-    fn fill(&mut self, bytes: &mut Vec<u8>, size: usize) -> bool {
-        while bytes.len() < size {
-            let want = (size - bytes.len()).min(READ_BYTES) as u64;
-            match (&mut self.source).take(want).read_to_end(bytes) {
+    /// Reads into `bytes` after its first `filled` bytes until `filled` is `size`, in reads of
+    /// at most [`READ_BYTES`] (`bytes` grows as needed; what is after `filled` is room); true
+    /// when the source has ended (or failed: then the error is kept in `self.error`).
+    fn fill(&mut self, bytes: &mut Vec<u8>, filled: &mut usize, size: usize) -> bool {
+        while *filled < size {
+            let end = *filled + (size - *filled).min(READ_BYTES);
+            if bytes.len() < end {
+                bytes.resize(end, 0);
+            }
+            match self.source.read(&mut bytes[*filled..end]) {
                 Ok(0) => return true,
-                Ok(_) => {}
+                Ok(read) => *filled += read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(error) => {
                     self.error = Some(error);
                     return true;
@@ -1153,6 +1166,23 @@ pub(crate) trait Cook: Handler {
         row: &R,
         into: &mut Cooked<Self::Cooked>,
     ) -> Option<Self::Cooked>;
+    /// Whether [`Cook::cook_line`] may cook the lines of chunks without quote marks.
+    fn cooks_lines(_recipe: &Self::Recipe) -> bool {
+        false
+    }
+    /// Cooks the record at the start of `rest` (a chunk without quote marks, from the start
+    /// of a line that is not empty; cells cut at `delimiter`) straight from its bytes, without cutting it into cells:
+    /// what [`Cook::cook`] gives that row, with the length of its line (without the line
+    /// end); `None`, changing nothing, when the line is to be cut and cooked as usual.
+    #[inline]
+    fn cook_line(
+        _recipe: &Self::Recipe,
+        _rest: &[u8],
+        _delimiter: u8,
+        _into: &mut Cooked<Self::Cooked>,
+    ) -> Option<(Self::Cooked, usize)> {
+        None
+    }
     /// Called with each chunk's cooked rows before they are taken (on the thread taking
     /// them): to do for the chunk at once what is quicker so, such as looking up its ids
     /// together (see [`Interner::warm`](super::store::Interner::warm)).
@@ -1193,11 +1223,86 @@ fn cook_chunk<H: Cook>(
             let done = H::cook(recipe, row, cooked);
             cooked.rows.push((at, done));
         }),
+        false if H::cooks_lines(recipe) => cook_lines::<H>(recipe, &chunk.bytes, delimiter, cooked),
         false => split_records(&chunk.bytes, delimiter, |row, at| {
             let done = H::cook(recipe, row, cooked);
             cooked.rows.push((at, done));
         }),
     };
+}
+
+/// Cooks every record of a chunk without quote marks line by line, through
+/// [`Cook::cook_line`] where it can, else cut into cells as [`split_records`] cuts them;
+/// the same rows and places as [`split_records`] gives. Returns how many lines the chunk has.
+fn cook_lines<H: Cook>(
+    recipe: &H::Recipe,
+    chunk: &[u8],
+    delimiter: u8,
+    cooked: &mut Cooked<H::Cooked>,
+) -> u64 {
+    let mut cells = Vec::with_capacity(16);
+    let (mut start, mut line) = (0, 0u32);
+    let mut at = RecordAt::default();
+    while start < chunk.len() {
+        let rest = &chunk[start..];
+        let (done, len) = match rest[0] {
+            // An empty line is no record: the next record's place stays where this one starts.
+            b'\n' => (None, 0),
+            _ => match H::cook_line(recipe, rest, delimiter, cooked) {
+                Some((row, len)) => (Some(Some(row)), len),
+                None => {
+                    let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                    let row = split_line(&rest[..len], delimiter, &mut cells);
+                    (Some(H::cook(recipe, &row, cooked)), len)
+                }
+            },
+        };
+        let end = start + len;
+        if let Some(done) = done {
+            cooked.rows.push((at, done));
+        }
+        if end < chunk.len() {
+            line += 1;
+            if len > 0 {
+                at = RecordAt {
+                    byte: end as u32 + 1,
+                    line,
+                };
+            }
+        }
+        start = end + 1;
+    }
+    u64::from(line)
+}
+
+/// A chunk without quote marks cooked both ways: line by line ([`cook_lines`]) and cut into
+/// cells ([`split_records`]), each with how many lines it counted (for tests that the two
+/// agree).
+#[cfg(test)]
+pub(crate) fn cooked_both_ways<H: Cook>(
+    recipe: &H::Recipe,
+    chunk: &[u8],
+    delimiter: u8,
+) -> [(u64, Cooked<H::Cooked>); 2] {
+    let mut by_lines = Cooked::default();
+    let lines = cook_lines::<H>(recipe, chunk, delimiter, &mut by_lines);
+    let mut by_cells = Cooked::default();
+    let cells = split_records(chunk, delimiter, |row, at| {
+        let done = H::cook(recipe, row, &mut by_cells);
+        by_cells.rows.push((at, done));
+    });
+    [(lines, by_lines), (cells, by_cells)]
+}
+
+/// A line (without its line end) cut at each separator, into `cells`.
+fn split_line<'a>(line: &'a [u8], delimiter: u8, cells: &'a mut Vec<(u32, u32)>) -> SplitRow<'a> {
+    cells.clear();
+    let mut start = 0;
+    for end in memchr::memchr_iter(delimiter, line).chain([line.len()]) {
+        cells.push((start as u32, end as u32));
+        start = end + 1;
+    }
+    SplitRow { chunk: line, cells }
 }
 
 /// A chunk in the file: where it starts (byte, line).
@@ -1286,21 +1391,8 @@ fn take_record_at<H: Handler>(
     let rest = &rest[rest.iter().take_while(|&&b| b == b'\n').count()..];
     let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
     let mut cells = Vec::new();
-    let mut start = 0;
-    for end in memchr::memchr_iter(ctx.delimiter, line).chain([line.len()]) {
-        cells.push((start as u32, end as u32));
-        start = end + 1;
-    }
-    take_record(
-        &SplitRow {
-            chunk: line,
-            cells: &cells,
-        },
-        place,
-        width,
-        handler,
-        ctx,
-    );
+    let row = split_line(line, ctx.delimiter, &mut cells);
+    take_record(&row, place, width, handler, ctx);
 }
 
 /// How many chunks may be read ahead of the one being taken, for each thread cooking.
@@ -2119,7 +2211,8 @@ mod tests {
         records
     }
 
-    /// Every record of `text`, read in chunks of about `size` bytes.
+    /// Every record of `text`, read in chunks of about `size` bytes (each chunk's buffer given
+    /// back to be read into again, as the loaders do).
     fn chunked(text: &[u8], delimiter: u8, size: usize) -> Vec<Placed> {
         let mut chunker = Chunker::new(text, delimiter, size);
         let mut place = ChunkPlace { byte: 0, line: 1 };
@@ -2136,8 +2229,58 @@ mod tests {
                 false => split_records(&chunk.bytes, delimiter, |row, at| add(row, at)),
             };
             place = place.after(&chunk, lines);
+            chunker.spare.push(chunk.bytes);
         }
         records
+    }
+
+    /// A reader of `text` that gives at most the next of `lengths` bytes a read (cycling
+    /// through them), fails with [`std::io::ErrorKind::Interrupted`] where a length is 0, and
+    /// fails for good at byte `fail_at` if given.
+    struct Stutter<'a> {
+        text: &'a [u8],
+        lengths: Vec<usize>,
+        reads: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Stutter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let length = self.lengths[self.reads % self.lengths.len()];
+            self.reads += 1;
+            if length == 0 {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            if self.fail_at == Some(0) {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let end = self.fail_at.unwrap_or(self.text.len()).min(self.text.len());
+            let n = length.min(buf.len()).min(end);
+            buf[..n].copy_from_slice(&self.text[..n]);
+            self.text = &self.text[n..];
+            self.fail_at = self.fail_at.map(|at| at - n);
+            Ok(n)
+        }
+    }
+
+    /// A chunk's bytes, whether it is quoted, and its gap.
+    type CutChunk = (Vec<u8>, bool, u64);
+
+    /// Every chunk `source` is cut into, buffers given back to be read into again; then the
+    /// error that ended it, if any.
+    fn chunks_of<R: Read>(source: R, size: usize) -> (Vec<CutChunk>, Option<String>) {
+        let mut chunker = Chunker::new(source, b',', size);
+        let mut chunks = Vec::new();
+        while let Some(chunk) = chunker.next_chunk() {
+            match chunk {
+                Ok(chunk) => {
+                    chunks.push((chunk.bytes.clone(), chunk.quoted, chunk.gap));
+                    chunker.spare.push(chunk.bytes);
+                }
+                Err(error) => return (chunks, Some(error.to_string())),
+            }
+        }
+        (chunks, None)
     }
 
     #[test]
@@ -2177,6 +2320,37 @@ mod tests {
                 chunked(text.as_bytes(), delimiter, size),
                 whole(text.as_bytes(), delimiter)
             );
+        }
+    }
+
+    proptest! {
+        /// Short reads and interrupted reads give the chunks one read of everything gives; a
+        /// source that fails gives the whole records read before the failure, then the error.
+        #[test]
+        fn chunks_do_not_depend_on_how_the_source_is_read(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec!["a,b", "\"c\nd\"", ",", "\n", "\r\n", "\n\n", "xyz"]),
+                0..80,
+            ),
+            lengths in prop::collection::vec(0usize..40, 1..8),
+            size in 1usize..48,
+            fail in prop::option::of(0usize..200),
+        ) {
+            let text = pieces.concat();
+            let text = text.as_bytes();
+            prop_assume!(lengths.iter().any(|&n| n > 0));
+            let stutter = |fail_at| Stutter { text, lengths: lengths.clone(), reads: 0, fail_at };
+            let (chunks, error) = chunks_of(stutter(None), size);
+            prop_assert_eq!((chunks, error), chunks_of(text, size));
+            if let Some(at) = fail.filter(|&at| at < text.len()) {
+                let (chunks, error) = chunks_of(stutter(Some(at)), size);
+                prop_assert_eq!(error.as_deref(), Some("the disk is gone"));
+                let read: Vec<u8> = chunks.into_iter().flat_map(|(bytes, _, _)| bytes).collect();
+                prop_assert!(text[..at].starts_with(&read));
+                let rest = &text[read.len()..at];
+                let quoted = memchr::memchr(b'"', rest).is_some();
+                prop_assert_eq!(whole_records(rest, quoted, b','), 0, "a whole record was lost");
+            }
         }
     }
 
