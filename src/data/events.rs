@@ -131,7 +131,7 @@ impl Layout {
     /// The kind a kind cell's bytes name (see [`kind_named`]).
     #[inline]
     fn kind(&self, schema: &Schema, text: &[u8]) -> Option<usize> {
-        match self.exact_kinds.iter().find(|(id, _)| **id == *text) {
+        match self.exact_kinds.iter().find(|(id, _)| same_bytes(id, text)) {
             Some(&(_, kind)) => Some(kind),
             None => kind_named(schema, text),
         }
@@ -171,6 +171,13 @@ impl Layout {
     fn closes(&self, kind: usize) -> bool {
         self.roles[kind].1
     }
+}
+
+/// Whether two short texts are equal, their lengths and first bytes compared before the rest
+/// (most texts compared are of another kind or value, and differ there).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// The kind a row's kind cell names: the first declared kind (not `concern`) with that id,
@@ -584,27 +591,39 @@ struct PlainEvent<'r> {
     subject: &'r [u8],
     kind: usize,
     date: NaiveDate,
+    /// The date cell's bytes.
+    date_text: &'r [u8],
     /// The case id, for a kind in a case kind.
     case: Option<&'r [u8]>,
 }
+
+/// A date cell's text (`YYYY-MM-DD`) with its date: an events file is in date order, so a
+/// row's date is usually the row before's, found without parsing.
+type KnownDate = ([u8; 10], NaiveDate);
 
 impl Layout {
     /// Reads a row whose cells are all plain and right, without the machinery that reports
     /// problems, its fields onto `values`: `None`, having added nothing, when some cell needs
     /// a closer look. The row is then read by [`EventHandler::checked_row`], which keeps
     /// exactly what this would have, so the two give the same rows; this one is for speed (a
-    /// million rows are usual).
+    /// million rows are usual). `known`: a date cell's text and date, taken without parsing
+    /// when the row's date cell has that text.
     fn plain_event<'r, R: Row + ?Sized>(
         &self,
         schema: &Schema,
         row: &'r R,
         values: &mut Vec<Value>,
+        known: Option<KnownDate>,
     ) -> Option<PlainEvent<'r>> {
         let [id, subject, kind, date] = self.columns;
         let id = plain_id(cell_bytes(row, id))?;
         let subject = plain_id(cell_bytes(row, subject))?;
         let kind = self.kind(schema, cell_bytes(row, kind))?;
-        let date = iso_date(cell_bytes(row, date))??;
+        let date_text = cell_bytes(row, date);
+        let date = match known {
+            Some((text, date)) if *date_text == text => date,
+            _ => iso_date(date_text)??,
+        };
         let case = self.plain_case(schema, row, kind)?;
         let start = values.len();
         if !self.plain_fields(schema, row, kind, values) {
@@ -616,6 +635,7 @@ impl Layout {
             subject,
             kind,
             date,
+            date_text,
             case,
         })
     }
@@ -652,7 +672,7 @@ impl Layout {
             let bytes = cell_bytes(row, column);
             let exact = self.exact_values[field]
                 .iter()
-                .find(|(text, _)| **text == *bytes);
+                .find(|(text, _)| same_bytes(text, bytes));
             let value = match exact {
                 Some((_, value)) => value.clone(),
                 None => match plain_field(&schema.event_fields[field].ty, bytes) {
@@ -674,7 +694,7 @@ impl EventHandler<'_> {
     fn plain_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &Ctx) -> bool {
         let start = self.kept.events.values.len();
         let values = &mut self.kept.events.values;
-        let Some(event) = self.layout.plain_event(self.schema, row, values) else {
+        let Some(event) = self.layout.plain_event(self.schema, row, values, None) else {
             return false;
         };
         let subject = self.kept.subjects.key_bytes(event.subject);
@@ -834,6 +854,8 @@ pub(crate) struct CookedEvent {
     case: Option<CookedId>,
     kind: u32,
     date: NaiveDate,
+    /// Its date cell's text (see [`KnownDate`]).
+    date_text: [u8; 10],
     /// Where its fields are in [`Cooked::values`].
     fields: (u32, u32),
 }
@@ -862,9 +884,13 @@ impl<'a> Cook for EventHandler<'a> {
             return None;
         }
         let start = into.values.len() as u32;
+        let known = match into.rows.last() {
+            Some((_, Some(before))) => Some((before.date_text, before.date)),
+            _ => None,
+        };
         let event = recipe
             .layout
-            .plain_event(recipe.schema, row, &mut into.values)?;
+            .plain_event(recipe.schema, row, &mut into.values, known)?;
         Some(CookedEvent {
             row: into.rows.len() as u32,
             id: CookedId::new(&mut into.text, event.id),
@@ -872,6 +898,8 @@ impl<'a> Cook for EventHandler<'a> {
             case: event.case.map(|case| CookedId::new(&mut into.text, case)),
             kind: event.kind as u32,
             date: event.date,
+            // `iso_date` read exactly ten bytes, so this is never the default.
+            date_text: event.date_text.try_into().unwrap_or_default(),
             fields: (start, into.values.len() as u32),
         })
     }
@@ -1781,6 +1809,30 @@ case psr_plan "Plan" {
         assert!(rows.contains("[75, 128, 171, 213, 318]"));
         assert!(rows.contains("BadDate { text: \"2026-13-04\", column: \"date\" }"));
         assert!(rows.contains("line: 6, column: 4"));
+    }
+
+    #[test]
+    fn chunks_read_dates_that_repeat_and_change_as_rows_do() {
+        // A row's date is taken from the row before's when the cells have the same text
+        // (`KnownDate`): repeated dates, changed ones, a bad date after a good one and the
+        // good one again after it are read as row by row.
+        let text = "id,subject,kind,date,case,placement,outcome,attended,visits,cost,note,next\n\
+            E1,s1,touch_point,2026-03-02,c-1,,,yes,,,,\n\
+            E2,s1,touch_point,2026-03-02,c-1,,,yes,,,,\n\
+            E3,s2,touch_point,2026-03-02,c-1,,,no,,,,\n\
+            E4,s1,touch_point,2026-03-03,c-1,,,yes,,,,\n\
+            E5,s1,touch_point,2026-03-32,c-1,,,yes,,,,\n\
+            E6,s1,touch_point,2026-03-03,c-1,,,yes,,,,\n\
+            E7,s1,touch_point, 2026-03-03,c-1,,,yes,,,,\n\
+            E8,s1,touch_point,2026-03-02,c-1,,,yes,,,,\n";
+        let rows = read_file(text, None);
+        for size in [1, 50, 90, 4096] {
+            assert_eq!(read_file(text, Some(size)), rows, "chunks of {size}");
+        }
+        assert!(rows.contains(r#""E3 s2 3 2026-03-02 Some(\"c-1\") [Flag(false)] line 4""#));
+        assert!(rows.contains(r#""E6 s1 3 2026-03-03 Some(\"c-1\") [Flag(true)] line 7""#));
+        assert!(rows.contains(r#""E8 s1 3 2026-03-02 Some(\"c-1\") [Flag(true)] line 9""#));
+        assert!(rows.contains("2026-03-32"));
     }
 
     proptest! {

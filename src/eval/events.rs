@@ -541,7 +541,13 @@ impl<'a> Interp<'a> {
     fn standing<T: Tracer>(&self, deadline: usize, ctx: Ctx, t: &mut T) -> Standing {
         let key = (deadline, ctx.case, ctx.month);
         if !T::ACTIVE {
-            let known = self.deadlines.0.borrow().iter().find(|(k, _)| *k == key).map(|&(_, s)| s);
+            let known = self
+                .deadlines
+                .0
+                .borrow()
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, s)| s);
             if let Some(standing) = known {
                 return standing;
             }
