@@ -131,7 +131,7 @@ impl Layout {
     /// The kind a kind cell's bytes name (see [`kind_named`]).
     #[inline]
     fn kind(&self, schema: &Schema, text: &[u8]) -> Option<usize> {
-        match self.exact_kinds.iter().find(|(id, _)| **id == *text) {
+        match self.exact_kinds.iter().find(|(id, _)| same_bytes(id, text)) {
             Some(&(_, kind)) => Some(kind),
             None => kind_named(schema, text),
         }
@@ -173,6 +173,13 @@ impl Layout {
     }
 }
 
+/// Whether two short texts are equal, their lengths and first bytes compared before the rest
+/// (most texts compared are of another kind or value, and differ there).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 /// The kind a row's kind cell names: the first declared kind (not `concern`) with that id,
 /// ignoring case.
 fn kind_named(schema: &Schema, text: &[u8]) -> Option<usize> {
@@ -199,8 +206,8 @@ struct Kept {
     file_cases: Interner,
     /// For each case id whose opening row was rejected, that row's line.
     rejected_openers: IdMap<usize>,
-    /// The rows' ids, once indexed (see [`EventHandler::index_ids`]).
-    ids: Option<IdIndex>,
+    /// The rows' ids, indexed as the rows are kept.
+    ids: IdIndex,
     /// The anchors of rows not in a CSV file (see [`RowAnchor`]).
     other_anchors: Vec<Anchor>,
 }
@@ -224,6 +231,54 @@ impl Kept {
     fn len(&self) -> usize {
         self.events.events.len()
     }
+
+    /// Indexes row `at`'s id, whose [`id_hash`] is `hash` (see [`IdIndex`]). Ids are compared
+    /// only when their hashes agree, which for unique ids is almost never.
+    fn index_id(&mut self, at: usize, hash: u64) {
+        let Some(first) = self.ids.first.first_or_insert(hash, at as u32) else {
+            return;
+        };
+        let first = first as usize;
+        let earlier = if self.id_bytes(first) == self.id_bytes(at) {
+            Some(first)
+        } else {
+            let id: Box<str> = self.id(at).into();
+            match self.ids.collided.get(&id) {
+                Some(&earlier) => Some(earlier),
+                None => {
+                    self.ids.collided.insert(id, at);
+                    None
+                }
+            }
+        };
+        if let Some(earlier) = earlier {
+            self.ids.repeats.push((at, earlier));
+        }
+    }
+
+    /// Makes room for the rows of a file of `file` bytes, judged from its first chunk's
+    /// cooked rows (the rows of a file are much alike), so that the kept rows are not copied
+    /// as their lists grow: a million rows are usual.
+    fn presize(&mut self, file: u64, cooked: &Cooked<CookedEvent>) {
+        let Some(&(last, _)) = cooked.rows.last() else {
+            return;
+        };
+        let span = u64::from(last.byte).max(1);
+        let whole = |in_chunk: usize| {
+            let estimate = file.saturating_mul(in_chunk as u64) / span;
+            usize::try_from(estimate.min(file)).unwrap_or(0)
+        };
+        let rows = whole(cooked.rows.len());
+        let id_bytes: usize = (cooked.rows.iter())
+            .filter_map(|(_, row)| Some((row.as_ref()?.id.end - row.as_ref()?.id.start) as usize))
+            .sum();
+        (self.events).reserve(rows, whole(id_bytes), whole(cooked.values.len()));
+        self.lines.reserve(rows);
+        self.anchors.reserve(rows);
+        if self.len() == 0 {
+            self.ids.first = PositionsByHash::with_capacity(rows);
+        }
+    }
 }
 
 /// Reads event rows and keeps the good ones; [`EventHandler::finish`] then checks them
@@ -238,6 +293,8 @@ pub(crate) struct EventHandler<'a> {
     cooked_keys: Vec<(u32, Option<u32>)>,
     /// Room for the hashes of a chunk's ids.
     hashes: Vec<u64>,
+    /// The size of the file being read, until the kept rows are sized for it.
+    expected_bytes: Option<u64>,
 }
 
 /// The rows' event ids, indexed to find those used twice: the first row of each id, by the
@@ -258,55 +315,14 @@ impl<'a> EventHandler<'a> {
             kept: Kept::default(),
             cooked_keys: Vec::new(),
             hashes: Vec::new(),
+            expected_bytes: None,
         }
     }
 
-    /// Indexes the rows' ids (see [`IdIndex`]), so that [`EventHandler::finish`] need only look
-    /// up the concerns' ids. Called once every row is read, on the thread that read them.
-    pub fn index_ids(&mut self) {
-        self.kept.ids = Some(index_ids(&self.kept));
-    }
-}
-
-/// See [`IdIndex`]. Ids are compared only when their hashes agree, which for unique ids is
-/// almost never. The rows are taken a batch at a time, with their slots read ahead.
-fn index_ids(kept: &Kept) -> IdIndex {
-    let rows = kept.len();
-    let mut index = IdIndex {
-        first: PositionsByHash::with_capacity(rows),
-        ..IdIndex::default()
-    };
-    let mut hashes = Vec::with_capacity(ID_BATCH);
-    for batch in (0..rows).step_by(ID_BATCH) {
-        let batch = batch..(batch + ID_BATCH).min(rows);
-        hashes.clear();
-        hashes.extend(batch.clone().map(|at| id_hash(kept.id_bytes(at))));
-        index.first.warm(&hashes);
-        for (at, &hash) in batch.zip(&hashes) {
-            if let Some(earlier) = index_id(&mut index, kept, at, hash) {
-                index.repeats.push((at, earlier));
-            }
-        }
-    }
-    index
-}
-
-/// How many ids [`index_ids`] hashes and reads ahead at a time.
-const ID_BATCH: usize = 256;
-
-/// Indexes row `at`'s id (whose hash is `hash`): the first row with that id, if another.
-fn index_id(index: &mut IdIndex, kept: &Kept, at: usize, hash: u64) -> Option<usize> {
-    let first = index.first.first_or_insert(hash, at as u32)? as usize;
-    if kept.id_bytes(first) == kept.id_bytes(at) {
-        return Some(first);
-    }
-    let id = kept.id(at);
-    match index.collided.get(id) {
-        Some(&earlier) => Some(earlier),
-        None => {
-            index.collided.insert(id.into(), at);
-            None
-        }
+    /// Says how large the file to be read is (in bytes), so that the kept rows are sized for
+    /// it at the first chunk rather than grown (see [`Kept::presize`]).
+    pub fn expect_bytes(&mut self, bytes: u64) {
+        self.expected_bytes = Some(bytes);
     }
 }
 
@@ -575,27 +591,39 @@ struct PlainEvent<'r> {
     subject: &'r [u8],
     kind: usize,
     date: NaiveDate,
+    /// The date cell's bytes.
+    date_text: &'r [u8],
     /// The case id, for a kind in a case kind.
     case: Option<&'r [u8]>,
 }
+
+/// A date cell's text (`YYYY-MM-DD`) with its date: an events file is in date order, so a
+/// row's date is usually the row before's, found without parsing.
+type KnownDate = ([u8; 10], NaiveDate);
 
 impl Layout {
     /// Reads a row whose cells are all plain and right, without the machinery that reports
     /// problems, its fields onto `values`: `None`, having added nothing, when some cell needs
     /// a closer look. The row is then read by [`EventHandler::checked_row`], which keeps
     /// exactly what this would have, so the two give the same rows; this one is for speed (a
-    /// million rows are usual).
+    /// million rows are usual). `known`: a date cell's text and date, taken without parsing
+    /// when the row's date cell has that text.
     fn plain_event<'r, R: Row + ?Sized>(
         &self,
         schema: &Schema,
         row: &'r R,
         values: &mut Vec<Value>,
+        known: Option<KnownDate>,
     ) -> Option<PlainEvent<'r>> {
         let [id, subject, kind, date] = self.columns;
         let id = plain_id(cell_bytes(row, id))?;
         let subject = plain_id(cell_bytes(row, subject))?;
         let kind = self.kind(schema, cell_bytes(row, kind))?;
-        let date = iso_date(cell_bytes(row, date))??;
+        let date_text = cell_bytes(row, date);
+        let date = match known {
+            Some((text, date)) if *date_text == text => date,
+            _ => iso_date(date_text)??,
+        };
         let case = self.plain_case(schema, row, kind)?;
         let start = values.len();
         if !self.plain_fields(schema, row, kind, values) {
@@ -607,6 +635,7 @@ impl Layout {
             subject,
             kind,
             date,
+            date_text,
             case,
         })
     }
@@ -643,7 +672,7 @@ impl Layout {
             let bytes = cell_bytes(row, column);
             let exact = self.exact_values[field]
                 .iter()
-                .find(|(text, _)| **text == *bytes);
+                .find(|(text, _)| same_bytes(text, bytes));
             let value = match exact {
                 Some((_, value)) => value.clone(),
                 None => match plain_field(&schema.event_fields[field].ty, bytes) {
@@ -665,12 +694,14 @@ impl EventHandler<'_> {
     fn plain_row<R: Row + ?Sized>(&mut self, row: &R, ctx: &Ctx) -> bool {
         let start = self.kept.events.values.len();
         let values = &mut self.kept.events.values;
-        let Some(event) = self.layout.plain_event(self.schema, row, values) else {
+        let Some(event) = self.layout.plain_event(self.schema, row, values, None) else {
             return false;
         };
         let subject = self.kept.subjects.key_bytes(event.subject);
         let case = event.case.map(|case| self.kept.file_cases.key_bytes(case));
-        self.keep(ctx, subject, event.id, event.kind, event.date, case, start);
+        self.keep(
+            ctx, subject, event.id, None, event.kind, event.date, case, start,
+        );
         true
     }
 
@@ -693,7 +724,7 @@ impl EventHandler<'_> {
                 let case = case.map(|case| self.kept.file_cases.key(case));
                 let start = self.kept.events.values.len();
                 self.kept.events.values.extend(fields);
-                self.keep(ctx, subject, id.as_bytes(), kind, date, case, start);
+                self.keep(ctx, subject, id.as_bytes(), None, kind, date, case, start);
                 Outcome::Used
             }
             (_, _, Some(kind), _, _, Some(Ok(Some(case)))) => {
@@ -707,13 +738,15 @@ impl EventHandler<'_> {
     }
 
     /// Keeps a row that passed the checks of a single row: its event (whose fields are the
-    /// kept values from `fields` on), line and place.
+    /// kept values from `fields` on), line and place; indexes its id (whose [`id_hash`] is
+    /// `hash` when already worked out).
     #[allow(clippy::too_many_arguments)]
     fn keep(
         &mut self,
         ctx: &Ctx,
         subject: u32,
         id: &[u8],
+        hash: Option<u64>,
         kind: usize,
         date: NaiveDate,
         case: Option<u32>,
@@ -722,6 +755,9 @@ impl EventHandler<'_> {
         let kept = &mut self.kept;
         kept.events
             .push_event(subject, id, kind, date, case, fields);
+        let at = kept.len() - 1;
+        let hash = hash.unwrap_or_else(|| id_hash(kept.id_bytes(at)));
+        kept.index_id(at, hash);
         kept.lines.push(ctx.line);
         let anchor = match ctx.anchor {
             Anchor::Csv { byte, field: None } if byte < RowAnchor::KEPT => RowAnchor(byte),
@@ -818,6 +854,8 @@ pub(crate) struct CookedEvent {
     case: Option<CookedId>,
     kind: u32,
     date: NaiveDate,
+    /// Its date cell's text (see [`KnownDate`]).
+    date_text: [u8; 10],
     /// Where its fields are in [`Cooked::values`].
     fields: (u32, u32),
 }
@@ -846,9 +884,13 @@ impl<'a> Cook for EventHandler<'a> {
             return None;
         }
         let start = into.values.len() as u32;
+        let known = match into.rows.last() {
+            Some((_, Some(before))) => Some((before.date_text, before.date)),
+            _ => None,
+        };
         let event = recipe
             .layout
-            .plain_event(recipe.schema, row, &mut into.values)?;
+            .plain_event(recipe.schema, row, &mut into.values, known)?;
         Some(CookedEvent {
             row: into.rows.len() as u32,
             id: CookedId::new(&mut into.text, event.id),
@@ -856,14 +898,20 @@ impl<'a> Cook for EventHandler<'a> {
             case: event.case.map(|case| CookedId::new(&mut into.text, case)),
             kind: event.kind as u32,
             date: event.date,
+            // `iso_date` read exactly ten bytes, so this is never the default.
+            date_text: event.date_text.try_into().unwrap_or_default(),
             fields: (start, into.values.len() as u32),
         })
     }
 
     /// Numbers the chunk's subject ids, then its case ids, each looked up together (see
-    /// [`Interner::warm`]): the rows come in date order, so their ids are anywhere in the
-    /// tables, and looked up one by one each would wait for memory.
+    /// [`Interner::warm`]), and reads ahead the slots of its event ids in the id index: the
+    /// rows come in date order, so their ids are anywhere in the tables, and looked up one by
+    /// one each would wait for memory. At the first chunk, sizes the kept rows for the file.
     fn before_taking(&mut self, cooked: &Cooked<CookedEvent>) {
+        if let Some(file) = self.expected_bytes.take() {
+            self.kept.presize(file, cooked);
+        }
         self.cooked_keys.clear();
         self.cooked_keys.resize(cooked.rows.len(), (0, None));
         let rows = || cooked.rows.iter().filter_map(|(_, row)| row.as_ref());
@@ -883,6 +931,9 @@ impl<'a> Cook for EventHandler<'a> {
             let key = self.kept.file_cases.key_hashed(id.hash, id.bytes(cooked));
             self.cooked_keys[row.row as usize].1 = Some(key);
         }
+        self.hashes.clear();
+        self.hashes.extend(rows().map(|row| row.id.hash));
+        self.kept.ids.first.warm(&self.hashes);
     }
 
     #[inline]
@@ -897,7 +948,8 @@ impl<'a> Cook for EventHandler<'a> {
         let fields = &from.values[row.fields.0 as usize..row.fields.1 as usize];
         self.kept.events.values.extend_from_slice(fields);
         let (id, kind) = (row.id.bytes(from), row.kind as usize);
-        self.keep(ctx, subject, id, kind, row.date, case, start);
+        let hash = Some(row.id.hash);
+        self.keep(ctx, subject, id, hash, kind, row.date, case, start);
         Some(Outcome::Used)
     }
 }
@@ -1054,10 +1106,7 @@ impl Checker<'_, '_> {
     /// The rows whose id was used before, each with the line that used it first (`None` for a
     /// concern), in row order.
     fn duplicate_ids(&mut self) -> Vec<(usize, Option<usize>)> {
-        let index = match self.kept.ids.take() {
-            Some(index) => index,
-            None => index_ids(&self.kept),
-        };
+        let index = std::mem::take(&mut self.kept.ids);
         // The first rows of ids a concern has: they and their repeats are reported.
         let mut clash: Vec<bool> = Vec::new();
         for (_, concern) in self.data.added_concerns() {
@@ -1760,6 +1809,30 @@ case psr_plan "Plan" {
         assert!(rows.contains("[75, 128, 171, 213, 318]"));
         assert!(rows.contains("BadDate { text: \"2026-13-04\", column: \"date\" }"));
         assert!(rows.contains("line: 6, column: 4"));
+    }
+
+    #[test]
+    fn chunks_read_dates_that_repeat_and_change_as_rows_do() {
+        // A row's date is taken from the row before's when the cells have the same text
+        // (`KnownDate`): repeated dates, changed ones, a bad date after a good one and the
+        // good one again after it are read as row by row.
+        let text = "id,subject,kind,date,case,placement,outcome,attended,visits,cost,note,next\n\
+            E1,s1,touch_point,2026-03-02,c-1,,,yes,,,,\n\
+            E2,s1,touch_point,2026-03-02,c-1,,,yes,,,,\n\
+            E3,s2,touch_point,2026-03-02,c-1,,,no,,,,\n\
+            E4,s1,touch_point,2026-03-03,c-1,,,yes,,,,\n\
+            E5,s1,touch_point,2026-03-32,c-1,,,yes,,,,\n\
+            E6,s1,touch_point,2026-03-03,c-1,,,yes,,,,\n\
+            E7,s1,touch_point, 2026-03-03,c-1,,,yes,,,,\n\
+            E8,s1,touch_point,2026-03-02,c-1,,,yes,,,,\n";
+        let rows = read_file(text, None);
+        for size in [1, 50, 90, 4096] {
+            assert_eq!(read_file(text, Some(size)), rows, "chunks of {size}");
+        }
+        assert!(rows.contains(r#""E3 s2 3 2026-03-02 Some(\"c-1\") [Flag(false)] line 4""#));
+        assert!(rows.contains(r#""E6 s1 3 2026-03-03 Some(\"c-1\") [Flag(true)] line 7""#));
+        assert!(rows.contains(r#""E8 s1 3 2026-03-02 Some(\"c-1\") [Flag(true)] line 9""#));
+        assert!(rows.contains("2026-03-32"));
     }
 
     proptest! {

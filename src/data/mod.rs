@@ -773,12 +773,22 @@ struct EventsRead<'a> {
 fn read_events<'a>(input: &DataInput, schema: &'a Schema) -> EventsRead<'a> {
     let mut ctx = input_ctx(input, FileKind::Events);
     let mut handler = EventHandler::new(schema);
+    if let Some(bytes) = input_size(input) {
+        handler.expect_bytes(bytes);
+    }
     let parsed = read_cooked(&mut handler, &mut ctx);
-    handler.index_ids();
     EventsRead {
         handler,
         ctx,
         parsed,
+    }
+}
+
+/// The size of an input in bytes, when known: to size what is kept from it at once.
+fn input_size(input: &DataInput) -> Option<u64> {
+    match input.bytes() {
+        Some(bytes) => Some(bytes.len() as u64),
+        None => std::fs::metadata(input.name()).ok().map(|m| m.len()),
     }
 }
 

@@ -250,6 +250,12 @@ impl Texts {
         self.ends.shrink_to_fit();
     }
 
+    /// Makes room for `texts` more texts of `bytes` bytes in all.
+    pub fn reserve(&mut self, texts: usize, bytes: usize) {
+        self.bytes.reserve(bytes);
+        self.ends.reserve(texts);
+    }
+
     /// Adds every text of `other`, in order; the first gets the number `self.len()` had.
     pub fn append(&mut self, other: &Texts) {
         let base = self.bytes.len();
@@ -874,6 +880,14 @@ impl EventList {
         let fields = number(fields)..number(self.values.len());
         let event = Event::new(self.ids.push_bytes(id), kind, date, case, fields);
         self.events.push(PendingEvent { subject, event });
+    }
+
+    /// Makes room for `events` more events, with `id_bytes` bytes of ids and `values` field
+    /// values in all, so that a large file's events are not copied as their lists grow.
+    pub fn reserve(&mut self, events: usize, id_bytes: usize, values: usize) {
+        self.events.reserve(events);
+        self.ids.reserve(events, id_bytes);
+        self.values.reserve(values);
     }
 
     /// Adds the events of `other` after these: their ids and fields numbered after these.

@@ -4,6 +4,8 @@
 //! A subject's events of each kind are sorted by date then id, so a window is found by binary
 //! search and a deadline costs a search and a short scan, never a pass over the whole log.
 
+use std::cell::RefCell;
+
 use chrono::{Datelike, Days, NaiveDate};
 
 use super::interp::{Ctx, Interp};
@@ -12,6 +14,7 @@ use super::value::{Truth, Val};
 use crate::ast::{AggregateFn, DueUnit, Span};
 use crate::calendar::Deadline;
 use crate::data::{CaseIndex, Event};
+use crate::month::Month;
 use crate::number::Num;
 use crate::program::{
     DateRefDef, EventField, EventRefDef, EventSetDef, FieldRead, RefPick, SpanAmountDef, SpanDef,
@@ -76,6 +79,20 @@ enum Outcome<'a> {
         state: DeadlineState,
     },
 }
+
+/// The deadlines worked out for one subject, each by its position, case and month: several
+/// rules usually test the same deadline (due soon, overdue, late), and each would otherwise
+/// find its start, due date and awaited event again. Only untraced evaluation uses it (a
+/// traced one records what the deadline reads).
+#[derive(Default)]
+pub(crate) struct DeadlineMemo(RefCell<Vec<(DeadlineKey, Standing)>>);
+
+/// A deadline (by position) for a case, in a month.
+type DeadlineKey = (usize, Option<CaseIndex>, Month);
+
+/// Where a deadline stands: its state and due date (none when not armed); `None` when it
+/// cannot be said.
+type Standing = Option<(DeadlineState, Option<NaiveDate>)>;
 
 impl<'a> Interp<'a> {
     /// The subject's events of `kind` that a condition sees: in a case-scoped rule, only the
@@ -491,19 +508,10 @@ impl<'a> Interp<'a> {
         ctx: Ctx,
         t: &mut T,
     ) -> Val {
-        let outcome = self.deadline(deadline, ctx, t);
-        let today = self.evaluation_date(ctx.month);
-        let (state, due) = match &outcome {
-            Outcome::NotArmed => (DeadlineState::NotArmed, None),
-            Outcome::Unknown(kinds) => {
-                self.none_recorded(kinds.clone(), ctx, t);
-                return Val::Unknown;
-            }
-            Outcome::Status { state, due, .. } => (*state, Some(*due)),
+        let Some((state, due)) = self.standing(deadline, ctx, t) else {
+            return Val::Unknown;
         };
-        if T::ACTIVE && ctx.month == self.as_of {
-            self.record_deadline(deadline, &outcome, today, t);
-        }
+        let today = self.evaluation_date(ctx.month);
         let holds = match test {
             StatusTest::Met => state == DeadlineState::Met,
             StatusTest::Late => state == DeadlineState::Late,
@@ -526,6 +534,41 @@ impl<'a> Interp<'a> {
             }
         };
         Val::Flag(holds)
+    }
+
+    /// Where a deadline stands (see [`Standing`]), recorded when traced; worked out once per
+    /// case and month when not (see [`DeadlineMemo`]).
+    fn standing<T: Tracer>(&self, deadline: usize, ctx: Ctx, t: &mut T) -> Standing {
+        let key = (deadline, ctx.case, ctx.month);
+        if !T::ACTIVE {
+            let known = self
+                .deadlines
+                .0
+                .borrow()
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, s)| s);
+            if let Some(standing) = known {
+                return standing;
+            }
+        }
+        let outcome = self.deadline(deadline, ctx, t);
+        let standing = match &outcome {
+            Outcome::NotArmed => Some((DeadlineState::NotArmed, None)),
+            Outcome::Unknown(kinds) => {
+                self.none_recorded(kinds.clone(), ctx, t);
+                None
+            }
+            Outcome::Status { state, due, .. } => Some((*state, Some(*due))),
+        };
+        if T::ACTIVE && standing.is_some() && ctx.month == self.as_of {
+            let today = self.evaluation_date(ctx.month);
+            self.record_deadline(deadline, &outcome, today, t);
+        }
+        if !T::ACTIVE {
+            self.deadlines.0.borrow_mut().push((key, standing));
+        }
+        standing
     }
 
     /// Where a deadline stands at the evaluation date of `ctx`'s month (spec §12.4).

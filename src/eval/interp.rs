@@ -13,6 +13,7 @@ use crate::number::Num;
 use crate::program::{ArithOp, CmpOp, ConcernAttr, Expr, ExprKind, Program, RuleDef};
 use crate::schema::{Direction, MetricKind};
 
+use super::events::DeadlineMemo;
 use super::memo::Memo;
 use super::trace::{ConcernSeen, Read, Tracer};
 use super::value::{Truth, Val};
@@ -31,6 +32,8 @@ pub(crate) struct Interp<'a> {
     /// Truths kept from earlier months of the same subject, when evaluating consecutive
     /// months (each decided on its last day).
     pub memo: Option<&'a Memo<'a>>,
+    /// The deadlines worked out so far for the subject.
+    pub deadlines: DeadlineMemo,
 }
 
 /// Where an expression is evaluated.

@@ -234,6 +234,7 @@ pub enum Evidence {
         /// Its kind.
         kind: String,
         /// Its date.
+        #[serde(serialize_with = "crate::month::serialize_date")]
         date: NaiveDate,
         /// Its case, for an event of a case.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,6 +250,7 @@ pub struct ConcernEvidence {
     /// Its id.
     pub id: String,
     /// The date it was raised.
+    #[serde(serialize_with = "crate::month::serialize_date")]
     pub raised_on: NaiveDate,
     /// What it is about, when the concerns file has a `summary` column (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -265,10 +267,12 @@ pub struct DeadlineEvidence {
     /// The deadline as written, on one line.
     pub text: String,
     /// The start date (`None` when not armed).
+    #[serde(serialize_with = "crate::month::serialize_optional_date")]
     pub start: Option<NaiveDate>,
     /// The start event's id (`None` for a date or when not armed).
     pub start_event: Option<String>,
     /// The due date.
+    #[serde(serialize_with = "crate::month::serialize_optional_date")]
     pub due: Option<NaiveDate>,
     /// Met, late, pending, overdue or not armed.
     pub status: DeadlineState,
@@ -276,7 +280,10 @@ pub struct DeadlineEvidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub met_by: Option<String>,
     /// The day it was met (met or late).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::month::serialize_optional_date"
+    )]
     pub met_on: Option<NaiveDate>,
     /// Calendar days after the due date it was met (late).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -688,6 +695,7 @@ impl<'a> Run<'a> {
             decided_on: self.decided_on,
             calendar: self.calendar,
             memo: None,
+            deadlines: Default::default(),
         }
     }
 
@@ -930,7 +938,7 @@ impl<'a> Run<'a> {
 
     fn event_evidence(&self, event: EventSeen) -> Evidence {
         Evidence::Event {
-            event: event.id.to_string(),
+            event: event.id.into(),
             kind: self.program.schema.event_kinds[event.kind].id.clone(),
             date: event.date,
             case: self.case_id(event.case),
@@ -1025,6 +1033,7 @@ pub fn check_deadline(
         decided_on: options.decided_on.unwrap_or_else(|| as_of.last_day()),
         calendar: &calendar,
         memo: None,
+        deadlines: Default::default(),
     };
     let mut reads = Reads::default();
     let holds = interp.deadline_truth(deadline, test, case, &mut reads);
@@ -1170,6 +1179,7 @@ impl Exercised {
                 decided_on: as_of.last_day(),
                 calendar: &program.calendar,
                 memo: None,
+                deadlines: Default::default(),
             };
             for (index, rule) in program.rules.iter().enumerate() {
                 let cases = match rule.for_each {

@@ -106,6 +106,7 @@ impl<'a> MonthByMonth<'a> {
                 decided_on: month.last_day(),
                 calendar: &self.program.calendar,
                 memo: Some(memo),
+                deadlines: Default::default(),
             };
             instances_into(&interp, self.data, &mut found);
             self.order.displacers(self.program, &found, &mut displacers);
