@@ -87,6 +87,13 @@ enum Outcome<'a> {
 #[derive(Default)]
 pub(crate) struct DeadlineMemo(RefCell<Vec<(DeadlineKey, Standing)>>);
 
+impl DeadlineMemo {
+    /// How many deadlines it keeps: a subject usually has a few, and a bound keeps a subject
+    /// with thousands of cases from searching a long list for each (past it, a deadline is
+    /// worked out each time it is tested, as without the memo).
+    const ROOM: usize = 64;
+}
+
 /// A deadline (by position) for a case, in a month.
 type DeadlineKey = (usize, Option<CaseIndex>, Month);
 
@@ -566,7 +573,10 @@ impl<'a> Interp<'a> {
             self.record_deadline(deadline, &outcome, today, t);
         }
         if !T::ACTIVE {
-            self.deadlines.0.borrow_mut().push((key, standing));
+            let mut known = self.deadlines.0.borrow_mut();
+            if known.len() < DeadlineMemo::ROOM {
+                known.push((key, standing));
+            }
         }
         standing
     }
