@@ -117,6 +117,8 @@ pub fn run(args: &BacktestArgs) -> u8 {
                 Some(path) => write_file(path, |out| streamed.write(out, &replay, &progress)),
             };
             bar.finish_and_clear();
+            drop(replay);
+            super::drop_in_background(data);
             return code;
         }
     }
@@ -273,10 +275,11 @@ impl Streamed {
             }
             Streamed::Csv => {
                 let mut csv = render::CsvWriter::new(out)?;
-                for index in 0..replay.month_count() {
-                    csv.month(&replay.month_outline(index))?;
+                replay.each_outline_in_order(render::month_csv_rows, |index, rows| {
+                    csv.rows(&rows)?;
                     progress(index + 1);
-                }
+                    Ok::<(), std::io::Error>(())
+                })?;
                 csv.finish().map(drop)
             }
         }
