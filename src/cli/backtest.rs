@@ -117,8 +117,6 @@ pub fn run(args: &BacktestArgs) -> u8 {
                 Some(path) => write_file(path, |out| streamed.write(out, &replay, &progress)),
             };
             bar.finish_and_clear();
-            drop(replay);
-            super::drop_in_background(data);
             return code;
         }
     }
@@ -275,11 +273,10 @@ impl Streamed {
             }
             Streamed::Csv => {
                 let mut csv = render::CsvWriter::new(out)?;
-                replay.each_outline_in_order(render::month_csv_rows, |index, rows| {
-                    csv.rows(&rows)?;
+                for index in 0..replay.month_count() {
+                    csv.month(&replay.month_outline(index))?;
                     progress(index + 1);
-                    Ok::<(), std::io::Error>(())
-                })?;
+                }
                 csv.finish().map(drop)
             }
         }

@@ -397,25 +397,6 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// `lay_out` of each month's outline ([`Replay::month_outline`]), worked out a few months
-    /// at a time on all cores and given to `each` oldest first with the month's index: for
-    /// outputs written month by month from outlines (the CSV), which hold at most as many
-    /// months at once as there are cores.
-    pub fn each_outline_in_order<R: Send, E>(
-        &self,
-        lay_out: impl Fn(&BacktestMonth) -> R + Sync + Send,
-        mut each: impl FnMut(usize, R) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let indices: Vec<usize> = (0..self.month_count()).collect();
-        for group in indices.chunks(months_at_once()) {
-            let laid_out = map_in_order(group, |&index| lay_out(&self.month_outline(index)));
-            for (&index, month) in group.iter().zip(laid_out) {
-                each(index, month)?;
-            }
-        }
-        Ok(())
-    }
-
     fn action(&self, month: Month, kept: &KeptAction) -> BacktestAction {
         BacktestAction {
             action: self
@@ -473,14 +454,6 @@ impl<'a> Replay<'a> {
             summary: self.summary,
         }
     }
-}
-
-/// How many months [`Replay::each_outline_in_order`] works out at once: one a core.
-fn months_at_once() -> usize {
-    #[cfg(feature = "parallel")]
-    return rayon::current_num_threads().max(1);
-    #[cfg(not(feature = "parallel"))]
-    return 1;
 }
 
 /// `f` of each item, in order (on all cores with the `parallel` feature).

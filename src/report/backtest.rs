@@ -294,51 +294,31 @@ pub fn csv(report: &BacktestReport) -> String {
 
 /// The CSV of [`csv()`], written a month at a time as the months of a backtest come.
 pub struct CsvWriter<W: std::io::Write> {
-    out: W,
+    writer: csv::Writer<W>,
 }
 
 impl<W: std::io::Write> CsvWriter<W> {
     /// Writes the header line to `out`.
-    pub fn new(mut out: W) -> std::io::Result<CsvWriter<W>> {
-        out.write_all(&csv_rows(|writer| {
-            writer.write_record([
-                "as_of",
-                "subject",
-                "subject_name",
-                "rule",
-                "case",
-                "status",
-                "severity",
-                "owner",
-                "due",
-                "reason",
-                "replaced_by",
-            ])
-        }))?;
-        Ok(CsvWriter { out })
+    pub fn new(out: W) -> std::io::Result<CsvWriter<W>> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record([
+            "as_of",
+            "subject",
+            "subject_name",
+            "rule",
+            "case",
+            "status",
+            "severity",
+            "owner",
+            "due",
+            "reason",
+            "replaced_by",
+        ])?;
+        Ok(CsvWriter { writer })
     }
 
     /// Writes a month's rows: its actions, then what it resolved.
     pub fn month(&mut self, month: &BacktestMonth) -> std::io::Result<()> {
-        self.rows(&month_csv_rows(month))
-    }
-
-    /// Writes rows laid out by [`month_csv_rows`] (so that months can be laid out on several
-    /// threads and written in order).
-    pub fn rows(&mut self, rows: &[u8]) -> std::io::Result<()> {
-        self.out.write_all(rows)
-    }
-
-    /// Gives back the output.
-    pub fn finish(self) -> std::io::Result<W> {
-        Ok(self.out)
-    }
-}
-
-/// A month's CSV rows, as [`CsvWriter::month`] writes them: its actions, then what it
-/// resolved.
-pub fn month_csv_rows(month: &BacktestMonth) -> Vec<u8> {
-    csv_rows(|writer| {
         let as_of = month.as_of.to_string();
         for a in &month.actions {
             let status = match a.status {
@@ -346,7 +326,7 @@ pub fn month_csv_rows(month: &BacktestMonth) -> Vec<u8> {
                 Status::Continuing => "continuing",
             };
             let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
-            writer.write_record([
+            self.writer.write_record([
                 &as_of,
                 &a.action.subject,
                 a.action.subject_name.as_deref().unwrap_or_default(),
@@ -363,7 +343,7 @@ pub fn month_csv_rows(month: &BacktestMonth) -> Vec<u8> {
         for r in &month.resolved {
             let reason = reason_words(r.reason, None);
             let by = r.replaced_by.as_deref().unwrap_or_default();
-            writer.write_record([
+            self.writer.write_record([
                 &as_of,
                 &r.subject,
                 r.subject_name.as_deref().unwrap_or_default(),
@@ -378,12 +358,10 @@ pub fn month_csv_rows(month: &BacktestMonth) -> Vec<u8> {
             ])?;
         }
         Ok(())
-    })
-}
+    }
 
-/// The rows `write` writes, laid out as CSV in memory.
-fn csv_rows(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    write(&mut writer).expect("writing to memory cannot fail");
-    writer.into_inner().expect("writing to memory cannot fail")
+    /// Writes out what is still buffered; gives back the output.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.writer.into_inner().map_err(|e| e.into_error())
+    }
 }
