@@ -121,14 +121,36 @@ impl Serialize for Month {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // The usual four-digit year written without the formatting machinery: a backtest
         // writes millions of months.
-        let mut text = [0u8; 7];
-        match four_digits(self.year(), &mut text[..4]) {
-            true => {
-                text[4] = b'-';
-                two_digits(self.month(), &mut text[5..]);
+        match self.digits() {
+            Some(text) => {
                 serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
             }
-            false => serializer.collect_str(self),
+            None => serializer.collect_str(self),
+        }
+    }
+}
+
+impl Month {
+    /// The month as `YYYY-MM` for the usual four-digit year; `None` for any other year.
+    fn digits(self) -> Option<[u8; 7]> {
+        let mut text = [0u8; 7];
+        if !four_digits(self.year(), &mut text[..4]) {
+            return None;
+        }
+        text[4] = b'-';
+        two_digits(self.month(), &mut text[5..]);
+        Some(text)
+    }
+
+    /// Writes the month as a JSON string, the same bytes as serialising it with serde_json.
+    pub(crate) fn write_quoted(self, out: &mut Vec<u8>) {
+        match self.digits() {
+            Some(text) => {
+                out.push(b'"');
+                out.extend_from_slice(&text);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(format!("\"{self}\"").as_bytes()),
         }
     }
 }

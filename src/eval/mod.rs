@@ -33,7 +33,9 @@ pub use explain::{
 };
 use interp::Interp;
 pub(crate) use memo::Memo;
-pub(crate) use months::{ActionView, MonthByMonth, RuleCase, SubjectInMonth, UndecidedView};
+pub(crate) use months::{
+    ActionView, EvidenceView, MonthByMonth, RuleCase, SubjectInMonth, UndecidedView,
+};
 pub use trace::DeadlineState;
 use trace::{DeadlineSeen, EventSeen, NoTrace, Read, Reads};
 pub use value::{format_number, Truth};
@@ -631,7 +633,10 @@ struct Run<'a> {
 /// for a program whose actions are written many times (a backtest) rather than once a piece
 /// of evidence: every part [`memo::each_part`] visits of the rules' conditions and the
 /// grades' arms.
-pub(crate) struct ConditionTexts(std::collections::HashMap<crate::ast::Span, String>);
+///
+/// Kept sorted by span, and found by a binary search: a piece of evidence looks up one or two
+/// texts, and hashing each span cost more than the search.
+pub(crate) struct ConditionTexts(Vec<(crate::ast::Span, String)>);
 
 impl ConditionTexts {
     /// The texts of `program`.
@@ -654,7 +659,18 @@ impl ConditionTexts {
                     .or_insert_with(|| program.text(part.span));
             });
         }
+        let mut texts: Vec<(crate::ast::Span, String)> = texts.into_iter().collect();
+        texts.sort_unstable_by_key(|(span, _)| (span.start, span.end));
         ConditionTexts(texts)
+    }
+
+    /// The text of the part of a condition at `span`, if it is one of the program's.
+    pub fn get(&self, span: crate::ast::Span) -> Option<&str> {
+        let at = self
+            .0
+            .binary_search_by_key(&(span.start, span.end), |(s, _)| (s.start, s.end))
+            .ok()?;
+        Some(&self.0[at].1)
     }
 }
 
@@ -680,8 +696,8 @@ impl<'a> Run<'a> {
 
     /// The text of a part of a condition, as evidence quotes it.
     fn text(&self, span: crate::ast::Span) -> String {
-        match self.texts.and_then(|t| t.0.get(&span)) {
-            Some(text) => text.clone(),
+        match self.texts.and_then(|t| t.get(span)) {
+            Some(text) => text.to_string(),
             None => self.program.text(span),
         }
     }

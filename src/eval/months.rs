@@ -15,6 +15,7 @@ use super::{
 };
 use crate::data::{CaseIndex, Dataset, SubjectIndex};
 use crate::month::Month;
+use crate::number::Figure;
 use crate::program::{Program, RuleDef};
 use chrono::NaiveDate;
 
@@ -170,7 +171,15 @@ impl<'a> MonthByMonth<'a> {
         replaced: &'s [usize],
     ) -> ActionView<'s> {
         let run = self.run(month);
-        let evidence = run.evidence(run.reads(&run.interp(subject), &instance(key)));
+        let reads = run.reads(&run.interp(subject), &instance(key));
+        let evidence = match self.borrowed_evidence(&run, &reads) {
+            Some(evidence) => evidence,
+            None => run
+                .evidence(reads)
+                .into_iter()
+                .map(EvidenceView::Owned)
+                .collect(),
+        };
         let (program, data) = (self.program, self.data);
         let rule = &program.rules[key.rule];
         ActionView {
@@ -183,6 +192,69 @@ impl<'a> MonthByMonth<'a> {
             replaced,
             evidence,
         }
+    }
+
+    /// The evidence of `reads` as [`Run::evidence`] gives it, its texts borrowed from the
+    /// program, when every read is a metric's value, a subject field or a comparison outside
+    /// a grade (nearly all evidence); `None` for any other read, which [`Run::evidence`] makes owned.
+    fn borrowed_evidence<'s>(
+        &'s self,
+        run: &Run<'_>,
+        reads: &[super::Read],
+    ) -> Option<Vec<EvidenceView<'s>>> {
+        use super::Read;
+        let mut values: Vec<EvidenceView<'s>> = Vec::with_capacity(reads.len());
+        for read in reads {
+            let item = match *read {
+                Read::Metric {
+                    metric,
+                    month,
+                    value: Some(value),
+                    context,
+                } => EvidenceView::Metric {
+                    metric: &self.program.schema.metrics[metric].id,
+                    period: month,
+                    value: value.into(),
+                    condition: self.texts.get(context)?,
+                },
+                Read::Metric { value: None, .. } => continue,
+                Read::Field {
+                    field,
+                    value: Some(ref value),
+                } => EvidenceView::Field {
+                    field: &self.program.schema.subject_fields[field].name,
+                    value: value.clone(),
+                },
+                Read::Field { value: None, .. } => continue,
+                // A grade's own comparisons are shown as the level it gave, not one by one.
+                Read::Comparison { context, .. } if run.inside_grade(context) => continue,
+                Read::Comparison {
+                    context,
+                    left,
+                    percent,
+                    month,
+                    op,
+                    value,
+                    threshold,
+                    holds,
+                    ..
+                } => EvidenceView::Comparison {
+                    expression: self.texts.get(left)?,
+                    period: month,
+                    value: value.to_figure(),
+                    operator: op.symbol(),
+                    threshold: threshold.to_figure(),
+                    percent,
+                    condition: self.texts.get(context)?,
+                    holds,
+                },
+                _ => return None,
+            };
+            if !values.contains(&item) {
+                values.push(item);
+            }
+        }
+        Some(values)
     }
 
     /// [`MonthByMonth::undecided`] with its texts borrowed from the program and the data
@@ -242,7 +314,78 @@ pub(crate) struct ActionView<'s> {
     /// The rules it displaced (positions in [`Program::rules`]), in file order.
     pub replaced: &'s [usize],
     /// The data that made the condition true.
-    pub evidence: Vec<Evidence>,
+    pub evidence: Vec<EvidenceView<'s>>,
+}
+
+/// A piece of [`Evidence`], the common kinds with their texts borrowed from the program (see
+/// [`MonthByMonth::action_view`]); each borrowed kind has the fields of the owned one.
+#[derive(Debug, PartialEq)]
+pub(crate) enum EvidenceView<'s> {
+    /// [`Evidence::Metric`].
+    Metric {
+        metric: &'s str,
+        period: Month,
+        value: Figure,
+        condition: &'s str,
+    },
+    /// [`Evidence::Comparison`].
+    Comparison {
+        expression: &'s str,
+        period: Month,
+        value: Figure,
+        operator: &'s str,
+        threshold: Figure,
+        percent: bool,
+        condition: &'s str,
+        holds: bool,
+    },
+    /// [`Evidence::Field`].
+    Field { field: &'s str, value: String },
+    /// Any other kind, owned.
+    Owned(Evidence),
+}
+
+impl<'s> EvidenceView<'s> {
+    /// `evidence` borrowed, when it is of a kind with a borrowed form.
+    pub fn of(evidence: &'s Evidence) -> Option<EvidenceView<'s>> {
+        Some(match evidence {
+            Evidence::Metric {
+                metric,
+                period,
+                value,
+                condition,
+            } => EvidenceView::Metric {
+                metric,
+                period: *period,
+                value: *value,
+                condition,
+            },
+            Evidence::Comparison {
+                expression,
+                period,
+                value,
+                operator,
+                threshold,
+                percent,
+                condition,
+                holds,
+            } => EvidenceView::Comparison {
+                expression,
+                period: *period,
+                value: *value,
+                operator,
+                threshold: *threshold,
+                percent: *percent,
+                condition,
+                holds: *holds,
+            },
+            Evidence::Field { field, value } => EvidenceView::Field {
+                field,
+                value: value.clone(),
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// What an [`Undecided`] says, its texts borrowed from the program and the data (see

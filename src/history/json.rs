@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Backtest, BacktestMonth, Replay, Status};
-use crate::eval::{ActionView, Evidence, Missing, UndecidedView};
+use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
+use crate::month::Month;
 
 /// How many list items one task works out and writes.
 const CHUNK: usize = 256;
@@ -130,11 +131,11 @@ fn write_action(
     Ok(())
 }
 
-/// A piece of evidence at `level`: a metric's value and a comparison (nearly all of it)
-/// written field by field, the others by serde.
-fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &Evidence) -> io::Result<()> {
-    match evidence {
-        Evidence::Metric {
+/// A piece of evidence at `level`: a metric's value, a subject field and a comparison (nearly
+/// all of it) written field by field, the others by serde.
+fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) -> io::Result<()> {
+    match *evidence {
+        EvidenceView::Metric {
             metric,
             period,
             value,
@@ -142,12 +143,12 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &Evidence) -> io::R
         } => {
             let mut fields = Fields::open(out, level);
             fields.text("metric", metric);
-            fields.scalar("period", period)?;
-            fields.scalar("value", value)?;
+            fields.month("period", period);
+            fields.scalar("value", &value)?;
             fields.text("condition", condition);
             fields.close();
         }
-        Evidence::Comparison {
+        EvidenceView::Comparison {
             expression,
             period,
             value,
@@ -159,18 +160,27 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &Evidence) -> io::R
         } => {
             let mut fields = Fields::open(out, level);
             fields.text("expression", expression);
-            fields.scalar("period", period)?;
-            fields.scalar("value", value)?;
+            fields.month("period", period);
+            fields.scalar("value", &value)?;
             fields.text("operator", operator);
-            fields.scalar("threshold", threshold)?;
-            if *percent {
-                fields.scalar("percent", percent)?;
+            fields.scalar("threshold", &threshold)?;
+            if percent {
+                fields.raw("percent", b"true");
             }
             fields.text("condition", condition);
-            fields.scalar("holds", holds)?;
+            fields.raw("holds", if holds { b"true" } else { b"false" });
             fields.close();
         }
-        _ => write_at(out, evidence, level)?,
+        EvidenceView::Field { field, ref value } => {
+            let mut fields = Fields::open(out, level);
+            fields.text("field", field);
+            fields.text("value", value);
+            fields.close();
+        }
+        EvidenceView::Owned(ref owned) => match EvidenceView::of(owned) {
+            Some(view) => write_evidence(out, level, &view)?,
+            None => write_at(out, owned, level)?,
+        },
     }
     Ok(())
 }
@@ -198,7 +208,7 @@ fn write_undecided(
             Missing::Metric { metric, period } => {
                 let mut fields = Fields::open(out, level);
                 fields.text("metric", metric);
-                fields.scalar("period", period)?;
+                fields.month("period", *period);
                 fields.close();
                 Ok(())
             }
@@ -230,22 +240,45 @@ impl<'o> Fields<'o> {
         }
     }
 
-    /// Starts the field `key` (a name that needs no escaping): its separator and name.
+    /// Starts the field `key` (a name that needs no escaping): its separator and name, put
+    /// together on the stack and copied at once (a backtest writes millions of fields).
     fn key(&mut self, key: &str) {
-        let out = &mut *self.out;
-        out.reserve(self.level * 2 + key.len() + 6);
-        if !std::mem::replace(&mut self.empty, false) {
-            out.push(b',');
-        }
-        push_new_line(out, self.level);
-        out.push(b'"');
-        out.extend_from_slice(key.as_bytes());
-        out.extend_from_slice(b"\": ");
+        let first = std::mem::replace(&mut self.empty, false);
+        let name = 2 + self.level * 2;
+        let end = name + key.len() + 4;
+        let mut piece = [b' '; 96];
+        let Some(piece) = piece.get_mut(..end) else {
+            // Deeper than any field the backtest writes, or a long name.
+            if !first {
+                self.out.push(b',');
+            }
+            push_new_line(self.out, self.level);
+            self.out
+                .extend_from_slice(format!("\"{key}\": ").as_bytes());
+            return;
+        };
+        piece[..2].copy_from_slice(b",\n");
+        piece[name] = b'"';
+        piece[name + 1..end - 3].copy_from_slice(key.as_bytes());
+        piece[end - 3..].copy_from_slice(b"\": ");
+        self.out.extend_from_slice(&piece[usize::from(first)..]);
     }
 
     fn text(&mut self, key: &str, value: &str) {
         self.key(key);
         write_text(self.out, value);
+    }
+
+    /// A field whose value is written as it is (`true`, a number).
+    fn raw(&mut self, key: &str, value: &[u8]) {
+        self.key(key);
+        self.out.extend_from_slice(value);
+    }
+
+    /// A field whose value is a month (`"2026-10"`), written as serde writes it.
+    fn month(&mut self, key: &str, month: Month) {
+        self.key(key);
+        month.write_quoted(self.out);
     }
 
     /// A field whose value serde writes on one line (a number, a date, a name).
