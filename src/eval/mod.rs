@@ -15,6 +15,8 @@ mod months;
 pub mod trace;
 pub mod value;
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -674,6 +676,16 @@ impl ConditionTexts {
     }
 }
 
+/// What a read gives as evidence (see [`Run::quoted_evidence`]).
+enum Quoted<'a> {
+    /// Nothing: a value not found, or a comparison inside a grade.
+    Nothing,
+    /// A piece of evidence whose texts are the program's.
+    Evidence(EvidenceView<'a>),
+    /// A read of another kind (concerns, grades, events, deadlines).
+    Other,
+}
+
 impl<'a> Run<'a> {
     fn new(
         program: &'a Program,
@@ -694,11 +706,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The text of a part of a condition, as evidence quotes it.
-    fn text(&self, span: crate::ast::Span) -> String {
+    /// The text of a part of a condition, as evidence quotes it: borrowed when worked out
+    /// beforehand.
+    fn text(&self, span: crate::ast::Span) -> Cow<'a, str> {
         match self.texts.and_then(|t| t.get(span)) {
-            Some(text) => text.to_string(),
-            None => self.program.text(span),
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(self.program.text(span)),
         }
     }
 
@@ -859,79 +872,43 @@ impl<'a> Run<'a> {
         let mut events: Vec<EventSeen> = Vec::new();
         let mut deadlines: Vec<DeadlineSeen> = Vec::new();
         for read in reads {
-            let item = match read {
-                Read::Metric {
-                    metric,
-                    month,
-                    value: Some(value),
-                    context,
-                } => Evidence::Metric {
-                    metric: program.schema.metrics[metric].id.clone(),
-                    period: month,
-                    value: value.into(),
-                    condition: self.text(context),
-                },
-                Read::Field {
-                    field,
-                    value: Some(value),
-                } => Evidence::Field {
-                    field: program.schema.subject_fields[field].name.clone(),
-                    value,
-                },
-                // A grade's own comparisons are shown as the level it gave, not one by one.
-                Read::Comparison { context, .. } if self.inside_grade(context) => continue,
-                Read::Comparison {
-                    context,
-                    left,
-                    percent,
-                    month,
-                    op,
-                    value,
-                    threshold,
-                    holds,
-                    ..
-                } => Evidence::Comparison {
-                    expression: self.text(left),
-                    period: month,
-                    value: value.to_figure(),
-                    operator: op.symbol().to_string(),
-                    threshold: threshold.to_figure(),
-                    percent,
-                    condition: self.text(context),
-                    holds,
-                },
-                Read::Concerns { concerns, context } => Evidence::Concerns {
-                    concerns: concerns.iter().map(|c| c.id.to_string()).collect(),
-                    condition: self.text(context),
-                    details: concerns
-                        .into_iter()
-                        .map(|c| ConcernEvidence {
-                            id: c.id.into(),
-                            raised_on: c.raised_on,
-                            summary: c.summary.map(Into::into),
-                        })
-                        .collect(),
-                },
-                Read::Grade {
-                    grade,
-                    month,
-                    level: Some(level),
-                } => Evidence::Grade {
-                    grade: program.grades[grade].id.clone(),
-                    period: month,
-                    level: program.grades[grade].levels[level as usize].clone(),
-                },
-                Read::Event(event) => {
-                    events.push(event);
-                    continue;
-                }
-                Read::Deadline(deadline) => {
-                    if !deadlines.iter().any(|d| d.deadline == deadline.deadline) {
-                        deadlines.push(*deadline);
+            let item = match self.quoted_evidence(&read) {
+                Quoted::Nothing => continue,
+                Quoted::Evidence(view) => view.into(),
+                Quoted::Other => match read {
+                    Read::Concerns { concerns, context } => Evidence::Concerns {
+                        concerns: concerns.iter().map(|c| c.id.to_string()).collect(),
+                        condition: self.text(context).into_owned(),
+                        details: concerns
+                            .into_iter()
+                            .map(|c| ConcernEvidence {
+                                id: c.id.into(),
+                                raised_on: c.raised_on,
+                                summary: c.summary.map(Into::into),
+                            })
+                            .collect(),
+                    },
+                    Read::Grade {
+                        grade,
+                        month,
+                        level: Some(level),
+                    } => Evidence::Grade {
+                        grade: program.grades[grade].id.clone(),
+                        period: month,
+                        level: program.grades[grade].levels[level as usize].clone(),
+                    },
+                    Read::Event(event) => {
+                        events.push(event);
+                        continue;
                     }
-                    continue;
-                }
-                _ => continue,
+                    Read::Deadline(deadline) => {
+                        if !deadlines.iter().any(|d| d.deadline == deadline.deadline) {
+                            deadlines.push(*deadline);
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                },
             };
             if !values.contains(&item) {
                 values.push(item);
@@ -942,6 +919,61 @@ impl<'a> Run<'a> {
         values.extend(events.into_iter().map(|e| self.event_evidence(e)));
         values.extend(deadlines.into_iter().map(|d| self.deadline_evidence(d)));
         values
+    }
+
+    /// The evidence a read gives when it is a metric's value, a subject field or a
+    /// comparison outside a grade: the kinds whose texts are the program's (nearly all
+    /// evidence), so that a backtest can write them without copying ([`MonthByMonth`]).
+    fn quoted_evidence(&self, read: &Read) -> Quoted<'a> {
+        let program = self.program;
+        Quoted::Evidence(match *read {
+            Read::Metric {
+                metric,
+                month,
+                value: Some(value),
+                context,
+            } => EvidenceView::Metric {
+                metric: Cow::Borrowed(&program.schema.metrics[metric].id),
+                period: month,
+                value: value.into(),
+                condition: self.text(context),
+            },
+            Read::Field {
+                field,
+                value: Some(ref value),
+            } => EvidenceView::Field {
+                field: Cow::Borrowed(&program.schema.subject_fields[field].name),
+                value: value.clone(),
+            },
+            // A grade's own comparisons are shown as the level it gave, not one by one.
+            Read::Comparison { context, .. } if self.inside_grade(context) => {
+                return Quoted::Nothing
+            }
+            Read::Comparison {
+                context,
+                left,
+                percent,
+                month,
+                op,
+                value,
+                threshold,
+                holds,
+                ..
+            } => EvidenceView::Comparison {
+                expression: self.text(left),
+                period: month,
+                value: value.to_figure(),
+                operator: Cow::Borrowed(op.symbol()),
+                threshold: threshold.to_figure(),
+                percent,
+                condition: self.text(context),
+                holds,
+            },
+            Read::Metric { value: None, .. } | Read::Field { value: None, .. } => {
+                return Quoted::Nothing
+            }
+            _ => return Quoted::Other,
+        })
     }
 
     /// Whether a part of the policy lies inside a grade's declaration.

@@ -8,16 +8,17 @@
 use super::displace::ReplacesOrder;
 use super::interp::Interp;
 use super::memo::{ConcernWindows, Memo, MemoKeys};
-use super::ConditionTexts;
 use super::{
     instances_into, outcome_for, seen_instead, Action, Evidence, Instance, Missing, Outcome, Run,
     Truth, Undecided,
 };
+use super::{ConditionTexts, Quoted};
 use crate::data::{CaseIndex, Dataset, SubjectIndex};
 use crate::month::Month;
 use crate::number::Figure;
 use crate::program::{Program, RuleDef};
 use chrono::NaiveDate;
+use std::borrow::Cow;
 
 /// A rule and, for a rule evaluated for each case, the case: what identifies an action or an
 /// undecided rule from month to month.
@@ -172,7 +173,7 @@ impl<'a> MonthByMonth<'a> {
     ) -> ActionView<'s> {
         let run = self.run(month);
         let reads = run.reads(&run.interp(subject), &instance(key));
-        let evidence = match self.borrowed_evidence(&run, &reads) {
+        let evidence = match borrowed_evidence(&run, &reads) {
             Some(evidence) => evidence,
             None => run
                 .evidence(reads)
@@ -192,69 +193,6 @@ impl<'a> MonthByMonth<'a> {
             replaced,
             evidence,
         }
-    }
-
-    /// The evidence of `reads` as [`Run::evidence`] gives it, its texts borrowed from the
-    /// program, when every read is a metric's value, a subject field or a comparison outside
-    /// a grade (nearly all evidence); `None` for any other read, which [`Run::evidence`] makes owned.
-    fn borrowed_evidence<'s>(
-        &'s self,
-        run: &Run<'_>,
-        reads: &[super::Read],
-    ) -> Option<Vec<EvidenceView<'s>>> {
-        use super::Read;
-        let mut values: Vec<EvidenceView<'s>> = Vec::with_capacity(reads.len());
-        for read in reads {
-            let item = match *read {
-                Read::Metric {
-                    metric,
-                    month,
-                    value: Some(value),
-                    context,
-                } => EvidenceView::Metric {
-                    metric: &self.program.schema.metrics[metric].id,
-                    period: month,
-                    value: value.into(),
-                    condition: self.texts.get(context)?,
-                },
-                Read::Metric { value: None, .. } => continue,
-                Read::Field {
-                    field,
-                    value: Some(ref value),
-                } => EvidenceView::Field {
-                    field: &self.program.schema.subject_fields[field].name,
-                    value: value.clone(),
-                },
-                Read::Field { value: None, .. } => continue,
-                // A grade's own comparisons are shown as the level it gave, not one by one.
-                Read::Comparison { context, .. } if run.inside_grade(context) => continue,
-                Read::Comparison {
-                    context,
-                    left,
-                    percent,
-                    month,
-                    op,
-                    value,
-                    threshold,
-                    holds,
-                    ..
-                } => EvidenceView::Comparison {
-                    expression: self.texts.get(left)?,
-                    period: month,
-                    value: value.to_figure(),
-                    operator: op.symbol(),
-                    threshold: threshold.to_figure(),
-                    percent,
-                    condition: self.texts.get(context)?,
-                    holds,
-                },
-                _ => return None,
-            };
-            if !values.contains(&item) {
-                values.push(item);
-            }
-        }
-        Some(values)
     }
 
     /// [`MonthByMonth::undecided`] with its texts borrowed from the program and the data
@@ -323,24 +261,24 @@ pub(crate) struct ActionView<'s> {
 pub(crate) enum EvidenceView<'s> {
     /// [`Evidence::Metric`].
     Metric {
-        metric: &'s str,
+        metric: Cow<'s, str>,
         period: Month,
         value: Figure,
-        condition: &'s str,
+        condition: Cow<'s, str>,
     },
     /// [`Evidence::Comparison`].
     Comparison {
-        expression: &'s str,
+        expression: Cow<'s, str>,
         period: Month,
         value: Figure,
-        operator: &'s str,
+        operator: Cow<'s, str>,
         threshold: Figure,
         percent: bool,
-        condition: &'s str,
+        condition: Cow<'s, str>,
         holds: bool,
     },
     /// [`Evidence::Field`].
-    Field { field: &'s str, value: String },
+    Field { field: Cow<'s, str>, value: String },
     /// Any other kind, owned.
     Owned(Evidence),
 }
@@ -355,10 +293,10 @@ impl<'s> EvidenceView<'s> {
                 value,
                 condition,
             } => EvidenceView::Metric {
-                metric,
+                metric: Cow::Borrowed(metric),
                 period: *period,
                 value: *value,
-                condition,
+                condition: Cow::Borrowed(condition),
             },
             Evidence::Comparison {
                 expression,
@@ -370,21 +308,63 @@ impl<'s> EvidenceView<'s> {
                 condition,
                 holds,
             } => EvidenceView::Comparison {
-                expression,
+                expression: Cow::Borrowed(expression),
                 period: *period,
                 value: *value,
-                operator,
+                operator: Cow::Borrowed(operator),
                 threshold: *threshold,
                 percent: *percent,
-                condition,
+                condition: Cow::Borrowed(condition),
                 holds: *holds,
             },
             Evidence::Field { field, value } => EvidenceView::Field {
-                field,
+                field: Cow::Borrowed(field),
                 value: value.clone(),
             },
             _ => return None,
         })
+    }
+}
+
+impl From<EvidenceView<'_>> for Evidence {
+    fn from(view: EvidenceView<'_>) -> Evidence {
+        match view {
+            EvidenceView::Metric {
+                metric,
+                period,
+                value,
+                condition,
+            } => Evidence::Metric {
+                metric: metric.into_owned(),
+                period,
+                value,
+                condition: condition.into_owned(),
+            },
+            EvidenceView::Comparison {
+                expression,
+                period,
+                value,
+                operator,
+                threshold,
+                percent,
+                condition,
+                holds,
+            } => Evidence::Comparison {
+                expression: expression.into_owned(),
+                period,
+                value,
+                operator: operator.into_owned(),
+                threshold,
+                percent,
+                condition: condition.into_owned(),
+                holds,
+            },
+            EvidenceView::Field { field, value } => Evidence::Field {
+                field: field.into_owned(),
+                value,
+            },
+            EvidenceView::Owned(evidence) => evidence,
+        }
     }
 }
 
@@ -401,6 +381,24 @@ pub(crate) struct UndecidedView<'s> {
     pub case: Option<&'s str>,
     /// The values it looked for and did not find.
     pub missing: Vec<Missing>,
+}
+
+/// The evidence of `reads` as [`Run::evidence`] gives it, its texts borrowed from the
+/// program, when every read is of a kind [`Run::quoted_evidence`] gives (nearly all
+/// evidence); `None` for any other read, which [`Run::evidence`] makes owned.
+fn borrowed_evidence<'s>(run: &Run<'s>, reads: &[super::Read]) -> Option<Vec<EvidenceView<'s>>> {
+    let mut values: Vec<EvidenceView<'s>> = Vec::with_capacity(reads.len());
+    for read in reads {
+        let item = match run.quoted_evidence(read) {
+            Quoted::Nothing => continue,
+            Quoted::Evidence(item) => item,
+            Quoted::Other => return None,
+        };
+        if !values.contains(&item) {
+            values.push(item);
+        }
+    }
+    Some(values)
 }
 
 /// The instance of `key`, for evaluating it again with a tracer (which needs only its rule

@@ -136,10 +136,10 @@ fn write_action(
 fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) -> io::Result<()> {
     match *evidence {
         EvidenceView::Metric {
-            metric,
+            ref metric,
             period,
             value,
-            condition,
+            ref condition,
         } => {
             let mut fields = Fields::open(out, level);
             fields.text("metric", metric);
@@ -149,13 +149,13 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) 
             fields.close();
         }
         EvidenceView::Comparison {
-            expression,
+            ref expression,
             period,
             value,
-            operator,
+            ref operator,
             threshold,
             percent,
-            condition,
+            ref condition,
             holds,
         } => {
             let mut fields = Fields::open(out, level);
@@ -171,7 +171,10 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) 
             fields.raw("holds", if holds { b"true" } else { b"false" });
             fields.close();
         }
-        EvidenceView::Field { field, ref value } => {
+        EvidenceView::Field {
+            ref field,
+            ref value,
+        } => {
             let mut fields = Fields::open(out, level);
             fields.text("field", field);
             fields.text("value", value);
