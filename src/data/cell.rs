@@ -563,6 +563,27 @@ pub(crate) fn problem_error(
     }
 }
 
+/// Whether two short texts (ids, names) are the same, without a call for each comparison.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let half = |s: &[u8], at: usize| {
+        let mut half = [0u8; 4];
+        half.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(half)
+    };
+    match a.len() {
+        n if n != b.len() => false,
+        n @ 8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        n @ 4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +591,22 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn same_bytes_is_equality(
+            a in proptest::collection::vec(0u8..4, 0..20),
+            b in proptest::collection::vec(0u8..4, 0..20),
+            at in any::<proptest::sample::Index>(),
+            byte in 0u8..4,
+        ) {
+            prop_assert_eq!(same_bytes(&a, &b), a == b);
+            // The same length, differing (or not) in one byte anywhere.
+            let mut near = a.clone();
+            if !near.is_empty() {
+                near[at.index(a.len())] = byte;
+            }
+            prop_assert_eq!(same_bytes(&a, &near), a == near);
+        }
+
         #[test]
         fn quick_figures_are_read_as_the_slow_way(
             text in "-?[0-9]{0,17}([.][0-9]{0,17})?( ?%)?",

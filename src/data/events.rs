@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 
-use super::cell::{iso_date, parse_date, parse_field, plain_field, Expect};
+use super::cell::{iso_date, parse_date, parse_field, plain_field, same_bytes, Expect};
 use super::error::{metric_list, Anchor, DataError, DataErrorKind, Site};
 use super::store::{
     id_hash, DatasetBuilder, EventList, IdMap, Interner, PendingEvent, PositionsByHash,
@@ -171,13 +171,6 @@ impl Layout {
     fn closes(&self, kind: usize) -> bool {
         self.roles[kind].1
     }
-}
-
-/// Whether two short texts are equal, their lengths and first bytes compared before the rest
-/// (most texts compared are of another kind or value, and differ there).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// The kind a row's kind cell names: the first declared kind (not `concern`) with that id,

@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::cell::{
-    kind_allows, parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month, Expect,
-    Problem,
+    kind_allows, parse_metric_bytes, parse_month, power_of_ten, quick_figure, quick_month,
+    same_bytes, Expect, Problem,
 };
 use super::error::{DataError, DataErrorKind, DataWarning, DataWarningKind};
 use super::store::DatasetBuilder;
@@ -749,27 +749,6 @@ fn line_figure(kind: MetricKind, rest: &[u8]) -> Option<(Packed, usize)> {
         kind_allows(kind, Packed::from_parts(mantissa, scale)?)?,
         end,
     ))
-}
-
-/// Whether two short texts (ids, names) are the same, without a call for each comparison.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let word = |s: &[u8], at: usize| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&s[at..at + 8]);
-        u64::from_le_bytes(word)
-    };
-    let half = |s: &[u8], at: usize| {
-        let mut half = [0u8; 4];
-        half.copy_from_slice(&s[at..at + 4]);
-        u32::from_le_bytes(half)
-    };
-    match a.len() {
-        n if n != b.len() => false,
-        n @ 8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        n @ 4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        _ => a == b,
-    }
 }
 
 /// A long file's row of metric `m`, cooked: joined to the group above it when that group is
