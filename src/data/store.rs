@@ -1341,14 +1341,16 @@ impl DatasetBuilder {
 /// become spaces, and surrounding spaces go; `None` when nothing is left.
 fn display_text(text: &str) -> Option<Box<str>> {
     let text = text.trim();
-    if text.is_empty() {
-        return None;
+    if !text.chars().any(char::is_control) {
+        // Almost every name and summary is on one line already: no second copy to make.
+        return (!text.is_empty()).then(|| text.into());
     }
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    Some(one_line.trim().into())
+    let one_line = one_line.trim();
+    (!one_line.is_empty()).then(|| one_line.into())
 }
 
 /// The cases the events belong to: one per case key used by an event of a kind in a case
@@ -1497,7 +1499,27 @@ fn warm(reads: impl Iterator<Item = u32>) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// The shortcut for text already on one line gives what the definition does: control
+        /// characters become spaces, surrounding spaces go, and nothing left is no text.
+        #[test]
+        fn display_text_is_the_text_on_one_line(
+            text in "[ \t\r\n\u{0}\u{7f}\u{85}\u{9c}\u{a0}a-zé-]{0,12}"
+        ) {
+            let one_line: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let one_line = one_line.trim();
+            let expected = (!one_line.is_empty()).then_some(one_line);
+            let shown = display_text(&text);
+            prop_assert_eq!(shown.as_deref(), expected);
+        }
+    }
 
     #[test]
     fn columns_grow_both_ways() {
