@@ -103,6 +103,7 @@ mod diagnostic;
 mod eval;
 mod fmt;
 mod history;
+mod json;
 mod lines;
 #[cfg(feature = "lsp")]
 mod lsp;

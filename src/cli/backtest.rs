@@ -180,7 +180,7 @@ pub fn run(args: &BacktestArgs) -> u8 {
                     SUCCESS
                 }
                 Some(path) => write_file(path, |out| {
-                    serde_json::to_writer_pretty(&mut *out, &report)?;
+                    crate::json::to_writer_pretty(&mut *out, &report)?;
                     out.write_all(b"\n")
                 }),
             };

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{Backtest, BacktestMonth, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
+use crate::json::{new_line, push_new_line, write_text, PrettyAt};
 use crate::month::Month;
 
 /// How many list items one task works out and writes.
@@ -323,35 +324,6 @@ impl<'o> Fields<'o> {
     }
 }
 
-/// `text` as a JSON string, exactly as serde_json writes it: most texts need no escaping,
-/// and are copied at once rather than a byte at a time.
-fn write_text(out: &mut Vec<u8>, text: &str) {
-    // Every byte tested, without stopping at the first to escape, so that the compiler tests
-    // many at a time.
-    let escaped = text.bytes().fold(false, |any, b| {
-        any | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if escaped {
-        serde_json::to_writer(out, text).expect("a text written to memory");
-    } else {
-        out.reserve(text.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-    }
-}
-
-/// [`new_line`] into memory, which cannot fail.
-fn push_new_line(out: &mut Vec<u8>, level: usize) {
-    match NEW_LINE.get(..level * 2 + 1) {
-        Some(piece) => out.extend_from_slice(piece),
-        None => {
-            out.push(b'\n');
-            out.resize(out.len() + level * 2, b' ');
-        }
-    }
-}
-
 /// `value` laid out at nesting level `level`.
 fn rendered(value: &impl Serialize, level: usize) -> io::Result<Vec<u8>> {
     let mut json = Vec::new();
@@ -487,130 +459,6 @@ impl<'w, W: Write> ListWriter<'w, W> {
                 new_line(self.out, self.level)?;
                 self.out.write_all(b"]")
             }
-        }
-    }
-}
-
-/// A new line and the indentation of up to 32 levels.
-const NEW_LINE: &[u8; 65] = b"\n                                                                ";
-
-/// A new line and the indentation of `level` (two spaces a level).
-fn new_line(out: &mut (impl Write + ?Sized), level: usize) -> io::Result<()> {
-    let mut width = level * 2 + 1;
-    let mut piece: &[u8] = NEW_LINE;
-    while width > 0 {
-        let n = width.min(piece.len());
-        out.write_all(&piece[..n])?;
-        width -= n;
-        piece = &NEW_LINE[1..];
-    }
-    Ok(())
-}
-
-/// `serde_json`'s pretty layout (two spaces a level), starting `level` levels in, so that a
-/// piece laid out on its own fits where it goes in the document; each indentation is written
-/// at once rather than a level at a time.
-struct PrettyAt {
-    level: usize,
-    has_value: bool,
-}
-
-impl PrettyAt {
-    fn new(level: usize) -> PrettyAt {
-        PrettyAt {
-            level,
-            has_value: false,
-        }
-    }
-
-    fn opened<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        writer.write_all(bracket)
-    }
-
-    fn closed<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            new_line(writer, self.level)?;
-        }
-        writer.write_all(bracket)
-    }
-
-    fn next<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            writer.write_all(b",")?;
-        }
-        new_line(writer, self.level)
-    }
-}
-
-impl serde_json::ser::Formatter for PrettyAt {
-    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.opened(writer, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.closed(writer, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.next(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.opened(writer, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.closed(writer, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.next(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::write_text;
-
-    #[test]
-    fn texts_are_written_as_serde_json_writes_them() {
-        for text in [
-            "",
-            "Call-backs below 80% this month",
-            "a \"quoted\" summary, with commas",
-            "back\\slash",
-            "tab\tnew line\ncarriage\rbell\u{7}",
-            "delete \u{7f} stays",
-            "Dr Zoë O’Brien — 80%",
-        ] {
-            let mut written = Vec::new();
-            write_text(&mut written, text);
-            assert_eq!(written, serde_json::to_vec(text).unwrap(), "{text:?}");
         }
     }
 }
