@@ -1030,19 +1030,26 @@ impl Checker<'_, '_> {
             ..
         } = kept;
         let mut subjects: Vec<Option<SubjectIndex>> = vec![None; names.len()];
-        let mut row = 0;
-        events.events.retain_mut(|pending| {
-            let (good, line) = (!rejected[row], lines[row]);
-            row += 1;
-            if !good {
-                ctx.reject_later(line);
-                return false;
-            }
+        let mut number_subject = |pending: &mut PendingEvent| {
             let key = pending.subject as usize;
             pending.subject =
                 *subjects[key].get_or_insert_with(|| data.add_subject(names.name(key as u32)));
-            true
-        });
+        };
+        if rejected.contains(&true) {
+            let mut row = 0;
+            events.events.retain_mut(|pending| {
+                let (good, line) = (!rejected[row], lines[row]);
+                row += 1;
+                if !good {
+                    ctx.reject_later(line);
+                    return false;
+                }
+                number_subject(pending);
+                true
+            });
+        } else {
+            events.events.iter_mut().for_each(number_subject);
+        }
         data.add_events(events);
     }
 
@@ -1136,35 +1143,41 @@ impl Checker<'_, '_> {
     }
 
     /// Checks every case: opened once, closed at most once, its events of its kind, about
-    /// its subject, dated within it, and `once per case` kinds at most once.
+    /// its subject, dated within it, and `once per case` kinds at most once. Openers are
+    /// checked first, then closers, then the other rows, each in row order; the rows are
+    /// sorted into the three in one pass.
     fn check_cases(&mut self, ctx: &mut Ctx) {
         let mut cases = self.concern_cases();
+        let (mut closers, mut followers) = (Vec::new(), Vec::new());
         for i in 0..self.kept.len() {
-            if self.live_case(i).is_some() && self.layout.opens(self.row(i).kind) {
+            let Some(kind) = self.live_case_kind(i) else {
+                continue;
+            };
+            let (opens, closes) = (self.layout.opens(kind), self.layout.closes(kind));
+            if opens {
                 self.open(ctx, i, &mut cases);
             }
+            if closes {
+                closers.push(i);
+            } else if !opens {
+                followers.push(i);
+            }
         }
-        for i in 0..self.kept.len() {
-            if self.live_case(i).is_some() && self.layout.closes(self.row(i).kind) {
+        for i in closers {
+            // An opener that also closes may have been rejected as it opened.
+            if !self.rejected[i] {
                 self.close(ctx, i, &mut cases);
             }
         }
-        for i in 0..self.kept.len() {
-            let kind = self.row(i).kind;
-            if self.live_case(i).is_some() && !self.layout.opens(kind) && !self.layout.closes(kind)
-            {
-                self.follow(ctx, i, &mut cases);
-            }
+        for i in followers {
+            self.follow(ctx, i, &mut cases);
         }
     }
 
-    /// The case key of a row not rejected, if it has one.
-    fn live_case(&self, i: usize) -> Option<u32> {
-        self.kept
-            .event(i)
-            .event
-            .case()
-            .filter(|_| !self.rejected[i])
+    /// The kind of row `i` when it is not rejected and has a case.
+    fn live_case_kind(&self, i: usize) -> Option<usize> {
+        let event = &self.kept.event(i).event;
+        (!self.rejected[i] && event.case().is_some()).then_some(event.kind as usize)
     }
 
     /// The case id of row `i` (empty when it has none), for messages.
