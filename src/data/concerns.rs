@@ -7,7 +7,7 @@ use super::cell::{parse_date, parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::{DatasetBuilder, IdMap};
 use super::table::{
-    normalise_heading, optional_text, required_text, Ctx, Handler, Header, Outcome, Row,
+    normalise_heading, optional_text, required_text, Ctx, Handler, Header, Needed, Outcome, Row,
 };
 use crate::schema::{Schema, Value};
 
@@ -38,23 +38,23 @@ impl<'a> ConcernHandler<'a> {
 impl Handler for ConcernHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
         let mut needed = vec![
-            (
-                "id".to_string(),
+            Needed::new(
+                "id",
                 "add a column headed `id` with a reference for each concern, such as `K-001`"
                     .to_string(),
             ),
-            (
-                "subject".to_string(),
+            Needed::new(
+                "subject",
                 "add a column headed `subject` with the id of the subject each concern is about"
                     .to_string(),
             ),
-            (
-                "raised_on".to_string(),
+            Needed::new(
+                "raised_on",
                 "add a column headed `raised_on` with the date each concern was raised".to_string(),
             ),
         ];
         for field in &self.schema.concern_fields {
-            needed.push((
+            needed.push(Needed::new(
                 normalise_heading(&field.name),
                 format!(
                     "the policy declares the concern field `{}` ({}), so the file needs a column \

@@ -16,7 +16,7 @@ use super::store::{
 use super::summary::FileFormat;
 use super::table::{
     cell_bytes, cell_text, is_printable_ascii, normalise_heading, plain_shape, required_text, Cook,
-    Cooked, Ctx, Handler, Header, Outcome, Row,
+    Cooked, Ctx, Handler, Header, Needed, Outcome, Row,
 };
 use super::SubjectIndex;
 use crate::schema::{FieldType, Schema, Value};
@@ -337,7 +337,7 @@ impl EventHandler<'_> {
     /// The columns an events file needs, with the help for their absence. The `case` and
     /// field columns are needed in CSV files only: in JSON and records, a key left out is
     /// an empty cell, reported (when a value is needed) on the rows that need it.
-    fn needed(&self, csv: bool) -> Vec<(String, String)> {
+    fn needed(&self, csv: bool) -> Vec<Needed> {
         let example = self
             .schema
             .event_kinds
@@ -345,22 +345,22 @@ impl EventHandler<'_> {
             .find(|k| !k.builtin)
             .map_or("request_accepted", |k| k.id.as_str());
         let mut needed = vec![
-            (
-                "id".to_string(),
+            Needed::new(
+                "id",
                 "add a column headed `id` with a reference for each event, such as `E-001`"
                     .to_string(),
             ),
-            (
-                "subject".to_string(),
+            Needed::new(
+                "subject",
                 "add a column headed `subject` with the id of the subject each event is about"
                     .to_string(),
             ),
-            (
-                "kind".to_string(),
+            Needed::new(
+                "kind",
                 format!("add a column headed `kind` with each event's kind, such as `{example}`"),
             ),
-            (
-                "date".to_string(),
+            Needed::new(
+                "date",
                 "add a column headed `date` with the day each event happened, such as \
                  `2026-03-02`"
                     .to_string(),
@@ -370,7 +370,7 @@ impl EventHandler<'_> {
             return needed;
         }
         if !self.schema.case_kinds.is_empty() {
-            needed.push((
+            needed.push(Needed::new(
                 "case".to_string(),
                 "the policy declares case kinds, so the file needs a column headed `case` with \
                  the case id of each event that belongs to a case (empty for the others)"
@@ -379,7 +379,7 @@ impl EventHandler<'_> {
         }
         for (i, field) in self.schema.event_fields.iter().enumerate() {
             if self.field_needed(i) {
-                needed.push((
+                needed.push(Needed::new(
                     normalise_heading(&field.name),
                     format!(
                         "the policy declares the event field `{}` ({}), so the file needs a \

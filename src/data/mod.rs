@@ -43,7 +43,7 @@ use records::RecordTable;
 use store::{Interner, MetricColumns, Texts};
 use subjects::SubjectHandler;
 // Also for readers of other tables (the file of actions taken, `history::load_actual`).
-pub(crate) use table::{cell_text, Ctx, Handler, Header, Outcome, Row};
+pub(crate) use table::{cell_text, Ctx, Handler, Header, Needed, Outcome, Row};
 
 /// A subject's position in a [`Dataset`]: 0, 1, 2, ... in the order subjects were first
 /// seen.

@@ -12,7 +12,7 @@ use super::store::DatasetBuilder;
 use super::summary::Layout;
 use super::table::{
     cell_bytes, cell_text, normalise_heading, plain_shape, trimmed_text, Cook, Cooked, Ctx,
-    Handler, Header, Outcome, Row, ABSENT,
+    Handler, Header, Needed, Outcome, Row, ABSENT,
 };
 use super::SubjectIndex;
 use crate::month::Month;
@@ -63,10 +63,10 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
     let plan = if long {
         ctx.summary.layout = Some(Layout::Long);
         let needed = [
-            ("subject".to_string(), subject_help()),
-            ("period".to_string(), period_help()),
-            ("metric".to_string(), String::new()),
-            ("value".to_string(), String::new()),
+            Needed::new("subject", subject_help()),
+            Needed::new("period", period_help()),
+            Needed::new("metric", ""),
+            Needed::new("value", ""),
         ];
         let found = ctx.require_columns_or_absent(header, &needed);
         Plan::Long {
@@ -78,33 +78,21 @@ pub(crate) fn plan(schema: &Schema, header: &Header, ctx: &mut Ctx) -> Option<Pl
     } else {
         ctx.summary.layout = Some(Layout::Wide);
         let mut needed = vec![
-            ("subject".to_string(), subject_help()),
-            ("period".to_string(), period_help()),
+            Needed::new("subject", subject_help()),
+            Needed::new("period", period_help()),
         ];
-        let others: Vec<&str> = header
-            .names
-            .iter()
-            .map(String::as_str)
-            .filter(|name| {
-                !matches!(*name, "subject" | "period") && !declared.iter().any(|d| d == name)
-            })
-            .collect();
         for metric in &schema.metrics {
-            let id = normalise_heading(&metric.id);
-            let help = match crate::suggest::closest(&id, others.iter().copied()) {
-                Some(near) => format!(
-                    "the policy declares the metric `{}` ({}); the file has a column headed \
-                     `{near}`: if that is it, rename the heading to `{}`",
-                    metric.id, metric.description, metric.id
-                ),
-                None => format!(
-                    "the policy declares the metric `{}` ({}), so the file needs a column headed \
-                     `{}`; or write the figures one per row with the columns \
-                     `subject,period,metric,value`",
-                    metric.id, metric.description, metric.id
-                ),
-            };
-            needed.push((id, help));
+            let why = format!(
+                "the policy declares the metric `{}` ({})",
+                metric.id, metric.description
+            );
+            needed.push(
+                Needed::new(normalise_heading(&metric.id), why).otherwise(format!(
+                    ", so the file needs a column headed `{}`; or write the figures one per row \
+                 with the columns `subject,period,metric,value`",
+                    metric.id
+                )),
+            );
         }
         let found = ctx.require_columns_or_absent(header, &needed);
         Plan::Wide {

@@ -7,7 +7,7 @@ use super::cell::{parse_field, Expect};
 use super::error::{DataError, DataErrorKind};
 use super::store::DatasetBuilder;
 use super::table::{
-    cell_text, normalise_heading, optional_text, Ctx, Handler, Header, Outcome, Row,
+    cell_text, normalise_heading, optional_text, Ctx, Handler, Header, Needed, Outcome, Row,
 };
 use crate::schema::{Schema, Value};
 
@@ -37,12 +37,12 @@ impl<'a> SubjectHandler<'a> {
 
 impl Handler for SubjectHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut Ctx) -> bool {
-        let mut needed = vec![(
-            "subject".to_string(),
-            "add a column headed `subject` with each subject's id".to_string(),
+        let mut needed = vec![Needed::new(
+            "subject",
+            "add a column headed `subject` with each subject's id",
         )];
         for field in &self.schema.subject_fields {
-            needed.push((
+            needed.push(Needed::new(
                 normalise_heading(&field.name),
                 format!(
                     "the policy declares the subject field `{}` ({}), so the file needs a column \

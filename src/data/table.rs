@@ -307,29 +307,18 @@ impl Ctx {
         });
     }
 
-    /// Finds the columns a file needs, reporting those missing or given twice (each needed
-    /// column comes with the help for its absence). A column the file lacks is given the
-    /// position [`ABSENT`], so that the rows are still read and every other problem in them
-    /// is reported in the same run (the file is still refused, for its missing column).
-    pub fn require_columns_or_absent(
-        &mut self,
-        header: &Header,
-        needed: &[(String, String)],
-    ) -> Vec<usize> {
+    /// Finds the columns a file needs, reporting those missing or given twice (see
+    /// [`Needed`] for what a missing column's help says). A column the file lacks is given
+    /// the position [`ABSENT`], so that the rows are still read and every other problem in
+    /// them is reported in the same run (the file is still refused, for its missing column).
+    pub fn require_columns_or_absent(&mut self, header: &Header, needed: &[Needed]) -> Vec<usize> {
         let mut found = Vec::with_capacity(needed.len());
-        for (name, help) in needed {
-            let positions = header.positions(name);
+        for column in needed {
+            let positions = header.positions(&column.name);
             match positions.as_slice() {
                 [] => {
-                    let column = name.clone();
-                    // A heading close to the name is pointed at, unless the help already does.
-                    let help = match misspelt_heading(header, needed, name) {
-                        Some(near) if !help.contains(&format!("`{near}`")) => format!(
-                            "{help}; the file has a column headed `{near}`: if that is it, \
-                             rename the heading to `{name}`"
-                        ),
-                        _ => help.clone(),
-                    };
+                    let help = column.help(misspelt_heading(header, needed, &column.name));
+                    let column = column.name.clone();
                     self.report(None, |mut at| {
                         at.label = Some("the header".into());
                         at.help = Some(help);
@@ -369,14 +358,61 @@ impl Ctx {
     }
 }
 
+/// A column a file needs, by its (normalised) heading, and what to say when it is missing:
+/// `why` it is needed, then either the file's heading closest to it ("the file has a column
+/// headed ...: if that is it, rename the heading") or, when none is close, `otherwise`.
+pub(crate) struct Needed {
+    pub name: String,
+    why: String,
+    otherwise: String,
+}
+
+impl Needed {
+    /// A column whose help, when it is missing, starts with `why`.
+    pub fn new(name: impl Into<String>, why: impl Into<String>) -> Needed {
+        Needed {
+            name: name.into(),
+            why: why.into(),
+            otherwise: String::new(),
+        }
+    }
+
+    /// What the help goes on to say when no heading of the file is close to the column's
+    /// (joined to `why` as written: start it with `, ` or `; `).
+    pub fn otherwise(mut self, otherwise: impl Into<String>) -> Needed {
+        self.otherwise = otherwise.into();
+        self
+    }
+
+    /// The help for the column missing, given the file's heading closest to it, if any.
+    fn help(&self, near: Option<String>) -> String {
+        let Needed {
+            name,
+            why,
+            otherwise,
+        } = self;
+        match near {
+            Some(near) if why.is_empty() => format!(
+                "the file has a column headed `{near}`: if that is it, rename the heading to \
+                 `{name}`"
+            ),
+            Some(near) => format!(
+                "{why}; the file has a column headed `{near}`: if that is it, rename the heading \
+                 to `{name}`"
+            ),
+            None => format!("{why}{otherwise}"),
+        }
+    }
+}
+
 /// A heading of the file close to a needed column's `name` that is not itself a needed
 /// column's (a slip such as `subjet`), shortened for quoting.
-fn misspelt_heading(header: &Header, needed: &[(String, String)], name: &str) -> Option<String> {
+fn misspelt_heading(header: &Header, needed: &[Needed], name: &str) -> Option<String> {
     let spare = header
         .names
         .iter()
         .map(String::as_str)
-        .filter(|heading| !needed.iter().any(|(n, _)| n == heading));
+        .filter(|heading| !needed.iter().any(|n| n.name == *heading));
     crate::suggest::closest(name, spare).map(crate::quote::shorten)
 }
 
@@ -2197,6 +2233,26 @@ mod tests {
 
     /// A record's cells, line and byte.
     type Placed = (Vec<Vec<u8>>, u64, u64);
+
+    #[test]
+    fn a_missing_column_is_explained_by_why_then_the_near_heading_or_what_else() {
+        let metric = Needed::new("callbacks", "the policy declares the metric `callbacks`")
+            .otherwise(", so the file needs a column headed `callbacks`");
+        assert_eq!(
+            metric.help(Some("calbacks".into())),
+            "the policy declares the metric `callbacks`; the file has a column headed \
+             `calbacks`: if that is it, rename the heading to `callbacks`"
+        );
+        assert_eq!(
+            metric.help(None),
+            "the policy declares the metric `callbacks`, so the file needs a column headed \
+             `callbacks`"
+        );
+        assert_eq!(
+            Needed::new("value", "").help(Some("valeu".into())),
+            "the file has a column headed `valeu`: if that is it, rename the heading to `value`"
+        );
+    }
 
     /// Every record of `text`, as the CSV reader finds them in the whole text.
     fn whole(text: &[u8], delimiter: u8) -> Vec<Placed> {

@@ -91,7 +91,7 @@ impl crate::data::Handler for ActualHandler<'_> {
     fn header(&mut self, header: &Header, ctx: &mut crate::data::Ctx) -> bool {
         let help = "the first line must name the columns `subject,period,rule` (and optionally \
                     `case` and a free-text column)";
-        let needed = ["subject", "period", "rule"].map(|c| (c.to_string(), help.to_string()));
+        let needed = ["subject", "period", "rule"].map(|c| crate::data::Needed::new(c, help));
         // A missing column is reported once, here; the rows are still read (its cells as
         // absent), so that the problems in the other columns are reported in the same run.
         let found = ctx.require_columns_or_absent(header, &needed);
