@@ -5,10 +5,9 @@
 
 use std::io::{self, Write};
 
-use serde::Serialize;
-
 /// Writes `value` as `serde_json::to_writer_pretty` would, through [`PrettyAt`].
-pub(crate) fn to_writer_pretty(out: impl Write, value: &impl Serialize) -> io::Result<()> {
+#[cfg(any(feature = "cli", test))]
+pub(crate) fn to_writer_pretty(out: impl Write, value: &impl serde::Serialize) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, PrettyAt::new(0));
     value.serialize(&mut serializer).map_err(io::Error::from)
 }
