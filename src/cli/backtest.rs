@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use super::inputs::{load_data, load_policy, report_data_errors, DataArgs};
 use super::{files, Format, FAILURE, SUCCESS, USAGE};
-use crate::data::DataInput;
+use crate::data::{DataInput, Dataset};
 use crate::history;
 use crate::month::Month;
 use crate::policy::Policy;
+use crate::program::Program;
 use crate::report::backtest::{self as render, BacktestReport};
 
 /// How `backtest` writes its result.
@@ -117,6 +118,8 @@ pub fn run(args: &BacktestArgs) -> u8 {
                 Some(path) => write_file(path, |out| streamed.write(out, &replay, &progress)),
             };
             bar.finish_and_clear();
+            drop(replay);
+            super::drop_in_background(data);
             return code;
         }
     }
@@ -170,24 +173,37 @@ pub fn run(args: &BacktestArgs) -> u8 {
         compare,
         agreement,
     };
+    let code = write_report(args, &report, policy.program(), &data);
+    super::drop_in_background((report, data));
+    code
+}
+
+/// Writes the report in the format asked for, to `--out` or standard output; returns the
+/// exit code.
+fn write_report(
+    args: &BacktestArgs,
+    report: &BacktestReport,
+    program: &Program,
+    data: &Dataset,
+) -> u8 {
     let text = match args.format {
-        BacktestFormat::Human => render::human(&report),
+        BacktestFormat::Human => render::human(report),
         BacktestFormat::Json => {
             // Streamed, not built as one string: a region's backtest is hundreds of megabytes.
             return match &args.out {
                 None => {
-                    super::print_json(&report);
+                    super::print_json(report);
                     SUCCESS
                 }
                 Some(path) => write_file(path, |out| {
-                    crate::json::to_writer_pretty(&mut *out, &report)?;
+                    crate::json::to_writer_pretty(&mut *out, report)?;
                     out.write_all(b"\n")
                 }),
             };
         }
-        BacktestFormat::Csv => render::csv(&report),
+        BacktestFormat::Csv => render::csv(report),
         BacktestFormat::Html => {
-            crate::report::html::backtest(&report, policy.program(), &data, &args.timeline_subjects)
+            crate::report::html::backtest(report, program, data, &args.timeline_subjects)
         }
     };
     match &args.out {
