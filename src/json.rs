@@ -66,6 +66,7 @@ pub(crate) struct PrettyAt {
 }
 
 impl PrettyAt {
+    /// The layout of a value that starts `level` levels in.
     pub(crate) fn new(level: usize) -> PrettyAt {
         PrettyAt {
             level,

@@ -195,10 +195,7 @@ fn write_report(
                     super::print_json(report);
                     SUCCESS
                 }
-                Some(path) => write_file(path, |out| {
-                    crate::json::to_writer_pretty(&mut *out, report)?;
-                    out.write_all(b"\n")
-                }),
+                Some(path) => write_file(path, |out| super::write_json(out, report)),
             };
         }
         BacktestFormat::Csv => render::csv(report),

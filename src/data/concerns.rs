@@ -40,17 +40,15 @@ impl Handler for ConcernHandler<'_> {
         let mut needed = vec![
             Needed::new(
                 "id",
-                "add a column headed `id` with a reference for each concern, such as `K-001`"
-                    .to_string(),
+                "add a column headed `id` with a reference for each concern, such as `K-001`",
             ),
             Needed::new(
                 "subject",
-                "add a column headed `subject` with the id of the subject each concern is about"
-                    .to_string(),
+                "add a column headed `subject` with the id of the subject each concern is about",
             ),
             Needed::new(
                 "raised_on",
-                "add a column headed `raised_on` with the date each concern was raised".to_string(),
+                "add a column headed `raised_on` with the date each concern was raised",
             ),
         ];
         for field in &self.schema.concern_fields {

@@ -347,13 +347,11 @@ impl EventHandler<'_> {
         let mut needed = vec![
             Needed::new(
                 "id",
-                "add a column headed `id` with a reference for each event, such as `E-001`"
-                    .to_string(),
+                "add a column headed `id` with a reference for each event, such as `E-001`",
             ),
             Needed::new(
                 "subject",
-                "add a column headed `subject` with the id of the subject each event is about"
-                    .to_string(),
+                "add a column headed `subject` with the id of the subject each event is about",
             ),
             Needed::new(
                 "kind",
@@ -362,8 +360,7 @@ impl EventHandler<'_> {
             Needed::new(
                 "date",
                 "add a column headed `date` with the day each event happened, such as \
-                 `2026-03-02`"
-                    .to_string(),
+                 `2026-03-02`",
             ),
         ];
         if !csv {
@@ -371,10 +368,9 @@ impl EventHandler<'_> {
         }
         if !self.schema.case_kinds.is_empty() {
             needed.push(Needed::new(
-                "case".to_string(),
+                "case",
                 "the policy declares case kinds, so the file needs a column headed `case` with \
-                 the case id of each event that belongs to a case (empty for the others)"
-                    .to_string(),
+                 the case id of each event that belongs to a case (empty for the others)",
             ));
         }
         for (i, field) in self.schema.event_fields.iter().enumerate() {

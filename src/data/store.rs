@@ -1522,6 +1522,16 @@ mod tests {
     }
 
     #[test]
+    fn a_text_of_control_characters_only_is_no_text() {
+        assert_eq!(display_text("\u{1}\u{7}"), None);
+        assert_eq!(
+            display_text(" Dr Kiran Roberts "),
+            Some("Dr Kiran Roberts".into())
+        );
+        assert_eq!(display_text("line\nbreak"), Some("line break".into()));
+    }
+
+    #[test]
     fn columns_grow_both_ways() {
         let mut columns = MetricColumns::default();
         let oct: Month = "2026-10".parse().unwrap();

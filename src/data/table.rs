@@ -362,7 +362,7 @@ impl Ctx {
 /// `why` it is needed, then either the file's heading closest to it ("the file has a column
 /// headed ...: if that is it, rename the heading") or, when none is close, `otherwise`.
 pub(crate) struct Needed {
-    pub name: String,
+    name: String,
     why: String,
     otherwise: String,
 }
@@ -391,16 +391,15 @@ impl Needed {
             why,
             otherwise,
         } = self;
-        match near {
-            Some(near) if why.is_empty() => format!(
-                "the file has a column headed `{near}`: if that is it, rename the heading to \
-                 `{name}`"
-            ),
-            Some(near) => format!(
-                "{why}; the file has a column headed `{near}`: if that is it, rename the heading \
-                 to `{name}`"
-            ),
-            None => format!("{why}{otherwise}"),
+        let Some(near) = near else {
+            return format!("{why}{otherwise}");
+        };
+        let rename = format!(
+            "the file has a column headed `{near}`: if that is it, rename the heading to `{name}`"
+        );
+        match why.is_empty() {
+            true => rename,
+            false => format!("{why}; {rename}"),
         }
     }
 }
