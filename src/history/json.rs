@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{Backtest, BacktestMonth, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::month::Month;
+use crate::number::Figure;
 
 /// How many list items one task works out and writes.
 const CHUNK: usize = 256;
@@ -108,7 +109,7 @@ fn write_action(
         fields.text("case", case);
     }
     fields.text("title", &rule.title);
-    fields.scalar("severity", &rule.severity)?;
+    fields.text("severity", rule.severity.name());
     fields.text("require", &rule.require);
     fields.text("owner", &program.roles[rule.owner].id);
     fields.text("owner_name", &program.roles[rule.owner].display);
@@ -117,10 +118,7 @@ fn write_action(
         Ok(())
     })?;
     fields.key("due");
-    crate::month::serialize_optional_date(
-        &action.due,
-        &mut serde_json::Serializer::new(&mut *fields.out),
-    )?;
+    crate::month::write_quoted_optional_date(action.due, fields.out);
     fields.list("replaces", action.replaced, |out, _, &replaced| {
         write_text(out, &program.rules[replaced].id);
         Ok(())
@@ -144,7 +142,7 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) 
             let mut fields = Fields::open(out, level);
             fields.text("metric", metric);
             fields.month("period", period);
-            fields.scalar("value", &value)?;
+            fields.figure("value", value);
             fields.text("condition", condition);
             fields.close();
         }
@@ -161,9 +159,9 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) 
             let mut fields = Fields::open(out, level);
             fields.text("expression", expression);
             fields.month("period", period);
-            fields.scalar("value", &value)?;
+            fields.figure("value", value);
             fields.text("operator", operator);
-            fields.scalar("threshold", &threshold)?;
+            fields.figure("threshold", threshold);
             if percent {
                 fields.raw("percent", b"true");
             }
@@ -282,6 +280,12 @@ impl<'o> Fields<'o> {
     fn month(&mut self, key: &str, month: Month) {
         self.key(key);
         month.write_quoted(self.out);
+    }
+
+    /// A field whose value is a number, written as serde writes it.
+    fn figure(&mut self, key: &str, figure: Figure) {
+        self.key(key);
+        figure.write_json(self.out);
     }
 
     /// A field whose value serde writes on one line (a number, a date, a name).
