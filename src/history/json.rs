@@ -15,6 +15,9 @@ use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::month::Month;
 use crate::number::Figure;
 
+/// The room on the stack for a field's separator, indentation and name ([`Fields::key`]).
+const KEY_PIECE: usize = 64;
+
 /// How many list items one task works out and writes.
 const CHUNK: usize = 256;
 
@@ -243,46 +246,63 @@ impl<'o> Fields<'o> {
 
     /// Starts the field `key` (a name that needs no escaping): its separator and name, put
     /// together on the stack and copied at once (a backtest writes millions of fields).
+    /// Inlined, so that the name's length is known where it is copied; the whole piece is
+    /// copied (a size known beforehand, copied without a call) and what lies past the field
+    /// cut off.
+    #[inline(always)]
     fn key(&mut self, key: &str) {
         let first = std::mem::replace(&mut self.empty, false);
-        let name = 2 + self.level * 2;
+        // `,` and a new line, or (for the first field) only the new line.
+        let lead = 2 - usize::from(first);
+        let name = lead + self.level * 2;
         let end = name + key.len() + 4;
-        let mut piece = [b' '; 96];
-        let Some(piece) = piece.get_mut(..end) else {
-            // Deeper than any field the backtest writes, or a long name.
-            if !first {
-                self.out.push(b',');
-            }
-            push_new_line(self.out, self.level);
-            self.out
-                .extend_from_slice(format!("\"{key}\": ").as_bytes());
+        if end > KEY_PIECE {
+            self.long_key(first, key);
             return;
-        };
-        piece[..2].copy_from_slice(b",\n");
+        }
+        let mut piece = [b' '; KEY_PIECE];
+        piece[..2].copy_from_slice(if first { b"\n " } else { b",\n" });
         piece[name] = b'"';
         piece[name + 1..end - 3].copy_from_slice(key.as_bytes());
-        piece[end - 3..].copy_from_slice(b"\": ");
-        self.out.extend_from_slice(&piece[usize::from(first)..]);
+        piece[end - 3..end].copy_from_slice(b"\": ");
+        let start = self.out.len();
+        self.out.extend_from_slice(&piece);
+        self.out.truncate(start + end);
     }
 
+    /// [`Fields::key`] of a field deeper than any the backtest writes, or of a long name.
+    #[cold]
+    fn long_key(&mut self, first: bool, key: &str) {
+        if !first {
+            self.out.push(b',');
+        }
+        push_new_line(self.out, self.level);
+        self.out
+            .extend_from_slice(format!("\"{key}\": ").as_bytes());
+    }
+
+    #[inline(always)]
     fn text(&mut self, key: &str, value: &str) {
         self.key(key);
         write_text(self.out, value);
     }
 
     /// A field whose value is written as it is (`true`, a number).
+    #[inline(always)]
     fn raw(&mut self, key: &str, value: &[u8]) {
         self.key(key);
         self.out.extend_from_slice(value);
     }
 
     /// A field whose value is a month (`"2026-10"`), written as serde writes it.
+    #[inline(always)]
     fn month(&mut self, key: &str, month: Month) {
         self.key(key);
         month.write_quoted(self.out);
     }
 
     /// A field whose value is a number, written as serde writes it.
+    #[inline(always)]
     fn figure(&mut self, key: &str, figure: Figure) {
         self.key(key);
         figure.write_json(self.out);
@@ -599,7 +619,24 @@ impl serde_json::ser::Formatter for PrettyAt {
 
 #[cfg(test)]
 mod tests {
-    use super::write_text;
+    use super::{write_at, write_text, Fields};
+
+    #[test]
+    fn fields_are_laid_out_as_serde_json_lays_them_out_at_any_depth() {
+        let long = "a_name_longer_than_any_field_the_backtest_writes_".repeat(2);
+        for level in [0, 1, 7, 20, 40] {
+            let mut ours = Vec::new();
+            let mut fields = Fields::open(&mut ours, level);
+            fields.text(&long, "first");
+            fields.text("b", "second");
+            fields.text("c", "third");
+            fields.close();
+            let mut serde = Vec::new();
+            let value = serde_json::json!({ &long: "first", "b": "second", "c": "third" });
+            write_at(&mut serde, &value, level).unwrap();
+            assert_eq!(String::from_utf8(ours), String::from_utf8(serde), "{level}");
+        }
+    }
 
     #[test]
     fn texts_are_written_as_serde_json_writes_them() {
