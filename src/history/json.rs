@@ -14,6 +14,7 @@ use super::{Backtest, BacktestMonth, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::month::Month;
 use crate::number::Figure;
+use crate::program::{Program, RuleDef};
 
 /// The room on the stack for a field's separator, indentation and name ([`Fields::key`]).
 const KEY_PIECE: usize = 64;
@@ -40,18 +41,20 @@ impl Replay<'_> {
         let shell = rendered(&shell, 0)?;
         let [before, after] = split_at_lists(&shell, 0, ["months"])?;
         out.write_all(before)?;
+        let rules = rule_fields(self.policy.program(), MONTH_LEVEL + 2);
         let mut months = ListWriter::new(out, 1);
         for index in 0..self.month_count() {
             months.next()?;
-            self.write_month(months.out, index)?;
+            self.write_month(months.out, index, &rules)?;
             progress(index + 1);
         }
         months.end()?;
         out.write_all(after)
     }
 
-    /// Month `index`, as it stands in the document's `months`.
-    fn write_month(&self, out: &mut impl Write, index: usize) -> io::Result<()> {
+    /// Month `index`, as it stands in the document's `months`; `rules`: [`rule_fields`] of
+    /// the actions.
+    fn write_month(&self, out: &mut impl Write, index: usize, rules: &[Vec<u8>]) -> io::Result<()> {
         let kept = &self.months[index];
         let month = self.from.offset(index as i32);
         let shell = BacktestMonth {
@@ -70,7 +73,7 @@ impl Replay<'_> {
             let action = self
                 .by_month
                 .action_view(a.subject, month, a.key, &a.replaced);
-            write_action(json, items, &action, a.status)
+            write_action(json, items, &action, &rules[a.key.rule], a.status)
         })?;
         write_list(out, MONTH_LEVEL + 1, &actions)?;
         drop(actions);
@@ -92,13 +95,44 @@ impl Replay<'_> {
     }
 }
 
+/// The fields of an action at `level` that are the same for every action of a rule, from
+/// `title` to `involve`, laid out once for each rule of `program`, in its order (after other
+/// fields: each starts with its separator).
+fn rule_fields(program: &Program, level: usize) -> Vec<Vec<u8>> {
+    let lay_out = |rule: &RuleDef| {
+        let mut out = Vec::new();
+        let mut fields = Fields {
+            out: &mut out,
+            level: level + 1,
+            empty: false,
+        };
+        fields.text("title", &rule.title);
+        fields.text("severity", rule.severity.name());
+        fields.text("require", &rule.require);
+        fields.text("owner", &program.roles[rule.owner].id);
+        fields.text("owner_name", &program.roles[rule.owner].display);
+        fields.list("involve", &rule.involve, |out, _, &role| {
+            write_text(out, &program.roles[role].id);
+            Ok(())
+        })?;
+        Ok::<_, io::Error>(out)
+    };
+    program
+        .rules
+        .iter()
+        .map(lay_out)
+        .collect::<io::Result<_>>()
+        .expect("texts written to memory")
+}
+
 /// A [`super::BacktestAction`] at `level`, written field by field as serde lays it out
 /// (the fields of [`crate::Action`], then the status), from texts borrowed rather than
-/// copied.
+/// copied; `rule_fields`: [`rule_fields`] of its rule.
 fn write_action(
     out: &mut Vec<u8>,
     level: usize,
     action: &ActionView<'_>,
+    rule_fields: &[u8],
     status: Status,
 ) -> io::Result<()> {
     let (rule, program) = (action.rule, action.program);
@@ -111,15 +145,7 @@ fn write_action(
     if let Some(case) = action.case {
         fields.text("case", case);
     }
-    fields.text("title", &rule.title);
-    fields.text("severity", rule.severity.name());
-    fields.text("require", &rule.require);
-    fields.text("owner", &program.roles[rule.owner].id);
-    fields.text("owner_name", &program.roles[rule.owner].display);
-    fields.list("involve", &rule.involve, |out, _, &role| {
-        write_text(out, &program.roles[role].id);
-        Ok(())
-    })?;
+    fields.out.extend_from_slice(rule_fields);
     fields.key("due");
     crate::month::write_quoted_optional_date(action.due, fields.out);
     fields.list("replaces", action.replaced, |out, _, &replaced| {
