@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Backtest, BacktestMonth, Replay, Status};
+use super::{Backtest, BacktestMonth, KeptResolved, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::month::Month;
 use crate::number::Figure;
@@ -79,7 +79,7 @@ impl Replay<'_> {
         drop(actions);
         out.write_all(after_actions)?;
         let resolved = in_chunks(&kept.resolved, |json, r| {
-            write_at(json, &self.resolved(r), items)
+            self.write_resolved(json, items, r)
         })?;
         write_list(out, MONTH_LEVEL + 1, &resolved)?;
         out.write_all(after_resolved)?;
@@ -92,6 +92,32 @@ impl Replay<'_> {
         })?;
         write_list(out, MONTH_LEVEL + 1, &undecided)?;
         out.write_all(tail)
+    }
+
+    /// A [`super::Resolved`] at `level`, written field by field as serde lays it out, from
+    /// texts borrowed rather than copied (the reason by serde, for its name).
+    fn write_resolved(
+        &self,
+        out: &mut Vec<u8>,
+        level: usize,
+        resolved: &KeptResolved,
+    ) -> io::Result<()> {
+        let (data, rules) = (self.data, &self.policy.program().rules);
+        let mut fields = Fields::open(out, level);
+        fields.text("subject", data.subject_id(resolved.subject));
+        if let Some(name) = data.subject_name(resolved.subject) {
+            fields.text("subject_name", name);
+        }
+        fields.text("rule", &rules[resolved.key.rule].id);
+        if let Some(case) = resolved.key.case {
+            fields.text("case", &data.case(case).id);
+        }
+        fields.scalar("reason", &resolved.reason)?;
+        if let Some(by) = resolved.replaced_by {
+            fields.text("replaced_by", &rules[by].id);
+        }
+        fields.close();
+        Ok(())
     }
 }
 
