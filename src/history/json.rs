@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Backtest, BacktestMonth, KeptResolved, Replay, Status};
@@ -69,11 +70,16 @@ impl Replay<'_> {
             split_at_lists(&shell, MONTH_LEVEL, ["actions", "resolved", "undecided"])?;
         let items = MONTH_LEVEL + 2;
         out.write_all(head)?;
+        let mut dues = vec![None; rules.len()];
+        for a in &kept.actions {
+            dues[a.key.rule].get_or_insert_with(|| self.by_month.due(month, a.key.rule));
+        }
         let actions = in_chunks(&kept.actions, |json, a| {
             let action = self
                 .by_month
                 .action_view(a.subject, month, a.key, &a.replaced);
-            write_action(json, items, &action, &rules[a.key.rule], a.status)
+            let written = (&rules[a.key.rule][..], dues[a.key.rule].flatten());
+            write_action(json, items, &action, written, a.status)
         })?;
         write_list(out, MONTH_LEVEL + 1, &actions)?;
         drop(actions);
@@ -153,12 +159,12 @@ fn rule_fields(program: &Program, level: usize) -> Vec<Vec<u8>> {
 
 /// A [`super::BacktestAction`] at `level`, written field by field as serde lays it out
 /// (the fields of [`crate::Action`], then the status), from texts borrowed rather than
-/// copied; `rule_fields`: [`rule_fields`] of its rule.
+/// copied; `(rule_fields, due)`: [`rule_fields`] of its rule, and when it is due.
 fn write_action(
     out: &mut Vec<u8>,
     level: usize,
     action: &ActionView<'_>,
-    rule_fields: &[u8],
+    (rule_fields, due): (&[u8], Option<NaiveDate>),
     status: Status,
 ) -> io::Result<()> {
     let (rule, program) = (action.rule, action.program);
@@ -173,7 +179,7 @@ fn write_action(
     }
     fields.out.extend_from_slice(rule_fields);
     fields.key("due");
-    crate::month::write_quoted_optional_date(action.due, fields.out);
+    crate::month::write_quoted_optional_date(due, fields.out);
     fields.list("replaces", action.replaced, |out, _, &replaced| {
         write_text(out, &program.rules[replaced].id);
         Ok(())
