@@ -160,17 +160,40 @@ pub(crate) fn serialize_date<S: Serializer>(
     date: &NaiveDate,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let mut text = [0u8; 10];
-    match four_digits(date.year(), &mut text[..4]) {
-        true => {
-            text[4] = b'-';
-            two_digits(date.month(), &mut text[5..7]);
-            text[7] = b'-';
-            two_digits(date.day(), &mut text[8..]);
-            serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
-        }
-        false => date.serialize(serializer),
+    match date_digits(*date) {
+        Some(text) => serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits")),
+        None => date.serialize(serializer),
     }
+}
+
+/// Writes a date that may be absent as JSON, the same bytes as serialising it with
+/// [`serialize_optional_date`] and serde_json (`"2026-10-31"`, `null`).
+pub(crate) fn write_quoted_optional_date(date: Option<NaiveDate>, out: &mut Vec<u8>) {
+    let Some(date) = date else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    match date_digits(date) {
+        Some(text) => {
+            out.push(b'"');
+            out.extend_from_slice(&text);
+            out.push(b'"');
+        }
+        None => serde_json::to_writer(out, &date).expect("a date written to memory"),
+    }
+}
+
+/// The date as `YYYY-MM-DD` for the usual four-digit year; `None` for any other year.
+fn date_digits(date: NaiveDate) -> Option<[u8; 10]> {
+    let mut text = [0u8; 10];
+    if !four_digits(date.year(), &mut text[..4]) {
+        return None;
+    }
+    text[4] = b'-';
+    two_digits(date.month(), &mut text[5..7]);
+    text[7] = b'-';
+    two_digits(date.day(), &mut text[8..]);
+    Some(text)
 }
 
 /// [`serialize_date`] of a date that may be absent (`null`).
@@ -261,7 +284,13 @@ mod tests {
             serialize_optional_date(&Some(date), &mut serde_json::Serializer::new(&mut optional))
                 .unwrap();
             assert_eq!(String::from_utf8(optional).unwrap(), chrono);
+            let mut written = Vec::new();
+            write_quoted_optional_date(Some(date), &mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), chrono);
         }
+        let mut none = Vec::new();
+        write_quoted_optional_date(None, &mut none);
+        assert_eq!(none, serde_json::to_vec(&None::<NaiveDate>).unwrap());
     }
 
     #[test]

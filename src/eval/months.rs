@@ -163,7 +163,7 @@ impl<'a> MonthByMonth<'a> {
     }
 
     /// [`MonthByMonth::action`] with its texts borrowed from the program and the data rather
-    /// than copied, for writing it out.
+    /// than copied, for writing it out; without its due date ([`MonthByMonth::due`]).
     pub fn action_view<'s>(
         &'s self,
         subject: SubjectIndex,
@@ -189,10 +189,19 @@ impl<'a> MonthByMonth<'a> {
             subject_name: data.subject_name(subject),
             rule,
             case: key.case.map(|c| &*data.case(c).id),
-            due: program.calendar.due_date(month.last_day(), rule.due),
             replaced,
             evidence,
         }
+    }
+
+    /// When the action of `rule` (a position in [`Program::rules`]) required in `month` is
+    /// due, as [`MonthByMonth::action`] gives it (the same for every action of the rule that
+    /// month: worked out once a month, not once an action, when written out).
+    pub fn due(&self, month: Month, rule: usize) -> Option<NaiveDate> {
+        let program = self.program;
+        program
+            .calendar
+            .due_date(month.last_day(), program.rules[rule].due)
     }
 
     /// [`MonthByMonth::undecided`] with its texts borrowed from the program and the data
@@ -247,8 +256,6 @@ pub(crate) struct ActionView<'s> {
     pub rule: &'s RuleDef,
     /// The case's id.
     pub case: Option<&'s str>,
-    /// When it is due.
-    pub due: Option<NaiveDate>,
     /// The rules it displaced (positions in [`Program::rules`]), in file order.
     pub replaced: &'s [usize],
     /// The data that made the condition true.

@@ -8,12 +8,18 @@
 
 use std::io::{self, Write};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Backtest, BacktestMonth, Replay, Status};
+use super::{Backtest, BacktestMonth, KeptResolved, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::json::{new_line, push_new_line, write_text, PrettyAt};
 use crate::month::Month;
+use crate::number::Figure;
+use crate::program::{Program, RuleDef};
+
+/// The room on the stack for a field's separator, indentation and name ([`Fields::key`]).
+const KEY_PIECE: usize = 64;
 
 /// How many list items one task works out and writes.
 const CHUNK: usize = 256;
@@ -37,18 +43,20 @@ impl Replay<'_> {
         let shell = rendered(&shell, 0)?;
         let [before, after] = split_at_lists(&shell, 0, ["months"])?;
         out.write_all(before)?;
+        let rules = rule_fields(self.policy.program(), MONTH_LEVEL + 2);
         let mut months = ListWriter::new(out, 1);
         for index in 0..self.month_count() {
             months.next()?;
-            self.write_month(months.out, index)?;
+            self.write_month(months.out, index, &rules)?;
             progress(index + 1);
         }
         months.end()?;
         out.write_all(after)
     }
 
-    /// Month `index`, as it stands in the document's `months`.
-    fn write_month(&self, out: &mut impl Write, index: usize) -> io::Result<()> {
+    /// Month `index`, as it stands in the document's `months`; `rules`: [`rule_fields`] of
+    /// the actions.
+    fn write_month(&self, out: &mut impl Write, index: usize, rules: &[Vec<u8>]) -> io::Result<()> {
         let kept = &self.months[index];
         let month = self.from.offset(index as i32);
         let shell = BacktestMonth {
@@ -63,17 +71,22 @@ impl Replay<'_> {
             split_at_lists(&shell, MONTH_LEVEL, ["actions", "resolved", "undecided"])?;
         let items = MONTH_LEVEL + 2;
         out.write_all(head)?;
+        let mut dues = vec![None; rules.len()];
+        for a in &kept.actions {
+            dues[a.key.rule].get_or_insert_with(|| self.by_month.due(month, a.key.rule));
+        }
         let actions = in_chunks(&kept.actions, |json, a| {
             let action = self
                 .by_month
                 .action_view(a.subject, month, a.key, &a.replaced);
-            write_action(json, items, &action, a.status)
+            let written = (&rules[a.key.rule][..], dues[a.key.rule].flatten());
+            write_action(json, items, &action, written, a.status)
         })?;
         write_list(out, MONTH_LEVEL + 1, &actions)?;
         drop(actions);
         out.write_all(after_actions)?;
         let resolved = in_chunks(&kept.resolved, |json, r| {
-            write_at(json, &self.resolved(r), items)
+            self.write_resolved(json, items, r)
         })?;
         write_list(out, MONTH_LEVEL + 1, &resolved)?;
         out.write_all(after_resolved)?;
@@ -87,15 +100,72 @@ impl Replay<'_> {
         write_list(out, MONTH_LEVEL + 1, &undecided)?;
         out.write_all(tail)
     }
+
+    /// A [`super::Resolved`] at `level`, written field by field as serde lays it out, from
+    /// texts borrowed rather than copied (the reason by serde, for its name).
+    fn write_resolved(
+        &self,
+        out: &mut Vec<u8>,
+        level: usize,
+        resolved: &KeptResolved,
+    ) -> io::Result<()> {
+        let (data, rules) = (self.data, &self.policy.program().rules);
+        let mut fields = Fields::open(out, level);
+        fields.text("subject", data.subject_id(resolved.subject));
+        if let Some(name) = data.subject_name(resolved.subject) {
+            fields.text("subject_name", name);
+        }
+        fields.text("rule", &rules[resolved.key.rule].id);
+        if let Some(case) = resolved.key.case {
+            fields.text("case", &data.case(case).id);
+        }
+        fields.scalar("reason", &resolved.reason)?;
+        if let Some(by) = resolved.replaced_by {
+            fields.text("replaced_by", &rules[by].id);
+        }
+        fields.close();
+        Ok(())
+    }
+}
+
+/// The fields of an action at `level` that are the same for every action of a rule, from
+/// `title` to `involve`, laid out once for each rule of `program`, in its order (after other
+/// fields: each starts with its separator).
+fn rule_fields(program: &Program, level: usize) -> Vec<Vec<u8>> {
+    let lay_out = |rule: &RuleDef| {
+        let mut out = Vec::new();
+        let mut fields = Fields {
+            out: &mut out,
+            level: level + 1,
+            empty: false,
+        };
+        fields.text("title", &rule.title);
+        fields.text("severity", rule.severity.name());
+        fields.text("require", &rule.require);
+        fields.text("owner", &program.roles[rule.owner].id);
+        fields.text("owner_name", &program.roles[rule.owner].display);
+        fields.list("involve", &rule.involve, |out, _, &role| {
+            write_text(out, &program.roles[role].id);
+            Ok(())
+        })?;
+        Ok::<_, io::Error>(out)
+    };
+    program
+        .rules
+        .iter()
+        .map(lay_out)
+        .collect::<io::Result<_>>()
+        .expect("texts written to memory")
 }
 
 /// A [`super::BacktestAction`] at `level`, written field by field as serde lays it out
 /// (the fields of [`crate::Action`], then the status), from texts borrowed rather than
-/// copied.
+/// copied; `(rule_fields, due)`: [`rule_fields`] of its rule, and when it is due.
 fn write_action(
     out: &mut Vec<u8>,
     level: usize,
     action: &ActionView<'_>,
+    (rule_fields, due): (&[u8], Option<NaiveDate>),
     status: Status,
 ) -> io::Result<()> {
     let (rule, program) = (action.rule, action.program);
@@ -108,20 +178,9 @@ fn write_action(
     if let Some(case) = action.case {
         fields.text("case", case);
     }
-    fields.text("title", &rule.title);
-    fields.scalar("severity", &rule.severity)?;
-    fields.text("require", &rule.require);
-    fields.text("owner", &program.roles[rule.owner].id);
-    fields.text("owner_name", &program.roles[rule.owner].display);
-    fields.list("involve", &rule.involve, |out, _, &role| {
-        write_text(out, &program.roles[role].id);
-        Ok(())
-    })?;
+    fields.out.extend_from_slice(rule_fields);
     fields.key("due");
-    crate::month::serialize_optional_date(
-        &action.due,
-        &mut serde_json::Serializer::new(&mut *fields.out),
-    )?;
+    crate::month::write_quoted_optional_date(due, fields.out);
     fields.list("replaces", action.replaced, |out, _, &replaced| {
         write_text(out, &program.rules[replaced].id);
         Ok(())
@@ -145,7 +204,7 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) 
             let mut fields = Fields::open(out, level);
             fields.text("metric", metric);
             fields.month("period", period);
-            fields.scalar("value", &value)?;
+            fields.figure("value", value);
             fields.text("condition", condition);
             fields.close();
         }
@@ -162,9 +221,9 @@ fn write_evidence(out: &mut Vec<u8>, level: usize, evidence: &EvidenceView<'_>) 
             let mut fields = Fields::open(out, level);
             fields.text("expression", expression);
             fields.month("period", period);
-            fields.scalar("value", &value)?;
+            fields.figure("value", value);
             fields.text("operator", operator);
-            fields.scalar("threshold", &threshold)?;
+            fields.figure("threshold", threshold);
             if percent {
                 fields.raw("percent", b"true");
             }
@@ -246,43 +305,66 @@ impl<'o> Fields<'o> {
 
     /// Starts the field `key` (a name that needs no escaping): its separator and name, put
     /// together on the stack and copied at once (a backtest writes millions of fields).
+    /// Inlined, so that the name's length is known where it is copied; the whole piece is
+    /// copied (a size known beforehand, copied without a call) and what lies past the field
+    /// cut off.
+    #[inline(always)]
     fn key(&mut self, key: &str) {
         let first = std::mem::replace(&mut self.empty, false);
-        let name = 2 + self.level * 2;
+        // `,` and a new line, or (for the first field) only the new line.
+        let lead = 2 - usize::from(first);
+        let name = lead + self.level * 2;
         let end = name + key.len() + 4;
-        let mut piece = [b' '; 96];
-        let Some(piece) = piece.get_mut(..end) else {
-            // Deeper than any field the backtest writes, or a long name.
-            if !first {
-                self.out.push(b',');
-            }
-            push_new_line(self.out, self.level);
-            self.out
-                .extend_from_slice(format!("\"{key}\": ").as_bytes());
+        if end > KEY_PIECE {
+            self.long_key(first, key);
             return;
-        };
-        piece[..2].copy_from_slice(b",\n");
+        }
+        let mut piece = [b' '; KEY_PIECE];
+        piece[..2].copy_from_slice(if first { b"\n " } else { b",\n" });
         piece[name] = b'"';
         piece[name + 1..end - 3].copy_from_slice(key.as_bytes());
-        piece[end - 3..].copy_from_slice(b"\": ");
-        self.out.extend_from_slice(&piece[usize::from(first)..]);
+        piece[end - 3..end].copy_from_slice(b"\": ");
+        let start = self.out.len();
+        self.out.extend_from_slice(&piece);
+        self.out.truncate(start + end);
     }
 
+    /// [`Fields::key`] of a field deeper than any the backtest writes, or of a long name.
+    #[cold]
+    fn long_key(&mut self, first: bool, key: &str) {
+        if !first {
+            self.out.push(b',');
+        }
+        push_new_line(self.out, self.level);
+        self.out
+            .extend_from_slice(format!("\"{key}\": ").as_bytes());
+    }
+
+    #[inline(always)]
     fn text(&mut self, key: &str, value: &str) {
         self.key(key);
         write_text(self.out, value);
     }
 
     /// A field whose value is written as it is (`true`, a number).
+    #[inline(always)]
     fn raw(&mut self, key: &str, value: &[u8]) {
         self.key(key);
         self.out.extend_from_slice(value);
     }
 
     /// A field whose value is a month (`"2026-10"`), written as serde writes it.
+    #[inline(always)]
     fn month(&mut self, key: &str, month: Month) {
         self.key(key);
         month.write_quoted(self.out);
+    }
+
+    /// A field whose value is a number, written as serde writes it.
+    #[inline(always)]
+    fn figure(&mut self, key: &str, figure: Figure) {
+        self.key(key);
+        figure.write_json(self.out);
     }
 
     /// A field whose value serde writes on one line (a number, a date, a name).
@@ -459,6 +541,28 @@ impl<'w, W: Write> ListWriter<'w, W> {
                 new_line(self.out, self.level)?;
                 self.out.write_all(b"]")
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_at, Fields};
+
+    #[test]
+    fn fields_are_laid_out_as_serde_json_lays_them_out_at_any_depth() {
+        let long = "a_name_longer_than_any_field_the_backtest_writes_".repeat(2);
+        for level in [0, 1, 7, 20, 40] {
+            let mut ours = Vec::new();
+            let mut fields = Fields::open(&mut ours, level);
+            fields.text(&long, "first");
+            fields.text("b", "second");
+            fields.text("c", "third");
+            fields.close();
+            let mut serde = Vec::new();
+            let value = serde_json::json!({ &long: "first", "b": "second", "c": "third" });
+            write_at(&mut serde, &value, level).unwrap();
+            assert_eq!(String::from_utf8(ours), String::from_utf8(serde), "{level}");
         }
     }
 }
