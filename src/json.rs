@@ -5,9 +5,11 @@
 
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 /// Writes `value` as `serde_json::to_writer_pretty` would, through [`PrettyAt`].
 #[cfg(any(feature = "cli", test))]
-pub(crate) fn to_writer_pretty(out: impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+pub(crate) fn to_writer_pretty(out: impl Write, value: &impl Serialize) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, PrettyAt::new(0));
     value.serialize(&mut serializer).map_err(io::Error::from)
 }
@@ -141,6 +143,154 @@ impl serde_json::ser::Formatter for PrettyAt {
     fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+}
+
+/// How many list items one task works out and writes (see [`in_chunks`]).
+pub(crate) const CHUNK: usize = 256;
+
+/// `value` laid out at nesting level `level`.
+pub(crate) fn rendered(value: &impl Serialize, level: usize) -> io::Result<Vec<u8>> {
+    let mut json = Vec::new();
+    write_at(&mut json, value, level)?;
+    Ok(json)
+}
+
+/// `value` laid out at nesting level `level`, after what `out` holds.
+pub(crate) fn write_at(out: &mut Vec<u8>, value: &impl Serialize, level: usize) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, PrettyAt::new(level));
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// The text of an object laid out at `level` around its empty lists named `keys`, in the
+/// order they come: the text up to each list (`"key": `) and after the last.
+pub(crate) fn split_at_lists<'s, const N: usize, const M: usize>(
+    shell: &'s [u8],
+    level: usize,
+    keys: [&str; N],
+) -> io::Result<[&'s [u8]; M]> {
+    debug_assert_eq!(M, N + 1);
+    let mut pieces: Vec<&[u8]> = Vec::with_capacity(M);
+    let mut rest = shell;
+    for key in keys {
+        // A field of the object is at the next level, on a line of its own; a quote inside a
+        // text is escaped, so this cannot be found inside one.
+        let mut field = b"\n".to_vec();
+        field.extend(std::iter::repeat_n(b' ', (level + 1) * 2));
+        field.extend_from_slice(format!("\"{key}\": []").as_bytes());
+        let at = find(rest, &field).ok_or_else(|| {
+            io::Error::other(format!("`{key}` is missing from the JSON document"))
+        })?;
+        let list = at + field.len() - 2;
+        pieces.push(&rest[..list]);
+        rest = &rest[list + 2..];
+    }
+    pieces.push(rest);
+    pieces
+        .try_into()
+        .map_err(|_| io::Error::other("the JSON document has the wrong lists"))
+}
+
+/// Where `needle` first is in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Each item of `items` written by `write` at `level` (the level of a list's items), each
+/// after its separator (`,`, a new line and the indentation), in chunks of [`CHUNK`] items
+/// worked out and written on all cores.
+pub(crate) fn in_chunks<T: Sync>(
+    items: &[T],
+    level: usize,
+    write: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync + Send,
+) -> io::Result<Vec<Vec<u8>>> {
+    let chunk = |items: &[T]| -> io::Result<Vec<u8>> {
+        let mut json = Vec::new();
+        for item in items {
+            json.push(b',');
+            push_new_line(&mut json, level);
+            write(&mut json, item)?;
+        }
+        Ok(json)
+    };
+    let chunks = items.chunks(CHUNK);
+    #[cfg(feature = "parallel")]
+    let written: Vec<io::Result<Vec<u8>>> = {
+        use rayon::prelude::*;
+        chunks
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(chunk)
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let written: Vec<io::Result<Vec<u8>>> = chunks.map(chunk).collect();
+    written.into_iter().collect()
+}
+
+/// A list whose items were written by [`in_chunks`] for the level inside it.
+pub(crate) fn write_list(out: &mut impl Write, level: usize, chunks: &[Vec<u8>]) -> io::Result<()> {
+    let mut list = ListWriter::new(out, level);
+    for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+        list.separated(chunk)?;
+    }
+    list.end()
+}
+
+/// Writes a list at `level` as the pretty layout does: `[]` when empty, else `[`, each item
+/// on a line of its own one level in, and `]` on a line at the list's level.
+pub(crate) struct ListWriter<'w, W: Write> {
+    /// Where the list is written.
+    pub(crate) out: &'w mut W,
+    level: usize,
+    empty: bool,
+}
+
+impl<'w, W: Write> ListWriter<'w, W> {
+    /// A list at `level`, written to `out`.
+    pub(crate) fn new(out: &'w mut W, level: usize) -> ListWriter<'w, W> {
+        ListWriter {
+            out,
+            level,
+            empty: true,
+        }
+    }
+
+    /// Starts the next item, to be written at the level inside the list.
+    pub(crate) fn next(&mut self) -> io::Result<()> {
+        if !self.empty {
+            self.out.write_all(b",")?;
+        }
+        self.opened()?;
+        new_line(self.out, self.level + 1)
+    }
+
+    /// Items each already after its separator (a comma, a new line and the indentation).
+    pub(crate) fn separated(&mut self, json: &[u8]) -> io::Result<()> {
+        let json = match self.empty {
+            true => &json[1..],
+            false => json,
+        };
+        self.opened()?;
+        self.out.write_all(json)
+    }
+
+    fn opened(&mut self) -> io::Result<()> {
+        if std::mem::replace(&mut self.empty, false) {
+            self.out.write_all(b"[")?;
+        }
+        Ok(())
+    }
+
+    /// Closes the list (`[]` when nothing was written in it).
+    pub(crate) fn end(self) -> io::Result<()> {
+        match self.empty {
+            true => self.out.write_all(b"[]"),
+            false => {
+                new_line(self.out, self.level)?;
+                self.out.write_all(b"]")
+            }
+        }
     }
 }
 

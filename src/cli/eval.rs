@@ -1,11 +1,12 @@
 //! `escalate eval POLICY --data DIR --as-of YYYY-MM [--on DATE] [--subject ID]... [--format ...]`
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
 use super::inputs::{load_data, load_holidays, load_policy, DataArgs};
-use super::{print_json, FAILURE, SUCCESS};
+use super::{FAILURE, SUCCESS};
 use crate::eval::EvalOptions;
 use crate::month::Month;
 use crate::report;
@@ -86,7 +87,10 @@ pub fn run(args: &EvalArgs) -> u8 {
     };
     let evaluation = policy.evaluate(&data, args.as_of, &options);
     match args.format {
-        EvalFormat::Json => print_json(&evaluation),
+        EvalFormat::Json => super::print_with(|out| {
+            report::write_json(&evaluation, out)?;
+            out.write_all(b"\n")
+        }),
         EvalFormat::Csv => outp!("{}", report::csv(&evaluation, policy.program())),
         EvalFormat::Human => {
             eprint!("{}", policy.render_warnings(super::colour_stderr()));

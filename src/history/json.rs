@@ -13,16 +13,16 @@ use serde::Serialize;
 
 use super::{Backtest, BacktestMonth, KeptResolved, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
-use crate::json::{new_line, push_new_line, write_text, PrettyAt};
+use crate::json::{
+    in_chunks, push_new_line, rendered, split_at_lists, write_at, write_list, write_text,
+    ListWriter,
+};
 use crate::month::Month;
 use crate::number::Figure;
 use crate::program::{Program, RuleDef};
 
 /// The room on the stack for a field's separator, indentation and name ([`Fields::key`]).
 const KEY_PIECE: usize = 64;
-
-/// How many list items one task works out and writes.
-const CHUNK: usize = 256;
 
 /// The nesting level of a month (inside the document and its `months`), of a month's lists,
 /// and of their items.
@@ -75,7 +75,7 @@ impl Replay<'_> {
         for a in &kept.actions {
             dues[a.key.rule].get_or_insert_with(|| self.by_month.due(month, a.key.rule));
         }
-        let actions = in_chunks(&kept.actions, |json, a| {
+        let actions = in_chunks(&kept.actions, items, |json, a| {
             let action = self
                 .by_month
                 .action_view(a.subject, month, a.key, &a.replaced);
@@ -85,12 +85,12 @@ impl Replay<'_> {
         write_list(out, MONTH_LEVEL + 1, &actions)?;
         drop(actions);
         out.write_all(after_actions)?;
-        let resolved = in_chunks(&kept.resolved, |json, r| {
+        let resolved = in_chunks(&kept.resolved, items, |json, r| {
             self.write_resolved(json, items, r)
         })?;
         write_list(out, MONTH_LEVEL + 1, &resolved)?;
         out.write_all(after_resolved)?;
-        let undecided = in_chunks(&kept.undecided, |json, &(subject, key)| {
+        let undecided = in_chunks(&kept.undecided, items, |json, &(subject, key)| {
             write_undecided(
                 json,
                 items,
@@ -403,145 +403,6 @@ impl<'o> Fields<'o> {
             push_new_line(self.out, self.level - 1);
         }
         self.out.push(b'}');
-    }
-}
-
-/// `value` laid out at nesting level `level`.
-fn rendered(value: &impl Serialize, level: usize) -> io::Result<Vec<u8>> {
-    let mut json = Vec::new();
-    write_at(&mut json, value, level)?;
-    Ok(json)
-}
-
-fn write_at(out: &mut Vec<u8>, value: &impl Serialize, level: usize) -> io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(out, PrettyAt::new(level));
-    value.serialize(&mut serializer).map_err(io::Error::from)
-}
-
-/// The text of an object laid out at `level` around its empty lists named `keys`, in the
-/// order they come: the text up to each list (`"key": `) and after the last.
-fn split_at_lists<'s, const N: usize, const M: usize>(
-    shell: &'s [u8],
-    level: usize,
-    keys: [&str; N],
-) -> io::Result<[&'s [u8]; M]> {
-    debug_assert_eq!(M, N + 1);
-    let mut pieces: Vec<&[u8]> = Vec::with_capacity(M);
-    let mut rest = shell;
-    for key in keys {
-        // A field of the object is at the next level, on a line of its own; a quote inside a
-        // text is escaped, so this cannot be found inside one.
-        let mut field = b"\n".to_vec();
-        field.extend(std::iter::repeat_n(b' ', (level + 1) * 2));
-        field.extend_from_slice(format!("\"{key}\": []").as_bytes());
-        let at = find(rest, &field).ok_or_else(|| {
-            io::Error::other(format!("the backtest's `{key}` is missing from its JSON"))
-        })?;
-        let list = at + field.len() - 2;
-        pieces.push(&rest[..list]);
-        rest = &rest[list + 2..];
-    }
-    pieces.push(rest);
-    pieces
-        .try_into()
-        .map_err(|_| io::Error::other("the backtest's JSON has the wrong lists"))
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Each item of `items` written by `write` (at the level of a month's lists' items), each
-/// after its separator (`,`, a new line and the indentation), in chunks of [`CHUNK`] items
-/// worked out and written on all cores.
-fn in_chunks<T: Sync>(
-    items: &[T],
-    write: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync + Send,
-) -> io::Result<Vec<Vec<u8>>> {
-    let chunk = |items: &[T]| -> io::Result<Vec<u8>> {
-        let mut json = Vec::new();
-        for item in items {
-            json.push(b',');
-            push_new_line(&mut json, MONTH_LEVEL + 2);
-            write(&mut json, item)?;
-        }
-        Ok(json)
-    };
-    let chunks = items.chunks(CHUNK);
-    #[cfg(feature = "parallel")]
-    let written: Vec<io::Result<Vec<u8>>> = {
-        use rayon::prelude::*;
-        chunks
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(chunk)
-            .collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let written: Vec<io::Result<Vec<u8>>> = chunks.map(chunk).collect();
-    written.into_iter().collect()
-}
-
-/// A list whose items were written by [`in_chunks`] for the level inside it.
-fn write_list(out: &mut impl Write, level: usize, chunks: &[Vec<u8>]) -> io::Result<()> {
-    let mut list = ListWriter::new(out, level);
-    for chunk in chunks.iter().filter(|c| !c.is_empty()) {
-        list.separated(chunk)?;
-    }
-    list.end()
-}
-
-/// Writes a list at `level` as the pretty layout does: `[]` when empty, else `[`, each item
-/// on a line of its own one level in, and `]` on a line at the list's level.
-struct ListWriter<'w, W: Write> {
-    out: &'w mut W,
-    level: usize,
-    empty: bool,
-}
-
-impl<'w, W: Write> ListWriter<'w, W> {
-    fn new(out: &'w mut W, level: usize) -> ListWriter<'w, W> {
-        ListWriter {
-            out,
-            level,
-            empty: true,
-        }
-    }
-
-    /// Starts the next item, to be written at the level inside the list.
-    fn next(&mut self) -> io::Result<()> {
-        if !self.empty {
-            self.out.write_all(b",")?;
-        }
-        self.opened()?;
-        new_line(self.out, self.level + 1)
-    }
-
-    /// Items each already after its separator (a comma, a new line and the indentation).
-    fn separated(&mut self, json: &[u8]) -> io::Result<()> {
-        let json = match self.empty {
-            true => &json[1..],
-            false => json,
-        };
-        self.opened()?;
-        self.out.write_all(json)
-    }
-
-    fn opened(&mut self) -> io::Result<()> {
-        if std::mem::replace(&mut self.empty, false) {
-            self.out.write_all(b"[")?;
-        }
-        Ok(())
-    }
-
-    fn end(self) -> io::Result<()> {
-        match self.empty {
-            true => self.out.write_all(b"[]"),
-            false => {
-                new_line(self.out, self.level)?;
-                self.out.write_all(b"]")
-            }
-        }
     }
 }
 

@@ -15,6 +15,58 @@ pub mod backtest;
 #[cfg(feature = "html")]
 pub mod html;
 
+/// The evaluation as its JSON document, exactly as `serde_json::to_writer_pretty` writes it
+/// (without a last newline), with its actions, undecided rules and grades laid out a few
+/// thousand at a time on all cores: a region's evaluation is tens of megabytes of JSON.
+#[cfg(any(feature = "cli", test))]
+pub(crate) fn write_json(
+    evaluation: &Evaluation,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use crate::json::{rendered, split_at_lists};
+    // Every field but the lists, so that their names and order are the derived ones.
+    let shell = Evaluation {
+        policy: evaluation.policy.clone(),
+        as_of: evaluation.as_of,
+        decided_on: evaluation.decided_on,
+        actions: Vec::new(),
+        undecided: Vec::new(),
+        grades: Vec::new(),
+        subjects_evaluated: evaluation.subjects_evaluated,
+        data: evaluation.data.clone(),
+        diagnostics: evaluation.diagnostics.clone(),
+    };
+    let shell = rendered(&shell, 0)?;
+    let [head, after_actions, after_undecided, tail] =
+        split_at_lists(&shell, 0, ["actions", "undecided", "grades"])?;
+    out.write_all(head)?;
+    write_list(out, &evaluation.actions)?;
+    out.write_all(after_actions)?;
+    write_list(out, &evaluation.undecided)?;
+    out.write_all(after_undecided)?;
+    write_list(out, &evaluation.grades)?;
+    out.write_all(tail)
+}
+
+/// A list of the evaluation's document (one level in), its items laid out on all cores in
+/// batches, so that only a batch's JSON is held at a time.
+#[cfg(any(feature = "cli", test))]
+fn write_list<T: serde::Serialize + Sync>(
+    out: &mut impl std::io::Write,
+    items: &[T],
+) -> std::io::Result<()> {
+    use crate::json::{in_chunks, write_at, ListWriter, CHUNK};
+    const ITEMS: usize = 2;
+    let mut list = ListWriter::new(out, ITEMS - 1);
+    for batch in items.chunks(CHUNK * 8) {
+        let chunks = in_chunks(batch, ITEMS, |json, item| write_at(json, item, ITEMS))?;
+        for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+            list.separated(chunk)?;
+        }
+    }
+    list.end()
+}
+
 /// The evaluation as text for people (what `escalate eval` prints): who must do what by
 /// when, grouped by the owning role, then the rules left undecided and the data they lacked.
 ///
@@ -839,5 +891,52 @@ fn write_step(
     let part_depth = depth + 1 + usize::from(prefix.chars().count() > "applies to ".len());
     for part in &step.parts {
         write_step(out, part, "", part_depth, show_month || months_differ);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DataInput, DataSources, Dataset, EvalOptions, Policy};
+
+    /// More actions than one batch of [`super::write_list`], some undecided rules, no grades.
+    #[test]
+    fn the_evaluation_is_written_as_serde_json_writes_it() {
+        let policy = Policy::parse(
+            "p.policy",
+            r#"
+            policy "Call-backs"
+            role lead "Clinical Lead"
+            metric callbacks "Call-backs made" count
+            rule few_callbacks "Fewer than 20 call-backs" {
+              when callbacks < 20
+              severity low
+              require "Check the rota"
+              owner lead
+              due 5 working days
+            }
+            "#,
+        )
+        .unwrap();
+        let mut csv = String::from("subject,period,callbacks\n");
+        for subject in 0..5_000 {
+            let figure = if subject % 7 == 0 {
+                String::new()
+            } else {
+                format!("{}", subject % 30)
+            };
+            csv.push_str(&format!("c{subject:05},2026-10,{figure}\n"));
+        }
+        let sources = DataSources {
+            performance: Some(DataInput::csv("performance.csv", &csv)),
+            ..DataSources::default()
+        };
+        let data = Dataset::load(&policy.program().schema, &sources).unwrap();
+        let as_of = "2026-10".parse().unwrap();
+        let evaluation = policy.evaluate(&data, as_of, &EvalOptions::default());
+        assert!(evaluation.actions.len() > super::super::json::CHUNK * 8);
+        assert!(!evaluation.undecided.is_empty() && evaluation.grades.is_empty());
+        let mut written = Vec::new();
+        super::write_json(&evaluation, &mut written).unwrap();
+        assert_eq!(written, serde_json::to_vec_pretty(&evaluation).unwrap());
     }
 }
