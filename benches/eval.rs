@@ -198,7 +198,7 @@ fn benches(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter_batched_ref(
                 || Vec::with_capacity(1 << 20),
-                |out: &mut Vec<u8>| serde_json::to_writer_pretty(out, &evaluation),
+                |out: &mut Vec<u8>| escalate::__private::write_evaluation_json(&evaluation, out),
                 BatchSize::LargeInput,
             )
         });

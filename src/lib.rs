@@ -181,4 +181,6 @@ pub mod __private {
     #[cfg(feature = "lsp")]
     pub use crate::lsp::document::Document;
     pub use crate::parse::parse;
+    #[cfg(feature = "cli")]
+    pub use crate::report::write_json as write_evaluation_json;
 }

@@ -19,10 +19,7 @@ pub mod html;
 /// (without a last newline), with its actions, undecided rules and grades laid out a few
 /// thousand at a time on all cores: a region's evaluation is tens of megabytes of JSON.
 #[cfg(any(feature = "cli", test))]
-pub(crate) fn write_json(
-    evaluation: &Evaluation,
-    out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
+pub fn write_json(evaluation: &Evaluation, out: &mut impl std::io::Write) -> std::io::Result<()> {
     use crate::json::{rendered, split_at_lists};
     // Every field but the lists, so that their names and order are the derived ones.
     let shell = Evaluation {
