@@ -7,13 +7,6 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-/// Writes `value` as `serde_json::to_writer_pretty` would, through [`PrettyAt`].
-#[cfg(any(feature = "cli", test))]
-pub(crate) fn to_writer_pretty(out: impl Write, value: &impl Serialize) -> io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(out, PrettyAt::new(0));
-    value.serialize(&mut serializer).map_err(io::Error::from)
-}
-
 /// `text` as a JSON string, exactly as serde_json writes it: most texts need no escaping,
 /// and are copied at once rather than a byte at a time.
 pub(crate) fn write_text(out: &mut Vec<u8>, text: &str) {
@@ -147,7 +140,10 @@ impl serde_json::ser::Formatter for PrettyAt {
 }
 
 /// How many list items one task works out and writes (see [`in_chunks`]).
-pub(crate) const CHUNK: usize = 256;
+const CHUNK: usize = 256;
+
+/// How many chunks [`write_list`] works out at once: what it holds of a list's JSON.
+const CHUNKS_AT_ONCE: usize = 8;
 
 /// `value` laid out at nesting level `level`.
 pub(crate) fn rendered(value: &impl Serialize, level: usize) -> io::Result<Vec<u8>> {
@@ -156,8 +152,9 @@ pub(crate) fn rendered(value: &impl Serialize, level: usize) -> io::Result<Vec<u
     Ok(json)
 }
 
-/// `value` laid out at nesting level `level`, after what `out` holds.
-pub(crate) fn write_at(out: &mut Vec<u8>, value: &impl Serialize, level: usize) -> io::Result<()> {
+/// `value` laid out at nesting level `level`, after what `out` holds: at level 0, the bytes
+/// of `serde_json::to_writer_pretty`.
+pub(crate) fn write_at(out: impl Write, value: &impl Serialize, level: usize) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, PrettyAt::new(level));
     value.serialize(&mut serializer).map_err(io::Error::from)
 }
@@ -199,10 +196,10 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Each item of `items` written by `write` at `level` (the level of a list's items), each
 /// after its separator (`,`, a new line and the indentation), in chunks of [`CHUNK`] items
 /// worked out and written on all cores.
-pub(crate) fn in_chunks<T: Sync>(
+fn in_chunks<T: Sync>(
     items: &[T],
     level: usize,
-    write: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync + Send,
+    write: &(impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync),
 ) -> io::Result<Vec<Vec<u8>>> {
     let chunk = |items: &[T]| -> io::Result<Vec<u8>> {
         let mut json = Vec::new();
@@ -228,11 +225,20 @@ pub(crate) fn in_chunks<T: Sync>(
     written.into_iter().collect()
 }
 
-/// A list whose items were written by [`in_chunks`] for the level inside it.
-pub(crate) fn write_list(out: &mut impl Write, level: usize, chunks: &[Vec<u8>]) -> io::Result<()> {
+/// A list at `level` of `items`, each written by `write` at the level inside it: laid out on
+/// all cores ([`in_chunks`]) a few thousand items at a time, so that only those items' JSON is
+/// held at once (a region's list is tens of megabytes).
+pub(crate) fn write_list<T: Sync>(
+    out: &mut impl Write,
+    level: usize,
+    items: &[T],
+    write: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync,
+) -> io::Result<()> {
     let mut list = ListWriter::new(out, level);
-    for chunk in chunks.iter().filter(|c| !c.is_empty()) {
-        list.separated(chunk)?;
+    for batch in items.chunks(CHUNK * CHUNKS_AT_ONCE) {
+        for chunk in in_chunks(batch, level + 1, &write)? {
+            list.separated(&chunk)?;
+        }
     }
     list.end()
 }
@@ -266,7 +272,7 @@ impl<'w, W: Write> ListWriter<'w, W> {
     }
 
     /// Items each already after its separator (a comma, a new line and the indentation).
-    pub(crate) fn separated(&mut self, json: &[u8]) -> io::Result<()> {
+    fn separated(&mut self, json: &[u8]) -> io::Result<()> {
         let json = match self.empty {
             true => &json[1..],
             false => json,
@@ -330,7 +336,7 @@ mod tests {
             "flag": true
         });
         let mut written = Vec::new();
-        to_writer_pretty(&mut written, &value).unwrap();
+        write_at(&mut written, &value, 0).unwrap();
         assert_eq!(written, serde_json::to_vec_pretty(&value).unwrap());
     }
 
@@ -342,7 +348,7 @@ mod tests {
             value = serde_json::json!({ format!("level{level}"): [value] });
         }
         let mut written = Vec::new();
-        to_writer_pretty(&mut written, &value).unwrap();
+        write_at(&mut written, &value, 0).unwrap();
         assert_eq!(written, serde_json::to_vec_pretty(&value).unwrap());
     }
 }

@@ -163,7 +163,7 @@ fn print_json(value: &impl serde::Serialize) {
 
 /// Writes a JSON document, laid out for people, and a last newline.
 fn write_json(mut out: impl std::io::Write, value: &impl serde::Serialize) -> std::io::Result<()> {
-    crate::json::to_writer_pretty(&mut out, value)?;
+    crate::json::write_at(&mut out, value, 0)?;
     out.write_all(b"\n")
 }
 

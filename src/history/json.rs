@@ -14,8 +14,7 @@ use serde::Serialize;
 use super::{Backtest, BacktestMonth, KeptResolved, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::json::{
-    in_chunks, push_new_line, rendered, split_at_lists, write_at, write_list, write_text,
-    ListWriter,
+    push_new_line, rendered, split_at_lists, write_at, write_list, write_text, ListWriter,
 };
 use crate::month::Month;
 use crate::number::Figure;
@@ -75,29 +74,30 @@ impl Replay<'_> {
         for a in &kept.actions {
             dues[a.key.rule].get_or_insert_with(|| self.by_month.due(month, a.key.rule));
         }
-        let actions = in_chunks(&kept.actions, items, |json, a| {
+        write_list(out, MONTH_LEVEL + 1, &kept.actions, |json, a| {
             let action = self
                 .by_month
                 .action_view(a.subject, month, a.key, &a.replaced);
             let written = (&rules[a.key.rule][..], dues[a.key.rule].flatten());
             write_action(json, items, &action, written, a.status)
         })?;
-        write_list(out, MONTH_LEVEL + 1, &actions)?;
-        drop(actions);
         out.write_all(after_actions)?;
-        let resolved = in_chunks(&kept.resolved, items, |json, r| {
+        write_list(out, MONTH_LEVEL + 1, &kept.resolved, |json, r| {
             self.write_resolved(json, items, r)
         })?;
-        write_list(out, MONTH_LEVEL + 1, &resolved)?;
         out.write_all(after_resolved)?;
-        let undecided = in_chunks(&kept.undecided, items, |json, &(subject, key)| {
-            write_undecided(
-                json,
-                items,
-                &self.by_month.undecided_view(subject, month, key),
-            )
-        })?;
-        write_list(out, MONTH_LEVEL + 1, &undecided)?;
+        write_list(
+            out,
+            MONTH_LEVEL + 1,
+            &kept.undecided,
+            |json, &(subject, key)| {
+                write_undecided(
+                    json,
+                    items,
+                    &self.by_month.undecided_view(subject, month, key),
+                )
+            },
+        )?;
         out.write_all(tail)
     }
 

@@ -20,7 +20,7 @@ pub mod html;
 /// thousand at a time on all cores: a region's evaluation is tens of megabytes of JSON.
 #[cfg(any(feature = "cli", test))]
 pub fn write_json(evaluation: &Evaluation, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    use crate::json::{rendered, split_at_lists};
+    use crate::json::{rendered, split_at_lists, write_at, write_list};
     // Every field but the lists, so that their names and order are the derived ones.
     let shell = Evaluation {
         policy: evaluation.policy.clone(),
@@ -36,32 +36,20 @@ pub fn write_json(evaluation: &Evaluation, out: &mut impl std::io::Write) -> std
     let shell = rendered(&shell, 0)?;
     let [head, after_actions, after_undecided, tail] =
         split_at_lists(&shell, 0, ["actions", "undecided", "grades"])?;
+    // The lists are one level in, their items two.
     out.write_all(head)?;
-    write_list(out, &evaluation.actions)?;
+    write_list(out, 1, &evaluation.actions, |json, item| {
+        write_at(json, item, 2)
+    })?;
     out.write_all(after_actions)?;
-    write_list(out, &evaluation.undecided)?;
+    write_list(out, 1, &evaluation.undecided, |json, item| {
+        write_at(json, item, 2)
+    })?;
     out.write_all(after_undecided)?;
-    write_list(out, &evaluation.grades)?;
+    write_list(out, 1, &evaluation.grades, |json, item| {
+        write_at(json, item, 2)
+    })?;
     out.write_all(tail)
-}
-
-/// A list of the evaluation's document (one level in), its items laid out on all cores in
-/// batches, so that only a batch's JSON is held at a time.
-#[cfg(any(feature = "cli", test))]
-fn write_list<T: serde::Serialize + Sync>(
-    out: &mut impl std::io::Write,
-    items: &[T],
-) -> std::io::Result<()> {
-    use crate::json::{in_chunks, write_at, ListWriter, CHUNK};
-    const ITEMS: usize = 2;
-    let mut list = ListWriter::new(out, ITEMS - 1);
-    for batch in items.chunks(CHUNK * 8) {
-        let chunks = in_chunks(batch, ITEMS, |json, item| write_at(json, item, ITEMS))?;
-        for chunk in chunks.iter().filter(|c| !c.is_empty()) {
-            list.separated(chunk)?;
-        }
-    }
-    list.end()
 }
 
 /// The evaluation as text for people (what `escalate eval` prints): who must do what by
@@ -930,7 +918,7 @@ mod tests {
         let data = Dataset::load(&policy.program().schema, &sources).unwrap();
         let as_of = "2026-10".parse().unwrap();
         let evaluation = policy.evaluate(&data, as_of, &EvalOptions::default());
-        assert!(evaluation.actions.len() > super::super::json::CHUNK * 8);
+        assert!(evaluation.actions.len() > 2_048);
         assert!(!evaluation.undecided.is_empty() && evaluation.grades.is_empty());
         let mut written = Vec::new();
         super::write_json(&evaluation, &mut written).unwrap();
