@@ -209,6 +209,11 @@ impl Num {
     /// Compares exactly, as fractions (falls back to 28-digit quotients on overflow, far
     /// beyond any figure's digits).
     pub fn compare(self, other: Num) -> Ordering {
+        if is_exactly_one(self.d) && is_exactly_one(other.d) {
+            if let Some(ordering) = compare_mantissas(self.n, other.n) {
+                return ordering;
+            }
+        }
         if self.d == other.d {
             return self.n.cmp(&other.n);
         }
@@ -235,6 +240,46 @@ impl Num {
         (value.fract().is_zero() && self.d == Decimal::ONE)
             .then(|| i64::try_from(value).ok())
             .flatten()
+    }
+}
+
+/// Whether `d` is the `1` that [`Num::new`] gives a whole decimal (a cheap test of its parts,
+/// unlike `==`, which rescales).
+#[inline]
+fn is_exactly_one(d: Decimal) -> bool {
+    d.scale() == 0 && d.mantissa() == 1
+}
+
+/// Compares two decimals by their mantissas brought to the same number of places, when that
+/// fits in 128 bits (it always does for two figures): what comparing the decimals gives,
+/// without `rust_decimal`'s general rescaling, the commonest step of evaluating a condition.
+#[inline]
+fn compare_mantissas(a: Decimal, b: Decimal) -> Option<Ordering> {
+    const POWERS: [i128; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let (a_scale, b_scale) = (a.scale(), b.scale());
+    let (a, b) = (a.mantissa(), b.mantissa());
+    // A mantissa is under 2^96 and a power up to 10^9 under 2^30: products fit in an i128.
+    match a_scale.cmp(&b_scale) {
+        Ordering::Equal => Some(a.cmp(&b)),
+        Ordering::Greater => {
+            let power = POWERS.get((a_scale - b_scale) as usize)?;
+            Some(a.cmp(&(b * power)))
+        }
+        Ordering::Less => {
+            let power = POWERS.get((b_scale - a_scale) as usize)?;
+            Some((a * power).cmp(&b))
+        }
     }
 }
 
@@ -472,6 +517,35 @@ mod tests {
         ) {
             let figure = Figure::from(Decimal::from_i128_with_scale(mantissa, scale));
             proptest::prop_assert_eq!(written(figure), serde_json::to_string(&figure).unwrap());
+        }
+
+        /// Two decimals of any size and scale compare as `rust_decimal` compares them, the
+        /// fast way (same or nearby scales) or the general one.
+        #[test]
+        fn decimals_compare_as_rust_decimal_compares_them(
+            a in proptest::prop_oneof![
+                -1_000i128..1_000,
+                -10i128.pow(16)..10i128.pow(16),
+                -(2i128.pow(96) - 1)..2i128.pow(96),
+            ],
+            b in proptest::prop_oneof![
+                -1_000i128..1_000,
+                -10i128.pow(16)..10i128.pow(16),
+                -(2i128.pow(96) - 1)..2i128.pow(96),
+            ],
+            a_scale in 0u32..=28,
+            b_scale in proptest::prop_oneof![0u32..=28, 0u32..=3],
+        ) {
+            let (a, b) = (
+                Decimal::from_i128_with_scale(a, a_scale),
+                Decimal::from_i128_with_scale(b, b_scale),
+            );
+            proptest::prop_assert_eq!(Num::new(a).compare(Num::new(b)), a.cmp(&b));
+            proptest::prop_assert_eq!(Num::new(b).compare(Num::new(a)), b.cmp(&a));
+            proptest::prop_assert_eq!(Num::new(a).compare(Num::new(a)), Ordering::Equal);
+            if let Some(ordering) = compare_mantissas(a, b) {
+                proptest::prop_assert_eq!(ordering, a.cmp(&b));
+            }
         }
     }
 
