@@ -259,6 +259,7 @@ fn too_many_months(args: &BacktestArgs) -> Option<String> {
 /// The formats written month by month, as each month is written out in full.
 #[derive(Clone, Copy)]
 enum Streamed {
+    Human,
     Json,
     Csv,
 }
@@ -266,9 +267,10 @@ enum Streamed {
 impl Streamed {
     fn of(format: BacktestFormat) -> Option<Streamed> {
         match format {
+            BacktestFormat::Human => Some(Streamed::Human),
             BacktestFormat::Json => Some(Streamed::Json),
             BacktestFormat::Csv => Some(Streamed::Csv),
-            BacktestFormat::Human | BacktestFormat::Html => None,
+            BacktestFormat::Html => None,
         }
     }
 
@@ -280,6 +282,18 @@ impl Streamed {
         progress: &dyn Fn(usize),
     ) -> std::io::Result<()> {
         match self {
+            Streamed::Human => {
+                let program = replay.policy().program();
+                let width = crate::report::subject_width(replay.listed_subjects());
+                let range = (replay.from(), replay.to());
+                let mut human =
+                    render::HumanWriter::new(out, &program.name, range, replay.summary(), width)?;
+                for index in 0..replay.month_count() {
+                    human.month(&replay.month_outline(index))?;
+                    progress(index + 1);
+                }
+                Ok(())
+            }
             Streamed::Json => {
                 replay.write_json(out, progress)?;
                 out.write_all(b"\n")

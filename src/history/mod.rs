@@ -347,9 +347,41 @@ impl<'a> Replay<'a> {
         &self.summary
     }
 
+    /// The policy replayed.
+    pub fn policy(&self) -> &'a Policy {
+        self.policy
+    }
+
+    /// The first month replayed.
+    pub fn from(&self) -> Month {
+        self.from
+    }
+
+    /// The last month replayed.
+    pub fn to(&self) -> Month {
+        self.to
+    }
+
     /// How many months were replayed.
     pub fn month_count(&self) -> usize {
         self.months.len()
+    }
+
+    /// The subjects of each month's new actions and resolved actions, month by month and
+    /// with repeats, as ids and names: those a report for people lists month by month, whose
+    /// column of subjects must fit them all before the first month is written.
+    pub fn listed_subjects(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
+        let listed = self.months.iter().flat_map(|month| {
+            let new = month.actions.iter().filter(|a| a.status == Status::New);
+            let resolved = month.resolved.iter().map(|r| r.subject);
+            new.map(|a| a.subject).chain(resolved)
+        });
+        listed.map(|subject| {
+            (
+                self.data.subject_id(subject),
+                self.data.subject_name(subject),
+            )
+        })
     }
 
     /// Month `index` of the range (0 is `from`) in full: exactly what `eval` gives for it,

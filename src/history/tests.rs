@@ -9,7 +9,7 @@ use crate::data::{DataSources, Dataset};
 use crate::eval::EvalOptions;
 use crate::month::Month;
 use crate::policy::Policy;
-use crate::report::backtest::{self as report, BacktestReport, CsvWriter};
+use crate::report::backtest::{self as report, BacktestReport, CsvWriter, HumanWriter};
 
 const PSR: &str = "tests/fixtures/backtest/psr/policy.policy";
 const PSR_DATA: &str = "tests/fixtures/backtest/psr/data";
@@ -38,8 +38,8 @@ fn assert_months_match_eval(policy: &Policy, data: &Dataset, backtest: &Backtest
     }
 }
 
-/// The JSON written month by month, and the CSV written from outlines, are exactly what
-/// serialising the whole backtest gives.
+/// The JSON written month by month, and the CSV and the text for people written from
+/// outlines, are exactly what the whole backtest gives.
 #[test]
 fn months_written_one_at_a_time_make_the_same_documents() {
     let cases = [
@@ -81,6 +81,20 @@ fn months_written_one_at_a_time_make_the_same_documents() {
             csv.month(&replay.month_outline(index)).unwrap();
         }
         let csv = String::from_utf8(csv.finish().unwrap()).unwrap();
+        let mut human = Vec::new();
+        let width = crate::report::subject_width(replay.listed_subjects());
+        let range = (replay.from(), replay.to());
+        let mut writer = HumanWriter::new(
+            &mut human,
+            &policy.program().name,
+            range,
+            replay.summary(),
+            width,
+        )
+        .unwrap();
+        for index in 0..replay.month_count() {
+            writer.month(&replay.month_outline(index)).unwrap();
+        }
         let report = BacktestReport {
             backtest: replay.into_backtest(&|_| {}),
             compare: None,
@@ -93,6 +107,8 @@ fn months_written_one_at_a_time_make_the_same_documents() {
             "{file} {from} {to}"
         );
         assert_eq!(csv, report::csv(&report), "{file} {from} {to}");
+        let human = String::from_utf8(human).unwrap();
+        assert_eq!(human, report::human(&report), "{file} {from} {to}");
     }
 }
 

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::history::{Agreement, Backtest, BacktestMonth, Comparison, Reason, Status};
+use crate::history::{Agreement, Backtest, BacktestMonth, Comparison, Reason, Status, Summary};
+use crate::month::Month;
 
 /// A backtest with its optional comparison and agreement: what `escalate backtest` prints,
 /// as text ([`backtest_text`](crate::backtest_text)), CSV
@@ -64,21 +65,21 @@ pub struct BacktestReport {
 pub fn human(report: &BacktestReport) -> String {
     let b = &report.backtest;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Backtest of \"{}\" from {} to {} ({} months)",
-        b.policy,
-        b.from,
-        b.to,
-        b.months.len()
-    );
-    let _ = writeln!(
-        out,
-        "{} new actions for {} subjects\n",
-        b.summary.new_actions, b.summary.subjects_affected
-    );
-    write_summary(&mut out, b);
-    write_months(&mut out, b);
+    write_head(&mut out, &b.policy, b.from, b.to, &b.summary);
+    let width = super::subject_width(b.months.iter().flat_map(|m| {
+        let actions = m.actions.iter().filter(|a| a.status == Status::New);
+        let actions = actions.map(|a| (a.action.subject.as_str(), &a.action.subject_name));
+        let resolved = m
+            .resolved
+            .iter()
+            .map(|r| (r.subject.as_str(), &r.subject_name));
+        actions
+            .chain(resolved)
+            .map(|(id, name)| (id, name.as_deref()))
+    }));
+    for month in &b.months {
+        write_month(&mut out, month, width);
+    }
     if let Some(c) = &report.compare {
         write_comparison(&mut out, c);
     }
@@ -88,9 +89,62 @@ pub fn human(report: &BacktestReport) -> String {
     out
 }
 
-fn write_summary(out: &mut String, b: &Backtest) {
-    let width = b
-        .summary
+/// The text of [`human()`] for a backtest without a comparison or an agreement, written a
+/// month at a time as the months of a backtest come, so that a region's report (tens of
+/// megabytes) is never held whole.
+pub struct HumanWriter<W: std::io::Write> {
+    out: W,
+    /// The width of the column of subjects.
+    width: usize,
+    /// The text of the month being written.
+    text: String,
+}
+
+impl<W: std::io::Write> HumanWriter<W> {
+    /// Writes the title and the summary table of the backtest of `policy` from `from` to
+    /// `to` to `out`. `width` is the width of the column of subjects:
+    /// [`subject_width`](super::subject_width) of the subjects of every month's new actions
+    /// and resolved actions, as [`human()`] works it out.
+    pub fn new(
+        mut out: W,
+        policy: &str,
+        (from, to): (Month, Month),
+        summary: &Summary,
+        width: usize,
+    ) -> std::io::Result<HumanWriter<W>> {
+        let mut text = String::new();
+        write_head(&mut text, policy, from, to, summary);
+        out.write_all(text.as_bytes())?;
+        text.clear();
+        Ok(HumanWriter { out, width, text })
+    }
+
+    /// Writes a month: its counts, its new actions, then what it resolved.
+    pub fn month(&mut self, month: &BacktestMonth) -> std::io::Result<()> {
+        write_month(&mut self.text, month, self.width);
+        self.out.write_all(self.text.as_bytes())?;
+        self.text.clear();
+        Ok(())
+    }
+}
+
+/// The title, the count of new actions and the summary table.
+fn write_head(out: &mut String, policy: &str, from: Month, to: Month, summary: &Summary) {
+    let _ = writeln!(
+        out,
+        "Backtest of \"{policy}\" from {from} to {to} ({} months)",
+        crate::history::month_range(from, to).count()
+    );
+    let _ = writeln!(
+        out,
+        "{} new actions for {} subjects\n",
+        summary.new_actions, summary.subjects_affected
+    );
+    write_summary(out, summary, from, to);
+}
+
+fn write_summary(out: &mut String, summary: &Summary, from: Month, to: Month) {
+    let width = summary
         .rules
         .iter()
         .map(|r| r.rule.len())
@@ -100,9 +154,9 @@ fn write_summary(out: &mut String, b: &Backtest) {
     let _ = writeln!(
         out,
         "{:<width$}  {:>5}  {:>8}  {:>12}  new each month, {} to {}",
-        "rule", "new", "subjects", "median open", b.from, b.to
+        "rule", "new", "subjects", "median open", from, to
     );
-    for r in &b.summary.rules {
+    for r in &summary.rules {
         let median = r.median_months_open.map_or("-".to_string(), |m| {
             format!("{} mo", super::format_float(m))
         });
@@ -120,54 +174,46 @@ fn write_summary(out: &mut String, b: &Backtest) {
     out.push('\n');
 }
 
-fn write_months(out: &mut String, b: &Backtest) {
-    let width = super::subject_width(b.months.iter().flat_map(|m| {
-        let actions = m.actions.iter().filter(|a| a.status == Status::New);
-        let actions = actions.map(|a| (&a.action.subject, &a.action.subject_name));
-        let resolved = m.resolved.iter().map(|r| (&r.subject, &r.subject_name));
-        actions
-            .chain(resolved)
-            .map(|(id, name)| super::subject_words(id, name.as_deref()))
-    }));
-    for month in &b.months {
-        let new = month
-            .actions
-            .iter()
-            .filter(|a| a.status == Status::New)
-            .count();
+/// A month's counts, its new actions and what it resolved, with subjects in a column
+/// `width` wide.
+fn write_month(out: &mut String, month: &BacktestMonth, width: usize) {
+    let new = month
+        .actions
+        .iter()
+        .filter(|a| a.status == Status::New)
+        .count();
+    let _ = writeln!(
+        out,
+        "{}: {} ({new} new, {} continuing), {} resolved, {} undecided",
+        month.as_of,
+        match month.actions.len() {
+            1 => "1 action".to_string(),
+            n => format!("{n} actions"),
+        },
+        month.actions.len() - new,
+        month.resolved.len(),
+        month.undecided.len()
+    );
+    for a in month.actions.iter().filter(|a| a.status == Status::New) {
+        let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}: {} ({new} new, {} continuing), {} resolved, {} undecided",
-            month.as_of,
-            match month.actions.len() {
-                1 => "1 action".to_string(),
-                n => format!("{n} actions"),
-            },
-            month.actions.len() - new,
-            month.resolved.len(),
-            month.undecided.len()
+            "  + {:<width$} {}{} (due {due}, {})",
+            super::subject_words(&a.action.subject, a.action.subject_name.as_deref()),
+            a.action.rule,
+            for_case(a.action.case.as_deref()),
+            a.action.owner_name
         );
-        for a in month.actions.iter().filter(|a| a.status == Status::New) {
-            let due = a.action.due.map(|d| d.to_string()).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  + {:<width$} {}{} (due {due}, {})",
-                super::subject_words(&a.action.subject, a.action.subject_name.as_deref()),
-                a.action.rule,
-                for_case(a.action.case.as_deref()),
-                a.action.owner_name
-            );
-        }
-        for r in &month.resolved {
-            let _ = writeln!(
-                out,
-                "  - {:<width$} {}{}: {}",
-                super::subject_words(&r.subject, r.subject_name.as_deref()),
-                r.rule,
-                for_case(r.case.as_deref()),
-                reason_words(r.reason, r.replaced_by.as_deref())
-            );
-        }
+    }
+    for r in &month.resolved {
+        let _ = writeln!(
+            out,
+            "  - {:<width$} {}{}: {}",
+            super::subject_words(&r.subject, r.subject_name.as_deref()),
+            r.rule,
+            for_case(r.case.as_deref()),
+            reason_words(r.reason, r.replaced_by.as_deref())
+        );
     }
 }
 

@@ -6,9 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::Datelike as _;
 
-use crate::eval::{
-    Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing, Undecided,
-};
+use crate::eval::{Action, DeadlineEvidence, DeadlineState, Evaluation, Evidence, Missing};
 use crate::program::Program;
 
 pub mod backtest;
@@ -108,7 +106,7 @@ pub fn human(evaluation: &Evaluation, program: &Program) -> String {
         evaluation
             .actions
             .iter()
-            .map(|a| subject_words(&a.subject, a.subject_name.as_deref())),
+            .map(|a| (a.subject.as_str(), a.subject_name.as_deref())),
     );
     for (role, actions) in by_owner(evaluation, program) {
         let display = &program.roles[role].display;
@@ -216,13 +214,14 @@ pub fn subject_words(id: &str, name: Option<&str>) -> String {
     }
 }
 
-/// The width of a column of subjects: the longest, and at least 10 characters.
-fn subject_width(subjects: impl Iterator<Item = String>) -> usize {
-    subjects
-        .map(|s| s.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(10)
+/// The width of a column of subjects, each given by its id and name and shown as
+/// [`subject_words`] shows it: the longest, and at least 10 characters.
+pub fn subject_width<'s>(subjects: impl Iterator<Item = (&'s str, Option<&'s str>)>) -> usize {
+    let width = |(id, name): (&str, Option<&str>)| match name {
+        Some(name) => name.chars().count() + id.chars().count() + " ()".len(),
+        None => id.chars().count(),
+    };
+    subjects.map(width).max().unwrap_or(0).max(10)
 }
 
 /// An action: its due date, subject and title on one line, then the rest under the title
@@ -592,8 +591,12 @@ fn write_undecided(out: &mut String, evaluation: &Evaluation) {
         "Undecided: data is missing, so these rules could not be decided ({})",
         evaluation.undecided.len()
     );
-    let subjects = |u: &Undecided| subject_words(&u.subject, u.subject_name.as_deref());
-    let width = subject_width(evaluation.undecided.iter().map(subjects));
+    let width = subject_width(
+        evaluation
+            .undecided
+            .iter()
+            .map(|u| (u.subject.as_str(), u.subject_name.as_deref())),
+    );
     for u in &evaluation.undecided {
         let case = u
             .case
@@ -603,7 +606,7 @@ fn write_undecided(out: &mut String, evaluation: &Evaluation) {
         let _ = writeln!(
             out,
             "  {:<width$}  {}{case}: no {}",
-            subjects(u),
+            subject_words(&u.subject, u.subject_name.as_deref()),
             u.rule,
             describe_missing(&u.missing)
         );
