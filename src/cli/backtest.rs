@@ -122,6 +122,19 @@ pub fn run(args: &BacktestArgs) -> u8 {
             super::drop_in_background(data);
             return code;
         }
+        if args.format == BacktestFormat::Html {
+            let program = policy.program();
+            let page = crate::report::html::replayed_backtest(
+                &replay,
+                program,
+                &args.timeline_subjects,
+                &progress,
+            );
+            bar.finish_and_clear();
+            drop(replay);
+            super::drop_in_background(data);
+            return write_text(args, &page);
+        }
     }
     // The human report shows no evidence: outlines do (JSON and HTML show it).
     let backtest = match args.format {
@@ -203,6 +216,11 @@ fn write_report(
             crate::report::html::backtest(report, program, data, &args.timeline_subjects)
         }
     };
+    write_text(args, &text)
+}
+
+/// Writes a report's text to `--out` or standard output; returns the exit code.
+fn write_text(args: &BacktestArgs, text: &str) -> u8 {
     match &args.out {
         None => {
             outp!("{text}");

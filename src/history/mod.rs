@@ -367,6 +367,19 @@ impl<'a> Replay<'a> {
         self.months.len()
     }
 
+    /// The data replayed.
+    pub fn data(&self) -> &'a Dataset {
+        self.data
+    }
+
+    /// The subject of each new action of the range, month by month, as ids.
+    pub fn new_action_subjects(&self) -> impl Iterator<Item = &str> + '_ {
+        self.months
+            .iter()
+            .flat_map(|month| month.actions.iter().filter(|a| a.status == Status::New))
+            .map(|a| self.data.subject_id(a.subject))
+    }
+
     /// The subjects of each month's new actions and resolved actions, month by month and
     /// with repeats, as ids and names: those a report for people lists month by month, whose
     /// column of subjects must fit them all before the first month is written.

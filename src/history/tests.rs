@@ -112,6 +112,72 @@ fn months_written_one_at_a_time_make_the_same_documents() {
     }
 }
 
+/// The HTML page made month by month from a replay, keeping only the actions of the subjects
+/// drawn, is the page of the whole backtest, byte for byte: with the subjects chosen by their
+/// new actions or asked for (one unknown), and for a policy with cases and deadlines, whose
+/// chart of missed deadlines reads every action's evidence.
+#[cfg(feature = "html")]
+#[test]
+fn the_html_page_made_month_by_month_is_the_page_of_the_whole_backtest() {
+    let asked = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let cases = [
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2025-11",
+            "2026-10",
+            asked(&[]),
+        ),
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2025-11",
+            "2026-10",
+            asked(&["gp02", "nobody", "gp02"]),
+        ),
+        (
+            "policies/ooh_callbacks.policy",
+            "examples/data/ooh",
+            "2019-01",
+            "2019-03",
+            asked(&[]),
+        ),
+        (
+            "policies/contractor_concerns.policy",
+            "examples/data/contractors",
+            "2026-01",
+            "2026-10",
+            asked(&[]),
+        ),
+        (PSR, PSR_DATA, "2026-10", "2027-03", asked(&[])),
+        (
+            "policies/action_plan_delays.policy",
+            "examples/data/psr",
+            "2025-01",
+            "2026-10",
+            asked(&[]),
+        ),
+    ];
+    for (file, dir, from, to, subjects) in cases {
+        let policy = policy(file);
+        let data = data(&policy, dir);
+        let program = policy.program();
+        let replay = Replay::new(&policy, &data, month(from), month(to));
+        let months_told = std::cell::Cell::new(0);
+        let page = crate::report::html::replayed_backtest(&replay, program, &subjects, &|m| {
+            months_told.set(m)
+        });
+        assert_eq!(months_told.get(), replay.month_count());
+        let report = BacktestReport {
+            backtest: replay.into_backtest(&|_| {}),
+            compare: None,
+            agreement: None,
+        };
+        let whole = crate::report::html::backtest(&report, program, &data, &subjects);
+        assert_eq!(page, whole, "{file} {from} {to} {subjects:?}");
+    }
+}
+
 /// A policy with a grade and three rules on random conditions (the second replacing the
 /// first, the third written like the first), for the months a backtest reuses.
 fn remembered_policy(grade: &str, first: &str, second: &str) -> String {

@@ -64,8 +64,6 @@ pub struct BacktestReport {
 /// See the example of [`BacktestReport`].
 pub fn human(report: &BacktestReport) -> String {
     let b = &report.backtest;
-    let mut out = String::new();
-    write_head(&mut out, &b.policy, b.from, b.to, &b.summary);
     let width = super::subject_width(b.months.iter().flat_map(|m| {
         let actions = m.actions.iter().filter(|a| a.status == Status::New);
         let actions = actions.map(|a| (a.action.subject.as_str(), &a.action.subject_name));
@@ -77,9 +75,13 @@ pub fn human(report: &BacktestReport) -> String {
             .chain(resolved)
             .map(|(id, name)| (id, name.as_deref()))
     }));
+    let range = (b.from, b.to);
+    let mut writer = HumanWriter::new(Vec::new(), &b.policy, range, &b.summary, width)
+        .expect("writing to memory cannot fail");
     for month in &b.months {
-        write_month(&mut out, month, width);
+        writer.month(month).expect("writing to memory cannot fail");
     }
+    let mut out = String::from_utf8(writer.finish()).expect("UTF-8 in, UTF-8 out");
     if let Some(c) = &report.compare {
         write_comparison(&mut out, c);
     }
@@ -91,7 +93,7 @@ pub fn human(report: &BacktestReport) -> String {
 
 /// The text of [`human()`] for a backtest without a comparison or an agreement, written a
 /// month at a time as the months of a backtest come, so that a region's report (tens of
-/// megabytes) is never held whole.
+/// megabytes) need never be held whole.
 pub struct HumanWriter<W: std::io::Write> {
     out: W,
     /// The width of the column of subjects.
@@ -125,6 +127,11 @@ impl<W: std::io::Write> HumanWriter<W> {
         self.out.write_all(self.text.as_bytes())?;
         self.text.clear();
         Ok(())
+    }
+
+    /// The output, once every month is written.
+    pub fn finish(self) -> W {
+        self.out
     }
 }
 
@@ -171,7 +178,7 @@ fn write_summary(out: &mut String, summary: &Summary, from: Month, to: Month) {
             per_month.join(" ")
         );
     }
-    out.push('\n');
+    let _ = writeln!(out);
 }
 
 /// A month's counts, its new actions and what it resolved, with subjects in a column

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::data::Dataset;
 use crate::eval::{explain, Action, DeadlineState, EvalOptions, Evidence, Outcome};
-use crate::history::{Backtest, Status};
+use crate::history::{Backtest, BacktestMonth, Status, Summary};
 use crate::month::Month;
 use crate::number::Figure;
 use crate::program::{CmpOp, Expr, ExprKind, Program};
@@ -155,8 +155,12 @@ pub(super) fn threshold_text(threshold: &Threshold, kind: MetricKind) -> String 
 // ------------------------------------------------------------------------ timelines
 
 /// The subjects to draw: those asked for (once each, in order), or else the subjects with the
-/// most new actions (ties by id), at most [`DEFAULT_TIMELINES`].
-pub(super) fn chosen_subjects(b: &Backtest, asked: &[String]) -> Vec<String> {
+/// most new actions (ties by id), at most [`DEFAULT_TIMELINES`]. `new_actions` gives the
+/// subject of each new action of the range.
+pub(super) fn chosen_subjects<'s>(
+    new_actions: impl Iterator<Item = &'s str>,
+    asked: &[String],
+) -> Vec<String> {
     if !asked.is_empty() {
         let mut chosen: Vec<String> = Vec::new();
         for s in asked {
@@ -167,10 +171,8 @@ pub(super) fn chosen_subjects(b: &Backtest, asked: &[String]) -> Vec<String> {
         return chosen;
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in b.months.iter().flat_map(|m| &m.actions) {
-        if a.status == Status::New {
-            *counts.entry(a.action.subject.as_str()).or_default() += 1;
-        }
+    for subject in new_actions {
+        *counts.entry(subject).or_default() += 1;
     }
     let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
     ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
@@ -179,6 +181,15 @@ pub(super) fn chosen_subjects(b: &Backtest, asked: &[String]) -> Vec<String> {
         .take(DEFAULT_TIMELINES)
         .map(|(s, _)| s.to_string())
         .collect()
+}
+
+/// The subject of each new action of the backtest, month by month.
+pub(super) fn new_action_subjects(b: &Backtest) -> impl Iterator<Item = &str> {
+    b.months
+        .iter()
+        .flat_map(|m| &m.actions)
+        .filter(|a| a.status == Status::New)
+        .map(|a| a.action.subject.as_str())
 }
 
 /// An action starting or ending for one subject.
@@ -353,26 +364,47 @@ pub(super) fn open_cases(b: &Backtest, program: &Program, data: &Dataset) -> Vec
 /// For each rule (in file order), how many of its actions each month cite a missed deadline:
 /// one overdue, or met late.
 pub(super) fn missed_deadlines(b: &Backtest) -> Vec<Vec<usize>> {
-    let index: HashMap<&str, usize> = b
-        .summary
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.rule.as_str(), i))
-        .collect();
-    let mut counts = vec![vec![0; b.months.len()]; b.summary.rules.len()];
+    let mut missed = MissedDeadlines::new(&b.summary, b.months.len());
     for (m, month) in b.months.iter().enumerate() {
+        missed.count(m, month);
+    }
+    missed.counts
+}
+
+/// The counts of [`missed_deadlines`], a month at a time.
+pub(super) struct MissedDeadlines {
+    /// Each rule's position, by id.
+    index: HashMap<String, usize>,
+    /// For each rule, each month's count.
+    pub counts: Vec<Vec<usize>>,
+}
+
+impl MissedDeadlines {
+    /// No month counted yet, of `months` with the rules of `summary`.
+    pub fn new(summary: &Summary, months: usize) -> MissedDeadlines {
+        MissedDeadlines {
+            index: summary
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.rule.clone(), i))
+                .collect(),
+            counts: vec![vec![0; months]; summary.rules.len()],
+        }
+    }
+
+    /// Counts the actions of `month`, the `m`th of the range, that cite a missed deadline.
+    pub fn count(&mut self, m: usize, month: &BacktestMonth) {
         for a in month
             .actions
             .iter()
             .filter(|a| cites_missed_deadline(&a.action))
         {
-            if let Some(&r) = index.get(a.action.rule.as_str()) {
-                counts[r][m] += 1;
+            if let Some(&r) = self.index.get(a.action.rule.as_str()) {
+                self.counts[r][m] += 1;
             }
         }
     }
-    counts
 }
 
 /// Whether the action's evidence has a deadline that is overdue or was met late.

@@ -15,7 +15,10 @@ mod analysis;
 mod charts;
 mod page;
 
+use std::collections::HashSet;
+
 use crate::data::Dataset;
+use crate::history::{Backtest, Replay};
 use crate::program::Program;
 use crate::report::backtest::BacktestReport;
 
@@ -42,13 +45,90 @@ pub fn backtest(
     subjects: &[String],
 ) -> String {
     let b = &report.backtest;
+    let drawn = Drawn {
+        subjects: analysis::chosen_subjects(analysis::new_action_subjects(b), subjects),
+        missed: analysis::missed_deadlines(b),
+    };
+    page(report, program, data, subjects, &drawn)
+}
+
+/// The page of [`backtest`] for a replay without a comparison or an agreement, made without
+/// holding the whole backtest (a region's holds millions of actions): the months are worked
+/// out one at a time, the charts' counts taken from each, and only the actions of the
+/// subjects drawn are kept. The same page, byte for byte. `progress` is told after each
+/// month.
+pub(crate) fn replayed_backtest(
+    replay: &Replay<'_>,
+    program: &Program,
+    subjects: &[String],
+    progress: &dyn Fn(usize),
+) -> String {
+    let chosen = analysis::chosen_subjects(replay.new_action_subjects(), subjects);
+    let drawn_subjects: HashSet<&str> = chosen.iter().map(String::as_str).collect();
+    // Only a policy with cases draws the missed deadlines, read from the actions' evidence.
+    let with_evidence = !program.schema.case_kinds.is_empty();
+    let mut missed = analysis::MissedDeadlines::new(replay.summary(), replay.month_count());
+    let months = (0..replay.month_count())
+        .map(|m| {
+            let mut month = match with_evidence {
+                true => replay.month(m),
+                false => replay.month_outline(m),
+            };
+            missed.count(m, &month);
+            month
+                .actions
+                .retain(|a| drawn_subjects.contains(a.action.subject.as_str()));
+            month
+                .resolved
+                .retain(|r| drawn_subjects.contains(r.subject.as_str()));
+            month.undecided = Vec::new();
+            month.actions.shrink_to_fit();
+            month.resolved.shrink_to_fit();
+            progress(m + 1);
+            month
+        })
+        .collect();
+    let report = BacktestReport {
+        backtest: Backtest {
+            policy: program.name.clone(),
+            from: replay.from(),
+            to: replay.to(),
+            months,
+            summary: replay.summary().clone(),
+        },
+        compare: None,
+        agreement: None,
+    };
+    let drawn = Drawn {
+        subjects: chosen,
+        missed: missed.counts,
+    };
+    page(&report, program, replay.data(), subjects, &drawn)
+}
+
+/// What the page draws that needs every action of the range: the subjects to draw and, for
+/// each rule, each month's count of actions citing a missed deadline.
+struct Drawn {
+    subjects: Vec<String>,
+    missed: Vec<Vec<usize>>,
+}
+
+/// The page, from a backtest whose months hold at least the actions of the subjects drawn.
+fn page(
+    report: &BacktestReport,
+    program: &Program,
+    data: &Dataset,
+    asked: &[String],
+    drawn: &Drawn,
+) -> String {
+    let b = &report.backtest;
     let mut out = String::new();
     page::write_head(&mut out, &format!("Backtest of {}", b.policy));
     page::write_title(&mut out, b, program);
     page::write_summary(&mut out, b);
     page::write_new_actions(&mut out, b);
     if !program.schema.case_kinds.is_empty() {
-        page::write_cases(&mut out, b, program, data);
+        page::write_cases(&mut out, b, program, data, &drawn.missed);
     }
     if let Some(c) = &report.compare {
         page::write_comparison(&mut out, c);
@@ -56,7 +136,7 @@ pub fn backtest(
     if let Some(a) = &report.agreement {
         page::write_agreement(&mut out, a);
     }
-    page::write_timelines(&mut out, b, program, data, subjects);
+    page::write_timelines(&mut out, b, program, data, (&drawn.subjects, asked));
     out.push_str(
         "<footer>Made by <code>escalate backtest --format html</code>. \
          The page is self-contained: it needs no network.</footer>\n</main>\n</body>\n</html>\n",

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::analysis::{
-    chosen_subjects, episodes, missed_deadlines, open_cases, rules_applying, subject_cases,
-    subject_events, thresholds_of_rules, Event, Threshold,
+    episodes, open_cases, rules_applying, subject_cases, subject_events, thresholds_of_rules,
+    Event, Threshold,
 };
 use super::charts::{CaseTimeline, Series, StackedBars, Timeline};
 use super::{case_kind_colour, escape, plural, rule_colour};
@@ -183,7 +183,13 @@ fn rule_series<'a>(b: &'a Backtest, counts: Vec<&'a [usize]>) -> Vec<Series<'a>>
 
 /// For a policy with cases: the cases open at each month's decision date, by case kind, and
 /// the actions citing a missed deadline (overdue, or met late), by rule.
-pub(super) fn write_cases(out: &mut String, b: &Backtest, program: &Program, data: &Dataset) {
+pub(super) fn write_cases(
+    out: &mut String,
+    b: &Backtest,
+    program: &Program,
+    data: &Dataset,
+    missed: &[Vec<usize>],
+) {
     let open = open_cases(b, program, data);
     out.push_str(
         "<h2>Open cases per month</h2>
@@ -223,11 +229,10 @@ pub(super) fn write_cases(out: &mut String, b: &Backtest, program: &Program, dat
         unit: ("open case", "open cases"),
     };
     let _ = writeln!(out, "<div class=\"chart\">{}</div>", chart.svg());
-    write_missed_deadlines(out, b);
+    write_missed_deadlines(out, b, missed);
 }
 
-fn write_missed_deadlines(out: &mut String, b: &Backtest) {
-    let missed = missed_deadlines(b);
+fn write_missed_deadlines(out: &mut String, b: &Backtest, missed: &[Vec<usize>]) {
     out.push_str(
         "<h2>Missed deadlines per month</h2>\n<p class=\"note\">The actions required each \
          month whose evidence has a deadline that is overdue, or that was met late.</p>\n",
@@ -359,15 +364,16 @@ pub(super) fn write_agreement(out: &mut String, a: &Agreement) {
     out.push_str("</tbody>\n</table>\n");
 }
 
+/// The timelines of `subjects`: those `asked` for, or else the subjects with the most new
+/// actions.
 pub(super) fn write_timelines(
     out: &mut String,
     b: &Backtest,
     program: &Program,
     data: &Dataset,
-    asked: &[String],
+    (subjects, asked): (&[String], &[String]),
 ) {
     out.push_str("<h2>Subjects over time</h2>\n");
-    let subjects = chosen_subjects(b, asked);
     if subjects.is_empty() {
         out.push_str(
             "<p class=\"note\">No subject had a new action in this range. \
@@ -398,7 +404,7 @@ pub(super) fn write_timelines(
     );
     write_legend(out, b);
     out.push_str("<div class=\"subjects\">\n");
-    for subject in &subjects {
+    for subject in subjects {
         let applying = rules_applying(b, program, data, subject);
         let thresholds = thresholds_of_rules(program, &applying);
         write_subject(out, b, program, data, subject, &thresholds);
