@@ -2,16 +2,15 @@
 //! [--actual FILE] [--format human|json|csv|html] [--out FILE]`
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write as _};
+use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use super::inputs::{load_data, load_policy, report_data_errors, DataArgs};
 use super::{files, Format, FAILURE, SUCCESS, USAGE};
-use crate::data::{DataInput, Dataset};
-use crate::history;
+use crate::data::DataInput;
+use crate::history::{self, Agreement, Comparison};
 use crate::month::Month;
 use crate::policy::Policy;
-use crate::program::Program;
 use crate::report::backtest::{self as render, BacktestReport};
 
 /// How `backtest` writes its result.
@@ -104,130 +103,68 @@ pub fn run(args: &BacktestArgs) -> u8 {
         Ok(data) => data,
         Err(code) => return code,
     };
-    let bar = progress_bar(&policy, args);
-    let progress = |done: usize| bar.set_position(done as u64);
     let replay = history::Replay::new(&policy, &data, args.from, args.to);
-    if args.compare.is_none() && args.actual.is_none() {
-        if let Some(streamed) = Streamed::of(args.format) {
-            // Written month by month: a region's backtest is hundreds of megabytes.
-            let code = match &args.out {
-                None => {
-                    super::print_with(|out| streamed.write(out, &replay, &progress));
-                    SUCCESS
-                }
-                Some(path) => write_file(path, |out| streamed.write(out, &replay, &progress)),
-            };
-            bar.finish_and_clear();
-            drop(replay);
-            super::drop_in_background(data);
-            return code;
-        }
-        if args.format == BacktestFormat::Html {
-            let program = policy.program();
-            let page = crate::report::html::replayed_backtest(
-                &replay,
-                program,
-                &args.timeline_subjects,
-                &progress,
-            );
-            bar.finish_and_clear();
-            drop(replay);
-            super::drop_in_background(data);
-            return write_text(args, &page);
-        }
-    }
-    // The human report shows no evidence: outlines do (JSON and HTML show it).
-    let backtest = match args.format {
-        BacktestFormat::Human => replay.into_outline_backtest(&progress),
-        _ => replay.into_backtest(&progress),
-    };
-    bar.finish_and_clear();
-    let compare = match &args.compare {
+    let other_policy = match &args.compare {
         None => None,
-        Some(path) => {
-            let Some(other) = load_policy(path, problems) else {
-                return FAILURE;
-            };
-            let other_data = match load_data(&other, &args.data, problems) {
-                Ok(data) => data,
-                Err(code) => return code,
-            };
-            let bar = progress_bar(&other, args);
-            let other_replay = history::Replay::new(&other, &other_data, args.from, args.to);
-            // A comparison is of which actions each policy requires: outlines will do.
-            let other_backtest =
-                other_replay.into_outline_backtest(&|done: usize| bar.set_position(done as u64));
-            bar.finish_and_clear();
-            Some(history::compare(&backtest, &other_backtest))
-        }
+        Some(path) => match load_policy(path, problems) {
+            Some(other) => Some(other),
+            None => return FAILURE,
+        },
     };
-    let agreement = match &args.actual {
+    let other_data = match &other_policy {
+        None => None,
+        Some(other) => match load_data(other, &args.data, problems) {
+            Ok(data) => Some(data),
+            Err(code) => return code,
+        },
+    };
+    let other_replay = other_policy
+        .as_ref()
+        .zip(other_data.as_ref())
+        .map(|(other, data)| history::Replay::new(other, data, args.from, args.to));
+    let actual = match &args.actual {
         None => None,
         Some(path) => match history::load_actual(&DataInput::file(path), policy.program()) {
-            Ok(actual) => {
-                let agreement = history::agreement(&backtest, &actual);
-                if agreement.outside_window > 0 || agreement.duplicates > 0 {
-                    eprintln!(
-                        "note: `{}`: {}",
-                        path.display(),
-                        render::agreement_note(&agreement)
-                    );
-                }
-                Some(agreement)
-            }
+            Ok(actual) => Some(actual),
             Err(errors) => {
                 report_data_errors(problems, &errors);
                 return FAILURE;
             }
         },
     };
-    let report = BacktestReport {
-        backtest,
-        compare,
-        agreement,
-    };
-    let code = write_report(args, &report, policy.program(), &data);
-    super::drop_in_background((report, data));
-    code
-}
-
-/// Writes the report in the format asked for, to `--out` or standard output; returns the
-/// exit code.
-fn write_report(
-    args: &BacktestArgs,
-    report: &BacktestReport,
-    program: &Program,
-    data: &Dataset,
-) -> u8 {
-    let text = match args.format {
-        BacktestFormat::Human => render::human(report),
-        BacktestFormat::Json => {
-            // Streamed, not built as one string: a region's backtest is hundreds of megabytes.
-            return match &args.out {
-                None => {
-                    super::print_json(report);
-                    SUCCESS
-                }
-                Some(path) => write_file(path, |out| super::write_json(out, report)),
-            };
+    let findings = replay.findings(other_replay.as_ref(), actual.as_deref());
+    drop(other_replay);
+    super::drop_in_background((other_data, actual));
+    if let (Some(agreement), Some(path)) = (&findings.1, &args.actual) {
+        if agreement.outside_window > 0 || agreement.duplicates > 0 {
+            eprintln!(
+                "note: `{}`: {}",
+                path.display(),
+                render::agreement_note(agreement)
+            );
         }
-        BacktestFormat::Csv => render::csv(report),
-        BacktestFormat::Html => {
-            crate::report::html::backtest(report, program, data, &args.timeline_subjects)
-        }
+    }
+    // Written month by month: a region's backtest is hundreds of megabytes.
+    let report = Report {
+        format: args.format,
+        replay: &replay,
+        findings,
+        timeline_subjects: &args.timeline_subjects,
     };
-    write_text(args, &text)
-}
-
-/// Writes a report's text to `--out` or standard output; returns the exit code.
-fn write_text(args: &BacktestArgs, text: &str) -> u8 {
-    match &args.out {
+    let bar = progress_bar(&policy, args);
+    let progress = |done: usize| bar.set_position(done as u64);
+    let code = match &args.out {
         None => {
-            outp!("{text}");
+            super::print_with(|out| report.write(out, &progress));
             SUCCESS
         }
-        Some(path) => write_file(path, |out| out.write_all(text.as_bytes())),
-    }
+        Some(path) => write_file(path, |out| report.write(out, &progress)),
+    };
+    bar.finish_and_clear();
+    drop(report);
+    drop(replay);
+    super::drop_in_background(data);
+    code
 }
 
 /// The files this run reads, which `--out` must not name.
@@ -274,33 +211,27 @@ fn too_many_months(args: &BacktestArgs) -> Option<String> {
     })
 }
 
-/// The formats written month by month, as each month is written out in full.
-#[derive(Clone, Copy)]
-enum Streamed {
-    Human,
-    Json,
-    Csv,
+/// The report of a replay, in the format asked for, with what `--compare` and `--actual`
+/// found.
+struct Report<'r> {
+    format: BacktestFormat,
+    replay: &'r history::Replay<'r>,
+    findings: (Option<Comparison>, Option<Agreement>),
+    timeline_subjects: &'r [String],
 }
 
-impl Streamed {
-    fn of(format: BacktestFormat) -> Option<Streamed> {
-        match format {
-            BacktestFormat::Human => Some(Streamed::Human),
-            BacktestFormat::Json => Some(Streamed::Json),
-            BacktestFormat::Csv => Some(Streamed::Csv),
-            BacktestFormat::Html => None,
-        }
-    }
-
-    /// Writes the whole replay to `out`, telling `progress` after each month.
+impl Report<'_> {
+    /// Writes the report to `out` a month at a time (the HTML page is made a month at a
+    /// time), telling `progress` after each month.
     fn write(
-        self,
+        &self,
         out: &mut impl std::io::Write,
-        replay: &history::Replay<'_>,
         progress: &dyn Fn(usize),
     ) -> std::io::Result<()> {
-        match self {
-            Streamed::Human => {
+        let replay = self.replay;
+        let (compare, agreement) = (&self.findings.0, &self.findings.1);
+        match self.format {
+            BacktestFormat::Human => {
                 let program = replay.policy().program();
                 let width = crate::report::subject_width(replay.listed_subjects());
                 let range = (replay.from(), replay.to());
@@ -310,19 +241,36 @@ impl Streamed {
                     human.month(&replay.month_outline(index))?;
                     progress(index + 1);
                 }
-                Ok(())
+                let out = human.finish();
+                let findings = render::findings_text(compare.as_ref(), agreement.as_ref());
+                out.write_all(findings.as_bytes())
             }
-            Streamed::Json => {
-                replay.write_json(out, progress)?;
+            BacktestFormat::Json => {
+                let shell = BacktestReport {
+                    backtest: replay.shell(),
+                    compare: compare.clone(),
+                    agreement: agreement.clone(),
+                };
+                replay.write_json_around(out, &shell, progress)?;
                 out.write_all(b"\n")
             }
-            Streamed::Csv => {
+            BacktestFormat::Csv => {
                 let mut csv = render::CsvWriter::new(out)?;
                 for index in 0..replay.month_count() {
                     csv.month(&replay.month_outline(index))?;
                     progress(index + 1);
                 }
                 csv.finish().map(drop)
+            }
+            BacktestFormat::Html => {
+                let page = crate::report::html::replayed_backtest(
+                    replay,
+                    replay.policy().program(),
+                    self.timeline_subjects,
+                    (compare.clone(), agreement.clone()),
+                    progress,
+                );
+                out.write_all(page.as_bytes())
             }
         }
     }

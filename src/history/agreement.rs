@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{key, ActionKey, ActualAction, Backtest, Status};
+use super::{key, ActionKey, ActualAction, Backtest, BacktestMonth, Status, Summary};
 use crate::month::Month;
 
 /// How the policy's history agrees with what was actually done.
@@ -112,59 +112,99 @@ pub struct SubjectMonth {
 /// assert_eq!(agreement.rules[0].unrequired[0].subject, "c1");
 /// ```
 pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
-    let window = |m: Month| m >= backtest.from && m <= backtest.to.offset(1);
-    let mut seen = HashSet::new();
-    let mut duplicates = 0;
-    let mut outside_window = 0;
-    // Whether each row may still answer a required action.
-    let mut unused: Vec<bool> = Vec::with_capacity(actual.len());
-    for a in actual {
-        let fresh = seen.insert((&a.subject, a.period, &a.rule, &a.case));
-        duplicates += usize::from(!fresh);
-        outside_window += usize::from(fresh && !window(a.period));
-        unused.push(fresh && window(a.period));
-    }
-    let mut by_key: HashMap<ActionKey, Vec<usize>> = HashMap::new();
-    for (i, a) in actual.iter().enumerate() {
-        by_key
-            .entry((a.subject.as_str(), a.rule.as_str(), a.case.as_deref()))
-            .or_default()
-            .push(i);
-    }
-    let mut rules: Vec<RuleAgreement> = backtest
-        .summary
-        .rules
-        .iter()
-        .map(|r| RuleAgreement {
-            rule: r.rule.clone(),
-            done: 0,
-            not_done: 0,
-            not_required: 0,
-            agreement_percent: None,
-            missed: Vec::new(),
-            unrequired: Vec::new(),
-        })
-        .collect();
+    let mut agreer = Agreer::new(actual, &backtest.summary, (backtest.from, backtest.to));
     for month in &backtest.months {
+        agreer.month(month);
+    }
+    agreer.finish()
+}
+
+/// [`agreement`] a month at a time, as the months of a replay come, so that the backtest is
+/// never held whole.
+pub(crate) struct Agreer<'a> {
+    actual: &'a [ActualAction],
+    /// The last month of the range.
+    to: Month,
+    /// Whether each row may still answer a required action.
+    unused: Vec<bool>,
+    /// The rows of each subject, rule and case.
+    by_key: HashMap<ActionKey<'a>, Vec<usize>>,
+    rules: Vec<RuleAgreement>,
+    outside_window: usize,
+    duplicates: usize,
+}
+
+impl<'a> Agreer<'a> {
+    /// Nothing compared yet with `actual`, for a backtest of the rules of `summary` over
+    /// the months `from` to `to`.
+    pub fn new(
+        actual: &'a [ActualAction],
+        summary: &Summary,
+        (from, to): (Month, Month),
+    ) -> Agreer<'a> {
+        let window = |m: Month| m >= from && m <= to.offset(1);
+        let mut seen = HashSet::new();
+        let mut duplicates = 0;
+        let mut outside_window = 0;
+        let mut unused: Vec<bool> = Vec::with_capacity(actual.len());
+        for a in actual {
+            let fresh = seen.insert((&a.subject, a.period, &a.rule, &a.case));
+            duplicates += usize::from(!fresh);
+            outside_window += usize::from(fresh && !window(a.period));
+            unused.push(fresh && window(a.period));
+        }
+        let mut by_key: HashMap<ActionKey, Vec<usize>> = HashMap::new();
+        for (i, a) in actual.iter().enumerate() {
+            by_key
+                .entry((a.subject.as_str(), a.rule.as_str(), a.case.as_deref()))
+                .or_default()
+                .push(i);
+        }
+        let rules = summary
+            .rules
+            .iter()
+            .map(|r| RuleAgreement {
+                rule: r.rule.clone(),
+                done: 0,
+                not_done: 0,
+                not_required: 0,
+                agreement_percent: None,
+                missed: Vec::new(),
+                unrequired: Vec::new(),
+            })
+            .collect();
+        Agreer {
+            actual,
+            to,
+            unused,
+            by_key,
+            rules,
+            outside_window,
+            duplicates,
+        }
+    }
+
+    /// Compares the new actions of the next month of the range with what was done.
+    pub fn month(&mut self, month: &BacktestMonth) {
         for a in month.actions.iter().filter(|a| a.status == Status::New) {
-            let Some(r) = rules.iter().position(|r| r.rule == a.action.rule) else {
+            let Some(r) = self.rules.iter().position(|r| r.rule == a.action.rule) else {
                 continue;
             };
-            let matched = by_key.get(&key(&a.action)).and_then(|candidates| {
+            let matched = self.by_key.get(&key(&a.action)).and_then(|candidates| {
                 candidates.iter().copied().find(|&i| {
-                    unused[i]
-                        && (actual[i].period == month.as_of
-                            || actual[i].period == month.as_of.offset(1))
+                    self.unused[i]
+                        && (self.actual[i].period == month.as_of
+                            || self.actual[i].period == month.as_of.offset(1))
                 })
             });
             match matched {
                 Some(i) => {
-                    unused[i] = false;
-                    rules[r].done += 1;
+                    self.unused[i] = false;
+                    self.rules[r].done += 1;
                 }
                 None => {
-                    rules[r].not_done += 1;
-                    rules[r].missed.push(SubjectMonth {
+                    self.rules[r].not_done += 1;
+                    self.rules[r].missed.push(SubjectMonth {
                         subject: a.action.subject.clone(),
                         case: a.action.case.clone(),
                         period: month.as_of,
@@ -173,39 +213,52 @@ pub fn agreement(backtest: &Backtest, actual: &[ActualAction]) -> Agreement {
             }
         }
     }
-    for a in actual
-        .iter()
-        .zip(&unused)
-        .filter(|(_, u)| **u)
-        .map(|(a, _)| a)
-    {
-        if a.period > backtest.to {
-            outside_window += 1;
-            continue;
+
+    /// The agreement, once every month of the range is compared.
+    pub fn finish(self) -> Agreement {
+        let Agreer {
+            actual,
+            to,
+            unused,
+            mut rules,
+            mut outside_window,
+            duplicates,
+            ..
+        } = self;
+        for a in actual
+            .iter()
+            .zip(&unused)
+            .filter(|(_, u)| **u)
+            .map(|(a, _)| a)
+        {
+            if a.period > to {
+                outside_window += 1;
+                continue;
+            }
+            if let Some(r) = rules.iter().position(|r| r.rule == a.rule) {
+                rules[r].not_required += 1;
+                rules[r].unrequired.push(SubjectMonth {
+                    subject: a.subject.clone(),
+                    case: a.case.clone(),
+                    period: a.period,
+                });
+            }
         }
-        if let Some(r) = rules.iter().position(|r| r.rule == a.rule) {
-            rules[r].not_required += 1;
-            rules[r].unrequired.push(SubjectMonth {
-                subject: a.subject.clone(),
-                case: a.case.clone(),
-                period: a.period,
-            });
+        for r in &mut rules {
+            r.agreement_percent = percent(r.done, r.done + r.not_done + r.not_required);
         }
-    }
-    for r in &mut rules {
-        r.agreement_percent = percent(r.done, r.done + r.not_done + r.not_required);
-    }
-    let done = rules.iter().map(|r| r.done).sum();
-    let not_done = rules.iter().map(|r| r.not_done).sum();
-    let not_required = rules.iter().map(|r| r.not_required).sum();
-    Agreement {
-        agreement_percent: percent(done, done + not_done + not_required).unwrap_or(100.0),
-        rules,
-        done,
-        not_done,
-        not_required,
-        outside_window,
-        duplicates,
+        let done = rules.iter().map(|r| r.done).sum();
+        let not_done = rules.iter().map(|r| r.not_done).sum();
+        let not_required = rules.iter().map(|r| r.not_required).sum();
+        Agreement {
+            agreement_percent: percent(done, done + not_done + not_required).unwrap_or(100.0),
+            rules,
+            done,
+            not_done,
+            not_required,
+            outside_window,
+            duplicates,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backtest, BacktestMonth};
+use super::{Backtest, BacktestMonth, Summary};
 use crate::month::Month;
 
 /// The differences between two policies' histories over the same months.
@@ -113,52 +113,77 @@ pub struct RuleDifference {
 /// assert_eq!(comparison.rules[0].first_new, 1);
 /// ```
 pub fn compare(first: &Backtest, second: &Backtest) -> Comparison {
-    let pairs = |m: &BacktestMonth| -> HashSet<SubjectRule> {
-        m.actions
-            .iter()
-            .map(|a| SubjectRule {
-                subject: a.action.subject.clone(),
-                rule: a.action.rule.clone(),
-                case: a.action.case.clone(),
-            })
-            .collect()
-    };
-    let months: Vec<MonthDifference> = first
-        .months
-        .iter()
-        .zip(&second.months)
-        .map(|(a, b)| {
-            let (pa, pb) = (pairs(a), pairs(b));
-            let mut only_first: Vec<SubjectRule> = pa.difference(&pb).cloned().collect();
-            let mut only_second: Vec<SubjectRule> = pb.difference(&pa).cloned().collect();
-            only_first.sort();
-            only_second.sort();
-            MonthDifference {
-                as_of: a.as_of,
-                only_first,
-                only_second,
-            }
-        })
-        .collect();
-    let rules = rule_differences(first, second);
-    let mut comparison = Comparison {
-        first: first.policy.clone(),
-        second: second.policy.clone(),
-        only_first: months.iter().map(|m| m.only_first.len()).sum(),
-        only_second: months.iter().map(|m| m.only_second.len()).sum(),
-        months,
-        rules,
-        summary: String::new(),
-    };
-    comparison.summary = comparison_paragraph(&comparison, first.from, first.to);
-    comparison
+    let mut comparer = Comparer::default();
+    for (a, b) in first.months.iter().zip(&second.months) {
+        comparer.month(a, b);
+    }
+    comparer.finish(
+        (&first.policy, &first.summary),
+        (&second.policy, &second.summary),
+        (first.from, first.to),
+    )
 }
 
-fn rule_differences(first: &Backtest, second: &Backtest) -> Vec<RuleDifference> {
+/// [`compare`] a month at a time, as the months of two replays of the same range come, so
+/// that neither backtest is ever held whole.
+#[derive(Default)]
+pub(crate) struct Comparer {
+    months: Vec<MonthDifference>,
+}
+
+impl Comparer {
+    /// Compares the actions each policy requires in the same month (the next of the range).
+    pub fn month(&mut self, first: &BacktestMonth, second: &BacktestMonth) {
+        let pairs = |m: &BacktestMonth| -> HashSet<SubjectRule> {
+            m.actions
+                .iter()
+                .map(|a| SubjectRule {
+                    subject: a.action.subject.clone(),
+                    rule: a.action.rule.clone(),
+                    case: a.action.case.clone(),
+                })
+                .collect()
+        };
+        let (pa, pb) = (pairs(first), pairs(second));
+        let mut only_first: Vec<SubjectRule> = pa.difference(&pb).cloned().collect();
+        let mut only_second: Vec<SubjectRule> = pb.difference(&pa).cloned().collect();
+        only_first.sort();
+        only_second.sort();
+        self.months.push(MonthDifference {
+            as_of: first.as_of,
+            only_first,
+            only_second,
+        });
+    }
+
+    /// The comparison of every month compared, given each policy's name and summary and
+    /// the range.
+    pub fn finish(
+        self,
+        (first, first_summary): (&str, &Summary),
+        (second, second_summary): (&str, &Summary),
+        (from, to): (Month, Month),
+    ) -> Comparison {
+        let months = self.months;
+        let mut comparison = Comparison {
+            first: first.to_string(),
+            second: second.to_string(),
+            only_first: months.iter().map(|m| m.only_first.len()).sum(),
+            only_second: months.iter().map(|m| m.only_second.len()).sum(),
+            months,
+            rules: rule_differences(first_summary, second_summary),
+            summary: String::new(),
+        };
+        comparison.summary = comparison_paragraph(&comparison, from, to);
+        comparison
+    }
+}
+
+fn rule_differences(first: &Summary, second: &Summary) -> Vec<RuleDifference> {
     let mut rules: BTreeMap<usize, RuleDifference> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for (side, backtest) in [first, second].into_iter().enumerate() {
-        for r in &backtest.summary.rules {
+    for (side, summary) in [first, second].into_iter().enumerate() {
+        for r in &summary.rules {
             let position = order.iter().position(|o| *o == r.rule).unwrap_or_else(|| {
                 order.push(r.rule.clone());
                 order.len() - 1

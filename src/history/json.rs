@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Backtest, BacktestMonth, KeptResolved, Replay, Status};
+use super::{BacktestMonth, KeptResolved, Replay, Status};
 use crate::eval::{ActionView, EvidenceView, Missing, UndecidedView};
 use crate::json::{
     push_new_line, rendered, split_at_lists, write_at, write_list, write_text, ListWriter,
@@ -28,18 +28,23 @@ const KEY_PIECE: usize = 64;
 const MONTH_LEVEL: usize = 2;
 
 impl Replay<'_> {
-    /// Writes the replay as the [`Backtest`] JSON document (without a last newline): the same
+    /// Writes the replay as the [`Backtest`](super::Backtest) JSON document (without a last newline): the same
     /// bytes as `serde_json::to_writer_pretty` of [`Replay::into_backtest`]'s result, without
     /// holding every month at once. `progress` is told after each month.
     pub fn write_json(&self, out: &mut impl Write, progress: &dyn Fn(usize)) -> io::Result<()> {
-        let shell = Backtest {
-            policy: self.policy.program().name.clone(),
-            from: self.from,
-            to: self.to,
-            months: Vec::new(),
-            summary: self.summary.clone(),
-        };
-        let shell = rendered(&shell, 0)?;
+        self.write_json_around(out, &self.shell(), progress)
+    }
+
+    /// Writes the JSON document `shell` with the replay's months in its top-level `months`
+    /// list, which `shell` has empty: [`Replay::shell`], or a document holding it flattened
+    /// (with a comparison or an agreement after it). `progress` is told after each month.
+    pub fn write_json_around(
+        &self,
+        out: &mut impl Write,
+        shell: &impl Serialize,
+        progress: &dyn Fn(usize),
+    ) -> io::Result<()> {
+        let shell = rendered(shell, 0)?;
         let [before, after] = split_at_lists(&shell, 0, ["months"])?;
         out.write_all(before)?;
         let rules = rule_fields(self.policy.program(), MONTH_LEVEL + 2);

@@ -367,6 +367,47 @@ impl<'a> Replay<'a> {
         self.months.len()
     }
 
+    /// What `--compare` and `--actual` find, worked out from the months' outlines one month
+    /// at a time: the comparison with `other`, a replay of the same range (as [`compare`]
+    /// finds it), and the agreement with what was done, `actual` (as [`agreement`] finds it).
+    pub fn findings(
+        &self,
+        other: Option<&Replay<'_>>,
+        actual: Option<&[ActualAction]>,
+    ) -> (Option<Comparison>, Option<Agreement>) {
+        let range = (self.from, self.to);
+        let mut comparer = other.map(|other| (other, comparison::Comparer::default()));
+        let mut agreer = actual.map(|actual| agreement::Agreer::new(actual, &self.summary, range));
+        if comparer.is_some() || agreer.is_some() {
+            for index in 0..self.month_count() {
+                let month = self.month_outline(index);
+                if let Some((other, comparer)) = &mut comparer {
+                    comparer.month(&month, &other.month_outline(index));
+                }
+                if let Some(agreer) = &mut agreer {
+                    agreer.month(&month);
+                }
+            }
+        }
+        let comparison = comparer.map(|(other, comparer)| {
+            let first = (self.policy.program().name.as_str(), &self.summary);
+            let second = (other.policy.program().name.as_str(), &other.summary);
+            comparer.finish(first, second, range)
+        });
+        (comparison, agreer.map(agreement::Agreer::finish))
+    }
+
+    /// The backtest without its months (an empty list): the rest of its document.
+    pub fn shell(&self) -> Backtest {
+        Backtest {
+            policy: self.policy.program().name.clone(),
+            from: self.from,
+            to: self.to,
+            months: Vec::new(),
+            summary: self.summary.clone(),
+        }
+    }
+
     /// The data replayed.
     pub fn data(&self) -> &'a Dataset {
         self.data

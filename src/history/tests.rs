@@ -112,66 +112,117 @@ fn months_written_one_at_a_time_make_the_same_documents() {
     }
 }
 
-/// The HTML page made month by month from a replay, keeping only the actions of the subjects
-/// drawn, is the page of the whole backtest, byte for byte: with the subjects chosen by their
-/// new actions or asked for (one unknown), and for a policy with cases and deadlines, whose
-/// chart of missed deadlines reads every action's evidence.
+/// `value` as JSON, to compare results without `PartialEq`.
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+/// What `--compare` and `--actual` find from a replay's months one at a time is what
+/// [`compare`](super::compare) and [`agreement`](super::agreement) find in whole backtests;
+/// and the HTML page made month by month from a replay, keeping only the actions of the
+/// subjects drawn, is the page of the whole backtest, byte for byte: with the subjects chosen
+/// by their new actions or asked for (one unknown), with a comparison and an agreement, and
+/// for a policy with cases and deadlines, whose chart of missed deadlines reads every
+/// action's evidence.
 #[cfg(feature = "html")]
 #[test]
-fn the_html_page_made_month_by_month_is_the_page_of_the_whole_backtest() {
+fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtest() {
+    let ooh = ("policies/ooh_callbacks.policy", "examples/data/ooh");
     let asked = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // The call-back policy with 85% for 80%: a second policy to compare with.
+    let higher = "policies/ooh_callbacks.policy";
     let cases = [
+        (ooh, "2025-11", "2026-10", asked(&[]), None, None),
         (
-            "policies/ooh_callbacks.policy",
-            "examples/data/ooh",
-            "2025-11",
-            "2026-10",
-            asked(&[]),
-        ),
-        (
-            "policies/ooh_callbacks.policy",
-            "examples/data/ooh",
+            ooh,
             "2025-11",
             "2026-10",
             asked(&["gp02", "nobody", "gp02"]),
+            None,
+            None,
         ),
+        (ooh, "2019-01", "2019-03", asked(&[]), None, None),
         (
-            "policies/ooh_callbacks.policy",
-            "examples/data/ooh",
-            "2019-01",
-            "2019-03",
+            ooh,
+            "2026-06",
+            "2026-10",
             asked(&[]),
+            Some(higher),
+            Some("tests/fixtures/backtest/actual.csv"),
         ),
         (
-            "policies/contractor_concerns.policy",
-            "examples/data/contractors",
+            ooh,
+            "2026-06",
+            "2026-10",
+            asked(&[]),
+            None,
+            Some("tests/fixtures/backtest/actual_outside_and_repeated.csv"),
+        ),
+        (
+            (
+                "policies/contractor_concerns.policy",
+                "examples/data/contractors",
+            ),
             "2026-01",
             "2026-10",
             asked(&[]),
+            None,
+            None,
         ),
-        (PSR, PSR_DATA, "2026-10", "2027-03", asked(&[])),
         (
-            "policies/action_plan_delays.policy",
-            "examples/data/psr",
+            (PSR, PSR_DATA),
+            "2026-10",
+            "2027-03",
+            asked(&[]),
+            None,
+            Some("tests/fixtures/backtest/psr/actual.csv"),
+        ),
+        (
+            ("policies/action_plan_delays.policy", "examples/data/psr"),
             "2025-01",
             "2026-10",
             asked(&[]),
+            None,
+            None,
         ),
     ];
-    for (file, dir, from, to, subjects) in cases {
+    for ((file, dir), from, to, subjects, other, actual) in cases {
         let policy = policy(file);
         let data = data(&policy, dir);
         let program = policy.program();
-        let replay = Replay::new(&policy, &data, month(from), month(to));
-        let months_told = std::cell::Cell::new(0);
-        let page = crate::report::html::replayed_backtest(&replay, program, &subjects, &|m| {
-            months_told.set(m)
+        let (from, to) = (month(from), month(to));
+        let replay = Replay::new(&policy, &data, from, to);
+        let other_policy = other.map(|path: &str| {
+            let text = std::fs::read_to_string(path).unwrap().replace("80%", "85%");
+            Policy::parse("85.policy", text.as_str()).unwrap()
         });
+        let other_data = other_policy.as_ref().map(|p| self::data(p, dir));
+        let other_replay = other_policy
+            .as_ref()
+            .zip(other_data.as_ref())
+            .map(|(p, d)| Replay::new(p, d, from, to));
+        let actual = actual.map(|path| {
+            let input = crate::data::DataInput::file(std::path::Path::new(path));
+            super::load_actual(&input, program).unwrap()
+        });
+        let findings = replay.findings(other_replay.as_ref(), actual.as_deref());
+        let whole = replay.into_backtest(&|_| {});
+        let replay = Replay::new(&policy, &data, from, to);
+        let compare =
+            other_replay.map(|o| super::compare(&whole, &o.into_outline_backtest(&|_| {})));
+        let agreement = actual.as_deref().map(|a| super::agreement(&whole, a));
+        assert_eq!(json(&findings.0), json(&compare), "{file}: comparison");
+        assert_eq!(json(&findings.1), json(&agreement), "{file}: agreement");
+        let months_told = std::cell::Cell::new(0);
+        let page =
+            crate::report::html::replayed_backtest(&replay, program, &subjects, findings, &|m| {
+                months_told.set(m)
+            });
         assert_eq!(months_told.get(), replay.month_count());
         let report = BacktestReport {
-            backtest: replay.into_backtest(&|_| {}),
-            compare: None,
-            agreement: None,
+            backtest: whole,
+            compare,
+            agreement,
         };
         let whole = crate::report::html::backtest(&report, program, &data, &subjects);
         assert_eq!(page, whole, "{file} {from} {to} {subjects:?}");

@@ -82,18 +82,28 @@ pub fn human(report: &BacktestReport) -> String {
         writer.month(month).expect("writing to memory cannot fail");
     }
     let mut out = String::from_utf8(writer.finish()).expect("UTF-8 in, UTF-8 out");
-    if let Some(c) = &report.compare {
+    out.push_str(&findings_text(
+        report.compare.as_ref(),
+        report.agreement.as_ref(),
+    ));
+    out
+}
+
+/// The end of [`human()`] after the months: the comparison and the agreement, when there are.
+pub fn findings_text(compare: Option<&Comparison>, agreement: Option<&Agreement>) -> String {
+    let mut out = String::new();
+    if let Some(c) = compare {
         write_comparison(&mut out, c);
     }
-    if let Some(a) = &report.agreement {
+    if let Some(a) = agreement {
         write_agreement(&mut out, a);
     }
     out
 }
 
-/// The text of [`human()`] for a backtest without a comparison or an agreement, written a
-/// month at a time as the months of a backtest come, so that a region's report (tens of
-/// megabytes) need never be held whole.
+/// The text of [`human()`] up to the comparison and the agreement ([`findings_text`]),
+/// written a month at a time as the months of a backtest come, so that a region's report
+/// (tens of megabytes) need never be held whole.
 pub struct HumanWriter<W: std::io::Write> {
     out: W,
     /// The width of the column of subjects.

@@ -18,7 +18,7 @@ mod page;
 use std::collections::HashSet;
 
 use crate::data::Dataset;
-use crate::history::{Backtest, Replay};
+use crate::history::{Agreement, Backtest, Comparison, Replay};
 use crate::program::Program;
 use crate::report::backtest::BacktestReport;
 
@@ -52,7 +52,7 @@ pub fn backtest(
     page(report, program, data, subjects, &drawn)
 }
 
-/// The page of [`backtest`] for a replay without a comparison or an agreement, made without
+/// The page of [`backtest`] for a replay, with what `--compare` and `--actual` found, made without
 /// holding the whole backtest (a region's holds millions of actions): the months are worked
 /// out one at a time, the charts' counts taken from each, and only the actions of the
 /// subjects drawn are kept. The same page, byte for byte. `progress` is told after each
@@ -61,6 +61,7 @@ pub(crate) fn replayed_backtest(
     replay: &Replay<'_>,
     program: &Program,
     subjects: &[String],
+    (compare, agreement): (Option<Comparison>, Option<Agreement>),
     progress: &dyn Fn(usize),
 ) -> String {
     let chosen = analysis::chosen_subjects(replay.new_action_subjects(), subjects);
@@ -96,8 +97,8 @@ pub(crate) fn replayed_backtest(
             months,
             summary: replay.summary().clone(),
         },
-        compare: None,
-        agreement: None,
+        compare,
+        agreement,
     };
     let drawn = Drawn {
         subjects: chosen,
