@@ -503,16 +503,21 @@ mod tests {
         }
     }
 
+    /// Decimal mantissas, small, of 16 digits, and of any size a decimal holds.
+    fn mantissas() -> impl proptest::strategy::Strategy<Value = i128> {
+        proptest::prop_oneof![
+            -1_000_000i128..1_000_000,
+            -10i128.pow(16)..10i128.pow(16),
+            -(2i128.pow(96) - 1)..2i128.pow(96),
+        ]
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
         /// Any figure, whole or not, of any size and scale, is written as serde_json writes it.
         #[test]
         fn any_figure_is_written_as_serde_json_writes_it(
-            mantissa in proptest::prop_oneof![
-                -1_000_000i128..1_000_000,
-                -10i128.pow(16)..10i128.pow(16),
-                -(2i128.pow(96) - 1)..2i128.pow(96),
-            ],
+            mantissa in mantissas(),
             scale in 0u32..=28,
         ) {
             let figure = Figure::from(Decimal::from_i128_with_scale(mantissa, scale));
@@ -523,16 +528,8 @@ mod tests {
         /// fast way (same or nearby scales) or the general one.
         #[test]
         fn decimals_compare_as_rust_decimal_compares_them(
-            a in proptest::prop_oneof![
-                -1_000i128..1_000,
-                -10i128.pow(16)..10i128.pow(16),
-                -(2i128.pow(96) - 1)..2i128.pow(96),
-            ],
-            b in proptest::prop_oneof![
-                -1_000i128..1_000,
-                -10i128.pow(16)..10i128.pow(16),
-                -(2i128.pow(96) - 1)..2i128.pow(96),
-            ],
+            a in mantissas(),
+            b in mantissas(),
             a_scale in 0u32..=28,
             b_scale in proptest::prop_oneof![0u32..=28, 0u32..=3],
         ) {
@@ -576,6 +573,28 @@ mod tests {
         let average = Num::ratio(sum.to_decimal(), Decimal::from(3)).unwrap();
         assert_eq!(average.compare(Num::new(dec("2.5"))), Ordering::Equal);
         assert_eq!(average.to_string(), "2.5");
+    }
+
+    #[test]
+    fn decimals_written_with_more_places_compare_equal() {
+        for (a, b) in [
+            ("80", "80.0"),
+            ("2.5", "2.50"),
+            ("-0", "0.000"),
+            ("75", "75.000000001"),
+        ] {
+            let expected = dec(a).cmp(&dec(b));
+            assert_eq!(
+                Num::new(dec(a)).compare(Num::new(dec(b))),
+                expected,
+                "{a} {b}"
+            );
+            assert_eq!(
+                Num::new(dec(b)).compare(Num::new(dec(a))),
+                expected.reverse()
+            );
+        }
+        assert_eq!(Num::new(dec("80")), Num::new(dec("80.00")));
     }
 
     #[test]
