@@ -210,6 +210,19 @@ fn rule_differences(first: &Summary, second: &Summary) -> Vec<RuleDifference> {
 /// "Over 2024-01 to 2026-10, the second policy asks for 14 more `Root-cause review` actions
 /// (second_month), for 9 more subjects; ..."
 fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
+    // Two versions of one policy often share its name: then they are told apart by place.
+    let (first, second, named) = match c.first == c.second {
+        true => (
+            "the first policy".to_string(),
+            "the second policy".to_string(),
+            format!("Both policies are named \"{}\". ", c.first),
+        ),
+        false => (
+            format!("\"{}\"", c.first),
+            format!("\"{}\"", c.second),
+            String::new(),
+        ),
+    };
     let mut changed: Vec<&RuleDifference> = c
         .rules
         .iter()
@@ -217,8 +230,7 @@ fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
         .collect();
     if changed.is_empty() && c.only_first == 0 && c.only_second == 0 {
         return format!(
-            "From {from} to {to}, \"{}\" and \"{}\" require exactly the same actions.",
-            c.first, c.second
+            "{named}From {from} to {to}, {first} and {second} require exactly the same actions."
         );
     }
     changed.sort_by_key(|r| std::cmp::Reverse(r.first_new.abs_diff(r.second_new)));
@@ -227,9 +239,10 @@ fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
         .take(5)
         .map(|r| {
             format!(
-                "{} \"{}\" actions (`{}`: {} against {}), {}",
+                "{} \"{}\" {} (`{}`: {} against {}), {}",
                 difference(r.first_new, r.second_new),
                 r.title,
+                plural(r.first_new.abs_diff(r.second_new), "action", "actions"),
                 r.rule,
                 r.second_new,
                 r.first_new,
@@ -237,16 +250,23 @@ fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
             )
         })
         .collect();
+    let actions = |n: usize| format!("{n} {}", plural(n, "action", "actions"));
     format!(
-        "From {from} to {to}, \"{}\" asks, compared with \"{}\", for {}. Month by month, {} actions are required only by \"{}\" and {} only by \"{}\".",
-        c.second,
-        c.first,
+        "{named}From {from} to {to}, {second} asks, compared with {first}, for {}. Month by \
+         month, {} {} required only by {second} and {} only by {first}.",
         join_sentences(&sentences),
-        c.only_second,
-        c.second,
-        c.only_first,
-        c.first
+        actions(c.only_second),
+        plural(c.only_second, "is", "are"),
+        actions(c.only_first),
     )
+}
+
+/// `one` after a difference of 1, `many` after any other.
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    match n {
+        1 => one,
+        _ => many,
+    }
 }
 
 /// "for 9 more subjects (31 against 22)", or "for the same number of subjects (22)".
@@ -254,8 +274,9 @@ fn subjects_difference(first: usize, second: usize) -> String {
     match first == second {
         true => format!("for the same number of subjects ({first})"),
         false => format!(
-            "for {} subjects ({second} against {first})",
-            difference(first, second)
+            "for {} {} ({second} against {first})",
+            difference(first, second),
+            plural(first.abs_diff(second), "subject", "subjects")
         ),
     }
 }

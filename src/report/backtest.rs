@@ -250,7 +250,14 @@ pub fn reason_words(reason: Reason, by: Option<&str>) -> String {
 }
 
 fn write_comparison(out: &mut String, c: &Comparison) {
-    let _ = writeln!(out, "\nCompared with \"{}\"\n{}\n", c.second, c.summary);
+    let _ = match c.first == c.second {
+        true => writeln!(
+            out,
+            "\nCompared with the second policy (`--compare`), also named \"{}\"\n{}\n",
+            c.second, c.summary
+        ),
+        false => writeln!(out, "\nCompared with \"{}\"\n{}\n", c.second, c.summary),
+    };
     let width = c
         .rules
         .iter()

@@ -455,6 +455,61 @@ fn comparing_with_an_85_percent_threshold() {
     insta::assert_json_snapshot!("ooh_compare_85.rules", compare["rules"]);
 }
 
+/// Two versions of one policy usually share its name: the comparison then tells them apart
+/// as the first and the second policy, and counts of one are singular.
+#[test]
+fn comparing_two_versions_of_one_policy_with_the_same_name() {
+    let text = std::fs::read_to_string(root().join("policies/ooh_callbacks.policy")).unwrap();
+    let first = Policy::parse("ooh.policy", text.as_str()).unwrap();
+    let second = Policy::parse("ooh_85.policy", text.replace("80%", "85%").as_str()).unwrap();
+    assert_eq!(first.program().name, second.program().name);
+    let data = data(&first, "examples/data/ooh");
+    let (from, to) = (month("2026-06"), month("2026-10"));
+    let a = backtest(&first, &data, from, to, &|_| {});
+    let b = backtest(&second, &data, from, to, &|_| {});
+    let comparison = escalate::compare_backtests(&a, &b);
+    let name = &first.program().name;
+    assert!(
+        comparison.summary.starts_with(&format!(
+            "Both policies are named \"{name}\". From 2026-06 to 2026-10, the second policy \
+             asks, compared with the first policy, for "
+        )),
+        "{}",
+        comparison.summary
+    );
+    assert!(
+        comparison.summary.ends_with(&format!(
+            "Month by month, {} actions are required only by the second policy and {} actions \
+             only by the first policy.",
+            comparison.only_second, comparison.only_first
+        )),
+        "{}",
+        comparison.summary
+    );
+    // `second_month_other`: 5 new actions against 4, for 5 subjects against 4.
+    assert!(comparison.summary.contains(
+        "1 more \"Second consecutive month below 80% (ANP, pharmacist, paramedic)\" action \
+         (`second_month_other`: 5 against 4), for 1 more subject (5 against 4)"
+    ));
+    let report = escalate::BacktestReport {
+        backtest: a.clone(),
+        compare: Some(comparison),
+        agreement: None,
+    };
+    let text = escalate::backtest_text(&report);
+    assert!(text.contains(&format!(
+        "\nCompared with the second policy (`--compare`), also named \"{name}\"\n"
+    )));
+    let same = escalate::compare_backtests(&a, &a);
+    assert_eq!(
+        same.summary,
+        format!(
+            "Both policies are named \"{name}\". From 2026-06 to 2026-10, the first policy and \
+             the second policy require exactly the same actions."
+        )
+    );
+}
+
 #[test]
 fn agreement_with_what_was_done() {
     let policy = policy("policies/ooh_callbacks.policy");
