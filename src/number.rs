@@ -250,9 +250,10 @@ fn is_exactly_one(d: Decimal) -> bool {
     d.scale() == 0 && d.mantissa() == 1
 }
 
-/// Compares two decimals by their mantissas brought to the same number of places, when that
-/// fits in 128 bits (it always does for two figures): what comparing the decimals gives,
-/// without `rust_decimal`'s general rescaling, the commonest step of evaluating a condition.
+/// Compares two decimals by their mantissas brought to the same number of places, when their
+/// places differ by at most 9 (so that the products fit in 128 bits; `None` otherwise, for the
+/// general comparison): what comparing the decimals gives, without `rust_decimal`'s general
+/// rescaling, the commonest step of evaluating a condition.
 #[inline]
 fn compare_mantissas(a: Decimal, b: Decimal) -> Option<Ordering> {
     const POWERS: [i128; 10] = [

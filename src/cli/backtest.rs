@@ -132,7 +132,17 @@ pub fn run(args: &BacktestArgs) -> u8 {
             }
         },
     };
-    let findings = replay.findings(other_replay.as_ref(), actual.as_deref());
+    let findings = match other_replay.is_some() || actual.is_some() {
+        true => {
+            let bar = progress_bar(&policy, args);
+            bar.set_message("comparing");
+            let progress = |done: usize| bar.set_position(done as u64);
+            let findings = replay.findings(other_replay.as_ref(), actual.as_deref(), &progress);
+            bar.finish_and_clear();
+            findings
+        }
+        false => (None, None),
+    };
     drop(other_replay);
     super::drop_in_background((other_data, actual));
     if let (Some(agreement), Some(path)) = (&findings.1, &args.actual) {
@@ -161,7 +171,6 @@ pub fn run(args: &BacktestArgs) -> u8 {
         Some(path) => write_file(path, |out| report.write(out, &progress)),
     };
     bar.finish_and_clear();
-    drop(report);
     drop(replay);
     super::drop_in_background(data);
     code
@@ -223,13 +232,9 @@ struct Report<'r> {
 impl Report<'_> {
     /// Writes the report to `out` a month at a time (the HTML page is made a month at a
     /// time), telling `progress` after each month.
-    fn write(
-        &self,
-        out: &mut impl std::io::Write,
-        progress: &dyn Fn(usize),
-    ) -> std::io::Result<()> {
+    fn write(self, out: &mut impl std::io::Write, progress: &dyn Fn(usize)) -> std::io::Result<()> {
         let replay = self.replay;
-        let (compare, agreement) = (&self.findings.0, &self.findings.1);
+        let (compare, agreement) = self.findings;
         match self.format {
             BacktestFormat::Human => {
                 let program = replay.policy().program();
@@ -248,8 +253,8 @@ impl Report<'_> {
             BacktestFormat::Json => {
                 let shell = BacktestReport {
                     backtest: replay.shell(),
-                    compare: compare.clone(),
-                    agreement: agreement.clone(),
+                    compare,
+                    agreement,
                 };
                 replay.write_json_around(out, &shell, progress)?;
                 out.write_all(b"\n")
@@ -267,7 +272,7 @@ impl Report<'_> {
                     replay,
                     replay.policy().program(),
                     self.timeline_subjects,
-                    (compare.clone(), agreement.clone()),
+                    (compare, agreement),
                     progress,
                 );
                 out.write_all(page.as_bytes())
@@ -279,7 +284,9 @@ impl Report<'_> {
 /// A progress bar on standard error when it is a terminal, counting the months written.
 fn progress_bar(policy: &Policy, args: &BacktestArgs) -> indicatif::ProgressBar {
     let months = history::month_range(args.from, args.to).count() as u64;
-    let bar = match std::io::stderr().is_terminal() && months > 1 {
+    // A report written to the terminal would be drawn over by the bar.
+    let onto_the_report = args.out.is_none() && std::io::stdout().is_terminal();
+    let bar = match std::io::stderr().is_terminal() && !onto_the_report && months > 1 {
         true => indicatif::ProgressBar::new(months),
         false => indicatif::ProgressBar::hidden(),
     };

@@ -207,8 +207,10 @@ fn rule_differences(first: &Summary, second: &Summary) -> Vec<RuleDifference> {
     rules.into_values().collect()
 }
 
-/// "Over 2024-01 to 2026-10, the second policy asks for 14 more `Root-cause review` actions
-/// (second_month), for 9 more subjects; ..."
+/// "From 2024-01 to 2026-10, "B" asks, compared with "A", for 14 more "Root-cause review"
+/// actions (`second_month`: 31 against 17), for 9 more subjects (22 against 13); ... Month by
+/// month, ..." (the five rules that differ most), with the policies called the first and the
+/// second when they share a name.
 fn comparison_paragraph(c: &Comparison, from: Month, to: Month) -> String {
     // Two versions of one policy often share its name: then they are told apart by place.
     let (first, second, named) = match c.first == c.second {
@@ -295,5 +297,50 @@ fn join_sentences(parts: &[String]) -> String {
         [] => "no different actions".to_string(),
         [one] => one.clone(),
         [init @ .., last] => format!("{}; and {last}", init.join("; ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A comparison of two policies whose rule `r` differs by one new action and one subject.
+    fn one_apart(first: &str, second: &str) -> Comparison {
+        Comparison {
+            first: first.to_string(),
+            second: second.to_string(),
+            only_first: 1,
+            only_second: 2,
+            months: Vec::new(),
+            rules: vec![RuleDifference {
+                rule: "r".to_string(),
+                title: "Rule".to_string(),
+                first_new: 3,
+                second_new: 4,
+                first_subjects: 2,
+                second_subjects: 3,
+            }],
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_difference_or_count_of_one_is_singular() {
+        let (from, to) = ("2026-01".parse().unwrap(), "2026-03".parse().unwrap());
+        assert_eq!(
+            comparison_paragraph(&one_apart("A", "B"), from, to),
+            "From 2026-01 to 2026-03, \"B\" asks, compared with \"A\", for 1 more \"Rule\" action \
+             (`r`: 4 against 3), for 1 more subject (3 against 2). Month by month, 2 actions are \
+             required only by \"B\" and 1 action only by \"A\"."
+        );
+        let mut single = one_apart("A", "A");
+        single.only_second = 1;
+        assert_eq!(
+            comparison_paragraph(&single, from, to),
+            "Both policies are named \"A\". From 2026-01 to 2026-03, the second policy asks, \
+             compared with the first policy, for 1 more \"Rule\" action (`r`: 4 against 3), for \
+             1 more subject (3 against 2). Month by month, 1 action is required only by the \
+             second policy and 1 action only by the first policy."
+        );
     }
 }

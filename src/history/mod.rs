@@ -370,12 +370,25 @@ impl<'a> Replay<'a> {
     /// What `--compare` and `--actual` find, worked out from the months' outlines one month
     /// at a time: the comparison with `other`, a replay of the same range (as [`compare`]
     /// finds it), and the agreement with what was done, `actual` (as [`agreement`] finds it).
+    /// `progress` is told after each month.
+    ///
+    /// # Panics
+    ///
+    /// When `other` replays another range of months.
     pub fn findings(
         &self,
         other: Option<&Replay<'_>>,
         actual: Option<&[ActualAction]>,
+        progress: &dyn Fn(usize),
     ) -> (Option<Comparison>, Option<Agreement>) {
         let range = (self.from, self.to);
+        if let Some(other) = other {
+            assert_eq!(
+                (other.from, other.to),
+                range,
+                "a comparison is of the same months"
+            );
+        }
         let mut comparer = other.map(|other| (other, comparison::Comparer::default()));
         let mut agreer = actual.map(|actual| agreement::Agreer::new(actual, &self.summary, range));
         if comparer.is_some() || agreer.is_some() {
@@ -387,6 +400,7 @@ impl<'a> Replay<'a> {
                 if let Some(agreer) = &mut agreer {
                     agreer.month(&month);
                 }
+                progress(index + 1);
             }
         }
         let comparison = comparer.map(|(other, comparer)| {
@@ -514,8 +528,8 @@ impl<'a> Replay<'a> {
     }
 
     /// Every month's outline ([`Replay::month_outline`]: no evidence, no missing values),
-    /// oldest first, telling `progress` after each: for outputs that show neither (the human
-    /// report, a comparison, an agreement), in a fraction of the memory.
+    /// oldest first, telling `progress` after each: for uses that need neither (comparing
+    /// whole backtests), in a fraction of the memory.
     pub fn into_outline_backtest(self, progress: &dyn Fn(usize)) -> Backtest {
         self.into_backtest_of(Replay::month_outline, progress)
     }

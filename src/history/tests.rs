@@ -119,7 +119,8 @@ fn json(value: &impl serde::Serialize) -> String {
 
 /// What `--compare` and `--actual` find from a replay's months one at a time is what
 /// [`compare`](super::compare) and [`agreement`](super::agreement) find in whole backtests;
-/// and the HTML page made month by month from a replay, keeping only the actions of the
+/// the JSON document written around the months with them is the whole report's; and the
+/// HTML page made month by month from a replay, keeping only the actions of the
 /// subjects drawn, is the page of the whole backtest, byte for byte: with the subjects chosen
 /// by their new actions or asked for (one unknown), with a comparison and an agreement, and
 /// for a policy with cases and deadlines, whose chart of missed deadlines reads every
@@ -129,8 +130,13 @@ fn json(value: &impl serde::Serialize) -> String {
 fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtest() {
     let ooh = ("policies/ooh_callbacks.policy", "examples/data/ooh");
     let asked = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    // The call-back policy with 85% for 80%: a second policy to compare with.
-    let higher = "policies/ooh_callbacks.policy";
+    // Second policies to compare with: the call-back policy with 85% for 80%, under the same
+    // name (two versions of one policy) or its own.
+    let same_name: fn() -> Policy = || {
+        let text = std::fs::read_to_string("policies/ooh_callbacks.policy").unwrap();
+        Policy::parse("85.policy", text.replace("80%", "85%").as_str()).unwrap()
+    };
+    let own_name: fn() -> Policy = || policy("tests/fixtures/backtest/ooh_85.policy");
     let cases = [
         (ooh, "2025-11", "2026-10", asked(&[]), None, None),
         (
@@ -147,9 +153,10 @@ fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtes
             "2026-06",
             "2026-10",
             asked(&[]),
-            Some(higher),
+            Some(same_name),
             Some("tests/fixtures/backtest/actual.csv"),
         ),
+        (ooh, "2026-01", "2026-10", asked(&[]), Some(own_name), None),
         (
             ooh,
             "2026-06",
@@ -192,10 +199,7 @@ fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtes
         let program = policy.program();
         let (from, to) = (month(from), month(to));
         let replay = Replay::new(&policy, &data, from, to);
-        let other_policy = other.map(|path: &str| {
-            let text = std::fs::read_to_string(path).unwrap().replace("80%", "85%");
-            Policy::parse("85.policy", text.as_str()).unwrap()
-        });
+        let other_policy = other.map(|make| make());
         let other_data = other_policy.as_ref().map(|p| self::data(p, dir));
         let other_replay = other_policy
             .as_ref()
@@ -205,7 +209,22 @@ fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtes
             let input = crate::data::DataInput::file(std::path::Path::new(path));
             super::load_actual(&input, program).unwrap()
         });
-        let findings = replay.findings(other_replay.as_ref(), actual.as_deref());
+        let months_told = std::cell::Cell::new(0);
+        let findings = replay.findings(other_replay.as_ref(), actual.as_deref(), &|m| {
+            months_told.set(m)
+        });
+        if other_replay.is_some() || actual.is_some() {
+            assert_eq!(months_told.get(), replay.month_count());
+        }
+        let mut streamed = Vec::new();
+        let shell = BacktestReport {
+            backtest: replay.shell(),
+            compare: findings.0.clone(),
+            agreement: findings.1.clone(),
+        };
+        replay
+            .write_json_around(&mut streamed, &shell, &|_| {})
+            .unwrap();
         let whole = replay.into_backtest(&|_| {});
         let replay = Replay::new(&policy, &data, from, to);
         let compare =
@@ -224,6 +243,12 @@ fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtes
             compare,
             agreement,
         };
+        let whole_json = serde_json::to_string_pretty(&report).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            whole_json,
+            "{file}: JSON"
+        );
         let whole = crate::report::html::backtest(&report, program, &data, &subjects);
         assert_eq!(page, whole, "{file} {from} {to} {subjects:?}");
     }

@@ -500,6 +500,12 @@ fn comparing_two_versions_of_one_policy_with_the_same_name() {
     assert!(text.contains(&format!(
         "\nCompared with the second policy (`--compare`), also named \"{name}\"\n"
     )));
+    #[cfg(feature = "html")]
+    {
+        let page = escalate::backtest_html(&report, first.program(), &data, &[]);
+        assert!(page.contains("<h2>Compared with the second policy, of the same name</h2>"));
+        assert!(page.contains("<th>Only the first policy</th><th>Only the second policy</th>"));
+    }
     let same = escalate::compare_backtests(&a, &a);
     assert_eq!(
         same.summary,

@@ -254,11 +254,14 @@ fn write_missed_deadlines(out: &mut String, b: &Backtest, missed: &[Vec<usize>])
 }
 
 pub(super) fn write_comparison(out: &mut String, c: &Comparison) {
+    let heading = match c.first == c.second {
+        true => "the second policy, of the same name".to_string(),
+        false => format!("“{}”", escape(&c.second)),
+    };
     let _ = writeln!(
         out,
-        "<h2>Compared with “{}”</h2>\n<p>{}</p>\n<p class=\"note\">First: “{}” (this policy). \
-         Second: “{}” (<code>--compare</code>).</p>",
-        escape(&c.second),
+        "<h2>Compared with {heading}</h2>\n<p>{}</p>\n<p class=\"note\">First: “{}” (this \
+         policy). Second: “{}” (<code>--compare</code>).</p>",
         code_spans(&c.summary),
         escape(&c.first),
         escape(&c.second)
@@ -311,12 +314,20 @@ fn write_month_differences(out: &mut String, c: &Comparison) {
     if months.is_empty() {
         return;
     }
+    let (first, second) = match c.first == c.second {
+        true => (
+            "the first policy".to_string(),
+            "the second policy".to_string(),
+        ),
+        false => (
+            format!("“{}”", escape(&c.first)),
+            format!("“{}”", escape(&c.second)),
+        ),
+    };
     let _ = write!(
         out,
         "<details><summary>Month by month: the actions only one policy requires</summary>\n\
-         <table>\n<thead><tr><th>Month</th><th>Only “{}”</th><th>Only “{}”</th></tr></thead>\n<tbody>\n",
-        escape(&c.first),
-        escape(&c.second)
+         <table>\n<thead><tr><th>Month</th><th>Only {first}</th><th>Only {second}</th></tr></thead>\n<tbody>\n"
     );
     for m in months {
         let list = |pairs: &[crate::history::SubjectRule]| {
