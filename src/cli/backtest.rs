@@ -281,7 +281,8 @@ impl Report<'_> {
     }
 }
 
-/// A progress bar on standard error when it is a terminal, counting the months written.
+/// A progress bar on standard error when it is a terminal and the report does not go to the
+/// terminal too, counting the months.
 fn progress_bar(policy: &Policy, args: &BacktestArgs) -> indicatif::ProgressBar {
     let months = history::month_range(args.from, args.to).count() as u64;
     // A report written to the terminal would be drawn over by the bar.
