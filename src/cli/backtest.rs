@@ -270,7 +270,6 @@ impl Report<'_> {
             BacktestFormat::Html => {
                 let page = crate::report::html::replayed_backtest(
                     replay,
-                    replay.policy().program(),
                     self.timeline_subjects,
                     (compare, agreement),
                     progress,

@@ -42,6 +42,28 @@ pub struct Backtest {
     pub summary: Summary,
 }
 
+impl Backtest {
+    /// The subject of each new action of the range, month by month.
+    #[cfg(feature = "html")]
+    pub(crate) fn new_action_subjects(&self) -> impl Iterator<Item = &str> {
+        self.months.iter().flat_map(|month| {
+            let new = month.actions.iter().filter(|a| a.status == Status::New);
+            new.map(|a| a.action.subject.as_str())
+        })
+    }
+
+    /// The subjects a report for people lists, month by month and with repeats, as ids and
+    /// names: those of each month's new actions, then of its resolved actions.
+    pub(crate) fn listed_subjects(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.months.iter().flat_map(|month| {
+            let new = month.actions.iter().filter(|a| a.status == Status::New);
+            let new = new.map(|a| (a.action.subject.as_str(), a.action.subject_name.as_deref()));
+            let resolved = month.resolved.iter();
+            new.chain(resolved.map(|r| (r.subject.as_str(), r.subject_name.as_deref())))
+        })
+    }
+}
+
 /// One month of a backtest.
 ///
 /// See the example of [`backtest`].
@@ -258,6 +280,14 @@ struct KeptMonth {
     undecided: Vec<(SubjectIndex, RuleCase)>,
 }
 
+impl KeptMonth {
+    /// The subject of each of its new actions.
+    fn new_action_subjects(&self) -> impl Iterator<Item = SubjectIndex> + '_ {
+        let new = self.actions.iter().filter(|a| a.status == Status::New);
+        new.map(|a| a.subject)
+    }
+}
+
 struct KeptAction {
     subject: SubjectIndex,
     key: RuleCase,
@@ -427,22 +457,22 @@ impl<'a> Replay<'a> {
         self.data
     }
 
-    /// The subject of each new action of the range, month by month, as ids.
+    /// The subject of each new action of the range, month by month, as ids (as
+    /// [`Backtest::new_action_subjects`] gives them).
     pub fn new_action_subjects(&self) -> impl Iterator<Item = &str> + '_ {
         self.months
             .iter()
-            .flat_map(|month| month.actions.iter().filter(|a| a.status == Status::New))
-            .map(|a| self.data.subject_id(a.subject))
+            .flat_map(KeptMonth::new_action_subjects)
+            .map(|subject| self.data.subject_id(subject))
     }
 
-    /// The subjects of each month's new actions and resolved actions, month by month and
-    /// with repeats, as ids and names: those a report for people lists month by month, whose
-    /// column of subjects must fit them all before the first month is written.
+    /// The subjects a report for people lists, as ids and names (as
+    /// [`Backtest::listed_subjects`] gives them): its column of subjects must fit them all
+    /// before the first month is written.
     pub fn listed_subjects(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
         let listed = self.months.iter().flat_map(|month| {
-            let new = month.actions.iter().filter(|a| a.status == Status::New);
             let resolved = month.resolved.iter().map(|r| r.subject);
-            new.map(|a| a.subject).chain(resolved)
+            month.new_action_subjects().chain(resolved)
         });
         listed.map(|subject| {
             (

@@ -233,10 +233,9 @@ fn findings_and_the_html_page_made_month_by_month_are_those_of_the_whole_backtes
         assert_eq!(json(&findings.0), json(&compare), "{file}: comparison");
         assert_eq!(json(&findings.1), json(&agreement), "{file}: agreement");
         let months_told = std::cell::Cell::new(0);
-        let page =
-            crate::report::html::replayed_backtest(&replay, program, &subjects, findings, &|m| {
-                months_told.set(m)
-            });
+        let page = crate::report::html::replayed_backtest(&replay, &subjects, findings, &|m| {
+            months_told.set(m)
+        });
         assert_eq!(months_told.get(), replay.month_count());
         let report = BacktestReport {
             backtest: whole,

@@ -64,17 +64,7 @@ pub struct BacktestReport {
 /// See the example of [`BacktestReport`].
 pub fn human(report: &BacktestReport) -> String {
     let b = &report.backtest;
-    let width = super::subject_width(b.months.iter().flat_map(|m| {
-        let actions = m.actions.iter().filter(|a| a.status == Status::New);
-        let actions = actions.map(|a| (a.action.subject.as_str(), &a.action.subject_name));
-        let resolved = m
-            .resolved
-            .iter()
-            .map(|r| (r.subject.as_str(), &r.subject_name));
-        actions
-            .chain(resolved)
-            .map(|(id, name)| (id, name.as_deref()))
-    }));
+    let width = super::subject_width(b.listed_subjects());
     let range = (b.from, b.to);
     let mut writer = HumanWriter::new(Vec::new(), &b.policy, range, &b.summary, width)
         .expect("writing to memory cannot fail");
@@ -116,7 +106,7 @@ impl<W: std::io::Write> HumanWriter<W> {
     /// Writes the title and the summary table of the backtest of `policy` from `from` to
     /// `to` to `out`. `width` is the width of the column of subjects:
     /// [`subject_width`](super::subject_width) of the subjects of every month's new actions
-    /// and resolved actions, as [`human()`] works it out.
+    /// and resolved actions (`listed_subjects` of the backtest or of its replay).
     pub fn new(
         mut out: W,
         policy: &str,

@@ -183,15 +183,6 @@ pub(super) fn chosen_subjects<'s>(
         .collect()
 }
 
-/// The subject of each new action of the backtest, month by month.
-pub(super) fn new_action_subjects(b: &Backtest) -> impl Iterator<Item = &str> {
-    b.months
-        .iter()
-        .flat_map(|m| &m.actions)
-        .filter(|a| a.status == Status::New)
-        .map(|a| a.action.subject.as_str())
-}
-
 /// An action starting or ending for one subject.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Event {

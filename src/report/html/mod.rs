@@ -46,7 +46,7 @@ pub fn backtest(
 ) -> String {
     let b = &report.backtest;
     let drawn = Drawn {
-        subjects: analysis::chosen_subjects(analysis::new_action_subjects(b), subjects),
+        subjects: analysis::chosen_subjects(b.new_action_subjects(), subjects),
         missed: analysis::missed_deadlines(b),
     };
     page(report, program, data, subjects, &drawn)
@@ -59,11 +59,11 @@ pub fn backtest(
 /// month.
 pub(crate) fn replayed_backtest(
     replay: &Replay<'_>,
-    program: &Program,
     subjects: &[String],
     (compare, agreement): (Option<Comparison>, Option<Agreement>),
     progress: &dyn Fn(usize),
 ) -> String {
+    let program = replay.policy().program();
     let chosen = analysis::chosen_subjects(replay.new_action_subjects(), subjects);
     let drawn_subjects: HashSet<&str> = chosen.iter().map(String::as_str).collect();
     // Only a policy with cases draws the missed deadlines, read from the actions' evidence.
@@ -91,11 +91,8 @@ pub(crate) fn replayed_backtest(
         .collect();
     let report = BacktestReport {
         backtest: Backtest {
-            policy: program.name.clone(),
-            from: replay.from(),
-            to: replay.to(),
             months,
-            summary: replay.summary().clone(),
+            ..replay.shell()
         },
         compare,
         agreement,
