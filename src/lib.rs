@@ -180,7 +180,7 @@ pub mod __private {
     pub use crate::history::Replay;
     #[cfg(feature = "lsp")]
     pub use crate::lsp::document::Document;
-    pub use crate::parse::parse;
+    pub use crate::parse::{parse, reads_as_the_grammar};
     #[cfg(feature = "cli")]
     pub use crate::report::write_json as write_evaluation_json;
 }

@@ -194,7 +194,7 @@ fn too_long_error(what: String, text: &str, span: Span) -> ParseError {
     }
 }
 
-fn depth(e: &Expr) -> usize {
+pub(super) fn depth(e: &Expr) -> usize {
     let inner = match &e.kind {
         ExprKind::Neg(x) | ExprKind::Not(x) => depth(x),
         ExprKind::Binary { lhs, rhs, .. } => depth(lhs).max(depth(rhs)),

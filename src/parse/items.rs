@@ -35,12 +35,13 @@ pub(super) fn item_starts(source: &str) -> (Vec<usize>, bool) {
             guessed |= depth > 0;
             depth = 0;
         }
-        let (net, has_text) = braces_and_text(trimmed);
+        let (net, code_end) = braces_and_code(trimmed);
+        let code = &trimmed[..code_end];
+        let has_text = !code.trim_end().is_empty();
         seen_text |= has_text;
         depth = depth.saturating_add_signed(net);
         line_start += line.len();
-        let code = super::comment_start(trimmed).map_or(trimmed, |at| &trimmed[..at]);
-        if !code.trim().is_empty() {
+        if has_text {
             previous_code = code;
         }
     }
@@ -86,26 +87,25 @@ fn first_word(line: &str) -> &str {
 }
 
 /// The change in block depth over one line (braces outside quoted text and comments), and
-/// whether the line holds anything but a comment.
-fn braces_and_text(line: &str) -> (isize, bool) {
+/// where its code ends: at its `#` comment, or at its end. Read byte by byte: the marks that
+/// matter are ASCII, and no byte of a longer character is one of them.
+fn braces_and_code(line: &str) -> (isize, usize) {
     let mut net = 0isize;
     let mut in_text = false;
     let mut escaped = false;
-    let mut has_text = false;
-    for c in line.chars() {
-        match c {
+    for (i, &b) in line.as_bytes().iter().enumerate() {
+        match b {
             _ if escaped => escaped = false,
-            '\\' if in_text => escaped = true,
-            '"' => in_text = !in_text,
+            b'\\' if in_text => escaped = true,
+            b'"' => in_text = !in_text,
             _ if in_text => {}
-            '#' => break,
-            '{' => net += 1,
-            '}' => net -= 1,
+            b'#' => return (net, i),
+            b'{' => net += 1,
+            b'}' => net -= 1,
             _ => {}
         }
-        has_text |= !c.is_whitespace();
     }
-    (net, has_text)
+    (net, line.len())
 }
 
 #[cfg(test)]

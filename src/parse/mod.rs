@@ -1,6 +1,12 @@
 //! Policy text to syntax tree: the pest grammar in `grammar/escalate.pest`, then one `build_*`
 //! function per grammar rule turning pest pairs into [`crate::ast`] nodes with byte spans.
+//! Rules, grades and the one-line declarations in the common forms are first read by a
+//! hand-written reader (`direct.rs`) that builds the same nodes without the grammar; whatever
+//! it does not take, the grammar reads.
 
+mod direct;
+#[cfg(test)]
+mod direct_tests;
 mod errors;
 mod events;
 mod expected;
@@ -95,6 +101,40 @@ pub struct ItemCache {
 /// `policy` line's); `cache` then holds the items of `source`.
 pub fn parse_recovering_cached(source: &str, cache: &mut ItemCache) -> Recovered {
     parse_items(source, Some(cache), PIECES_WORTH_THREADS)
+}
+
+/// Whether the hand-written reader takes `piece`, the text of items after the `policy` line
+/// starting at byte `offset` of a file; panics when it reads them otherwise than the grammar
+/// and the builder, or when the grammar finds a problem in what it took. For tests and fuzzing.
+#[doc(hidden)]
+pub fn reads_as_the_grammar(piece: &str, offset: usize) -> bool {
+    if scan::check_lexical_limits(piece).is_err() {
+        return false;
+    }
+    let Some(direct) = direct::items(piece, offset) else {
+        return false;
+    };
+    let mut builder = Builder {
+        offset,
+        ..Builder::default()
+    };
+    let grammar = PolicyGrammar::parse(Rule::items, piece).ok().map(|pairs| {
+        pairs
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .map(|pair| builder.build_item(pair))
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        builder.errors.is_empty(),
+        "the grammar finds problems the reader missed in:\n{piece}\n{:?}",
+        builder.errors
+    );
+    assert_eq!(
+        Some(&direct),
+        grammar.as_ref(),
+        "the reader and the grammar differ on:\n{piece}"
+    );
+    true
 }
 
 /// Parses the items of `source`, on all cores when at least `pieces_worth_threads` pieces are
@@ -320,15 +360,26 @@ fn parse_piece(
         offset: range.start,
         ..Builder::default()
     };
-    let parsed = scan::check_lexical_limits(piece)
-        .map_err(|error| error.shifted(range.start))
-        .and_then(|()| match parse_fast(rule, piece) {
-            Some(pairs) => Ok(pairs),
-            None => PolicyGrammar::parse(rule, piece).map_err(|error| {
-                let lines = lines.get_or_init(|| LineIndex::new(source));
-                errors::from_pest(source, lines, range.start, error)
-            }),
-        });
+    let limits = scan::check_lexical_limits(piece);
+    if limits.is_ok() && rule == Rule::items {
+        if let Some(items) = direct::items(piece, range.start) {
+            return Piece {
+                name: None,
+                items,
+                builder,
+            };
+        }
+    }
+    let parsed =
+        limits
+            .map_err(|error| error.shifted(range.start))
+            .and_then(|()| match parse_fast(rule, piece) {
+                Some(pairs) => Ok(pairs),
+                None => PolicyGrammar::parse(rule, piece).map_err(|error| {
+                    let lines = lines.get_or_init(|| LineIndex::new(source));
+                    errors::from_pest(source, lines, range.start, error)
+                }),
+            });
     let mut pairs = match parsed {
         Ok(pairs) => pairs,
         Err(error) => {
