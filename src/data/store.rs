@@ -444,9 +444,6 @@ struct Column {
     count: usize,
     /// One past the last subject with a value.
     end: usize,
-    /// One past the last subject with a value staged in the builder, not yet written (see
-    /// [`Staged`]).
-    staged_end: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -472,15 +469,15 @@ impl Column {
     /// made sparse.
     const SLACK: usize = 4096;
 
-    /// Whether a subject comes after every subject with a value, staged or written. Subjects
+    /// Whether a subject comes after every subject with a value. Subjects
     /// usually come one after another: a new one does, and finding that it has no value
     /// reads none of the values.
     #[inline]
     fn past_the_end(&self, subject: usize) -> bool {
-        subject >= self.end && subject >= self.staged_end
+        subject >= self.end
     }
 
-    /// A subject's value, of those written.
+    /// A subject's value.
     #[inline]
     fn get(&self, subject: usize) -> Packed {
         if subject >= self.end {
@@ -589,14 +586,14 @@ impl MetricColumns {
         self.packed(subject, month).get()
     }
 
-    /// Whether the subject has a value in the month, of those written.
+    /// Whether the subject has a value in the month.
     #[inline]
     pub fn is_set(&self, subject: SubjectIndex, month: Month) -> bool {
         self.packed(subject, month) != Packed::MISSING
     }
 
-    /// Whether the subject comes after every subject with a value in the month, staged or
-    /// written (see [`Column::past_the_end`]).
+    /// Whether the subject comes after every subject with a value in the month (see
+    /// [`Column::past_the_end`]).
     #[inline]
     fn past_the_end(&self, subject: SubjectIndex, month: Month) -> bool {
         self.column(month)
@@ -664,27 +661,11 @@ impl MetricColumns {
         }
     }
 
-    /// The slot of a month's column, made if it is the month's first value; with the subject
-    /// noted as staged there (see [`Staged`]).
-    #[inline]
-    fn stage(&mut self, subject: SubjectIndex, month: Month) -> u32 {
-        let slot = self.slot(month);
-        let column = &mut self.columns[slot as usize];
-        column.staged_end = column.staged_end.max(subject as usize + 1);
-        slot
-    }
-
-    /// The column at `slot`.
-    #[inline]
-    fn column_at(&mut self, slot: u32) -> &mut Column {
-        &mut self.columns[slot as usize]
-    }
-
     /// Sets a subject's value in a month (not [`Packed::MISSING`]).
-    #[cfg(test)]
+    #[inline]
     fn set(&mut self, subject: SubjectIndex, month: Month, value: Packed) {
         let slot = self.slot(month);
-        self.column_at(slot).set(subject as usize, value);
+        self.columns[slot as usize].set(subject as usize, value);
     }
 
     /// Frees spare room: in the columns, and the table's months before the first column
@@ -707,11 +688,6 @@ impl MetricColumns {
         self.slots.shrink_to_fit();
     }
 
-    /// How many months have a column.
-    fn column_count(&self) -> usize {
-        self.columns.len()
-    }
-
     /// The bytes this store holds in memory, roughly.
     #[cfg(test)]
     fn heap_bytes(&self) -> usize {
@@ -719,30 +695,6 @@ impl MetricColumns {
         columns
             + self.columns.capacity() * std::mem::size_of::<Column>()
             + self.slots.capacity() * std::mem::size_of::<u32>()
-    }
-}
-
-/// A value set by the loaders, not yet written into its column. The loaders set a subject's
-/// values one month after another, and each month has a column of its own: writing each
-/// value as it comes touches a place in every column for every subject, while writing them a
-/// column at a time, some thousands at once, touches far less memory.
-#[derive(Clone, Copy, Debug)]
-struct Staged {
-    subject: SubjectIndex,
-    metric: u32,
-    /// The slot of the month's column (see [`MetricColumns::stage`]).
-    slot: u32,
-    value: Packed,
-}
-
-impl Default for Staged {
-    fn default() -> Self {
-        Staged {
-            subject: 0,
-            metric: 0,
-            slot: 0,
-            value: Packed::MISSING,
-        }
     }
 }
 
@@ -796,11 +748,6 @@ pub struct DatasetBuilder {
     /// The subject [`DatasetBuilder::add_subject`] gave last (`u32::MAX` before the first).
     last_subject: SubjectIndex,
     metrics: Vec<MetricColumns>,
-    /// Values set by the loaders, not yet written into `metrics`.
-    staged: Vec<Staged>,
-    /// Room to sort `staged` in, and a count per column.
-    sorted: Vec<Staged>,
-    counts: Vec<u32>,
     first_month: Option<Month>,
     last_month: Option<Month>,
     field_width: usize,
@@ -908,17 +855,11 @@ impl EventList {
 }
 
 impl DatasetBuilder {
-    /// At most this many values are staged (192 KB) before they are written.
-    const MAX_STAGED: usize = 8192;
-
     pub(crate) fn new(schema: &Schema) -> DatasetBuilder {
         DatasetBuilder {
             subjects: Interner::default(),
             last_subject: SubjectIndex::MAX,
             metrics: vec![MetricColumns::default(); schema.metrics.len()],
-            staged: Vec::new(),
-            sorted: Vec::new(),
-            counts: Vec::new(),
             first_month: None,
             last_month: None,
             field_width: schema.subject_fields.len(),
@@ -1008,70 +949,10 @@ impl DatasetBuilder {
 
     /// Whether a value is already set for a metric (by its position in the schema).
     #[inline]
-    pub(crate) fn metric_is_set(
-        &mut self,
-        subject: SubjectIndex,
-        metric: usize,
-        month: Month,
-    ) -> bool {
-        let Some(columns) = self.metrics.get(metric) else {
-            return false;
-        };
-        if columns.past_the_end(subject, month) {
-            return false;
-        }
-        self.write_staged();
-        self.metrics[metric].is_set(subject, month)
-    }
-
-    /// Writes the staged values into their columns, a column at a time (sorted by column with
-    /// a counting sort, or an ordinary sort when there are more columns than values).
-    fn write_staged(&mut self) {
-        if self.staged.is_empty() {
-            return;
-        }
-        let mut starts = Vec::with_capacity(self.metrics.len());
-        let mut columns = 0usize;
-        for metric in &self.metrics {
-            starts.push(columns);
-            columns += metric.column_count();
-        }
-        let key = |v: &Staged| starts[v.metric as usize] + v.slot as usize;
-        if columns <= self.staged.len() {
-            self.counts.clear();
-            self.counts.resize(columns + 1, 0);
-            for value in &self.staged {
-                self.counts[key(value) + 1] += 1;
-            }
-            for i in 1..self.counts.len() {
-                self.counts[i] += self.counts[i - 1];
-            }
-            self.sorted.clear();
-            self.sorted.resize(self.staged.len(), Staged::default());
-            for value in &self.staged {
-                let at = &mut self.counts[key(value)];
-                self.sorted[*at as usize] = *value;
-                *at += 1;
-            }
-            std::mem::swap(&mut self.sorted, &mut self.staged);
-        } else {
-            self.staged.sort_unstable_by_key(|v| (key(v), v.subject));
-        }
-        // A column's values are now together: each column is found once for its run.
-        let mut run = 0;
-        while run < self.staged.len() {
-            let Staged { metric, slot, .. } = self.staged[run];
-            let column = self.metrics[metric as usize].column_at(slot);
-            let end = self.staged[run..]
-                .iter()
-                .position(|v| (v.metric, v.slot) != (metric, slot))
-                .map_or(self.staged.len(), |n| run + n);
-            for value in &self.staged[run..end] {
-                column.set(value.subject as usize, value.value);
-            }
-            run = end;
-        }
-        self.staged.clear();
+    pub(crate) fn metric_is_set(&self, subject: SubjectIndex, metric: usize, month: Month) -> bool {
+        self.metrics
+            .get(metric)
+            .is_some_and(|columns| columns.is_set(subject, month))
     }
 
     /// Sets a subject's value of a metric (by its position in the schema) for a month.
@@ -1145,16 +1026,7 @@ impl DatasetBuilder {
         month: Month,
         value: Packed,
     ) {
-        let slot = self.metrics[metric].stage(subject, month);
-        self.staged.push(Staged {
-            subject,
-            metric: metric as u32,
-            slot,
-            value,
-        });
-        if self.staged.len() >= DatasetBuilder::MAX_STAGED {
-            self.write_staged();
-        }
+        self.metrics[metric].set(subject, month, value);
         match self.first_month {
             Some(first) if first <= month => {}
             _ => self.first_month = Some(month),
@@ -1251,10 +1123,6 @@ impl DatasetBuilder {
 
     /// Finishes the dataset: sorts concerns by subject, date and id, and trims spare memory.
     pub fn finish(mut self) -> Dataset {
-        self.write_staged();
-        self.staged = Vec::new();
-        self.sorted = Vec::new();
-        self.counts = Vec::new();
         let count = self.subjects.len();
         for metric in &mut self.metrics {
             metric.shrink();
