@@ -124,6 +124,39 @@ impl Packed {
     }
 }
 
+/// A [`Packed`] figure in 4 bytes, when it fits (a mantissa within ±2^25 and its scale, as
+/// nearly every figure of a performance file is); or missing. The bits are those of the
+/// packed figure, so narrowing and widening cost a comparison and a copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Narrow(i32);
+
+impl Narrow {
+    /// No figure.
+    pub(crate) const MISSING: Narrow = Narrow(i32::MIN);
+
+    /// The figure in 4 bytes (missing for missing); `None` when it does not fit.
+    #[inline]
+    pub(crate) fn new(figure: Packed) -> Option<Narrow> {
+        if figure == Packed::MISSING {
+            return Some(Narrow::MISSING);
+        }
+        i32::try_from(figure.0)
+            .ok()
+            .filter(|&bits| bits != i32::MIN)
+            .map(Narrow)
+    }
+
+    /// The figure in 8 bytes.
+    #[inline]
+    pub(crate) fn widen(self) -> Packed {
+        if self == Narrow::MISSING {
+            Packed::MISSING
+        } else {
+            Packed(i64::from(self.0))
+        }
+    }
+}
+
 /// An exact number while evaluating: `n / d` with `d > 0`. Numbers read or written are whole
 /// decimals (`d = 1`); `average` and `/` make fractions, compared by cross-multiplying.
 #[derive(Clone, Copy, Debug)]
@@ -451,6 +484,43 @@ impl<'de> Deserialize<'de> for Figure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn narrow_figures_are_the_packed_ones_that_fit_in_four_bytes() {
+        let packed = |m: i64, s: u32| Packed::from_parts(m, s).unwrap();
+        for figure in [
+            packed(0, 0),
+            packed(785, 1),
+            packed(-3, 2),
+            packed((1 << 26) - 1, 0),
+            packed(-(1 << 26) + 1, 0),
+            packed(-(1 << 26), 3),
+            Packed::MISSING,
+        ] {
+            assert_eq!(Narrow::new(figure).map(Narrow::widen), Some(figure));
+        }
+        assert_eq!(Narrow::new(Packed::MISSING), Some(Narrow::MISSING));
+        // Too wide: a mantissa past 26 bits, and the one whose bits are `Narrow::MISSING`'s.
+        assert_eq!(Narrow::new(packed(1 << 26, 0)), None);
+        assert_eq!(Narrow::new(packed(-(1 << 26) - 1, 0)), None);
+        assert_eq!(Narrow::new(packed(-(1 << 26), 0)), None);
+        assert_eq!(Narrow::new(packed(123_456_789_012, 4)), None);
+    }
+
+    proptest::proptest! {
+        /// A figure narrowed and widened again is the same figure, and only figures whose
+        /// mantissa needs more than 26 bits (with the sign) are refused.
+        #[test]
+        fn narrowing_keeps_every_figure_that_fits(
+            mantissa in -(1i64 << 30)..(1i64 << 30),
+            scale in 0u32..=28,
+        ) {
+            let Some(figure) = Packed::from_parts(mantissa, scale) else { return Ok(()) };
+            let (m, _) = figure.parts().unwrap();
+            let fits = (-(1i64 << 26)..(1i64 << 26)).contains(&m) && figure.0 != i64::from(i32::MIN);
+            proptest::prop_assert_eq!(Narrow::new(figure).map(Narrow::widen), fits.then_some(figure));
+        }
+    }
 
     fn dec(text: &str) -> Decimal {
         parse_decimal(text).unwrap()

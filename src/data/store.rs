@@ -10,7 +10,7 @@ use super::error::DataWarning;
 use super::summary::LoadSummary;
 use super::{Case, CaseIndex, Concern, Dataset, Event, SubjectIndex};
 use crate::month::Month;
-use crate::number::Packed;
+use crate::number::{Narrow, Packed};
 use crate::schema::{Schema, Value};
 use rust_decimal::Decimal;
 
@@ -448,22 +448,25 @@ struct Column {
 
 #[derive(Clone, Debug)]
 enum ColumnValues {
+    /// Figures that all fit in 4 bytes ([`Narrow::MISSING`] for a subject without one): half
+    /// the memory to write and read. A figure that does not fit widens the column.
+    Narrow(Vec<Narrow>),
     /// [`Packed::MISSING`] for a subject without a value.
-    Dense(Vec<Packed>),
+    Wide(Vec<Packed>),
     Sparse(HashMap<u32, Packed, BuildHasherDefault<IdHasher>>),
 }
 
 impl Default for ColumnValues {
     fn default() -> Self {
-        ColumnValues::Dense(Vec::new())
+        ColumnValues::Narrow(Vec::new())
     }
 }
 
 impl Column {
-    /// A dense column is lengthened this many places at a time (4 KB): the new places are
-    /// written together, and the values of the subjects that follow land in memory just
-    /// written, rather than each in memory not touched before.
-    const BLOCK: usize = 512;
+    /// A dense column is lengthened this many places at a time: the new places are written
+    /// together, and the values of the subjects that follow land in memory just written,
+    /// rather than each in memory not touched before.
+    const BLOCK: usize = 1024;
 
     /// A column whose places would be more than twice its values, and this many more, is
     /// made sparse.
@@ -484,7 +487,8 @@ impl Column {
             return Packed::MISSING;
         }
         match &self.values {
-            ColumnValues::Dense(values) => values.get(subject).copied(),
+            ColumnValues::Narrow(values) => values.get(subject).map(|v| v.widen()),
+            ColumnValues::Wide(values) => values.get(subject).copied(),
             ColumnValues::Sparse(values) => values.get(&(subject as u32)).copied(),
         }
         .unwrap_or(Packed::MISSING)
@@ -493,34 +497,47 @@ impl Column {
     /// Sets a subject's value (not [`Packed::MISSING`]).
     #[inline]
     fn set(&mut self, subject: usize, value: Packed) {
-        if let ColumnValues::Dense(values) = &mut self.values {
-            if let Some(place) = values.get_mut(subject) {
-                let old = std::mem::replace(place, value);
-                self.count += usize::from(old == Packed::MISSING);
-                self.end = self.end.max(subject + 1);
-                return;
-            }
-        }
-        self.set_further(subject, value);
+        let new = match &mut self.values {
+            ColumnValues::Narrow(values) => match (values.get_mut(subject), Narrow::new(value)) {
+                (Some(place), Some(narrow)) => std::mem::replace(place, narrow) == Narrow::MISSING,
+                _ => return self.set_further(subject, value),
+            },
+            ColumnValues::Wide(values) => match values.get_mut(subject) {
+                Some(place) => std::mem::replace(place, value) == Packed::MISSING,
+                None => return self.set_further(subject, value),
+            },
+            ColumnValues::Sparse(_) => return self.set_further(subject, value),
+        };
+        self.count += usize::from(new);
+        self.end = self.end.max(subject + 1);
     }
 
-    /// [`Column::set`] past the end of a dense column, or in a sparse one.
+    /// [`Column::set`] past the end of a dense column, of a figure too wide for a narrow
+    /// one, or in a sparse one.
     fn set_further(&mut self, subject: usize, value: Packed) {
         let new = self.get(subject) == Packed::MISSING;
         self.count += usize::from(new);
         self.end = self.end.max(subject + 1);
-        match &mut self.values {
-            ColumnValues::Dense(values) if subject < values.len() => values[subject] = value,
-            ColumnValues::Dense(values) => {
-                let length = (subject + 1).next_multiple_of(Column::BLOCK);
-                if length > 2 * self.count + Column::SLACK {
-                    self.make_sparse();
-                    return self.set_sparse(subject, value);
-                }
-                values.resize(length, Packed::MISSING);
-                values[subject] = value;
+        let narrow = Narrow::new(value);
+        if narrow.is_none() {
+            self.widen();
+        }
+        let length = (subject + 1).next_multiple_of(Column::BLOCK);
+        let too_sparse = length > 2 * self.count + Column::SLACK;
+        match (&mut self.values, narrow) {
+            (ColumnValues::Narrow(values), Some(narrow))
+                if subject < values.len() || !too_sparse =>
+            {
+                place(values, subject, narrow, Narrow::MISSING);
             }
-            ColumnValues::Sparse(_) => self.set_sparse(subject, value),
+            (ColumnValues::Wide(values), _) if subject < values.len() || !too_sparse => {
+                place(values, subject, value, Packed::MISSING);
+            }
+            (ColumnValues::Sparse(_), _) => self.set_sparse(subject, value),
+            _ => {
+                self.make_sparse();
+                self.set_sparse(subject, value);
+            }
         }
     }
 
@@ -534,34 +551,59 @@ impl Column {
         }
     }
 
+    /// Makes a narrow column wide, for a figure that does not fit in 4 bytes.
+    #[cold]
+    fn widen(&mut self) {
+        if let ColumnValues::Narrow(values) = &self.values {
+            self.values = ColumnValues::Wide(values.iter().map(|v| v.widen()).collect());
+        }
+    }
+
     #[cold]
     fn make_sparse(&mut self) {
-        if let ColumnValues::Dense(values) = &self.values {
-            let sparse = values
-                .iter()
-                .enumerate()
-                .filter(|(_, &v)| v != Packed::MISSING)
-                .map(|(s, &v)| (s as u32, v))
-                .collect();
-            self.values = ColumnValues::Sparse(sparse);
-        }
+        let sparse = match &self.values {
+            ColumnValues::Narrow(values) => figures(values.iter().map(|v| v.widen())),
+            ColumnValues::Wide(values) => figures(values.iter().copied()),
+            ColumnValues::Sparse(_) => return,
+        };
+        self.values = ColumnValues::Sparse(sparse);
     }
 
     #[cold]
     fn make_dense(&mut self) {
         if let ColumnValues::Sparse(values) = &self.values {
-            let mut dense = vec![Packed::MISSING; self.end.next_multiple_of(Column::BLOCK)];
-            for (&s, &v) in values {
-                dense[s as usize] = v;
-            }
-            self.values = ColumnValues::Dense(dense);
+            let length = self.end.next_multiple_of(Column::BLOCK);
+            let narrow: Option<Vec<(u32, Narrow)>> = values
+                .iter()
+                .map(|(&s, &v)| Narrow::new(v).map(|n| (s, n)))
+                .collect();
+            self.values = match narrow {
+                Some(narrow) => {
+                    let mut dense = vec![Narrow::MISSING; length];
+                    for (s, v) in narrow {
+                        dense[s as usize] = v;
+                    }
+                    ColumnValues::Narrow(dense)
+                }
+                None => {
+                    let mut dense = vec![Packed::MISSING; length];
+                    for (&s, &v) in values {
+                        dense[s as usize] = v;
+                    }
+                    ColumnValues::Wide(dense)
+                }
+            };
         }
     }
 
     /// Frees spare room: a dense column's places past its last value, a table's empty slots.
     fn shrink(&mut self) {
         match &mut self.values {
-            ColumnValues::Dense(values) => {
+            ColumnValues::Narrow(values) => {
+                values.truncate(self.end);
+                values.shrink_to_fit();
+            }
+            ColumnValues::Wide(values) => {
                 values.truncate(self.end);
                 values.shrink_to_fit();
             }
@@ -573,11 +615,33 @@ impl Column {
     #[cfg(test)]
     fn heap_bytes(&self) -> usize {
         match &self.values {
-            ColumnValues::Dense(values) => values.capacity() * std::mem::size_of::<Packed>(),
+            ColumnValues::Narrow(values) => values.capacity() * std::mem::size_of::<Narrow>(),
+            ColumnValues::Wide(values) => values.capacity() * std::mem::size_of::<Packed>(),
             // A key, a value and a control byte per place.
             ColumnValues::Sparse(values) => values.capacity() * 17,
         }
     }
+}
+
+/// Puts a value in a dense column's place, lengthening the column by whole blocks of
+/// `missing` to reach it.
+#[inline]
+fn place<T: Copy>(values: &mut Vec<T>, subject: usize, value: T, missing: T) {
+    if subject >= values.len() {
+        values.resize((subject + 1).next_multiple_of(Column::BLOCK), missing);
+    }
+    values[subject] = value;
+}
+
+/// The figures of a dense column, by subject, as a sparse table.
+fn figures(
+    values: impl Iterator<Item = Packed>,
+) -> HashMap<u32, Packed, BuildHasherDefault<IdHasher>> {
+    values
+        .enumerate()
+        .filter(|&(_, v)| v != Packed::MISSING)
+        .map(|(s, v)| (s as u32, v))
+        .collect()
 }
 
 impl MetricColumns {
@@ -1471,13 +1535,95 @@ mod tests {
             Some(Decimal::from(19_999))
         );
         let filled = columns.column(first.offset(2_000)).unwrap();
-        assert!(matches!(filled.values, ColumnValues::Dense(_)));
+        assert!(matches!(filled.values, ColumnValues::Narrow(_)));
         // About 143,000 values: a few megabytes, not a column of a million places a month.
         assert!(
             columns.heap_bytes() < 8 * 1024 * 1024,
             "{}",
             columns.heap_bytes()
         );
+    }
+
+    #[test]
+    fn a_figure_too_wide_for_four_bytes_widens_its_column() {
+        let mut columns = MetricColumns::default();
+        let oct: Month = "2026-10".parse().unwrap();
+        let figure = |text: &str| Packed::new(crate::number::parse_decimal(text).unwrap()).unwrap();
+        for subject in 0..3_000 {
+            columns.set(subject, oct, figure("78.5"));
+        }
+        assert!(matches!(
+            columns.column(oct).unwrap().values,
+            ColumnValues::Narrow(_)
+        ));
+        columns.set(1_500, oct, figure("123456789.125"));
+        columns.set(2_999, oct, figure("-0.5"));
+        columns.shrink();
+        assert!(matches!(
+            columns.column(oct).unwrap().values,
+            ColumnValues::Wide(_)
+        ));
+        assert_eq!(columns.get(0, oct), Some(Decimal::new(785, 1)));
+        assert_eq!(
+            columns.get(1_500, oct),
+            Some(Decimal::new(123_456_789_125, 3))
+        );
+        assert_eq!(columns.get(2_999, oct), Some(Decimal::new(-5, 1)));
+        assert_eq!(columns.get(3_000, oct), None);
+    }
+
+    #[test]
+    fn a_sparse_column_filled_in_with_a_wide_figure_becomes_wide() {
+        let mut column = Column::default();
+        let wide = Packed::from_parts(1 << 40, 2).unwrap();
+        let narrow = |n: i64| Packed::from_parts(n, 0).unwrap();
+        column.set(20_000, wide);
+        assert!(matches!(column.values, ColumnValues::Sparse(_)));
+        for subject in (0..20_000).rev() {
+            column.set(subject, narrow(subject as i64));
+        }
+        assert!(matches!(column.values, ColumnValues::Wide(_)));
+        assert_eq!((column.get(20_000), column.get(7)), (wide, narrow(7)));
+        assert_eq!(
+            (column.count, column.get(20_001)),
+            (20_001, Packed::MISSING)
+        );
+    }
+
+    proptest! {
+        /// Whatever the subjects, their order and the widths of the figures, a column gives
+        /// back the last figure set for each subject, and nothing for the others; as it
+        /// turns narrow, wide, sparse and dense again.
+        #[test]
+        fn columns_keep_every_figure_set(
+            sets in proptest::collection::vec(
+                (
+                    prop_oneof![0usize..2_000, 0usize..200_000],
+                    prop_oneof![-1_000i64..1_000, any::<i64>()],
+                    0u32..4,
+                ),
+                0..400,
+            )
+        ) {
+            let mut column = Column::default();
+            let mut model = HashMap::new();
+            for (subject, mantissa, scale) in sets {
+                let Some(figure) = Packed::from_parts(mantissa, scale) else { continue };
+                if figure == Packed::MISSING {
+                    continue;
+                }
+                column.set(subject, figure);
+                model.insert(subject, figure);
+            }
+            prop_assert_eq!(column.count, model.len());
+            for (&subject, &figure) in &model {
+                prop_assert_eq!(column.get(subject), figure);
+            }
+            column.shrink();
+            for subject in (0..200_000).step_by(97).chain(model.keys().copied()) {
+                prop_assert_eq!(column.get(subject), model.get(&subject).copied().unwrap_or(Packed::MISSING));
+            }
+        }
     }
 
     #[test]
