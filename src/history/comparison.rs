@@ -54,6 +54,10 @@ pub struct SubjectRule {
     /// The case (absent for a rule evaluated once per subject).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
+    /// The subject's display name, when the subjects file has a `name` column (absent
+    /// otherwise): the same for the same subject, as both policies read the same data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
 }
 
 /// A rule's counts under each policy.
@@ -141,6 +145,7 @@ impl Comparer {
                     subject: a.action.subject.clone(),
                     rule: a.action.rule.clone(),
                     case: a.action.case.clone(),
+                    subject_name: a.action.subject_name.clone(),
                 })
                 .collect()
         };

@@ -267,31 +267,46 @@ fn write_comparison(out: &mut String, c: &Comparison) {
             r.rule, r.first_new, r.second_new, r.first_subjects, r.second_subjects
         );
     }
-    for m in c
+    let differences = c
         .months
         .iter()
-        .filter(|m| !m.only_first.is_empty() || !m.only_second.is_empty())
-    {
-        let list = |v: &[crate::history::SubjectRule]| {
-            v.iter()
-                .map(|p| format!("{} {}{}", p.subject, p.rule, for_case(p.case.as_deref())))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        .filter(|m| !m.only_first.is_empty() || !m.only_second.is_empty());
+    let listed = differences
+        .clone()
+        .flat_map(|m| m.only_first.iter().chain(&m.only_second));
+    let width =
+        super::subject_width(listed.map(|p| (p.subject.as_str(), p.subject_name.as_deref())));
+    for m in differences {
         let _ = writeln!(
             out,
-            "{}: only the first: {}; only the second: {}",
+            "{}: {} required only by the first policy, {} only by the second",
             m.as_of,
-            or_none(list(&m.only_first)),
-            or_none(list(&m.only_second))
+            actions_count(m.only_first.len()),
+            match m.only_second.len() {
+                0 => "none".to_string(),
+                n => n.to_string(),
+            }
         );
+        for (side, actions) in [("first ", &m.only_first), ("second", &m.only_second)] {
+            for p in actions {
+                let _ = writeln!(
+                    out,
+                    "  {side}  {:<width$} {}{}",
+                    super::subject_words(&p.subject, p.subject_name.as_deref()),
+                    p.rule,
+                    for_case(p.case.as_deref())
+                );
+            }
+        }
     }
 }
 
-fn or_none(text: String) -> String {
-    match text.is_empty() {
-        true => "none".to_string(),
-        false => text,
+/// "no action", "1 action", "12 actions".
+fn actions_count(n: usize) -> String {
+    match n {
+        0 => "no action".to_string(),
+        1 => "1 action".to_string(),
+        n => format!("{n} actions"),
     }
 }
 

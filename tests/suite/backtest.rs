@@ -455,6 +455,54 @@ fn comparing_with_an_85_percent_threshold() {
     insta::assert_json_snapshot!("ooh_compare_85.rules", compare["rules"]);
 }
 
+/// The actions only one policy requires are listed month by month with each subject's name,
+/// as the rest of the report lists them, in every format.
+#[test]
+fn comparing_names_the_subjects_month_by_month() {
+    let run = |format: &str| {
+        let (text, code) = escalate(&[
+            "backtest",
+            "policies/ooh_callbacks.policy",
+            "--data",
+            "examples/data/ooh",
+            "--from",
+            "2026-06",
+            "--to",
+            "2026-10",
+            "--compare",
+            "tests/fixtures/backtest/ooh_85.policy",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0, "{text}");
+        text
+    };
+    let text = run("human");
+    let comparison = &text[text.find("\nCompared with").expect("the comparison")..];
+    let months = &comparison[comparison.find("\n2026-06: ").expect("its months") + 1..];
+    insta::assert_snapshot!("ooh_compare_85.months", months);
+
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let listed: Vec<&serde_json::Value> = json["compare"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| ["only_first", "only_second"].map(|side| &m[side]))
+        .flat_map(|side| side.as_array().unwrap())
+        .collect();
+    assert!(!listed.is_empty());
+    assert!(
+        listed.iter().all(|p| p["subject_name"].is_string()),
+        "{listed:?}"
+    );
+
+    let html = run("html");
+    assert!(
+        html.contains("Grace Adeyemi (anp01) <code>first_month</code>"),
+        "the month-by-month table names the subjects"
+    );
+}
+
 /// Two versions of one policy usually share its name: the comparison then tells them apart
 /// as the first and the second policy, and counts of one are singular.
 #[test]

@@ -13,7 +13,9 @@ use super::{case_kind_colour, escape, plural, rule_colour};
 use crate::data::Dataset;
 use crate::history::{Agreement, Backtest, Comparison};
 use crate::program::Program;
+use crate::report::backtest::for_case;
 use crate::report::format_float as format_number;
+use crate::report::subject_words;
 use crate::schema::MetricKind;
 
 const STYLE: &str = r#"
@@ -333,7 +335,16 @@ fn write_month_differences(out: &mut String, c: &Comparison) {
         let list = |pairs: &[crate::history::SubjectRule]| {
             pairs
                 .iter()
-                .map(|p| format!("{} <code>{}</code>", escape(&p.subject), escape(&p.rule)))
+                .map(|p| {
+                    let subject = subject_words(&p.subject, p.subject_name.as_deref());
+                    let case = for_case(p.case.as_deref());
+                    format!(
+                        "{} <code>{}</code>{}",
+                        escape(&subject),
+                        escape(&p.rule),
+                        escape(&case)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -438,7 +449,7 @@ fn write_subject(
         out,
         "<section class=\"subject\" data-subject=\"{}\">\n<h3>{}</h3>",
         escape(subject),
-        escape(&crate::report::subject_words(subject, name))
+        escape(&subject_words(subject, name))
     );
     write_episodes(out, b, &events);
     if index.is_none() {
