@@ -111,17 +111,22 @@ pub fn run(args: &BacktestArgs) -> u8 {
             None => return FAILURE,
         },
     };
+    // Two versions of one policy usually read the same data in the same way: the data is then
+    // loaded once (and its warnings shown once); a policy that declares other metrics, fields
+    // or events needs the files read for it.
     let other_data = match &other_policy {
-        None => None,
-        Some(other) => match load_data(other, &args.data, problems) {
-            Ok(data) => Some(data),
-            Err(code) => return code,
-        },
+        Some(other) if other.program().schema != policy.program().schema => {
+            match load_data(other, &args.data, problems) {
+                Ok(data) => Some(data),
+                Err(code) => return code,
+            }
+        }
+        _ => None,
     };
-    let other_replay = other_policy
-        .as_ref()
-        .zip(other_data.as_ref())
-        .map(|(other, data)| history::Replay::new(other, data, args.from, args.to));
+    let other_replay = other_policy.as_ref().map(|other| {
+        let data = other_data.as_ref().unwrap_or(&data);
+        history::Replay::new(other, data, args.from, args.to)
+    });
     let actual = match &args.actual {
         None => None,
         Some(path) => match history::load_actual(&DataInput::file(path), policy.program()) {

@@ -503,6 +503,39 @@ fn comparing_names_the_subjects_month_by_month() {
     );
 }
 
+/// Two versions of one policy read the data in the same way: it is loaded once, and a
+/// warning about it is shown once, not once per policy.
+#[test]
+fn comparing_two_versions_loads_the_data_once() {
+    let dir = std::env::temp_dir().join(format!("escalate-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["performance.csv", "subjects.csv"] {
+        std::fs::copy(root().join("examples/data/ooh").join(file), dir.join(file)).unwrap();
+    }
+    // The call-back policies declare no events: the file is not read, and a warning says so.
+    std::fs::write(
+        dir.join("events.csv"),
+        "id,subject,kind,date\ne1,gp01,visit,2026-01-05\n",
+    )
+    .unwrap();
+    let (text, code) = escalate(&[
+        "backtest",
+        "policies/ooh_callbacks.policy",
+        "--data",
+        dir.to_str().unwrap(),
+        "--from",
+        "2026-09",
+        "--to",
+        "2026-10",
+        "--compare",
+        "tests/fixtures/backtest/ooh_85.policy",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(text.matches("data::events_not_read").count(), 1, "{text}");
+    assert!(text.contains("Compared with"), "{text}");
+}
+
 /// Two versions of one policy usually share its name: the comparison then tells them apart
 /// as the first and the second policy, and counts of one are singular.
 #[test]
