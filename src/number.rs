@@ -100,8 +100,9 @@ impl Packed {
             mantissa /= 10;
             scale -= 1;
         }
+        // Not -2^58 either: with scale 0 its bits are the missing mark's.
         let limit = 1i64 << 58;
-        if !(-limit..limit).contains(&mantissa) || scale > 31 {
+        if !(-limit + 1..limit).contains(&mantissa) || scale > 31 {
             return None;
         }
         Some(Packed((mantissa << 5) | i64::from(scale)))
@@ -124,8 +125,9 @@ impl Packed {
     }
 }
 
-/// A [`Packed`] figure in 4 bytes, when it fits (a mantissa within ±2^25 and its scale, as
-/// nearly every figure of a performance file is); or missing. The bits are those of the
+/// A [`Packed`] figure in 4 bytes, when it fits (a mantissa from −2^26 to 2^26 − 1 with its
+/// scale, but for −2^26 with no decimal places, whose bits are the missing mark; as nearly
+/// every figure of a performance file is); or missing. The bits are those of the
 /// packed figure, so narrowing and widening cost a comparison and a copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Narrow(i32);
@@ -500,7 +502,8 @@ mod tests {
             assert_eq!(Narrow::new(figure).map(Narrow::widen), Some(figure));
         }
         assert_eq!(Narrow::new(Packed::MISSING), Some(Narrow::MISSING));
-        // Too wide: a mantissa past 26 bits, and the one whose bits are `Narrow::MISSING`'s.
+        // Too wide: a mantissa outside −2^26 to 2^26 − 1, and the one whose bits are
+        // `Narrow::MISSING`'s.
         assert_eq!(Narrow::new(packed(1 << 26, 0)), None);
         assert_eq!(Narrow::new(packed(-(1 << 26) - 1, 0)), None);
         assert_eq!(Narrow::new(packed(-(1 << 26), 0)), None);
@@ -509,7 +512,7 @@ mod tests {
 
     proptest::proptest! {
         /// A figure narrowed and widened again is the same figure, and only figures whose
-        /// mantissa needs more than 26 bits (with the sign) are refused.
+        /// mantissa is outside −2^26 to 2^26 − 1 (or is −2^26 with scale 0) are refused.
         #[test]
         fn narrowing_keeps_every_figure_that_fits(
             mantissa in -(1i64 << 30)..(1i64 << 30),
@@ -692,6 +695,12 @@ mod tests {
             assert_eq!(Packed::new(value).unwrap().get(), Some(value.normalize()));
         }
         assert_eq!(Packed::MISSING.get(), None);
+        // The largest mantissas that fit, and the one whose bits would be the missing mark's.
+        let limit = 1i64 << 58;
+        assert!(Packed::from_parts(limit - 1, 0).is_some_and(|p| p != Packed::MISSING));
+        assert!(Packed::from_parts(-limit + 1, 0).is_some_and(|p| p != Packed::MISSING));
+        assert_eq!(Packed::from_parts(-limit, 0), None);
+        assert_eq!(Packed::from_parts(limit, 0), None);
     }
 
     #[test]
