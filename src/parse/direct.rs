@@ -12,11 +12,11 @@
 
 use chrono::NaiveDate;
 
-use super::expr::depth;
-use super::{unescape, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_PARTS};
+use super::expr::{aggregate_fn, depth, window_fn};
+use super::{flag, unescape, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_PARTS, RESERVED};
 use crate::ast::{
-    AggregateFn, BinaryOp, Clause, ClauseKind, Due, DueUnit, Expr, ExprKind, Grade, GradeArm,
-    Holiday, Ident, Item, Metric, Role, Rule, Span, Spanned, WindowFn,
+    BinaryOp, Clause, ClauseKind, Due, DueUnit, Expr, ExprKind, Grade, GradeArm, Holiday, Ident,
+    Item, Metric, Role, Rule, Span, Spanned,
 };
 use crate::schema::Direction;
 
@@ -679,14 +679,7 @@ impl Reader<'_> {
         if !self.symbol(b"(") {
             return None;
         }
-        let window = match word {
-            "average" => Some(WindowFn::Average),
-            "min" => Some(WindowFn::Min),
-            "max" => Some(WindowFn::Max),
-            "sum" => Some(WindowFn::Sum),
-            _ => None,
-        };
-        if let Some(func) = window {
+        if let Some(func) = window_fn(word) {
             let metric = self.ident()?;
             self.keyword("over")?;
             self.keyword("last")?;
@@ -701,12 +694,7 @@ impl Reader<'_> {
                 months,
             });
         }
-        let func = match word {
-            "count" => AggregateFn::Count,
-            "any" => AggregateFn::Any,
-            "all" => AggregateFn::All,
-            _ => return None,
-        };
+        let func = aggregate_fn(word)?;
         self.keyword("concerns")?;
         let months = match self.keyword("in") {
             Some(_) => {
@@ -854,46 +842,7 @@ fn is_ident(word: &str) -> bool {
         .next()
         .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !is_keyword(word)
-}
-
-/// The words the grammar's `keyword` rule reserves: never names.
-fn is_keyword(word: &str) -> bool {
-    matches!(
-        word,
-        "and"
-            | "or"
-            | "not"
-            | "in"
-            | "for"
-            | "of"
-            | "the"
-            | "last"
-            | "over"
-            | "where"
-            | "when"
-            | "otherwise"
-            | "months"
-            | "month"
-            | "consecutive"
-            | "improved"
-            | "worsened"
-            | "concerns"
-            | "yes"
-            | "no"
-            | "true"
-            | "false"
-            | "nothing"
-            | "each"
-    )
-}
-
-fn flag(word: &str) -> Option<bool> {
-    match word {
-        "yes" | "true" => Some(true),
-        "no" | "false" => Some(false),
-        _ => None,
-    }
+        && !RESERVED.contains(&word)
 }
 
 fn digits_from(bytes: &[u8], start: usize) -> usize {

@@ -181,30 +181,9 @@ fn conditions_at_the_limits_are_left_to_the_grammar() {
     assert!(agrees(&rule_with(&fine), 0));
 }
 
-/// Words and marks a mutation may put into a policy: keywords, names, numbers and signs of
-/// both versions of the language.
-const VOCABULARY: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "for",
-    "of",
-    "the",
-    "last",
-    "over",
-    "where",
-    "when",
-    "otherwise",
-    "months",
-    "month",
-    "consecutive",
-    "improved",
-    "worsened",
-    "concerns",
-    "yes",
-    "no",
-    "each",
+/// Words and marks a mutation may put into a policy besides the reserved words
+/// ([`super::RESERVED`]): names, numbers and signs of both versions of the language.
+const OTHER_WORDS: &[&str] = &[
     "within",
     "is",
     "days",
@@ -281,7 +260,8 @@ fn mutated(piece: &str, at: usize, pick: usize, how: u8) -> String {
         .copied()
         .find(|&b| b > i)
         .unwrap_or(piece.len());
-    let word = VOCABULARY[pick % VOCABULARY.len()];
+    let words: Vec<&str> = super::RESERVED.iter().chain(OTHER_WORDS).copied().collect();
+    let word = words[pick % words.len()];
     match how % 5 {
         0 => format!("{}{word}{}", &piece[..i], &piece[next..]),
         1 => format!("{}{}", &piece[..i], &piece[next..]),

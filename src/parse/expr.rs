@@ -151,11 +151,7 @@ impl Builder {
     fn build_aggregate(&mut self, pair: Pair<Rule>) -> ExprKind {
         let mut inner = pair.into_inner();
         let func_pair = inner.next().expect("aggregate function");
-        let func = match func_pair.as_str() {
-            "count" => AggregateFn::Count,
-            "any" => AggregateFn::Any,
-            _ => AggregateFn::All,
-        };
+        let func = aggregate_fn(func_pair.as_str()).expect("the grammar's aggregates");
         let func = Spanned::new(func, self.span_of(&func_pair));
         if let Some(set) = inner.clone().find(|p| p.as_rule() == Rule::event_set) {
             return ExprKind::Events {
@@ -191,6 +187,27 @@ fn too_long_error(what: String, text: &str, span: Span) -> ParseError {
                 .as_str(),
         ),
         span: span.head(text),
+    }
+}
+
+/// The window function a word names (`average`, `min`, `max`, `sum`).
+pub(super) fn window_fn(word: &str) -> Option<WindowFn> {
+    match word {
+        "average" => Some(WindowFn::Average),
+        "min" => Some(WindowFn::Min),
+        "max" => Some(WindowFn::Max),
+        "sum" => Some(WindowFn::Sum),
+        _ => None,
+    }
+}
+
+/// The aggregate a word names (`count`, `any`, `all`).
+pub(super) fn aggregate_fn(word: &str) -> Option<AggregateFn> {
+    match word {
+        "count" => Some(AggregateFn::Count),
+        "any" => Some(AggregateFn::Any),
+        "all" => Some(AggregateFn::All),
+        _ => None,
     }
 }
 
@@ -241,12 +258,7 @@ impl Builder {
     fn build_window(&self, pair: Pair<Rule>) -> ExprKind {
         let mut inner = pair.into_inner();
         let func_pair = inner.next().expect("window function");
-        let func = match func_pair.as_str() {
-            "average" => WindowFn::Average,
-            "min" => WindowFn::Min,
-            "max" => WindowFn::Max,
-            _ => WindowFn::Sum,
-        };
+        let func = window_fn(func_pair.as_str()).expect("the grammar's window functions");
         ExprKind::Window {
             func: Spanned::new(func, self.span_of(&func_pair)),
             metric: self.build_ident(inner.next().expect("metric")),

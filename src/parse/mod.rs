@@ -103,6 +103,35 @@ pub fn parse_recovering_cached(source: &str, cache: &mut ItemCache) -> Recovered
     parse_items(source, Some(cache), PIECES_WORTH_THREADS)
 }
 
+/// The language's own words, which cannot name anything: the grammar's `keyword` rule
+/// (`grammar/escalate.pest`), for the hand-written reader and the messages about slips.
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "for",
+    "of",
+    "the",
+    "last",
+    "over",
+    "where",
+    "when",
+    "otherwise",
+    "months",
+    "month",
+    "consecutive",
+    "improved",
+    "worsened",
+    "concerns",
+    "yes",
+    "no",
+    "true",
+    "false",
+    "nothing",
+    "each",
+];
+
 /// Whether the hand-written reader takes `piece`, the text of items after the `policy` line
 /// starting at byte `offset` of a file; panics when it reads them otherwise than the grammar
 /// and the builder, or when the grammar finds a problem in what it took. For tests and fuzzing.
@@ -118,12 +147,9 @@ pub fn reads_as_the_grammar(piece: &str, offset: usize) -> bool {
         offset,
         ..Builder::default()
     };
-    let grammar = PolicyGrammar::parse(Rule::items, piece).ok().map(|pairs| {
-        pairs
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .map(|pair| builder.build_item(pair))
-            .collect::<Vec<_>>()
-    });
+    let grammar = PolicyGrammar::parse(Rule::items, piece)
+        .ok()
+        .map(|pairs| builder.build_items(pairs));
     assert!(
         builder.errors.is_empty(),
         "the grammar finds problems the reader missed in:\n{piece}\n{:?}",
@@ -397,13 +423,7 @@ fn parse_piece(
             let file = builder.build_file(pairs.next().expect("a file yields one pair"));
             (Some(file.name), file.items)
         }
-        _ => {
-            let items = pairs
-                .filter(|p| p.as_rule() != Rule::EOI)
-                .map(|pair| builder.build_item(pair))
-                .collect();
-            (None, items)
-        }
+        _ => (None, builder.build_items(pairs)),
     };
     Piece {
         name,
@@ -498,11 +518,16 @@ impl Builder {
         let mut inner = file.into_inner();
         let policy = inner.next().expect("a file starts with its policy line");
         let name = self.build_text(first_inner(policy));
-        let items = inner
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .map(|p| self.build_item(p))
-            .collect();
+        let items = self.build_items(inner);
         PolicyFile { name, items }
+    }
+
+    /// The items among `pairs` (the grammar's end of input left out).
+    fn build_items(&mut self, pairs: Pairs<Rule>) -> Vec<Item> {
+        pairs
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .map(|pair| self.build_item(pair))
+            .collect()
     }
 
     fn build_item(&mut self, pair: Pair<Rule>) -> Item {
@@ -921,7 +946,16 @@ impl Builder {
 }
 
 fn build_flag(pair: &Pair<Rule>) -> bool {
-    matches!(pair.as_str(), "yes" | "true")
+    flag(pair.as_str()).expect("the grammar's flags")
+}
+
+/// The value a flag word gives (`yes`, `true`, `no`, `false`).
+fn flag(word: &str) -> Option<bool> {
+    match word {
+        "yes" | "true" => Some(true),
+        "no" | "false" => Some(false),
+        _ => None,
+    }
 }
 
 fn unescape(body: &str) -> String {

@@ -4,7 +4,7 @@
 use miette::LabeledSpan;
 
 use super::errors::At;
-use super::{scan, ParseError, Rule};
+use super::{scan, ParseError, Rule, RESERVED};
 use crate::ast::Span;
 
 /// The slip at the stop, if it is one of the common ones.
@@ -582,34 +582,6 @@ fn unknown_function(cx: &At) -> Option<ParseError> {
 }
 
 // ------------------------------------------------------------------ names
-
-/// The language's own words, which cannot name anything.
-const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "for",
-    "of",
-    "the",
-    "last",
-    "over",
-    "where",
-    "when",
-    "otherwise",
-    "months",
-    "month",
-    "consecutive",
-    "improved",
-    "worsened",
-    "concerns",
-    "yes",
-    "no",
-    "true",
-    "false",
-    "nothing",
-    "each",
-];
 
 /// A reserved word where a name is expected: `rule last "..."`.
 fn reserved_word_as_name(cx: &At) -> Option<ParseError> {

@@ -305,8 +305,7 @@ fn write_comparison(out: &mut String, c: &Comparison) {
 fn actions_count(n: usize) -> String {
     match n {
         0 => "no action".to_string(),
-        1 => "1 action".to_string(),
-        n => format!("{n} actions"),
+        n => super::plural(n, "action", "actions"),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::data::Dataset;
 use crate::history::{Agreement, Backtest, Comparison, Replay};
 use crate::program::Program;
 use crate::report::backtest::BacktestReport;
+use crate::report::plural;
 
 /// One colour per rule, in file order, from Okabe and Ito's palette for colour-blind
 /// readers; a policy with more rules starts the list again.
@@ -169,13 +170,6 @@ pub fn case_kind_colour(index: usize) -> &'static str {
 }
 
 /// "1 month", "3 months".
-fn plural(n: usize, one: &str, many: &str) -> String {
-    match n {
-        1 => format!("1 {one}"),
-        n => format!("{n} {many}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
