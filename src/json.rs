@@ -145,6 +145,9 @@ const CHUNK: usize = 256;
 /// How many chunks [`write_list`] works out at once: what it holds of a list's JSON.
 const CHUNKS_AT_ONCE: usize = 8;
 
+/// The most room [`in_chunks`] makes at once for a chunk's JSON, in bytes.
+const ROOM_AT_ONCE: usize = 4 << 20;
+
 /// `value` laid out at nesting level `level`.
 pub(crate) fn rendered(value: &impl Serialize, level: usize) -> io::Result<Vec<u8>> {
     let mut json = Vec::new();
@@ -203,10 +206,16 @@ fn in_chunks<T: Sync>(
 ) -> io::Result<Vec<Vec<u8>>> {
     let chunk = |items: &[T]| -> io::Result<Vec<u8>> {
         let mut json = Vec::new();
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             json.push(b',');
             push_new_line(&mut json, level);
             write(&mut json, item)?;
+            if index == 0 {
+                // The items of a list are much alike: room for all of them at the first one's
+                // length, rather than growing (and copying) a step at a time; up to a few
+                // megabytes, should the first be far longer than the rest.
+                json.reserve((json.len() * (items.len() - 1)).min(ROOM_AT_ONCE));
+            }
         }
         Ok(json)
     };

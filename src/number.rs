@@ -115,6 +115,18 @@ impl Packed {
         (self != Packed::MISSING).then_some((self.0 >> 5, (self.0 & 31) as u32))
     }
 
+    /// Compares the figure with `number` exactly, as [`Num::compare`] compares them, without
+    /// making a decimal of the figure; `None` when missing.
+    #[inline]
+    pub(crate) fn compare_to(self, number: Decimal) -> Option<Ordering> {
+        let (mantissa, scale) = self.parts()?;
+        let fast = compare_parts(
+            (i128::from(mantissa), scale),
+            (number.mantissa(), number.scale()),
+        );
+        Some(fast.unwrap_or_else(|| Decimal::new(mantissa, scale).cmp(&number)))
+    }
+
     /// The figure, or `None` when missing.
     #[inline]
     pub fn get(self) -> Option<Decimal> {
@@ -291,6 +303,13 @@ fn is_exactly_one(d: Decimal) -> bool {
 /// rescaling, the commonest step of evaluating a condition.
 #[inline]
 fn compare_mantissas(a: Decimal, b: Decimal) -> Option<Ordering> {
+    compare_parts((a.mantissa(), a.scale()), (b.mantissa(), b.scale()))
+}
+
+/// [`compare_mantissas`] of two figures given as `(mantissa, scale)`, each mantissa under
+/// 2^96.
+#[inline]
+fn compare_parts((a, a_scale): (i128, u32), (b, b_scale): (i128, u32)) -> Option<Ordering> {
     const POWERS: [i128; 10] = [
         1,
         10,
@@ -303,8 +322,6 @@ fn compare_mantissas(a: Decimal, b: Decimal) -> Option<Ordering> {
         100_000_000,
         1_000_000_000,
     ];
-    let (a_scale, b_scale) = (a.scale(), b.scale());
-    let (a, b) = (a.mantissa(), b.mantissa());
     // A mantissa is under 2^96 and a power up to 10^9 under 2^30: products fit in an i128.
     match a_scale.cmp(&b_scale) {
         Ordering::Equal => Some(a.cmp(&b)),
@@ -618,6 +635,42 @@ mod tests {
                 proptest::prop_assert_eq!(ordering, a.cmp(&b));
             }
         }
+
+        /// A stored figure compared with a policy's number, without making a decimal of the
+        /// figure, orders them as comparing their values does; a missing figure has no order.
+        #[test]
+        fn stored_figures_compare_with_numbers_as_their_values_do(
+            mantissa in -(1i64 << 57)..(1i64 << 57),
+            scale in proptest::prop_oneof![0u32..=6, 0u32..=28],
+            number in mantissas(),
+            number_scale in proptest::prop_oneof![0u32..=3, 0u32..=28],
+        ) {
+            let Some(figure) = Packed::from_parts(mantissa, scale) else { return Ok(()) };
+            let number = Decimal::from_i128_with_scale(number, number_scale);
+            let value = figure.get().unwrap();
+            proptest::prop_assert_eq!(figure.compare_to(number), Some(Num::new(value).compare(Num::new(number))));
+            proptest::prop_assert_eq!(figure.compare_to(value), Some(Ordering::Equal));
+            proptest::prop_assert_eq!(Packed::MISSING.compare_to(number), None);
+        }
+    }
+
+    #[test]
+    fn stored_figures_on_a_threshold_compare_equal_whatever_their_places() {
+        let exact = |text: &str| Decimal::from_str_exact(text).unwrap();
+        let figure = Packed::from_parts(800, 1).unwrap();
+        assert_eq!(figure.compare_to(exact("80")), Some(Ordering::Equal));
+        assert_eq!(figure.compare_to(exact("80.000")), Some(Ordering::Equal));
+        assert_eq!(
+            figure.compare_to(exact("80.0000000001")),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            figure.compare_to(exact("79.99999999999999999999")),
+            Some(Ordering::Greater)
+        );
+        let negative = Packed::from_parts(-25, 1).unwrap();
+        assert_eq!(negative.compare_to(exact("-2.5")), Some(Ordering::Equal));
+        assert_eq!(negative.compare_to(exact("-2.4")), Some(Ordering::Less));
     }
 
     #[test]

@@ -428,6 +428,19 @@ impl Dataset {
         self.metrics.get(metric)?.get(subject, month)
     }
 
+    /// [`Dataset::metric_value`] as it is stored: for comparing without making a decimal.
+    #[inline]
+    pub(crate) fn metric_figure(
+        &self,
+        metric: usize,
+        subject: SubjectIndex,
+        month: Month,
+    ) -> crate::number::Packed {
+        self.metrics
+            .get(metric)
+            .map_or(crate::number::Packed::MISSING, |m| m.packed(subject, month))
+    }
+
     /// The name people know a subject by: the `name` column of the subjects file, when it
     /// has one and the cell is not empty. Shown beside the id where a person reads results.
     pub fn subject_name(&self, subject: SubjectIndex) -> Option<&str> {

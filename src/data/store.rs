@@ -665,7 +665,7 @@ impl MetricColumns {
     }
 
     #[inline]
-    fn packed(&self, subject: SubjectIndex, month: Month) -> Packed {
+    pub(super) fn packed(&self, subject: SubjectIndex, month: Month) -> Packed {
         self.column(month)
             .map_or(Packed::MISSING, |column| column.get(subject as usize))
     }

@@ -1432,7 +1432,7 @@ fn take_record_at<H: Handler>(
 
 /// How many chunks may be read ahead of the one being taken, for each thread cooking.
 #[cfg(feature = "parallel")]
-const CHUNKS_AHEAD: usize = 3;
+const CHUNKS_AHEAD: usize = 8;
 
 /// Reads a CSV file through a handler whose rows can be cooked: the same rows, errors and
 /// summary as [`read_csv`], with the rows cooked on every thread the `parallel` feature

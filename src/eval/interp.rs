@@ -15,7 +15,7 @@ use crate::schema::{Direction, MetricKind};
 
 use super::events::DeadlineMemo;
 use super::memo::Memo;
-use super::trace::{ConcernSeen, Read, Tracer};
+use super::trace::{ConcernSeen, NoTrace, Read, Tracer};
 use super::value::{Truth, Val};
 
 /// Evaluates conditions for one subject.
@@ -73,6 +73,26 @@ impl Ctx<'_> {
 }
 
 impl<'a> Interp<'a> {
+    /// The interpreter for `subject` in `as_of`, decided on the month's last day with the
+    /// policy's own calendar, keeping no truths from month to month.
+    pub fn at_month_end(
+        program: &'a Program,
+        data: &'a Dataset,
+        subject: SubjectIndex,
+        as_of: Month,
+    ) -> Interp<'a> {
+        Interp {
+            program,
+            data,
+            subject,
+            as_of,
+            decided_on: as_of.last_day(),
+            calendar: &program.calendar,
+            memo: None,
+            deadlines: Default::default(),
+        }
+    }
+
     /// Whether a rule's `applies to` holds for the subject (true when it has none).
     pub fn applies<T: Tracer>(&self, rule: &RuleDef, month: Month, t: &mut T) -> Truth {
         match &rule.applies_to {
@@ -200,7 +220,7 @@ impl<'a> Interp<'a> {
 
     /// Which arm of a per-subject grade decides its level in `month`; `None` when unknown.
     pub fn chosen_arm(&self, grade: usize, month: Month) -> Option<usize> {
-        self.arm_at(grade, self.subject_ctx(month), &mut super::trace::NoTrace)
+        self.arm_at(grade, self.subject_ctx(month), &mut NoTrace)
     }
 
     /// Which arm of a `for each concern` grade decides the level of `concern`.
@@ -214,7 +234,7 @@ impl<'a> Interp<'a> {
             concern: Some(concern),
             ..self.subject_ctx(month)
         };
-        self.arm_at(grade, ctx, &mut super::trace::NoTrace)
+        self.arm_at(grade, ctx, &mut NoTrace)
     }
 
     /// The first arm, top to bottom, whose condition holds; `None` when an arm is unknown
@@ -273,7 +293,7 @@ impl<'a> Interp<'a> {
             ExprKind::Grade(g) => {
                 let level = match T::INSIDE_GRADES {
                     true => self.grade_at(*g, ctx, t),
-                    false => self.grade_at(*g, ctx, &mut super::trace::NoTrace),
+                    false => self.grade_at(*g, ctx, &mut NoTrace),
                 };
                 if T::ACTIVE {
                     t.read(Read::Grade {
@@ -297,11 +317,7 @@ impl<'a> Interp<'a> {
                     },
                     false => ctx,
                 };
-                match self.eval(inner, ctx, t).truth() {
-                    Truth::True => Val::Flag(false),
-                    Truth::False => Val::Flag(true),
-                    Truth::Unknown => Val::Unknown,
-                }
+                not(self.eval(inner, ctx, t).truth()).into()
             }
             ExprKind::And(a, b) => self.and(a, b, ctx, t).into(),
             ExprKind::Or(a, b) => self.or(a, b, ctx, t).into(),
@@ -313,6 +329,10 @@ impl<'a> Interp<'a> {
                 }
             }
             ExprKind::Compare(op, a, b) => {
+                if let Some(value) = self.untraced_metric_against_number::<T>(*op, a, b, ctx.month)
+                {
+                    return value;
+                }
                 let ctx = ctx.comparing::<T>(e.span);
                 let (left, right) = (self.eval(a, ctx, t), self.eval(b, ctx, t));
                 let result = compare(*op, &left, &right);
@@ -380,6 +400,27 @@ impl<'a> Interp<'a> {
             }
             ExprKind::Deadline(deadline, test) => self.deadline_test(*deadline, test, ctx, t),
         }
+    }
+
+    /// `metric OP number` when nothing is traced: the stored figure compared with the number
+    /// as they are, without making values of them (the commonest comparison of a backtest's
+    /// months). `None` for any other comparison, or when traced.
+    #[inline]
+    fn untraced_metric_against_number<T: Tracer>(
+        &self,
+        op: CmpOp,
+        a: &Expr,
+        b: &Expr,
+        month: Month,
+    ) -> Option<Val> {
+        let (false, ExprKind::Metric(metric), ExprKind::Number(number)) =
+            (T::ACTIVE, &a.kind, &b.kind)
+        else {
+            return None;
+        };
+        let figure = self.data.metric_figure(*metric, self.subject, month);
+        let ordering = figure.compare_to(*number);
+        Some(ordering.map_or(Val::Unknown, |o| Val::Flag(op.holds(o))))
     }
 
     /// Tells the tracer the deciding number of a comparison of two numbers, each given with
@@ -554,11 +595,7 @@ impl<'a> Interp<'a> {
         }
         let middle = t.mark();
         let right = self.eval(b, ctx, t).truth();
-        let result = match (left, right) {
-            (Truth::True, _) | (_, Truth::True) => Truth::True,
-            (Truth::False, Truth::False) => Truth::False,
-            _ => Truth::Unknown,
-        };
+        let result = or(left, right);
         if result == Truth::True {
             self.keep_deciding_sides(start, middle, left, right, Truth::True, t);
         }
@@ -599,7 +636,10 @@ impl<'a> Interp<'a> {
             Some(3) => return Truth::Unknown,
             _ => {}
         }
-        let truth = self.eval(inner, ctx, t).truth();
+        let truth = match T::ACTIVE {
+            true => self.eval(inner, ctx, t).truth(),
+            false => self.untraced_truth(inner, ctx),
+        };
         if let Some(cell) = kept {
             cell.set(match truth {
                 Truth::True => 1,
@@ -608,6 +648,30 @@ impl<'a> Interp<'a> {
             });
         }
         truth
+    }
+
+    /// A condition's truth when nothing is traced, exactly as [`Interp::eval`] gives it: the
+    /// commonest parts of conditions (`and`, `or`, `not`, `for N months`, a metric compared
+    /// with a number) worked out here without making values of them, anything else by
+    /// [`Interp::eval`]. A backtest works out millions of these.
+    fn untraced_truth(&self, e: &Expr, ctx: Ctx) -> Truth {
+        match &e.kind {
+            ExprKind::And(a, b) => match self.untraced_truth(a, ctx) {
+                Truth::False => Truth::False,
+                left => and(left, self.untraced_truth(b, ctx)),
+            },
+            ExprKind::Or(a, b) => match self.untraced_truth(a, ctx) {
+                Truth::True => Truth::True,
+                left => or(left, self.untraced_truth(b, ctx)),
+            },
+            ExprKind::Not(inner) => not(self.untraced_truth(inner, ctx)),
+            ExprKind::For(inner, n) => self.for_months(inner, *n, ctx, &mut NoTrace),
+            ExprKind::Compare(op, a, b) => self
+                .untraced_metric_against_number::<NoTrace>(*op, a, b, ctx.month)
+                .unwrap_or_else(|| self.eval(e, ctx, &mut NoTrace))
+                .truth(),
+            _ => self.eval(e, ctx, &mut NoTrace).truth(),
+        }
     }
 
     /// `X for N months`: false if any month is false, else unknown if any is unknown. When
@@ -824,6 +888,24 @@ pub(crate) fn and(a: Truth, b: Truth) -> Truth {
         (Truth::False, _) | (_, Truth::False) => Truth::False,
         (Truth::True, Truth::True) => Truth::True,
         _ => Truth::Unknown,
+    }
+}
+
+/// Kleene `or` of two truths.
+fn or(a: Truth, b: Truth) -> Truth {
+    match (a, b) {
+        (Truth::True, _) | (_, Truth::True) => Truth::True,
+        (Truth::False, Truth::False) => Truth::False,
+        _ => Truth::Unknown,
+    }
+}
+
+/// Kleene `not` of a truth.
+fn not(a: Truth) -> Truth {
+    match a {
+        Truth::True => Truth::False,
+        Truth::False => Truth::True,
+        Truth::Unknown => Truth::Unknown,
     }
 }
 

@@ -1219,16 +1219,7 @@ impl Exercised {
     /// per-subject grade, and every per-concern grade on each of the subject's concerns.
     pub fn record(&mut self, program: &Program, data: &Dataset, as_of: Month) {
         for subject in 0..data.subject_count() as SubjectIndex {
-            let interp = Interp {
-                program,
-                data,
-                subject,
-                as_of,
-                decided_on: as_of.last_day(),
-                calendar: &program.calendar,
-                memo: None,
-                deadlines: Default::default(),
-            };
+            let interp = Interp::at_month_end(program, data, subject, as_of);
             for (index, rule) in program.rules.iter().enumerate() {
                 let cases = match rule.for_each {
                     Some(scope) => cases_visited(data, subject, scope, as_of.last_day())
@@ -1274,5 +1265,7 @@ impl Exercised {
 
 #[cfg(test)]
 mod deadline_tests;
+#[cfg(test)]
+mod untraced_tests;
 #[cfg(test)]
 pub(crate) mod work_bound_tests;

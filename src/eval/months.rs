@@ -42,6 +42,9 @@ pub(crate) struct MonthByMonth<'a> {
     texts: ConditionTexts,
     first: Month,
     last: Month,
+    /// The last day of each month from `first` to `last`: each month's decision date, worked
+    /// out once rather than once a subject.
+    last_days: Vec<NaiveDate>,
 }
 
 impl<'a> MonthByMonth<'a> {
@@ -61,7 +64,18 @@ impl<'a> MonthByMonth<'a> {
             texts: ConditionTexts::new(program),
             first,
             last,
+            last_days: (0..=last.months_since(first))
+                .map(|i| first.offset(i).last_day())
+                .collect(),
         }
+    }
+
+    /// The last day of `month`, its decision date.
+    fn last_day(&self, month: Month) -> NaiveDate {
+        let kept = usize::try_from(month.months_since(self.first))
+            .ok()
+            .and_then(|i| self.last_days.get(i));
+        kept.copied().unwrap_or_else(|| month.last_day())
     }
 
     /// An empty memo for [`MonthByMonth::subject`], one for each thread.
@@ -105,7 +119,7 @@ impl<'a> MonthByMonth<'a> {
                 data: self.data,
                 subject,
                 as_of: month,
-                decided_on: month.last_day(),
+                decided_on: self.last_day(month),
                 calendar: &self.program.calendar,
                 memo: Some(memo),
                 deadlines: Default::default(),
@@ -128,7 +142,7 @@ impl<'a> MonthByMonth<'a> {
                 self.program,
                 self.data,
                 month,
-                month.last_day(),
+                self.last_day(month),
                 &self.program.calendar,
                 &self.order,
             )
@@ -201,7 +215,7 @@ impl<'a> MonthByMonth<'a> {
         let program = self.program;
         program
             .calendar
-            .due_date(month.last_day(), program.rules[rule].due)
+            .due_date(self.last_day(month), program.rules[rule].due)
     }
 
     /// [`MonthByMonth::undecided`] with its texts borrowed from the program and the data

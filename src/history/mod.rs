@@ -325,25 +325,29 @@ impl<'a> Replay<'a> {
         let program = policy.program();
         let by_month = MonthByMonth::new(program, data, from.offset(-1), to.max(from.offset(-1)));
         let subjects = crate::eval::subjects_in_order(data, &[]);
-        let replay_one = |memo: &mut crate::eval::Memo<'_>, subject: SubjectIndex| {
-            replay_subject(&by_month, data, subject, memo, from)
+        // Each thread's memo, and room for as many findings as its last subject had: subjects
+        // are much alike, so the list seldom grows a step at a time.
+        let replay_one = |(memo, room): &mut (crate::eval::Memo<'_>, usize), subject| {
+            let replayed = replay_subject(&by_month, data, subject, memo, from, *room);
+            *room = replayed.kept.len();
+            replayed
         };
         let month_count = month_range(from, to).count();
         let mut months: Vec<KeptMonth> = (0..month_count).map(|_| KeptMonth::default()).collect();
         let mut tally = Tally::new(program.rules.len(), month_count);
-        // A block of subjects at a time, so that what each found is filed by month before the
-        // next block is replayed.
-        for block in subjects.chunks(SUBJECTS_AT_ONCE) {
+        let replay_block = |block: &[SubjectIndex]| -> Vec<SubjectReplay> {
             #[cfg(feature = "parallel")]
-            let replayed: Vec<SubjectReplay> = block
+            return block
                 .par_iter()
-                .map_init(|| by_month.memo(), |memo, &s| replay_one(memo, s))
+                .map_init(|| (by_month.memo(), 0), |state, &s| replay_one(state, s))
                 .collect();
             #[cfg(not(feature = "parallel"))]
-            let replayed: Vec<SubjectReplay> = {
-                let mut memo = by_month.memo();
-                block.iter().map(|&s| replay_one(&mut memo, s)).collect()
-            };
+            {
+                let mut state = (by_month.memo(), 0);
+                block.iter().map(|&s| replay_one(&mut state, s)).collect()
+            }
+        };
+        let mut file_block = |block: &[SubjectIndex], replayed: Vec<SubjectReplay>| {
             for (&subject, replayed) in block.iter().zip(replayed) {
                 tally.subject(&replayed);
                 for (month, kept) in replayed.kept {
@@ -355,7 +359,23 @@ impl<'a> Replay<'a> {
                     }
                 }
             }
+        };
+        // A block of subjects at a time, so that what each found is filed by month before
+        // long; each block is filed while the next one is replayed.
+        let mut filing: (&[SubjectIndex], Vec<SubjectReplay>) = (&[], Vec::new());
+        for block in subjects.chunks(SUBJECTS_AT_ONCE) {
+            let (filed, replaying) = filing;
+            #[cfg(feature = "parallel")]
+            let ((), replayed) =
+                rayon::join(|| file_block(filed, replaying), || replay_block(block));
+            #[cfg(not(feature = "parallel"))]
+            let replayed = {
+                file_block(filed, replaying);
+                replay_block(block)
+            };
+            filing = (block, replayed);
         }
+        file_block(filing.0, filing.1);
         for month in &mut months {
             month.actions.shrink_to_fit();
             month.resolved.shrink_to_fit();
@@ -595,26 +615,33 @@ fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send
 }
 
 /// Replays one subject: each month's actions (new or continuing), the actions of the month
-/// before that it no longer requires (and why), and its undecided rules.
+/// before that it no longer requires (and why), and its undecided rules; `room`: how many
+/// findings to make room for at first.
 fn replay_subject(
     by_month: &MonthByMonth<'_>,
     data: &Dataset,
     subject: SubjectIndex,
     memo: &mut crate::eval::Memo<'_>,
     from: Month,
+    room: usize,
 ) -> SubjectReplay {
-    let mut replayed = SubjectReplay::default();
+    let mut replayed = SubjectReplay {
+        kept: Vec::with_capacity(room),
+        episodes: Vec::new(),
+    };
     // The month before's actions (in key order, as months give them), with the number of
     // months of the range each has been required so far.
     let mut open: Vec<(RuleCase, usize)> = Vec::new();
+    // This month's actions, becoming `open` for the next month (the two lists swap places).
+    let mut now: Vec<(RuleCase, usize)> = Vec::new();
     by_month.subject(subject, memo, |month| {
-        let required: Vec<(RuleCase, usize)> = month.required().collect();
+        now.clear();
         let Ok(index) = usize::try_from(month.month.months_since(from)) else {
-            open = required.into_iter().map(|(key, _)| (key, 0)).collect();
+            now.extend(month.required().map(|(key, _)| (key, 0)));
+            std::mem::swap(&mut open, &mut now);
             return;
         };
-        let mut now: Vec<(RuleCase, usize)> = Vec::with_capacity(required.len());
-        for (key, position) in required {
+        for (key, position) in month.required() {
             let before = open
                 .binary_search_by_key(&key, |&(k, _)| k)
                 .ok()
@@ -655,7 +682,7 @@ fn replay_subject(
         for key in month.undecided() {
             replayed.kept.push((index, Kept::Undecided(key)));
         }
-        open = now;
+        std::mem::swap(&mut open, &mut now);
     });
     replayed.episodes.extend(
         open.iter()
